@@ -1,0 +1,149 @@
+import { PGlite } from '@electric-sql/pglite';
+import {
+  type Kysely as KyselyType,
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
+import pg from 'pg';
+import { PushprovError } from './errors.js';
+
+/**
+ * One way to open the database, whichever engine is behind it: PostgreSQL
+ * when a URL is given, otherwise PostgreSQL compiled to WebAssembly (PGlite),
+ * on disk or in memory. The same SQL and migrations run on both.
+ */
+export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: true };
+
+export interface Database<T> {
+  readonly db: KyselyType<T>;
+  readonly engine: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+// Counts and sums come back as int8; both engines give numbers, not strings
+// or bigints, so queries behave the same on each (values stay < 2^53).
+pg.types.setTypeParser(INT8_OID, (v) => Number(v));
+
+export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<T>> {
+  if ('url' in target) {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  const pglite = new PGlite('dataDir' in target ? target.dataDir : undefined, {
+    parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
+  });
+  await pglite.waitReady;
+  const db = new Kysely<T>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }) });
+  return {
+    db,
+    engine: 'pglite',
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}
+
+/**
+ * PGlite is a single session, so the "pool" hands out that one session to one
+ * holder at a time; a transaction keeps it until it commits or rolls back.
+ */
+class PGlitePool implements PostgresPool {
+  readonly #pglite: PGlite;
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(pglite: PGlite) {
+    this.#pglite = pglite;
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    let release!: () => void;
+    const previous = this.#tail;
+    this.#tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    return new PGliteSession(this.#pglite, release);
+  }
+
+  async end(): Promise<void> {
+    await this.#tail;
+  }
+}
+
+class PGliteSession implements PostgresPoolClient {
+  constructor(
+    readonly pglite: PGlite,
+    readonly release: () => void,
+  ) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    sqlOrCursor: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sqlOrCursor !== 'string') throw new Error('cursors are not supported on PGlite');
+    return this.pglite.query<R>(sqlOrCursor, [...(parameters ?? [])]).then((result) => ({
+      command: commandOf(sqlOrCursor),
+      rowCount: result.affectedRows ?? 0,
+      rows: result.rows,
+    }));
+  }
+}
+
+// Kysely reads the command only to know whether a row count applies.
+const commandOf = (sql: string): PostgresQueryResult<unknown>['command'] => {
+  const word = /\b(insert|update|delete|merge)\b/i.exec(sql)?.[1];
+  return (word?.toUpperCase() ?? 'SELECT') as PostgresQueryResult<unknown>['command'];
+};
+
+/**
+ * Runs a named set of migrations, each owner (issuer store, simulator,
+ * merchant) with its own bookkeeping table so they can share one database.
+ */
+export async function migrate<T>(
+  db: KyselyType<T>,
+  migrations: Record<string, Migration>,
+  tableName: string,
+): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: tableName,
+    migrationLockTableName: `${tableName}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new PushprovError('DB_MIGRATION_FAILED', `migrations '${tableName}' failed`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Whether every migration of a set has been applied (for /readyz). */
+export async function pendingMigrations<T>(
+  db: KyselyType<T>,
+  migrations: Record<string, Migration>,
+  tableName: string,
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: tableName,
+    migrationLockTableName: `${tableName}_lock`,
+  });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Layers import only downward. Each layer lists the layers it may import;
+ * `core` (errors, clock, ids, logging, database connection) sits beneath all.
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  mastercard: ['core'],
+  simulator: ['core', 'mastercard'],
+  domain: ['core', 'mastercard'],
+  store: ['core', 'mastercard', 'domain'],
+  service: ['core', 'mastercard', 'domain', 'store'],
+  http: ['core', 'mastercard', 'domain', 'store', 'service'],
+  web: ['core', 'mastercard', 'domain', 'store', 'service', 'http'],
+  cli: ['core', 'mastercard', 'simulator', 'domain', 'store', 'service', 'http', 'web'],
+};
+
+const SRC = resolve(import.meta.dirname, '../../src');
+
+function layerOf(file: string): string {
+  const rel = relative(SRC, file);
+  const top = rel.split(sep)[0] ?? '';
+  return top === 'cli.ts' ? 'cli' : top;
+}
+
+function* sourceFiles(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* sourceFiles(path);
+    else if (path.endsWith('.ts')) yield path;
+  }
+}
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+export function violations(files: Iterable<string>, read: (f: string) => string): string[] {
+  const found: string[] = [];
+  for (const file of files) {
+    const from = layerOf(file);
+    const allowed = ALLOWED[from];
+    if (!allowed) {
+      found.push(`${relative(SRC, file)}: folder '${from}' is not a known layer`);
+      continue;
+    }
+    for (const match of read(file).matchAll(IMPORT)) {
+      const spec = match[1] ?? match[2] ?? '';
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(SRC)) continue;
+      const to = layerOf(target);
+      if (to !== from && !allowed.includes(to)) {
+        found.push(`${relative(SRC, file)} imports ${spec}: '${from}' may not import '${to}'`);
+      }
+    }
+  }
+  return found;
+}
+
+describe('layering', () => {
+  it('every import in src/ points at the same layer or one beneath it', () => {
+    const files = [...sourceFiles(SRC)];
+    expect(files.length).toBeGreaterThan(0);
+    expect(violations(files, (f) => readFileSync(f, 'utf8'))).toEqual([]);
+  });
+
+  it('catches an upward import (the check itself can fail)', () => {
+    const fake = join(SRC, 'mastercard', 'client.ts');
+    const found = violations([fake], () => "import { x } from '../service/provisioning.js';");
+    expect(found).toEqual(["mastercard/client.ts imports ../service/provisioning.js: 'mastercard' may not import 'service'"]);
+  });
+
+  it('catches a sideways import between the simulator and the issuer domain', () => {
+    const fake = join(SRC, 'domain', 'eligibility.ts');
+    expect(violations([fake], () => "export * from '../simulator/catalogue.js';")).toHaveLength(1);
+  });
+});
