@@ -50,7 +50,13 @@ const lpad = (s: string, n: number) => s.padStart(n);
 export function printTable(results: readonly BenchResult[], reference?: (r: BenchResult) => number): void {
   const rows = results.map((r) => {
     const ref = reference?.(r);
-    return [r.group, r.name, r.medianUs.toFixed(1), r.p90Us.toFixed(1), ref ? `${(r.medianUs / ref).toFixed(2)}×` : ''];
+    return [
+      r.group,
+      r.name,
+      r.medianUs.toFixed(1),
+      r.p90Us.toFixed(1),
+      ref ? `${(r.medianUs / ref).toFixed(2)}×` : '',
+    ];
   });
   const head = ['operation', 'implementation', 'median µs', 'p90 µs', 'ratio'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -1,15 +1,16 @@
 import { PGlite } from '@electric-sql/pglite';
 import {
-  type Kysely as KyselyType,
   Kysely,
+  type Kysely as KyselyType,
   type Migration,
   type MigrationProvider,
   Migrator,
-  PostgresDialect,
   type PostgresCursor,
+  PostgresDialect,
   type PostgresPool,
   type PostgresPoolClient,
   type PostgresQueryResult,
+  sql,
 } from 'kysely';
 import pg from 'pg';
 import { PushprovError } from './errors.js';
@@ -132,18 +133,24 @@ export async function migrate<T>(
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** Whether every migration of a set has been applied (for /readyz). */
-export async function pendingMigrations<T>(
+/**
+ * Readiness of one migration set: the database answers and every migration
+ * of the set is applied. Returns the problems, empty when ready.
+ */
+export async function migrationReadiness<T>(
   db: KyselyType<T>,
   migrations: Record<string, Migration>,
   tableName: string,
 ): Promise<string[]> {
+  await sql`select 1`.execute(db);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: tableName,
     migrationLockTableName: `${tableName}_lock`,
   });
-  const all = await migrator.getMigrations();
-  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  const pending = (await migrator.getMigrations())
+    .filter((m) => m.executedAt === undefined)
+    .map((m) => m.name);
+  return pending.length > 0 ? [`${tableName}: migrations not applied: ${pending.join(', ')}`] : [];
 }

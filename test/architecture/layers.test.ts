@@ -36,7 +36,7 @@ function* sourceFiles(dir: string): Generator<string> {
 
 const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-export function violations(files: Iterable<string>, read: (f: string) => string): string[] {
+function violations(files: Iterable<string>, read: (f: string) => string): string[] {
   const found: string[] = [];
   for (const file of files) {
     const from = layerOf(file);
@@ -69,7 +69,9 @@ describe('layering', () => {
   it('catches an upward import (the check itself can fail)', () => {
     const fake = join(SRC, 'mastercard', 'client.ts');
     const found = violations([fake], () => "import { x } from '../service/provisioning.js';");
-    expect(found).toEqual(["mastercard/client.ts imports ../service/provisioning.js: 'mastercard' may not import 'service'"]);
+    expect(found).toEqual([
+      "mastercard/client.ts imports ../service/provisioning.js: 'mastercard' may not import 'service'",
+    ]);
   });
 
   it('catches a sideways import between the simulator and the issuer domain', () => {

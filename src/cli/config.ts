@@ -1,0 +1,274 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * Configuration, read once at start-up from environment variables and an
+ * optional JSON file (`PUSHPROV_CONFIG`; environment wins), validated as a
+ * whole: every bad value is reported by name with what was expected, and
+ * nothing starts until all are good. The table below is also the README's.
+ */
+type Parser<T> = (raw: string) => T | { problem: string };
+
+interface Setting<T> {
+  env: string;
+  description: string;
+  default?: T | ((partial: Partial<Config>) => T);
+  parse: Parser<T>;
+  /** Never printed; shown as "(set)" in `pushprov config`. */
+  secret?: boolean;
+}
+
+const port: Parser<number> = (raw) => {
+  const n = Number(raw);
+  return /^\d+$/.test(raw) && n >= 0 && n <= 65535 ? n : { problem: 'expected a port number 0–65535' };
+};
+const positiveInt: Parser<number> = (raw) =>
+  /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : { problem: 'expected a positive integer' };
+const text: Parser<string> = (raw) => (raw.trim() === '' ? { problem: 'expected a non-empty value' } : raw);
+const bool: Parser<boolean> = (raw) =>
+  /^(1|true|yes|on)$/i.test(raw)
+    ? true
+    : /^(0|false|no|off)$/i.test(raw)
+      ? false
+      : { problem: 'expected true or false' };
+const oneOf =
+  <T extends string>(...values: readonly T[]): Parser<T> =>
+  (raw) =>
+    (values as readonly string[]).includes(raw)
+      ? (raw as T)
+      : { problem: `expected one of ${values.join(', ')}` };
+const url =
+  (...protocols: string[]): Parser<string> =>
+  (raw) => {
+    try {
+      const u = new URL(raw);
+      return protocols.includes(u.protocol)
+        ? raw.replace(/\/$/, '')
+        : { problem: `expected a ${protocols.join(' or ')} URL` };
+    } catch {
+      return { problem: 'expected a URL' };
+    }
+  };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const MASTERCARD_ENVS = ['simulator', 'sandbox', 'mtf', 'production'] as const;
+
+export interface Config {
+  host: string;
+  issuerPort: number;
+  simulatorPort: number;
+  merchantPort: number;
+  issuerPublicUrl: string;
+  simulatorPublicUrl: string;
+  merchantPublicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  memory: boolean;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: 'json' | 'pretty' | 'auto';
+  shutdownTimeoutMs: number;
+  mastercardEnv: (typeof MASTERCARD_ENVS)[number];
+  mastercardConsumerKey: string | undefined;
+  mastercardSigningKeyPath: string | undefined;
+  mastercardSigningKeyAlias: string | undefined;
+  mastercardSigningKeyPassword: string | undefined;
+  mastercardEncryptionCertPath: string | undefined;
+}
+
+const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
+  `http://localhost:${c[portKey] ?? 0}`;
+
+export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
+  host: {
+    env: 'PUSHPROV_HOST',
+    description: 'Interface the servers listen on',
+    default: '127.0.0.1',
+    parse: text,
+  },
+  issuerPort: {
+    env: 'PUSHPROV_ISSUER_PORT',
+    description: 'Issuer API and pages port (0 = any free port)',
+    default: 8080,
+    parse: port,
+  },
+  simulatorPort: {
+    env: 'PUSHPROV_SIMULATOR_PORT',
+    description: 'Mastercard simulator port',
+    default: 8081,
+    parse: port,
+  },
+  merchantPort: {
+    env: 'PUSHPROV_MERCHANT_PORT',
+    description: 'Demo merchant port',
+    default: 8082,
+    parse: port,
+  },
+  issuerPublicUrl: {
+    env: 'PUSHPROV_ISSUER_URL',
+    description: 'Issuer base URL as browsers reach it (callback URLs are built on it)',
+    default: publicUrl('issuerPort'),
+    parse: url('http:', 'https:'),
+  },
+  simulatorPublicUrl: {
+    env: 'PUSHPROV_SIMULATOR_URL',
+    description: 'Simulator base URL as the issuer and merchant reach it',
+    default: publicUrl('simulatorPort'),
+    parse: url('http:', 'https:'),
+  },
+  merchantPublicUrl: {
+    env: 'PUSHPROV_MERCHANT_URL',
+    description: 'Demo merchant base URL as browsers reach it',
+    default: publicUrl('merchantPort'),
+    parse: url('http:', 'https:'),
+  },
+  dataDir: {
+    env: 'PUSHPROV_DATA_DIR',
+    description: 'Embedded database and dev keys live here',
+    default: '.pushprov',
+    parse: text,
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL URL; when unset, the embedded PGlite database is used',
+    parse: url('postgres:', 'postgresql:'),
+    secret: true,
+  },
+  memory: {
+    env: 'PUSHPROV_MEMORY',
+    description: 'Throw-away in-memory database (same as --memory)',
+    default: false,
+    parse: bool,
+  },
+  logLevel: { env: 'LOG_LEVEL', description: 'Log level', default: 'info', parse: oneOf(...LOG_LEVELS) },
+  logFormat: {
+    env: 'PUSHPROV_LOG_FORMAT',
+    description: 'json, pretty, or auto (pretty on a terminal)',
+    default: 'auto',
+    parse: oneOf('json', 'pretty', 'auto'),
+  },
+  shutdownTimeoutMs: {
+    env: 'PUSHPROV_SHUTDOWN_TIMEOUT_MS',
+    description: 'How long in-flight requests may finish after SIGTERM',
+    default: 10_000,
+    parse: positiveInt,
+  },
+  mastercardEnv: {
+    env: 'MASTERCARD_ENV',
+    description: 'simulator (embedded), or sandbox / mtf / production with real keys',
+    default: 'simulator',
+    parse: oneOf(...MASTERCARD_ENVS),
+  },
+  mastercardConsumerKey: {
+    env: 'MASTERCARD_CONSUMER_KEY',
+    description: 'Consumer key from Mastercard Developers (required outside the simulator)',
+    parse: text,
+  },
+  mastercardSigningKeyPath: {
+    env: 'MASTERCARD_SIGNING_KEY_PATH',
+    description: 'PKCS#12 or PEM signing key (required outside the simulator)',
+    parse: text,
+  },
+  mastercardSigningKeyAlias: {
+    env: 'MASTERCARD_SIGNING_KEY_ALIAS',
+    description: 'Key alias inside the PKCS#12',
+    parse: text,
+  },
+  mastercardSigningKeyPassword: {
+    env: 'MASTERCARD_SIGNING_KEY_PASSWORD',
+    description: 'PKCS#12 password',
+    parse: text,
+    secret: true,
+  },
+  mastercardEncryptionCertPath: {
+    env: 'MASTERCARD_ENCRYPTION_CERT_PATH',
+    description: "Mastercard's encryption certificate (PEM or DER; required outside the simulator)",
+    parse: text,
+  },
+};
+
+type Source = Record<string, string | undefined>;
+
+/** Reads and validates the whole configuration; throws one ConfigError naming every bad value. */
+export function loadConfig(env: Source = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const fileValues = readConfigFile(env.PUSHPROV_CONFIG, problems);
+  const out: Partial<Record<keyof Config, unknown>> = {};
+  const keys = Object.keys(SETTINGS) as (keyof Config)[];
+  const deferred: (keyof Config)[] = [];
+  for (const key of keys) {
+    const setting = SETTINGS[key] as Setting<unknown>;
+    if (key in overrides) {
+      out[key] = overrides[key];
+      continue;
+    }
+    const raw = env[setting.env] ?? fileValues[setting.env];
+    if (raw === undefined || raw === '') {
+      if (typeof setting.default === 'function') deferred.push(key);
+      else out[key] = setting.default;
+      continue;
+    }
+    const parsed = setting.parse(raw);
+    if (parsed !== null && typeof parsed === 'object' && 'problem' in parsed) {
+      problems.push(`${setting.env}=${setting.secret ? '(hidden)' : JSON.stringify(raw)}: ${parsed.problem}`);
+    } else {
+      out[key] = parsed;
+    }
+  }
+  for (const key of deferred) {
+    const def = SETTINGS[key].default as (c: Partial<Config>) => unknown;
+    out[key] = def(out as Partial<Config>);
+  }
+  const config = out as Config;
+  if (config.mastercardEnv !== 'simulator') {
+    for (const key of [
+      'mastercardConsumerKey',
+      'mastercardSigningKeyPath',
+      'mastercardEncryptionCertPath',
+    ] as const) {
+      if (config[key] === undefined) {
+        problems.push(`${SETTINGS[key].env}: required when MASTERCARD_ENV=${config.mastercardEnv}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readConfigFile(path: string | undefined, problems: string[]): Source {
+  if (path === undefined || path === '') return {};
+  const full = resolve(path);
+  if (!existsSync(full)) {
+    problems.push(`PUSHPROV_CONFIG=${JSON.stringify(path)}: file not found`);
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(full, 'utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push(`PUSHPROV_CONFIG=${JSON.stringify(path)}: expected a JSON object of VARIABLE: "value"`);
+      return {};
+    }
+    const out: Source = {};
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!(typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
+        problems.push(`PUSHPROV_CONFIG ${k}: expected a string, number or boolean`);
+      } else out[k] = String(v);
+    }
+    const known = new Set(Object.values(SETTINGS).map((s) => s.env));
+    for (const k of Object.keys(out))
+      if (!known.has(k)) problems.push(`PUSHPROV_CONFIG ${k}: unknown setting`);
+    return out;
+  } catch {
+    problems.push(`PUSHPROV_CONFIG=${JSON.stringify(path)}: not valid JSON`);
+    return {};
+  }
+}
+
+/** The configuration as a printable table, secrets hidden (for `pushprov config`). */
+export function describeConfig(config: Config): string[][] {
+  return (Object.keys(SETTINGS) as (keyof Config)[]).map((key) => {
+    const s = SETTINGS[key] as Setting<unknown>;
+    const v = config[key];
+    return [s.env, v === undefined ? '' : s.secret ? '(set)' : String(v), s.description];
+  });
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { systemClock } from '../core/clock.js';
+import { type Database, type DatabaseTarget, openDatabase } from '../core/db.js';
+import type { Logger } from '../core/logger.js';
+import { createIssuerApp } from '../http/app.js';
+import { createSimulatorApp, prepareSimulatorStore } from '../simulator/app.js';
+import { createMerchantApp, prepareMerchantStore } from '../simulator/merchant/app.js';
+import { prepareIssuerStore } from '../store/store.js';
+import { registerHome } from '../web/home.js';
+import type { Config } from './config.js';
+
+export const PARTS = ['issuer', 'simulator', 'merchant'] as const;
+export type Part = (typeof PARTS)[number];
+
+export interface Running {
+  urls: Partial<Record<Part, string>>;
+  database: Database<unknown>;
+  /** Stops accepting, lets in-flight requests finish (up to the timeout), closes the database. */
+  stop(): Promise<void>;
+}
+
+export function databaseTarget(config: Config): DatabaseTarget {
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  if (config.memory) return { memory: true };
+  const dir = resolve(config.dataDir, 'db');
+  mkdirSync(dir, { recursive: true });
+  return { dataDir: dir };
+}
+
+/** Starts the chosen parts in this process, sharing one database. */
+export async function start(
+  config: Config,
+  logger: Logger,
+  parts: readonly Part[] = PARTS,
+): Promise<Running> {
+  const database = await openDatabase<unknown>(databaseTarget(config));
+  const { db } = database;
+  const clock = systemClock;
+  const servers: [Part, FastifyInstance, number][] = [];
+  try {
+    if (parts.includes('simulator')) {
+      await prepareSimulatorStore(db);
+      servers.push(['simulator', await createSimulatorApp({ db, logger, clock }), config.simulatorPort]);
+    }
+    if (parts.includes('merchant')) {
+      await prepareMerchantStore(db);
+      servers.push(['merchant', await createMerchantApp({ db, logger, clock }), config.merchantPort]);
+    }
+    if (parts.includes('issuer')) {
+      await prepareIssuerStore(db);
+      const app = await createIssuerApp({ db, logger, clock, publicUrl: config.issuerPublicUrl });
+      registerHome(app, { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl });
+      servers.push(['issuer', app, config.issuerPort]);
+    }
+    const urls: Partial<Record<Part, string>> = {};
+    for (const [part, app, port] of servers) {
+      await app.listen({ host: config.host, port });
+      const address = app.server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      urls[part] = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${actual}`;
+    }
+    return {
+      urls,
+      database,
+      stop: async () => {
+        const closing = Promise.all(servers.map(([, app]) => app.close()));
+        const timeout = new Promise<'timeout'>((r) =>
+          setTimeout(r, config.shutdownTimeoutMs, 'timeout').unref(),
+        );
+        if ((await Promise.race([closing, timeout])) === 'timeout') {
+          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time');
+        }
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled(servers.map(([, app]) => app.close()));
+    await database.close();
+    throw error;
+  }
+}
+
+export const keysDir = (config: Config): string => join(config.dataDir, 'keys');

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { PushprovError } from './errors.js';
+
+/**
+ * What every pushprov HTTP server shares: request ids, the two probes, the
+ * error envelope of DESIGN.md, and body limits. Each part (issuer, simulator,
+ * merchant) adds its own routes on top.
+ */
+export interface ServerOptions {
+  name: string;
+  logger: Logger;
+  /** Readiness: resolves to a list of problems, empty when ready. */
+  readiness: () => Promise<string[]>;
+  bodyLimit?: number;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
+}
+
+export function createServer(options: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ server: options.name }) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // Honour a caller's correlation id only when it looks like one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.get('/healthz', async () => ({ status: 'alive', server: options.name }));
+  app.get('/readyz', async (_request, reply) => {
+    let problems: string[];
+    try {
+      problems = await options.readiness();
+    } catch (error) {
+      app.log.warn({ err: error }, 'readiness check failed');
+      problems = ['database unreachable'];
+    }
+    if (problems.length > 0)
+      return reply.code(503).send({ status: 'not ready', server: options.name, problems });
+    return { status: 'ready', server: options.name };
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(errorBody(request, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+  return app;
+}
+
+export const errorBody = (
+  request: FastifyRequest,
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+): ErrorBody => ({ error: { code, message, requestId: request.id, ...(details ? { details } : {}) } });
+
+/** Maps every failure to the stable envelope; unknown errors become INTERNAL without their text. */
+export function errorHandler(
+  error: FastifyError | PushprovError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error instanceof PushprovError) {
+    if (error.status >= 500) request.log.error({ err: error }, error.message);
+    return reply.code(error.status).send(errorBody(request, error.code, error.message, error.details));
+  }
+  if (error.validation) {
+    return reply.code(400).send(errorBody(request, 'VALIDATION_FAILED', error.message));
+  }
+  const status = error.statusCode ?? 500;
+  if (status < 500) {
+    const code = FASTIFY_CODES[error.code] ?? 'BAD_REQUEST';
+    return reply.code(status).send(errorBody(request, code, error.message));
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return reply
+    .code(500)
+    .send(errorBody(request, 'INTERNAL', 'internal error; quote the requestId to support'));
+}
+
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};

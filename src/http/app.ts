@@ -1,0 +1,39 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { createServer } from '../core/server.js';
+import { issuerReadiness } from '../store/store.js';
+import { registerMetrics } from './metrics.js';
+
+export interface IssuerAppOptions {
+  db: Kysely<unknown>;
+  logger: Logger;
+  clock: Clock;
+  publicUrl: string;
+}
+
+/** The issuer API: cardholder, MDES-facing and ops routes under /v1, OpenAPI at /docs, metrics. */
+export async function createIssuerApp(options: IssuerAppOptions): Promise<FastifyInstance> {
+  const app = createServer({
+    name: 'issuer',
+    logger: options.logger,
+    readiness: () => issuerReadiness(options.db),
+  });
+  registerMetrics(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'pushprov issuer API',
+        version: '1',
+        description: 'Push provisioning to Click to Pay and Secure Card on File',
+      },
+      servers: [{ url: options.publicUrl }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  return app;
+}

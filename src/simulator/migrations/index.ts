@@ -1,0 +1,9 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_oauth_nonces.js';
+
+/** Mastercard's side of the world; its tables are prefixed `mc_`. */
+export const simulatorMigrations: Record<string, Migration> = {
+  '0001_oauth_nonces': m0001,
+};
+
+export const SIMULATOR_MIGRATION_TABLE = 'mc_migrations';

@@ -1,0 +1,9 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_audit_log.js';
+
+/** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
+export const issuerMigrations: Record<string, Migration> = {
+  '0001_audit_log': m0001,
+};
+
+export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/cli/config.js';
+import { ConfigError } from '../../src/core/errors.js';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('has working defaults: three ports, embedded database, the simulator', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      issuerPort: 8080,
+      simulatorPort: 8081,
+      merchantPort: 8082,
+      host: '127.0.0.1',
+      dataDir: '.pushprov',
+      databaseUrl: undefined,
+      mastercardEnv: 'simulator',
+      issuerPublicUrl: 'http://localhost:8080',
+    });
+  });
+
+  it('derives public URLs from the chosen ports unless set', () => {
+    expect(loadConfig({ PUSHPROV_ISSUER_PORT: '9000' }).issuerPublicUrl).toBe('http://localhost:9000');
+    expect(loadConfig({ PUSHPROV_ISSUER_URL: 'https://bank.example/' }).issuerPublicUrl).toBe(
+      'https://bank.example',
+    );
+  });
+
+  it('names every bad value with what was expected, all at once', () => {
+    const problems = problemsOf({
+      PUSHPROV_ISSUER_PORT: 'eighty',
+      PUSHPROV_MERCHANT_PORT: '70000',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      PUSHPROV_MEMORY: 'maybe',
+    });
+    expect(problems).toEqual([
+      'PUSHPROV_ISSUER_PORT="eighty": expected a port number 0–65535',
+      'PUSHPROV_MERCHANT_PORT="70000": expected a port number 0–65535',
+      'DATABASE_URL=(hidden): expected a postgres: or postgresql: URL',
+      'PUSHPROV_MEMORY="maybe": expected true or false',
+      'LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('requires real keys outside the simulator', () => {
+    expect(problemsOf({ MASTERCARD_ENV: 'sandbox' })).toEqual([
+      'MASTERCARD_CONSUMER_KEY: required when MASTERCARD_ENV=sandbox',
+      'MASTERCARD_SIGNING_KEY_PATH: required when MASTERCARD_ENV=sandbox',
+      'MASTERCARD_ENCRYPTION_CERT_PATH: required when MASTERCARD_ENV=sandbox',
+    ]);
+  });
+
+  it('reads an optional JSON file, with the environment taking precedence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushprov-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ PUSHPROV_ISSUER_PORT: 9100, LOG_LEVEL: 'debug' }));
+    const config = loadConfig({ PUSHPROV_CONFIG: file, LOG_LEVEL: 'warn' });
+    expect(config.issuerPort).toBe(9100);
+    expect(config.logLevel).toBe('warn');
+  });
+
+  it('refuses a config file that is missing, not JSON, or names unknown settings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushprov-config-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ nope');
+    const unknown = join(dir, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify({ PUSHPROV_ISSUER_PROT: 1 }));
+    expect(problemsOf({ PUSHPROV_CONFIG: join(dir, 'absent.json') })[0]).toMatch(/file not found/);
+    expect(problemsOf({ PUSHPROV_CONFIG: bad })[0]).toMatch(/not valid JSON/);
+    expect(problemsOf({ PUSHPROV_CONFIG: unknown })).toEqual([
+      'PUSHPROV_CONFIG PUSHPROV_ISSUER_PROT: unknown setting',
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { PushprovError } from '../../src/core/errors.js';
+import { createLogger } from '../../src/core/logger.js';
+import { createServer } from '../../src/core/server.js';
+
+const logger = createLogger({ level: 'silent' });
+
+describe('server plumbing', () => {
+  it('lets an in-flight request finish when the server closes', async () => {
+    const app = createServer({ name: 't', logger, readiness: async () => [] });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    app.get('/slow', async () => {
+      await gate;
+      return { done: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = app.close();
+    release();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ done: true });
+    await closing;
+  });
+
+  it('answers errors with the stable envelope and hides unexpected ones', async () => {
+    const app = createServer({ name: 't', logger, readiness: async () => ['database unreachable'] });
+    app.get('/known', async () => {
+      throw new PushprovError('CARD_NOT_ELIGIBLE', 'card is not eligible', { status: 422 });
+    });
+    app.get('/boom', async () => {
+      throw new Error('secret internals');
+    });
+    app.post('/echo', async (request) => request.body);
+
+    const known = await app.inject({ url: '/known', headers: { 'x-request-id': 'req-12345678' } });
+    expect(known.statusCode).toBe(422);
+    expect(known.json()).toEqual({
+      error: { code: 'CARD_NOT_ELIGIBLE', message: 'card is not eligible', requestId: 'req-12345678' },
+    });
+
+    const boom = await app.inject({ url: '/boom' });
+    expect(boom.statusCode).toBe(500);
+    expect(boom.json().error.code).toBe('INTERNAL');
+    expect(boom.body).not.toContain('secret internals');
+
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: '{bad',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.code).toBe('MALFORMED_JSON');
+
+    const big = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: JSON.stringify({ s: 'x'.repeat(70_000) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('BODY_TOO_LARGE');
+
+    const missing = await app.inject({ url: '/nowhere?pan=1' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.message).toBe('no route for GET /nowhere');
+
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ status: 'not ready', problems: ['database unreachable'] });
+  });
+});

@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => res(port));
+    });
+  });
+}
+
+export interface Cli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Resolves when stdout contains the text. */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** Runs `pushprov …` (the real CLI, as a child process) with an environment of the test's choosing. */
+export function runCli(args: string[], env: Record<string, string> = {}): Cli {
+  const child = spawn(TSX, ['src/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PUSHPROV_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    err += String(d);
+  });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor: (text, timeoutMs = 30_000) =>
+      new Promise((res, rej) => {
+        const started = Date.now();
+        const tick = () => {
+          if (typeof text === 'string' ? out.includes(text) : text.test(out)) return res();
+          if (child.exitCode !== null) return rej(new Error(`exited ${child.exitCode}: ${err}`));
+          if (Date.now() - started > timeoutMs)
+            return rej(new Error(`timed out waiting for ${text}: ${out}${err}`));
+          setTimeout(tick, 50);
+        };
+        tick();
+      }),
+  };
+}
