@@ -125,6 +125,8 @@ export async function migrate<T>(
     provider,
     migrationTableName: tableName,
     migrationLockTableName: `${tableName}_lock`,
+    // Parallel branches add migrations with interleaved numbers; each runs once.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
