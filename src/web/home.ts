@@ -1,15 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { escapeHtml } from './html.js';
 
 export interface HomeLinks {
   simulatorUrl: string;
   merchantUrl: string;
 }
-
-const escape = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 /** The page `npm start` points at: where to go from here. */
 export function registerHome(app: FastifyInstance, links: HomeLinks): void {
@@ -24,8 +19,8 @@ export function registerHome(app: FastifyInstance, links: HomeLinks): void {
 <ul>
 <li><a href="/docs">API reference (OpenAPI)</a></li>
 <li><a href="/readyz">Readiness</a> · <a href="/metrics">Metrics</a></li>
-<li><a href="${escape(links.simulatorUrl)}/">Mastercard simulator</a></li>
-<li><a href="${escape(links.merchantUrl)}/">Demo merchant</a></li>
+<li><a href="${escapeHtml(links.simulatorUrl)}/">Mastercard simulator</a></li>
+<li><a href="${escapeHtml(links.merchantUrl)}/">Demo merchant</a></li>
 </ul>
 </main></body></html>`);
   });
