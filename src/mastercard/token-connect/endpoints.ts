@@ -1,0 +1,26 @@
+import { API_VERSION_PATH } from './schemas.js';
+import type { TokenConnectOperation } from './types.js';
+
+/** Mastercard's documented servers for Token Connect (`servers` in mdes-token-connect.yaml). */
+export const TOKEN_CONNECT_BASE_URLS = {
+  sandbox: 'https://sandbox.api.mastercard.com/mdes',
+  mtf: 'https://sandbox.api.mastercard.com/mdes/mtf',
+  production: 'https://api.mastercard.com/mdes',
+} as const;
+
+/** A documented environment, or any base URL (the local simulator). */
+export type TokenConnectEnvironment = keyof typeof TOKEN_CONNECT_BASE_URLS | { baseUrl: string };
+
+/** Paths below the base URL; `{AssetId}` is filled in per request. */
+export const TOKEN_CONNECT_PATHS = {
+  getEligibleTokenRequestors: `/connect/${API_VERSION_PATH}/getEligibleTokenRequestors`,
+  getAsset: `/issuer-assets/${API_VERSION_PATH}/asset/tokenrequestor/{AssetId}`,
+  pushMultipleAccounts: `/connect/${API_VERSION_PATH}/pushMultipleAccounts`,
+  pushAccount: `/connect/${API_VERSION_PATH}/pushAccount`,
+} as const satisfies Record<TokenConnectOperation, string>;
+
+export function baseUrlOf(environment: TokenConnectEnvironment): string {
+  const url = typeof environment === 'string' ? TOKEN_CONNECT_BASE_URLS[environment] : environment.baseUrl;
+  // Paths start with '/', so a trailing one on the base would double it.
+  return url.replace(/\/+$/, '');
+}
