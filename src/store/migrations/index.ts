@@ -1,11 +1,13 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_audit_log.js';
 import * as m0004 from './0004_audit_append_only.js';
+import * as m0005 from './0005_provisionings.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
   '0001_audit_log': m0001,
   '0004_audit_append_only': m0004,
+  '0005_provisionings': m0005,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import { ConflictError, PushprovError } from '../core/errors.js';
+import type { IssuerSchema } from './schema.js';
+
+/**
+ * `Idempotency-Key` semantics, as Stripe made them familiar: the first request
+ * with a key runs and its answer is kept; the same key with the same body
+ * gets that answer again without running anything; the same key with another
+ * body is refused (422). A key whose first run is still going is refused with
+ * 409 so the caller retries; one abandoned by a crash can be taken over once
+ * `staleAfterMs` has passed, because the work behind it is itself resumable.
+ */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export type IdempotencyClaim = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export const requestFingerprint = (body: unknown): string =>
+  createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
+
+export class IdempotencyStore {
+  constructor(
+    private readonly db: Kysely<IssuerSchema>,
+    private readonly clock: Clock,
+    private readonly options: { ttlMs?: number; staleAfterMs?: number } = {},
+  ) {}
+
+  async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+    if (!/^[\w.:-]{8,128}$/.test(key)) {
+      throw new PushprovError(
+        'IDEMPOTENCY_KEY_INVALID',
+        'Idempotency-Key must be 8–128 characters of letters, digits, _ . : -',
+        {
+          status: 400,
+        },
+      );
+    }
+    const now = this.clock.now();
+    const inserted = await this.db
+      .insertInto('idempotency_keys')
+      .values({
+        scope,
+        key,
+        request_hash: requestHash,
+        response_status: null,
+        response_body: null,
+        created_at: now,
+        expires_at: new Date(now.getTime() + (this.options.ttlMs ?? DAY)),
+      })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (inserted) return { kind: 'run' };
+
+    const existing = await this.db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    if (existing.request_hash !== requestHash) {
+      throw new PushprovError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used with a different request',
+        {
+          status: 422,
+        },
+      );
+    }
+    if (existing.response_status !== null) {
+      return { kind: 'replay', response: { status: existing.response_status, body: existing.response_body } };
+    }
+    const staleAfter = this.options.staleAfterMs ?? 30_000;
+    if (now.getTime() - existing.created_at.getTime() < staleAfter) {
+      throw new ConflictError(
+        'IDEMPOTENCY_IN_PROGRESS',
+        'a request with this Idempotency-Key is still being processed; retry shortly',
+      );
+    }
+    // Abandoned by a crash: take it over (atomically, so only one retry wins).
+    const taken = await this.db
+      .updateTable('idempotency_keys')
+      .set({ created_at: now })
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .where('created_at', '=', existing.created_at)
+      .where('response_status', 'is', null)
+      .executeTakeFirst();
+    if (taken.numUpdatedRows === 0n) {
+      throw new ConflictError(
+        'IDEMPOTENCY_IN_PROGRESS',
+        'a request with this Idempotency-Key is still being processed; retry shortly',
+      );
+    }
+    return { kind: 'run' };
+  }
+
+  async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+    await this.db
+      .updateTable('idempotency_keys')
+      .set({ response_status: response.status, response_body: JSON.stringify(response.body) })
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .execute();
+  }
+
+  /** Forgets a claim whose run failed before changing anything, so the caller may retry with the same key. */
+  async release(scope: string, key: string): Promise<void> {
+    await this.db
+      .deleteFrom('idempotency_keys')
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .where('response_status', 'is', null)
+      .execute();
+  }
+
+  async purgeExpired(): Promise<number> {
+    const result = await this.db
+      .deleteFrom('idempotency_keys')
+      .where('expires_at', '<', this.clock.now())
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
