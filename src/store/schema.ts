@@ -23,7 +23,8 @@ export interface ProvisioningsTable {
   request_id: string;
   receipt_validity_minutes: number;
   receipts_expire_at: Date | null;
-  callback_state_hash: string | null;
+  callback_token_sealed: Uint8Array | null;
+  redirect_sealed: Uint8Array | null;
   error_code: string | null;
   error_message: string | null;
   attempts: ColumnType<number, number | undefined, number>;

@@ -16,7 +16,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('request_id', 'text', (c) => c.notNull().unique())
     .addColumn('receipt_validity_minutes', 'integer', (c) => c.notNull())
     .addColumn('receipts_expire_at', 'timestamptz')
-    .addColumn('callback_state_hash', 'text')
+    .addColumn('callback_token_sealed', 'bytea')
+    // The merchant redirect carries receipts and MDES's signature: sealed at rest.
+    .addColumn('redirect_sealed', 'bytea')
     .addColumn('error_code', 'text')
     .addColumn('error_message', 'text')
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))

@@ -1,0 +1,267 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DestinationKind, ProvisioningState } from '../domain/provisioning.js';
+import type { IssuerSchema, ProvisioningCardsTable, ProvisioningsTable } from './schema.js';
+import type { Sealer } from './vault/sealer.js';
+
+/**
+ * Provisioning records. State changes are compare-and-set on the current
+ * state, so two workers (a callback and the expiry job, say) can never both
+ * move the same record. Receipts and the merchant redirect are sealed.
+ */
+export interface ProvisioningCard {
+  cardId: string;
+  pushAccountId: string;
+  state: string;
+  tokenUniqueReference: string | null;
+  errorCode: string | null;
+}
+
+export interface Provisioning {
+  id: string;
+  cardholderId: string;
+  destination: DestinationKind;
+  tokenRequestorId: string;
+  tokenRequestorName: string;
+  state: ProvisioningState;
+  requestId: string;
+  receiptValidityMinutes: number;
+  receiptsExpireAt: Date | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+  cards: ProvisioningCard[];
+}
+
+export interface NewProvisioning {
+  id: string;
+  cardholderId: string;
+  destination: DestinationKind;
+  tokenRequestorId: string;
+  tokenRequestorName: string;
+  requestId: string;
+  receiptValidityMinutes: number;
+  /** Proves a callback came through this push's callback URL. */
+  callbackToken: string;
+  cards: { cardId: string; pushAccountId: string }[];
+  now: Date;
+}
+
+export interface StatePatch {
+  receiptsExpireAt?: Date;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  redirectUrl?: string;
+  completedAt?: Date;
+}
+
+type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
+
+const toCard = (row: Selectable<ProvisioningCardsTable>): ProvisioningCard => ({
+  cardId: row.card_id,
+  pushAccountId: row.push_account_id,
+  state: row.state,
+  tokenUniqueReference: row.token_unique_reference,
+  errorCode: row.error_code,
+});
+
+const toProvisioning = (row: Selectable<ProvisioningsTable>, cards: ProvisioningCard[]): Provisioning => ({
+  id: row.id,
+  cardholderId: row.cardholder_id,
+  destination: row.destination,
+  tokenRequestorId: row.token_requestor_id,
+  tokenRequestorName: row.token_requestor_name,
+  state: row.state as ProvisioningState,
+  requestId: row.request_id,
+  receiptValidityMinutes: row.receipt_validity_minutes,
+  receiptsExpireAt: row.receipts_expire_at,
+  errorCode: row.error_code,
+  errorMessage: row.error_message,
+  attempts: row.attempts,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  completedAt: row.completed_at,
+  cards,
+});
+
+export class ProvisioningRepository {
+  constructor(
+    readonly db: Kysely<IssuerSchema>,
+    private readonly sealer: Sealer,
+  ) {}
+
+  async create(p: NewProvisioning, tx: Db = this.db): Promise<void> {
+    await tx
+      .insertInto('provisionings')
+      .values({
+        id: p.id,
+        cardholder_id: p.cardholderId,
+        destination: p.destination,
+        token_requestor_id: p.tokenRequestorId,
+        token_requestor_name: p.tokenRequestorName,
+        state: 'pending',
+        request_id: p.requestId,
+        receipt_validity_minutes: p.receiptValidityMinutes,
+        receipts_expire_at: null,
+        callback_token_sealed: this.sealer.seal(p.callbackToken, `provisioning:${p.id}:callback`),
+        redirect_sealed: null,
+        error_code: null,
+        error_message: null,
+        created_at: p.now,
+        updated_at: p.now,
+        completed_at: null,
+      })
+      .execute();
+    await tx
+      .insertInto('provisioning_cards')
+      .values(
+        p.cards.map((c) => ({
+          provisioning_id: p.id,
+          card_id: c.cardId,
+          push_account_id: c.pushAccountId,
+          state: 'pending',
+          receipt_sealed: null,
+          token_unique_reference: null,
+          error_code: null,
+        })),
+      )
+      .execute();
+  }
+
+  async get(id: string, tx: Db = this.db): Promise<Provisioning | undefined> {
+    const row = await tx.selectFrom('provisionings').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const cards = await tx
+      .selectFrom('provisioning_cards')
+      .selectAll()
+      .where('provisioning_id', '=', id)
+      .orderBy('push_account_id')
+      .execute();
+    return toProvisioning(row, cards.map(toCard));
+  }
+
+  /** The record only if it belongs to this cardholder: others' records do not exist for them. */
+  async getOwned(cardholderId: string, id: string): Promise<Provisioning | undefined> {
+    const found = await this.get(id);
+    return found?.cardholderId === cardholderId ? found : undefined;
+  }
+
+  async listByCardholder(cardholderId: string, limit = 50): Promise<Provisioning[]> {
+    const rows = await this.db
+      .selectFrom('provisionings')
+      .select('id')
+      .where('cardholder_id', '=', cardholderId)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    const out: Provisioning[] = [];
+    for (const { id } of rows) {
+      const p = await this.get(id);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  /** Ids of records in a state, last changed before a time (for the expiry and reconciliation jobs). */
+  async idsInState(state: ProvisioningState, changedBefore: Date, limit = 100): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('provisionings')
+      .select('id')
+      .where('state', '=', state)
+      .where('updated_at', '<', changedBefore)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async idsWithReceiptsExpiredBy(now: Date, limit = 100): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('provisionings')
+      .select('id')
+      .where('state', '=', 'receipt_issued')
+      .where('receipts_expire_at', '<=', now)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Moves a record from one state to another; false when it was no longer in `from`. */
+  async transition(
+    id: string,
+    from: ProvisioningState,
+    to: ProvisioningState,
+    now: Date,
+    patch: StatePatch = {},
+    tx: Db = this.db,
+  ): Promise<boolean> {
+    const result = await tx
+      .updateTable('provisionings')
+      .set({
+        state: to,
+        updated_at: now,
+        ...(patch.receiptsExpireAt && { receipts_expire_at: patch.receiptsExpireAt }),
+        ...(patch.errorCode !== undefined && { error_code: patch.errorCode }),
+        ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
+        ...(patch.completedAt && { completed_at: patch.completedAt }),
+        ...(patch.redirectUrl && {
+          redirect_sealed: this.sealer.seal(patch.redirectUrl, `provisioning:${id}:redirect`),
+        }),
+      })
+      .where('id', '=', id)
+      .where('state', '=', from)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async countAttempt(id: string, now: Date, tx: Db = this.db): Promise<void> {
+    await tx
+      .updateTable('provisionings')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async updateCard(
+    id: string,
+    cardId: string,
+    change: { state: string; receipt?: string; errorCode?: string | null; tokenUniqueReference?: string },
+    tx: Db = this.db,
+  ): Promise<void> {
+    await tx
+      .updateTable('provisioning_cards')
+      .set({
+        state: change.state,
+        ...(change.receipt && {
+          receipt_sealed: this.sealer.seal(change.receipt, `provisioning:${id}:${cardId}:receipt`),
+        }),
+        ...(change.errorCode !== undefined && { error_code: change.errorCode }),
+        ...(change.tokenUniqueReference && { token_unique_reference: change.tokenUniqueReference }),
+      })
+      .where('provisioning_id', '=', id)
+      .where('card_id', '=', cardId)
+      .execute();
+  }
+
+  async redirectUrl(id: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('provisionings')
+      .select('redirect_sealed')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row?.redirect_sealed) return undefined;
+    return this.sealer.open(row.redirect_sealed, `provisioning:${id}:redirect`).toString('utf8');
+  }
+
+  async callbackToken(id: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('provisionings')
+      .select('callback_token_sealed')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row?.callback_token_sealed) return undefined;
+    return this.sealer.open(row.callback_token_sealed, `provisioning:${id}:callback`).toString('utf8');
+  }
+}
