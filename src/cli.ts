@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { type Config, describeConfig, loadConfig } from './cli/config.js';
+import { describeDevKeys, devKeysDir } from './cli/keys.js';
 import { PARTS, type Part, start } from './cli/start.js';
 import { ConfigError, isPushprovError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
+import { generateDevKeys } from './mastercard/keys/generate.js';
 
 /**
  * The `pushprov` command. Configuration is validated here, once, before
@@ -63,6 +65,21 @@ program
     for (const [name, value, description] of rows) {
       process.stdout.write(`${(name ?? '').padEnd(width)}  ${value || '-'}    # ${description}\n`);
     }
+  });
+
+const keys = program.command('keys').description('key management');
+keys
+  .command('generate')
+  .description('write a development key set (issuer, Mastercard side, merchant) under <data dir>/keys')
+  .option('--dir <dir>', 'where to write the keys (default: <data dir>/keys)')
+  .option('--force', 'replace an existing set')
+  .action(async (options: { dir?: string; force?: boolean }) => {
+    const dir = options.dir ?? devKeysDir(configOrExit());
+    const summary = await generateDevKeys(dir, {
+      overwrite: options.force === true,
+      onProgress: (step) => process.stdout.write(`… ${step}\n`),
+    });
+    process.stdout.write(`${describeDevKeys(summary).join('\n')}\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
