@@ -8,11 +8,10 @@ import { ValidationError } from '../../core/errors.js';
  * verifier so both sides can never disagree.
  *
  * Mastercard's Node.js library (`mastercard-oauth1-signer`) is the
- * reference: for the same inputs this module produces the same bytes. Where
- * that library departs from RFC 5849 we follow the library, because that is
- * what Mastercard's gateway is known to accept; each departure is marked
- * "(library)" below. The one exception is explicit default ports, see
- * `normaliseUrl`.
+ * reference: for the same inputs this module produces the same bytes, so a
+ * client using either is verified alike. Where that library departs from
+ * RFC 5849 we follow it; each such rule is marked "(library)" below. The one
+ * exception is an explicit default port, see `normaliseUrl`.
  */
 
 export const SIGNATURE_METHOD = 'RSA-SHA256';

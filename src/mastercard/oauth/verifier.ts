@@ -64,66 +64,87 @@ export class OAuthVerifier {
   }
 
   async verify(req: OAuthRequest): Promise<{ consumerKey: string }> {
-    const params = parseAuthorization(req.authorization);
-    for (const name of REQUIRED) {
-      if (!params.has(name)) throw refuse('MALFORMED', `the OAuth parameter ${name} is missing`);
-    }
-    const version = params.get('oauth_version');
-    if (version !== undefined && version !== OAUTH_VERSION) {
-      throw refuse('MALFORMED', `oauth_version must be ${OAUTH_VERSION}`);
-    }
-    if (params.get('oauth_signature_method') !== SIGNATURE_METHOD) {
-      throw refuse('UNSUPPORTED_SIGNATURE_METHOD', `only ${SIGNATURE_METHOD} signatures are accepted`);
-    }
-    const nonce = params.get('oauth_nonce')!;
-    if (nonce === '' || nonce.length > 255)
-      throw refuse('MALFORMED', 'oauth_nonce must be 1 to 255 characters');
-    const timestampText = params.get('oauth_timestamp')!;
-    if (!/^\d{1,12}$/.test(timestampText)) throw refuse('MALFORMED', 'oauth_timestamp must be whole seconds');
-    const signature = Buffer.from(params.get('oauth_signature')!, 'base64');
-    // Canonical base64 only: a lenient decoder ignores some bits of the last
-    // characters, and a changed header must never verify.
-    if (signature.length === 0 || signature.toString('base64') !== params.get('oauth_signature')) {
-      throw refuse('MALFORMED', 'oauth_signature is not base64');
-    }
-
-    const timestamp = Number(timestampText);
-    if (Math.abs(epochSeconds(this.#clock) - timestamp) > this.#windowSeconds) {
+    const credentials = readCredentials(req.authorization);
+    if (Math.abs(epochSeconds(this.#clock) - credentials.timestamp) > this.#windowSeconds) {
       throw refuse(
         'TIMESTAMP_OUT_OF_WINDOW',
         `oauth_timestamp is more than ${this.#windowSeconds} seconds from the server's time`,
       );
     }
 
-    const consumerKey = params.get('oauth_consumer_key')!;
+    const { consumerKey, nonce } = credentials;
     const key = await this.#resolveKey(consumerKey);
     if (!key) throw refuse('UNKNOWN_CONSUMER_KEY', 'the consumer key is not known');
     if (key.asymmetricKeyType !== 'rsa') {
       throw new ConfigError(['the key registered for an OAuth consumer key is not an RSA key']);
     }
 
-    if (params.get('oauth_body_hash') !== bodyHash(req.body)) {
+    if (credentials.bodyHash !== bodyHash(req.body)) {
       throw refuse('BODY_HASH_MISMATCH', 'oauth_body_hash does not match the body');
     }
 
-    const signed = [...params].filter(([name]) => name !== 'oauth_signature' && name !== 'realm');
     let baseString: string;
     try {
-      baseString = signatureBaseString(req.method, req.url, signed);
+      baseString = signatureBaseString(req.method, req.url, credentials.signed);
     } catch (error) {
       if (error instanceof ValidationError) throw refuse('MALFORMED', error.message, error);
       throw error;
     }
-    if (!verify('sha256', Buffer.from(baseString, 'utf8'), key, signature)) {
+    if (!verify('sha256', Buffer.from(baseString, 'utf8'), key, credentials.signature)) {
       throw refuse('BAD_SIGNATURE', 'the OAuth signature does not match the request');
     }
 
-    const expiresAt = new Date((timestamp + this.#windowSeconds + 1) * 1000);
+    const expiresAt = new Date((credentials.timestamp + this.#windowSeconds + 1) * 1000);
     if (!(await this.#nonces.remember(consumerKey, nonce, expiresAt))) {
       throw refuse('NONCE_REPLAYED', 'this oauth_nonce was already used');
     }
     return { consumerKey };
   }
+}
+
+interface Credentials {
+  consumerKey: string;
+  nonce: string;
+  timestamp: number;
+  bodyHash: string;
+  signature: Buffer;
+  /** The parameters that enter the signature base string. */
+  signed: [string, string][];
+}
+
+/** The header's OAuth parameters, checked for presence and form only. */
+function readCredentials(header: string | undefined): Credentials {
+  const params = parseAuthorization(header);
+  for (const name of REQUIRED) {
+    if (!params.has(name)) throw refuse('MALFORMED', `the OAuth parameter ${name} is missing`);
+  }
+  const version = params.get('oauth_version');
+  if (version !== undefined && version !== OAUTH_VERSION) {
+    throw refuse('MALFORMED', `oauth_version must be ${OAUTH_VERSION}`);
+  }
+  if (params.get('oauth_signature_method') !== SIGNATURE_METHOD) {
+    throw refuse('UNSUPPORTED_SIGNATURE_METHOD', `only ${SIGNATURE_METHOD} signatures are accepted`);
+  }
+  const nonce = params.get('oauth_nonce')!;
+  if (nonce === '' || nonce.length > 255)
+    throw refuse('MALFORMED', 'oauth_nonce must be 1 to 255 characters');
+  const timestamp = params.get('oauth_timestamp')!;
+  if (!/^\d{1,12}$/.test(timestamp)) throw refuse('MALFORMED', 'oauth_timestamp must be whole seconds');
+  const encodedSignature = params.get('oauth_signature')!;
+  const signature = Buffer.from(encodedSignature, 'base64');
+  // Canonical base64 only: a lenient decoder ignores some bits of the last
+  // characters, and a changed header must never verify.
+  if (signature.length === 0 || signature.toString('base64') !== encodedSignature) {
+    throw refuse('MALFORMED', 'oauth_signature is not base64');
+  }
+  return {
+    consumerKey: params.get('oauth_consumer_key')!,
+    nonce,
+    timestamp: Number(timestamp),
+    bodyHash: params.get('oauth_body_hash')!,
+    signature,
+    signed: [...params].filter(([name]) => name !== 'oauth_signature' && name !== 'realm'),
+  };
 }
 
 const SCHEME = /^OAuth(?:[ \t]+|$)/i;
