@@ -119,6 +119,22 @@ describe('loadPrivateKey', () => {
     expect(error.details).toEqual({ aliases: ['first', 'second'] });
   });
 
+  it('KEY_PKCS12_UNSUPPORTED for a PKCS#12 store forge cannot open, KEY_NOT_PRIVATE for one without a key', async () => {
+    // PFX { version 3, authSafe: an empty SEQUENCE }
+    const hollow = new Uint8Array([0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00]);
+    expect((await failure(loadPrivateKey({ data: hollow }, { password: 'x' }))).code).toBe(
+      'KEY_PKCS12_UNSUPPORTED',
+    );
+    const cert = forge.pki.certificateFromPem(readFileSync(fixture('rsa.crt.pem'), 'utf8'));
+    const certOnly = forge.asn1
+      .toDer(forge.pkcs12.toPkcs12Asn1(null, [cert], 'pw', { algorithm: '3des' }))
+      .getBytes();
+    const error = await failure(
+      loadPrivateKey({ data: Buffer.from(certOnly, 'binary') }, { password: 'pw' }),
+    );
+    expect(error.code).toBe('KEY_NOT_PRIVATE');
+  });
+
   it('KEY_FILE_UNREADABLE for a file that cannot be read', async () => {
     const error = await failure(loadPrivateKey({ path: fixture('missing.pem') }));
     expect(error.code).toBe('KEY_FILE_UNREADABLE');

@@ -94,7 +94,7 @@ async function read(source: KeySource): Promise<Buffer> {
   }
 }
 
-const describe = (source: KeySource): string => ('path' in source ? `key file ${source.path}` : 'key data');
+const sourceName = (source: KeySource): string => ('path' in source ? `key file ${source.path}` : 'key data');
 
 /** The label of the first PEM block and whether it is encrypted; undefined for binary input. */
 function pemLabel(bytes: Buffer): { label: string; encrypted: boolean; text: string } | undefined {
@@ -176,7 +176,7 @@ function parse<T>(source: KeySource, run: () => T): T {
 function keyError(source: KeySource, error: unknown): CryptoError {
   const code = (error as { code?: unknown }).code;
   if (code === 'ERR_OSSL_BAD_DECRYPT' || code === 'ERR_OSSL_EVP_BAD_DECRYPT') {
-    return new CryptoError('KEY_PASSWORD_INVALID', `wrong password for ${describe(source)}`, {
+    return new CryptoError('KEY_PASSWORD_INVALID', `wrong password for ${sourceName(source)}`, {
       cause: error,
     });
   }
@@ -197,72 +197,75 @@ function fromPkcs12(source: KeySource, bytes: Buffer, options: PrivateKeyOptions
     if (/password/i.test((error as Error).message)) {
       throw options.password === undefined
         ? passwordRequired(source)
-        : new CryptoError('KEY_PASSWORD_INVALID', `wrong password for ${describe(source)}`);
+        : new CryptoError('KEY_PASSWORD_INVALID', `wrong password for ${sourceName(source)}`);
     }
     throw new CryptoError(
       'KEY_PKCS12_UNSUPPORTED',
-      `${describe(source)} is a PKCS#12 store pushprov cannot read (only RSA keys and standard algorithms)`,
+      `${sourceName(source)} is a PKCS#12 store pushprov cannot read (only RSA keys and standard algorithms)`,
       { cause: error },
     );
   }
 
+  const bag = pickKeyBag(source, pfx, options.alias);
+  // forge only unwraps the container; the key goes to OpenSSL as PKCS#8 DER.
+  // forge parses RSA keys itself and leaves others as PrivateKeyInfo.
+  const privateKeyInfo = bag.key
+    ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key))
+    : bag.asn1;
+  const der = Buffer.from(forge.asn1.toDer(privateKeyInfo).getBytes(), 'binary');
+  return parse(source, () => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+}
+
+/** The key bag named by the alias, or the only one when no alias is given. */
+function pickKeyBag(
+  source: KeySource,
+  pfx: forge.pkcs12.Pkcs12Pfx,
+  alias: string | undefined,
+): forge.pkcs12.Bag {
   const bags = [forge.pki.oids.pkcs8ShroudedKeyBag!, forge.pki.oids.keyBag!].flatMap(
     (bagType) => pfx.getBags({ bagType })[bagType] ?? [],
   );
   const aliasOf = (bag: forge.pkcs12.Bag): string | undefined =>
     (bag.attributes as { friendlyName?: string[] }).friendlyName?.[0];
-  let bag: forge.pkcs12.Bag | undefined;
-  if (options.alias !== undefined) {
-    bag = bags.find((b) => aliasOf(b) === options.alias);
-    if (!bag) {
-      const aliases = bags.map(aliasOf).filter((a) => a !== undefined);
-      throw new CryptoError(
-        'KEY_ALIAS_NOT_FOUND',
-        `${describe(source)} has no key named '${options.alias}'`,
-        {
-          details: { aliases },
-        },
-      );
-    }
-  } else if (bags.length === 1) {
-    bag = bags[0];
-  } else {
-    const aliases = bags.map(aliasOf).filter((a) => a !== undefined);
-    throw bags.length === 0
-      ? new CryptoError('KEY_NOT_PRIVATE', `${describe(source)} holds no private key`)
-      : new CryptoError('KEY_ALIAS_REQUIRED', `${describe(source)} holds ${bags.length} keys; name one`, {
-          details: { aliases },
-        });
+  const aliases = bags.map(aliasOf).filter((a) => a !== undefined);
+  if (alias !== undefined) {
+    const named = bags.find((bag) => aliasOf(bag) === alias);
+    if (named) return named;
+    throw new CryptoError('KEY_ALIAS_NOT_FOUND', `${sourceName(source)} has no key named '${alias}'`, {
+      details: { aliases },
+    });
   }
-  // forge only unwraps the container; the key goes to OpenSSL as PKCS#8 DER.
-  // forge parses RSA keys itself and leaves others as PrivateKeyInfo.
-  const privateKeyInfo = bag!.key
-    ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag!.key))
-    : bag!.asn1;
-  const der = Buffer.from(forge.asn1.toDer(privateKeyInfo).getBytes(), 'binary');
-  return parse(source, () => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+  if (bags.length === 1) return bags[0]!;
+  throw bags.length === 0
+    ? new CryptoError('KEY_NOT_PRIVATE', `${sourceName(source)} holds no private key`)
+    : new CryptoError('KEY_ALIAS_REQUIRED', `${sourceName(source)} holds ${bags.length} keys; name one`, {
+        details: { aliases },
+      });
 }
 
 function requireRsa(source: KeySource, key: KeyObject): KeyObject {
   if (key.asymmetricKeyType !== 'rsa') {
     throw new CryptoError(
       'KEY_NOT_RSA',
-      `${describe(source)} holds a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; Mastercard keys are RSA`,
+      `${sourceName(source)} holds a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; Mastercard keys are RSA`,
     );
   }
   return key;
 }
 
 const unrecognised = (source: KeySource, cause?: unknown) =>
-  new CryptoError('KEY_UNRECOGNISED', `${describe(source)} holds no key or certificate pushprov can read`, {
+  new CryptoError('KEY_UNRECOGNISED', `${sourceName(source)} holds no key or certificate pushprov can read`, {
     cause,
   });
 
 const passwordRequired = (source: KeySource) =>
-  new CryptoError('KEY_PASSWORD_REQUIRED', `${describe(source)} is encrypted; a password is required`);
+  new CryptoError('KEY_PASSWORD_REQUIRED', `${sourceName(source)} is encrypted; a password is required`);
 
 const notPrivate = (source: KeySource, label: string) =>
-  new CryptoError('KEY_NOT_PRIVATE', `${describe(source)} holds a ${label}, not a private key`);
+  new CryptoError('KEY_NOT_PRIVATE', `${sourceName(source)} holds a ${label}, not a private key`);
 
 const notPublic = (source: KeySource, label: string) =>
-  new CryptoError('KEY_NOT_PUBLIC', `${describe(source)} holds a ${label}, not a certificate or public key`);
+  new CryptoError(
+    'KEY_NOT_PUBLIC',
+    `${sourceName(source)} holds a ${label}, not a certificate or public key`,
+  );
