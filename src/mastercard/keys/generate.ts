@@ -148,7 +148,8 @@ export async function generateDevKeys(
     if (certificate && files.certificate) {
       await writeFile(files.certificate, certificate.toString(), { flag, mode: 0o644 });
     }
-    if (role === 'issuerSigning' && certificate && files.pkcs12) {
+    // Only the issuer signing key has a PKCS#12 path: Mastercard hands signing keys out that way.
+    if (certificate && files.pkcs12) {
       await writeSecret(files.pkcs12, pkcs12(privateKey, certificate), flag);
     }
     keys[role] = {
