@@ -1,0 +1,144 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { ValidationError } from '../../core/errors.js';
+import type { ClientRole, GatewaySchema, McClientsTable } from './tables.js';
+
+/**
+ * The API clients Mastercard's gateway knows: a consumer key, the public key
+ * its requests are signed with, and what it may do. On Mastercard Developers
+ * a project is created and its certificate uploaded; here the CLI registers
+ * the development issuer and merchant keys at start-up.
+ */
+export interface ClientRegistration {
+  consumerKey: string;
+  role: ClientRole;
+  /** Required for a token requestor: the 11-digit TRID it acts as. */
+  tokenRequestorId?: string;
+  /** The client's RSA signing key: its public half, or a PEM of it (a private key is reduced to its public half). */
+  publicKey: KeyObject | string;
+  /** Optional RSA key MDES encrypts token details to. */
+  encryptionPublicKey?: KeyObject | string;
+  displayName: string;
+}
+
+export interface Client {
+  consumerKey: string;
+  role: ClientRole;
+  tokenRequestorId: string | undefined;
+  publicKey: KeyObject;
+  encryptionPublicKey: KeyObject | undefined;
+  displayName: string;
+}
+
+/** Adds a client or updates it to match; registering the same client again changes nothing. */
+export async function registerClient(
+  db: Kysely<unknown>,
+  registration: ClientRegistration,
+  clock: Clock = systemClock,
+): Promise<Client> {
+  const { consumerKey, role, displayName } = registration;
+  if (!/^[\x21-\x7e]{1,200}$/.test(consumerKey)) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'the consumer key must be 1–200 printable characters');
+  }
+  if (displayName.trim() === '') throw new ValidationError('MC_CLIENT_INVALID', 'the display name is empty');
+  const tokenRequestorId = registration.tokenRequestorId;
+  if (role === 'token_requestor' && !/^\d{11}$/.test(tokenRequestorId ?? '')) {
+    throw new ValidationError(
+      'MC_CLIENT_INVALID',
+      'a token requestor client needs an 11-digit token requestor id',
+    );
+  }
+  if (role === 'issuer' && tokenRequestorId !== undefined) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'an issuer client has no token requestor id');
+  }
+  const publicKeyPem = rsaPublicPem(registration.publicKey, 'signing');
+  const encryptionPem =
+    registration.encryptionPublicKey === undefined
+      ? null
+      : rsaPublicPem(registration.encryptionPublicKey, 'encryption');
+  const now = clock.now();
+  const row: McClientsTable = {
+    consumer_key: consumerKey,
+    role,
+    token_requestor_id: tokenRequestorId ?? null,
+    public_key_pem: publicKeyPem,
+    encryption_public_key_pem: encryptionPem,
+    display_name: displayName,
+    created_at: now,
+    updated_at: now,
+  };
+  const { created_at: _created, ...changes } = row;
+  await (db as Kysely<GatewaySchema>)
+    .insertInto('mc_clients')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .column('consumer_key')
+        .doUpdateSet(changes)
+        .where((eb) =>
+          eb.or([
+            eb('mc_clients.role', '!=', role),
+            eb('mc_clients.token_requestor_id', 'is distinct from', row.token_requestor_id),
+            eb('mc_clients.public_key_pem', '!=', publicKeyPem),
+            eb('mc_clients.encryption_public_key_pem', 'is distinct from', encryptionPem),
+            eb('mc_clients.display_name', '!=', displayName),
+          ]),
+        ),
+    )
+    .execute();
+  return clientOf(row);
+}
+
+/**
+ * Reads clients by consumer key. Keys are parsed once per distinct PEM: the
+ * registry is small and a client's key changes only when it registers again.
+ */
+export class ClientRegistry {
+  readonly #keys = new Map<string, KeyObject>();
+
+  constructor(private readonly db: Kysely<GatewaySchema>) {}
+
+  async find(consumerKey: string): Promise<Client | undefined> {
+    const row = await this.db
+      .selectFrom('mc_clients')
+      .selectAll()
+      .where('consumer_key', '=', consumerKey)
+      .executeTakeFirst();
+    return row && clientOf(row, (pem) => this.#key(pem));
+  }
+
+  #key(pem: string): KeyObject {
+    let key = this.#keys.get(pem);
+    if (!key) {
+      key = createPublicKey(pem);
+      this.#keys.set(pem, key);
+    }
+    return key;
+  }
+}
+
+const clientOf = (row: McClientsTable, parse: (pem: string) => KeyObject = createPublicKey): Client => ({
+  consumerKey: row.consumer_key,
+  role: row.role,
+  tokenRequestorId: row.token_requestor_id ?? undefined,
+  publicKey: parse(row.public_key_pem),
+  encryptionPublicKey:
+    row.encryption_public_key_pem === null ? undefined : parse(row.encryption_public_key_pem),
+  displayName: row.display_name,
+});
+
+function rsaPublicPem(key: KeyObject | string, use: string): string {
+  let publicKey: KeyObject;
+  try {
+    publicKey = typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key);
+  } catch (error) {
+    throw new ValidationError('MC_CLIENT_INVALID', `the ${use} key is not a readable public key`, {
+      cause: error,
+    });
+  }
+  if (publicKey.asymmetricKeyType !== 'rsa') {
+    throw new ValidationError('MC_CLIENT_INVALID', `the ${use} key is not an RSA key`);
+  }
+  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}

@@ -1,0 +1,166 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
+import { PushprovError } from '../../core/errors.js';
+import {
+  describeReasonCode,
+  isReasonCode,
+  REASON_CODES,
+  type ReasonCode,
+  type ReasonCodeDefinition,
+} from '../../mastercard/token-connect/reason-codes.js';
+import type { ErrorWrapper, MdesError } from '../../mastercard/token-connect/types.js';
+
+/**
+ * Refusals of a receipt by MDES's tokenize (Secure Card on File creating a
+ * token from a pushAccountReceipt). The pages pushprov could read name no
+ * reason codes for them; these are pushprov's, flagged in docs/simulator.md.
+ */
+export const RECEIPT_REASON_CODES = {
+  PUSH_ACCOUNT_RECEIPT_EXPIRED: {
+    status: 400,
+    source: 'INPUT',
+    recoverable: false,
+    description: 'Push Account Receipt Expired',
+  },
+  PUSH_ACCOUNT_RECEIPT_ALREADY_USED: {
+    status: 400,
+    source: 'INPUT',
+    recoverable: false,
+    description: 'Push Account Receipt Already Used',
+  },
+  PUSH_ACCOUNT_RECEIPT_TOKEN_REQUESTOR_MISMATCH: {
+    status: 400,
+    source: 'INPUT',
+    recoverable: false,
+    description: 'Push Account Receipt Not Issued To This Token Requestor',
+  },
+} as const satisfies Record<
+  string,
+  Pick<ReasonCodeDefinition, 'status' | 'source' | 'recoverable' | 'description'>
+>;
+
+export type SimulatorReasonCode = ReasonCode | keyof typeof RECEIPT_REASON_CODES;
+
+const definitionOf = (code: SimulatorReasonCode) =>
+  isReasonCode(code) ? REASON_CODES[code] : RECEIPT_REASON_CODES[code];
+
+const describe = (code: SimulatorReasonCode, field: string | undefined): string =>
+  isReasonCode(code) ? describeReasonCode(code, field) : RECEIPT_REASON_CODES[code].description;
+
+/**
+ * A request MDES refuses, answered with Mastercard's ErrorWrapper. The code
+ * is a documented reason code; the description is Mastercard's wording with
+ * the offending field's name, never its value.
+ */
+export class TokenConnectFailure extends PushprovError {
+  readonly reasonCode: SimulatorReasonCode;
+  readonly field: string | undefined;
+
+  /** `status` overrides the code's usual HTTP status where Mastercard's pages give another. */
+  constructor(
+    reasonCode: SimulatorReasonCode,
+    field?: string,
+    options: { cause?: unknown; status?: number } = {},
+  ) {
+    super(reasonCode, describe(reasonCode, field), {
+      status: options.status ?? definitionOf(reasonCode).status,
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
+    this.reasonCode = reasonCode;
+    this.field = field;
+  }
+
+  toMdesError(): MdesError {
+    return mdesError(this.reasonCode, this.field);
+  }
+}
+
+export function mdesError(reasonCode: SimulatorReasonCode, field?: string): MdesError {
+  const definition = definitionOf(reasonCode);
+  return {
+    source: definition.source,
+    reasonCode,
+    description: describe(reasonCode, field),
+    recoverable: definition.recoverable,
+  };
+}
+
+export const errorWrapper = (errors: MdesError[], responseId?: string): ErrorWrapper => ({
+  ...(responseId === undefined ? {} : { responseId }),
+  errors,
+});
+
+/** Parses a JSON body; anything else is INVALID_JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TokenConnectFailure('INVALID_JSON', undefined, { cause: error });
+  }
+}
+
+/**
+ * Checks a value against a Token Connect schema and throws the reason code
+ * MDES gives for the first field in error: a missing field, a wrong type or
+ * pattern (format), a length outside its bounds, or a value outside its set.
+ */
+export function assertValid<T extends TSchema>(schema: T, value: unknown): void {
+  const first = firstFieldError(Value.Errors(schema, value));
+  if (first) throw new TokenConnectFailure(first.reasonCode, first.field);
+}
+
+// Within one field the most telling problem wins: a missing field over a
+// wrong type, a wrong type over a length, a length over a pattern, so ten
+// digits where eleven are needed is a length and not a format error.
+const PRIORITY: ReadonlyArray<[ReasonCode, ReadonlySet<ValueErrorType>]> = [
+  ['MISSING_REQUIRED_FIELD', new Set([ValueErrorType.ObjectRequiredProperty])],
+  [
+    'INVALID_FIELD_FORMAT',
+    new Set([
+      ValueErrorType.String,
+      ValueErrorType.Number,
+      ValueErrorType.Integer,
+      ValueErrorType.Boolean,
+      ValueErrorType.Object,
+      ValueErrorType.Array,
+    ]),
+  ],
+  [
+    'INVALID_FIELD_LENGTH',
+    new Set([
+      ValueErrorType.StringMinLength,
+      ValueErrorType.StringMaxLength,
+      ValueErrorType.ArrayMinItems,
+      ValueErrorType.ArrayMaxItems,
+    ]),
+  ],
+  ['INVALID_FIELD_FORMAT', new Set([ValueErrorType.StringPattern, ValueErrorType.StringFormat])],
+];
+
+function firstFieldError(
+  errors: Iterable<ValueError>,
+): { reasonCode: ReasonCode; field: string } | undefined {
+  let path: string | undefined;
+  const found: ValueError[] = [];
+  for (const error of errors) {
+    const at = fieldPath(error.path);
+    path ??= at;
+    if (at === path) found.push(error);
+  }
+  if (path === undefined) return undefined;
+  const field = fieldName(path);
+  for (const [reasonCode, types] of PRIORITY) {
+    if (found.some((e) => types.has(e.type))) return { reasonCode, field };
+  }
+  // Enumerations, numeric bounds, unions: the value is well formed but not allowed.
+  return { reasonCode: 'INVALID_FIELD_VALUE', field };
+}
+
+// Items of an array are reported under the array's name, as MDES does
+// ("Invalid Field Length - accountRanges").
+const fieldPath = (path: string): string => path.replace(/(\/\d+)+$/, '');
+
+const fieldName = (path: string): string => {
+  const segments = path.split('/').filter((s) => s !== '' && !/^\d+$/.test(s));
+  return segments.at(-1) ?? 'body';
+};

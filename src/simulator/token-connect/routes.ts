@@ -1,0 +1,147 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError } from '../../core/errors.js';
+import { TOKEN_CONNECT_PATHS } from '../../mastercard/token-connect/endpoints.js';
+import type { AssetLibrary } from '../assets/library.js';
+import type { Client } from '../gateway/clients.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { sendGatewayRefusal } from '../gateway/gateway.js';
+import type { ClientRole } from '../gateway/tables.js';
+import { assetResponse } from './assets.js';
+import type { Catalogue } from './catalogue.js';
+import { getEligibleTokenRequestors } from './eligible.js';
+import { errorWrapper, mdesError, TokenConnectFailure } from './failure.js';
+import type { PushService } from './push.js';
+import type { PushSigner } from './signature.js';
+import { TOKENIZE_PATH, type TokenizeService } from './tokenize.js';
+
+export interface MdesRoutesOptions {
+  gateway: Gateway;
+  catalogue: Catalogue;
+  push: PushService;
+  tokenize: TokenizeService;
+  signer: PushSigner;
+  tokenRequestorLogos: AssetLibrary;
+  productAssets: AssetLibrary;
+}
+
+/** Where MDES's verification key for pushMultipleAccounts signatures is published (an assumption, doc §5). */
+export const JWKS_PATH = '/.well-known/jwks.json';
+/** MDES Digital Enablement's getAsset, for token requestors (card art, logos). */
+export const STATIC_ASSET_PATH = '/assets/static/1/0/asset/:assetId';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+type Handler = (
+  client: Client,
+  body: Buffer,
+  request: FastifyRequest,
+) => Promise<string | object> | string | object;
+
+/**
+ * Mastercard's APIs under `/mdes`, behind the gateway, with Mastercard's
+ * paths. Bodies are read raw: the OAuth body hash covers the exact bytes,
+ * and a body that is not JSON must be answered with MDES's INVALID_JSON,
+ * not Fastify's error. Requests are checked against the TypeBox schemas of
+ * src/mastercard/token-connect by the handlers, which turn a failure into
+ * MDES's reason codes; Fastify's own validation would answer in another
+ * format.
+ */
+export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
+  return async (mdes) => {
+    mdes.removeAllContentTypeParsers();
+    mdes.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    mdes.setErrorHandler(mdesErrorHandler);
+
+    const api =
+      (role: ClientRole, handler: Handler) =>
+      async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+        const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+        let client: Client;
+        try {
+          client = await options.gateway.authenticate(request, body);
+        } catch (error) {
+          if (error instanceof AuthError) return sendGatewayRefusal(reply, error);
+          throw error;
+        }
+        if (client.role !== role) throw new TokenConnectFailure('AUTHORIZATION_FAILED');
+        const result = await handler(client, body ?? Buffer.alloc(0), request);
+        return reply
+          .code(200)
+          .type(JSON_TYPE)
+          .send(typeof result === 'string' ? result : JSON.stringify(result));
+      };
+
+    mdes.post(
+      TOKEN_CONNECT_PATHS.getEligibleTokenRequestors,
+      api('issuer', (_client, body) => getEligibleTokenRequestors(options.catalogue, body)),
+    );
+    mdes.get(
+      TOKEN_CONNECT_PATHS.getAsset.replace('{AssetId}', ':AssetId'),
+      api('issuer', (_client, _body, request) =>
+        assetResponse(options.tokenRequestorLogos, (request.params as { AssetId: string }).AssetId),
+      ),
+    );
+    mdes.post(
+      TOKEN_CONNECT_PATHS.pushMultipleAccounts,
+      api('issuer', (client, body) => options.push.pushMultipleAccounts(client, body)),
+    );
+    mdes.post(
+      TOKEN_CONNECT_PATHS.pushAccount,
+      api('issuer', (client, body) => options.push.pushAccount(client, body)),
+    );
+    mdes.post(
+      TOKENIZE_PATH,
+      api('token_requestor', (client, body) => options.tokenize.tokenize(client, body)),
+    );
+    mdes.get(
+      STATIC_ASSET_PATH,
+      api('token_requestor', (_client, _body, request) =>
+        assetResponse(options.productAssets, (request.params as { assetId: string }).assetId),
+      ),
+    );
+    // Public: token requestors fetch it to verify MDES's signatures.
+    mdes.get(JWKS_PATH, async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=3600').send(await options.signer.jwks()),
+    );
+  };
+}
+
+/** Failures inside `/mdes` in MDES's ErrorWrapper, with the request's requestId as responseId when known. */
+function mdesErrorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const responseId = requestIdOf(request.body);
+  if (error instanceof TokenConnectFailure) {
+    return reply
+      .code(error.status)
+      .type(JSON_TYPE)
+      .send(errorWrapper([error.toMdesError()], responseId));
+  }
+  const status = (error as FastifyError).statusCode ?? 500;
+  if (status < 500) {
+    // Fastify refused the body itself (too large, unreadable).
+    return reply
+      .code(status)
+      .type(JSON_TYPE)
+      .send(errorWrapper([mdesError('INVALID_JSON')], responseId));
+  }
+  request.log.error({ err: error }, 'simulated MDES failed');
+  return reply
+    .code(500)
+    .type(JSON_TYPE)
+    .send(errorWrapper([mdesError('INTERNAL_SERVICE_FAILURE')], responseId));
+}
+
+function requestIdOf(body: unknown): string | undefined {
+  if (!Buffer.isBuffer(body)) return undefined;
+  try {
+    const requestId = (JSON.parse(body.toString('utf8')) as { requestId?: unknown } | null)?.requestId;
+    return typeof requestId === 'string' && requestId.length >= 1 && requestId.length <= 64
+      ? requestId
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
