@@ -1,26 +1,20 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  generateKeyPairSync,
-  privateDecrypt,
-  publicEncrypt,
-  randomBytes,
-  constants as rsa,
-} from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
-import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
+import { decryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
+import { selfSignedCertificate } from '../../src/mastercard/keys/certificate.js';
+import { certificateFingerprint, publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { MemoryNonceStore, OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
 import {
   type AttemptFinished,
   type AttemptStarted,
-  type PayloadEncrypter,
   TokenConnectClient,
   type TokenConnectClientOptions,
 } from '../../src/mastercard/token-connect/client.js';
+import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import { baseUrlOf } from '../../src/mastercard/token-connect/endpoints.js';
 import { TokenConnectError } from '../../src/mastercard/token-connect/errors.js';
 import { backoffDelay, parseRetryAfter } from '../../src/mastercard/token-connect/retry.js';
@@ -30,9 +24,8 @@ import type {
 } from '../../src/mastercard/token-connect/types.js';
 
 // ---------------------------------------------------------------------------
-// Mastercard's side, in miniature: pushprov's OAuth signer for the issuer and
-// its verifier on the server; a throwaway field-level encrypter and the
-// matching decryption.
+// Mastercard's side, in miniature: pushprov's OAuth signer and field-level
+// encrypter for the issuer, its OAuth verifier and decryption on the server.
 // ---------------------------------------------------------------------------
 
 const CONSUMER_KEY = 'test-consumer-key!0000000000000000';
@@ -42,36 +35,22 @@ const FINGERPRINT = publicKeyFingerprint(encryption.publicKey);
 
 const signer = new OAuthSigner({ consumerKey: CONSUMER_KEY, signingKey: signing.privateKey });
 
-/** Mastercard field-level encryption: AES-128-CBC, key wrapped with RSA-OAEP-SHA256, hex. */
-const encrypter: PayloadEncrypter = {
-  encrypt(plaintext) {
-    const key = randomBytes(16);
-    const iv = randomBytes(16);
-    const cipher = createCipheriv('aes-128-cbc', key, iv);
-    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    const wrapped = publicEncrypt(
-      { key: encryption.publicKey, padding: rsa.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-      key,
-    );
-    return {
-      encryptedData: data.toString('hex'),
-      encryptedKey: wrapped.toString('hex'),
-      iv: iv.toString('hex'),
-      publicKeyFingerprint: FINGERPRINT,
-      oaepHashingAlgorithm: 'SHA256',
-    };
-  },
-};
+const encrypter = new FieldLevelPayloadEncrypter({ encryptionKey: encryption.publicKey });
 
+/** What MDES does with the envelope: find its key by fingerprint and decrypt. */
 function decrypt(payload: EncryptedPayload): unknown {
   expect(payload.publicKeyFingerprint).toBe(FINGERPRINT);
-  const key = privateDecrypt(
-    { key: encryption.privateKey, padding: rsa.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-    Buffer.from(payload.encryptedKey, 'hex'),
+  const plaintext = decryptFieldLevel(
+    {
+      encryptedValue: payload.encryptedData,
+      encryptedKey: payload.encryptedKey,
+      iv: payload.iv,
+      oaepHashingAlgorithm: payload.oaepHashingAlgorithm,
+    },
+    encryption.privateKey,
+    { encoding: 'hex', oaepHashingAlgorithm: 'SHA256' },
   );
-  const decipher = createDecipheriv('aes-128-cbc', key, Buffer.from(payload.iv ?? '', 'hex'));
-  const plain = Buffer.concat([decipher.update(Buffer.from(payload.encryptedData, 'hex')), decipher.final()]);
-  return JSON.parse(plain.toString('utf8'));
+  return JSON.parse(plaintext);
 }
 
 // ---------------------------------------------------------------------------
@@ -526,6 +505,31 @@ describe('backoff and environments', () => {
     expect(parseRetryAfter('2')).toBe(2_000);
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', Date.UTC(2026, 0, 1))).toBe(10_000);
     expect(parseRetryAfter(null)).toBeUndefined();
+  });
+
+  it('names the encryption key by the fingerprint MDES looks it up by', () => {
+    const certificate = selfSignedCertificate(encryption, {
+      commonName: 'MDES Token Connect encryption',
+      usage: 'encryption',
+      notBefore: new Date(Date.UTC(2025, 0, 1)),
+      notAfter: new Date(Date.UTC(2030, 0, 1)),
+    });
+    const byKey = new FieldLevelPayloadEncrypter({ encryptionKey: certificate }).encrypt('{}');
+    const byCertificate = new FieldLevelPayloadEncrypter({
+      encryptionKey: certificate,
+      fingerprintOf: 'certificate',
+      oaepHashingAlgorithm: 'SHA512',
+    }).encrypt('{}');
+    expect(byKey.publicKeyFingerprint).toBe(FINGERPRINT);
+    expect(byCertificate).toMatchObject({
+      publicKeyFingerprint: certificateFingerprint(certificate),
+      oaepHashingAlgorithm: 'SHA512',
+    });
+    expect(byCertificate.iv).toMatch(/^[0-9a-f]{32}$/);
+    expect(
+      () =>
+        new FieldLevelPayloadEncrypter({ encryptionKey: encryption.publicKey, fingerprintOf: 'certificate' }),
+    ).toThrow(/certificate/);
   });
 
   it("knows Mastercard's documented base URLs", () => {
