@@ -69,6 +69,16 @@ export function removeAt(root: unknown, path: JsonPath): void {
     delete (parent as JsonObject)[path[path.length - 1] ?? ''];
 }
 
+/** Removes the object at `path` if it is empty, then each enclosing one left empty, short of the root. */
+export function pruneEmpty(root: unknown, path: JsonPath): void {
+  for (let depth = path.length; depth > 0; depth--) {
+    const at = path.slice(0, depth);
+    const node = getAt(root, at);
+    if (!isJsonObject(node) || Object.keys(node).length > 0) return;
+    removeAt(root, at);
+  }
+}
+
 /**
  * Writes `value` at `path` and returns the (possibly new) root: objects on
  * the way are created where missing or null, an object value is merged into

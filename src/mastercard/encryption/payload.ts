@@ -12,7 +12,7 @@ import {
   requireObject,
 } from './config.js';
 import { decryptFieldLevel, encryptFieldLevel, type FieldLevelOptions } from './field-level.js';
-import { cloneJson, getAt, isJsonObject, placeAt, removeAt } from './json-path.js';
+import { cloneJson, getAt, isJsonObject, placeAt, pruneEmpty, removeAt } from './json-path.js';
 import { decryptJwe, encryptJwe } from './jwe.js';
 
 /**
@@ -27,10 +27,11 @@ import { decryptJwe, encryptJwe } from './jwe.js';
  *   bare strings it encrypted still decrypt, as it would read them;
  * - null, false, 0 and "" are encrypted like any value (the library skips
  *   them); an absent value is skipped;
- * - decrypting removes only the ciphertext members from where they were,
- *   and that object only if nothing else is left (the library drops the
- *   whole object, or the whole payload for `$`); an object result is merged
- *   into an object already at `obj`, also at `$`.
+ * - decrypting removes only the ciphertext members, then the objects left
+ *   empty by that, so a decrypt undoes its encrypt (the library drops the
+ *   whole object the ciphertext was in, or the whole payload for `$`, and
+ *   leaves empty parents); an object result is merged into an object
+ *   already at `obj`, also at `$` (the library replaces the payload there).
  */
 
 /** HTTP headers as a request's or a response's header map holds them. */
@@ -220,13 +221,15 @@ function engine(resources: readonly CompiledResource[], codec: Codec): PayloadEn
         const node = getAt(root, element);
         if (node === undefined || node === null) continue;
         const plaintext = parseJsonOrText(codec.open(node, headers));
+        // The ciphertext goes, and with it the objects that only held it.
         if (isJsonObject(node)) {
           for (const field of codec.fields) delete node[field];
-          if (element.length > 0 && Object.keys(node).length === 0) removeAt(root, element);
+          pruneEmpty(root, element);
         } else if (element.length === 0) {
           root = {};
         } else {
           removeAt(root, element);
+          pruneEmpty(root, element.slice(0, -1));
         }
         root = placeAt(root, obj, plaintext);
       }
