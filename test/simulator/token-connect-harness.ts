@@ -153,9 +153,11 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   return harness;
 }
 
-/** Field-level encryption to Mastercard's key, as pushprov's issuer does it. */
-export function encrypt(plaintext: unknown): EncryptedPayload {
-  const sealed = encryptFieldLevel(JSON.stringify(plaintext), MASTERCARD_ENCRYPTION.certificate.publicKey, {
+/** Field-level encryption of a value's JSON to Mastercard's key, as pushprov's issuer does it. */
+export const encrypt = (value: unknown): EncryptedPayload => encryptText(JSON.stringify(value));
+
+export function encryptText(plaintext: string): EncryptedPayload {
+  const sealed = encryptFieldLevel(plaintext, MASTERCARD_ENCRYPTION.certificate.publicKey, {
     encoding: 'hex',
     oaepHashingAlgorithm: 'SHA256',
   });

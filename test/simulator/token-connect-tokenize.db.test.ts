@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { luhnValid } from '../../src/core/luhn.js';
+import { decryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
+import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
+import { registerClient } from '../../src/simulator/app.js';
+import {
+  DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+  PRODUCT_CONFIGS,
+} from '../../src/simulator/token-connect/catalogue.js';
+import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
+import { TOKEN_ACCOUNT_RANGE } from '../../src/simulator/token-connect/tokenize.js';
+import {
+  account,
+  firstError,
+  type Harness,
+  ISSUER_KEY,
+  KEYS,
+  MERCHANT_KEY,
+  OTHER_MERCHANT_TRID,
+  PATHS,
+  pushBody,
+  startSimulator,
+  tokenizeBody,
+} from './token-connect-harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startSimulator();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+async function receiptFor(pan: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const response = await h.call('POST', PATHS.push, pushBody([account('a', pan)], extra));
+  return (response.json() as PushMultipleAccountsResponse).pushAccountReceipts![0]!.pushAccountReceipt!;
+}
+
+interface Token {
+  responseId: string;
+  decision: string;
+  tokenUniqueReference: string;
+  productConfig: Record<string, unknown>;
+  tokenInfo: Record<string, unknown>;
+  tokenDetail: {
+    tokenUniqueReference: string;
+    encryptedData: unknown;
+    publicKeyFingerprint?: string;
+    encryptedKey?: string;
+    iv?: string;
+  };
+}
+
+describe('tokenize with a push account receipt (Secure Card on File)', () => {
+  it('creates a token for the pushed card and tells onTokenCreated', async () => {
+    const receipt = await receiptFor(TEST_CARDS.credit.pan);
+    const request = tokenizeBody(receipt);
+    const response = await h.call('POST', PATHS.tokenize, request, { as: 'merchant' });
+    expect(response.statusCode).toBe(200);
+    const token = response.json() as Token;
+    expect(token).toMatchObject({ responseId: request.requestId, decision: 'APPROVED' });
+    expect(token.tokenUniqueReference).toMatch(/^DWSPMC[0-9a-f]{42}$/);
+    expect(token.tokenInfo).toMatchObject({
+      accountPanSuffix: TEST_CARDS.credit.pan.slice(-4),
+      accountPanExpiry: '1229',
+      productCategory: 'CREDIT',
+    });
+    expect(token.productConfig).toMatchObject({
+      cardBackgroundCombinedAssetId: PRODUCT_CONFIGS.CREDIT.cardArtAssetId,
+    });
+    const detail = token.tokenDetail.encryptedData as {
+      tokenNumber: string;
+      expiryMonth: string;
+      expiryYear: string;
+    };
+    expect(detail.tokenNumber.startsWith(TOKEN_ACCOUNT_RANGE)).toBe(true);
+    expect(luhnValid(detail.tokenNumber)).toBe(true);
+    expect(token.tokenInfo.tokenPanSuffix).toBe(detail.tokenNumber.slice(-4));
+    expect(token.tokenInfo.tokenExpiry).toBe(`${detail.expiryMonth}${detail.expiryYear}`);
+    expect(h.events.at(-1)).toEqual({
+      tokenUniqueReference: token.tokenUniqueReference,
+      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+      issuerConsumerKey: ISSUER_KEY,
+      pushAccountReceipt: receipt,
+      pushAccountId: 'a',
+      accountLastFour: TEST_CARDS.credit.pan.slice(-4),
+      tokenLastFour: detail.tokenNumber.slice(-4),
+      product: 'CREDIT',
+      createdAt: h.clock.now(),
+    });
+    // The card art it names is served to token requestors.
+    const art = await h.call(
+      'GET',
+      `/mdes/assets/static/1/0/asset/${PRODUCT_CONFIGS.CREDIT.cardArtAssetId}`,
+      undefined,
+      {
+        as: 'merchant',
+      },
+    );
+    expect(art.statusCode).toBe(200);
+  });
+
+  it('refuses a receipt pushed to another token requestor, and leaves it redeemable by its own', async () => {
+    const receipt = await receiptFor(TEST_CARDS.credit.pan);
+    const response = await h.call('POST', PATHS.tokenize, tokenizeBody(receipt, OTHER_MERCHANT_TRID), {
+      as: 'otherMerchant',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(firstError(response)).toMatchObject({
+      reasonCode: 'PUSH_ACCOUNT_RECEIPT_TOKEN_REQUESTOR_MISMATCH',
+    });
+    expect((await h.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('refuses a TRID other than the one the credentials belong to', async () => {
+    const receipt = await receiptFor(TEST_CARDS.credit.pan);
+    const response = await h.call('POST', PATHS.tokenize, tokenizeBody(receipt, OTHER_MERCHANT_TRID), {
+      as: 'merchant',
+    });
+    expect(firstError(response)).toMatchObject({ reasonCode: 'AUTHORIZATION_FAILED' });
+  });
+
+  it('refuses an unknown receipt and a request without one', async () => {
+    const unknown = await h.call(
+      'POST',
+      PATHS.tokenize,
+      tokenizeBody('MCC-00000000-0000-0000-0000-000000000000'),
+      {
+        as: 'merchant',
+      },
+    );
+    expect(firstError(unknown)).toMatchObject({
+      reasonCode: 'INVALID_FIELD_VALUE',
+      description: 'Invalid Field Value - pushAccountReceipt',
+    });
+    const { fundingAccountInfo: _, ...missing } = tokenizeBody('x');
+    const response = await h.call('POST', PATHS.tokenize, missing, { as: 'merchant' });
+    expect(firstError(response)).toMatchObject({ reasonCode: 'MISSING_REQUIRED_FIELD' });
+  });
+
+  it('refuses an expired receipt', async () => {
+    const receipt = await receiptFor(TEST_CARDS.debit.pan, { pushAccountReceiptsValidityPeriod: 5 });
+    h.clock.advance(5 * 60_000);
+    const response = await h.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' });
+    expect(firstError(response)).toMatchObject({ reasonCode: 'PUSH_ACCOUNT_RECEIPT_EXPIRED' });
+  });
+
+  it('spends a receipt once when two redemptions race', async () => {
+    const receipt = await receiptFor(TEST_CARDS.credit.pan);
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => h.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' })),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 400, 400]);
+  });
+
+  it('keeps receipts and tokens across a restart', async () => {
+    const receipt = await receiptFor(TEST_CARDS.maestro.pan);
+    await h.restart();
+    const response = await h.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' });
+    expect(response.statusCode).toBe(200);
+    expect((response.json() as Token).tokenInfo.productCategory).toBe('DEBIT');
+    await h.restart();
+    const again = await h.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' });
+    expect(firstError(again)).toMatchObject({ reasonCode: 'PUSH_ACCOUNT_RECEIPT_ALREADY_USED' });
+  });
+
+  it('encrypts the token details to a token requestor that registered an encryption key', async () => {
+    await registerClient(h.database.db, {
+      consumerKey: MERCHANT_KEY,
+      role: 'token_requestor',
+      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+      publicKey: KEYS.merchantSigning.publicKey,
+      encryptionPublicKey: KEYS.merchantEncryption.publicKey,
+      displayName: 'Demo Shop',
+    });
+    try {
+      const receipt = await receiptFor(TEST_CARDS.credit.pan);
+      const token = (
+        await h.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' })
+      ).json() as Token;
+      const sealed = token.tokenDetail;
+      expect(typeof sealed.encryptedData).toBe('string');
+      const detail = JSON.parse(
+        decryptFieldLevel(
+          { encryptedValue: sealed.encryptedData, encryptedKey: sealed.encryptedKey, iv: sealed.iv },
+          KEYS.merchantEncryption.privateKey,
+          { encoding: 'hex', oaepHashingAlgorithm: 'SHA256' },
+        ),
+      ) as { tokenNumber: string };
+      expect(detail.tokenNumber.slice(-4)).toBe(token.tokenInfo.tokenPanSuffix);
+    } finally {
+      await registerClient(h.database.db, {
+        consumerKey: MERCHANT_KEY,
+        role: 'token_requestor',
+        tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+        publicKey: KEYS.merchantSigning.publicKey,
+        displayName: 'Demo Shop',
+      });
+    }
+  });
+
+  it('still answers when the onTokenCreated hook fails', async () => {
+    const failing = await startSimulator({
+      onTokenCreated: () => {
+        throw new Error('notifier down');
+      },
+    });
+    try {
+      const push = await failing.call('POST', PATHS.push, pushBody([account('a', TEST_CARDS.credit.pan)]));
+      const receipt = (push.json() as PushMultipleAccountsResponse).pushAccountReceipts![0]!
+        .pushAccountReceipt!;
+      expect(
+        (await failing.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' })).statusCode,
+      ).toBe(200);
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
+describe('card data at rest', () => {
+  it('stores no PAN, token PAN or account holder data in clear, hex or base64 in any simulator table', async () => {
+    const secrets = [TEST_CARDS.credit.pan, TEST_CARDS.debit.pan, 'jane@example.com', 'DOE/JANE'];
+    const holder = { accountHolderName: 'DOE/JANE', accountHolderEmailAddress: 'jane@example.com' };
+    for (const pan of [TEST_CARDS.credit.pan, TEST_CARDS.debit.pan]) {
+      const receipt = await receiptFor(pan);
+      const push = await h.call(
+        'POST',
+        PATHS.push,
+        pushBody([account('p', pan, { accountHolderData: holder })]),
+      );
+      const second = (push.json() as PushMultipleAccountsResponse).pushAccountReceipts![0]!
+        .pushAccountReceipt!;
+      for (const r of [receipt, second]) {
+        const token = (
+          await h.call('POST', PATHS.tokenize, tokenizeBody(r), { as: 'merchant' })
+        ).json() as Token;
+        secrets.push((token.tokenDetail.encryptedData as { tokenNumber: string }).tokenNumber);
+      }
+    }
+    const forms = secrets.flatMap((s) => [
+      s,
+      Buffer.from(s).toString('hex'),
+      Buffer.from(s).toString('base64'),
+    ]);
+    for (const table of ['mc_receipts', 'mc_tokens', 'mc_push_requests', 'mc_clients', 'mc_oauth_nonces']) {
+      const rows = await h.database.db
+        .selectFrom(table as never)
+        .selectAll()
+        .execute();
+      expect(rows.length, table).toBeGreaterThan(0);
+      const dump = JSON.stringify(rows, (_key, value: unknown) =>
+        value instanceof Uint8Array ||
+        (value && typeof value === 'object' && 'type' in value && value.type === 'Buffer')
+          ? Buffer.from(value as Uint8Array).toString('hex') +
+            Buffer.from(value as Uint8Array).toString('base64')
+          : value,
+      );
+      for (const form of forms) expect(dump.includes(form), `${table} holds a secret`).toBe(false);
+    }
+  });
+});
