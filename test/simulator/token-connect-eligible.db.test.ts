@@ -220,3 +220,27 @@ describe('getAsset', () => {
     }
   });
 });
+
+describe('the pages of the simulated token requestors', () => {
+  it('answer at every push URI of theirs, in plain text, with the way back to the bank', async () => {
+    const body = parsed(await eligible(['555555555']));
+    const uris = body
+      .tokenRequestors!.flatMap((t) => t.availablePushMethods ?? [])
+      .map((m) => m.uri)
+      .filter((uri) => uri.startsWith('http://simulator.test/'));
+    expect(uris.length).toBeGreaterThan(5);
+    for (const uri of uris) {
+      const path = new URL(uri).pathname;
+      const query =
+        '?pushAccountReceipt=MCC-1&pushAccountReceipt=MCC-2&callbackURL=https%3A%2F%2Fbank.example%2Fcb';
+      const response = await h.app.inject({ method: 'GET', url: `${path}${query}` });
+      expect(response.statusCode, uri).toBe(200);
+      expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.body).toContain('Return to your bank: https://bank.example/cb');
+    }
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/token-requestors/99999999999/push' })).statusCode,
+    ).toBe(404);
+  });
+});

@@ -1,16 +1,19 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Catalogue } from './catalogue.js';
 
 const Params = Type.Object({
   tokenRequestorId: Type.String({ pattern: '^[0-9]{11}$' }),
   platform: Type.Optional(Type.Union([Type.Literal('android'), Type.Literal('ios')])),
 });
+const Receipt = Type.String({ maxLength: 64 });
 const Query = Type.Object({
-  pushAccountReceipt: Type.Optional(Type.String({ maxLength: 64 })),
+  // One per pushed card: the issuer repeats the parameter.
+  pushAccountReceipt: Type.Optional(Type.Union([Receipt, Type.Array(Receipt, { maxItems: 5 })])),
   callbackURL: Type.Optional(Type.String({ maxLength: 256 })),
 });
+type PageRequest = FastifyRequest<{ Params: Static<typeof Params>; Querystring: Static<typeof Query> }>;
 
 /**
  * Where the simulated token requestors other than the demo merchant send
@@ -21,14 +24,7 @@ const Query = Type.Object({
 export function tokenRequestorPages(catalogue: Catalogue): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const schema = { params: Params, querystring: Query };
-    const handler = async (
-      request: {
-        params: { tokenRequestorId: string; platform?: string };
-        query: { callbackURL?: string; pushAccountReceipt?: string };
-      },
-      reply: import('fastify').FastifyReply,
-    ) => {
+    const handler = async (request: PageRequest, reply: FastifyReply) => {
       const entry = catalogue.find(request.params.tokenRequestorId);
       if (!entry) return reply.callNotFound();
       const { callbackURL, pushAccountReceipt } = request.query;
@@ -36,7 +32,7 @@ export function tokenRequestorPages(catalogue: Catalogue): FastifyPluginAsync {
         `${entry.record.consumerFacingEntityName} (a token requestor simulated by pushprov)`,
         `This page stands in for its ${(request.params.platform ?? 'web').toUpperCase()} experience.`,
         pushAccountReceipt
-          ? 'It received a pushed card and would now create its token.'
+          ? 'It received the pushed cards and would now create their tokens.'
           : 'No push account receipt arrived.',
         callbackURL && /^https?:\/\//i.test(callbackURL)
           ? `Return to your bank: ${callbackURL}`
@@ -46,6 +42,7 @@ export function tokenRequestorPages(catalogue: Catalogue): FastifyPluginAsync {
       // Plain text, never sniffed: the callback URL comes from the query string.
       return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(text);
     };
+    const schema = { params: Params, querystring: Query };
     app.get('/token-requestors/:tokenRequestorId/push', { schema }, handler);
     app.get('/token-requestors/:tokenRequestorId/push/:platform', { schema }, handler);
   };
