@@ -29,10 +29,13 @@ export interface ResourceEncryption {
 
 export type FingerprintType = 'publicKey' | 'certificate';
 
-interface CommonConfig {
+interface CommonConfig extends KeySettings {
   paths: readonly ResourceEncryption[];
   /** The member holding the ciphertext. */
   encryptedValueFieldName: string;
+}
+
+interface KeySettings {
   /** The recipient's RSA public key; or give `encryptionCertificate`. Needed to encrypt. */
   encryptionKey?: KeyObject;
   encryptionCertificate?: X509Certificate;
@@ -220,7 +223,7 @@ function path(text: unknown, where: string, problems: Problems): JsonPath {
  * a certificate's is in `encoding`.
  */
 export function compileKeys(
-  config: Record<string, unknown>,
+  config: KeySettings,
   resources: readonly CompiledResource[],
   encoding: DataEncoding,
   problems: Problems,

@@ -1,10 +1,11 @@
 import { ValidationError } from '../../core/errors.js';
 
 /**
- * The dot paths of Mastercard's encryption configurations (`path.to.field`,
- * `$` or `` for the whole payload, `$.path.to.field` as the Java library
- * writes them) and the few operations the encryption engine needs on plain
- * JSON values. Operations work on a private deep copy, so they mutate.
+ * The dot paths of Mastercard's encryption configurations (`path.to.field`;
+ * `$` or the empty path for the whole payload; `$.path.to.field` as the Java
+ * library writes them) and the few operations the encryption engine needs
+ * on plain JSON values. The operations mutate: the engine runs them on its
+ * own deep copy.
  */
 
 /** Property names, outermost first; empty for the whole payload. */
@@ -22,8 +23,9 @@ export function parseJsonPath(text: string): JsonPath {
   const segments = (text.startsWith('$.') ? text.slice(2) : text).split('.');
   for (const segment of segments) {
     if (segment === '') throw new TypeError(`'${text}' has an empty segment`);
-    if (segment === '$' || /[[\]*]/.test(segment))
+    if (segment === '$' || /[[\]*]/.test(segment)) {
       throw new TypeError(`'${text}': array indexes and wildcards are not supported`);
+    }
     if (UNSAFE.has(segment)) throw new TypeError(`'${text}': '${segment}' cannot be a path segment`);
   }
   return segments;

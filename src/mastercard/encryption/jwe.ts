@@ -50,28 +50,17 @@ const isEnc = (enc: unknown): enc is Enc => typeof enc === 'string' && Object.ha
  * returns the compact JWE. `kid` names the key, usually its fingerprint.
  */
 export function encryptJwe(plaintext: string, key: KeyObject, kid: string): string {
-  const { header, aad } = protectedHeader(kid);
+  // Member order as mastercard-client-encryption writes them.
+  const json = JSON.stringify({ kid, cty: 'application/json', alg: 'RSA-OAEP-256', enc: 'A256GCM' });
+  const header = Buffer.from(json).toString('base64url');
   const random = randomKeyMaterial(32 + IV_BYTES);
   const cek = random.subarray(0, 32);
   const iv = random.subarray(32);
   const encryptedKey = publicEncrypt({ key, ...OAEP_SHA256 }, cek);
   const cipher = createCipheriv('aes-256-gcm', cek, iv);
-  cipher.setAAD(aad);
+  cipher.setAAD(Buffer.from(header, 'latin1'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return `${header}.${encryptedKey.toString('base64url')}.${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
-}
-
-// A sender encrypts to one key, so remembering the last header saves its encoding on every message.
-let lastHeader = { kid: '', header: '', aad: Buffer.alloc(0) };
-
-function protectedHeader(kid: string): { header: string; aad: Buffer } {
-  if (lastHeader.kid !== kid || lastHeader.header === '') {
-    // Member order as mastercard-client-encryption writes them.
-    const json = JSON.stringify({ kid, cty: 'application/json', alg: 'RSA-OAEP-256', enc: 'A256GCM' });
-    const header = Buffer.from(json).toString('base64url');
-    lastHeader = { kid, header, aad: Buffer.from(header, 'latin1') };
-  }
-  return lastHeader;
 }
 
 /** Decrypts a compact JWE with an RSA private key and returns the UTF-8 plaintext. */
@@ -113,13 +102,9 @@ export function decryptJwe(compact: string, privateKey: KeyObject): string {
         : openGcm(GCM[enc], cek, iv, aad, ciphertext, tag);
     return plaintext.toString('utf8');
   } catch (cause) {
-    throw new CryptoError(
-      'JWE_DECRYPTION_FAILED',
-      'the JWE content does not decrypt: tampered or corrupted',
-      {
-        cause,
-      },
-    );
+    throw new CryptoError('JWE_DECRYPTION_FAILED', 'the JWE content does not decrypt: tampered or corrupt', {
+      cause,
+    });
   }
 }
 

@@ -70,7 +70,7 @@ export function createJweEncryption(config: JweConfig): PayloadEncryption {
   );
   const encoding =
     config.dataEncoding === undefined ? 'hex' : dataEncoding(config.dataEncoding, 'dataEncoding', problems);
-  const keys = compileKeys(config as unknown as Record<string, unknown>, resources, encoding, problems);
+  const keys = compileKeys(config, resources, encoding, problems);
   problems.throwIfAny();
   // compileKeys has proven a key present wherever a mapping will use it.
   const { encryptionKey, decryptionKey, fingerprint = '' } = keys;
@@ -94,6 +94,8 @@ export function createFieldLevelEncryption(config: FieldLevelConfig): PayloadEnc
   const valueField = name('encryptedValueFieldName') ?? '';
   const ivHeader = name('ivHeaderName');
   const keyHeader = name('encryptedKeyHeaderName');
+  const oaepHeader = name('oaepHashingAlgorithmHeaderName');
+  const fingerprintHeader = name('publicKeyFingerprintHeaderName');
   const withHeaders = ivHeader !== undefined || keyHeader !== undefined;
   if (withHeaders && (ivHeader === undefined || keyHeader === undefined)) {
     problems.add('the header variant needs both ivHeaderName and encryptedKeyHeaderName');
@@ -117,19 +119,12 @@ export function createFieldLevelEncryption(config: FieldLevelConfig): PayloadEnc
     { bareAllowed: withHeaders, singleMapping: withHeaders },
     problems,
   );
-  const keys = compileKeys(
-    config as unknown as Record<string, unknown>,
-    resources,
-    options.encoding,
-    problems,
-  );
+  const keys = compileKeys(config, resources, options.encoding, problems);
   // compileKeys has proven a key present wherever a mapping will use it.
   const { encryptionKey, decryptionKey, fingerprint } = keys;
 
   if (withHeaders) {
     problems.throwIfAny();
-    const fingerprintHeader = name('publicKeyFingerprintHeaderName');
-    const oaepHeader = name('oaepHashingAlgorithmHeaderName');
     return engine(resources, {
       valueField,
       fields: [valueField],
