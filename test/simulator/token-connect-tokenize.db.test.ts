@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/logger.js';
 import { luhnValid } from '../../src/core/luhn.js';
 import { decryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
@@ -9,6 +10,7 @@ import {
 } from '../../src/simulator/token-connect/catalogue.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { TOKEN_ACCOUNT_RANGE } from '../../src/simulator/token-connect/tokenize.js';
+import { captureStream } from '../support/capture.js';
 import {
   account,
   firstError,
@@ -259,6 +261,42 @@ describe('card data at rest', () => {
           : value,
       );
       for (const form of forms) expect(dump.includes(form), `${table} holds a secret`).toBe(false);
+    }
+  });
+});
+
+describe('logs', () => {
+  it('carry no PAN, token PAN or account holder data, also when a request fails', async () => {
+    const capture = captureStream();
+    const logged = await startSimulator({
+      logger: createLogger({ level: 'trace', format: 'json', destination: capture.stream }),
+    });
+    try {
+      const holder = { accountHolderEmailAddress: 'jane@example.com' };
+      const push = await logged.call(
+        'POST',
+        PATHS.push,
+        pushBody([account('a', TEST_CARDS.credit.pan, { accountHolderData: holder })]),
+      );
+      const receipt = (push.json() as PushMultipleAccountsResponse).pushAccountReceipts![0]!
+        .pushAccountReceipt!;
+      const token = (
+        await logged.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' })
+      ).json() as Token;
+      await logged.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' });
+      await logged.call(
+        'POST',
+        PATHS.push,
+        pushBody([account('a', TEST_CARDS.debit.pan)], { tokenRequestorId: '5' }),
+      );
+      const text = capture.text();
+      expect(text.length).toBeGreaterThan(0);
+      const tokenNumber = (token.tokenDetail.encryptedData as { tokenNumber: string }).tokenNumber;
+      for (const secret of [TEST_CARDS.credit.pan, TEST_CARDS.debit.pan, tokenNumber, 'jane@example.com']) {
+        expect(text).not.toContain(secret);
+      }
+    } finally {
+      await logged.close();
     }
   });
 });
