@@ -43,6 +43,35 @@ export interface ProvisioningCardsTable {
   error_code: string | null;
 }
 
+export interface CardholdersTable {
+  id: string;
+  external_ref: string;
+  profile_sealed: Uint8Array;
+  email_index: Uint8Array;
+  phone_index: Uint8Array;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CardsTable {
+  id: string;
+  cardholder_id: string;
+  external_ref: string;
+  pan_sealed: Uint8Array;
+  cvc_sealed: Uint8Array | null;
+  pan_fingerprint: Uint8Array;
+  last_four: string;
+  pan_prefix: string;
+  expiry_month: number;
+  expiry_year: number;
+  country: string;
+  status: 'active' | 'blocked' | 'closed';
+  product_name: string;
+  card_art_ref: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
 export interface IdempotencyKeysTable {
   scope: string;
   key: string;
@@ -53,9 +82,85 @@ export interface IdempotencyKeysTable {
   expires_at: Date;
 }
 
+export interface AuthPasswordsTable {
+  username: string;
+  cardholder_id: string;
+  password_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AuthAttemptsTable {
+  key: string;
+  failures: number;
+  locked_until: Date | null;
+  updated_at: Date;
+}
+
+export interface AuthSessionsTable {
+  id: string;
+  token_hash: string;
+  cardholder_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface AuthGrantsTable {
+  id: string;
+  token_hash: string;
+  cardholder_id: string;
+  session_id: string;
+  method: 'totp' | 'webauthn';
+  created_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface AuthChallengesTable {
+  challenge: string;
+  cardholder_id: string;
+  session_id: string;
+  purpose: 'webauthn.registration' | 'webauthn.authentication';
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface AuthTotpTable {
+  cardholder_id: string;
+  secret_sealed: Uint8Array;
+  last_time_step: number | null;
+  confirmed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AuthWebauthnCredentialsTable {
+  id: string;
+  cardholder_id: string;
+  public_key: Uint8Array;
+  counter: number;
+  transports: JSONColumnType<string[]>;
+  device_type: string;
+  backed_up: boolean;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
 export interface IssuerSchema {
   audit_log: AuditLogTable;
+  cardholders: CardholdersTable;
+  cards: CardsTable;
   provisionings: ProvisioningsTable;
   provisioning_cards: ProvisioningCardsTable;
   idempotency_keys: IdempotencyKeysTable;
+  auth_passwords: AuthPasswordsTable;
+  auth_attempts: AuthAttemptsTable;
+  auth_sessions: AuthSessionsTable;
+  auth_grants: AuthGrantsTable;
+  auth_challenges: AuthChallengesTable;
+  auth_totp: AuthTotpTable;
+  auth_webauthn_credentials: AuthWebauthnCredentialsTable;
 }

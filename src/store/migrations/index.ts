@@ -1,11 +1,15 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_audit_log.js';
+import * as m0002 from './0002_cardholders_cards.js';
+import * as m0003 from './0003_auth.js';
 import * as m0004 from './0004_audit_append_only.js';
 import * as m0005 from './0005_provisionings.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
   '0001_audit_log': m0001,
+  '0002_cardholders_cards': m0002,
+  '0003_auth': m0003,
   '0004_audit_append_only': m0004,
   '0005_provisionings': m0005,
 };
