@@ -51,6 +51,14 @@ const url =
     }
   };
 
+// Ops API keys: comma-separated, each a key of 32+ characters or `sha256:<64 hex>` (its digest).
+const opsKeys: Parser<string[]> = (raw) => {
+  const keys = raw.split(',').map((k) => k.trim());
+  return keys.every((k) => /^sha256:[0-9a-f]{64}$/i.test(k) || /^[\x21-\x7e]{32,}$/.test(k))
+    ? keys
+    : { problem: 'expected comma-separated keys of 32+ printable characters or sha256:<64 hex digits>' };
+};
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const MASTERCARD_ENVS = ['simulator', 'sandbox', 'mtf', 'production'] as const;
 
@@ -74,6 +82,12 @@ export interface Config {
   mastercardSigningKeyAlias: string | undefined;
   mastercardSigningKeyPassword: string | undefined;
   mastercardEncryptionCertPath: string | undefined;
+  opsApiKeys: string[] | undefined;
+  sessionIdleMinutes: number;
+  sessionMaxMinutes: number;
+  scaGrantSeconds: number;
+  authMaxFailures: number;
+  authLockMinutes: number;
 }
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
@@ -184,6 +198,43 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     env: 'MASTERCARD_ENCRYPTION_CERT_PATH',
     description: "Mastercard's encryption certificate (PEM or DER; required outside the simulator)",
     parse: text,
+  },
+  opsApiKeys: {
+    env: 'PUSHPROV_OPS_API_KEYS',
+    description:
+      'Ops API keys, comma-separated, each the key or sha256:<hex digest>; unset in the simulator: one is generated under <dataDir>/keys',
+    parse: opsKeys,
+    secret: true,
+  },
+  sessionIdleMinutes: {
+    env: 'PUSHPROV_SESSION_IDLE_MINUTES',
+    description: 'A cardholder session ends after this long without a request',
+    default: 30,
+    parse: positiveInt,
+  },
+  sessionMaxMinutes: {
+    env: 'PUSHPROV_SESSION_MAX_MINUTES',
+    description: 'A cardholder session ends this long after sign-in, however active',
+    default: 720,
+    parse: positiveInt,
+  },
+  scaGrantSeconds: {
+    env: 'PUSHPROV_SCA_GRANT_SECONDS',
+    description: 'How long an SCA grant (earned by a step-up) allows pushes',
+    default: 300,
+    parse: positiveInt,
+  },
+  authMaxFailures: {
+    env: 'PUSHPROV_AUTH_MAX_FAILURES',
+    description: 'Wrong passwords (per username) or one-time codes (per cardholder) before a lock',
+    default: 5,
+    parse: positiveInt,
+  },
+  authLockMinutes: {
+    env: 'PUSHPROV_AUTH_LOCK_MINUTES',
+    description: 'How long such a lock lasts',
+    default: 15,
+    parse: positiveInt,
   },
 };
 

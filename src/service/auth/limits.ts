@@ -1,0 +1,10 @@
+import { PushprovError } from '../../core/errors.js';
+
+/** Refusal while a guessable secret (password, one-time code) is locked after too many failures. */
+export function lockedError(code: string, what: string, now: Date, until: Date): PushprovError {
+  const retryAfterSeconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  return new PushprovError(code, `too many failed ${what}; try again later`, {
+    status: 429,
+    details: { retryAfterSeconds },
+  });
+}
