@@ -1,0 +1,239 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { CardholderProfile } from '../../domain/account-holder.js';
+import type { AuditLog } from '../../store/audit.js';
+import type { CardStore } from '../../store/cards/card-store.js';
+import type { Card, CardPatch } from '../../store/cards/cards.js';
+import type { IssuerSchema } from '../../store/schema.js';
+import { type ImportCard, type ImportCardholder, type ImportProblem, validateImport } from './validate.js';
+
+/**
+ * Cards from the issuer's card system into pushprov: a batch import that is
+ * all-or-nothing and idempotent (upserts by the issuer's external
+ * references, so importing the same file twice changes nothing), and the
+ * masked card list the ops API shows.
+ */
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface ImportSummary {
+  cardholders: Counts;
+  cards: Counts;
+}
+
+export interface ImportOptions {
+  /** Who asked, for the audit trail (an ops user id, `cli`, `seed`). */
+  actor?: string;
+  /** Called after each cardholder with how many of how many are done. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A card as any response shows it: never more of the PAN than its last four digits. */
+export interface MaskedCard {
+  id: string;
+  lastFour: string;
+  expiryMonth: number;
+  expiryYear: number;
+  country: string;
+  status: Card['status'];
+  productName: string;
+}
+
+export const maskedCard = (card: Card): MaskedCard => ({
+  id: card.id,
+  lastFour: card.lastFour,
+  expiryMonth: card.expiryMonth,
+  expiryYear: card.expiryYear,
+  country: card.country,
+  status: card.status,
+  productName: card.productName,
+});
+
+export interface CardServiceOptions {
+  db: Kysely<IssuerSchema>;
+  store: CardStore;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+type Tx = Transaction<IssuerSchema>;
+
+const counts = (): Counts => ({ created: 0, updated: 0, unchanged: 0 });
+
+export class CardService {
+  readonly #o: CardServiceOptions;
+
+  constructor(options: CardServiceOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Validates the whole batch, then applies it in one transaction; any
+   * problem (in the input, or against what is stored) refuses all of it with
+   * `IMPORT_INVALID` and the list of problems by path.
+   */
+  async importCards(input: unknown, options: ImportOptions = {}): Promise<ImportSummary> {
+    const validated = validateImport(input);
+    if ('problems' in validated) throw invalid(validated.problems);
+    const { cardholders } = validated.batch;
+    try {
+      return await this.#o.db.transaction().execute(async (tx) => {
+        const summary: ImportSummary = { cardholders: counts(), cards: counts() };
+        const problems: ImportProblem[] = [];
+        for (const [i, holder] of cardholders.entries()) {
+          const cardholderId = await this.#upsertCardholder(tx, holder, summary.cardholders);
+          for (const [j, card] of holder.cards.entries()) {
+            const path = `cardholders[${i}].cards[${j}]`;
+            await this.#upsertCard(tx, cardholderId, card, path, summary.cards, problems);
+          }
+          options.onProgress?.(i + 1, cardholders.length);
+        }
+        if (problems.length > 0) throw invalid(problems);
+        if (
+          summary.cardholders.created +
+            summary.cardholders.updated +
+            summary.cards.created +
+            summary.cards.updated ===
+          0
+        ) {
+          return summary;
+        }
+        await this.#o.audit.append(
+          {
+            actor: options.actor ?? 'system',
+            action: 'cards.imported',
+            outcome: 'ok',
+            details: { cardholders: summary.cardholders, cards: summary.cards },
+          },
+          tx,
+        );
+        return summary;
+      });
+    } catch (error) {
+      // Two imports racing on the same new references: one wins, the other may simply run again.
+      if ((error as { code?: unknown }).code === '23505') {
+        throw new ConflictError(
+          'IMPORT_CONFLICT',
+          'a concurrent import changed the same records; run it again',
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** The cardholder's cards, masked; CARDHOLDER_NOT_FOUND for an unknown id. */
+  async listCards(cardholderId: string): Promise<MaskedCard[]> {
+    const holder = await this.#o.store.cardholders.get(cardholderId);
+    if (!holder) throw new NotFoundError('CARDHOLDER_NOT_FOUND', 'no such cardholder');
+    return (await this.#o.store.cards.listByCardholder(cardholderId)).map(maskedCard);
+  }
+
+  async #upsertCardholder(tx: Tx, holder: ImportCardholder, tally: Counts): Promise<string> {
+    const { cardholders } = this.#o.store;
+    const now = this.#o.clock.now();
+    const existing = await cardholders.findByExternalRef(holder.externalRef, tx, true);
+    if (!existing) {
+      const id = newId('chd');
+      await cardholders.create({ id, externalRef: holder.externalRef, profile: holder.profile, now }, tx);
+      tally.created++;
+      return id;
+    }
+    if (sameProfile(await cardholders.profile(existing.id, tx), holder.profile)) tally.unchanged++;
+    else {
+      await cardholders.updateProfile(existing.id, holder.profile, now, tx);
+      tally.updated++;
+    }
+    return existing.id;
+  }
+
+  async #upsertCard(
+    tx: Tx,
+    cardholderId: string,
+    card: ImportCard,
+    path: string,
+    tally: Counts,
+    problems: ImportProblem[],
+  ): Promise<void> {
+    const { cards } = this.#o.store;
+    const now = this.#o.clock.now();
+    const existing = await cards.findByExternalRef(card.externalRef, tx, true);
+    const samePan = await cards.findByPan(card.pan, tx);
+    if (samePan && samePan.externalRef !== card.externalRef) {
+      problems.push({
+        path: `${path}.pan`,
+        code: 'PAN_DUPLICATE',
+        message: 'another card already has this card number',
+      });
+      return;
+    }
+    if (!existing) {
+      await cards.create({ id: newId('crd'), cardholderId, ...card, now }, tx);
+      tally.created++;
+      return;
+    }
+    if (existing.cardholderId !== cardholderId) {
+      problems.push({
+        path: `${path}.externalRef`,
+        code: 'CARD_OF_OTHER_CARDHOLDER',
+        message: 'a card with this externalRef belongs to another cardholder',
+      });
+      return;
+    }
+    if (!samePan) {
+      problems.push({
+        path: `${path}.pan`,
+        code: 'PAN_CHANGED',
+        message:
+          'differs from the card imported under this externalRef; import a reissued card under a new externalRef',
+      });
+      return;
+    }
+    const { cvc } = await cards.revealCardData(existing.id, tx);
+    const patch = changes(existing, card, cvc);
+    if (Object.keys(patch).length === 0) tally.unchanged++;
+    else {
+      await cards.update(existing.id, patch, now, tx);
+      tally.updated++;
+    }
+  }
+}
+
+function changes(current: Card, wanted: ImportCard, currentCvc: string | undefined): CardPatch {
+  const patch: CardPatch = {};
+  if (current.expiryMonth !== wanted.expiryMonth) patch.expiryMonth = wanted.expiryMonth;
+  if (current.expiryYear !== wanted.expiryYear) patch.expiryYear = wanted.expiryYear;
+  if (current.country !== wanted.country) patch.country = wanted.country;
+  if (current.status !== wanted.status) patch.status = wanted.status;
+  if (current.productName !== wanted.productName) patch.productName = wanted.productName;
+  if (current.cardArtRef !== (wanted.cardArtRef ?? null)) patch.cardArtRef = wanted.cardArtRef ?? null;
+  if (currentCvc !== wanted.cvc) patch.cvc = wanted.cvc ?? null;
+  return patch;
+}
+
+function sameProfile(a: CardholderProfile, b: CardholderProfile): boolean {
+  const { billingAddress: x, ...restA } = a;
+  const { billingAddress: y, ...restB } = b;
+  return sameFields(restA, restB) && sameFields(x, y);
+}
+
+const sameFields = (a: object, b: object): boolean => {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
+};
+
+const invalid = (problems: ImportProblem[]) =>
+  new ValidationError(
+    'IMPORT_INVALID',
+    `import refused, nothing was changed: ${problems.length} problem(s)`,
+    {
+      details: { problems },
+    },
+  );
