@@ -1,15 +1,15 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../core/clock.js';
 import { type Database, type DatabaseTarget, openDatabase } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { createIssuerApp } from '../http/app.js';
-import { createSimulatorApp, prepareSimulatorStore } from '../simulator/app.js';
-import { createMerchantApp, prepareMerchantStore } from '../simulator/merchant/app.js';
 import { prepareIssuerStore } from '../store/store.js';
 import { registerHome } from '../web/home.js';
 import type { Config } from './config.js';
+import { ensureDevKeys } from './keys.js';
+import { buildMerchant, buildSimulator } from './parts/mastercard-side.js';
 
 export const PARTS = ['issuer', 'simulator', 'merchant'] as const;
 export type Part = (typeof PARTS)[number];
@@ -40,14 +40,12 @@ export async function start(
   const clock = systemClock;
   const servers: [Part, FastifyInstance, number][] = [];
   try {
-    if (parts.includes('simulator')) {
-      await prepareSimulatorStore(db);
-      servers.push(['simulator', await createSimulatorApp({ db, logger, clock }), config.simulatorPort]);
-    }
-    if (parts.includes('merchant')) {
-      await prepareMerchantStore(db);
-      servers.push(['merchant', await createMerchantApp({ db, logger, clock }), config.merchantPort]);
-    }
+    const keys = await ensureDevKeys(config, (line) => logger.info(line));
+    const context = { config, db, logger, clock, keys };
+    if (parts.includes('simulator'))
+      servers.push(['simulator', await buildSimulator(context), config.simulatorPort]);
+    if (parts.includes('merchant'))
+      servers.push(['merchant', await buildMerchant(context), config.merchantPort]);
     if (parts.includes('issuer')) {
       await prepareIssuerStore(db);
       const app = await createIssuerApp({ db, logger, clock, publicUrl: config.issuerPublicUrl });
@@ -81,5 +79,3 @@ export async function start(
     throw error;
   }
 }
-
-export const keysDir = (config: Config): string => join(config.dataDir, 'keys');

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
@@ -26,11 +28,14 @@ export interface Cli {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
+// One data directory (and so one development key set) for every CLI run of a test file.
+const DATA_DIR = mkdtempSync(join(tmpdir(), 'pushprov-cli-'));
+
 /** Runs `pushprov …` (the real CLI, as a child process) with an environment of the test's choosing. */
 export function runCli(args: string[], env: Record<string, string> = {}): Cli {
   const child = spawn(TSX, ['src/cli.ts', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PUSHPROV_LOG_FORMAT: 'json', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PUSHPROV_LOG_FORMAT: 'json', PUSHPROV_DATA_DIR: DATA_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import type { DevKeys } from '../../mastercard/keys/generate.js';
+import { OAuthSigner } from '../../mastercard/oauth/signer.js';
+import { createSimulatorApp, prepareSimulatorStore, registerClient } from '../../simulator/app.js';
+import { createMerchantApp, prepareMerchantStore } from '../../simulator/merchant/app.js';
+import { PushSignatureVerifier } from '../../simulator/merchant/push-request.js';
+import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
+import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
+import type { Config } from '../config.js';
+
+/** The demo merchant's consumer key at the simulated Mastercard gateway (development only). */
+export const DEMO_MERCHANT_CONSUMER_KEY = 'pushprov-demo-merchant';
+
+export interface PartContext {
+  config: Config;
+  db: Kysely<unknown>;
+  logger: Logger;
+  clock: Clock;
+  keys: DevKeys;
+}
+
+/** Mastercard's side: Token Connect and tokenize, knowing the development issuer and merchant as API clients. */
+export async function buildSimulator({
+  config,
+  db,
+  logger,
+  clock,
+  keys,
+}: PartContext): Promise<FastifyInstance> {
+  await prepareSimulatorStore(db);
+  await registerClient(
+    db,
+    {
+      consumerKey: keys.consumerKey,
+      role: 'issuer',
+      publicKey: keys.issuerSigning.publicKey,
+      displayName: 'pushprov demo issuer',
+    },
+    clock,
+  );
+  await registerClient(
+    db,
+    {
+      consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
+      role: 'token_requestor',
+      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+      publicKey: keys.merchantSigning.publicKey,
+      displayName: 'pushprov Demo Shop',
+    },
+    clock,
+  );
+  return createSimulatorApp({
+    db,
+    logger,
+    clock,
+    keys,
+    merchantUrl: config.merchantPublicUrl,
+    publicUrl: config.simulatorPublicUrl,
+  });
+}
+
+/** The demo merchant, verifying pushes with MDES's published key and creating tokens at MDES. */
+export async function buildMerchant({
+  config,
+  db,
+  logger,
+  clock,
+  keys,
+}: PartContext): Promise<FastifyInstance> {
+  await prepareMerchantStore(db);
+  const mdes = `${config.simulatorPublicUrl}/mdes`;
+  return createMerchantApp({
+    db,
+    logger,
+    clock,
+    signatures: new PushSignatureVerifier(`${mdes}/.well-known/jwks.json`),
+    tokens: new MdesTokenClient({
+      baseUrl: mdes,
+      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+      signer: new OAuthSigner({
+        consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
+        signingKey: keys.merchantSigning.privateKey,
+        clock,
+      }),
+    }),
+    secureCookies: config.merchantPublicUrl.startsWith('https:'),
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * The demo merchant's pages: a shop that receives a pushed card, shows it
+ * (card art and last four digits, never more) and sends the shopper back to
+ * the bank. Server-rendered, no scripts, no external assets.
+ */
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+
+export interface SavedCardView {
+  lastFour: string;
+  status: string;
+  savedAt: Date;
+}
+
+const STYLE = `
+body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f0fdfa;color:#134e4a}
+header{background:#0f766e;color:#fff;padding:1rem}
+header a{color:#fff;text-decoration:none;font-weight:700}
+main{max-width:36rem;margin:1.5rem auto;padding:0 1rem}
+.card{width:18rem;max-width:100%;aspect-ratio:1.586;border-radius:.8rem;padding:1rem;box-sizing:border-box;
+ background:linear-gradient(135deg,#1a1f71,#0f766e);color:#fff;display:flex;flex-direction:column;justify-content:space-between;margin:1rem 0}
+.card .num{font-size:1.2rem;letter-spacing:.15em}
+.btn{display:inline-block;background:#0f766e;color:#fff;border:0;border-radius:.4rem;padding:.7rem 1.2rem;font-size:1rem;text-decoration:none;cursor:pointer}
+.btn.secondary{background:#fff;color:#0f766e;border:1px solid #0f766e}
+.error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:1rem;border-radius:.4rem}
+a:focus,button:focus{outline:3px solid #f59e0b;outline-offset:2px}
+`;
+
+export function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · Demo Shop</title><style>${STYLE}</style></head>
+<body><header><a href="/">Demo Shop</a></header><main>${body}</main></body></html>`;
+}
+
+export function cardArt(lastFour: string, label = 'Mastercard'): string {
+  return `<div class="card" role="img" aria-label="${esc(label)} ending in ${esc(lastFour)}">
+<span>${esc(label)}</span><span class="num" aria-hidden="true">•••• ${esc(lastFour)}</span></div>`;
+}
+
+export function homePage(cards: SavedCardView[]): string {
+  const list =
+    cards.length === 0
+      ? '<p>No saved cards yet. Add one from your bank’s app.</p>'
+      : `<ul>${cards
+          .map((c) => `<li>Mastercard ending in ${esc(c.lastFour)} — ${esc(c.status.toLowerCase())}</li>`)
+          .join('')}</ul>`;
+  return page('Your saved cards', `<h1>Your saved cards</h1>${list}`);
+}
+
+export interface ConfirmForm {
+  receipts: string[];
+  callbackURL: string;
+  signature: string | undefined;
+  csrf: string;
+  cancelUrl: string;
+}
+
+export function confirmPage(form: ConfirmForm): string {
+  const hidden = [
+    ...form.receipts.map((r) => `<input type="hidden" name="pushAccountReceipt" value="${esc(r)}">`),
+    `<input type="hidden" name="callbackURL" value="${esc(form.callbackURL)}">`,
+    form.signature ? `<input type="hidden" name="signature" value="${esc(form.signature)}">` : '',
+    `<input type="hidden" name="csrf" value="${esc(form.csrf)}">`,
+  ].join('');
+  const n = form.receipts.length;
+  return page(
+    'Save your card',
+    `<h1>Save your card at Demo Shop</h1>
+<p>Your bank is sending ${n === 1 ? 'a card' : `${n} cards`} to Demo Shop. We will keep a secure token, never your card number.</p>
+<form method="post" action="/push">${hidden}
+<button class="btn" type="submit">Save ${n === 1 ? 'card' : 'cards'}</button>
+<a class="btn secondary" href="${esc(form.cancelUrl)}">Cancel and return to your bank</a>
+</form>`,
+  );
+}
+
+export function savedPage(cards: SavedCardView[], returnUrl: string): string {
+  return page(
+    'Card saved',
+    `<h1>${cards.length === 1 ? 'Card saved' : 'Cards saved'}</h1>
+<p role="status">You can now pay at Demo Shop without typing your card details.</p>
+${cards.map((c) => cardArt(c.lastFour)).join('')}
+<a class="btn" href="${esc(returnUrl)}">Return to your bank</a>`,
+  );
+}
+
+export function failedPage(message: string, returnUrl: string | undefined): string {
+  return page(
+    'Card not saved',
+    `<h1>Your card was not saved</h1><p class="error" role="alert">${esc(message)}</p>
+${returnUrl ? `<a class="btn" href="${esc(returnUrl)}">Return to your bank</a>` : '<p>Please start again from your bank’s app.</p>'}`,
+  );
+}

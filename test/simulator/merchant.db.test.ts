@@ -1,0 +1,149 @@
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Database } from '../../src/core/db.js';
+import { createLogger } from '../../src/core/logger.js';
+import {
+  type CreatedToken,
+  createMerchantApp,
+  prepareMerchantStore,
+  TokenCreationError,
+} from '../../src/simulator/merchant/app.js';
+import { PushSignatureVerifier } from '../../src/simulator/merchant/push-request.js';
+import { testDatabase } from '../support/database.js';
+
+const CALLBACK = 'https://bank.test/v1/provisionings/prv_1/callback?state=abc';
+
+describe('demo merchant', () => {
+  let database: Database<unknown>;
+  let app: Awaited<ReturnType<typeof createMerchantApp>>;
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let forge: (claims: Record<string, unknown>) => Promise<string>;
+  const redeemed: string[] = [];
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    await prepareMerchantStore(database.db);
+    const mdes = await generateKeyPair('RS256');
+    const attacker = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(mdes.publicKey)), kid: 'mdes-1', alg: 'RS256' };
+    const make = (key: Parameters<SignJWT['sign']>[0]) => (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'mdes-1' }).sign(key);
+    sign = make(mdes.privateKey);
+    forge = make(attacker.privateKey);
+    app = await createMerchantApp({
+      db: database.db,
+      logger: createLogger({ level: 'silent' }),
+      clock: new ManualClock(),
+      signatures: new PushSignatureVerifier(createLocalJWKSet({ keys: [jwk] })),
+      tokens: {
+        async createToken(receipt: string): Promise<CreatedToken> {
+          if (receipt.startsWith('MCC-EXPIRED')) throw new TokenCreationError('RECEIPT_EXPIRED');
+          redeemed.push(receipt);
+          return { tokenUniqueReference: `DM4MMC-${receipt}`, lastFour: '4444' };
+        },
+      },
+    });
+  });
+  afterAll(async () => database.close());
+
+  const pushUrl = (receipts: string[], signature?: string, callbackURL = CALLBACK) => {
+    const q = new URLSearchParams();
+    for (const r of receipts) q.append('pushAccountReceipt', r);
+    q.set('callbackURL', callbackURL);
+    if (signature) q.set('signature', signature);
+    return `/push?${q}`;
+  };
+
+  const cookiesOf = (res: { cookies: { name: string; value: string }[] }) =>
+    Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
+
+  it('verifies the redirect, saves the card as a token, and sends the shopper back with the outcome', async () => {
+    const receipt = 'MCC-1111-2222';
+    const signature = await sign({
+      pushAccountReceipt: receipt,
+      issuerCallBack: CALLBACK,
+      callbackRequired: true,
+    });
+    const landing = await app.inject({ url: pushUrl([receipt], signature) });
+    expect(landing.statusCode).toBe(200);
+    expect(landing.body).toContain('Save your card at Demo Shop');
+    const cookies = cookiesOf(landing);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(landing.body)?.[1] ?? '';
+    expect(landing.body).toContain(`${CALLBACK.replace(/&/g, '&amp;')}&amp;status=cancelled`);
+
+    const form = new URLSearchParams({ pushAccountReceipt: receipt, callbackURL: CALLBACK, signature, csrf });
+    const saved = await app.inject({
+      method: 'POST',
+      url: '/push',
+      payload: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      cookies,
+    });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.body).toContain('ending in 4444');
+    expect(saved.body).toContain('state=abc&amp;status=success');
+    expect(redeemed).toEqual([receipt]);
+
+    const home = await app.inject({ url: '/', cookies: { shopper: cookies.shopper ?? '' } });
+    expect(home.body).toContain('Mastercard ending in 4444 — active');
+  });
+
+  it.each([
+    ['no signature', async () => pushUrl(['MCC-1'])],
+    [
+      'a signature by another key',
+      async () => pushUrl(['MCC-1'], await forge({ pushAccountReceipt: 'MCC-1', issuerCallBack: CALLBACK })),
+    ],
+    [
+      'a receipt swapped after signing',
+      async () => pushUrl(['MCC-2'], await sign({ pushAccountReceipt: 'MCC-1', issuerCallBack: CALLBACK })),
+    ],
+    [
+      'a callback swapped after signing',
+      async () =>
+        pushUrl(
+          ['MCC-1'],
+          await sign({ pushAccountReceipt: 'MCC-1', issuerCallBack: CALLBACK }),
+          'https://evil.test/',
+        ),
+    ],
+    ['no receipt', async () => '/push?callbackURL=https%3A%2F%2Fbank.test%2F'],
+  ])('refuses a redirect with %s, offering no way back through it', async (_name, url) => {
+    const before = redeemed.length;
+    const res = await app.inject({ url: await url() });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).not.toContain('evil.test');
+    expect(res.body).not.toContain('<form');
+    expect(redeemed.length).toBe(before);
+  });
+
+  it('refuses a confirmation without its CSRF token, and reports an expired receipt back to the bank', async () => {
+    const receipt = 'MCC-EXPIRED-1';
+    const signature = await sign({ pushAccountReceipt: receipt, issuerCallBack: CALLBACK });
+    const form = new URLSearchParams({
+      pushAccountReceipt: receipt,
+      callbackURL: CALLBACK,
+      signature,
+      csrf: 'x'.repeat(24),
+    });
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/push',
+      payload: form.toString(),
+      headers,
+      cookies: { csrf: 'y'.repeat(24) },
+    });
+    expect(forged.statusCode).toBe(403);
+    const expired = await app.inject({
+      method: 'POST',
+      url: '/push',
+      payload: form.toString(),
+      headers,
+      cookies: { csrf: 'x'.repeat(24) },
+    });
+    expect(expired.statusCode).toBe(422);
+    expect(expired.body).toContain('status=failure&amp;reason=RECEIPT_EXPIRED');
+  });
+});
