@@ -236,6 +236,56 @@ export class ProvisioningService {
     return this.view(cardholderId, id);
   }
 
+  /**
+   * MDES reports a token created from one of our pushes (identified by the
+   * pushAccountId we chose). That is the authoritative end of both use
+   * cases: Click to Pay enrolment completes here, and a merchant push
+   * completes even if the cardholder never comes back through the callback.
+   * Returns false when the push is not ours; a repeat changes nothing.
+   */
+  async tokenCreated(event: {
+    pushAccountId: string;
+    tokenRequestorId: string;
+    tokenUniqueReference: string;
+  }): Promise<boolean> {
+    const found = await this.#o.repository.findByPushAccountId(event.pushAccountId);
+    if (!found || found.provisioning.tokenRequestorId !== event.tokenRequestorId) return false;
+    const { provisioning: p, card } = found;
+    if (card.tokenUniqueReference === event.tokenUniqueReference) return true;
+    const now = this.#o.clock.now();
+    await this.#o.repository.db.transaction().execute(async (tx) => {
+      await this.#o.repository.updateCard(
+        p.id,
+        card.cardId,
+        { state: 'completed', tokenUniqueReference: event.tokenUniqueReference, errorCode: null },
+        tx,
+      );
+      const open = p.state === 'enrolling' || p.state === 'receipt_issued';
+      const event_: ProvisioningEvent =
+        p.state === 'enrolling' ? { type: 'enrolment_confirmed' } : { type: 'merchant_confirmed' };
+      if (open)
+        await this.#o.repository.transition(
+          p.id,
+          p.state,
+          nextState(p.state, event_),
+          now,
+          { completedAt: now },
+          tx,
+        );
+      await this.#o.audit.append(
+        {
+          actor: 'mdes',
+          action: 'provisioning.token_created',
+          subject: p.id,
+          outcome: open ? 'completed' : p.state,
+          details: { cardId: card.cardId, tokenRequestorId: event.tokenRequestorId },
+        },
+        tx,
+      );
+    });
+    return true;
+  }
+
   /** Marks merchant pushes whose receipts ran out before the cardholder came back. */
   async expireReceipts(): Promise<number> {
     const now = this.#o.clock.now();

@@ -245,6 +245,20 @@ export class ProvisioningRepository {
       .execute();
   }
 
+  /** The provisioning and card a pushAccountId was issued for, if it was ours. */
+  async findByPushAccountId(
+    pushAccountId: string,
+  ): Promise<{ provisioning: Provisioning; card: ProvisioningCard } | undefined> {
+    const row = await this.db
+      .selectFrom('provisioning_cards')
+      .select('provisioning_id')
+      .where('push_account_id', '=', pushAccountId)
+      .executeTakeFirst();
+    const provisioning = row && (await this.get(row.provisioning_id));
+    const card = provisioning?.cards.find((c) => c.pushAccountId === pushAccountId);
+    return provisioning && card ? { provisioning, card } : undefined;
+  }
+
   async redirectUrl(id: string): Promise<string | undefined> {
     const row = await this.db
       .selectFrom('provisionings')

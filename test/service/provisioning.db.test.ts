@@ -220,6 +220,23 @@ describe('provisioning service', () => {
     });
   });
 
+  it('completes a Click to Pay enrolment when MDES reports the token, once, and only for our pushes', async () => {
+    const { view } = await pushTo(C2P);
+    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
+    const event = { pushAccountId, tokenRequestorId: C2P, tokenUniqueReference: 'DC2PMC0000000000000001' };
+    expect(await service.tokenCreated({ ...event, tokenRequestorId: SHOP })).toBe(false);
+    expect(await service.tokenCreated({ ...event, pushAccountId: 'not-ours' })).toBe(false);
+    expect(await service.tokenCreated(event)).toBe(true);
+    expect(await service.view('chd_alice', view.id)).toMatchObject({
+      state: 'completed',
+      cards: [{ state: 'completed' }],
+    });
+    expect(await service.tokenCreated(event)).toBe(true);
+    expect(
+      (await audit.history([view.id])).filter((e) => e.action === 'provisioning.token_created'),
+    ).toHaveLength(1);
+  });
+
   it('answers a retried request with the same provisioning and never pushes twice; refuses another body', async () => {
     const key = nextKey();
     const first = await pushTo(SHOP, ['crd_gb'], key);

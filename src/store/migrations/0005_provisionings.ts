@@ -52,6 +52,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('provisioning_cards_pk', ['provisioning_id', 'card_id'])
     .execute();
   await db.schema.createIndex('provisioning_cards_card').on('provisioning_cards').column('card_id').execute();
+  // MDES names the push in its notifications by pushAccountId.
+  await db.schema
+    .createIndex('provisioning_cards_push_account')
+    .unique()
+    .on('provisioning_cards')
+    .column('push_account_id')
+    .execute();
 
   await db.schema
     .createTable('idempotency_keys')
