@@ -1,0 +1,75 @@
+/**
+ * `npm run bench:crypto`: the Mastercard security layer against Mastercard's
+ * own libraries and against the raw RSA-2048 operation each call cannot
+ * avoid (the floor), all in one run on the same keys.
+ */
+
+import { encryptionCases } from './crypto/encryption.js';
+import { oauthCases } from './crypto/oauth.js';
+import { type BenchCase, type BenchResult, measureInterleaved, printTable } from './harness.js';
+
+const PUBLIC_FLOOR = 'raw RSA-2048 OAEP public encrypt';
+const PRIVATE_FLOOR = 'raw RSA-2048 OAEP private decrypt';
+
+export async function runCryptoBench(): Promise<{ results: BenchResult[]; targets: string[]; met: boolean }> {
+  const cases: BenchCase[] = [...oauthCases(), ...encryptionCases()];
+  const results = await measureInterleaved(cases, {
+    onRound: (round) => process.stderr.write(`\rmeasuring ${cases.length} operations, round ${round}/40 `),
+  });
+  process.stderr.write('\n');
+  const median = (group: string, name: string) =>
+    results.find((r) => r.group === group && r.name === name)?.medianUs ?? Number.NaN;
+  const floorOf = (r: BenchResult): number | undefined => {
+    if (r.group === 'OAuth sign' || r.group === 'OAuth verify') return median(r.group, 'raw RSA-2048');
+    if (r.group.endsWith('decrypt')) return median(PRIVATE_FLOOR, 'node:crypto');
+    if (r.group.endsWith('encrypt')) return median(PUBLIC_FLOOR, 'node:crypto');
+    return undefined;
+  };
+  console.log('\nPer-operation cost; ratio = median / the raw RSA-2048 floor of that operation\n');
+  printTable(results, floorOf);
+
+  const checks: [string, number, string, (v: number) => boolean][] = [
+    [
+      'JWE encrypt: mastercard-client-encryption / pushprov',
+      median('JWE encrypt', 'mastercard-client-encryption') / median('JWE encrypt', 'pushprov'),
+      '≥ 5×',
+      (v) => v >= 5,
+    ],
+    [
+      'field-level encrypt: mastercard-client-encryption / pushprov',
+      median('field-level encrypt', 'mastercard-client-encryption') /
+        median('field-level encrypt', 'pushprov'),
+      '≥ 5×',
+      (v) => v >= 5,
+    ],
+    [
+      'JWE decrypt: pushprov / raw private decrypt',
+      median('JWE decrypt', 'pushprov') / median(PRIVATE_FLOOR, 'node:crypto'),
+      '≤ 1.2×',
+      (v) => v <= 1.2,
+    ],
+    [
+      'field-level decrypt: pushprov / raw private decrypt',
+      median('field-level decrypt', 'pushprov') / median(PRIVATE_FLOOR, 'node:crypto'),
+      '≤ 1.2×',
+      (v) => v <= 1.2,
+    ],
+    [
+      'OAuth sign: pushprov / raw RSA-2048 sign',
+      median('OAuth sign', 'pushprov') / median('OAuth sign', 'raw RSA-2048'),
+      '≤ 1.2×',
+      (v) => v <= 1.2,
+    ],
+  ];
+  console.log('\nTargets');
+  const targets = checks.map(
+    ([what, value, target, ok]) =>
+      `${ok(value) ? 'met ' : 'MISS'}  ${what}: ${value.toFixed(2)}× (target ${target})`,
+  );
+  for (const line of targets) console.log(`  ${line}`);
+  return { results, targets, met: checks.every(([, value, , ok]) => ok(value)) };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runCryptoBench();
+}
