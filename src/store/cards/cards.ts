@@ -187,7 +187,7 @@ export class CardRepository {
       .select(MASKED)
       .where('cardholder_id', '=', cardholderId)
       .orderBy('created_at')
-      .orderBy('id')
+      .orderBy('external_ref')
       .execute();
     return rows.map(toCard);
   }

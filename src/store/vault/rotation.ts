@@ -43,7 +43,7 @@ export interface RewrapOptions {
 
 const OTHER_OWNERS = ['mc\\_%', 'merchant\\_%'];
 
-export async function sealedColumns(db: Kysely<unknown>): Promise<SealedColumn[]> {
+export async function sealedColumns<T>(db: Kysely<T>): Promise<SealedColumn[]> {
   const { rows } = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns
     where table_schema = current_schema() and data_type = 'bytea' and column_name like '%\\_sealed'
@@ -65,7 +65,7 @@ export async function sealedColumns(db: Kysely<unknown>): Promise<SealedColumn[]
   });
 }
 
-async function primaryKeys(db: Kysely<unknown>): Promise<Map<string, string[]>> {
+async function primaryKeys<T>(db: Kysely<T>): Promise<Map<string, string[]>> {
   const { rows } = await sql<{ table_name: string; column_name: string }>`
     select k.table_name, k.column_name
     from information_schema.table_constraints c
@@ -87,7 +87,7 @@ const kekIdOf = (column: string): RawBuilder<Buffer | null> => {
 };
 
 /** How many sealed values each KEK wraps, over every sealed column ('other' counts non-vault values). */
-export async function sealedValueCounts(db: Kysely<unknown>): Promise<Map<string, number>> {
+export async function sealedValueCounts<T>(db: Kysely<T>): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const { table, column } of await sealedColumns(db)) {
     const { rows } = await sql<{ kek: Uint8Array | null; n: number }>`
@@ -102,8 +102,8 @@ export async function sealedValueCounts(db: Kysely<unknown>): Promise<Map<string
 }
 
 /** Re-wraps every sealed value not under the vault's active KEK. */
-export async function rewrapSealedValues(
-  db: Kysely<unknown>,
+export async function rewrapSealedValues<T>(
+  db: Kysely<T>,
   vault: Vault,
   options: RewrapOptions = {},
 ): Promise<RewrapReport> {
@@ -195,8 +195,8 @@ export interface RotationResult {
  * restart), then every sealed value is re-wrapped under it. Running again
  * with `resume` finishes an interrupted run without creating another key.
  */
-export async function rotateKeys(
-  db: Kysely<unknown>,
+export async function rotateKeys<T>(
+  db: Kysely<T>,
   vault: Vault,
   options: RotationOptions,
 ): Promise<RotationResult> {
@@ -220,8 +220,8 @@ export async function rotateKeys(
  * servers that had not yet restarted). Run it once every server runs with
  * the rotated keyring, or those servers may seal under a retired key.
  */
-export async function retireKeys(
-  db: Kysely<unknown>,
+export async function retireKeys<T>(
+  db: Kysely<T>,
   vault: Vault,
   options: Omit<RotationOptions, 'resume' | 'now'>,
 ): Promise<{ retired: string[]; kept: Map<string, number> }> {

@@ -1,0 +1,76 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { CardService } from '../../service/cards/cards.js';
+import { ErrorResponse } from '../auth/schemas.js';
+import { CardholderParams, CardList, ImportBody, ImportResult } from './schemas/cards.js';
+
+/**
+ * Ops routes for card data: the batch import and a cardholder's cards
+ * (masked). Paths carry their `/v1`: register without a prefix. The guard is
+ * passed in (the ops API key check), so these routes work with whichever
+ * ops authentication the issuer's app wires.
+ */
+export interface CardRoutesOptions {
+  requireOps: preHandlerAsyncHookHandler;
+  /** Who is importing, for the audit trail; by default the ops key id the guard recorded. */
+  actorOf?: (request: FastifyRequest) => string;
+}
+
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};
+
+const opsActor = (request: FastifyRequest): string => {
+  const keyId = (request as { ops?: { keyId?: unknown } }).ops?.keyId;
+  return typeof keyId === 'string' ? `ops:${keyId}` : 'ops';
+};
+
+export function cardRoutes(cards: CardService, options: CardRoutesOptions): FastifyPluginAsync {
+  const actorOf = options.actorOf ?? opsActor;
+  return async (instance) => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+    app.addHook('onSend', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+
+    app.post(
+      '/v1/ops/cards/import',
+      {
+        preHandler: options.requireOps,
+        bodyLimit: 10 * 1024 * 1024,
+        // The schema documents the format; the import validates it itself so
+        // that a bad file gets every problem by path (IMPORT_INVALID), as the
+        // CLI does, rather than only the first.
+        attachValidation: true,
+        schema: {
+          tags: ['ops'],
+          summary: 'Import cardholders and cards: all or nothing, idempotent by external references',
+          body: ImportBody,
+          response: { 200: ImportResult, ...errors },
+        },
+      },
+      async (request) => cards.importCards(request.body, { actor: actorOf(request) }),
+    );
+
+    app.get(
+      '/v1/ops/cardholders/:id/cards',
+      {
+        preHandler: options.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary: "A cardholder's cards, masked",
+          params: CardholderParams,
+          response: { 200: CardList, ...errors },
+        },
+      },
+      async (request) => ({
+        cardholderId: request.params.id,
+        cards: await cards.listCards(request.params.id),
+      }),
+    );
+  };
+}
