@@ -77,7 +77,7 @@ export interface IdempotencyKeysTable {
   key: string;
   request_hash: string;
   response_status: number | null;
-  response_body: ColumnType<unknown, string | null, string | null>;
+  response_body: ColumnType<Record<string, unknown> | null, string | null, string | null>;
   created_at: Date;
   expires_at: Date;
 }
