@@ -26,9 +26,7 @@ const fixture = JSON.parse(readFileSync(DEMO_CARDS_FILE, 'utf8')) as {
     cards: { pan: string; cvc?: string }[];
   }[];
 };
-const demoImport = {
-  cardholders: fixture.cardholders.map(({ demo: _signIn, ...rest }: Record<string, unknown>) => rest),
-};
+const demoImport = fixture;
 const pans = fixture.cardholders.flatMap((h) => h.cards.map((c) => c.pan));
 
 /** Stands in for the auth service's ops guard: an ops key, recorded on the request. */

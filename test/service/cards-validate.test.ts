@@ -151,6 +151,12 @@ describe('import validation', () => {
     expect(found[2]?.message).toBe('same card number as cardholders[0].cards[0].pan');
   });
 
+  it('ignores a demo sign-in next to a cardholder (the demo fixture is an import file)', () => {
+    const result = validateImport({ cardholders: [holder({ demo: { username: 'alice' } })] });
+    expect('batch' in result && result.batch.cardholders[0]).toMatchObject({ externalRef: 'h-1' });
+    expect(JSON.stringify(result)).not.toContain('username');
+  });
+
   it('refuses what is not a batch', () => {
     expect(problems(null)).toEqual([{ path: '$', code: 'TYPE', message: 'expected an object' }]);
     expect(problems({ cardholders: {} })[0]).toMatchObject({ path: 'cardholders', code: 'TYPE' });

@@ -53,6 +53,8 @@ export interface ImportInput {
       country: string;
     };
     locale: string;
+    /** Ignored by the import: demo sign-in credentials, seeded by the auth service. */
+    demo?: unknown;
     cards: {
       externalRef: string;
       pan: string;
@@ -203,6 +205,8 @@ export function validateImport(input: unknown): { batch: ImportBatch } | { probl
       'billingAddress',
       'locale',
       'cards',
+      // A demo cardholder's sign-in (fixtures/demo-cards.json): the auth seeding reads it, the import ignores it.
+      'demo',
     ]);
     if (!f) return;
     const externalRef = r.matching(
