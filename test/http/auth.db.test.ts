@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { AuthError } from '../../src/core/errors.js';
-import { newId } from '../../src/core/ids.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createIssuerApp } from '../../src/http/app.js';
 import { sessionCookieFor } from '../../src/http/auth/credentials.js';
@@ -14,6 +13,7 @@ import { seedDemoCredentials } from '../../src/service/auth/demo.js';
 import { type AuthOptions, createAuth } from '../../src/service/auth/index.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { insertCardholder } from '../support/auth-fixtures.js';
 import { captureStream } from '../support/capture.js';
 import { testDatabase } from '../support/database.js';
 import { testSealer } from '../support/sealer.js';
@@ -76,7 +76,7 @@ describe('authentication API', () => {
 
   /** A demo cardholder able to sign in, with TOTP enrolled. */
   const demoCardholder = async (clock: ManualClock) => {
-    const id = newId('chd');
+    const id = await insertCardholder(db);
     const username = `alice-${id.slice(-6)}`;
     await seedDemoCredentials({
       db,
@@ -359,7 +359,7 @@ describe('authentication API', () => {
 
     it('a passkey registered and used over HTTP earns a grant too', async () => {
       const { app, auth } = await issuerApp();
-      const cardholderId = newId('chd');
+      const cardholderId = await insertCardholder(db);
       const started = await auth.sessions!.start(cardholderId);
       const headers = bearer(started.token);
       const authenticator = new SoftwareAuthenticator({ origin: ISSUER, rpId: 'bank.example' });
@@ -401,7 +401,7 @@ describe('authentication API', () => {
 
     it('validates WebAuthn bodies', async () => {
       const { app, auth } = await issuerApp();
-      const started = await auth.sessions!.start(newId('chd'));
+      const started = await auth.sessions!.start(await insertCardholder(db));
       const res = await app.inject({
         method: 'POST',
         url: '/v1/sca/webauthn/authentication/verify',
@@ -441,6 +441,7 @@ describe('authentication API', () => {
 
   describe("an issuer's own identity provider", () => {
     it('replaces sessions: requests are identified by it, grants bind to its session ids, sign-in is not offered', async () => {
+      await insertCardholder(db, 'chd_issueralice');
       const { app, clock } = await issuerApp({
         identity: {
           async identify(token) {

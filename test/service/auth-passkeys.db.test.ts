@@ -1,28 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
-import { PushprovError } from '../../src/core/errors.js';
-import { newId } from '../../src/core/ids.js';
 import type { Principal } from '../../src/service/auth/identity.js';
 import { type Auth, createAuth } from '../../src/service/auth/index.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { relyingPartyFor } from '../../src/service/auth/passkeys.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { insertCardholder, refusal } from '../support/auth-fixtures.js';
 import { testDatabase } from '../support/database.js';
 import { testSealer } from '../support/sealer.js';
 import { SoftwareAuthenticator } from '../support/webauthn-authenticator.js';
 
 const ISSUER = 'https://bank.example:8443';
 const RP = { origin: 'https://bank.example:8443', rpId: 'bank.example' };
-
-async function refusal(promise: Promise<unknown>): Promise<PushprovError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PushprovError)) throw new Error(`expected a PushprovError, got ${String(error)}`);
-  return error;
-}
 
 describe('passkeys (WebAuthn)', () => {
   let database: Database<unknown>;
@@ -44,7 +34,8 @@ describe('passkeys (WebAuthn)', () => {
   });
   afterAll(async () => database.close());
 
-  const signedIn = async (): Promise<Principal> => (await auth.sessions!.start(newId('chd'))).principal;
+  const signedIn = async (): Promise<Principal> =>
+    (await auth.sessions!.start(await insertCardholder(db))).principal;
 
   /** A signed-in cardholder with a registered software passkey. */
   const registered = async () => {

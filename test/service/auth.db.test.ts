@@ -5,7 +5,6 @@ import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
-import { PushprovError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { seedDemoCredentials } from '../../src/service/auth/demo.js';
 import type { Principal } from '../../src/service/auth/identity.js';
@@ -14,22 +13,13 @@ import { developmentOpsKey, OpsKeys, resolveOpsKeys } from '../../src/service/au
 import { tokenDigest } from '../../src/store/auth/tokens.js';
 import type { IssuerDb } from '../../src/store/store.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
+import { insertCardholder, refusal } from '../support/auth-fixtures.js';
 import { testDatabase } from '../support/database.js';
 import { testSealer } from '../support/sealer.js';
 
 const ISSUER = 'https://bank.example';
 const MINUTE = 60_000;
 const sealer = testSealer();
-
-/** The PushprovError a promise rejects with, for asserting code and status together. */
-async function refusal(promise: Promise<unknown>): Promise<PushprovError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PushprovError)) throw new Error(`expected a PushprovError, got ${String(error)}`);
-  return error;
-}
 
 describe('cardholder authentication', () => {
   let database: Database<unknown>;
@@ -56,7 +46,7 @@ describe('cardholder authentication', () => {
 
   /** A cardholder with demo credentials: username, password and a confirmed TOTP secret. */
   const cardholder = async (clock: ManualClock, totpSecret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP') => {
-    const id = newId('chd');
+    const id = await insertCardholder(db);
     const username = `user-${id.slice(-8)}`;
     const password = 'correct horse battery staple';
     await seedDemoCredentials({
@@ -211,7 +201,7 @@ describe('cardholder authentication', () => {
   describe('one-time codes (TOTP)', () => {
     const fresh = async (options: Partial<AuthOptions> = {}) => {
       const { clock, auth } = setup(options);
-      const id = newId('chd');
+      const id = await insertCardholder(db);
       const { principal } = await signedIn(auth, id);
       return { clock, auth, id, principal };
     };
@@ -417,7 +407,7 @@ describe('cardholder authentication', () => {
     it('are seeded once: a second run changes nothing, a changed password is written again', async () => {
       const { clock, auth } = setup();
       const ref = `demo-${newId('t').slice(-6)}`;
-      const ids = new Map([[ref, newId('chd')]]);
+      const ids = new Map([[ref, await insertCardholder(db)]]);
       const seed = (f: ReturnType<typeof fixture>) =>
         seedDemoCredentials({ db, sealer, clock, fixture: f, cardholderIdOf: async (r) => ids.get(r) });
       const username = `demo-${ref}`;
@@ -440,7 +430,7 @@ describe('cardholder authentication', () => {
     it('enrol the published TOTP secret, ready for codes', async () => {
       const { clock, auth } = setup();
       const ref = `demo-${newId('t').slice(-6)}`;
-      const id = newId('chd');
+      const id = await insertCardholder(db);
       await seedDemoCredentials({
         db,
         sealer,
@@ -454,6 +444,26 @@ describe('cardholder authentication', () => {
         await codeAt('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', clock),
       );
       expect(grant.method).toBe('totp');
+    });
+
+    it('find cardholders by external reference unless told otherwise', async () => {
+      const { clock, auth } = setup();
+      const id = await insertCardholder(db);
+      const summary = await seedDemoCredentials({
+        db,
+        sealer,
+        clock,
+        fixture: {
+          cardholders: [
+            {
+              externalRef: `test-${id}`,
+              demo: { username: `by-ref-${id}`, password: 'pw', totpSecret: 'GEZDGNBVGY3TQOJQ' },
+            },
+          ],
+        },
+      });
+      expect(summary.written).toEqual([`by-ref-${id}`]);
+      expect(await auth.authenticator.authenticate(`by-ref-${id}`, 'pw')).toBe(id);
     });
 
     it('read the fixture file and name bad entries without echoing their values', async () => {

@@ -4,11 +4,13 @@ import type { Database } from '../../src/core/db.js';
 import { newId } from '../../src/core/ids.js';
 import { AttemptStore } from '../../src/store/auth/attempts.js';
 import { ChallengeStore } from '../../src/store/auth/challenges.js';
+import { PasswordStore } from '../../src/store/auth/passwords.js';
 import { SessionStore } from '../../src/store/auth/sessions.js';
 import { newSecretToken, tokenDigest } from '../../src/store/auth/tokens.js';
 import { TotpStore } from '../../src/store/auth/totp.js';
 import { PasskeyStore } from '../../src/store/auth/webauthn.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
+import { insertCardholder } from '../support/auth-fixtures.js';
 import { testDatabase } from '../support/database.js';
 import { testSealer } from '../support/sealer.js';
 
@@ -23,6 +25,19 @@ describe('authentication store', () => {
   beforeAll(async () => {
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
+    for (const id of [
+      'chd_store1',
+      'chd_store2',
+      'chd_c',
+      'chd_t1',
+      'chd_t2',
+      'chd_t3',
+      'chd_p1',
+      'chd_p2',
+      'chd_pw1',
+    ]) {
+      await insertCardholder(db, id);
+    }
   });
   afterAll(async () => database.close());
 
@@ -108,6 +123,20 @@ describe('authentication store', () => {
       const found = await sessions.findByTokenHash(tokenDigest(token));
       expect(found?.revokedAt).toEqual(at(1000));
       expect(found?.idleExpiresAt).toEqual(at(MINUTE));
+    });
+  });
+
+  describe('passwords', () => {
+    it('keep one username per cardholder: a new username replaces the old one', async () => {
+      const passwords = new PasswordStore(db);
+      await passwords.put({ username: 'old-name', cardholderId: 'chd_pw1', passwordHash: 'h1' }, T0);
+      await passwords.put({ username: 'new-name', cardholderId: 'chd_pw1', passwordHash: 'h2' }, at(1000));
+      expect(await passwords.find('old-name')).toBeUndefined();
+      expect(await passwords.find('new-name')).toEqual({
+        username: 'new-name',
+        cardholderId: 'chd_pw1',
+        passwordHash: 'h2',
+      });
     });
   });
 
@@ -219,6 +248,20 @@ describe('authentication store', () => {
       expect(await passkeys.advanceCounter('cred-1', 5, 7, T0)).toBe(false);
       expect((await passkeys.find('chd_p1', 'cred-1'))?.counter).toBe(6);
     });
+  });
+
+  it('deletes what belongs to a cardholder with the cardholder, and refuses rows for unknown ones', async () => {
+    const id = await insertCardholder(db);
+    await new TotpStore(db, testSealer()).put(id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', T0);
+    await new PasswordStore(db).put({ username: `u-${id}`, cardholderId: id, passwordHash: 'h' }, T0);
+    await db.deleteFrom('cardholders').where('id', '=', id).execute();
+    expect(
+      await db.selectFrom('auth_totp').select('cardholder_id').where('cardholder_id', '=', id).execute(),
+    ).toEqual([]);
+    expect(await new PasswordStore(db).find(`u-${id}`)).toBeUndefined();
+    await expect(new TotpStore(db, testSealer()).put('chd_nobody', 'JBSWY3DPEHPK3PXP', T0)).rejects.toThrow(
+      /foreign key/,
+    );
   });
 
   it('creates every authentication table', async () => {

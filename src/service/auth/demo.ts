@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
+import { cardholderIdByExternalRef } from '../../store/auth/cardholder-refs.js';
 import { PasswordStore } from '../../store/auth/passwords.js';
 import { TotpStore } from '../../store/auth/totp.js';
 import type { IssuerSchema } from '../../store/schema.js';
@@ -30,8 +31,11 @@ export interface DemoCredentialsOptions {
   db: Kysely<IssuerSchema>;
   sealer: Sealer;
   clock: Clock;
-  /** The `chd_…` id of the cardholder imported with this external reference, if imported. */
-  cardholderIdOf(externalRef: string): Promise<string | undefined>;
+  /**
+   * The `chd_…` id of the cardholder imported with this external reference;
+   * by default looked up in the cardholders table (so seed the cards first).
+   */
+  cardholderIdOf?: (externalRef: string) => Promise<string | undefined>;
   /** The fixture itself, or the path of its file; `fixtures/demo-cards.json` by default. */
   fixture?: DemoFixture | string;
 }
@@ -52,12 +56,13 @@ export async function seedDemoCredentials(options: DemoCredentialsOptions): Prom
     typeof options.fixture === 'object'
       ? options.fixture
       : await readFixture(options.fixture ?? DEMO_FIXTURE_PATH);
+  const cardholderIdOf = options.cardholderIdOf ?? ((ref) => cardholderIdByExternalRef(options.db, ref));
   const passwords = new PasswordStore(options.db);
   const totp = new TotpStore(options.db, options.sealer);
   const summary: DemoCredentialsSummary = { written: [], unchanged: [], missing: [] };
   for (const { externalRef, demo } of fixture.cardholders) {
     if (!demo) continue;
-    const cardholderId = await options.cardholderIdOf(externalRef);
+    const cardholderId = await cardholderIdOf(externalRef);
     if (!cardholderId) {
       summary.missing.push(externalRef);
       continue;

@@ -22,24 +22,35 @@ export class PasswordStore {
     );
   }
 
-  /** Creates the credential, or replaces the hash and cardholder of an existing username. */
+  /**
+   * Sets the one credential of a cardholder: creates it, or replaces the hash
+   * (and cardholder) of an existing username; a previous username of the same
+   * cardholder is dropped.
+   */
   async put(credential: PasswordCredential, now: Date): Promise<void> {
-    await this.db
-      .insertInto('auth_passwords')
-      .values({
-        username: credential.username,
-        cardholder_id: credential.cardholderId,
-        password_hash: credential.passwordHash,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.column('username').doUpdateSet({
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('auth_passwords')
+        .where('cardholder_id', '=', credential.cardholderId)
+        .where('username', '!=', credential.username)
+        .execute();
+      await tx
+        .insertInto('auth_passwords')
+        .values({
+          username: credential.username,
           cardholder_id: credential.cardholderId,
           password_hash: credential.passwordHash,
+          created_at: now,
           updated_at: now,
-        }),
-      )
-      .execute();
+        })
+        .onConflict((oc) =>
+          oc.column('username').doUpdateSet({
+            cardholder_id: credential.cardholderId,
+            password_hash: credential.passwordHash,
+            updated_at: now,
+          }),
+        )
+        .execute();
+    });
   }
 }

@@ -2,14 +2,17 @@ import { type Kysely, sql } from 'kysely';
 
 // Cardholder sign-in and strong authentication. Secrets never sit here in a
 // usable form: session and grant tokens as SHA-256 digests, passwords as
-// scrypt hashes, TOTP secrets sealed by the vault. Sessions and grants are not
-// tied to each other by a foreign key because an issuer's own identity
-// provider may own the sessions that grants are bound to.
+// scrypt hashes, TOTP secrets sealed by the vault. Everything belongs to a
+// cardholder and goes with it. Grants and challenges are not tied to
+// auth_sessions by a foreign key: an issuer's own identity provider may own
+// the sessions they are bound to.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('auth_passwords')
     .addColumn('username', 'text', (c) => c.primaryKey())
-    .addColumn('cardholder_id', 'text', (c) => c.notNull().unique())
+    .addColumn('cardholder_id', 'text', (c) =>
+      c.notNull().references('cardholders.id').onDelete('cascade').unique(),
+    )
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
@@ -29,7 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('auth_sessions')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('cardholder_id', 'text', (c) => c.notNull())
+    .addColumn('cardholder_id', 'text', (c) => c.notNull().references('cardholders.id').onDelete('cascade'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('last_seen_at', 'timestamptz', (c) => c.notNull())
     .addColumn('idle_expires_at', 'timestamptz', (c) => c.notNull())
@@ -46,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('auth_grants')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-    .addColumn('cardholder_id', 'text', (c) => c.notNull())
+    .addColumn('cardholder_id', 'text', (c) => c.notNull().references('cardholders.id').onDelete('cascade'))
     .addColumn('session_id', 'text', (c) => c.notNull())
     .addColumn('method', 'text', (c) => c.notNull().check(sql`method in ('totp', 'webauthn')`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
@@ -58,7 +61,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('auth_challenges')
     .addColumn('challenge', 'text', (c) => c.primaryKey())
-    .addColumn('cardholder_id', 'text', (c) => c.notNull())
+    .addColumn('cardholder_id', 'text', (c) => c.notNull().references('cardholders.id').onDelete('cascade'))
     .addColumn('session_id', 'text', (c) => c.notNull())
     .addColumn('purpose', 'text', (c) =>
       c.notNull().check(sql`purpose in ('webauthn.registration', 'webauthn.authentication')`),
@@ -69,7 +72,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('auth_totp')
-    .addColumn('cardholder_id', 'text', (c) => c.primaryKey())
+    .addColumn('cardholder_id', 'text', (c) =>
+      c.primaryKey().references('cardholders.id').onDelete('cascade'),
+    )
     .addColumn('secret_sealed', 'bytea', (c) => c.notNull())
     // The last time step a code was accepted for: nothing at or before it is accepted again.
     .addColumn('last_time_step', 'bigint')
@@ -81,7 +86,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('auth_webauthn_credentials')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('cardholder_id', 'text', (c) => c.notNull())
+    .addColumn('cardholder_id', 'text', (c) => c.notNull().references('cardholders.id').onDelete('cascade'))
     .addColumn('public_key', 'bytea', (c) => c.notNull())
     .addColumn('counter', 'bigint', (c) => c.notNull())
     .addColumn('transports', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
