@@ -325,7 +325,7 @@ export class ProvisioningService {
     let settled = 0;
     for (const id of await this.#o.repository.idsInState('pending', cutoff)) {
       const p = await this.#o.repository.get(id);
-      if (!p || p.state !== 'pending') continue;
+      if (p?.state !== 'pending') continue;
       if (p.attempts >= (this.#o.maxPushAttempts ?? 5)) {
         await this.#settle(
           p,

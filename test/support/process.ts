@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -35,7 +35,13 @@ const DATA_DIR = mkdtempSync(join(tmpdir(), 'pushprov-cli-'));
 export function runCli(args: string[], env: Record<string, string> = {}): Cli {
   const child = spawn(TSX, ['src/cli.ts', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PUSHPROV_LOG_FORMAT: 'json', PUSHPROV_DATA_DIR: DATA_DIR, ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PUSHPROV_LOG_FORMAT: 'json',
+      PUSHPROV_DATA_DIR: DATA_DIR,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
