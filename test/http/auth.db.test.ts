@@ -13,10 +13,11 @@ import { seedDemoCredentials } from '../../src/service/auth/demo.js';
 import { type AuthOptions, createAuth } from '../../src/service/auth/index.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { Keyring } from '../../src/store/vault/keyring.js';
+import { Vault } from '../../src/store/vault/vault.js';
 import { insertCardholder } from '../support/auth-fixtures.js';
 import { captureStream } from '../support/capture.js';
 import { testDatabase } from '../support/database.js';
-import { testSealer } from '../support/sealer.js';
 import { SoftwareAuthenticator } from '../support/webauthn-authenticator.js';
 
 const ISSUER = 'https://bank.example';
@@ -24,7 +25,7 @@ const OPS_KEY = 'ppo_test-ops-key-0123456789abcdefghijklmnopq';
 const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const PASSWORD = 'open sesame, 2026!';
 const MINUTE = 60_000;
-const sealer = testSealer();
+const sealer = new Vault(Keyring.generate(new Date()));
 
 describe('authentication API', () => {
   let database: Database<unknown>;

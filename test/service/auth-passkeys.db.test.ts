@@ -6,9 +6,10 @@ import { type Auth, createAuth } from '../../src/service/auth/index.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { relyingPartyFor } from '../../src/service/auth/passkeys.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { Keyring } from '../../src/store/vault/keyring.js';
+import { Vault } from '../../src/store/vault/vault.js';
 import { insertCardholder, refusal } from '../support/auth-fixtures.js';
 import { testDatabase } from '../support/database.js';
-import { testSealer } from '../support/sealer.js';
 import { SoftwareAuthenticator } from '../support/webauthn-authenticator.js';
 
 const ISSUER = 'https://bank.example:8443';
@@ -27,7 +28,7 @@ describe('passkeys (WebAuthn)', () => {
     auth = createAuth({
       db,
       clock,
-      sealer: testSealer(),
+      sealer: new Vault(Keyring.generate(new Date())),
       issuerPublicUrl: ISSUER,
       opsKeys: OpsKeys.from([]),
     });

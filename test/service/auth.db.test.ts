@@ -13,13 +13,14 @@ import { developmentOpsKey, OpsKeys, resolveOpsKeys } from '../../src/service/au
 import { tokenDigest } from '../../src/store/auth/tokens.js';
 import type { IssuerDb } from '../../src/store/store.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
+import { Keyring } from '../../src/store/vault/keyring.js';
+import { Vault } from '../../src/store/vault/vault.js';
 import { insertCardholder, refusal } from '../support/auth-fixtures.js';
 import { testDatabase } from '../support/database.js';
-import { testSealer } from '../support/sealer.js';
 
 const ISSUER = 'https://bank.example';
 const MINUTE = 60_000;
-const sealer = testSealer();
+const sealer = new Vault(Keyring.generate(new Date()));
 
 describe('cardholder authentication', () => {
   let database: Database<unknown>;

@@ -10,13 +10,15 @@ import { newSecretToken, tokenDigest } from '../../src/store/auth/tokens.js';
 import { TotpStore } from '../../src/store/auth/totp.js';
 import { PasskeyStore } from '../../src/store/auth/webauthn.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
+import { Keyring } from '../../src/store/vault/keyring.js';
+import { Vault } from '../../src/store/vault/vault.js';
 import { insertCardholder } from '../support/auth-fixtures.js';
 import { testDatabase } from '../support/database.js';
-import { testSealer } from '../support/sealer.js';
 
 const T0 = new Date(Date.UTC(2026, 0, 1, 12));
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const MINUTE = 60_000;
+const sealer = new Vault(Keyring.generate(T0));
 
 describe('authentication store', () => {
   let database: Database<unknown>;
@@ -183,7 +185,7 @@ describe('authentication store', () => {
     const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
     it('keep the secret sealed at rest, bound to its cardholder', async () => {
-      const totp = new TotpStore(db, testSealer());
+      const totp = new TotpStore(db, sealer);
       await totp.put('chd_t1', secret, T0);
       const row = await db
         .selectFrom('auth_totp')
@@ -212,7 +214,7 @@ describe('authentication store', () => {
     });
 
     it('accept each time step once, and none older than the last accepted', async () => {
-      const totp = new TotpStore(db, testSealer());
+      const totp = new TotpStore(db, sealer);
       await totp.put('chd_t3', secret, T0);
       expect(await totp.isConfirmed('chd_t3')).toBe(false);
       expect(await totp.acceptTimeStep('chd_t3', 100, T0)).toBe(true);
@@ -252,14 +254,14 @@ describe('authentication store', () => {
 
   it('deletes what belongs to a cardholder with the cardholder, and refuses rows for unknown ones', async () => {
     const id = await insertCardholder(db);
-    await new TotpStore(db, testSealer()).put(id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', T0);
+    await new TotpStore(db, sealer).put(id, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', T0);
     await new PasswordStore(db).put({ username: `u-${id}`, cardholderId: id, passwordHash: 'h' }, T0);
     await db.deleteFrom('cardholders').where('id', '=', id).execute();
     expect(
       await db.selectFrom('auth_totp').select('cardholder_id').where('cardholder_id', '=', id).execute(),
     ).toEqual([]);
     expect(await new PasswordStore(db).find(`u-${id}`)).toBeUndefined();
-    await expect(new TotpStore(db, testSealer()).put('chd_nobody', 'JBSWY3DPEHPK3PXP', T0)).rejects.toThrow(
+    await expect(new TotpStore(db, sealer).put('chd_nobody', 'JBSWY3DPEHPK3PXP', T0)).rejects.toThrow(
       /foreign key/,
     );
   });
