@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { registerCardCommands } from './cli/cards.js';
 import { type Config, describeConfig, loadConfig } from './cli/config.js';
 import { describeDevKeys, devKeysDir } from './cli/keys.js';
 import { PARTS, type Part, start } from './cli/start.js';
+import { registerVaultCommands } from './cli/vault.js';
 import { ConfigError, isPushprovError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
 import { generateDevKeys } from './mastercard/keys/generate.js';
@@ -81,6 +83,9 @@ keys
     });
     process.stdout.write(`${describeDevKeys(summary).join('\n')}\n`);
   });
+
+registerVaultCommands(keys, configOrExit);
+registerCardCommands(program, configOrExit);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(

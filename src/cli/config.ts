@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { decodeKey } from '../store/vault/keyring.js';
 
 /**
  * Configuration, read once at start-up from environment variables and an
@@ -32,6 +33,8 @@ const bool: Parser<boolean> = (raw) =>
     : /^(0|false|no|off)$/i.test(raw)
       ? false
       : { problem: 'expected true or false' };
+const key32: Parser<string> = (raw) =>
+  decodeKey(raw) ? raw.trim() : { problem: 'expected base64 of 32 bytes' };
 const oneOf =
   <T extends string>(...values: readonly T[]): Parser<T> =>
   (raw) =>
@@ -88,6 +91,8 @@ export interface Config {
   scaGrantSeconds: number;
   authMaxFailures: number;
   authLockMinutes: number;
+  vaultKeyringPath: string | undefined;
+  vaultKek: string | undefined;
 }
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
@@ -235,6 +240,18 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     description: 'How long such a lock lasts',
     default: 15,
     parse: positiveInt,
+  },
+  vaultKeyringPath: {
+    env: 'PUSHPROV_VAULT_KEYRING',
+    description:
+      'Vault keyring file (key-encryption keys and the blind-index key), written by `pushprov keys rotate`; unset in the simulator: created under <dataDir>/keys',
+    parse: text,
+  },
+  vaultKek: {
+    env: 'PUSHPROV_VAULT_KEK',
+    description: 'One vault key-encryption key, base64 of 32 bytes: alone, or added to the keyring file',
+    parse: key32,
+    secret: true,
   },
 };
 

@@ -7,9 +7,11 @@ import type { Logger } from '../core/logger.js';
 import { createIssuerApp } from '../http/app.js';
 import { prepareIssuerStore } from '../store/store.js';
 import { registerHome } from '../web/home.js';
+import { seedDemoCards } from './cards.js';
 import type { Config } from './config.js';
 import { ensureDevKeys } from './keys.js';
 import { buildMerchant, buildSimulator } from './parts/mastercard-side.js';
+import { openVault } from './vault.js';
 
 export const PARTS = ['issuer', 'simulator', 'merchant'] as const;
 export type Part = (typeof PARTS)[number];
@@ -47,7 +49,9 @@ export async function start(
     if (parts.includes('merchant'))
       servers.push(['merchant', await buildMerchant(context), config.merchantPort]);
     if (parts.includes('issuer')) {
-      await prepareIssuerStore(db);
+      const vault = openVault(config, (line) => logger.info(line));
+      const issuerDb = await prepareIssuerStore(db);
+      if (config.mastercardEnv === 'simulator') await seedDemoCards(issuerDb, vault, logger);
       const app = await createIssuerApp({ db, logger, clock, publicUrl: config.issuerPublicUrl });
       registerHome(app, { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl });
       servers.push(['issuer', app, config.issuerPort]);
