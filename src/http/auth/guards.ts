@@ -95,9 +95,14 @@ export function authGuards(auth: Auth): AuthGuards {
         request.ops = { keyId };
         return;
       }
+      // Only to choose the refusal: a live cardholder session hears OPS_ONLY.
       const credential = presentedCredential(request, jar);
       const cardholder =
-        credential && (await auth.identity.identify(credential.token).catch(() => undefined));
+        credential &&
+        (await auth.identity.identify(credential.token).catch((error: unknown) => {
+          if (error instanceof AuthError) return undefined;
+          throw error;
+        }));
       if (cardholder)
         throw new ForbiddenError('OPS_ONLY', 'this route is for issuer operations, not cardholders');
       if (bearer !== undefined) throw new AuthError('OPS_KEY_INVALID', 'the ops API key is not valid');
