@@ -52,10 +52,12 @@ export class Vault implements Sealer {
   seal(plaintext: Uint8Array | string, context: string): Buffer {
     const kek = this.#keyring.active;
     const header = headerOf(kek.id);
-    const dek = randomBytes(KEY_BYTES);
+    // One call to the CSPRNG for the data key and both IVs: it is the costliest step.
+    const random = randomBytes(KEY_BYTES + 2 * IV_BYTES);
+    const dek = random.subarray(0, KEY_BYTES);
     try {
-      const wrapped = gcmSeal(kek.key, header, dek);
-      const data = gcmSeal(dek, dataAad(context), toBytes(plaintext));
+      const wrapped = gcmSeal(kek.key, random.subarray(KEY_BYTES, KEY_BYTES + IV_BYTES), header, dek);
+      const data = gcmSeal(dek, random.subarray(KEY_BYTES + IV_BYTES), dataAad(context), toBytes(plaintext));
       return Buffer.concat([header, wrapped, contextDigest(context), data]);
     } finally {
       dek.fill(0);
@@ -93,7 +95,7 @@ export class Vault implements Sealer {
     const dek = this.#unwrap(parts);
     try {
       const header = headerOf(kek.id);
-      return Buffer.concat([header, gcmSeal(kek.key, header, dek), parts.body]);
+      return Buffer.concat([header, gcmSeal(kek.key, randomBytes(IV_BYTES), header, dek), parts.body]);
     } finally {
       dek.fill(0);
     }
@@ -139,8 +141,7 @@ const contextDigest = (context: string): Buffer =>
   createHash('sha256').update(context, 'utf8').digest().subarray(0, DIGEST_BYTES);
 
 /** IV | ciphertext | tag — the order the blob keeps for the wrapped DEK. */
-function gcmSeal(key: KeyObject | Buffer, aad: Buffer, plaintext: Buffer): Buffer {
-  const iv = randomBytes(IV_BYTES);
+function gcmSeal(key: KeyObject | Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return Buffer.concat([iv, ciphertext, cipher.getAuthTag()]);
