@@ -356,6 +356,23 @@ describe('cardholder authentication', () => {
     });
   });
 
+  it('purges expired sessions and grants, keeping live ones', async () => {
+    const { clock, auth } = setup();
+    const alice = await cardholder(clock);
+    const old = await signedIn(auth, alice.id);
+    const grant = await auth.totp.verify(old.principal, await codeAt(alice.totpSecret, clock));
+    clock.advance(25 * 60 * MINUTE);
+    const live = await signedIn(auth, alice.id);
+    await auth.purgeExpired();
+    const sessions = await db
+      .selectFrom('auth_sessions')
+      .select('id')
+      .where('cardholder_id', '=', alice.id)
+      .execute();
+    expect(sessions.map((r) => r.id)).toEqual([live.principal.sessionId]);
+    expect((await refusal(auth.grants.check(grant.token, old.principal))).code).toBe('SCA_REQUIRED');
+  });
+
   describe('ops API keys', () => {
     it('match configured keys, raw or by digest, and nothing else', () => {
       const raw = 'ppo_raw-key-of-at-least-thirty-two-characters';
