@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { registerCardCommands } from './cli/cards.js';
 import { type Config, describeConfig, loadConfig } from './cli/config.js';
+import { conformanceCommand } from './cli/conformance/command.js';
 import { describeDevKeys, devKeysDir } from './cli/keys.js';
 import { PARTS, type Part, start } from './cli/start.js';
 import { registerVaultCommands } from './cli/vault.js';
@@ -86,6 +87,7 @@ keys
 
 registerVaultCommands(keys, configOrExit);
 registerCardCommands(program, configOrExit);
+program.addCommand(conformanceCommand(configOrExit));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(

@@ -1,0 +1,125 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../../core/errors.js';
+import { TOKEN_CONNECT_BASE_URLS } from '../../mastercard/token-connect/endpoints.js';
+import type { Config } from '../config.js';
+import { devKeysDir } from '../keys.js';
+import { loadConformanceData, simulatorData } from './data.js';
+import { devConformanceKeys, KEY_FILES, loadConformanceKeys } from './keys.js';
+import { runConformance } from './runner.js';
+import { SCENARIOS } from './scenarios.js';
+import type { ConformanceTarget } from './target.js';
+
+const redeeming = SCENARIOS.filter((s) => s.needs?.includes('tokenRequestor')).map((s) => s.number);
+
+const HELP = `
+Target
+  Token Connect's base URL, to which Mastercard's paths are appended: the simulator's is
+  http://localhost:8081/mdes (a URL without a path gets /mdes). "sandbox" and "mtf" name
+  ${TOKEN_CONNECT_BASE_URLS.sandbox} and ${TOKEN_CONNECT_BASE_URLS.mtf}.
+  Production is refused: the scenarios push test cards.
+
+Keys
+  Without --keys: the development key set under <data dir>/keys, which \`pushprov start\`
+  registers at the simulator. --keys DIR reads a development key set if DIR holds one;
+  otherwise DIR holds the issuer's keys from Mastercard Developers:
+    ${KEY_FILES.signingKey.join(' or ')}
+        the OAuth signing key, PKCS#12 or PEM (password and alias from
+        MASTERCARD_SIGNING_KEY_PASSWORD and MASTERCARD_SIGNING_KEY_ALIAS)
+    ${KEY_FILES.encryptionCertificate.join(' or ')}
+        Mastercard's Token Connect encryption certificate
+  with --consumer-key (or MASTERCARD_CONSUMER_KEY). Scenarios ${redeeming.join(', ')} redeem a receipt
+  as a token requestor, which only a development key set can: otherwise they are skipped.
+
+Test data
+  --data FILE replaces the simulator's cards, account ranges, token requestors and assets
+  entry by entry (docs/mastercard/token-connect.md, "Conformance").
+
+Exit status
+  1 when a scenario fails; 0 otherwise, skipped and unavailable scenarios included.
+`;
+
+interface ConformanceOptions {
+  target?: string;
+  keys?: string;
+  consumerKey?: string;
+  data?: string;
+  only?: number[];
+  fingerprintOf?: 'publicKey' | 'certificate';
+}
+
+/** `pushprov conformance`: Token Connect's §7 scenarios against a target, a table at the end. */
+export function conformanceCommand(config: () => Config): Command {
+  return new Command('conformance')
+    .description(
+      "run Token Connect's conformance scenarios (docs/mastercard/token-connect.md §7) against a target",
+    )
+    .option('--target <url>', 'Token Connect base URL, or sandbox | mtf (default: the local simulator)')
+    .option('--keys <dir>', 'key directory (default: the development key set)')
+    .option('--consumer-key <key>', "consumer key (default: the key set's, or MASTERCARD_CONSUMER_KEY)")
+    .option('--data <file>', "JSON file of test data overriding the simulator's")
+    .option('--only <numbers>', 'comma-separated scenario numbers, e.g. 18,19', parseOnly)
+    .addOption(
+      new Option('--fingerprint-of <what>', 'what publicKeyFingerprint names')
+        .choices(['publicKey', 'certificate'])
+        .default('publicKey'),
+    )
+    .addHelpText('after', HELP)
+    .action(async (options: ConformanceOptions) => {
+      const settings = config();
+      const baseUrl = resolveTarget(options.target, settings);
+      const keyOptions = {
+        consumerKey: options.consumerKey ?? settings.mastercardConsumerKey,
+        password: settings.mastercardSigningKeyPassword,
+        alias: settings.mastercardSigningKeyAlias,
+      };
+      const keys = options.keys
+        ? await loadConformanceKeys(options.keys, keyOptions)
+        : await devConformanceKeys(devKeysDir(settings), keyOptions);
+      const target: ConformanceTarget = {
+        baseUrl,
+        ...keys,
+        ...(options.fingerprintOf ? { fingerprintOf: options.fingerprintOf } : {}),
+        data: options.data ? await loadConformanceData(options.data) : simulatorData(),
+      };
+      const out = process.stdout;
+      out.write(
+        `Token Connect conformance against ${baseUrl} ` +
+          `(${keys.tokenRequestor ? 'with' : 'without'} a token requestor key)\n\n`,
+      );
+      const summary = await runConformance(target, {
+        ...(options.only ? { only: options.only } : {}),
+        output: { write: (text) => out.write(text), isTTY: out.isTTY === true },
+      });
+      process.exitCode = summary.ok ? 0 : 1;
+    });
+}
+
+/** The Token Connect base URL to test; never production. */
+export function resolveTarget(value: string | undefined, config: Config): string {
+  if (value === 'sandbox' || value === 'mtf') return TOKEN_CONNECT_BASE_URLS[value];
+  let url: URL;
+  try {
+    url = new URL(value ?? config.simulatorPublicUrl);
+  } catch {
+    throw new ConfigError([`--target ${JSON.stringify(value)}: expected a URL, sandbox or mtf`]);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError([`--target: expected an http or https URL`]);
+  }
+  if (url.hostname === new URL(TOKEN_CONNECT_BASE_URLS.production).hostname) {
+    throw new ConfigError(['--target: refusing Mastercard production; the scenarios push test cards']);
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/mdes';
+  return url.toString().replace(/\/+$/, '');
+}
+
+function parseOnly(value: string): number[] {
+  const known = new Set(SCENARIOS.map((s) => s.number));
+  const numbers = value.split(',').map((part) => part.trim());
+  for (const n of numbers) {
+    if (!/^\d+$/.test(n) || !known.has(Number(n))) {
+      throw new InvalidArgumentError(`no scenario numbered "${n}" (1–${SCENARIOS.length})`);
+    }
+  }
+  return numbers.map(Number);
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet, type ProtectedHeaderParameters } from 'jose';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { OAuthSigner } from '../../mastercard/oauth/signer.js';
+import {
+  type PayloadEncrypter,
+  type RequestSigner,
+  TokenConnectClient,
+} from '../../mastercard/token-connect/client.js';
+import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
+import { parseJsonLosslessly } from '../../mastercard/token-connect/json.js';
+import type { RetryPolicy } from '../../mastercard/token-connect/retry.js';
+import type { PushMultipleFundingAccount } from '../../mastercard/token-connect/types.js';
+import { TOKENIZE_PATH } from '../../simulator/token-connect/tokenize.js';
+import type { ConformanceData, TestCardData } from './data.js';
+import type { ConformanceTarget } from './target.js';
+
+/** One HTTP answer as received: status, text, and the text parsed (undefined if it is not JSON). */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  body: unknown;
+}
+
+export interface ClientOverrides {
+  signer?: RequestSigner;
+  encrypter?: PayloadEncrypter;
+  fetch?: typeof globalThis.fetch;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface RequestOptions {
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent exactly as given, for bodies that are not JSON. */
+  text?: string;
+  /** Default true: an unsigned request exercises the gateway. */
+  signed?: boolean;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * What a scenario works with: pushprov's own Token Connect client, signed and
+ * encrypting exactly as the issuer uses it; raw signed requests for the input
+ * that client refuses to send; the token requestor's tokenize; the target's
+ * clock and published keys.
+ */
+export class ScenarioContext {
+  readonly data: ConformanceData;
+  readonly clock: Clock;
+  readonly encrypter: FieldLevelPayloadEncrypter;
+  readonly #target: ConformanceTarget;
+  readonly #signer: OAuthSigner;
+  readonly #timeoutMs: number;
+
+  constructor(target: ConformanceTarget) {
+    this.#target = target;
+    this.data = target.data;
+    this.clock = target.clock ?? systemClock;
+    this.#timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#signer = new OAuthSigner({ ...target.issuer, clock: this.clock });
+    this.encrypter = new FieldLevelPayloadEncrypter({
+      encryptionKey: target.encryptionKey,
+      ...(target.fingerprintOf ? { fingerprintOf: target.fingerprintOf } : {}),
+    });
+  }
+
+  get baseUrl(): string {
+    return this.#target.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** The issuer's consumer key, for a signer of the scenario's own making. */
+  get consumerKey(): string {
+    return this.#target.issuer.consumerKey;
+  }
+
+  /** pushprov's client as the issuer uses it, but without retries: every answer checked is the first. */
+  client(overrides: ClientOverrides = {}): TokenConnectClient {
+    return new TokenConnectClient({
+      environment: { baseUrl: this.baseUrl },
+      signer: overrides.signer ?? this.#signer,
+      encrypter: overrides.encrypter ?? this.encrypter,
+      timeoutMs: this.#timeoutMs,
+      retry: { maxAttempts: 1, ...overrides.retry },
+      ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    });
+  }
+
+  /** A request of any shape, signed as the issuer (unless told otherwise), to a path below the base URL. */
+  request(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<HttpAnswer> {
+    const body = options.text ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
+    return this.#send(method, path, body, options.signed === false ? undefined : this.#signer);
+  }
+
+  /** MDES tokenize with a receipt, signed as the token requestor (Secure Card on File's redemption). */
+  redeem(receipt: string): Promise<HttpAnswer> {
+    const tokenRequestor = this.#target.tokenRequestor;
+    if (!tokenRequestor)
+      throw new Error('no token requestor key: the runner should have skipped this scenario');
+    const body = JSON.stringify({
+      requestId: randomUUID(),
+      tokenType: 'CLOUD',
+      tokenRequestorId: tokenRequestor.tokenRequestorId,
+      taskId: randomUUID(),
+      fundingAccountInfo: { pushAccountReceipt: receipt },
+    });
+    return this.#send('POST', TOKENIZE_PATH, body, new OAuthSigner({ ...tokenRequestor, clock: this.clock }));
+  }
+
+  /** The token requestor whose key redeems receipts. */
+  get redeemingTokenRequestorId(): string {
+    const id = this.#target.tokenRequestor?.tokenRequestorId;
+    if (!id) throw new Error('no token requestor key: the runner should have skipped this scenario');
+    return id;
+  }
+
+  async advanceClock(ms: number): Promise<void> {
+    if (!this.#target.advanceClock)
+      throw new Error('the target clock cannot be moved: the runner should have skipped this scenario');
+    await this.#target.advanceClock(ms);
+  }
+
+  /** Verifies a compact JWS with the keys MDES publishes; throws if it does not verify. */
+  async verifyJws(
+    jws: string,
+  ): Promise<{ header: ProtectedHeaderParameters; claims: Record<string, unknown> }> {
+    const url = this.data.jwksUrl ?? `${this.baseUrl}/.well-known/jwks.json`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
+    if (!response.ok) throw new Error(`the JWKS at ${url} answered HTTP ${response.status}`);
+    const jwks = (await response.json()) as JSONWebKeySet;
+    const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(jwks), {
+      algorithms: ['RS256'],
+    });
+    const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
+    if (typeof claims !== 'object' || claims === null)
+      throw new Error('the JWS payload is not a JSON object');
+    return { header: protectedHeader, claims: claims as Record<string, unknown> };
+  }
+
+  /** One account to push: a test card, valid for years unless the data gives its expiry. */
+  account(
+    pushAccountId: string,
+    card: TestCardData,
+    extra: Omit<PushMultipleFundingAccount['fundingAccountData'], 'cardAccountData'> = {},
+  ): PushMultipleFundingAccount {
+    const { accountNumber, expiryMonth, expiryYear } = card;
+    const expiry =
+      expiryMonth !== undefined && expiryYear !== undefined
+        ? { expiryMonth, expiryYear }
+        : {
+            expiryMonth: '12',
+            expiryYear: String((this.clock.now().getUTCFullYear() + 3) % 100).padStart(2, '0'),
+          };
+    return {
+      pushAccountId,
+      fundingAccountData: { ...extra, cardAccountData: { accountNumber, ...expiry } },
+    };
+  }
+
+  async #send(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    signer: OAuthSigner | undefined,
+  ): Promise<HttpAnswer> {
+    const url = this.baseUrl + path;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (signer) headers.authorization = signer.authorizationHeader(method, url, body ?? '');
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(url, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = parseJsonLosslessly(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, text, body: parsed };
+  }
+}

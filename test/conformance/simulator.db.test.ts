@@ -1,0 +1,103 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatorData } from '../../src/cli/conformance/data.js';
+import { loadConformanceKeys } from '../../src/cli/conformance/keys.js';
+import { type ConformanceSummary, runConformance } from '../../src/cli/conformance/runner.js';
+import { SCENARIOS } from '../../src/cli/conformance/scenarios.js';
+import { registerClient } from '../../src/simulator/app.js';
+import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
+import { CONSUMER_KEY, fixture, verifyingKey } from '../fixtures/keys/index.js';
+import {
+  type Harness,
+  ISSUER_KEY,
+  KEYS,
+  MASTERCARD_ENCRYPTION,
+  MERCHANT_KEY,
+  startSimulator,
+} from '../simulator/token-connect-harness.js';
+
+/**
+ * The whole runner against the simulator on an ephemeral port, over real
+ * HTTP: as the issuer with a token requestor's key and control of the
+ * simulator's clock (every available scenario runs), then with sandbox-style
+ * keys only (the redeeming scenarios are skipped).
+ */
+let h: Harness;
+let baseUrl: string;
+let full: ConformanceSummary;
+const printed: string[] = [];
+
+beforeAll(async () => {
+  h = await startSimulator();
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}/mdes`;
+  full = await runConformance(
+    {
+      baseUrl,
+      issuer: { consumerKey: ISSUER_KEY, signingKey: KEYS.issuerSigning.privateKey },
+      encryptionKey: MASTERCARD_ENCRYPTION.certificate,
+      tokenRequestor: {
+        consumerKey: MERCHANT_KEY,
+        signingKey: KEYS.merchantSigning.privateKey,
+        tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+      },
+      clock: h.clock,
+      advanceClock: (ms) => h.clock.advance(ms),
+      data: simulatorData(),
+    },
+    { output: { write: (text) => void printed.push(text) } },
+  );
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('every scenario against the simulator', () => {
+  for (const scenario of SCENARIOS) {
+    const expected = scenario.run ? 'pass' : 'not available';
+    it(`${scenario.number}: ${scenario.name} → ${expected}`, () => {
+      const result = full.results.find((r) => r.number === scenario.number);
+      expect(result?.status, result?.reason).toBe(expected);
+    });
+  }
+
+  it('reports one line per scenario, then the table and the totals', () => {
+    const output = printed.join('');
+    expect(output.match(/^\[\d+\/39\] /gm)).toHaveLength(39);
+    expect(output).toMatch(/^18 {2}pushMultipleAccounts {8}two credit cards.* PASS$/m);
+    expect(output).toMatch(/^16 {2}getAsset .* N\/A {5}cut off in pushprov's copy/m);
+    expect(output).toContain('39 scenarios: 37 passed, 0 failed, 0 skipped, 2 not available');
+    expect(full.ok).toBe(true);
+  });
+
+  it('never prints a card number', () => {
+    const output = printed.join('');
+    for (const card of Object.values(simulatorData().cards)) expect(output).not.toContain(card.accountNumber);
+  });
+});
+
+describe('with sandbox keys (no token requestor, no clock)', () => {
+  it('passes what an issuer can check and skips the redemptions, saying why', async () => {
+    // An issuer as the sandbox knows it: its own consumer key and PEM signing key, Mastercard's certificate.
+    await registerClient(h.database.db, {
+      consumerKey: CONSUMER_KEY,
+      role: 'issuer',
+      publicKey: verifyingKey,
+      displayName: 'sandbox-style issuer',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'pushprov-conformance-keys-'));
+    copyFileSync(fixture('rsa.pkcs8.pem'), join(dir, 'signing-key.pem'));
+    copyFileSync(MASTERCARD_ENCRYPTION.files.encryptionCertificate, join(dir, 'encryption-cert.pem'));
+    const keys = await loadConformanceKeys(dir, { consumerKey: CONSUMER_KEY });
+    expect(keys.tokenRequestor).toBeUndefined();
+
+    const summary = await runConformance({ baseUrl, ...keys, clock: h.clock, data: simulatorData() });
+    const skipped = summary.results.filter((r) => r.status === 'skip');
+    expect(skipped.map((r) => r.number)).toEqual([23, 25, 37]);
+    for (const r of skipped) expect(r.reason).toMatch(/^needs a token requestor key/);
+    expect(summary.counts).toEqual({ pass: 34, fail: 0, skip: 3, 'not available': 2 });
+  });
+});
