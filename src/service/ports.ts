@@ -20,6 +20,7 @@ export interface OwnedCard {
 export interface CardSource {
   /** The card if it belongs to this cardholder; undefined otherwise, so others' cards do not exist for them. */
   ownedCard(cardholderId: string, cardId: string): Promise<OwnedCard | undefined>;
+  listCards(cardholderId: string): Promise<OwnedCard[]>;
   revealCardData(cardId: string): Promise<{ pan: string; cvc?: string }>;
   profile(cardholderId: string): Promise<CardholderProfile>;
 }

@@ -96,6 +96,27 @@ export class ProvisioningService {
     this.#o = options;
   }
 
+  /**
+   * The cardholder's cards, each with whether it can be pushed now and
+   * whether Click to Pay is among its destinations (for the banner and the
+   * "Add to Click to Pay" button at parity with other wallets).
+   */
+  async cards(cardholderId: string) {
+    const out = [];
+    for (const card of await this.#o.cards.listCards(cardholderId)) {
+      const range = await this.#accountRange(card.id);
+      const check = cardEligibility({ ...card, accountRange: range }, this.#o.clock.now());
+      const destinations = check.eligible && range ? await this.#o.directory.forAccountRange(range) : [];
+      out.push({
+        ...cardView(card),
+        eligible: check.eligible && destinations.length > 0,
+        refusal: check.eligible ? null : { code: check.code, message: check.message },
+        clickToPay: destinations.some((tr) => this.#o.directory.isClickToPay(tr.tokenRequestorId)),
+      });
+    }
+    return out;
+  }
+
   /** Where this card can go: Click to Pay first, then merchants, or why it cannot go anywhere. */
   async destinations(cardholderId: string, cardId: string) {
     const card = await this.#ownedCard(cardholderId, cardId);

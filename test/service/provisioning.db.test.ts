@@ -128,6 +128,7 @@ describe('provisioning service', () => {
       idempotency: new IdempotencyStore(db, clock),
       cards: {
         ownedCard: async (holder, id) => cards.find((c) => c.id === id && c.cardholderId === holder),
+        listCards: async (holder) => cards.filter((c) => c.cardholderId === holder),
         revealCardData: async (id) => ({ pan: PANS[id] ?? '' }),
         profile: async () => profile,
       },
@@ -146,6 +147,16 @@ describe('provisioning service', () => {
 
   const pushTo = (tokenRequestorId: string, cardIds = ['crd_gb'], idempotencyKey = nextKey()) =>
     service.push({ cardholderId: 'chd_alice', cardIds, tokenRequestorId, consent: true, idempotencyKey });
+
+  it("lists the cardholder's cards with eligibility and Click to Pay availability", async () => {
+    const list = await service.cards('chd_alice');
+    expect(list.map((c) => [c.id, c.eligible, c.clickToPay, c.refusal?.code ?? null])).toEqual([
+      ['crd_gb', true, true, null],
+      ['crd_blocked', false, false, 'CARD_NOT_ACTIVE'],
+      ['crd_fr', false, false, 'CARD_COUNTRY_NOT_SERVED'],
+    ]);
+    expect(await service.cards('chd_bob')).toEqual([]);
+  });
 
   it('lists Click to Pay first for an eligible card, and explains an ineligible one', async () => {
     const ok = await service.destinations('chd_alice', 'crd_gb');

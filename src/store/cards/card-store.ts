@@ -22,6 +22,10 @@ export class CardStore {
     return this.cards.ownedCard(cardholderId, cardId);
   }
 
+  listCards(cardholderId: string): Promise<Card[]> {
+    return this.cards.listByCardholder(cardholderId);
+  }
+
   revealCardData(cardId: string): Promise<{ pan: string; cvc?: string }> {
     return this.cards.revealCardData(cardId);
   }
