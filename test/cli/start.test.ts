@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { freePort, runCli } from '../support/process.js';
 
-describe('pushprov start', () => {
+// Starting real processes (PGlite, key generation) is slow on a loaded machine.
+describe('pushprov start', { timeout: 120_000 }, () => {
   it('brings up issuer, simulator and merchant on PGlite, ready, and stops cleanly on SIGTERM', async () => {
     const [issuer, simulator, merchant] = [await freePort(), await freePort(), await freePort()];
     const cli = runCli(['start', '--memory'], {

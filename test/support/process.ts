@@ -58,7 +58,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Cli {
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor: (text, timeoutMs = 30_000) =>
+    waitFor: (text, timeoutMs = 100_000) =>
       new Promise((res, rej) => {
         const started = Date.now();
         const tick = () => {
