@@ -1,0 +1,336 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { NotFoundError } from '../../core/errors.js';
+import { TokenConnectError } from '../../mastercard/token-connect/errors.js';
+import type { ProvisioningService } from '../../service/provisioning.js';
+import type { AuditLog } from '../../store/audit.js';
+import { type AuthGuards, cardholderOf } from '../auth/guards.js';
+import { ErrorResponse } from '../auth/schemas.js';
+
+/**
+ * The cardholder API of both use cases, and the ops view of one
+ * cardholder's history. Every cardholder route answers only about the
+ * signed-in cardholder's own cards and provisionings: anyone else's do not
+ * exist (404), so ids cannot be probed.
+ */
+export interface ProvisioningRoutesOptions {
+  provisioning: ProvisioningService;
+  audit: AuditLog;
+  guards: AuthGuards;
+  /** Where a browser returning from a merchant lands (the bank's result page); JSON clients get the provisioning. */
+  resultPage?: (provisioningId: string) => string;
+}
+
+const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[a-z0-9]{8,40}$`, maxLength: 48 });
+const Trid = Type.String({ pattern: '^[0-9]{11}$' });
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+  422: ErrorResponse,
+};
+
+const Refusal = Type.Union([Type.Null(), Type.Object({ code: Type.String(), message: Type.String() })]);
+const CardSchema = Type.Object({
+  id: Type.String(),
+  lastFour: Type.String(),
+  expiryMonth: Type.Integer(),
+  expiryYear: Type.Integer(),
+  country: Type.String(),
+  status: Type.String(),
+  productName: Type.String(),
+});
+const DestinationSchema = Type.Object({
+  tokenRequestorId: Type.String(),
+  name: Type.String(),
+  kind: Type.Union([Type.Literal('click_to_pay'), Type.Literal('merchant')]),
+  logoAssetId: Type.Union([Type.String(), Type.Null()]),
+  supportsMultipleCards: Type.Boolean(),
+  sharedData: Type.Array(Type.String()),
+});
+const ProvisioningSchema = Type.Object({
+  id: Type.String(),
+  state: Type.String({ description: 'pending, receipt_issued, enrolling, completed, failed or expired' }),
+  destination: Type.String(),
+  tokenRequestor: Type.Object({ id: Type.String(), name: Type.String() }),
+  cards: Type.Array(
+    Type.Object({
+      cardId: Type.String(),
+      state: Type.String(),
+      errorCode: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  redirectUrl: Type.Optional(
+    Type.String({ description: "Secure Card on File: send the cardholder here (the merchant's page)" }),
+  ),
+  receiptsExpireAt: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.Null(), Type.Object({ code: Type.String(), message: Type.String() })]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+const PushBody = Type.Object(
+  {
+    cardIds: Type.Array(Id('crd'), { minItems: 1, maxItems: 5 }),
+    tokenRequestorId: Trid,
+    consent: Type.Boolean({
+      description: 'The cardholder agreed to share the card and the details shown by the consent route',
+    }),
+  },
+  { additionalProperties: false },
+);
+const CallbackQuery = Type.Object({
+  state: Type.String({ maxLength: 64 }),
+  status: Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('cancelled')]),
+  reason: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_.-]*$' })),
+});
+
+export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyPluginAsync {
+  const { provisioning, guards } = options;
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    app.addHook('onSend', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+
+    app.get(
+      '/v1/cards',
+      {
+        preHandler: guards.requireCardholder,
+        schema: {
+          tags: ['cards'],
+          summary: "The signed-in cardholder's cards, with what they can be pushed to",
+          response: {
+            200: Type.Object({
+              cards: Type.Array(
+                Type.Composite([
+                  CardSchema,
+                  Type.Object({ eligible: Type.Boolean(), refusal: Refusal, clickToPay: Type.Boolean() }),
+                ]),
+              ),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => ({ cards: await provisioning.cards(cardholderOf(request).cardholderId) }),
+    );
+
+    app.get(
+      '/v1/cards/:cardId/destinations',
+      {
+        preHandler: guards.requireCardholder,
+        schema: {
+          tags: ['cards'],
+          summary: 'Where a card can be pushed: Click to Pay first, then eligible merchants',
+          params: Type.Object({ cardId: Id('crd') }),
+          response: {
+            200: Type.Object({
+              card: CardSchema,
+              eligible: Type.Boolean(),
+              refusal: Refusal,
+              destinations: Type.Array(DestinationSchema),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => provisioning.destinations(cardholderOf(request).cardholderId, request.params.cardId),
+    );
+
+    app.get(
+      '/v1/cards/:cardId/destinations/:tokenRequestorId/consent',
+      {
+        preHandler: guards.requireCardholder,
+        schema: {
+          tags: ['cards'],
+          summary: 'The details that will be shared with a destination, masked, for review before consent',
+          params: Type.Object({ cardId: Id('crd'), tokenRequestorId: Trid }),
+          response: {
+            200: Type.Object({
+              card: CardSchema,
+              destination: DestinationSchema,
+              shared: Type.Array(
+                Type.Object({ element: Type.String(), label: Type.String(), value: Type.String() }),
+              ),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) =>
+        provisioning.consent(
+          cardholderOf(request).cardholderId,
+          request.params.cardId,
+          request.params.tokenRequestorId,
+        ),
+    );
+
+    app.post(
+      '/v1/provisionings',
+      {
+        preHandler: guards.requireGrant,
+        schema: {
+          tags: ['provisionings'],
+          summary: 'Push cards to Click to Pay or a merchant (needs an SCA grant and an Idempotency-Key)',
+          headers: Type.Object({
+            'idempotency-key': Type.String({ minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }),
+            'pushprov-sca-grant': Type.String({ maxLength: 256 }),
+          }),
+          body: PushBody,
+          response: { 200: ProvisioningSchema, 201: ProvisioningSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const body: Static<typeof PushBody> = request.body;
+        const result = await provisioning.push({
+          cardholderId: cardholderOf(request).cardholderId,
+          cardIds: body.cardIds,
+          tokenRequestorId: body.tokenRequestorId,
+          consent: body.consent,
+          idempotencyKey: request.headers['idempotency-key'],
+        });
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        return reply.code(result.replayed ? 200 : 201).send(result.view);
+      },
+    );
+
+    app.get(
+      '/v1/provisionings',
+      {
+        preHandler: guards.requireCardholder,
+        schema: {
+          tags: ['provisionings'],
+          summary: "The signed-in cardholder's provisionings, newest first",
+          response: { 200: Type.Object({ provisionings: Type.Array(ProvisioningSchema) }), ...errors },
+        },
+      },
+      async (request) => ({ provisionings: await provisioning.list(cardholderOf(request).cardholderId) }),
+    );
+
+    app.get(
+      '/v1/provisionings/:id',
+      {
+        preHandler: guards.requireCardholder,
+        schema: {
+          tags: ['provisionings'],
+          summary: 'One provisioning (poll it until its state is final)',
+          params: Type.Object({ id: Id('prv') }),
+          response: { 200: ProvisioningSchema, ...errors },
+        },
+      },
+      async (request) => provisioning.view(cardholderOf(request).cardholderId, request.params.id),
+    );
+
+    app.get(
+      '/v1/provisionings/:id/callback',
+      {
+        preHandler: guards.requireCardholder,
+        schema: {
+          tags: ['provisionings'],
+          summary: 'The issuer callback URL the merchant sends the cardholder back to, with the outcome',
+          params: Type.Object({ id: Id('prv') }),
+          querystring: CallbackQuery,
+          response: { 200: ProvisioningSchema, 303: Type.Null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { state, status, reason } = request.query;
+        const view = await provisioning.merchantCallback(
+          cardholderOf(request).cardholderId,
+          request.params.id,
+          state,
+          status,
+          reason,
+        );
+        if (options.resultPage && request.headers.accept?.includes('text/html')) {
+          return reply.redirect(options.resultPage(view.id), 303);
+        }
+        return view;
+      },
+    );
+
+    app.get(
+      '/v1/ops/cardholders/:cardholderId/history',
+      {
+        preHandler: guards.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary: "A cardholder's provisionings with their audit trail",
+          params: Type.Object({ cardholderId: Id('chd') }),
+          response: {
+            200: Type.Object({
+              provisionings: Type.Array(ProvisioningSchema),
+              audit: Type.Array(
+                Type.Object({
+                  seq: Type.Integer(),
+                  at: Type.String(),
+                  actor: Type.String(),
+                  action: Type.String(),
+                  subject: Type.Union([Type.String(), Type.Null()]),
+                  outcome: Type.String(),
+                  details: Type.Record(Type.String(), Type.Unknown()),
+                }),
+              ),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const { cardholderId } = request.params;
+        const provisionings = await provisioning.list(cardholderId);
+        const audit = await options.audit.history([cardholderId, ...provisionings.map((p) => p.id)]);
+        return { provisionings, audit: audit.map((e) => ({ ...e, at: e.at.toISOString() })) };
+      },
+    );
+  };
+}
+
+/** Token requestor logos from MDES's asset API, cached (an asset id's content never changes). */
+export function assetRoutes(assets: {
+  asset(assetId: string): Promise<{ type: string; data: string }[]>;
+}): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    app.get(
+      '/v1/assets/:assetId',
+      {
+        schema: {
+          tags: ['cards'],
+          summary: 'A token requestor logo (SVG, or PNG with ?format=png)',
+          params: Type.Object({ assetId: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }) }),
+          querystring: Type.Object({
+            format: Type.Optional(Type.Union([Type.Literal('svg'), Type.Literal('png')])),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const wanted = request.query.format === 'png' ? 'image/png' : 'image/svg+xml';
+        let contents: { type: string; data: string }[];
+        try {
+          contents = await assets.asset(request.params.assetId);
+        } catch (error) {
+          // MDES refusing the id (unknown, malformed) means there is no such asset.
+          if (
+            error instanceof TokenConnectError &&
+            error.httpStatus !== undefined &&
+            error.httpStatus < 500
+          ) {
+            throw new NotFoundError('ASSET_NOT_FOUND', 'no such asset');
+          }
+          throw error;
+        }
+        const media = contents.find((m) => m.type === wanted);
+        if (!media) throw new NotFoundError('ASSET_NOT_FOUND', `this asset has no ${wanted} form`);
+        return reply
+          .type(wanted)
+          .header('cache-control', 'public, max-age=86400, immutable')
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+          .send(Buffer.from(media.data, 'base64'));
+      },
+    );
+  };
+}
