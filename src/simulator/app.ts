@@ -5,8 +5,16 @@ import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
+import { OAuthSigner } from '../mastercard/oauth/signer.js';
+import { TOKEN_CONNECT_PATHS } from '../mastercard/token-connect/endpoints.js';
+import { ClickToPay } from './click-to-pay/enrolment.js';
+import { deriveIdentityKey } from './click-to-pay/identity.js';
+import { clickToPayRoutes } from './click-to-pay/routes.js';
 import { Gateway } from './gateway/gateway.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from './migrations/index.js';
+import { MDES_NOTIFICATION_CONSUMER_KEY } from './notifications/envelope.js';
+import { NotificationOutbox } from './notifications/outbox.js';
+import { WorkLoop } from './notifications/work-loop.js';
 import { productAssets, tokenRequestorLogos } from './token-connect/assets.js';
 import { Catalogue } from './token-connect/catalogue.js';
 import { FieldLevelDecrypter } from './token-connect/decrypt.js';
@@ -17,7 +25,10 @@ import { deriveSealingKey, Sealer } from './token-connect/sealing.js';
 import { PushSigner } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
+export type { ClickToPay } from './click-to-pay/enrolment.js';
 export { type ClientRegistration, registerClient } from './gateway/clients.js';
+export { MDES_NOTIFICATION_CONSUMER_KEY } from './notifications/envelope.js';
+export type { NotificationOutbox } from './notifications/outbox.js';
 export type { TokenCreatedEvent } from './token-connect/tokenize.js';
 
 /** Mastercard's own keys, as `loadDevKeys` returns them (or real ones in a test of the simulator). */
@@ -40,9 +51,28 @@ export interface SimulatorOptions {
   publicUrl?: string;
   /** 32 bytes sealing the card data the simulator stores; derived from the encryption key by default. */
   sealingKey?: Uint8Array;
-  /** Called once per token created from a receipt (for the issuer notifications to come). */
+  /** Called once per token created from a receipt, beside recording the issuer's notification. */
   onTokenCreated?: (event: TokenCreatedEvent) => void | Promise<void>;
+  /** The consumer key MDES signs its notifications to issuers with; default `mastercard-mdes`. */
+  notificationConsumerKey?: string;
+  /**
+   * Whether Click to Pay enrolments and notifications to issuers are worked
+   * on in the background once the app is ready (default true). Tests that
+   * want each step in hand turn it off and drive `simulatorWorkers(app)`.
+   */
+  background?: boolean;
 }
+
+/** The simulator's background work, reachable for tests and tools. */
+export interface SimulatorWorkers {
+  clickToPay: ClickToPay;
+  notifications: NotificationOutbox;
+}
+
+const workers = new WeakMap<FastifyInstance, SimulatorWorkers>();
+
+/** The workers of an app built with keys; undefined otherwise. */
+export const simulatorWorkers = (app: FastifyInstance): SimulatorWorkers | undefined => workers.get(app);
 
 /** Prepares the simulator's tables; call once before serving. */
 export async function prepareSimulatorStore(db: Kysely<unknown>): Promise<void> {
@@ -59,7 +89,12 @@ export async function createSimulatorApp(options: SimulatorOptions): Promise<Fas
   const apis: string[] = [];
   if (options.keys) {
     await registerTokenConnect(app, { ...options, keys: options.keys });
-    apis.push('MDES Token Connect', 'MDES tokenize (Secure Card on File)');
+    apis.push(
+      'MDES Token Connect',
+      'MDES tokenize (Secure Card on File)',
+      'Click to Pay enrolment',
+      'MDES notifications to issuers',
+    );
   }
   app.get('/', async () => ({ name: 'pushprov Mastercard simulator', apis }));
   return app;
@@ -74,7 +109,8 @@ async function registerTokenConnect(
     merchantUrl: options.merchantUrl ?? 'http://localhost:8082',
     simulatorUrl: options.publicUrl ?? 'http://localhost:8081',
   });
-  const sealer = new Sealer(options.sealingKey ?? deriveSealingKey(keys.mastercardEncryption.privateKey));
+  const sealingKey = options.sealingKey ?? deriveSealingKey(keys.mastercardEncryption.privateKey);
+  const sealer = new Sealer(sealingKey);
   const signer = new PushSigner(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey);
   const push = new PushService({
     db,
@@ -84,12 +120,71 @@ async function registerTokenConnect(
     sealer,
     signer,
   });
+  const notifications = new NotificationOutbox({
+    db,
+    clock,
+    signer: new OAuthSigner({
+      consumerKey: options.notificationConsumerKey ?? MDES_NOTIFICATION_CONSUMER_KEY,
+      signingKey: keys.mastercardSigning.privateKey,
+      clock,
+    }),
+    onAttempt: (attempt) =>
+      app.log[attempt.outcome === 'delivered' ? 'info' : 'warn'](
+        { attempt },
+        'MDES notification to the issuer',
+      ),
+  });
+  const deliveries = new WorkLoop({
+    step: () => notifications.step(),
+    pollMs: 1_000,
+    onError: (error) => app.log.error({ err: error }, 'notification delivery failed'),
+  });
   const tokenize = new TokenizeService({
     db,
     clock,
     sealer,
-    onTokenCreated: options.onTokenCreated ?? (() => {}),
+    onTokenCreated: async (event) => {
+      const done = await Promise.allSettled([
+        notifications.tokenizationComplete(event).then(() => deliveries.wake()),
+        options.onTokenCreated?.(event),
+      ]);
+      const failed = done.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
     onHookError: (error) => app.log.error({ err: error }, 'onTokenCreated failed'),
+  });
+  const clickToPay = new ClickToPay({
+    db,
+    clock,
+    sealer,
+    identityKey: deriveIdentityKey(sealingKey),
+    tokenize,
+    publicKey: keys.mastercardSigning.publicKey,
+    onOutcome: (enrolment) =>
+      app.log[enrolment.state === 'enrolled' ? 'info' : 'warn']({ enrolment }, 'Click to Pay enrolment'),
+  });
+  const enrolments = new WorkLoop({
+    step: () => clickToPay.step(),
+    pollMs: 2_000,
+    onError: (error) => app.log.error({ err: error }, 'Click to Pay enrolment failed'),
+  });
+  workers.set(app, { clickToPay, notifications });
+
+  // Click to Pay consumes its receipts as soon as the push is answered.
+  const pushes = new Set(
+    [TOKEN_CONNECT_PATHS.pushMultipleAccounts, TOKEN_CONNECT_PATHS.pushAccount].map((path) => `/mdes${path}`),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode === 200 && pushes.has(request.routeOptions.url ?? '')) enrolments.wake();
+  });
+  app.addHook('onReady', async () => {
+    await notifications.recover();
+    if (options.background === false) return;
+    enrolments.start();
+    deliveries.start();
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all([enrolments.stop(), deliveries.stop()]);
   });
   await app.register(
     mdesRoutes({
@@ -104,4 +199,5 @@ async function registerTokenConnect(
     { prefix: '/mdes' },
   );
   await app.register(tokenRequestorPages(catalogue));
+  await app.register(clickToPayRoutes(clickToPay.profiles));
 }

@@ -149,6 +149,23 @@ export interface AuthWebauthnCredentialsTable {
   last_used_at: Date | null;
 }
 
+export interface MdesOAuthNoncesTable {
+  consumer_key: string;
+  nonce: string;
+  expires_at: Date;
+}
+
+export interface MdesNotificationsTable {
+  notification_id: string;
+  message_type: string;
+  token_unique_reference: string;
+  token_requestor_id: string;
+  /** What the issuer made of it: `matched` (one of its pushes) or `unmatched`. */
+  outcome: string;
+  occurred_at: Date;
+  received_at: Date;
+}
+
 export interface IssuerSchema {
   audit_log: AuditLogTable;
   cardholders: CardholdersTable;
@@ -163,4 +180,6 @@ export interface IssuerSchema {
   auth_challenges: AuthChallengesTable;
   auth_totp: AuthTotpTable;
   auth_webauthn_credentials: AuthWebauthnCredentialsTable;
+  mdes_oauth_nonces: MdesOAuthNoncesTable;
+  mdes_notifications: MdesNotificationsTable;
 }

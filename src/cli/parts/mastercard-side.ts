@@ -1,15 +1,31 @@
+import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
-import { createSimulatorApp, prepareSimulatorStore, registerClient } from '../../simulator/app.js';
+import {
+  createSimulatorApp,
+  MDES_NOTIFICATION_CONSUMER_KEY,
+  prepareSimulatorStore,
+  registerClient,
+} from '../../simulator/app.js';
 import { createMerchantApp, prepareMerchantStore } from '../../simulator/merchant/app.js';
 import { PushSignatureVerifier } from '../../simulator/merchant/push-request.js';
 import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
 import type { Config } from '../config.js';
+
+/**
+ * The keys the issuer checks MDES's notifications with, by consumer key: in
+ * development, the simulator's signing key. Mastercard's network carries
+ * these messages over ISO 8583, so outside the simulator there are none.
+ */
+export const mdesNotificationKeys = (keys: DevKeys): Record<string, KeyObject> => ({
+  [MDES_NOTIFICATION_CONSUMER_KEY]: keys.mastercardSigning.publicKey,
+});
 
 /** The demo merchant's consumer key at the simulated Mastercard gateway (development only). */
 export const DEMO_MERCHANT_CONSUMER_KEY = 'pushprov-demo-merchant';
@@ -22,7 +38,10 @@ export interface PartContext {
   keys: DevKeys;
 }
 
-/** Mastercard's side: Token Connect and tokenize, knowing the development issuer and merchant as API clients. */
+/**
+ * Mastercard's side: Token Connect, tokenize, Click to Pay and notifications
+ * to the issuer, knowing the development issuer and merchant as API clients.
+ */
 export async function buildSimulator({
   config,
   db,
@@ -38,6 +57,7 @@ export async function buildSimulator({
       role: 'issuer',
       publicKey: keys.issuerSigning.publicKey,
       displayName: 'pushprov demo issuer',
+      notificationUrl: `${config.issuerPublicUrl}${MDES_NOTIFICATIONS_PATH}`,
     },
     clock,
   );

@@ -20,6 +20,8 @@ export interface ClientRegistration {
   /** Optional RSA key MDES encrypts token details to. */
   encryptionPublicKey?: KeyObject | string;
   displayName: string;
+  /** Issuers only: where MDES posts its notifications (http or https). */
+  notificationUrl?: string;
 }
 
 export interface Client {
@@ -57,19 +59,25 @@ export async function registerClient(
     registration.encryptionPublicKey === undefined
       ? null
       : rsaPublicPem(registration.encryptionPublicKey, 'encryption');
+  const notificationUrl = registration.notificationUrl ?? null;
+  if (notificationUrl !== null && (role !== 'issuer' || !isHttpUrl(notificationUrl))) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has a notification URL, an http(s) URL');
+  }
   const now = clock.now();
-  const row: McClientsTable = {
+  // mc_clients as migration 0003 leaves it; the gateway itself never reads the URL.
+  const row: McClientsTable & { notification_url: string | null } = {
     consumer_key: consumerKey,
     role,
     token_requestor_id: tokenRequestorId ?? null,
     public_key_pem: publicKeyPem,
     encryption_public_key_pem: encryptionPem,
     display_name: displayName,
+    notification_url: notificationUrl,
     created_at: now,
     updated_at: now,
   };
   const { created_at: _created, ...changes } = row;
-  await (db as Kysely<GatewaySchema>)
+  await (db as Kysely<{ mc_clients: typeof row }>)
     .insertInto('mc_clients')
     .values(row)
     .onConflict((oc) =>
@@ -83,6 +91,7 @@ export async function registerClient(
             eb('mc_clients.public_key_pem', '!=', publicKeyPem),
             eb('mc_clients.encryption_public_key_pem', 'is distinct from', encryptionPem),
             eb('mc_clients.display_name', '!=', displayName),
+            eb('mc_clients.notification_url', 'is distinct from', notificationUrl),
           ]),
         ),
     )
@@ -127,6 +136,15 @@ const clientOf = (row: McClientsTable, parse: (pem: string) => KeyObject = creat
     row.encryption_public_key_pem === null ? undefined : parse(row.encryption_public_key_pem),
   displayName: row.display_name,
 });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return (protocol === 'http:' || protocol === 'https:') && value.length <= 2048;
+  } catch {
+    return false;
+  }
+}
 
 function rsaPublicPem(key: KeyObject | string, use: string): string {
   let publicKey: KeyObject;

@@ -1,0 +1,56 @@
+import type { TokenCreatedEvent } from '../token-connect/tokenize.js';
+
+/**
+ * MDES tells the issuer about its tokens. On Mastercard's network these are
+ * ISO 8583 messages; pushprov carries them as signed HTTP JSON named after
+ * them. Every message has the same envelope: who it is (`notificationId`,
+ * unique, the issuer's deduplication key), what it is (`messageType`), when
+ * it happened, and the token it concerns. A message type adds its own member
+ * beside `token` (a Token Event Notification its `tokenEvent`, a
+ * Tokenization Authorization Request its `authorizationRequest`), so new
+ * types leave the envelope as it is. Nothing in it is card data or PII
+ * beyond the last four digits of the funding account and of the token.
+ * The issuer's side of the contract is src/service/mdes/envelope.ts.
+ */
+export const MESSAGE_TYPES = {
+  tokenizationComplete: 'TOKENIZATION_COMPLETE_NOTIFICATION',
+} as const;
+export type MessageType = (typeof MESSAGE_TYPES)[keyof typeof MESSAGE_TYPES];
+
+/** The consumer key MDES signs its notifications with (OAuth 1.0a, Mastercard's signing key). */
+export const MDES_NOTIFICATION_CONSUMER_KEY = 'mastercard-mdes';
+
+export interface TokenFacts {
+  tokenUniqueReference: string;
+  tokenRequestorId: string;
+  /** Last four digits of the token. */
+  tokenPanSuffix: string;
+  /** Last four digits of the funding account. */
+  accountPanSuffix: string;
+  /** The issuer's pushAccountId, when the token was created from one of its pushes. */
+  pushAccountId?: string;
+}
+
+export interface Notification {
+  notificationId: string;
+  messageType: MessageType;
+  /** When the event happened, ISO 8601 UTC. */
+  timestamp: string;
+  token: TokenFacts;
+}
+
+/** MDES's Tokenization Complete Notification: a token now exists for one of the issuer's cards. */
+export function tokenizationComplete(notificationId: string, event: TokenCreatedEvent): Notification {
+  return {
+    notificationId,
+    messageType: MESSAGE_TYPES.tokenizationComplete,
+    timestamp: event.createdAt.toISOString(),
+    token: {
+      tokenUniqueReference: event.tokenUniqueReference,
+      tokenRequestorId: event.tokenRequestorId,
+      tokenPanSuffix: event.tokenLastFour,
+      accountPanSuffix: event.accountLastFour,
+      ...(event.pushAccountId === undefined ? {} : { pushAccountId: event.pushAccountId }),
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Generated } from 'kysely';
+import type { SimulatorSchema } from '../token-connect/tables.js';
+import type { MessageType } from './envelope.js';
+
+/** Kysely's view of the notification outbox (migration 0003). */
+export interface McNotificationsTable {
+  notification_id: string;
+  seq: Generated<number>;
+  issuer_consumer_key: string;
+  message_type: MessageType;
+  event_key: string;
+  token_unique_reference: string;
+  body: string;
+  state: 'pending' | 'delivered' | 'rejected';
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  delivered_at: Date | null;
+}
+
+/** Only the column of mc_clients the outbox reads: where the issuer wants its notifications. */
+interface McClientEndpointsTable {
+  consumer_key: string;
+  notification_url: string | null;
+}
+
+export interface NotificationsSchema extends Omit<SimulatorSchema, 'mc_clients'> {
+  mc_notifications: McNotificationsTable;
+  mc_clients: McClientEndpointsTable;
+}

@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { IssuerSchema } from '../schema.js';
+
+/** One notification from MDES as the issuer recorded it. */
+export interface ReceivedNotification {
+  notificationId: string;
+  messageType: string;
+  tokenUniqueReference: string;
+  tokenRequestorId: string;
+  outcome: string;
+  occurredAt: Date;
+  receivedAt: Date;
+}
+
+/** The notifications MDES sent, each once by its notificationId. */
+export class MdesNotificationLog {
+  constructor(private readonly db: Kysely<IssuerSchema>) {}
+
+  async find(notificationId: string): Promise<ReceivedNotification | undefined> {
+    const row = await this.db
+      .selectFrom('mdes_notifications')
+      .selectAll()
+      .where('notification_id', '=', notificationId)
+      .executeTakeFirst();
+    return (
+      row && {
+        notificationId: row.notification_id,
+        messageType: row.message_type,
+        tokenUniqueReference: row.token_unique_reference,
+        tokenRequestorId: row.token_requestor_id,
+        outcome: row.outcome,
+        occurredAt: row.occurred_at,
+        receivedAt: row.received_at,
+      }
+    );
+  }
+
+  /** Records a notification; false when one with its id was recorded first (a concurrent redelivery). */
+  async record(notification: ReceivedNotification): Promise<boolean> {
+    const row = await this.db
+      .insertInto('mdes_notifications')
+      .values({
+        notification_id: notification.notificationId,
+        message_type: notification.messageType,
+        token_unique_reference: notification.tokenUniqueReference,
+        token_requestor_id: notification.tokenRequestorId,
+        outcome: notification.outcome,
+        occurred_at: notification.occurredAt,
+        received_at: notification.receivedAt,
+      })
+      .onConflict((oc) => oc.column('notification_id').doNothing())
+      .returning('notification_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}
