@@ -1,4 +1,5 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +100,57 @@ describe('with sandbox keys (no token requestor, no clock)', () => {
     expect(skipped.map((r) => r.number)).toEqual([23, 25, 37]);
     for (const r of skipped) expect(r.reason).toMatch(/^needs a token requestor key/);
     expect(summary.counts).toEqual({ pass: 34, fail: 0, skip: 3, 'not available': 2 });
+  });
+});
+
+describe('behind a proxy that alters answers', () => {
+  it('fails the scenarios whose documented outcome it breaks, and only those', async () => {
+    // Forwards every request untouched (the Host header too, so signatures
+    // verify) and drops MDES's signature and turns debit receipts into credit ones.
+    const simulator = new URL(baseUrl);
+    const proxy = createServer((incoming, outgoing) => {
+      const forward = httpRequest(
+        {
+          host: simulator.hostname,
+          port: simulator.port,
+          path: incoming.url,
+          method: incoming.method,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          let text = '';
+          answer.on('data', (chunk) => {
+            text += String(chunk);
+          });
+          answer.on('end', () => {
+            const altered = text.replace(/"signature":"[^"]*",?/, '').replaceAll('"DMC-', '"MCC-');
+            outgoing.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json' }).end(altered);
+          });
+        },
+      );
+      incoming.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const summary = await runConformance(
+        {
+          baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/mdes`,
+          issuer: { consumerKey: ISSUER_KEY, signingKey: KEYS.issuerSigning.privateKey },
+          encryptionKey: MASTERCARD_ENCRYPTION.certificate,
+          clock: h.clock,
+          data: { ...simulatorData(), jwksUrl: `${baseUrl}/.well-known/jwks.json` },
+        },
+        { only: [18, 19, 22, 26] },
+      );
+      expect(summary.results.map((r) => [r.number, r.status, r.reason])).toEqual([
+        [18, 'pass', undefined],
+        [19, 'fail', 'no signature'],
+        [22, 'fail', 'expected a DMC- receipt, got MCC-'],
+        [26, 'pass', undefined],
+      ]);
+      expect(summary.ok).toBe(false);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

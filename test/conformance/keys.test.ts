@@ -1,0 +1,82 @@
+import type { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/cli/config.js';
+import { resolveTarget } from '../../src/cli/conformance/command.js';
+import { devConformanceKeys, loadConformanceKeys } from '../../src/cli/conformance/keys.js';
+import { DEMO_MERCHANT_CONSUMER_KEY } from '../../src/cli/parts/mastercard-side.js';
+import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
+import { generateDevKeys } from '../../src/mastercard/keys/generate.js';
+import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
+import { recipient } from '../fixtures/encryption/keys.js';
+import {
+  CONSUMER_KEY,
+  FIXTURE_ALIAS,
+  FIXTURE_PASSWORD,
+  fixture,
+  signingKey,
+} from '../fixtures/keys/index.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'pushprov-conformance-keys-'));
+
+describe('conformance keys', () => {
+  it('from a development key set: the issuer, and the demo merchant as token requestor', async () => {
+    const dir = tempDir();
+    const summary = await generateDevKeys(dir);
+    const keys = await loadConformanceKeys(dir);
+    expect(keys.issuer.consumerKey).toBe(summary.consumerKey);
+    expect(publicKeyFingerprint(keys.issuer.signingKey)).toBe(
+      summary.keys.issuerSigning.publicKeyFingerprint,
+    );
+    expect(keys.tokenRequestor).toMatchObject({
+      consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
+      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+    });
+    expect((await devConformanceKeys(dir, { consumerKey: 'other' })).issuer.consumerKey).toBe('other');
+  });
+
+  it('from a sandbox directory: a PKCS#12 signing key and the encryption certificate, no token requestor', async () => {
+    const dir = tempDir();
+    copyFileSync(fixture('rsa.p12'), join(dir, 'signing-key.p12'));
+    copyFileSync(recipient.files.encryptionCertificate, join(dir, 'encryption-cert.pem'));
+    const keys = await loadConformanceKeys(dir, {
+      consumerKey: CONSUMER_KEY,
+      password: FIXTURE_PASSWORD,
+      alias: FIXTURE_ALIAS,
+    });
+    expect(keys.issuer.consumerKey).toBe(CONSUMER_KEY);
+    expect(publicKeyFingerprint(keys.issuer.signingKey)).toBe(publicKeyFingerprint(signingKey));
+    expect((keys.encryptionKey as X509Certificate).fingerprint256).toBe(recipient.certificate.fingerprint256);
+    expect(keys.tokenRequestor).toBeUndefined();
+  });
+
+  it('names every missing file and the missing consumer key at once', async () => {
+    const dir = tempDir();
+    await expect(loadConformanceKeys(dir)).rejects.toThrow(
+      /no signing key \(signing-key.p12, signing-key.pfx, signing-key.pem\); .*no encryption certificate.*; a consumer key is required/,
+    );
+    await expect(devConformanceKeys(dir)).rejects.toMatchObject({ code: 'KEY_DEV_SET_NOT_FOUND' });
+  });
+});
+
+describe('conformance target', () => {
+  const config = loadConfig({ PUSHPROV_SIMULATOR_URL: 'http://localhost:9081' });
+
+  it('defaults to the local simulator, names sandbox and MTF, and puts /mdes on a bare URL', () => {
+    expect(resolveTarget(undefined, config)).toBe('http://localhost:9081/mdes');
+    expect(resolveTarget('sandbox', config)).toBe('https://sandbox.api.mastercard.com/mdes');
+    expect(resolveTarget('mtf', config)).toBe('https://sandbox.api.mastercard.com/mdes/mtf');
+    expect(resolveTarget('http://127.0.0.1:8081/', config)).toBe('http://127.0.0.1:8081/mdes');
+    expect(resolveTarget('https://gateway.example/mc/mdes/', config)).toBe('https://gateway.example/mc/mdes');
+  });
+
+  it('refuses production and what is not an http URL', () => {
+    expect(() => resolveTarget('https://api.mastercard.com/mdes', config)).toThrow(
+      'refusing Mastercard production',
+    );
+    expect(() => resolveTarget('production', config)).toThrow('expected a URL, sandbox or mtf');
+    expect(() => resolveTarget('ftp://mdes.example', config)).toThrow('expected an http or https URL');
+  });
+});
