@@ -2,9 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
 import { CardService, type Counts, type ImportSummary } from '../service/cards/cards.js';
-import { seedDemoData } from '../service/cards/seed.js';
 import type { ImportProblem } from '../service/cards/validate.js';
 import { AuditLog } from '../store/audit.js';
 import { CardStore } from '../store/cards/card-store.js';
@@ -72,10 +70,4 @@ export function registerCardCommands(program: Command, configOrExit: () => Confi
       );
       process.stdout.write(`imported ${file}: ${describeImport(summary)}\n`);
     });
-}
-
-/** On start in simulator mode: the demo cardholders and cards, imported idempotently. */
-export async function seedDemoCards(db: IssuerDb, vault: Vault, logger: Logger): Promise<void> {
-  const summary = await seedDemoData(cardService(db, vault));
-  logger.info({ cardholders: summary.cardholders, cards: summary.cards }, 'demo cards seeded');
 }

@@ -85,6 +85,9 @@ export interface Config {
   mastercardSigningKeyAlias: string | undefined;
   mastercardSigningKeyPassword: string | undefined;
   mastercardEncryptionCertPath: string | undefined;
+  accountRanges: string[] | undefined;
+  clickToPayTokenRequestorId: string;
+  receiptValidityMinutes: number;
   opsApiKeys: string[] | undefined;
   sessionIdleMinutes: number;
   sessionMaxMinutes: number;
@@ -94,6 +97,19 @@ export interface Config {
   vaultKeyringPath: string | undefined;
   vaultKek: string | undefined;
 }
+
+const accountRanges: Parser<string[]> = (raw) => {
+  const ranges = raw.split(',').map((r) => r.trim());
+  return ranges.every((r) => /^\d{9,19}$/.test(r))
+    ? ranges
+    : { problem: 'expected comma-separated account range prefixes of 9–19 digits' };
+};
+const trid: Parser<string> = (raw) =>
+  /^\d{11}$/.test(raw) ? raw : { problem: 'expected an 11-digit token requestor id' };
+const validityMinutes: Parser<number> = (raw) =>
+  /^\d+$/.test(raw) && Number(raw) >= 5 && Number(raw) <= 15
+    ? Number(raw)
+    : { problem: 'expected whole minutes from 5 to 15 (Token Connect pushAccountReceiptsValidityPeriod)' };
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
   `http://localhost:${c[portKey] ?? 0}`;
@@ -204,6 +220,24 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     description: "Mastercard's encryption certificate (PEM or DER; required outside the simulator)",
     parse: text,
   },
+  accountRanges: {
+    env: 'PUSHPROV_ACCOUNT_RANGES',
+    description:
+      "The issuer's MDES account ranges (comma-separated prefixes); unset in the simulator: the simulator's enrolled ranges",
+    parse: accountRanges,
+  },
+  clickToPayTokenRequestorId: {
+    env: 'PUSHPROV_CLICK_TO_PAY_TRID',
+    description: "Click to Pay's token requestor id, listed first among destinations",
+    default: '50123197928',
+    parse: trid,
+  },
+  receiptValidityMinutes: {
+    env: 'PUSHPROV_RECEIPT_VALIDITY_MINUTES',
+    description: 'How long a pushAccountReceipt stays valid (5–15 minutes)',
+    default: 15,
+    parse: validityMinutes,
+  },
   opsApiKeys: {
     env: 'PUSHPROV_OPS_API_KEYS',
     description:
@@ -293,6 +327,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
       'mastercardConsumerKey',
       'mastercardSigningKeyPath',
       'mastercardEncryptionCertPath',
+      'accountRanges',
     ] as const) {
       if (config[key] === undefined) {
         problems.push(`${SETTINGS[key].env}: required when MASTERCARD_ENV=${config.mastercardEnv}`);

@@ -4,14 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../core/clock.js';
 import { type Database, type DatabaseTarget, openDatabase } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
-import { createIssuerApp } from '../http/app.js';
-import { prepareIssuerStore } from '../store/store.js';
-import { registerHome } from '../web/home.js';
-import { seedDemoCards } from './cards.js';
 import type { Config } from './config.js';
 import { ensureDevKeys } from './keys.js';
+import { buildIssuer } from './parts/issuer.js';
 import { buildMerchant, buildSimulator } from './parts/mastercard-side.js';
-import { openVault } from './vault.js';
 
 export const PARTS = ['issuer', 'simulator', 'merchant'] as const;
 export type Part = (typeof PARTS)[number];
@@ -48,13 +44,11 @@ export async function start(
       servers.push(['simulator', await buildSimulator(context), config.simulatorPort]);
     if (parts.includes('merchant'))
       servers.push(['merchant', await buildMerchant(context), config.merchantPort]);
+    const stops: (() => void)[] = [];
     if (parts.includes('issuer')) {
-      const vault = openVault(config, (line) => logger.info(line));
-      const issuerDb = await prepareIssuerStore(db);
-      if (config.mastercardEnv === 'simulator') await seedDemoCards(issuerDb, vault, logger);
-      const app = await createIssuerApp({ db, logger, clock, publicUrl: config.issuerPublicUrl });
-      registerHome(app, { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl });
-      servers.push(['issuer', app, config.issuerPort]);
+      const issuer = await buildIssuer({ ...context, say: (line) => logger.info(line) });
+      stops.push(issuer.stop);
+      servers.push(['issuer', issuer.app, config.issuerPort]);
     }
     const urls: Partial<Record<Part, string>> = {};
     for (const [part, app, port] of servers) {
@@ -67,6 +61,7 @@ export async function start(
       urls,
       database,
       stop: async () => {
+        for (const stop of stops) stop();
         const closing = Promise.all(servers.map(([, app]) => app.close()));
         const timeout = new Promise<'timeout'>((r) =>
           setTimeout(r, config.shutdownTimeoutMs, 'timeout').unref(),

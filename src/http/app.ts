@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -13,6 +13,8 @@ export interface IssuerAppOptions {
   logger: Logger;
   clock: Clock;
   publicUrl: string;
+  /** The route plugins, registered after OpenAPI so they are all documented. */
+  plugins?: readonly FastifyPluginAsync[];
 }
 
 /** The issuer API: cardholder, MDES-facing and ops routes under /v1, OpenAPI at /docs, metrics. */
@@ -35,5 +37,6 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Fastif
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;
 }

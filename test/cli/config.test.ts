@@ -59,6 +59,7 @@ describe('configuration', () => {
       'MASTERCARD_CONSUMER_KEY: required when MASTERCARD_ENV=sandbox',
       'MASTERCARD_SIGNING_KEY_PATH: required when MASTERCARD_ENV=sandbox',
       'MASTERCARD_ENCRYPTION_CERT_PATH: required when MASTERCARD_ENV=sandbox',
+      'PUSHPROV_ACCOUNT_RANGES: required when MASTERCARD_ENV=sandbox',
     ]);
   });
 

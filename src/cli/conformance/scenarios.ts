@@ -139,9 +139,10 @@ async function pushForRedemption(
 
 function expectRedeemed(answer: HttpAnswer, what: string): Record<string, unknown> {
   const body = answer.body;
+  const reason = refusalOf(answer).reasonCode;
   check(
     answer.status === 200 && isRecord(body) && body.decision === 'APPROVED',
-    `${what}: expected tokenize to approve, got HTTP ${answer.status} ${refusalOf(answer).reasonCode ?? ''}`.trim(),
+    `${what}: expected tokenize to approve, got HTTP ${answer.status}${reason ? ` ${reason}` : ''}`,
   );
   return body;
 }

@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { createIssuerApp } from '../../http/app.js';
+import { authGuards } from '../../http/auth/guards.js';
+import { authRoutes } from '../../http/routes/auth.js';
+import { cardRoutes } from '../../http/routes/cards.js';
+import { assetRoutes, provisioningRoutes } from '../../http/routes/provisioning.js';
+import type { DevKeys } from '../../mastercard/keys/generate.js';
+import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
+import { OAuthSigner } from '../../mastercard/oauth/signer.js';
+import { TokenConnectClient } from '../../mastercard/token-connect/client.js';
+import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
+import { seedDemoCredentials } from '../../service/auth/demo.js';
+import { createAuth } from '../../service/auth/index.js';
+import { resolveOpsKeys } from '../../service/auth/ops-keys.js';
+import { CardService } from '../../service/cards/cards.js';
+import { seedDemoData } from '../../service/cards/seed.js';
+import { ProvisioningService } from '../../service/provisioning.js';
+import { TokenRequestorDirectory } from '../../service/token-requestors.js';
+import { MDES_ACCOUNT_RANGES } from '../../simulator/token-connect/catalogue.js';
+import { AuditLog } from '../../store/audit.js';
+import { CardStore } from '../../store/cards/card-store.js';
+import { IdempotencyStore } from '../../store/idempotency.js';
+import { ProvisioningRepository } from '../../store/provisionings.js';
+import { prepareIssuerStore } from '../../store/store.js';
+import { registerHome } from '../../web/home.js';
+import type { Config } from '../config.js';
+import { openVault } from '../vault.js';
+
+export interface IssuerPart {
+  app: FastifyInstance;
+  /** Stops the background jobs. */
+  stop(): void;
+}
+
+export interface IssuerContext {
+  config: Config;
+  db: Kysely<unknown>;
+  logger: Logger;
+  clock: Clock;
+  /** The development key set (the simulator's world); real keys come from configuration. */
+  keys: DevKeys;
+  say: (line: string) => void;
+}
+
+/** The Token Connect client for the configured Mastercard environment. */
+async function tokenConnectClient({
+  config,
+  keys,
+  logger,
+  clock,
+}: IssuerContext): Promise<TokenConnectClient> {
+  const hooks = {
+    onResponse: (e: {
+      operation: string;
+      status: number | undefined;
+      outcome: string;
+      durationMs: number;
+      attempt: number;
+      retrying: boolean;
+    }) => logger.info({ tokenConnect: e }, 'token connect call'),
+  };
+  if (config.mastercardEnv === 'simulator') {
+    return new TokenConnectClient({
+      environment: { baseUrl: `${config.simulatorPublicUrl}/mdes` },
+      signer: new OAuthSigner({
+        consumerKey: keys.consumerKey,
+        signingKey: keys.issuerSigning.privateKey,
+        clock,
+      }),
+      encrypter: new FieldLevelPayloadEncrypter({
+        encryptionKey: keys.mastercardEncryption.certificate ?? keys.mastercardEncryption.publicKey,
+      }),
+      hooks,
+    });
+  }
+  const signingKey = await loadPrivateKey(
+    { path: config.mastercardSigningKeyPath ?? '' },
+    {
+      ...(config.mastercardSigningKeyAlias && { alias: config.mastercardSigningKeyAlias }),
+      ...(config.mastercardSigningKeyPassword && { password: config.mastercardSigningKeyPassword }),
+    },
+  );
+  const encryption = await loadPublicKey({ path: config.mastercardEncryptionCertPath ?? '' });
+  return new TokenConnectClient({
+    environment: config.mastercardEnv,
+    signer: new OAuthSigner({ consumerKey: config.mastercardConsumerKey ?? '', signingKey, clock }),
+    encrypter: new FieldLevelPayloadEncrypter({
+      encryptionKey: encryption.certificate ?? encryption.publicKey,
+    }),
+    hooks,
+  });
+}
+
+/** Everything the issuer runs: stores, use cases, routes, and the jobs that finish what is left open. */
+export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
+  const { config, logger, clock, say } = context;
+  const simulated = config.mastercardEnv === 'simulator';
+  const vault = openVault(config, say);
+  const db = await prepareIssuerStore(context.db);
+  const audit = new AuditLog(db, clock);
+  const store = new CardStore(db, vault);
+  const cardService = new CardService({ db, store, audit, clock });
+  if (simulated) {
+    const seeded = await seedDemoData(cardService);
+    await seedDemoCredentials({ db, sealer: vault, clock });
+    logger.info(
+      { cardholders: seeded.cardholders, cards: seeded.cards },
+      'demo cardholders and cards seeded',
+    );
+  }
+
+  const { keys: opsKeys, development } = resolveOpsKeys({
+    configured: config.opsApiKeys,
+    dataDir: config.dataDir,
+    development: simulated,
+  });
+  if (development?.created) say(`ops API key (shown once, kept in ${development.path}): ${development.key}`);
+  const auth = createAuth({
+    db,
+    clock,
+    sealer: vault,
+    issuerPublicUrl: config.issuerPublicUrl,
+    opsKeys,
+    session: { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxMinutes * 60_000 },
+    grantTtlMs: config.scaGrantSeconds * 1000,
+    attempts: { maxFailures: config.authMaxFailures, lockMs: config.authLockMinutes * 60_000 },
+  });
+  const guards = authGuards(auth);
+
+  const client = await tokenConnectClient(context);
+  const accountRanges = config.accountRanges ?? MDES_ACCOUNT_RANGES.map((r) => r.prefix);
+  const directory = new TokenRequestorDirectory({
+    client,
+    accountRanges,
+    clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
+    clock,
+    onRefreshError: (error) =>
+      logger.warn({ err: error }, 'token requestor refresh failed; serving the last list'),
+  });
+  const idempotency = new IdempotencyStore(db, clock);
+  const provisioning = new ProvisioningService({
+    repository: new ProvisioningRepository(db, vault),
+    audit,
+    idempotency,
+    cards: store,
+    directory,
+    client,
+    clock,
+    issuerUrl: config.issuerPublicUrl,
+    accountRanges,
+    receiptValidityMinutes: config.receiptValidityMinutes,
+  });
+
+  const plugins: FastifyPluginAsync[] = [
+    authRoutes(auth, guards),
+    cardRoutes(cardService, { requireOps: guards.requireOps }),
+    provisioningRoutes({ provisioning, audit, guards }),
+    assetRoutes(directory),
+  ];
+  const app = await createIssuerApp({
+    db: context.db,
+    logger,
+    clock,
+    publicUrl: config.issuerPublicUrl,
+    plugins,
+  });
+  registerHome(app, { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl });
+
+  // Background work that must not wait for a request: finishing pushes whose
+  // answer was lost, expiring receipts, forgetting what has expired.
+  const jobs = [
+    every(15_000, 'reconcile', () => provisioning.reconcile()),
+    every(30_000, 'expire receipts', () => provisioning.expireReceipts()),
+    every(10 * 60_000, 'purge expired', async () => {
+      await auth.purgeExpired();
+      await idempotency.purgeExpired();
+    }),
+  ];
+  function every(ms: number, name: string, work: () => Promise<unknown>): NodeJS.Timeout {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      work()
+        .catch((error: unknown) => logger.error({ err: error, job: name }, 'background job failed'))
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+  return { app, stop: () => jobs.forEach(clearInterval) };
+}
