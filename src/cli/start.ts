@@ -32,8 +32,10 @@ export async function start(
   config: Config,
   logger: Logger,
   parts: readonly Part[] = PARTS,
+  /** An already open database to run on (tests); by default the configured one. */
+  database: Database<unknown> | undefined = undefined,
 ): Promise<Running> {
-  const database = await openDatabase<unknown>(databaseTarget(config));
+  database ??= await openDatabase<unknown>(databaseTarget(config));
   const { db } = database;
   const clock = systemClock;
   const servers: [Part, FastifyInstance, number][] = [];

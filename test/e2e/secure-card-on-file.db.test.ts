@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+
+const DEMO_SHOP = '50182375119';
+
+/** Use case 2 from the cardholder's first click to the merchant's callback, over real HTTP. */
+describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
+  let stack: Stack;
+  let alice: CardholderClient;
+  let cardId: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    alice = new CardholderClient(stack.issuer);
+    await alice.signIn(DEMO.alice);
+    const cards = await alice.call('GET', '/v1/cards');
+    cardId = (cards.body.cards as { id: string; eligible: boolean }[]).find((c) => c.eligible)?.id ?? '';
+  }, 120_000);
+  afterAll(async () => stack?.stop());
+
+  it('refuses the push without a step-up, then pushes, redirects, saves at the merchant and completes on return', async () => {
+    const destinations = await alice.call('GET', `/v1/cards/${cardId}/destinations`);
+    expect(destinations.status).toBe(200);
+    const names = (destinations.body.destinations as { name: string }[]).map((d) => d.name);
+    expect(names[0]).toBe('Click to Pay');
+    expect(names).toContain('Demo Shop');
+
+    const noGrant = await alice.push([cardId], DEMO_SHOP);
+    expect(noGrant.status).toBe(401);
+    expect(noGrant.body.error).toMatchObject({ code: 'SCA_REQUIRED' });
+
+    await alice.stepUp(DEMO.alice.totpSecret);
+    const key = 'scof-e2e-0001';
+    const pushed = await alice.push([cardId], DEMO_SHOP, key);
+    expect(pushed.status).toBe(201);
+    expect(pushed.body).toMatchObject({ state: 'receipt_issued', destination: 'merchant' });
+    const replay = await alice.push([cardId], DEMO_SHOP, key);
+    expect(replay.status).toBe(200);
+    expect(replay.body.id).toBe(pushed.body.id);
+
+    // The cardholder's browser goes to the merchant with the receipt and the signature.
+    const landing = await fetch(pushed.body.redirectUrl as string);
+    const page = await landing.text();
+    expect(landing.status).toBe(200);
+    const cookie = landing.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const form = new URLSearchParams();
+    for (const m of page.matchAll(/name="([^"]+)" value="([^"]+)"/g))
+      form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+    const saved = await fetch(`${stack.merchant}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: form,
+    });
+    const savedPage = await saved.text();
+    expect(saved.status).toBe(200);
+    expect(savedPage).toContain('ending in 4444');
+
+    // Back at the bank through the callback URL the merchant was given.
+    const back = /href="([^"]+status=success[^"]*)"/.exec(savedPage)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    expect(back.startsWith(`${stack.issuer}/v1/provisionings/${pushed.body.id}/callback?`)).toBe(true);
+    const callback = await alice.call('GET', back);
+    expect(callback.status).toBe(200);
+    expect(callback.body).toMatchObject({ state: 'completed', cards: [{ state: 'completed' }] });
+
+    // A receipt makes one token: replaying the merchant step is refused by MDES.
+    const again = await fetch(`${stack.merchant}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: form,
+    });
+    expect(again.status).toBe(422);
+    expect(await again.text()).toContain('reason=PUSH_ACCOUNT_RECEIPT_ALREADY_USED');
+  });
+
+  it("keeps another cardholder's card and provisioning out of reach", async () => {
+    const bob = new CardholderClient(stack.issuer);
+    await bob.signIn(DEMO.bob);
+    expect((await bob.call('GET', `/v1/cards/${cardId}/destinations`)).status).toBe(404);
+    const mine = await alice.call('GET', '/v1/provisionings');
+    const id = (mine.body.provisionings as { id: string }[])[0]?.id;
+    expect((await bob.call('GET', `/v1/provisionings/${id}`)).status).toBe(404);
+    await bob.stepUp(DEMO.bob.totpSecret);
+    const stolen = await bob.push([cardId], DEMO_SHOP);
+    expect(stolen.status).toBe(404);
+    expect(stolen.body.error).toMatchObject({ code: 'CARD_NOT_FOUND' });
+  });
+
+  it('refuses a card from a country where the service is not offered, with its own code', async () => {
+    const elodie = new CardholderClient(stack.issuer);
+    await elodie.signIn(DEMO.elodie);
+    const cards = await elodie.call('GET', '/v1/cards');
+    const card = (cards.body.cards as { id: string; refusal: { code: string } | null }[])[0];
+    expect(card?.refusal?.code).toBe('CARD_COUNTRY_NOT_SERVED');
+    await elodie.stepUp(DEMO.elodie.totpSecret);
+    const refused = await elodie.push([card?.id ?? ''], DEMO_SHOP);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'CARD_COUNTRY_NOT_SERVED' });
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { loadConfig } from '../../src/cli/config.js';
+import { type Running, start } from '../../src/cli/start.js';
+import { createLogger } from '../../src/core/logger.js';
+import { testDatabase } from './database.js';
+import { freePort } from './process.js';
+
+/** Demo cardholders of fixtures/demo-cards.json. */
+export const DEMO = {
+  alice: {
+    username: 'alice',
+    password: 'alice-demo-password',
+    totpSecret: 'YHFTOQKKZRG4NAWCIFR6WIRYXMJXIPON',
+  },
+  bob: { username: 'bob', password: 'bob-demo-password', totpSecret: 'O4W7IIYKS3ZJUJXGS2N2C3ZKYMTBEIA6' },
+  elodie: {
+    username: 'elodie',
+    password: 'elodie-demo-password',
+    totpSecret: '3CQCD4RQP23WQPRFQH6OVHGVJSM4ROXL',
+  },
+} as const;
+
+export interface Stack {
+  running: Running;
+  issuer: string;
+  simulator: string;
+  merchant: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of pushprov as `npm start` runs it — issuer, simulator and demo
+ * merchant over real HTTP on free ports — on a fresh test database.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const [issuerPort, simulatorPort, merchantPort] = [await freePort(), await freePort(), await freePort()];
+  const config = loadConfig({
+    PUSHPROV_DATA_DIR: mkdtempSync(join(tmpdir(), 'pushprov-stack-')),
+    PUSHPROV_ISSUER_PORT: String(issuerPort),
+    PUSHPROV_SIMULATOR_PORT: String(simulatorPort),
+    PUSHPROV_MERCHANT_PORT: String(merchantPort),
+    ...env,
+  });
+  const running = await start(config, createLogger({ level: 'silent' }), undefined, await testDatabase());
+  return {
+    running,
+    issuer: config.issuerPublicUrl,
+    simulator: config.simulatorPublicUrl,
+    merchant: config.merchantPublicUrl,
+    stop: () => running.stop(),
+  };
+}
+
+/** A signed-in cardholder talking to the issuer API as the bank's app does. */
+export class CardholderClient {
+  #token = '';
+  grant = '';
+  constructor(readonly base: string) {}
+
+  async signIn(who: { username: string; password: string }): Promise<void> {
+    const r = await this.call('POST', '/v1/session', who);
+    this.#token = (r.body as { token: string }).token;
+  }
+
+  async stepUp(secret: string): Promise<void> {
+    const r = await this.call('POST', '/v1/sca/totp/verify', { code: await generate({ secret }) });
+    this.grant = (r.body as { grant: string }).grant;
+  }
+
+  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(path.startsWith('http') ? path : this.base + path, {
+      method,
+      headers: {
+        origin: this.base,
+        ...(this.#token && { authorization: `Bearer ${this.#token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      redirect: 'manual',
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: parsed as Record<string, unknown>, headers: response.headers };
+  }
+
+  push(cardIds: string[], tokenRequestorId: string, key = `key-${Math.random().toString(36).slice(2, 12)}`) {
+    return this.call(
+      'POST',
+      '/v1/provisionings',
+      { cardIds, tokenRequestorId, consent: true },
+      { 'idempotency-key': key, 'pushprov-sca-grant': this.grant },
+    );
+  }
+}
