@@ -35,7 +35,10 @@ export const TokenFacts = Type.Object(
 
 const envelope = {
   notificationId: reference('unique per message; a redelivery carries the same one'),
-  timestamp: Type.String({ format: 'date-time', description: 'when the event happened' }),
+  timestamp: Type.String({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$',
+    description: 'when the event happened, ISO 8601 in UTC',
+  }),
   token: TokenFacts,
 };
 
