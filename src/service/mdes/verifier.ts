@@ -1,9 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import { DatabaseNonceStore } from '../../mastercard/oauth/database-nonce-store.js';
 import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
-import { MdesNonceStore } from '../../store/mdes/nonce-store.js';
-import type { IssuerSchema } from '../../store/schema.js';
 
 export interface MdesVerifierOptions {
   db: Kysely<unknown>;
@@ -23,7 +22,7 @@ export function mdesNotificationVerifier(options: MdesVerifierOptions): OAuthVer
   const keys = new Map(Object.entries(options.keys));
   return new OAuthVerifier({
     resolveKey: (consumerKey) => keys.get(consumerKey),
-    nonces: new MdesNonceStore(options.db as Kysely<IssuerSchema>, options.clock),
+    nonces: new DatabaseNonceStore(options.db, 'mdes_oauth_nonces', options.clock),
     clock: options.clock,
     ...(options.windowSeconds === undefined ? {} : { windowSeconds: options.windowSeconds }),
   });

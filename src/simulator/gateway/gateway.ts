@@ -2,10 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { AuthError } from '../../core/errors.js';
+import { DatabaseNonceStore } from '../../mastercard/oauth/database-nonce-store.js';
 import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
 import type { GatewayError } from '../../mastercard/token-connect/types.js';
 import { type Client, ClientRegistry } from './clients.js';
-import { DatabaseNonceStore } from './nonce-store.js';
 import type { GatewaySchema } from './tables.js';
 
 export interface GatewayOptions {
@@ -30,7 +30,7 @@ export class Gateway {
     this.#registry = new ClientRegistry(db);
     this.#verifier = new OAuthVerifier({
       resolveKey: async (consumerKey) => (await this.#registry.find(consumerKey))?.publicKey,
-      nonces: new DatabaseNonceStore(db, options.clock),
+      nonces: new DatabaseNonceStore(db, 'mc_oauth_nonces', options.clock),
       clock: options.clock,
       ...(options.windowSeconds === undefined ? {} : { windowSeconds: options.windowSeconds }),
     });
