@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
 import { issuerReadiness } from '../store/store.js';
 import { registerMetrics } from './metrics.js';
+import { harden, type RateLimits } from './security/index.js';
 
 export interface IssuerAppOptions {
   db: Kysely<unknown>;
@@ -15,6 +16,8 @@ export interface IssuerAppOptions {
   publicUrl: string;
   /** The route plugins, registered after OpenAPI so they are all documented. */
   plugins?: readonly FastifyPluginAsync[];
+  /** Per address and per cardholder; DEFAULT_RATE_LIMITS when not given. */
+  rateLimits?: RateLimits;
 }
 
 /** The issuer API: cardholder, MDES-facing and ops routes under /v1, OpenAPI at /docs, metrics. */
@@ -23,6 +26,12 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Fastif
     name: 'issuer',
     logger: options.logger,
     readiness: () => issuerReadiness(options.db),
+  });
+  // First, so the headers cover every response and the limits wrap every route.
+  harden(app, {
+    publicUrl: options.publicUrl,
+    clock: options.clock,
+    ...(options.rateLimits && { rateLimits: options.rateLimits }),
   });
   registerMetrics(app);
   await app.register(swagger, {

@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
+import type { Clock } from '../../core/clock.js';
+import { PushprovError } from '../../core/errors.js';
+import { type BucketLimit, type Take, TokenBuckets } from './token-bucket.js';
+
+export interface RateLimits {
+  /** Every request from one client address (probes and metrics excepted). */
+  perIp: BucketLimit;
+  /** Every request of one signed-in cardholder, whatever address or session it comes from. */
+  perCardholder: BucketLimit;
+}
+
+/**
+ * Generous enough for a person and a bank's app behind one address; tight
+ * enough that guessing identifiers or hammering Mastercard through us stops
+ * within seconds. Sign-in and step-up have their own lockouts besides.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  perIp: { capacity: 600, refillPerSecond: 10 },
+  perCardholder: { capacity: 300, refillPerSecond: 5 },
+};
+
+const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
+
+export class RateLimitedError extends PushprovError {
+  constructor(retryAfterSeconds: number) {
+    super('RATE_LIMITED', 'too many requests; retry later', {
+      status: 429,
+      details: { retryAfterSeconds },
+    });
+  }
+}
+
+function enforce(result: Take, reply: FastifyReply): void {
+  if (result.allowed) return;
+  reply.header('retry-after', String(result.retryAfterSeconds));
+  throw new RateLimitedError(result.retryAfterSeconds);
+}
+
+/**
+ * Installs both limits. The address is known on arrival; the cardholder only
+ * once a route's guard has identified them, so the per-cardholder check is
+ * appended to every route's own preHandlers (hence: register before routes).
+ */
+export function registerRateLimits(app: FastifyInstance, limits: RateLimits, clock: Clock): void {
+  const byIp = new TokenBuckets(limits.perIp, clock);
+  const byCardholder = new TokenBuckets(limits.perCardholder, clock);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (UNLIMITED.has(request.url.split('?')[0] ?? '')) return;
+    enforce(byIp.take(request.ip), reply);
+  });
+
+  const perCardholder: preHandlerAsyncHookHandler = async (request, reply) => {
+    if (request.cardholder) enforce(byCardholder.take(request.cardholder.cardholderId), reply);
+  };
+  app.addHook('onRoute', (route) => {
+    const own = route.preHandler;
+    if (own === undefined) return;
+    route.preHandler = [...(Array.isArray(own) ? own : [own]), perCardholder];
+  });
+}
