@@ -1,0 +1,407 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Database } from '../../src/core/db.js';
+import { createLogger } from '../../src/core/logger.js';
+import type { CardholderProfile } from '../../src/domain/account-holder.js';
+import { createIssuerApp } from '../../src/http/app.js';
+import { MDES_NOTIFICATIONS_PATH, mdesRoutes } from '../../src/http/routes/mdes.js';
+import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
+import type { PushMultipleAccountsInput } from '../../src/mastercard/token-connect/client.js';
+import type { TokenRequestor } from '../../src/mastercard/token-connect/types.js';
+import { MdesNotificationService } from '../../src/service/mdes/notifications.js';
+import { mdesNotificationVerifier } from '../../src/service/mdes/verifier.js';
+import { ProvisioningService } from '../../src/service/provisioning.js';
+import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
+import { AuditLog } from '../../src/store/audit.js';
+import { IdempotencyStore } from '../../src/store/idempotency.js';
+import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
+import { ProvisioningRepository } from '../../src/store/provisionings.js';
+import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { testDatabase } from '../support/database.js';
+import { testSealer } from '../support/sealer.js';
+
+const C2P = '50123197928';
+const SHOP = '50182375119';
+const RANGE = '555555555';
+const MDES = 'mastercard-mdes';
+const URL_SIGNED = `http://localhost${MDES_NOTIFICATIONS_PATH}`;
+
+const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
+const mastercard = rsa();
+const impostor = rsa();
+
+const tokenRequestors: TokenRequestor[] = [C2P, SHOP].map((tokenRequestorId) => ({
+  tokenRequestorId,
+  name: tokenRequestorId === C2P ? 'Mastercard' : 'Demo Shop Ltd',
+  consumerFacingEntityName: tokenRequestorId === C2P ? 'Click to Pay' : 'Demo Shop',
+  tokenRequestorType: tokenRequestorId === C2P ? 'WALLET' : 'MERCHANT',
+  enabledAccountRanges: [RANGE.padEnd(19, '0')],
+  supportsMultiplePushedCards: false,
+  supportedAccountHolderData: ['EMAIL_ADDRESS'],
+  availablePushMethods: [{ type: 'WEB', uri: 'http://merchant.test/push' }],
+}));
+const profile: CardholderProfile = {
+  name: 'Alice Liddell',
+  email: 'alice@example.com',
+  phone: '+447700900123',
+  billingAddress: { line1: '1 Rabbit Hole', city: 'Oxford', postalCode: 'OX1 1AA', country: 'GB' },
+  locale: 'en-GB',
+};
+
+let database: Database<unknown>;
+let db: IssuerDb;
+let app: FastifyInstance;
+let provisioning: ProvisioningService;
+let audit: AuditLog;
+const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+const pushed: PushMultipleAccountsInput[] = [];
+
+const signerAs = (consumerKey: string, key = mastercard.privateKey) =>
+  new OAuthSigner({ consumerKey, signingKey: key, clock });
+const mdes = signerAs(MDES);
+
+async function issuerApp(publicUrl?: string): Promise<FastifyInstance> {
+  const issuer = await createIssuerApp({
+    db: database.db,
+    logger: createLogger({ level: 'silent' }),
+    clock,
+    publicUrl: 'https://bank.test',
+  });
+  await issuer.register(
+    mdesRoutes({
+      notifications: new MdesNotificationService({
+        log: new MdesNotificationLog(db),
+        tokens: provisioning,
+        clock,
+      }),
+      verifier: mdesNotificationVerifier({ db: database.db, clock, keys: { [MDES]: mastercard.publicKey } }),
+      ...(publicUrl === undefined ? {} : { publicUrl }),
+    }),
+  );
+  return issuer;
+}
+
+beforeAll(async () => {
+  database = await testDatabase();
+  db = await prepareIssuerStore(database.db);
+  audit = new AuditLog(db, clock);
+  provisioning = new ProvisioningService({
+    repository: new ProvisioningRepository(db, testSealer()),
+    audit,
+    idempotency: new IdempotencyStore(db, clock),
+    cards: {
+      ownedCard: async (cardholderId, id) =>
+        cardholderId === 'chd_alice' && id === 'crd_gb'
+          ? {
+              id,
+              cardholderId,
+              lastFour: '4444',
+              expiryMonth: 12,
+              expiryYear: 2029,
+              country: 'GB',
+              status: 'active',
+              productName: 'World',
+            }
+          : undefined,
+      revealCardData: async () => ({ pan: '5555555555554444' }),
+      profile: async () => profile,
+    },
+    directory: new TokenRequestorDirectory({
+      client: {
+        getEligibleTokenRequestors: async () => ({ responseId: 'r', tokenRequestors }),
+        getAsset: async () => ({ mediaContents: [] }),
+      },
+      accountRanges: [RANGE],
+      clickToPayTokenRequestorId: C2P,
+      clock,
+    }),
+    client: {
+      pushMultipleAccounts: async (input) => {
+        pushed.push(input);
+        return {
+          responseId: input.requestId ?? 'r',
+          pushAccountReceipts: input.accounts.map((a) => ({
+            pushAccountId: a.pushAccountId,
+            pushAccountReceipt: `MCC-${a.pushAccountId}`,
+          })),
+        };
+      },
+    },
+    clock,
+    issuerUrl: 'https://bank.test',
+    accountRanges: [RANGE],
+  });
+  app = await issuerApp();
+});
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+let keys = 0;
+/** A push of Alice's card to a token requestor; resolves the provisioning id and the pushAccountId MDES will name. */
+async function pushTo(tokenRequestorId: string) {
+  const { view } = await provisioning.push({
+    cardholderId: 'chd_alice',
+    cardIds: ['crd_gb'],
+    tokenRequestorId,
+    consent: true,
+    idempotencyKey: `key-${String(++keys).padStart(8, '0')}`,
+  });
+  return { id: view.id, state: view.state, pushAccountId: pushed.at(-1)!.accounts[0]!.pushAccountId };
+}
+
+let notifications = 0;
+const tokenizationComplete = (token: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  notificationId: `ntf_test${String(++notifications).padStart(16, '0')}`,
+  messageType: 'TOKENIZATION_COMPLETE_NOTIFICATION',
+  timestamp: clock.now().toISOString(),
+  token: { tokenRequestorId: C2P, tokenPanSuffix: '1234', accountPanSuffix: '4444', ...token },
+  ...extra,
+});
+
+function send(
+  body: unknown,
+  options: { signer?: OAuthSigner; raw?: string; authorization?: string; to?: FastifyInstance } = {},
+): Promise<LightMyRequestResponse> {
+  const payload = options.raw ?? JSON.stringify(body);
+  const authorization =
+    options.authorization ?? (options.signer ?? mdes).authorizationHeader('POST', URL_SIGNED, payload);
+  return (options.to ?? app).inject({
+    method: 'POST',
+    url: URL_SIGNED,
+    headers: { 'content-type': 'application/json', authorization },
+    payload,
+  });
+}
+
+const tokenCreatedEntries = async (id: string) =>
+  (await audit.history([id])).filter((e) => e.action === 'provisioning.token_created');
+const recorded = async () =>
+  (await sql<{ n: number }>`select count(*) as n from mdes_notifications`.execute(db)).rows[0]!.n;
+
+describe('POST /v1/mdes/notifications', () => {
+  it('completes a Click to Pay enrolment on a Tokenization Complete Notification, and records it', async () => {
+    const { id, state, pushAccountId } = await pushTo(C2P);
+    expect(state).toBe('enrolling');
+    const body = tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000c2p0001', pushAccountId });
+
+    const response = await send(body);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      notificationId: body.notificationId,
+      status: 'ACCEPTED',
+      duplicate: false,
+    });
+    const after = await provisioning.view('chd_alice', id);
+    expect(after).toMatchObject({ state: 'completed', cards: [{ state: 'completed' }] });
+    const card = (await new ProvisioningRepository(db, testSealer()).get(id))!.cards[0]!;
+    expect(card.tokenUniqueReference).toBe('DWSPMC00000000c2p0001');
+    expect(await tokenCreatedEntries(id)).toHaveLength(1);
+    const row = await db
+      .selectFrom('mdes_notifications')
+      .selectAll()
+      .where('notification_id', '=', body.notificationId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      notification_id: body.notificationId,
+      message_type: 'TOKENIZATION_COMPLETE_NOTIFICATION',
+      token_unique_reference: 'DWSPMC00000000c2p0001',
+      token_requestor_id: C2P,
+      outcome: 'matched',
+      occurred_at: clock.now(),
+      received_at: clock.now(),
+    });
+  });
+
+  it('completes a merchant push the cardholder never came back from', async () => {
+    const { id, state, pushAccountId } = await pushTo(SHOP);
+    expect(state).toBe('receipt_issued');
+    const response = await send(
+      tokenizationComplete({
+        tokenUniqueReference: 'DWSPMC00000000shop001',
+        tokenRequestorId: SHOP,
+        pushAccountId,
+      }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect((await provisioning.view('chd_alice', id)).state).toBe('completed');
+  });
+
+  it('answers a redelivered notificationId with 200 and changes nothing', async () => {
+    const { id, pushAccountId } = await pushTo(C2P);
+    const body = tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000c2p0002', pushAccountId });
+    expect((await send(body)).json()).toMatchObject({ duplicate: false });
+    const before = await provisioning.view('chd_alice', id);
+    const count = await recorded();
+    clock.advance(60_000);
+
+    // MDES retries with a fresh signature (nonce, timestamp) over the same message.
+    const again = await send(body);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({
+      notificationId: body.notificationId,
+      status: 'ACCEPTED',
+      duplicate: true,
+    });
+    // Even a different token under the same id is the same message to the issuer.
+    const altered = await send({
+      ...body,
+      token: { ...body.token, tokenUniqueReference: 'DWSPMC00000000other' },
+    });
+    expect(altered.json()).toMatchObject({ duplicate: true });
+
+    expect(await provisioning.view('chd_alice', id)).toEqual(before);
+    expect(await tokenCreatedEntries(id)).toHaveLength(1);
+    expect(await recorded()).toBe(count);
+  });
+
+  it('acknowledges a token that is not from one of its pushes, recording it as unmatched', async () => {
+    const notOurs = tokenizationComplete({
+      tokenUniqueReference: 'DWSPMC00000000else01',
+      pushAccountId: 'not-ours',
+    });
+    const elsewhere = tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000else02' });
+    for (const body of [notOurs, elsewhere]) {
+      expect((await send(body)).statusCode).toBe(200);
+      const row = await db
+        .selectFrom('mdes_notifications')
+        .select('outcome')
+        .where('notification_id', '=', body.notificationId)
+        .executeTakeFirstOrThrow();
+      expect(row.outcome).toBe('unmatched');
+    }
+  });
+
+  describe('refuses with 401 what Mastercard did not sign, before reading it', () => {
+    const cases: [string, () => Promise<LightMyRequestResponse>, string][] = [
+      [
+        'no signature',
+        () => send(tokenizationComplete({ tokenUniqueReference: 'T1' }), { authorization: '' }),
+        'OAUTH_MISSING',
+      ],
+      [
+        'a signature by another key',
+        () =>
+          send(tokenizationComplete({ tokenUniqueReference: 'T2' }), {
+            signer: signerAs(MDES, impostor.privateKey),
+          }),
+        'OAUTH_BAD_SIGNATURE',
+      ],
+      [
+        'an unknown consumer key',
+        () =>
+          send(tokenizationComplete({ tokenUniqueReference: 'T3' }), { signer: signerAs('someone-else') }),
+        'OAUTH_UNKNOWN_CONSUMER_KEY',
+      ],
+      [
+        'a body changed after signing',
+        () => {
+          const signed = JSON.stringify(tokenizationComplete({ tokenUniqueReference: 'T4' }));
+          const authorization = mdes.authorizationHeader('POST', URL_SIGNED, signed);
+          return send(undefined, { raw: signed.replace('T4', 'T5'), authorization });
+        },
+        'OAUTH_BODY_HASH_MISMATCH',
+      ],
+      [
+        'a malformed body without a signature',
+        () => send(undefined, { raw: '{not json', authorization: '' }),
+        'OAUTH_MISSING',
+      ],
+    ];
+    for (const [name, request, code] of cases) {
+      it(name, async () => {
+        const count = await recorded();
+        const response = await request();
+        expect(response.statusCode).toBe(401);
+        expect(response.json()).toMatchObject({ error: { code, requestId: expect.any(String) } });
+        expect(await recorded()).toBe(count);
+      });
+    }
+  });
+
+  it('refuses a replayed request (same nonce), also after a restart', async () => {
+    const payload = JSON.stringify(tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000replay' }));
+    const authorization = mdes.authorizationHeader('POST', URL_SIGNED, payload);
+    expect((await send(undefined, { raw: payload, authorization })).statusCode).toBe(200);
+    const replay = await send(undefined, { raw: payload, authorization });
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json()).toMatchObject({ error: { code: 'OAUTH_NONCE_REPLAYED' } });
+
+    const restarted = await issuerApp();
+    try {
+      const again = await send(undefined, { raw: payload, authorization, to: restarted });
+      expect(again.json()).toMatchObject({ error: { code: 'OAUTH_NONCE_REPLAYED' } });
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  describe('refuses with 400 a signed body that is not a notification it knows', () => {
+    const valid = () => tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000bad001' });
+    const cases: [string, () => string, string][] = [
+      ['not JSON', () => '{"notificationId": ', 'MDES_NOTIFICATION_INVALID'],
+      ['no token', () => JSON.stringify({ ...valid(), token: undefined }), 'MDES_NOTIFICATION_INVALID'],
+      [
+        'a whole card number where last four digits belong',
+        () =>
+          JSON.stringify({ ...valid(), token: { ...valid().token, accountPanSuffix: '5555555555554444' } }),
+        'MDES_NOTIFICATION_INVALID',
+      ],
+      [
+        'a timestamp that is not ISO 8601 UTC',
+        () => JSON.stringify({ ...valid(), timestamp: 'yesterday' }),
+        'MDES_NOTIFICATION_INVALID',
+      ],
+      [
+        'an unknown message type',
+        () => JSON.stringify({ ...valid(), messageType: 'SOMETHING_NEW' }),
+        'MDES_NOTIFICATION_UNSUPPORTED',
+      ],
+    ];
+    for (const [name, body, code] of cases) {
+      it(name, async () => {
+        const count = await recorded();
+        const response = await send(undefined, { raw: body() });
+        expect(response.statusCode).toBe(400);
+        expect(response.json()).toMatchObject({ error: { code } });
+        // The refusal names the place, never the value.
+        expect(response.body).not.toContain('5555555555554444');
+        expect(await recorded()).toBe(count);
+      });
+    }
+  });
+
+  it('checks the signature against its public URL when one is given (behind a proxy)', async () => {
+    const proxied = await issuerApp('https://bank.test/');
+    try {
+      const payload = JSON.stringify(tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000proxy1' }));
+      const asPublished = mdes.authorizationHeader(
+        'POST',
+        `https://bank.test${MDES_NOTIFICATIONS_PATH}`,
+        payload,
+      );
+      expect(
+        (await send(undefined, { raw: payload, authorization: asPublished, to: proxied })).statusCode,
+      ).toBe(200);
+      const asReceived = await send(tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000proxy2' }), {
+        to: proxied,
+      });
+      expect(asReceived.json()).toMatchObject({ error: { code: 'OAUTH_BAD_SIGNATURE' } });
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('is documented in the OpenAPI description', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, { post?: { requestBody?: unknown; responses?: Record<string, unknown> } }>;
+    };
+    const route = spec.paths[MDES_NOTIFICATIONS_PATH]?.post;
+    expect(route?.requestBody).toBeDefined();
+    expect(Object.keys(route?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401']));
+  });
+});
