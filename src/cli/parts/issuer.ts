@@ -6,6 +6,7 @@ import { createIssuerApp } from '../../http/app.js';
 import { authGuards } from '../../http/auth/guards.js';
 import { authRoutes } from '../../http/routes/auth.js';
 import { cardRoutes } from '../../http/routes/cards.js';
+import { opsRoutes } from '../../http/routes/ops.js';
 import { assetRoutes, provisioningRoutes } from '../../http/routes/provisioning.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
@@ -17,6 +18,7 @@ import { createAuth } from '../../service/auth/index.js';
 import { resolveOpsKeys } from '../../service/auth/ops-keys.js';
 import { CardService } from '../../service/cards/cards.js';
 import { seedDemoData } from '../../service/cards/seed.js';
+import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
 import { MDES_ACCOUNT_RANGES } from '../../simulator/token-connect/catalogue.js';
@@ -25,7 +27,7 @@ import { CardStore } from '../../store/cards/card-store.js';
 import { IdempotencyStore } from '../../store/idempotency.js';
 import { ProvisioningRepository } from '../../store/provisionings.js';
 import { prepareIssuerStore } from '../../store/store.js';
-import { registerHome } from '../../web/home.js';
+import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
 import { openVault } from '../vault.js';
 
@@ -157,7 +159,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   const plugins: FastifyPluginAsync[] = [
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
-    provisioningRoutes({ provisioning, audit, guards }),
+    provisioningRoutes({ provisioning, audit, guards, resultPage }),
+    opsRoutes(new OpsStats(db, clock), guards),
     assetRoutes(directory),
   ];
   const app = await createIssuerApp({
@@ -167,7 +170,15 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     publicUrl: config.issuerPublicUrl,
     plugins,
   });
-  registerHome(app, { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl });
+  await app.register(
+    webPages({
+      provisioning,
+      guards,
+      clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
+      demo: simulated,
+      links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },
+    }),
+  );
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, forgetting what has expired.

@@ -1,0 +1,62 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { OpsStats } from '../../service/ops/stats.js';
+import type { AuthGuards } from '../auth/guards.js';
+import { ErrorResponse } from '../auth/schemas.js';
+
+const Counts = Type.Record(Type.String(), Type.Integer());
+
+/** Read-only provisioning figures for the ops dashboard (ops API key only). */
+export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'>): FastifyPluginAsync {
+  return async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    app.get(
+      '/v1/ops/provisioning-stats',
+      {
+        preHandler: guards.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary:
+            'Provisioning funnel by day, destination and state; recent failures; settle-time percentiles',
+          querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })) }),
+          response: {
+            200: Type.Object({
+              since: Type.String(),
+              funnel: Type.Array(
+                Type.Object({ day: Type.String(), destination: Type.String(), states: Counts }),
+              ),
+              totals: Type.Array(Type.Object({ destination: Type.String(), states: Counts })),
+              failures: Type.Array(
+                Type.Object({
+                  id: Type.String(),
+                  destination: Type.String(),
+                  tokenRequestor: Type.String(),
+                  state: Type.String(),
+                  errorCode: Type.Union([Type.String(), Type.Null()]),
+                  at: Type.String(),
+                }),
+              ),
+              latency: Type.Array(
+                Type.Object({
+                  destination: Type.String(),
+                  count: Type.Integer(),
+                  p50: Type.Number(),
+                  p90: Type.Number(),
+                  p99: Type.Number(),
+                }),
+              ),
+            }),
+            400: ErrorResponse,
+            401: ErrorResponse,
+            403: ErrorResponse,
+          },
+        },
+      },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        return stats.provisioning(request.query.days ?? 7);
+      },
+    );
+  };
+}

@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { ValidationError } from '../../core/errors.js';
+import type { IssuerSchema } from '../../store/schema.js';
+
+/**
+ * What the ops dashboard shows of provisioning, read-only: the funnel (how
+ * many pushes reached each state, per destination and per day), the recent
+ * failures with their codes, and how long pushes took to settle.
+ */
+export interface ProvisioningStats {
+  since: string;
+  /** Counts by UTC day, destination and state, oldest day first. */
+  funnel: { day: string; destination: string; states: Record<string, number> }[];
+  totals: { destination: string; states: Record<string, number> }[];
+  failures: {
+    id: string;
+    destination: string;
+    tokenRequestor: string;
+    state: string;
+    errorCode: string | null;
+    at: string;
+  }[];
+  /** created → updated of settled pushes (completed or failed), in milliseconds. */
+  latency: { destination: string; count: number; p50: number; p90: number; p99: number }[];
+}
+
+const SETTLED = new Set(['completed', 'failed']);
+const FAILED = ['failed', 'expired'];
+// Enough for a dashboard; beyond this the newest rows are the ones that matter.
+const ROW_LIMIT = 10_000;
+const RECENT_FAILURES = 20;
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? 0;
+}
+
+export class OpsStats {
+  constructor(
+    private readonly db: Kysely<IssuerSchema>,
+    private readonly clock: Clock,
+  ) {}
+
+  async provisioning(days = 7): Promise<ProvisioningStats> {
+    if (!Number.isInteger(days) || days < 1 || days > 90)
+      throw new ValidationError('DAYS_INVALID', 'days must be a whole number from 1 to 90');
+    const since = new Date(this.clock.now().getTime() - days * 86_400_000);
+    const rows = await this.db
+      .selectFrom('provisionings')
+      .select([
+        'id',
+        'destination',
+        'token_requestor_name',
+        'state',
+        'error_code',
+        'created_at',
+        'updated_at',
+      ])
+      .where('created_at', '>=', since)
+      .orderBy('created_at', 'desc')
+      .limit(ROW_LIMIT)
+      .execute();
+
+    const funnel = new Map<string, { day: string; destination: string; states: Record<string, number> }>();
+    const totals = new Map<string, Record<string, number>>();
+    const durations = new Map<string, number[]>();
+    for (const row of rows) {
+      const created = new Date(row.created_at);
+      const day = created.toISOString().slice(0, 10);
+      const key = `${day} ${row.destination}`;
+      const bucket = funnel.get(key) ?? { day, destination: row.destination, states: {} };
+      bucket.states[row.state] = (bucket.states[row.state] ?? 0) + 1;
+      funnel.set(key, bucket);
+      const total = totals.get(row.destination) ?? {};
+      total[row.state] = (total[row.state] ?? 0) + 1;
+      totals.set(row.destination, total);
+      if (SETTLED.has(row.state)) {
+        const list = durations.get(row.destination) ?? [];
+        list.push(Math.max(0, new Date(row.updated_at).getTime() - created.getTime()));
+        durations.set(row.destination, list);
+      }
+    }
+    return {
+      since: since.toISOString(),
+      funnel: [...funnel.values()].sort(
+        (a, b) => a.day.localeCompare(b.day) || a.destination.localeCompare(b.destination),
+      ),
+      totals: [...totals].map(([destination, states]) => ({ destination, states })),
+      failures: rows
+        .filter((r) => FAILED.includes(r.state))
+        .slice(0, RECENT_FAILURES)
+        .map((r) => ({
+          id: r.id,
+          destination: r.destination,
+          tokenRequestor: r.token_requestor_name,
+          state: r.state,
+          errorCode: r.error_code,
+          at: new Date(r.updated_at).toISOString(),
+        })),
+      latency: [...durations].map(([destination, list]) => {
+        const sorted = list.sort((a, b) => a - b);
+        return {
+          destination,
+          count: sorted.length,
+          p50: percentile(sorted, 50),
+          p90: percentile(sorted, 90),
+          p99: percentile(sorted, 99),
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,374 @@
+// The pages' only script: sign-in, step-up (one-time code or passkey), the
+// push, polling a result, and the ops dashboard. It talks to the issuer's
+// JSON API on this origin with the session cookie; every rule is the API's.
+
+const MESSAGES = JSON.parse(document.getElementById('messages')?.textContent || '{}');
+const messageFor = (code, fallback) => MESSAGES[code] || fallback || MESSAGES.UNEXPECTED;
+const $ = (selector) => document.querySelector(selector);
+
+class ApiError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function api(method, path, body, headers = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError('NETWORK', messageFor('NETWORK'));
+  }
+  const text = await response.text();
+  const parsed = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = parsed?.error ?? {};
+    throw new ApiError(error.code ?? 'UNEXPECTED', error.message ?? '');
+  }
+  return parsed;
+}
+
+function showError(error) {
+  const box = $('#error');
+  if (!box) return;
+  const code = error instanceof ApiError ? error.code : 'UNEXPECTED';
+  box.textContent = messageFor(code, error.message);
+  box.dataset.code = code;
+  box.hidden = false;
+  box.focus?.();
+}
+
+function clearError() {
+  const box = $('#error');
+  if (box) box.hidden = true;
+}
+
+function progress(text) {
+  const box = $('#progress');
+  if (box) box.textContent = text;
+}
+
+// ---- WebAuthn: the API speaks base64url JSON, the browser ArrayBuffers.
+
+const fromB64url = (s) => {
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4);
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
+};
+const toB64url = (buffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(buffer)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+const withIds = (list) => (list ?? []).map((c) => ({ ...c, id: fromB64url(c.id) }));
+
+async function credential(kind, options) {
+  try {
+    const result = await navigator.credentials[kind]({ publicKey: options });
+    if (!result) throw new Error('no credential');
+    return result;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('PASSKEY_CANCELLED', messageFor('PASSKEY_CANCELLED'));
+  }
+}
+
+async function passkeyGrant() {
+  const options = await api('POST', '/v1/sca/webauthn/authentication/options');
+  const assertion = await credential('get', {
+    ...options,
+    challenge: fromB64url(options.challenge),
+    allowCredentials: withIds(options.allowCredentials),
+  });
+  const r = assertion.response;
+  return api('POST', '/v1/sca/webauthn/authentication/verify', {
+    id: assertion.id,
+    rawId: toB64url(assertion.rawId),
+    type: 'public-key',
+    response: {
+      clientDataJSON: toB64url(r.clientDataJSON),
+      authenticatorData: toB64url(r.authenticatorData),
+      signature: toB64url(r.signature),
+      ...(r.userHandle ? { userHandle: toB64url(r.userHandle) } : {}),
+    },
+    clientExtensionResults: assertion.getClientExtensionResults(),
+  });
+}
+
+async function registerPasskey(grant) {
+  const options = await api('POST', '/v1/sca/webauthn/registration/options', undefined, {
+    'pushprov-sca-grant': grant,
+  });
+  const created = await credential('create', {
+    ...options,
+    challenge: fromB64url(options.challenge),
+    user: { ...options.user, id: fromB64url(options.user.id) },
+    excludeCredentials: withIds(options.excludeCredentials),
+  });
+  const r = created.response;
+  return api('POST', '/v1/sca/webauthn/registration/verify', {
+    id: created.id,
+    rawId: toB64url(created.rawId),
+    type: 'public-key',
+    response: {
+      clientDataJSON: toB64url(r.clientDataJSON),
+      attestationObject: toB64url(r.attestationObject),
+      ...(r.getTransports ? { transports: r.getTransports() } : {}),
+    },
+    clientExtensionResults: created.getClientExtensionResults(),
+  });
+}
+
+const codeGrant = (code) => api('POST', '/v1/sca/totp/verify', { code: code.trim() });
+
+// ---- Pages
+
+function wireSignIn() {
+  const form = $('#signin');
+  for (const button of document.querySelectorAll('[data-action="fill"]')) {
+    button.addEventListener('click', () => {
+      form.username.value = button.dataset.username;
+      form.password.value = button.dataset.password;
+      form.querySelector('button[type="submit"]').focus();
+    });
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError();
+    try {
+      await api('POST', '/v1/session', { username: form.username.value, password: form.password.value });
+      location.assign('/app/cards');
+    } catch (error) {
+      showError(error);
+    }
+  });
+}
+
+function wirePush() {
+  const form = $('#push');
+  const { cardId, trid } = document.body.dataset;
+  // One key per page view: a double submit or a retry after a lost answer is the same push.
+  const idempotencyKey = `web-${crypto.randomUUID()}`;
+  const codeField = $('#code-field');
+  const syncMethod = () => {
+    codeField.hidden = form.method.value !== 'code';
+  };
+  for (const radio of form.querySelectorAll('input[name="method"]'))
+    radio.addEventListener('change', syncMethod);
+  syncMethod();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError();
+    if (!form.consent.checked) {
+      showError(new ApiError('CONSENT_REQUIRED', ''));
+      form.consent.focus();
+      return;
+    }
+    const submit = form.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    try {
+      progress('Confirming it is you…');
+      const { grant } =
+        form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(form.code.value);
+      progress('Sending your card to Mastercard…');
+      const view = await api(
+        'POST',
+        '/v1/provisionings',
+        { cardIds: [cardId], tokenRequestorId: trid, consent: true },
+        { 'idempotency-key': idempotencyKey, 'pushprov-sca-grant': grant },
+      );
+      if (view.redirectUrl) {
+        progress('Taking you to the merchant to finish…');
+        location.assign(view.redirectUrl);
+      } else {
+        location.assign(`/app/provisionings/${view.id}`);
+      }
+    } catch (error) {
+      progress('');
+      showError(error);
+      submit.disabled = false;
+    }
+  });
+}
+
+function wireResult() {
+  const { provisioningId, state, final } = document.body.dataset;
+  if (final === 'true') return;
+  let delay = 1000;
+  const poll = async () => {
+    try {
+      const view = await api('GET', `/v1/provisionings/${provisioningId}`);
+      if (view.state !== state) {
+        location.reload();
+        return;
+      }
+    } catch {
+      // A failed poll is retried; the page still says where things stood.
+    }
+    delay = Math.min(delay * 1.5, 10_000);
+    setTimeout(poll, delay);
+  };
+  setTimeout(poll, delay);
+}
+
+function wireSecurity() {
+  const form = $('#passkey-register');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError();
+    try {
+      progress('Confirming it is you…');
+      const { grant } = await codeGrant(form.code.value);
+      progress('Follow your device’s prompt…');
+      await registerPasskey(grant);
+      progress('Passkey added. You can now confirm pushes with it.');
+      form.reset();
+    } catch (error) {
+      progress('');
+      showError(error);
+    }
+  });
+}
+
+// ---- Ops dashboard
+
+const OPS_KEY = 'pushprov-ops-key';
+
+function table(element, head, rows) {
+  const caption = element.querySelector('caption');
+  element.replaceChildren(...(caption ? [caption] : []));
+  const thead = element.createTHead().insertRow();
+  for (const h of head) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = h;
+    thead.append(th);
+  }
+  const body = element.createTBody();
+  if (rows.length === 0) {
+    const cell = body.insertRow().insertCell();
+    cell.colSpan = head.length;
+    cell.textContent = 'Nothing yet.';
+  }
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const value of row) tr.insertCell().textContent = String(value ?? '—');
+  }
+}
+
+const STATES = ['pending', 'receipt_issued', 'enrolling', 'completed', 'failed', 'expired'];
+
+function wireOps() {
+  const keyForm = $('#ops-key');
+  const forget = $('[data-action="ops-forget"]');
+  const opsApi = (path) =>
+    api('GET', path, undefined, { authorization: `Bearer ${sessionStorage.getItem(OPS_KEY)}` });
+
+  async function load() {
+    clearError();
+    try {
+      const stats = await opsApi('/v1/ops/provisioning-stats?days=7');
+      table(
+        $('#ops-totals'),
+        ['Destination', ...STATES],
+        stats.totals.map((t) => [t.destination, ...STATES.map((s) => t.states[s] ?? 0)]),
+      );
+      table(
+        $('#ops-funnel'),
+        ['Day', 'Destination', ...STATES],
+        stats.funnel.map((f) => [f.day, f.destination, ...STATES.map((s) => f.states[s] ?? 0)]),
+      );
+      table(
+        $('#ops-latency'),
+        ['Destination', 'Settled', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)'],
+        stats.latency.map((l) => [l.destination, l.count, l.p50, l.p90, l.p99]),
+      );
+      table(
+        $('#ops-failures'),
+        ['When (UTC)', 'Provisioning', 'Destination', 'State', 'Error code'],
+        stats.failures.map((f) => [
+          f.at.slice(0, 19).replace('T', ' '),
+          f.id,
+          f.tokenRequestor,
+          f.state,
+          f.errorCode,
+        ]),
+      );
+      $('#ops').hidden = false;
+      keyForm.querySelector('label').textContent = 'Ops API key (kept for this tab only)';
+      forget.hidden = false;
+    } catch (error) {
+      if (error.code?.startsWith('OPS_')) sessionStorage.removeItem(OPS_KEY);
+      showError(error);
+    }
+  }
+
+  keyForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(OPS_KEY, keyForm.key.value.trim());
+    keyForm.reset();
+    load();
+  });
+  forget.addEventListener('click', () => {
+    sessionStorage.removeItem(OPS_KEY);
+    $('#ops').hidden = true;
+    forget.hidden = true;
+  });
+  $('#ops-lookup').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError();
+    const out = $('#ops-history');
+    try {
+      const id = event.target.cardholderId.value.trim();
+      const history = await opsApi(`/v1/ops/cardholders/${encodeURIComponent(id)}/history`);
+      const provisionings = document.createElement('table');
+      table(
+        provisionings,
+        ['Provisioning', 'Destination', 'State', 'Error code', 'Created (UTC)'],
+        history.provisionings.map((p) => [p.id, p.tokenRequestor.name, p.state, p.error?.code, p.createdAt]),
+      );
+      const audit = document.createElement('table');
+      table(
+        audit,
+        ['#', 'When (UTC)', 'Actor', 'Action', 'Subject', 'Outcome'],
+        history.audit.map((a) => [a.seq, a.at, a.actor, a.action, a.subject, a.outcome]),
+      );
+      const h3a = document.createElement('h3');
+      h3a.textContent = 'Provisionings';
+      const h3b = document.createElement('h3');
+      h3b.textContent = 'Audit trail';
+      out.replaceChildren(h3a, provisionings, h3b, audit);
+    } catch (error) {
+      out.replaceChildren();
+      showError(error);
+    }
+  });
+  if (sessionStorage.getItem(OPS_KEY)) load();
+}
+
+// ---- Everywhere
+
+for (const button of document.querySelectorAll('[data-action="sign-out"]')) {
+  button.addEventListener('click', async () => {
+    await api('DELETE', '/v1/session').catch(() => undefined);
+    location.assign('/app/signin');
+  });
+}
+
+const WIRING = {
+  signin: wireSignIn,
+  consent: wirePush,
+  result: wireResult,
+  security: wireSecurity,
+  ops: wireOps,
+};
+WIRING[document.body.dataset.page]?.();

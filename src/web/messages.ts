@@ -1,0 +1,55 @@
+/**
+ * What a cardholder reads for each refusal code, in plain words. The pages
+ * render them server-side and hand the same table to the browser script, so
+ * a code has one wording wherever it is shown.
+ */
+export const REFUSALS: Record<string, string> = {
+  CARD_COUNTRY_NOT_SERVED: 'This card was issued in a country where this service is not offered yet.',
+  CARD_EXPIRED: 'This card has expired. Use your replacement card instead.',
+  CARD_NOT_ACTIVE: 'This card is blocked or not yet active, so it cannot be added.',
+  ACCOUNT_RANGE_NOT_ENROLLED: 'This card type cannot be added to digital services yet.',
+  ACCOUNT_RANGE_NOT_ACCEPTED: 'This destination does not accept this card type.',
+  ACCOUNT_INELIGIBLE: 'Mastercard could not add this card. Please contact us.',
+  CARD_NOT_FOUND: 'We could not find this card among yours.',
+  CARDS_INVALID: 'The cards chosen cannot be added together.',
+  MULTIPLE_CARDS_NOT_SUPPORTED: 'This destination accepts one card at a time.',
+  TOKEN_REQUESTOR_NOT_FOUND: 'This destination is not available for this card.',
+  CONSENT_REQUIRED: 'Tick the box to agree to share your card details before continuing.',
+  SCA_REQUIRED: 'Confirm it is you with a one-time code or a passkey first.',
+  SCA_EXPIRED: 'Your confirmation has expired. Confirm it is you again.',
+  SCA_WRONG_SESSION: 'Your confirmation belongs to another sign-in. Confirm it is you again.',
+  SCA_WRONG_CARDHOLDER: 'Your confirmation belongs to someone else. Confirm it is you again.',
+  TOTP_CODE_INVALID: 'That one-time code is not right. Check your authenticator app and try again.',
+  TOTP_CODE_REUSED: 'That one-time code was already used. Wait for the next one.',
+  TOTP_LOCKED: 'Too many wrong codes. Try again later.',
+  TOTP_NOT_ENROLLED: 'You have no authenticator app set up. Use a passkey instead.',
+  WEBAUTHN_NOT_REGISTERED: 'You have no passkey yet. Register one under Security, or use a one-time code.',
+  WEBAUTHN_CREDENTIAL_EXISTS: 'This passkey is already registered.',
+  WEBAUTHN_RESPONSE_MALFORMED: 'The passkey answer could not be read. Try again.',
+  PASSKEY_CANCELLED: 'The passkey request was cancelled or is not available on this device.',
+  INVALID_CREDENTIALS: 'The username or password is not right.',
+  SIGN_IN_LOCKED: 'Too many attempts. Try again later.',
+  SESSION_REQUIRED: 'Please sign in.',
+  SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
+  SESSION_INVALID: 'Your session has ended. Please sign in again.',
+  RECEIPT_EXPIRED: 'The time to finish at the merchant ran out. Start again from your cards.',
+  MERCHANT_DECLINED: 'The merchant did not save your card.',
+  CARDHOLDER_CANCELLED: 'You cancelled at the merchant. Nothing was saved.',
+  PUSH_UNCONFIRMED: 'Mastercard did not confirm the request in time. Nothing was added.',
+  PROVISIONING_NOT_FOUND: 'We could not find this request.',
+  NETWORK: 'We could not reach the bank. Check your connection and try again.',
+  UNEXPECTED: 'Something went wrong on our side. Please try again later.',
+};
+
+export const messageFor = (code: string | null | undefined, fallback = REFUSALS.UNEXPECTED ?? ''): string =>
+  (code && REFUSALS[code]) || fallback;
+
+/** Each provisioning state as the cardholder reads it. */
+export const STATE_LABELS: Record<string, string> = {
+  pending: 'Sending your card to Mastercard…',
+  receipt_issued: 'Waiting for you to finish at the merchant…',
+  enrolling: 'Mastercard is adding your card…',
+  completed: 'Done: your card was added.',
+  failed: 'Your card was not added.',
+  expired: 'This request expired before it finished.',
+};

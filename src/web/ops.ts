@@ -1,0 +1,29 @@
+/**
+ * The ops dashboard's page. The key is asked once and kept in the tab's
+ * sessionStorage: the page holds no data until the script fetches the ops
+ * routes with it.
+ */
+export const opsPage = (): string => `<h1>Operations</h1>
+<form id="ops-key" class="panel" novalidate>
+<label for="ops-key-input">Ops API key</label>
+<input id="ops-key-input" name="key" type="password" autocomplete="off" required>
+<button type="submit" class="btn">Open the dashboard</button>
+<button type="button" class="btn secondary" data-action="ops-forget" hidden>Forget the key</button>
+</form>
+<div id="error" class="error" role="alert" hidden></div>
+<div id="ops" hidden>
+<section aria-labelledby="funnel-title"><h2 id="funnel-title">Provisioning funnel, last 7 days</h2>
+<div class="scroll"><table id="ops-totals"><caption>Totals by destination and state</caption></table></div>
+<div class="scroll"><table id="ops-funnel"><caption>By day</caption></table></div></section>
+<section aria-labelledby="latency-title"><h2 id="latency-title">Time to settle (created → last update)</h2>
+<div class="scroll"><table id="ops-latency"><caption class="sr-only">Percentiles in milliseconds</caption></table></div></section>
+<section aria-labelledby="failures-title"><h2 id="failures-title">Recent failures</h2>
+<div class="scroll"><table id="ops-failures"><caption class="sr-only">Newest first</caption></table></div></section>
+<section aria-labelledby="lookup-title"><h2 id="lookup-title">Cardholder lookup</h2>
+<form id="ops-lookup" class="inline" novalidate>
+<label for="cardholder-id">Cardholder id</label>
+<input id="cardholder-id" name="cardholderId" placeholder="chd_…" pattern="chd_[a-z0-9]{8,40}" required>
+<button type="submit" class="btn">Look up</button>
+</form>
+<div id="ops-history"></div></section>
+</div>`;
