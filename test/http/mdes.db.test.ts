@@ -106,6 +106,7 @@ beforeAll(async () => {
               productName: 'World',
             }
           : undefined,
+      listCards: async () => [],
       revealCardData: async () => ({ pan: '5555555555554444' }),
       profile: async () => profile,
     },
