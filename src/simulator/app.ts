@@ -10,6 +10,8 @@ import { TOKEN_CONNECT_PATHS } from '../mastercard/token-connect/endpoints.js';
 import { ClickToPay } from './click-to-pay/enrolment.js';
 import { deriveIdentityKey } from './click-to-pay/identity.js';
 import { clickToPayRoutes } from './click-to-pay/routes.js';
+import type { FaultInjector } from './faults/injector.js';
+import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from './migrations/index.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY } from './notifications/envelope.js';
@@ -26,6 +28,7 @@ import { PushSigner } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
 export type { ClickToPay } from './click-to-pay/enrolment.js';
+export { FaultInjector, type FaultPlan, type FaultRule } from './faults/injector.js';
 export { type ClientRegistration, registerClient } from './gateway/clients.js';
 export { MDES_NOTIFICATION_CONSUMER_KEY } from './notifications/envelope.js';
 export type { NotificationOutbox } from './notifications/outbox.js';
@@ -61,6 +64,10 @@ export interface SimulatorOptions {
    * want each step in hand turn it off and drive `simulatorWorkers(app)`.
    */
   background?: boolean;
+  /** Faults to inject into MDES's answers (tests, drills); none by default. */
+  faults?: FaultInjector;
+  /** Serve `/_faults` to change the faults at run time (needs `faults`). */
+  faultAdmin?: boolean;
 }
 
 /** The simulator's background work, reachable for tests and tools. */
@@ -87,6 +94,9 @@ export async function createSimulatorApp(options: SimulatorOptions): Promise<Fas
     readiness: () => migrationReadiness(options.db, simulatorMigrations, SIMULATOR_MIGRATION_TABLE),
   });
   const apis: string[] = [];
+  if (options.faults) {
+    installFaults(app, { injector: options.faults, db: options.db, admin: options.faultAdmin === true });
+  }
   if (options.keys) {
     await registerTokenConnect(app, { ...options, keys: options.keys });
     apis.push(

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultRule } from '../../src/simulator/app.js';
+import {
+  CLICK_TO_PAY,
+  CLIENT_TIMEOUT_MS,
+  DEMO_MERCHANT,
+  type FaultStack,
+  type Ledger,
+  settled,
+  startFaultStack,
+} from './harness.js';
+
+// Pushes per scenario, half to each destination, sent all at once.
+const N = 8;
+
+describe('pushes under injected faults (real client, service and simulator over HTTP)', () => {
+  let stack: FaultStack;
+  beforeAll(async () => {
+    stack = await startFaultStack();
+  });
+  afterAll(async () => stack.close());
+
+  /**
+   * Runs N pushes under the rule, one after another so that a seeded plan
+   * hits the same attempts on every run, then lets reconcile finish what is
+   * left pending. Returns the ledger of those pushes.
+   */
+  async function under(rule: Omit<FaultRule, 'operation'>, seed = 7) {
+    stack.faults.configure({ seed, rules: [{ operation: 'pushMultipleAccounts', ...rule }] });
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) ids.push(await stack.push(i % 2 === 0 ? DEMO_MERCHANT : CLICK_TO_PAY));
+    const injected = stack.faults.injected();
+    stack.faults.clear();
+    const pendingBefore = (await stack.ledger()).filter((l) => ids.includes(l.id) && l.state === 'pending');
+    await stack.reconcileAll();
+    const ledger = (await stack.ledger()).filter((l) => ids.includes(l.id));
+    return { ledger, injected, reconciled: pendingBefore.length };
+  }
+
+  /** What must hold whatever the fault: zero lost, zero duplicated, nothing left uncertain. */
+  function expectSurvived(ledger: Ledger[]): void {
+    expect(ledger).toHaveLength(N);
+    for (const l of ledger) {
+      expect(settled(l.state), `${l.id} ${l.state} ${l.errorCode}`).toBe(true);
+      expect(l.simulatorRequests).toBeLessThanOrEqual(1);
+      expect(l.simulatorReceipts).toBeLessThanOrEqual(1);
+    }
+  }
+
+  /** The issuer and MDES agree: receipts exist exactly for the pushes the issuer holds as issued. */
+  function expectAgreement(ledger: Ledger[]): void {
+    for (const l of ledger) {
+      const issued = l.state === 'receipt_issued' || l.state === 'enrolling';
+      expect(l.simulatorReceipts, `${l.id} ${l.state} ${l.errorCode}`).toBe(issued ? 1 : 0);
+    }
+  }
+
+  const allIssued = (ledger: Ledger[]) =>
+    expect(ledger.map((l) => l.state).sort()).toEqual([
+      ...Array(N / 2).fill('enrolling'),
+      ...Array(N / 2).fill('receipt_issued'),
+    ]);
+
+  it('added latency: every push goes through once', async () => {
+    const { ledger, injected } = await under({ fault: 'latency', ms: 50 });
+    expect(injected).toBe(N);
+    expectSurvived(ledger);
+    expectAgreement(ledger);
+    allIssued(ledger);
+  });
+
+  it.each([
+    ['5xx', { fault: 'error', status: 503, rate: 0.5 }],
+    ['connection resets', { fault: 'reset', rate: 0.5 }],
+  ] as const)(
+    '%s on half the attempts (before any work): every push goes through once',
+    async (_name, rule) => {
+      const { ledger, injected } = await under(rule);
+      expect(injected).toBeGreaterThan(N / 2);
+      expectSurvived(ledger);
+      expectAgreement(ledger);
+      allIssued(ledger);
+    },
+  );
+
+  it.each([
+    [
+      'timeouts (answer held past the client timeout)',
+      { fault: 'timeout', ms: CLIENT_TIMEOUT_MS + 200, rate: 0.5 },
+    ],
+    ['responses lost after commit', { fault: 'lost_after_commit', rate: 0.5 }],
+  ] as const)('%s on half the attempts (after the work): nothing lost or duplicated', async (_name, rule) => {
+    const { ledger, injected } = await under(rule);
+    expect(injected).toBeGreaterThan(N / 2);
+    expectSurvived(ledger);
+    // Pushes whose every attempt was hit end failed although MDES issued a
+    // receipt: see the `it.fails` reproductions below.
+    expect(ledger.filter((l) => l.state !== 'failed').every((l) => l.simulatorReceipts === 1)).toBe(true);
+  });
+
+  it('5xx on every attempt: pushes stay pending, then reconcile finishes them with the same requestId', async () => {
+    // Three attempts per call: the first call of each push fails entirely, before MDES does any work.
+    const { ledger, injected, reconciled } = await under({ fault: 'error', times: 3 * N });
+    expect(injected).toBe(3 * N);
+    expect(reconciled).toBe(N);
+    expectSurvived(ledger);
+    expectAgreement(ledger);
+    allIssued(ledger);
+  });
+
+  it('response lost after commit on every attempt: nothing lost or duplicated', async () => {
+    const { ledger, injected, reconciled } = await under({ fault: 'lost_after_commit', times: 3 * N });
+    expect(injected).toBe(3 * N);
+    expect(reconciled).toBe(N);
+    expectSurvived(ledger);
+  });
+
+  it('malformed bodies: nothing lost or duplicated', async () => {
+    const { ledger, injected } = await under({ fault: 'malformed', rate: 0.5 });
+    expect(injected).toBeGreaterThan(0);
+    expectSurvived(ledger);
+  });
+
+  // Known defects, kept as executable reproductions: each `it.fails` turns red
+  // once fixed, and should then become `it`.
+  it.fails('response lost after commit on every attempt: reconcile gets the receipts MDES issued', async () => {
+    // reconcile re-encrypts the accounts (new key and IV), so the body differs
+    // from the first call's; the simulator keys replays on the body's hash and
+    // refuses the requestId (INVALID_FIELD_VALUE): the issuer records a failure
+    // while MDES holds a live receipt.
+    const { ledger } = await under({ fault: 'lost_after_commit', times: 3 * N });
+    expectAgreement(ledger);
+  });
+
+  it.fails('malformed 200 bodies: the push is kept uncertain, not failed, when MDES did the work', async () => {
+    // The client classes a 2xx it cannot parse as TOKEN_CONNECT_UNEXPECTED_RESPONSE,
+    // not recoverable, so the service settles the push as failed although MDES issued the receipt.
+    const { ledger } = await under({ fault: 'malformed', rate: 0.5 });
+    expectAgreement(ledger);
+  });
+
+  it('the same seed injects the same faults', async () => {
+    const draws = (seed: number) => {
+      stack.faults.configure({ seed, rules: [{ operation: '*', fault: 'error', rate: 0.3 }] });
+      return Array.from({ length: 40 }, () => stack.faults.decide('pushMultipleAccounts') !== undefined);
+    };
+    expect(draws(42)).toEqual(draws(42));
+    expect(draws(42)).not.toEqual(draws(43));
+    stack.faults.clear();
+  });
+
+  it('is configured at run time through /_faults', async () => {
+    const post = await fetch(`${stack.simulatorUrl}/_faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        seed: 1,
+        rules: [{ operation: 'pushMultipleAccounts', fault: 'error', times: 1 }],
+      }),
+    });
+    expect(post.status).toBe(200);
+    const bad = await fetch(`${stack.simulatorUrl}/_faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: [{ operation: 'pushMultipleAccounts', fault: 'explode' }] }),
+    });
+    expect(bad.status).toBe(400);
+    const id = await stack.push(DEMO_MERCHANT);
+    const status = (await (await fetch(`${stack.simulatorUrl}/_faults`)).json()) as {
+      rules: { injected: number }[];
+    };
+    expect(status.rules[0]?.injected).toBe(1);
+    expect((await stack.ledger()).find((l) => l.id === id)?.state).toBe('receipt_issued');
+    expect((await fetch(`${stack.simulatorUrl}/_faults`, { method: 'DELETE' })).status).toBe(204);
+    expect(stack.faults.status().rules).toEqual([]);
+  });
+});
