@@ -6,6 +6,7 @@ import { createIssuerApp } from '../../http/app.js';
 import { authGuards } from '../../http/auth/guards.js';
 import { authRoutes } from '../../http/routes/auth.js';
 import { cardRoutes } from '../../http/routes/cards.js';
+import { mdesRoutes } from '../../http/routes/mdes.js';
 import { opsRoutes } from '../../http/routes/ops.js';
 import { assetRoutes, provisioningRoutes } from '../../http/routes/provisioning.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
@@ -18,6 +19,8 @@ import { createAuth } from '../../service/auth/index.js';
 import { resolveOpsKeys } from '../../service/auth/ops-keys.js';
 import { CardService } from '../../service/cards/cards.js';
 import { seedDemoData } from '../../service/cards/seed.js';
+import { MdesNotificationService } from '../../service/mdes/notifications.js';
+import { mdesNotificationVerifier } from '../../service/mdes/verifier.js';
 import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
@@ -25,11 +28,13 @@ import { MDES_ACCOUNT_RANGES } from '../../simulator/token-connect/catalogue.js'
 import { AuditLog } from '../../store/audit.js';
 import { CardStore } from '../../store/cards/card-store.js';
 import { IdempotencyStore } from '../../store/idempotency.js';
+import { MdesNotificationLog } from '../../store/mdes/notifications.js';
 import { ProvisioningRepository } from '../../store/provisionings.js';
 import { prepareIssuerStore } from '../../store/store.js';
 import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
 import { openVault } from '../vault.js';
+import { mdesNotificationKeys } from './mastercard-side.js';
 
 export interface IssuerPart {
   app: FastifyInstance;
@@ -162,6 +167,20 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
     opsRoutes(new OpsStats(db, clock), guards),
     assetRoutes(directory),
+    // MDES's notifications about the issuer's tokens (signed by Mastercard).
+    mdesRoutes({
+      notifications: new MdesNotificationService({
+        log: new MdesNotificationLog(db),
+        tokens: provisioning,
+        clock,
+      }),
+      verifier: mdesNotificationVerifier({
+        db: context.db,
+        clock,
+        keys: simulated ? mdesNotificationKeys(context.keys) : {},
+      }),
+      publicUrl: config.issuerPublicUrl,
+    }),
   ];
   const app = await createIssuerApp({
     db: context.db,
