@@ -88,6 +88,7 @@ export interface Config {
   accountRanges: string[] | undefined;
   clickToPayTokenRequestorId: string;
   receiptValidityMinutes: number;
+  reconcileSeconds: number;
   opsApiKeys: string[] | undefined;
   sessionIdleMinutes: number;
   sessionMaxMinutes: number;
@@ -237,6 +238,13 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     description: 'How long a pushAccountReceipt stays valid (5–15 minutes)',
     default: 15,
     parse: validityMinutes,
+  },
+  reconcileSeconds: {
+    env: 'PUSHPROV_RECONCILE_SECONDS',
+    description:
+      'How often pushes left pending (crash, lost answer) are reconciled; one is asked about again once pending twice this long',
+    default: 15,
+    parse: positiveInt,
   },
   opsApiKeys: {
     env: 'PUSHPROV_OPS_API_KEYS',

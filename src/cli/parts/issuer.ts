@@ -202,7 +202,9 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, forgetting what has expired.
   const jobs = [
-    every(15_000, 'reconcile', () => provisioning.reconcile()),
+    every(config.reconcileSeconds * 1000, 'reconcile', () =>
+      provisioning.reconcile(config.reconcileSeconds * 2000),
+    ),
     every(30_000, 'expire receipts', () => provisioning.expireReceipts()),
     every(10 * 60_000, 'purge expired', async () => {
       await auth.purgeExpired();
