@@ -75,6 +75,56 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     expect(await again.text()).toContain('reason=PUSH_ACCOUNT_RECEIPT_ALREADY_USED');
   });
 
+  it('pushes two cards to the merchant in one request and saves both', async () => {
+    const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; eligible: boolean }[];
+    const both = cards.filter((c) => c.eligible).map((c) => c.id);
+    expect(both).toHaveLength(2);
+    // The grant of the first step-up is still valid: no new authentication for another push.
+    const pushed = await alice.push(both, DEMO_SHOP);
+    expect(pushed.status).toBe(201);
+    const redirect = new URL(pushed.body.redirectUrl as string);
+    expect(redirect.searchParams.getAll('pushAccountReceipt')).toHaveLength(2);
+    const landing = await fetch(redirect);
+    const page = await landing.text();
+    const cookie = landing.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const form = new URLSearchParams();
+    for (const m of page.matchAll(/name="([^"]+)" value="([^"]+)"/g))
+      form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+    const saved = await fetch(`${stack.merchant}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: form,
+    });
+    expect((await saved.text()).match(/ending in \d{4}/g)).toHaveLength(2);
+    // MDES reports both tokens: the provisioning completes even before the cardholder returns.
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'completed'; i++) {
+      state = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body.state as string;
+      if (state !== 'completed') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('completed');
+  });
+
+  it("gives ops a cardholder's provisionings with their audit trail, and refuses cardholders there", async () => {
+    const whoami = await alice.call('GET', '/v1/session');
+    const cardholderId = whoami.body.cardholderId as string;
+    const ops = await fetch(`${stack.issuer}/v1/ops/cardholders/${cardholderId}/history`, {
+      headers: { authorization: `Bearer ${stack.opsKey}` },
+    });
+    expect(ops.status).toBe(200);
+    const history = (await ops.json()) as { provisionings: unknown[]; audit: { action: string }[] };
+    expect(history.provisionings.length).toBeGreaterThanOrEqual(2);
+    expect(history.audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['provisioning.requested', 'provisioning.pushed', 'provisioning.token_created']),
+    );
+    expect(JSON.stringify(history)).not.toMatch(/5555555555554444|alice@/);
+    const asCardholder = await alice.call('GET', `/v1/ops/cardholders/${cardholderId}/history`);
+    expect(asCardholder.status).toBe(403);
+  });
+
   it("keeps another cardholder's card and provisioning out of reach", async () => {
     const bob = new CardholderClient(stack.issuer);
     await bob.signIn(DEMO.bob);

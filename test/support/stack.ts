@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
@@ -28,6 +28,8 @@ export interface Stack {
   issuer: string;
   simulator: string;
   merchant: string;
+  /** The development ops API key of this stack. */
+  opsKey: string;
   stop(): Promise<void>;
 }
 
@@ -37,8 +39,9 @@ export interface Stack {
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const [issuerPort, simulatorPort, merchantPort] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'pushprov-stack-'));
   const config = loadConfig({
-    PUSHPROV_DATA_DIR: mkdtempSync(join(tmpdir(), 'pushprov-stack-')),
+    PUSHPROV_DATA_DIR: dataDir,
     PUSHPROV_ISSUER_PORT: String(issuerPort),
     PUSHPROV_SIMULATOR_PORT: String(simulatorPort),
     PUSHPROV_MERCHANT_PORT: String(merchantPort),
@@ -50,6 +53,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     issuer: config.issuerPublicUrl,
     simulator: config.simulatorPublicUrl,
     merchant: config.merchantPublicUrl,
+    opsKey: readFileSync(join(dataDir, 'keys', 'ops-api-key'), 'utf8').trim(),
     stop: () => running.stop(),
   };
 }
@@ -67,6 +71,8 @@ export class CardholderClient {
 
   async stepUp(secret: string): Promise<void> {
     const r = await this.call('POST', '/v1/sca/totp/verify', { code: await generate({ secret }) });
+    // A code is single use: a second step-up within the same 30 s window is refused.
+    if (r.status !== 201) throw new Error(`step-up refused: ${JSON.stringify(r.body)}`);
     this.grant = (r.body as { grant: string }).grant;
   }
 
