@@ -58,11 +58,13 @@ describe('MdesNotificationService', () => {
       duplicate: false,
       outcome: 'matched',
     });
-    expect(tokenCreated).toHaveBeenCalledExactlyOnceWith({
-      pushAccountId: message.token.pushAccountId,
-      tokenRequestorId: '50123197928',
-      tokenUniqueReference: message.token.tokenUniqueReference,
-    });
+    expect(tokenCreated).toHaveBeenCalledExactlyOnceWith(
+      expect.objectContaining({
+        pushAccountId: message.token.pushAccountId,
+        tokenRequestorId: '50123197928',
+        tokenUniqueReference: message.token.tokenUniqueReference,
+      }),
+    );
     expect(await new MdesNotificationLog(db).find(message.notificationId)).toMatchObject({
       occurredAt: new Date('2026-11-25T09:59:00.000Z'),
       receivedAt: clock.now(),
