@@ -1,0 +1,156 @@
+import { generate } from 'otplib';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, type Stack, startStack } from '../support/stack.js';
+import { addVirtualAuthenticator, launchChromium, openPage, screenshot } from './chromium.js';
+
+/** The reference web experience in a real browser, from sign-in to result, against the whole stack. */
+describe('bank pages in Chromium', () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  async function signIn(page: Page, who: { username: string; password: string }, shot?: string) {
+    await page.goto(`${stack.issuer}/app/signin`);
+    if (shot) await screenshot(page, shot);
+    await page.getByLabel('Username').fill(who.username);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${stack.issuer}/app/cards`);
+  }
+
+  const waitForState = (page: Page, state: string) =>
+    page.locator(`#state[data-state="${state}"]`).waitFor({ timeout: 60_000 });
+
+  it('adds a card to Click to Pay: sign-in, banner, consent, one-time code, progress, completed', async () => {
+    const { context, page, problems } = await openPage(browser, 'phone');
+    await signIn(page, DEMO.bob, '01-sign-in');
+    await expect(page.getByText('demo', { exact: true }).first()).toBeTruthy();
+    await screenshot(page, '02-cards');
+    // The expired card says why it cannot be added.
+    await expect(page.locator('.refusal[data-code="CARD_EXPIRED"]').textContent()).resolves.toContain(
+      'expired',
+    );
+
+    await page.getByRole('link', { name: /Add .* ending in 5100 to Click to Pay/ }).click();
+    await page.waitForURL(/\/consent$/);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Click to Pay');
+    await screenshot(page, '03-consent');
+
+    // No consent, no push.
+    await page
+      .getByLabel('One-time code', { exact: true })
+      .fill(await generate({ secret: DEMO.bob.totpSecret }));
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Tick the box');
+
+    await page.getByLabel(/I agree to share this card/).check();
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    await page.waitForURL(/\/app\/provisionings\/prv_/);
+    await screenshot(page, '04-click-to-pay-progress');
+    await waitForState(page, 'completed');
+    await expect(page.locator('#state').textContent()).resolves.toContain('your card was added');
+    await screenshot(page, '05-click-to-pay-completed');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('saves a card at the Demo Shop with a passkey: register, step up, merchant and back', async () => {
+    const { context, page, problems } = await openPage(browser, 'desktop');
+    await addVirtualAuthenticator(context, page);
+    await signIn(page, DEMO.alice);
+
+    await page.getByRole('link', { name: 'Security' }).click();
+    await page
+      .getByLabel('One-time code', { exact: true })
+      .fill(await generate({ secret: DEMO.alice.totpSecret }));
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText('Passkey added').waitFor();
+    await screenshot(page, '06-passkey-added');
+
+    await page.getByRole('link', { name: 'Your cards' }).click();
+    // Logos come from the issuer's asset route (a CSP refusal would show among `problems`).
+    const logo = page.waitForResponse((r) => r.url().includes('/v1/assets/'));
+    await page.getByRole('link', { name: /Choose where to add .* ending in 4444/ }).click();
+    const logoResponse = await logo;
+    expect(logoResponse.status()).toBe(200);
+    expect(logoResponse.headers()['content-type']).toContain('image/svg+xml');
+    await page.locator('.destination img').first().waitFor();
+    await screenshot(page, '07-destinations');
+    await page.getByRole('link', { name: /Demo Shop/ }).click();
+    await page.waitForURL(/\/consent$/);
+    await page.getByLabel(/I agree to share this card/).check();
+    await page.getByLabel('Passkey on this device').check();
+    await expect(page.getByLabel('One-time code', { exact: true }).isHidden()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Add to Demo Shop' }).click();
+
+    await page.waitForURL(`${stack.merchant}/**`);
+    await screenshot(page, '08-merchant');
+    await page.getByRole('button', { name: /Save card/ }).click();
+    await page.getByRole('heading', { name: 'Card saved' }).waitFor();
+    await expect(page.getByRole('img', { name: /ending in 4444/ }).count()).resolves.toBe(1);
+    await screenshot(page, '09-merchant-saved');
+    await page.getByRole('link', { name: 'Return to your bank' }).click();
+
+    await page.waitForURL(/\/app\/provisionings\/prv_/);
+    await waitForState(page, 'completed');
+    await screenshot(page, '10-demo-shop-completed');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('refuses a card from a country not served, on the card list and on a direct consent URL', async () => {
+    const { context, page, problems } = await openPage(browser, 'phone');
+    await signIn(page, DEMO.elodie);
+    const refusal = page.locator('.refusal[data-code="CARD_COUNTRY_NOT_SERVED"]');
+    await expect(refusal.textContent()).resolves.toContain('country where this service is not offered');
+    await expect(page.getByRole('link', { name: /Click to Pay/ }).count()).resolves.toBe(0);
+    await screenshot(page, '11-refused-card');
+
+    const cardId = await page.evaluate(async () => {
+      const r = await fetch('/v1/cards');
+      return ((await r.json()) as { cards: { id: string }[] }).cards[0]?.id;
+    });
+    const response = await page.goto(`${stack.issuer}/app/cards/${cardId}/destinations/50182375119/consent`);
+    expect(response?.status()).toBe(422);
+    await expect(page.locator('.refusal').getAttribute('data-code')).resolves.toBe('CARD_COUNTRY_NOT_SERVED');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the ops dashboard: funnel, latency, failures and a cardholder’s audit trail', async () => {
+    const { context, page, problems } = await openPage(browser, 'desktop');
+    await signIn(page, DEMO.alice);
+    const cardholderId = await page.evaluate(async () => {
+      const r = await fetch('/v1/session');
+      return ((await r.json()) as { cardholderId: string }).cardholderId;
+    });
+    await page.goto(`${stack.issuer}/ops`);
+    await page.getByLabel('Ops API key').fill(stack.opsKey);
+    await page.getByRole('button', { name: 'Open the dashboard' }).click();
+    const totals = page.locator('#ops-totals');
+    await totals.locator('tbody tr').first().waitFor();
+    await expect(totals.textContent()).resolves.toMatch(/click_to_pay/);
+    await expect(totals.textContent()).resolves.toMatch(/merchant/);
+    await expect(page.locator('#ops-latency tbody').textContent()).resolves.toMatch(/click_to_pay\d+/);
+
+    await page.getByLabel('Cardholder id').fill(cardholderId);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await expect(page.locator('#ops-history').textContent()).resolves.toContain('Demo Shop');
+    await screenshot(page, '12-ops');
+
+    // The key stays for the tab: a reload shows the figures without asking again.
+    await page.reload();
+    await totals.locator('tbody tr').first().waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The browser tests (`npm run test:browser`): Chromium driven by
+// playwright-core against the whole stack. Not part of `npm test`.
+export default defineConfig({
+  test: {
+    include: ['test/browser/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
