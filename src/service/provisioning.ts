@@ -12,6 +12,7 @@ import type { PushMultipleAccountsResponse, TokenRequestor } from '../mastercard
 import type { AuditLog } from '../store/audit.js';
 import { type IdempotencyStore, requestFingerprint } from '../store/idempotency.js';
 import type { Provisioning, ProvisioningRepository } from '../store/provisionings.js';
+import { type MaskedCard, maskedCard } from './cards/cards.js';
 import type { CardSource, OwnedCard } from './ports.js';
 import type { TokenRequestorDirectory } from './token-requestors.js';
 
@@ -71,15 +72,6 @@ export interface DestinationView {
   sharedData: string[];
 }
 
-export interface CardView {
-  id: string;
-  lastFour: string;
-  expiryMonth: number;
-  expiryYear: number;
-  country: string;
-  status: OwnedCard['status'];
-  productName: string;
-}
 
 export type MerchantOutcome = 'success' | 'failure' | 'cancelled';
 
@@ -108,7 +100,7 @@ export class ProvisioningService {
       const check = cardEligibility({ ...card, accountRange: range }, this.#o.clock.now());
       const destinations = check.eligible && range ? await this.#o.directory.forAccountRange(range) : [];
       out.push({
-        ...cardView(card),
+        ...maskedCard(card),
         eligible: check.eligible && destinations.length > 0,
         refusal: check.eligible ? null : { code: check.code, message: check.message },
         clickToPay: destinations.some((tr) => this.#o.directory.isClickToPay(tr.tokenRequestorId)),
@@ -127,7 +119,7 @@ export class ProvisioningService {
         ? (await this.#o.directory.forAccountRange(range)).map((tr) => this.#destinationView(tr))
         : [];
     return {
-      card: cardView(card),
+      card: maskedCard(card),
       eligible: check.eligible,
       refusal: check.eligible ? null : { code: check.code, message: check.message },
       destinations,
@@ -141,7 +133,7 @@ export class ProvisioningService {
     await this.#assertEligible(card, tr);
     const profile = await this.#o.cards.profile(cardholderId);
     return {
-      card: cardView(card),
+      card: maskedCard(card),
       destination: this.#destinationView(tr),
       shared: consentPreview(profile, this.#sharedElements(tr)),
     };
@@ -607,16 +599,6 @@ export class ProvisioningService {
     };
   }
 }
-
-const cardView = (card: OwnedCard): CardView => ({
-  id: card.id,
-  lastFour: card.lastFour,
-  expiryMonth: card.expiryMonth,
-  expiryYear: card.expiryYear,
-  country: card.country,
-  status: card.status,
-  productName: card.productName,
-});
 
 function pushFailureMessage(error: TokenConnectError): string {
   return error.reasonCode === 'ACCOUNT_INELIGIBLE'

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from '../core/html.js';
 import { REFUSALS } from './messages.js';
 
 /**

@@ -44,7 +44,8 @@ export interface MaskedCard {
   productName: string;
 }
 
-export const maskedCard = (card: Card): MaskedCard => ({
+/** The displayable part of a card (never the PAN beyond its last four digits). */
+export const maskedCard = (card: MaskedCard): MaskedCard => ({
   id: card.id,
   lastFour: card.lastFour,
   expiryMonth: card.expiryMonth,

@@ -3,14 +3,7 @@
  * (card art and last four digits, never more) and sends the shopper back to
  * the bank. Server-rendered, no scripts, no external assets.
  */
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+import { escapeHtml as esc } from '../../core/html.js';
 
 export interface SavedCardView {
   lastFour: string;
