@@ -54,7 +54,7 @@ describe('bank pages in Chromium', () => {
     await page.getByLabel(/I agree to share this card/).check();
     await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
     await page.waitForURL(/\/app\/provisionings\/prv_/);
-    await screenshot(page, '04-click-to-pay-progress');
+    await screenshot(page, '04-click-to-pay-result-first-view');
     await waitForState(page, 'completed');
     await expect(page.locator('#state').textContent()).resolves.toContain('your card was added');
     await screenshot(page, '05-click-to-pay-completed');

@@ -45,7 +45,9 @@ function showError(error) {
   box.textContent = messageFor(code, error.message);
   box.dataset.code = code;
   box.hidden = false;
-  box.focus?.();
+  // Focus moves to the message so keyboard and screen-reader users land on it.
+  box.tabIndex = -1;
+  box.focus();
 }
 
 function clearError() {
@@ -346,7 +348,13 @@ function wireOps() {
       h3a.textContent = 'Provisionings';
       const h3b = document.createElement('h3');
       h3b.textContent = 'Audit trail';
-      out.replaceChildren(h3a, provisionings, h3b, audit);
+      const scroll = (t) => {
+        const wrapper = document.createElement('div');
+        wrapper.className = 'scroll';
+        wrapper.append(t);
+        return wrapper;
+      };
+      out.replaceChildren(h3a, scroll(provisionings), h3b, scroll(audit));
     } catch (error) {
       out.replaceChildren();
       showError(error);
