@@ -154,9 +154,10 @@ async function registerTokenConnect(
     clock,
     sealer,
     onTokenCreated: async (event) => {
+      // Either may fail (the other still runs); a hook that throws at once counts as failing.
       const done = await Promise.allSettled([
         notifications.tokenizationComplete(event).then(() => deliveries.wake()),
-        options.onTokenCreated?.(event),
+        (async () => options.onTokenCreated?.(event))(),
       ]);
       const failed = done.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;

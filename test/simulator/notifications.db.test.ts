@@ -315,6 +315,37 @@ describe('MDES notifications to the issuer', () => {
   });
 });
 
+describe('MDES notifications beside another onTokenCreated hook', () => {
+  it('are recorded even when that hook throws', async () => {
+    const other = await startSimulator({
+      background: false,
+      onTokenCreated: () => {
+        throw new Error('the other hook failed');
+      },
+    });
+    try {
+      const push = await other.call(
+        'POST',
+        PATHS.push,
+        pushBody([account('pa-hook', TEST_CARDS.credit.pan)]),
+      );
+      const receipt = (push.json() as PushMultipleAccountsResponse).pushAccountReceipts![0]!
+        .pushAccountReceipt!;
+      const token = await other.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' });
+      expect(token.statusCode).toBe(200);
+      const { tokenUniqueReference } = token.json() as { tokenUniqueReference: string };
+      const rows = await (other.database.db as Kysely<NotificationsSchema>)
+        .selectFrom('mc_notifications')
+        .select('state')
+        .where('token_unique_reference', '=', tokenUniqueReference)
+        .execute();
+      expect(rows).toEqual([{ state: 'pending' }]);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('MDES notifications in the background', () => {
   it('are delivered as soon as the token exists, without being driven', async () => {
     const app = await createSimulatorApp({
