@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../../src/simulator/app.js';
 import {
@@ -137,6 +138,19 @@ describe('pushes under injected faults (real client, service and simulator over 
     // not recoverable, so the service settles the push as failed although MDES issued the receipt.
     const { ledger } = await under({ fault: 'malformed', rate: 0.5 });
     expectAgreement(ledger);
+  });
+
+  it('receipt expiry: MDES issues receipts valid for the seconds asked, the rest of the push unchanged', async () => {
+    const { ledger, injected } = await under({ fault: 'expire_receipts', validitySeconds: 0 });
+    expect(injected).toBe(N);
+    expectSurvived(ledger);
+    expectAgreement(ledger);
+    const { rows } = await sql<{ live: number }>`
+      select count(*)::int as live from mc_receipts
+      where request_id in (${sql.join(ledger.map((l) => l.requestId))}) and expires_at > created_at`.execute(
+      stack.database.db,
+    );
+    expect(rows[0]?.live).toBe(0);
   });
 
   it('the same seed injects the same faults', async () => {
