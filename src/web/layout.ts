@@ -2,22 +2,6 @@ import type { FastifyReply } from 'fastify';
 import { escapeHtml } from '../core/html.js';
 import { REFUSALS } from './messages.js';
 
-/**
- * The shell of every page. Scripts come only from this origin (the one
- * file the issuer serves) so a stored value that escaped escaping could
- * still not run; images may be data: for the card art.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 // The message table travels as inert JSON; `<` is escaped so it cannot close the element.
 const MESSAGES_JSON = JSON.stringify(REFUSALS).replace(/</g, '\\u003c');
 
@@ -30,6 +14,11 @@ export interface PageOptions {
   data?: Record<string, string>;
 }
 
+/**
+ * The shell of every page. It holds no inline script, so the issuer's
+ * Content-Security-Policy (src/http/security/headers.ts: scripts from this
+ * origin only) covers the pages; data for the script travels as inert JSON.
+ */
 export function sendPage(
   reply: FastifyReply,
   options: PageOptions,
@@ -45,10 +34,7 @@ export function sendPage(
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
-    .header('content-security-policy', CONTENT_SECURITY_POLICY)
     .header('cache-control', 'no-store')
-    .header('referrer-policy', 'same-origin')
-    .header('x-content-type-options', 'nosniff')
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)} · Pushprov Bank</title>

@@ -108,7 +108,25 @@ describe('bank pages in Chromium', () => {
 
   it('refuses a card from a country not served, on the card list and on a direct consent URL', async () => {
     const { context, page, problems } = await openPage(browser, 'phone');
-    await signIn(page, DEMO.elodie);
+    // Keyboard only: the skip link comes first, then the form, and Enter signs in.
+    const signInPage = await page.goto(`${stack.issuer}/app/signin`);
+    const csp = signInPage?.headers()['content-security-policy'] ?? '';
+    const scripts = csp.split(';').find((d) => d.trim().startsWith('script-src'));
+    expect(scripts?.trim()).toBe("script-src 'self'");
+    await page.keyboard.press('Tab');
+    await expect(page.locator(':focus').textContent()).resolves.toBe('Skip to content');
+    await page.getByLabel('Username').focus();
+    await page.keyboard.type(DEMO.elodie.username);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('not-her-password');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').waitFor();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'username or password is not right',
+    );
+    await page.getByLabel('Password').fill(DEMO.elodie.password);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${stack.issuer}/app/cards`);
     const refusal = page.locator('.refusal[data-code="CARD_COUNTRY_NOT_SERVED"]');
     await expect(refusal.textContent()).resolves.toContain('country where this service is not offered');
     await expect(page.getByRole('link', { name: /Click to Pay/ }).count()).resolves.toBe(0);
