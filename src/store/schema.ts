@@ -166,6 +166,24 @@ export interface MdesNotificationsTable {
   received_at: Date;
 }
 
+export type TokenStatus = 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+
+/** The tokens of the issuer's cards, as MDES's notifications report them (migration 0007). */
+export interface TokensTable {
+  id: string;
+  token_unique_reference: string;
+  card_id: string;
+  token_requestor_id: string;
+  token_requestor_name: string;
+  destination: 'click_to_pay' | 'merchant';
+  token_pan_suffix: string;
+  status: TokenStatus;
+  last_event: string;
+  last_event_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
 export interface IssuerSchema {
   audit_log: AuditLogTable;
   cardholders: CardholdersTable;
@@ -182,4 +200,5 @@ export interface IssuerSchema {
   auth_webauthn_credentials: AuthWebauthnCredentialsTable;
   mdes_oauth_nonces: MdesOAuthNoncesTable;
   mdes_notifications: MdesNotificationsTable;
+  tokens: TokensTable;
 }

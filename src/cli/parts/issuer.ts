@@ -9,6 +9,7 @@ import { cardRoutes } from '../../http/routes/cards.js';
 import { mdesRoutes } from '../../http/routes/mdes.js';
 import { opsRoutes } from '../../http/routes/ops.js';
 import { assetRoutes, provisioningRoutes } from '../../http/routes/provisioning.js';
+import { tokenRoutes } from '../../http/routes/tokens.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
@@ -24,6 +25,9 @@ import { mdesNotificationVerifier } from '../../service/mdes/verifier.js';
 import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
+import { TokenManagementClient } from '../../service/tokens/mdes-client.js';
+import { TokenRecords } from '../../service/tokens/records.js';
+import { SavedCards } from '../../service/tokens/saved-cards.js';
 import { MDES_ACCOUNT_RANGES } from '../../simulator/token-connect/catalogue.js';
 import { AuditLog } from '../../store/audit.js';
 import { CardStore } from '../../store/cards/card-store.js';
@@ -31,6 +35,7 @@ import { IdempotencyStore } from '../../store/idempotency.js';
 import { MdesNotificationLog } from '../../store/mdes/notifications.js';
 import { ProvisioningRepository } from '../../store/provisionings.js';
 import { prepareIssuerStore } from '../../store/store.js';
+import { TokenRepository } from '../../store/tokens/tokens.js';
 import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
 import { openVault } from '../vault.js';
@@ -161,17 +166,46 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     receiptValidityMinutes: config.receiptValidityMinutes,
   });
 
+  // The tokens of the issuer's cards, kept from MDES's notifications, and the cardholder's control over them.
+  const tokenRepository = new TokenRepository(db);
+  const tokenRecords = new TokenRecords({
+    provisioning,
+    pushes: new ProvisioningRepository(db, vault),
+    tokens: tokenRepository,
+    audit,
+    clock,
+  });
+  const savedCards = new SavedCards({
+    tokens: tokenRepository,
+    cards: store,
+    audit,
+    // Outside the simulator, MDES Customer Service access is not configured yet: changes are refused.
+    mdes: simulated
+      ? new TokenManagementClient({
+          baseUrl: `${config.simulatorPublicUrl}/mdes`,
+          signer: new OAuthSigner({
+            consumerKey: context.keys.consumerKey,
+            signingKey: context.keys.issuerSigning.privateKey,
+            clock,
+          }),
+        })
+      : undefined,
+    logoOf: async (tokenRequestorId) => (await directory.get(tokenRequestorId)).imageAssetId,
+  });
+
   const plugins: FastifyPluginAsync[] = [
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
     opsRoutes(new OpsStats(db, clock), guards),
     assetRoutes(directory),
+    tokenRoutes({ savedCards, guards }),
     // MDES's notifications about the issuer's tokens (signed by Mastercard).
     mdesRoutes({
       notifications: new MdesNotificationService({
         log: new MdesNotificationLog(db),
-        tokens: provisioning,
+        tokens: tokenRecords,
+        events: tokenRecords,
         clock,
       }),
       verifier: mdesNotificationVerifier({

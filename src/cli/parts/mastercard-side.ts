@@ -16,6 +16,7 @@ import { createMerchantApp, prepareMerchantStore } from '../../simulator/merchan
 import { PushSignatureVerifier } from '../../simulator/merchant/push-request.js';
 import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
+import { registerTokenManagement } from '../../simulator/token-management/register.js';
 import type { Config } from '../config.js';
 
 /**
@@ -72,7 +73,7 @@ export async function buildSimulator({
     },
     clock,
   );
-  return createSimulatorApp({
+  const app = await createSimulatorApp({
     db,
     logger,
     clock,
@@ -80,6 +81,8 @@ export async function buildSimulator({
     merchantUrl: config.merchantPublicUrl,
     publicUrl: config.simulatorPublicUrl,
   });
+  await registerTokenManagement(app, { db, clock });
+  return app;
 }
 
 /** The demo merchant, verifying pushes with MDES's published key and creating tokens at MDES. */

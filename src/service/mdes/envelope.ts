@@ -10,7 +10,7 @@ import { type Static, Type } from '@sinclair/typebox';
  * field is card data or PII beyond last four digits. The sending side is
  * src/simulator/notifications/envelope.ts; docs/simulator.md documents both.
  */
-export const MESSAGE_TYPES = ['TOKENIZATION_COMPLETE_NOTIFICATION'] as const;
+export const MESSAGE_TYPES = ['TOKENIZATION_COMPLETE_NOTIFICATION', 'TOKEN_EVENT_NOTIFICATION'] as const;
 
 const reference = (description: string) =>
   Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description });
@@ -47,7 +47,44 @@ export const TokenizationCompleteNotification = Type.Object(
   { additionalProperties: false, description: 'A token was created for one of the issuer’s cards' },
 );
 
-export const MdesNotification = Type.Union([TokenizationCompleteNotification]);
+// Token Event Notifications (src/service/tokens): what happened to a token after its creation.
+export const TOKEN_EVENT_TYPES = [
+  'ACTIVATED',
+  'SUSPENDED',
+  'RESUMED',
+  'DELETED',
+  'PAN_UPDATED',
+  'EXPIRY_UPDATED',
+] as const;
+export const TOKEN_STATUSES = ['ACTIVE', 'SUSPENDED', 'DELETED'] as const;
+
+export const TokenEvent = Type.Object(
+  {
+    eventType: Type.Union(TOKEN_EVENT_TYPES.map((t) => Type.Literal(t))),
+    causedBy: Type.Union(
+      ['CARDHOLDER', 'ISSUER', 'TOKEN_REQUESTOR', 'MASTERCARD'].map((c) => Type.Literal(c)),
+    ),
+    status: Type.Union(
+      TOKEN_STATUSES.map((s) => Type.Literal(s)),
+      {
+        description: "the token's status after the event",
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TokenEvent = Static<typeof TokenEvent>;
+
+export const TokenEventNotification = Type.Object(
+  { ...envelope, messageType: Type.Literal('TOKEN_EVENT_NOTIFICATION'), tokenEvent: TokenEvent },
+  { additionalProperties: false, description: 'One of the issuer’s tokens changed' },
+);
+export type TokenEventNotification = Static<typeof TokenEventNotification>;
+
+// Fastify's Ajv removes additional properties while it tries each branch in
+// turn: a message with more members must come before one with fewer, or the
+// first branch strips them (a Token Event Notification would lose its tokenEvent).
+export const MdesNotification = Type.Union([TokenEventNotification, TokenizationCompleteNotification]);
 export type MdesNotification = Static<typeof MdesNotification>;
 
 /** The issuer's answer: the message is taken (again, for a redelivery). */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import type { MdesNotificationLog } from '../../store/mdes/notifications.js';
-import type { MdesNotification, NotificationAcknowledgement } from './envelope.js';
+import type { MdesNotification, NotificationAcknowledgement, TokenEventNotification } from './envelope.js';
 
 /**
  * What a Tokenization Complete Notification completes: ProvisioningService
@@ -12,12 +12,22 @@ export interface TokenLifecycle {
     pushAccountId: string;
     tokenRequestorId: string;
     tokenUniqueReference: string;
+    /** Last four digits of the token, for the issuer's token record. */
+    tokenPanSuffix?: string;
   }): Promise<boolean>;
+}
+
+/** What a Token Event Notification changes: the issuer's token record (src/service/tokens). */
+export interface TokenEvents {
+  /** Resolves false for a token the issuer does not know: nothing changed. */
+  tokenEvent(notification: TokenEventNotification): Promise<boolean>;
 }
 
 export interface MdesNotificationServiceOptions {
   log: MdesNotificationLog;
   tokens: TokenLifecycle;
+  /** Without it, Token Event Notifications are recorded as `unmatched` and change nothing. */
+  events?: TokenEvents;
   clock: Clock;
 }
 
@@ -57,15 +67,20 @@ export class MdesNotificationService {
   async #apply(notification: MdesNotification): Promise<NotificationOutcome> {
     switch (notification.messageType) {
       case 'TOKENIZATION_COMPLETE_NOTIFICATION': {
-        const { pushAccountId, tokenRequestorId, tokenUniqueReference } = notification.token;
+        const { pushAccountId, tokenRequestorId, tokenUniqueReference, tokenPanSuffix } = notification.token;
         // A token the cardholder added elsewhere (not pushed by this issuer) completes nothing here.
         if (pushAccountId === undefined) return 'unmatched';
         const ours = await this.#o.tokens.tokenCreated({
           pushAccountId,
           tokenRequestorId,
           tokenUniqueReference,
+          tokenPanSuffix,
         });
         return ours ? 'matched' : 'unmatched';
+      }
+      case 'TOKEN_EVENT_NOTIFICATION': {
+        const known = (await this.#o.events?.tokenEvent(notification)) ?? false;
+        return known ? 'matched' : 'unmatched';
       }
     }
   }

@@ -14,6 +14,7 @@ import type { TokenCreatedEvent } from '../token-connect/tokenize.js';
  */
 export const MESSAGE_TYPES = {
   tokenizationComplete: 'TOKENIZATION_COMPLETE_NOTIFICATION',
+  tokenEvent: 'TOKEN_EVENT_NOTIFICATION',
 } as const;
 export type MessageType = (typeof MESSAGE_TYPES)[keyof typeof MESSAGE_TYPES];
 
@@ -52,5 +53,46 @@ export function tokenizationComplete(notificationId: string, event: TokenCreated
       accountPanSuffix: event.accountLastFour,
       ...(event.pushAccountId === undefined ? {} : { pushAccountId: event.pushAccountId }),
     },
+  };
+}
+
+// Token Event Notifications (src/simulator/token-management).
+
+/** What happened to a token after its creation. */
+export type TokenEventType =
+  | 'ACTIVATED'
+  | 'SUSPENDED'
+  | 'RESUMED'
+  | 'DELETED'
+  | 'PAN_UPDATED'
+  | 'EXPIRY_UPDATED';
+
+/** Who asked for the change, as MDES's lifecycle operations name it. */
+export type CausedBy = 'CARDHOLDER' | 'ISSUER' | 'TOKEN_REQUESTOR' | 'MASTERCARD';
+
+export interface TokenEvent {
+  eventType: TokenEventType;
+  causedBy: CausedBy;
+  /** The token's status after the event. */
+  status: 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+}
+
+export interface TokenEventNotification extends Notification {
+  tokenEvent: TokenEvent;
+}
+
+/** MDES's Token Event Notification: one of the issuer's tokens changed. */
+export function tokenEventNotification(
+  notificationId: string,
+  at: Date,
+  token: TokenFacts,
+  tokenEvent: TokenEvent,
+): TokenEventNotification {
+  return {
+    notificationId,
+    messageType: MESSAGE_TYPES.tokenEvent,
+    timestamp: at.toISOString(),
+    token,
+    tokenEvent,
   };
 }

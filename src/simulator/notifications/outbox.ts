@@ -68,6 +68,24 @@ export class NotificationOutbox {
   }
 
   /**
+   * Records a Token Event Notification; each is a message of its own. Pass
+   * the transaction that changed the token, so the change and its
+   * announcement commit together.
+   */
+  async tokenEvent(
+    issuerConsumerKey: string,
+    notification: Notification,
+    trx?: Kysely<unknown>,
+  ): Promise<void> {
+    await this.#enqueue(
+      issuerConsumerKey,
+      notification,
+      `${notification.messageType}:${notification.notificationId}`,
+      trx as Kysely<NotificationsSchema> | undefined,
+    );
+  }
+
+  /**
    * Announces tokens that have no Tokenization Complete Notification: the
    * token and its announcement are written one after the other, so a crash
    * in between leaves a token only this finds. Run at start-up.
@@ -135,9 +153,14 @@ export class NotificationOutbox {
     return attempted;
   }
 
-  async #enqueue(issuerConsumerKey: string, notification: Notification, eventKey: string): Promise<void> {
+  async #enqueue(
+    issuerConsumerKey: string,
+    notification: Notification,
+    eventKey: string,
+    db: Kysely<NotificationsSchema> = this.#db,
+  ): Promise<void> {
     const now = this.#o.clock.now();
-    await this.#db
+    await db
       .insertInto('mc_notifications')
       .values({
         notification_id: notification.notificationId,

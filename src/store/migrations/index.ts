@@ -5,6 +5,7 @@ import * as m0003 from './0003_auth.js';
 import * as m0004 from './0004_audit_append_only.js';
 import * as m0005 from './0005_provisionings.js';
 import * as m0006 from './0006_mdes_notifications.js';
+import * as m0007 from './0007_tokens.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0004_audit_append_only': m0004,
   '0005_provisionings': m0005,
   '0006_mdes_notifications': m0006,
+  '0007_tokens': m0007,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

@@ -1,0 +1,177 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { SavedCard, SavedCardAction, SavedCards } from '../../service/tokens/saved-cards.js';
+import type { TokenRecord } from '../../store/tokens/tokens.js';
+import { type AuthGuards, cardholderOf } from '../auth/guards.js';
+import { ErrorResponse } from '../auth/schemas.js';
+
+/**
+ * Where a cardholder's card is saved, and their control over it:
+ * `GET /v1/cards/:cardId/tokens`, `POST …/tokens/:tokenId/suspend|resume`
+ * and `DELETE …/tokens/:tokenId`. A change answers 202: MDES is asked, and
+ * the status moves when its notification comes back. Resuming a token lets
+ * it pay again, so it asks for a fresh SCA grant; suspending and removing do
+ * not. Ops: `GET /v1/ops/tokens/counts` and `GET /v1/ops/tokens/:tokenId/history`.
+ * Paths carry their `/v1`: register without a prefix.
+ */
+export interface TokenRoutesOptions {
+  savedCards: SavedCards;
+  guards: Pick<AuthGuards, 'requireCardholder' | 'requireGrant' | 'requireOps'>;
+}
+
+const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[a-z0-9]{8,40}$`, maxLength: 48 });
+const Status = Type.Union([Type.Literal('ACTIVE'), Type.Literal('SUSPENDED'), Type.Literal('DELETED')]);
+const CardParams = Type.Object({ cardId: Id('crd') });
+const TokenParams = Type.Object({ cardId: Id('crd'), tokenId: Id('tok') });
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+  502: ErrorResponse,
+  503: ErrorResponse,
+};
+
+const SavedCardSchema = Type.Object({
+  id: Type.String(),
+  destination: Type.Union([Type.Literal('click_to_pay'), Type.Literal('merchant')]),
+  tokenRequestorId: Type.String(),
+  tokenRequestorName: Type.String(),
+  logoAssetId: Type.Optional(Type.String()),
+  tokenPanSuffix: Type.String(),
+  status: Status,
+  lastEvent: Type.String(),
+  savedAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+const ChangeAnswer = Type.Object({
+  id: Type.String(),
+  status: Status,
+  requested: Type.Union([Type.Literal('suspend'), Type.Literal('resume'), Type.Literal('delete')]),
+});
+
+const view = (token: TokenRecord & Partial<Pick<SavedCard, 'logoAssetId'>>) => ({
+  id: token.id,
+  destination: token.destination,
+  tokenRequestorId: token.tokenRequestorId,
+  tokenRequestorName: token.tokenRequestorName,
+  ...(token.logoAssetId && { logoAssetId: token.logoAssetId }),
+  tokenPanSuffix: token.tokenPanSuffix,
+  status: token.status,
+  lastEvent: token.lastEvent,
+  savedAt: token.createdAt.toISOString(),
+  updatedAt: token.updatedAt.toISOString(),
+});
+
+export function tokenRoutes({ savedCards, guards }: TokenRoutesOptions): FastifyPluginAsync {
+  return async (instance) => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.get(
+      '/v1/cards/:cardId/tokens',
+      {
+        preHandler: guards.requireCardholder,
+        schema: {
+          tags: ['tokens'],
+          summary: 'Where this card is saved: Click to Pay and each merchant, with status and date',
+          params: CardParams,
+          response: { 200: Type.Object({ tokens: Type.Array(SavedCardSchema) }), ...errors },
+        },
+      },
+      async (request) => {
+        const tokens = await savedCards.list(cardholderOf(request).cardholderId, request.params.cardId);
+        return { tokens: tokens.map(view) };
+      },
+    );
+
+    const changes = [
+      ['POST', '/v1/cards/:cardId/tokens/:tokenId/suspend', 'suspend'],
+      ['POST', '/v1/cards/:cardId/tokens/:tokenId/resume', 'resume'],
+      ['DELETE', '/v1/cards/:cardId/tokens/:tokenId', 'delete'],
+    ] as const satisfies readonly (readonly [string, string, SavedCardAction])[];
+    for (const [method, url, action] of changes) {
+      app.route({
+        method,
+        url,
+        preHandler: action === 'resume' ? guards.requireGrant : guards.requireCardholder,
+        schema: {
+          tags: ['tokens'],
+          summary: `Ask MDES to ${action} this saved card; the status follows MDES's notification`,
+          params: TokenParams,
+          response: { 202: ChangeAnswer, ...errors },
+        },
+        handler: async (request, reply) => {
+          const token = await savedCards.change(
+            cardholderOf(request).cardholderId,
+            request.params.cardId,
+            request.params.tokenId,
+            action,
+          );
+          return reply.code(202).send({ id: token.id, status: token.status, requested: action });
+        },
+      });
+    }
+
+    app.get(
+      '/v1/ops/tokens/counts',
+      {
+        preHandler: guards.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary: 'Tokens by token requestor and status',
+          response: {
+            200: Type.Object({
+              counts: Type.Array(
+                Type.Object({
+                  tokenRequestorId: Type.String(),
+                  tokenRequestorName: Type.String(),
+                  status: Status,
+                  count: Type.Integer(),
+                }),
+              ),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async () => ({ counts: await savedCards.counts() }),
+    );
+
+    app.get(
+      '/v1/ops/tokens/:tokenId/history',
+      {
+        preHandler: guards.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary: "One token's history, from the audit log",
+          params: Type.Object({ tokenId: Id('tok') }),
+          response: {
+            200: Type.Object({
+              history: Type.Array(
+                Type.Object({
+                  at: Type.String({ format: 'date-time' }),
+                  actor: Type.String(),
+                  action: Type.String(),
+                  outcome: Type.String(),
+                  details: Type.Record(Type.String(), Type.Unknown()),
+                }),
+              ),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => ({
+        history: (await savedCards.history(request.params.tokenId)).map((entry) => ({
+          at: entry.at.toISOString(),
+          actor: entry.actor,
+          action: entry.action,
+          outcome: entry.outcome,
+          details: entry.details,
+        })),
+      }),
+    );
+  };
+}
