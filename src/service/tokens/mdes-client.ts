@@ -86,6 +86,13 @@ export class TokenManagementClient {
         },
       );
     }
-    return (JSON.parse(text) as { tokens: ManagedToken[] }).tokens;
+    // MDES reports some refusals (AUTHORIZATION_FAILED) with HTTP 200 and its error envelope.
+    const answer = JSON.parse(text) as { tokens?: ManagedToken[]; errors?: unknown[] };
+    if (!answer.tokens || answer.errors?.length) {
+      throw new PushprovError('TOKEN_MANAGEMENT_REFUSED', 'MDES token management refused the request', {
+        status: 409,
+      });
+    }
+    return answer.tokens;
   }
 }
