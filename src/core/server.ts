@@ -35,6 +35,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{8,64}$/.test(given) ? given : randomUUID();
     },
+    // The router's own refusals (malformed or over-long URL) in the same envelope, without echoing the URL.
+    frameworkErrors: (error, request, reply) => {
+      const code = FASTIFY_CODES[error.code] ?? 'BAD_REQUEST';
+      (reply as FastifyReply)
+        .code(error.statusCode ?? 400)
+        .send(errorBody(request, code, 'the request URL is not valid'));
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -103,4 +110,6 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_BAD_URL: 'BAD_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URL_TOO_LONG',
 };

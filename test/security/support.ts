@@ -20,6 +20,7 @@ export interface TestIssuer {
   app: FastifyInstance;
   database: Database<unknown>;
   keys: DevKeys;
+  publicUrl: string;
   close(): Promise<void>;
 }
 
@@ -49,6 +50,7 @@ export async function buildTestIssuer(): Promise<TestIssuer> {
     app: issuer.app,
     database,
     keys,
+    publicUrl: config.issuerPublicUrl,
     close: async () => {
       issuer.stop();
       await issuer.app.close();
@@ -224,4 +226,20 @@ export function validBodies(ids: {
     },
     'POST /v1/ops/cards/import': { cardholders: [] },
   };
+}
+
+/** The rows only in `before` and only in `after`, by table; empty when nothing changed. */
+export function dumpDifference(
+  before: Record<string, string[]>,
+  after: Record<string, string[]>,
+): Record<string, { gone: string[]; added: string[] }> {
+  const difference: Record<string, { gone: string[]; added: string[] }> = {};
+  for (const table of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const was = before[table] ?? [];
+    const is = after[table] ?? [];
+    const gone = was.filter((row) => !is.includes(row));
+    const added = is.filter((row) => !was.includes(row));
+    if (gone.length + added.length > 0) difference[table] = { gone, added };
+  }
+  return difference;
 }
