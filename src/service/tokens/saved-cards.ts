@@ -4,12 +4,12 @@ import type { TokenCount, TokenRecord, TokenRepository } from '../../store/token
 import type { TokenAction, TokenManagementClient } from './mdes-client.js';
 
 export interface SavedCardsOptions {
-  tokens: TokenRepository;
+  tokens: Pick<TokenRepository, 'listByCard' | 'ofCard' | 'counts'>;
   /** Is this card the cardholder's? (CardStore.ownedCard) */
   cards: { ownedCard(cardholderId: string, cardId: string): Promise<unknown> };
   /** MDES token management; without it (no Customer Service API access configured) changes are refused. */
-  mdes: Pick<TokenManagementClient, 'change'> | undefined;
-  audit: AuditLog;
+  mdes: Pick<TokenManagementClient, 'change' | 'update'> | undefined;
+  audit: Pick<AuditLog, 'append' | 'history'>;
   /** The logo asset id of a token requestor, when the directory knows it. */
   logoOf?: (tokenRequestorId: string) => Promise<string | undefined>;
 }
@@ -19,6 +19,9 @@ export interface SavedCard extends TokenRecord {
 }
 
 export type SavedCardAction = 'suspend' | 'resume' | 'delete';
+
+// MDES takes at most ten tokens per lifecycle request.
+const MDES_BATCH = 10;
 
 const MDES_ACTION: Record<SavedCardAction, TokenAction> = {
   suspend: 'suspend',
@@ -61,12 +64,7 @@ export class SavedCards {
     await this.#ownCard(cardholderId, cardId);
     const token = await this.#o.tokens.ofCard(cardId, tokenId);
     if (!token) throw new NotFoundError('TOKEN_NOT_FOUND', 'no such saved card');
-    if (!this.#o.mdes) {
-      throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'token management is not configured', {
-        status: 503,
-      });
-    }
-    await this.#o.mdes.change(MDES_ACTION[action], [token.tokenUniqueReference], 'CARDHOLDER');
+    await this.#mdes().change(MDES_ACTION[action], [token.tokenUniqueReference], 'CARDHOLDER');
     await this.#o.audit.append({
       actor: `cardholder:${cardholderId}`,
       action: `token.${action}_requested`,
@@ -75,6 +73,60 @@ export class SavedCards {
       details: { cardId, tokenRequestorId: token.tokenRequestorId },
     });
     return token;
+  }
+
+  /**
+   * A card replaced or reissued: its live tokens follow the new card's last
+   * four digits and expiry (MMYY) at MDES, ten per request; the records move
+   * when MDES's PAN_UPDATED / EXPIRY_UPDATED notifications come back.
+   * Resolves how many tokens were asked to move.
+   */
+  async cardReplaced(cardId: string, account: { accountPanSuffix?: string; accountExpiry?: string }) {
+    return this.#forLiveTokens(cardId, 'token.card_replaced', (mdes, references) =>
+      mdes.update(references, account),
+    );
+  }
+
+  /** A card closed: its tokens are deleted at MDES. Resolves how many tokens were asked to go. */
+  async cardClosed(cardId: string) {
+    return this.#forLiveTokens(cardId, 'token.card_closed', (mdes, references) =>
+      mdes.change('delete', references, 'ISSUER'),
+    );
+  }
+
+  async #forLiveTokens(
+    cardId: string,
+    action: string,
+    ask: (mdes: NonNullable<SavedCardsOptions['mdes']>, references: string[]) => Promise<unknown>,
+  ): Promise<number> {
+    const live = (await this.#o.tokens.listByCard(cardId)).filter((t) => t.status !== 'DELETED');
+    const mdes = this.#mdes();
+    for (let i = 0; i < live.length; i += MDES_BATCH) {
+      const batch = live.slice(i, i + MDES_BATCH);
+      await ask(
+        mdes,
+        batch.map((t) => t.tokenUniqueReference),
+      );
+      for (const token of batch) {
+        await this.#o.audit.append({
+          actor: 'issuer',
+          action,
+          subject: token.id,
+          outcome: 'requested',
+          details: { cardId, tokenRequestorId: token.tokenRequestorId },
+        });
+      }
+    }
+    return live.length;
+  }
+
+  #mdes(): NonNullable<SavedCardsOptions['mdes']> {
+    if (!this.#o.mdes) {
+      throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'token management is not configured', {
+        status: 503,
+      });
+    }
+    return this.#o.mdes;
   }
 
   /** Ops: how many tokens each token requestor holds, by status. */
