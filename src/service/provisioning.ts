@@ -72,7 +72,6 @@ export interface DestinationView {
   sharedData: string[];
 }
 
-
 export type MerchantOutcome = 'success' | 'failure' | 'cancelled';
 
 const sameToken = (a: string, b: string) =>
