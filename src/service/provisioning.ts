@@ -12,7 +12,7 @@ import type { PushMultipleAccountsResponse, TokenRequestor } from '../mastercard
 import type { AuditLog } from '../store/audit.js';
 import { type IdempotencyStore, requestFingerprint } from '../store/idempotency.js';
 import type { Provisioning, ProvisioningRepository } from '../store/provisionings.js';
-import { type MaskedCard, maskedCard } from './cards/cards.js';
+import { maskedCard } from './cards/cards.js';
 import type { CardSource, OwnedCard } from './ports.js';
 import type { TokenRequestorDirectory } from './token-requestors.js';
 
