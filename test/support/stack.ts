@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import { loadConfig } from '../../src/cli/config.js';
 import { type Running, start } from '../../src/cli/start.js';
-import { createLogger } from '../../src/core/logger.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 import { testDatabase } from './database.js';
 import { freePort } from './process.js';
 
@@ -37,7 +37,11 @@ export interface Stack {
  * The whole of pushprov as `npm start` runs it — issuer, simulator and demo
  * merchant over real HTTP on free ports — on a fresh test database.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  /** Where the stack logs (tests that read the lines pass a capture logger); silent by default. */
+  logger: Logger = createLogger({ level: 'silent' }),
+): Promise<Stack> {
   const [issuerPort, simulatorPort, merchantPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'pushprov-stack-'));
   const config = loadConfig({
@@ -47,7 +51,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     PUSHPROV_MERCHANT_PORT: String(merchantPort),
     ...env,
   });
-  const running = await start(config, createLogger({ level: 'silent' }), undefined, await testDatabase());
+  const running = await start(config, logger, undefined, await testDatabase());
   return {
     running,
     issuer: config.issuerPublicUrl,
