@@ -453,7 +453,7 @@ export class ProvisioningService {
         },
       });
     } catch (error) {
-      if (error instanceof TokenConnectError && !error.recoverable) {
+      if (error instanceof TokenConnectError && !error.recoverable && !outcomeUnknown(error)) {
         await this.#settle(
           p,
           { type: 'push_refused' },
@@ -598,6 +598,13 @@ export class ProvisioningService {
     };
   }
 }
+
+/** MDES accepted the push (2xx) but its answer could not be read: the receipts may exist. */
+const outcomeUnknown = (error: TokenConnectError): boolean =>
+  error.code === 'TOKEN_CONNECT_UNEXPECTED_RESPONSE' &&
+  error.httpStatus !== undefined &&
+  error.httpStatus >= 200 &&
+  error.httpStatus < 300;
 
 function pushFailureMessage(error: TokenConnectError): string {
   return error.reasonCode === 'ACCOUNT_INELIGIBLE'

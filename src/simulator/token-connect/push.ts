@@ -64,7 +64,8 @@ export class PushService {
     const request = parseJson(rawBody.toString('utf8'));
     assertValid(PushMultipleAccountsRequestSchema, request);
     const body = request as PushMultipleAccountsRequest;
-    return this.#once(client, 'pushMultipleAccounts', body.requestId, rawBody, async () => {
+    const fingerprint = this.#fingerprint(body, body.pushFundingAccounts.encryptedPayload);
+    return this.#once(client, 'pushMultipleAccounts', body.requestId, fingerprint, async () => {
       const entry = this.#tokenRequestor(body.tokenRequestorId);
       const accounts = this.#accounts(body.pushFundingAccounts.encryptedPayload, entry);
       const minutes = body.pushAccountReceiptsValidityPeriod ?? RECEIPT_VALIDITY_MINUTES.default;
@@ -114,7 +115,8 @@ export class PushService {
     const request = parseJson(rawBody.toString('utf8'));
     assertValid(PushAccountRequestSchema, request);
     const body = request as PushAccountRequest;
-    return this.#once(client, 'pushAccount', body.requestId, rawBody, async () => {
+    const fingerprint = this.#fingerprint(body, body.pushFundingAccount.encryptedPayload);
+    return this.#once(client, 'pushAccount', body.requestId, fingerprint, async () => {
       const entry = this.#tokenRequestor(body.tokenRequestorId);
       const account = this.#decryptJson(body.pushFundingAccount.encryptedPayload);
       assertValid(FundingAccountSchema, account);
@@ -157,13 +159,12 @@ export class PushService {
     client: Client,
     operation: Operation,
     requestId: string,
-    rawBody: Buffer,
+    requestHash: string,
     run: () => Promise<{
       response: PushMultipleAccountsResponse | PushAccountResponse;
       receipts: McReceiptsTable[];
     }>,
   ): Promise<string> {
-    const requestHash = createHash('sha256').update(rawBody).digest('hex');
     const stored = await this.#stored(client, requestId, operation, requestHash);
     if (stored !== undefined) return stored;
 
@@ -209,6 +210,17 @@ export class PushService {
       throw new TokenConnectFailure('INVALID_FIELD_VALUE', 'requestId');
     }
     return row.response_json;
+  }
+
+  /**
+   * What a replay must match: the request with its accounts decrypted. Each
+   * encryption of the same accounts differs (fresh key and IV), so an issuer
+   * asking again about a push after a restart cannot send the same bytes.
+   */
+  #fingerprint(body: object, payload: EncryptedPayload): string {
+    const plaintext = this.deps.decrypter.decrypt(payload);
+    const canonical = JSON.stringify(body, (key, value) => (key === 'encryptedPayload' ? plaintext : value));
+    return createHash('sha256').update(canonical).digest('hex');
   }
 
   #tokenRequestor(tokenRequestorId: string): CatalogueEntry {
