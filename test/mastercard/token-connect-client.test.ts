@@ -460,7 +460,9 @@ describe('TokenConnectClient: retries', () => {
     });
     const controller = new AbortController();
     const call = client(baseUrl).getEligibleTokenRequestors(input, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('cardholder left')), 20);
+    // Cancel once the request is in flight (waiting on the server, not on a timer).
+    while (received.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(new Error('cardholder left'));
     await expect(call).rejects.toThrow('cardholder left');
     expect(received).toHaveLength(1);
   });
