@@ -439,8 +439,9 @@ describe('TokenConnectClient: retries', () => {
     const { baseUrl, received } = await serve(() => {
       // never answers
     });
+    // Long enough for each attempt to reach the server on a loaded machine.
     const error = await client(baseUrl, {
-      timeoutMs: 50,
+      timeoutMs: 400,
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
     })
       .getEligibleTokenRequestors(input)
