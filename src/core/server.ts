@@ -68,7 +68,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     reply
       .code(404)
-      .send(errorBody(request, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+      // The path is not echoed: whatever a caller mistyped into a URL (a card number, say) stays out of answers.
+      .send(errorBody(request, 'NOT_FOUND', `no such ${request.method} route`));
   });
   return app;
 }

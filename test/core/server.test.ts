@@ -70,7 +70,9 @@ describe('server plumbing', () => {
 
     const missing = await app.inject({ url: '/nowhere?pan=1' });
     expect(missing.statusCode).toBe(404);
-    expect(missing.json().error.message).toBe('no route for GET /nowhere');
+    expect(missing.json().error.message).toBe('no such GET route');
+    const withPan = await app.inject({ url: '/cards/5555555555554444' });
+    expect(withPan.body).not.toContain('5555555555554444');
 
     const ready = await app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(503);

@@ -291,6 +291,8 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
 
 /** Token requestor logos from MDES's asset API, cached (an asset id's content never changes). */
 export function assetRoutes(assets: {
+  /** Only the logos of the issuer's token requestors are served, so callers cannot make us fetch arbitrary ids. */
+  all(): Promise<{ imageAssetId?: string }[]>;
   asset(assetId: string): Promise<{ type: string; data: string }[]>;
 }): FastifyPluginAsync {
   return async (fastify) => {
@@ -309,6 +311,8 @@ export function assetRoutes(assets: {
       },
       async (request, reply) => {
         const wanted = request.query.format === 'png' ? 'image/png' : 'image/svg+xml';
+        const known = (await assets.all()).some((tr) => tr.imageAssetId === request.params.assetId);
+        if (!known) throw new NotFoundError('ASSET_NOT_FOUND', 'no such asset');
         let contents: { type: string; data: string }[];
         try {
           contents = await assets.asset(request.params.assetId);
