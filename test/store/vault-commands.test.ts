@@ -21,6 +21,7 @@ describe('vault configuration', () => {
       MASTERCARD_CONSUMER_KEY: 'ck',
       MASTERCARD_SIGNING_KEY_PATH: 'k.p12',
       MASTERCARD_ENCRYPTION_CERT_PATH: 'c.pem',
+      PUSHPROV_ACCOUNT_RANGES: '555555555',
     });
     expect(keyringSource(sandbox)).toEqual({});
     expect(keyringSource({ ...sandbox, vaultKeyringPath: '/etc/pushprov/ring.json' })).toEqual({
