@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -33,7 +32,8 @@ const DATA_DIR = mkdtempSync(join(tmpdir(), 'pushprov-cli-'));
 
 /** Runs `pushprov …` (the real CLI, as a child process) with an environment of the test's choosing. */
 export function runCli(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(TSX, ['src/cli.ts', ...args], {
+  // Node itself (with tsx's loader), not the tsx wrapper, so signals reach pushprov directly.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
