@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+import { CardholderClient, DEMO, type Stack, saveAtMerchant, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
 
@@ -39,23 +39,10 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     expect(replay.body.id).toBe(pushed.body.id);
 
     // The cardholder's browser goes to the merchant with the receipt and the signature.
-    const landing = await fetch(pushed.body.redirectUrl as string);
-    const page = await landing.text();
-    expect(landing.status).toBe(200);
-    const cookie = landing.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const form = new URLSearchParams();
-    for (const m of page.matchAll(/name="([^"]+)" value="([^"]+)"/g))
-      form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
-    const saved = await fetch(`${stack.merchant}/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      body: form,
-    });
-    const savedPage = await saved.text();
-    expect(saved.status).toBe(200);
+    const merchant = await saveAtMerchant(stack, pushed.body.redirectUrl as string);
+    expect(merchant.landingStatus).toBe(200);
+    expect(merchant.status).toBe(200);
+    const savedPage = merchant.page;
     expect(savedPage).toContain('ending in 4444');
 
     // Back at the bank through the callback URL the merchant was given.
@@ -66,11 +53,7 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     expect(callback.body).toMatchObject({ state: 'completed', cards: [{ state: 'completed' }] });
 
     // A receipt makes one token: replaying the merchant step is refused by MDES.
-    const again = await fetch(`${stack.merchant}/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      body: form,
-    });
+    const again = await merchant.again();
     expect(again.status).toBe(422);
     expect(await again.text()).toContain('reason=PUSH_ACCOUNT_RECEIPT_ALREADY_USED');
   });
@@ -84,21 +67,8 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     expect(pushed.status).toBe(201);
     const redirect = new URL(pushed.body.redirectUrl as string);
     expect(redirect.searchParams.getAll('pushAccountReceipt')).toHaveLength(2);
-    const landing = await fetch(redirect);
-    const page = await landing.text();
-    const cookie = landing.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const form = new URLSearchParams();
-    for (const m of page.matchAll(/name="([^"]+)" value="([^"]+)"/g))
-      form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
-    const saved = await fetch(`${stack.merchant}/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      body: form,
-    });
-    expect((await saved.text()).match(/ending in \d{4}/g)).toHaveLength(2);
+    const saved = await saveAtMerchant(stack, redirect.toString());
+    expect(saved.page.match(/ending in \d{4}/g)).toHaveLength(2);
     // MDES reports both tokens: the provisioning completes even before the cardholder returns.
     let state = '';
     for (let i = 0; i < 100 && state !== 'completed'; i++) {

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
-import { CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+import { CardholderClient, DEMO, type Stack, saveAtMerchant, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
 
@@ -130,20 +130,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     await alice.stepUp(DEMO.alice.totpSecret);
     const pushed = await alice.push([cardId], DEMO_SHOP);
     expect(pushed.status).toBe(201);
-    const landing = await fetch(pushed.body.redirectUrl as string);
-    const page = await landing.text();
-    const cookie = landing.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const form = new URLSearchParams();
-    for (const m of page.matchAll(/name="([^"]+)" value="([^"]+)"/g))
-      form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
-    const saved = await fetch(`${stack.merchant}/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      body: form,
-    });
+    const saved = await saveAtMerchant(stack, pushed.body.redirectUrl as string);
     expect(saved.status).toBe(200);
   }, 120_000);
   afterAll(async () => stack?.stop());

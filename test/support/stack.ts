@@ -109,3 +109,28 @@ export class CardholderClient {
     );
   }
 }
+
+/**
+ * The shopper's browser at the demo merchant: lands on the redirect the bank
+ * handed out, then confirms the form it shows. Returns the confirmation's
+ * status and page, and the form (to replay it).
+ */
+export async function saveAtMerchant(stack: Stack, redirectUrl: string) {
+  const landing = await fetch(redirectUrl);
+  const page = await landing.text();
+  const cookie = landing.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const form = new URLSearchParams();
+  for (const m of page.matchAll(/name="([^"]+)" value="([^"]+)"/g))
+    form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+  const confirm = () =>
+    fetch(`${stack.merchant}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: form,
+    });
+  const saved = await confirm();
+  return { landingStatus: landing.status, status: saved.status, page: await saved.text(), again: confirm };
+}

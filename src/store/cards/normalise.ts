@@ -8,5 +8,5 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
 /** E.164 without separators: "+44 7700 900-123" → "+447700900123". */
 export const normalisePhone = (phone: string): string => phone.replace(/[\s().-]/g, '');
 
-/** Digits only: "5555 5555-5555 4444" → "5555555555554444". */
+/** Digits only: "1234 5678-9012 3456" → "1234567890123456". */
 export const normalisePan = (pan: string): string => pan.replace(/[\s-]/g, '');
