@@ -38,6 +38,9 @@ pg.types.setTypeParser(INT8_OID, (v) => Number(v));
 export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<T>> {
   if ('url' in target) {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    // An idle connection the server drops (restart, administrator) is only
+    // discarded by the pool; without a listener it would crash the process.
+    pool.on('error', () => {});
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }

@@ -266,6 +266,7 @@ export class ProvisioningService {
     if (card.tokenUniqueReference === event.tokenUniqueReference) return true;
     const now = this.#o.clock.now();
     await this.#o.repository.db.transaction().execute(async (tx) => {
+      await this.#o.repository.lock(p.id, tx);
       await this.#o.repository.updateCard(
         p.id,
         card.cardId,

@@ -188,6 +188,15 @@ export class ProvisioningRepository {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Locks the record for the rest of the transaction. Every change that
+   * touches a provisioning and its cards takes this first, so concurrent
+   * changes (a callback and MDES's notification) queue instead of deadlocking.
+   */
+  async lock(id: string, tx: Transaction<IssuerSchema>): Promise<void> {
+    await tx.selectFrom('provisionings').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
   /** Moves a record from one state to another; false when it was no longer in `from`. */
   async transition(
     id: string,
