@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { DEFAULT_RATE_LIMITS } from '../http/security/index.js';
+import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js';
 import { decodeKey } from '../store/vault/keyring.js';
 
 /**
@@ -18,6 +20,8 @@ interface Setting<T> {
   parse: Parser<T>;
   /** Never printed; shown as "(set)" in `pushprov config`. */
   secret?: boolean;
+  /** How `pushprov config` prints the value, when `String()` would not read back as the variable. */
+  show?: (value: T) => string;
 }
 
 const port: Parser<number> = (raw) => {
@@ -95,6 +99,9 @@ export interface Config {
   scaGrantSeconds: number;
   authMaxFailures: number;
   authLockMinutes: number;
+  rateLimitPerIp: RateLimit;
+  rateLimitPerCardholder: RateLimit;
+  trustProxy: TrustProxy;
   vaultKeyringPath: string | undefined;
   vaultKek: string | undefined;
 }
@@ -111,6 +118,28 @@ const validityMinutes: Parser<number> = (raw) =>
   /^\d+$/.test(raw) && Number(raw) >= 5 && Number(raw) <= 15
     ? Number(raw)
     : { problem: 'expected whole minutes from 5 to 15 (Token Connect pushAccountReceiptsValidityPeriod)' };
+
+const rateLimit: Parser<RateLimit> = (raw) => {
+  const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
+  const [capacity, refill] = [Number(m?.[1]), Number(m?.[2])];
+  return m && capacity >= 1 && refill > 0
+    ? { capacity, refillPerSecond: refill }
+    : { problem: 'expected <burst>/<per second>, e.g. 600/10 (burst ≥ 1, rate > 0)' };
+};
+
+const showRateLimit = (limit: RateLimit) => `${limit.capacity}/${limit.refillPerSecond}`;
+
+/** Whom to believe about the client's address (X-Forwarded-For): nobody, n proxy hops, or these addresses. */
+export type TrustProxy = false | number | string[];
+const trustProxy: Parser<TrustProxy> = (raw) => {
+  const value = raw.trim();
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const addresses = value.split(',').map((a) => a.trim());
+  return addresses.every((a) => /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(a) && /[.:]/.test(a))
+    ? addresses
+    : { problem: 'expected false, a number of proxy hops, or comma-separated proxy addresses/CIDRs' };
+};
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
   `http://localhost:${c[portKey] ?? 0}`;
@@ -283,6 +312,27 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     default: 15,
     parse: positiveInt,
   },
+  rateLimitPerIp: {
+    env: 'PUSHPROV_RATE_LIMIT_PER_IP',
+    description: 'Requests per client address: burst/per second (probes and metrics are not limited)',
+    default: DEFAULT_RATE_LIMITS.perIp,
+    parse: rateLimit,
+    show: showRateLimit,
+  },
+  rateLimitPerCardholder: {
+    env: 'PUSHPROV_RATE_LIMIT_PER_CARDHOLDER',
+    description: 'Requests per signed-in cardholder, whatever address or session: burst/per second',
+    default: DEFAULT_RATE_LIMITS.perCardholder,
+    parse: rateLimit,
+    show: showRateLimit,
+  },
+  trustProxy: {
+    env: 'PUSHPROV_TRUST_PROXY',
+    description:
+      "Behind a proxy: its hop count or addresses (CIDRs), so per-address limits and logs see the client's address; false when exposed directly",
+    default: false,
+    parse: trustProxy,
+  },
   vaultKeyringPath: {
     env: 'PUSHPROV_VAULT_KEYRING',
     description:
@@ -380,6 +430,7 @@ export function describeConfig(config: Config): string[][] {
   return (Object.keys(SETTINGS) as (keyof Config)[]).map((key) => {
     const s = SETTINGS[key] as Setting<unknown>;
     const v = config[key];
-    return [s.env, v === undefined ? '' : s.secret ? '(set)' : String(v), s.description];
+    const shown = v === undefined ? '' : s.secret ? '(set)' : (s.show ?? String)(v);
+    return [s.env, shown, s.description];
   });
 }

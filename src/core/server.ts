@@ -20,16 +20,25 @@ export interface ServerOptions {
   /** Readiness: resolves to a list of problems, empty when ready. */
   readiness: () => Promise<string[]>;
   bodyLimit?: number;
+  /** Behind a proxy: its hop count or addresses, so `request.ip` is the client's (Fastify's `trustProxy`). */
+  trustProxy?: false | number | string[];
 }
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
 }
 
+// A hop count as Fastify applies it (its types take only a function for it).
+function trusted(trustProxy: ServerOptions['trustProxy']) {
+  const hops = trustProxy;
+  return typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : (hops ?? false);
+}
+
 export function createServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger.child({ server: options.name }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: trusted(options.trustProxy),
     // Honour a caller's correlation id only when it looks like one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -18,6 +18,8 @@ export interface IssuerAppOptions {
   plugins?: readonly FastifyPluginAsync[];
   /** Per address and per cardholder; DEFAULT_RATE_LIMITS when not given. */
   rateLimits?: RateLimits;
+  /** Behind a reverse proxy: its hop count or addresses; default false (the peer is the client). */
+  trustProxy?: false | number | string[];
 }
 
 /** The issuer API: cardholder, MDES-facing and ops routes under /v1, OpenAPI at /docs, metrics. */
@@ -26,6 +28,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Fastif
     name: 'issuer',
     logger: options.logger,
     readiness: () => issuerReadiness(options.db),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
   });
   // First, so the headers cover every response and the limits wrap every route.
   harden(app, {

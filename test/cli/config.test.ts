@@ -37,6 +37,31 @@ describe('configuration', () => {
     );
   });
 
+  it('reads rate limits as burst/per second and whom to trust as a proxy', () => {
+    const config = loadConfig({
+      PUSHPROV_RATE_LIMIT_PER_IP: '1200/20',
+      PUSHPROV_RATE_LIMIT_PER_CARDHOLDER: '50/0.5',
+      PUSHPROV_TRUST_PROXY: '10.0.0.0/8, ::1',
+    });
+    expect(config.rateLimitPerIp).toEqual({ capacity: 1200, refillPerSecond: 20 });
+    expect(config.rateLimitPerCardholder).toEqual({ capacity: 50, refillPerSecond: 0.5 });
+    expect(config.trustProxy).toEqual(['10.0.0.0/8', '::1']);
+    expect(loadConfig({ PUSHPROV_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({}).rateLimitPerIp).toEqual({ capacity: 600, refillPerSecond: 10 });
+    expect(
+      problemsOf({
+        PUSHPROV_RATE_LIMIT_PER_IP: '600',
+        PUSHPROV_RATE_LIMIT_PER_CARDHOLDER: '0/5',
+        PUSHPROV_TRUST_PROXY: 'everyone',
+      }),
+    ).toEqual([
+      'PUSHPROV_RATE_LIMIT_PER_IP="600": expected <burst>/<per second>, e.g. 600/10 (burst ≥ 1, rate > 0)',
+      'PUSHPROV_RATE_LIMIT_PER_CARDHOLDER="0/5": expected <burst>/<per second>, e.g. 600/10 (burst ≥ 1, rate > 0)',
+      'PUSHPROV_TRUST_PROXY="everyone": expected false, a number of proxy hops, or comma-separated proxy addresses/CIDRs',
+    ]);
+  });
+
   it('names every bad value with what was expected, all at once', () => {
     const problems = problemsOf({
       PUSHPROV_ISSUER_PORT: 'eighty',

@@ -64,11 +64,11 @@ describe('authentication API', () => {
       logger: createLogger({ level: 'info', format: 'json', destination: logs.stream }),
     });
     await app.register(authRoutes(auth, guards));
-    app.post('/v1/push-probe', { preHandler: guards.requireGrant }, async (request) => ({
+    app.post('/v1/push-probe', { onRequest: guards.requireGrant }, async (request) => ({
       cardholderId: cardholderOf(request).cardholderId,
       grantId: request.scaGrant?.id,
     }));
-    app.get('/v1/ops/probe', { preHandler: guards.requireOps }, async (request) => ({
+    app.get('/v1/ops/probe', { onRequest: guards.requireOps }, async (request) => ({
       keyId: request.ops?.keyId,
     }));
     await app.ready();

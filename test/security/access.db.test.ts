@@ -91,6 +91,23 @@ describe('access control', { timeout: 120_000 }, () => {
     }
   });
 
+  it('refuses an anonymous caller before reading the body: malformed or invalid bodies hear 401 too', async () => {
+    const unsafe = cardholderRoutes().filter(
+      (r) => UNSAFE.has(r.method) && !(r.method === 'post' && r.path === '/v1/session'),
+    );
+    expect(unsafe.length).toBeGreaterThanOrEqual(5);
+    for (const route of unsafe) {
+      for (const body of ['{"cardIds": [', JSON.stringify({ unexpected: 'x'.repeat(64) })]) {
+        const r = await fetch(`${stack.issuer}${fill(route.path, aliceIds)}`, {
+          method: route.method.toUpperCase(),
+          headers: { 'content-type': 'application/json', ...IDEMPOTENT },
+          body,
+        });
+        expect(r.status, `${route.method} ${route.path} ${body.slice(0, 12)}`).toBe(401);
+      }
+    }
+  });
+
   // Every cardholder route naming a card or a provisioning, asked by bob about alice's.
   const IDOR: { method: string; path: string; ownerSees?: false }[] = [
     { method: 'GET', path: '/v1/cards/{cardId}/destinations' },

@@ -15,7 +15,7 @@ const testRoutes: FastifyPluginAsync = async (app) => {
   app.get(
     '/v1/mine',
     {
-      preHandler: async (request) => {
+      onRequest: async (request) => {
         const who = request.headers['x-who'];
         if (typeof who === 'string') request.cardholder = { cardholderId: who, sessionId: 'ses_x' };
       },
@@ -26,10 +26,15 @@ const testRoutes: FastifyPluginAsync = async (app) => {
   app.get('/v1/cached', async (_request, reply) => reply.header('cache-control', 'max-age=60').send('x'));
 };
 
-async function issuer(publicUrl: string, clock = new ManualClock()): Promise<FastifyInstance> {
+async function issuer(
+  publicUrl: string,
+  clock = new ManualClock(),
+  trustProxy: false | number | string[] = false,
+): Promise<FastifyInstance> {
   const app = await createIssuerApp({
     db: {} as Kysely<unknown>,
     logger,
+    trustProxy,
     clock,
     publicUrl,
     plugins: [testRoutes],
@@ -152,6 +157,41 @@ describe('rate limits', () => {
     clock.advance(2000);
     expect((await call('chd_alice', 11)).statusCode).toBe(200);
     await app.close();
+  });
+});
+
+describe('behind a proxy', () => {
+  const limitedAfterFive = async (app: FastifyInstance, forwardedFor: (i: number) => string) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await app.inject({
+        url: '/v1/mine',
+        remoteAddress: '10.7.0.1',
+        headers: { 'x-forwarded-for': forwardedFor(i) },
+      });
+      statuses.push(response.statusCode);
+    }
+    return statuses.at(-1) === 429;
+  };
+
+  it('limits per client address from X-Forwarded-For only when the proxy is trusted', async () => {
+    // Trusted by hop count or by address: clients behind the proxy have their own buckets.
+    for (const trust of [1, ['10.7.0.0/24']]) {
+      const app = await issuer('http://localhost:8080', new ManualClock(), trust);
+      expect(await limitedAfterFive(app, (i) => `203.0.113.${i}`)).toBe(false);
+      expect(await limitedAfterFive(app, () => '203.0.113.99')).toBe(true);
+      await app.close();
+    }
+    // Not trusted (the default), or another proxy: a forged header buys no fresh bucket.
+    for (const trust of [false, ['192.0.2.1']] as const) {
+      const app = await issuer(
+        'http://localhost:8080',
+        new ManualClock(),
+        trust === false ? false : [...trust],
+      );
+      expect(await limitedAfterFive(app, (i) => `203.0.113.${i}`)).toBe(true);
+      await app.close();
+    }
   });
 });
 

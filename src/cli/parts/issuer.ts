@@ -222,6 +222,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     clock,
     publicUrl: config.issuerPublicUrl,
     plugins,
+    rateLimits: { perIp: config.rateLimitPerIp, perCardholder: config.rateLimitPerCardholder },
+    trustProxy: config.trustProxy,
   });
   await app.register(
     webPages({

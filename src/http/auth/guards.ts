@@ -1,4 +1,4 @@
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AuthError, ForbiddenError } from '../../core/errors.js';
 import type { Principal } from '../../service/auth/identity.js';
 import type { Auth } from '../../service/auth/index.js';
@@ -6,7 +6,9 @@ import type { GrantRecord } from '../../store/auth/grants.js';
 import { bearerToken, presentedCredential, type SessionCookie, sessionCookieFor } from './credentials.js';
 
 /**
- * The preHandlers that guard issuer routes:
+ * The hooks that guard issuer routes, run as each route's `onRequest`: a
+ * caller is identified before its body is even read, so an anonymous or
+ * foreign request is refused (401/403) whatever it sends.
  * - `requireCardholder`: a signed-in cardholder (session cookie or bearer
  *   token); sets `request.cardholder`.
  * - `requireGrant`: a signed-in cardholder *and* a valid SCA grant in the
@@ -32,9 +34,9 @@ declare module 'fastify' {
 export const SCA_GRANT_HEADER = 'pushprov-sca-grant';
 
 export interface AuthGuards {
-  requireCardholder: preHandlerAsyncHookHandler;
-  requireGrant: preHandlerAsyncHookHandler;
-  requireOps: preHandlerAsyncHookHandler;
+  requireCardholder: onRequestAsyncHookHandler;
+  requireGrant: onRequestAsyncHookHandler;
+  requireOps: onRequestAsyncHookHandler;
   cookie: SessionCookie;
 }
 

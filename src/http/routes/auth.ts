@@ -102,7 +102,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
       app.delete(
         '/v1/session',
         {
-          preHandler: guards.requireCardholder,
+          onRequest: guards.requireCardholder,
           schema: {
             tags: ['authentication'],
             summary: 'Sign out: ends the session and every SCA grant earned in it',
@@ -120,7 +120,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     app.get(
       '/v1/session',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['authentication'],
           summary: 'The signed-in cardholder and the step-up methods available',
@@ -141,7 +141,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     app.post(
       '/v1/sca/totp/enroll',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['strong authentication'],
           summary: 'Start a one-time code enrolment; the secret is shown once',
@@ -156,7 +156,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     app.post(
       '/v1/sca/totp/verify',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['strong authentication'],
           summary: 'Step up with a one-time code; returns an SCA grant',
@@ -175,7 +175,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     app.post(
       '/v1/sca/webauthn/registration/options',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['strong authentication'],
           summary: 'Options for navigator.credentials.create() to register a passkey',
@@ -189,7 +189,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     app.post(
       '/v1/sca/webauthn/registration/verify',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['strong authentication'],
           summary: 'Register the passkey created with the options',
@@ -204,7 +204,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     app.post(
       '/v1/sca/webauthn/authentication/options',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['strong authentication'],
           summary: 'Options for navigator.credentials.get() to step up with a passkey',
@@ -217,7 +217,7 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     app.post(
       '/v1/sca/webauthn/authentication/verify',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['strong authentication'],
           summary: 'Step up with a passkey assertion; returns an SCA grant',

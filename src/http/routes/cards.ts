@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { CardService } from '../../service/cards/cards.js';
 import { ErrorResponse } from '../auth/schemas.js';
 import { CardholderParams, CardList, ImportBody, ImportResult } from './schemas/cards.js';
@@ -11,7 +11,7 @@ import { CardholderParams, CardList, ImportBody, ImportResult } from './schemas/
  * ops authentication the issuer's app wires.
  */
 export interface CardRoutesOptions {
-  requireOps: preHandlerAsyncHookHandler;
+  requireOps: onRequestAsyncHookHandler;
   /** Who is importing, for the audit trail; by default the ops key id the guard recorded. */
   actorOf?: (request: FastifyRequest) => string;
 }
@@ -40,7 +40,7 @@ export function cardRoutes(cards: CardService, options: CardRoutesOptions): Fast
     app.post(
       '/v1/ops/cards/import',
       {
-        preHandler: options.requireOps,
+        onRequest: options.requireOps,
         bodyLimit: 10 * 1024 * 1024,
         // The schema documents the format; the import validates it itself so
         // that a bad file gets every problem by path (IMPORT_INVALID), as the
@@ -59,7 +59,7 @@ export function cardRoutes(cards: CardService, options: CardRoutesOptions): Fast
     app.get(
       '/v1/ops/cardholders/:id/cards',
       {
-        preHandler: options.requireOps,
+        onRequest: options.requireOps,
         schema: {
           tags: ['ops'],
           summary: "A cardholder's cards, masked",

@@ -14,7 +14,7 @@ export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'
     app.get(
       '/v1/ops/provisioning-stats',
       {
-        preHandler: guards.requireOps,
+        onRequest: guards.requireOps,
         schema: {
           tags: ['ops'],
           summary:

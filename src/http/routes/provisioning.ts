@@ -98,7 +98,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.get(
       '/v1/cards',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['cards'],
           summary: "The signed-in cardholder's cards, with what they can be pushed to",
@@ -121,7 +121,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.get(
       '/v1/cards/:cardId/destinations',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['cards'],
           summary: 'Where a card can be pushed: Click to Pay first, then eligible merchants',
@@ -143,7 +143,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.get(
       '/v1/cards/:cardId/destinations/:tokenRequestorId/consent',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['cards'],
           summary: 'The details that will be shared with a destination, masked, for review before consent',
@@ -171,7 +171,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.post(
       '/v1/provisionings',
       {
-        preHandler: guards.requireGrant,
+        onRequest: guards.requireGrant,
         schema: {
           tags: ['provisionings'],
           summary: 'Push cards to Click to Pay or a merchant (needs an SCA grant and an Idempotency-Key)',
@@ -200,7 +200,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.get(
       '/v1/provisionings',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['provisionings'],
           summary: "The signed-in cardholder's provisionings, newest first",
@@ -213,7 +213,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.get(
       '/v1/provisionings/:id',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['provisionings'],
           summary: 'One provisioning (poll it until its state is final)',
@@ -227,7 +227,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.get(
       '/v1/provisionings/:id/callback',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['provisionings'],
           summary: 'The issuer callback URL the merchant sends the cardholder back to, with the outcome',
@@ -255,7 +255,7 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
     app.get(
       '/v1/ops/cardholders/:cardholderId/history',
       {
-        preHandler: guards.requireOps,
+        onRequest: guards.requireOps,
         schema: {
           tags: ['ops'],
           summary: "A cardholder's provisionings with their audit trail",

@@ -72,7 +72,7 @@ export function tokenRoutes({ savedCards, guards }: TokenRoutesOptions): Fastify
     app.get(
       '/v1/cards/:cardId/tokens',
       {
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
         schema: {
           tags: ['tokens'],
           summary: 'Where this card is saved: Click to Pay and each merchant, with status and date',
@@ -95,7 +95,7 @@ export function tokenRoutes({ savedCards, guards }: TokenRoutesOptions): Fastify
       app.route({
         method,
         url,
-        preHandler: action === 'resume' ? guards.requireGrant : guards.requireCardholder,
+        onRequest: action === 'resume' ? guards.requireGrant : guards.requireCardholder,
         schema: {
           tags: ['tokens'],
           summary: `Ask MDES to ${action} this saved card; the status follows MDES's notification`,
@@ -117,7 +117,7 @@ export function tokenRoutes({ savedCards, guards }: TokenRoutesOptions): Fastify
     app.get(
       '/v1/ops/tokens/counts',
       {
-        preHandler: guards.requireOps,
+        onRequest: guards.requireOps,
         schema: {
           tags: ['ops'],
           summary: 'Tokens by token requestor and status',
@@ -142,7 +142,7 @@ export function tokenRoutes({ savedCards, guards }: TokenRoutesOptions): Fastify
     app.get(
       '/v1/ops/tokens/:tokenId/history',
       {
-        preHandler: guards.requireOps,
+        onRequest: guards.requireOps,
         schema: {
           tags: ['ops'],
           summary: "One token's history, from the audit log",

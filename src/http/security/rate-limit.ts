@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import { PushprovError } from '../../core/errors.js';
 import { type BucketLimit, type Take, TokenBuckets } from './token-bucket.js';
@@ -39,8 +39,8 @@ function enforce(result: Take, reply: FastifyReply): void {
 
 /**
  * Installs both limits. The address is known on arrival; the cardholder only
- * once a route's guard has identified them, so the per-cardholder check is
- * appended to every route's own preHandlers (hence: register before routes).
+ * once the route's guard (its `onRequest`) has identified them, so the
+ * per-cardholder check runs next, before the body is validated or handled.
  */
 export function registerRateLimits(app: FastifyInstance, limits: RateLimits, clock: Clock): void {
   const byIp = new TokenBuckets(limits.perIp, clock);
@@ -50,13 +50,7 @@ export function registerRateLimits(app: FastifyInstance, limits: RateLimits, clo
     if (UNLIMITED.has(request.url.split('?')[0] ?? '')) return;
     enforce(byIp.take(request.ip), reply);
   });
-
-  const perCardholder: preHandlerAsyncHookHandler = async (request, reply) => {
+  app.addHook('preValidation', async (request, reply) => {
     if (request.cardholder) enforce(byCardholder.take(request.cardholder.cardholderId), reply);
-  };
-  app.addHook('onRoute', (route) => {
-    const own = route.preHandler;
-    if (own === undefined) return;
-    route.preHandler = [...(Array.isArray(own) ? own : [own]), perCardholder];
   });
 }
