@@ -1,3 +1,4 @@
+import type { ACCOUNT_HOLDER_DATA_ELEMENTS } from '../mastercard/token-connect/schemas.js';
 import type { AccountHolder } from '../mastercard/token-connect/types.js';
 import { alpha3Of } from './countries.js';
 
@@ -24,7 +25,7 @@ export interface CardholderProfile {
   locale: string;
 }
 
-export type AccountHolderElement = 'NAME' | 'ADDRESS' | 'EMAIL_ADDRESS' | 'MOBILE_PHONE_NUMBER';
+export type AccountHolderElement = (typeof ACCOUNT_HOLDER_DATA_ELEMENTS)[number];
 
 /** Country dial-in codes of E.164 numbers, longest first so +1 does not swallow +12xx. */
 const DIAL_CODES = [

@@ -3,7 +3,9 @@ import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import type { PushMultipleAccountsInput } from '../../mastercard/token-connect/client.js';
 import { TOKEN_CONNECT_PATHS } from '../../mastercard/token-connect/endpoints.js';
 import {
+  ACCOUNT_HOLDER_DATA_FIELDS,
   AssetResponseSchema,
+  accountHolderFieldOf,
   GetEligibleTokenRequestorsResponseSchema,
   IssuerInitiatedDigitizationDataSchema,
   LENGTHS,
@@ -146,13 +148,6 @@ function expectRedeemed(answer: HttpAnswer, what: string): Record<string, unknow
   );
   return body;
 }
-
-const HOLDER_DATA_ELEMENTS: Readonly<Record<string, keyof AccountHolder>> = {
-  NAME: 'accountHolderName',
-  ADDRESS: 'accountHolderAddress',
-  EMAIL_ADDRESS: 'accountHolderEmailAddress',
-  MOBILE_PHONE_NUMBER: 'accountHolderMobilePhoneNumber',
-};
 
 /** A made-up cardholder: every element of accountHolderData. */
 const ACCOUNT_HOLDER: AccountHolder = {
@@ -802,7 +797,11 @@ export const SCENARIOS: readonly Scenario[] = [
         .getEligibleTokenRequestors({ accountRanges: ctx.data.accountRanges.enabled });
       const record = eligible.tokenRequestors?.find((tr) => tr.tokenRequestorId === tokenRequestorId);
       check(record, `token requestor ${tokenRequestorId} is not eligible for the enabled ranges`);
-      const accepted = (record.supportedAccountHolderData ?? []).filter((e) => e in HOLDER_DATA_ELEMENTS);
+      const accepted = (record.supportedAccountHolderData ?? []).flatMap((element) => {
+        const field = accountHolderFieldOf(element);
+        return field ? [{ element, field }] : [];
+      });
+      const acceptedElements = accepted.map((a) => a.element);
 
       const receipt = await pushForRedemption(ctx, {
         account: ctx.account('pa-1', ctx.data.cards.credit, { accountHolderData: ACCOUNT_HOLDER }),
@@ -815,16 +814,14 @@ export const SCENARIOS: readonly Scenario[] = [
         'tokenDetail.encryptedData is encrypted or absent: give a token requestor without an encryption key',
       );
       const received = isRecord(detail.accountHolderData) ? detail.accountHolderData : {};
-      const receivedElements = Object.entries(HOLDER_DATA_ELEMENTS)
+      const receivedElements = Object.entries(ACCOUNT_HOLDER_DATA_FIELDS)
         .filter(([, field]) => received[field] !== undefined)
         .map(([element]) => element);
       check(
-        sameJson([...receivedElements].sort(), [...accepted].sort()),
-        `the token requestor received ${receivedElements.join(', ') || 'nothing'}; it accepts ${accepted.join(', ') || 'nothing'}`,
+        sameJson([...receivedElements].sort(), [...acceptedElements].sort()),
+        `the token requestor received ${receivedElements.join(', ') || 'nothing'}; it accepts ${acceptedElements.join(', ') || 'nothing'}`,
       );
-      const expected = Object.fromEntries(
-        accepted.map((e) => [HOLDER_DATA_ELEMENTS[e]!, ACCOUNT_HOLDER[HOLDER_DATA_ELEMENTS[e]!]]),
-      );
+      const expected = Object.fromEntries(accepted.map(({ field }) => [field, ACCOUNT_HOLDER[field]]));
       check(sameJson(received, expected), 'the account holder data received differs from the data sent');
     },
   },

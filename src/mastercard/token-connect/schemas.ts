@@ -1,4 +1,4 @@
-import { type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
+import { type Static, type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
 
 /**
  * TypeBox schemas for the MDES Token Connect wire format, transcribed from
@@ -335,6 +335,26 @@ export const AccountHolderSchema = Type.Object({
   accountHolderEmailAddress: Type.Optional(str('accountHolderEmailAddress')),
   accountHolderMobilePhoneNumber: Type.Optional(PhoneNumberSchema),
 });
+
+/**
+ * Where each supportedAccountHolderData element travels in accountHolderData:
+ * a token requestor receives only the fields of the elements it supports.
+ */
+export const ACCOUNT_HOLDER_DATA_FIELDS: Readonly<
+  Record<(typeof ACCOUNT_HOLDER_DATA_ELEMENTS)[number], keyof Static<typeof AccountHolderSchema>>
+> = {
+  NAME: 'accountHolderName',
+  ADDRESS: 'accountHolderAddress',
+  EMAIL_ADDRESS: 'accountHolderEmailAddress',
+  MOBILE_PHONE_NUMBER: 'accountHolderMobilePhoneNumber',
+};
+
+/** The accountHolderData field of an element; undefined for one Mastercard added later. */
+export function accountHolderFieldOf(element: string): keyof Static<typeof AccountHolderSchema> | undefined {
+  return Object.hasOwn(ACCOUNT_HOLDER_DATA_FIELDS, element)
+    ? ACCOUNT_HOLDER_DATA_FIELDS[element as keyof typeof ACCOUNT_HOLDER_DATA_FIELDS]
+    : undefined;
+}
 
 /** What one encrypted funding account decrypts to. */
 export const FundingAccountSchema = Type.Object({

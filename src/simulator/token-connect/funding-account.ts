@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { luhnValid } from '../../core/luhn.js';
+import { accountHolderFieldOf } from '../../mastercard/token-connect/schemas.js';
 import type { AccountHolder, FundingAccount } from '../../mastercard/token-connect/types.js';
 import { accepts, accountRangeOf, type CatalogueEntry, type MdesAccountRange } from './catalogue.js';
 import { TokenConnectFailure } from './failure.js';
@@ -54,13 +55,6 @@ export function eligibleRange(account: FundingAccount, entry: CatalogueEntry): M
   return range && accepts(entry, range) ? range : undefined;
 }
 
-const HOLDER_DATA_FIELDS: Readonly<Record<string, keyof AccountHolder>> = {
-  NAME: 'accountHolderName',
-  ADDRESS: 'accountHolderAddress',
-  EMAIL_ADDRESS: 'accountHolderEmailAddress',
-  MOBILE_PHONE_NUMBER: 'accountHolderMobilePhoneNumber',
-};
-
 /** Only the account holder data the token requestor accepts travels on to it. */
 export function acceptedHolderData(
   data: AccountHolder | undefined,
@@ -69,7 +63,7 @@ export function acceptedHolderData(
   if (!data) return undefined;
   const accepted: AccountHolder = {};
   for (const element of entry.record.supportedAccountHolderData ?? []) {
-    const field = HOLDER_DATA_FIELDS[element];
+    const field = accountHolderFieldOf(element);
     if (field && data[field] !== undefined) Object.assign(accepted, { [field]: data[field] });
   }
   return Object.keys(accepted).length > 0 ? accepted : undefined;
