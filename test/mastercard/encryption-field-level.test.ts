@@ -11,19 +11,9 @@ import {
 } from '../../src/mastercard/encryption/index.js';
 import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { other, recipient } from '../fixtures/encryption/keys.js';
+import { cryptoCodeOf, cryptoErrorOf } from '../support/crypto-errors.js';
 
 const HEX_SHA256: FieldLevelOptions = { encoding: 'hex', oaepHashingAlgorithm: 'SHA256' };
-
-function errorOf(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CryptoError);
-    return error as CryptoError;
-  }
-  throw new Error('expected a CryptoError');
-}
-const codeOf = (fn: () => unknown) => errorOf(fn).code;
 
 /** Flips the lowest bit of one byte of an encoded value. */
 function flip(encoded: string, encoding: DataEncoding, byte: number): string {
@@ -117,7 +107,7 @@ describe('decryptFieldLevel', () => {
     });
     expect(decryptFieldLevel(sealed, recipient.privateKey, HEX_SHA256)).toBe('"x"');
     const { oaepHashingAlgorithm: _, ...unnamed } = sealed;
-    expect(codeOf(() => decryptFieldLevel(unnamed, recipient.privateKey, HEX_SHA256))).toBe(
+    expect(cryptoCodeOf(() => decryptFieldLevel(unnamed, recipient.privateKey, HEX_SHA256))).toBe(
       'FLE_KEY_UNWRAP_FAILED',
     );
     expect(
@@ -149,14 +139,14 @@ describe('decryptFieldLevel', () => {
 
     it('a changed wrapped key fails the unwrap', () => {
       const input = { ...sealed, encryptedKey: flip(sealed.encryptedKey, 'hex', 100) };
-      expect(codeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
+      expect(cryptoCodeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
         'FLE_KEY_UNWRAP_FAILED',
       );
     });
 
     it('a changed last block breaks the padding', () => {
       const input = { ...sealed, encryptedValue: flip(sealed.encryptedValue, 'hex', 47) };
-      expect(codeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
+      expect(cryptoCodeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
         'FLE_DECRYPTION_FAILED',
       );
     });
@@ -164,7 +154,7 @@ describe('decryptFieldLevel', () => {
     it('a changed earlier block garbles the text into invalid UTF-8', () => {
       // CBC carries a changed block into 16 random bytes, which are almost never UTF-8.
       const input = { ...sealed, encryptedValue: flip(sealed.encryptedValue, 'hex', 3) };
-      expect(codeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
+      expect(cryptoCodeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
         'FLE_DECRYPTION_FAILED',
       );
     });
@@ -176,7 +166,7 @@ describe('decryptFieldLevel', () => {
 
     it('a changed digest name', () => {
       const input = { ...sealed, oaepHashingAlgorithm: 'SHA512' };
-      expect(codeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
+      expect(cryptoCodeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
         'FLE_KEY_UNWRAP_FAILED',
       );
     });
@@ -191,12 +181,14 @@ describe('decryptFieldLevel', () => {
       ['a ciphertext that is a number', { encryptedValue: 42 }],
     ])('calls malformed %s', (_name, change) => {
       const input = { ...sealed, ...change };
-      expect(codeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe('FLE_MALFORMED');
+      expect(cryptoCodeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
+        'FLE_MALFORMED',
+      );
     });
 
     it.each(['SHA1', 'MD5', 'sha-384', 42])('refuses oaepHashingAlgorithm %s', (name) => {
       const input = { ...sealed, oaepHashingAlgorithm: name };
-      expect(codeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
+      expect(cryptoCodeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
         'FLE_UNSUPPORTED_ALGORITHM',
       );
     });
@@ -204,7 +196,7 @@ describe('decryptFieldLevel', () => {
 
   it('names both fingerprints when the key does not fit, and nothing secret', () => {
     const sealed = encryptFieldLevel('5123456789012345', other.publicKey, HEX_SHA256);
-    const error = errorOf(() =>
+    const error = cryptoErrorOf(() =>
       decryptFieldLevel(
         { ...sealed, publicKeyFingerprint: 'their-fingerprint' },
         recipient.privateKey,

@@ -2,25 +2,14 @@ import { constants, createCipheriv, createHmac, publicEncrypt, randomBytes } fro
 import fc from 'fast-check';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { CryptoError } from '../../src/core/errors.js';
 import { decryptJwe, encryptJwe } from '../../src/mastercard/encryption/index.js';
 import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { other, recipient } from '../fixtures/encryption/keys.js';
+import { cryptoCodeOf, cryptoErrorOf } from '../support/crypto-errors.js';
 
 const KID = publicKeyFingerprint(recipient.publicKey);
 const b64u = (bytes: Buffer | string) => Buffer.from(bytes).toString('base64url');
 const part = (compact: string, i: number) => Buffer.from(compact.split('.')[i] ?? '', 'base64url');
-
-function errorOf(fn: () => unknown): CryptoError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CryptoError);
-    return error as CryptoError;
-  }
-  throw new Error('expected a CryptoError');
-}
-const codeOf = (fn: () => unknown) => errorOf(fn).code;
 
 /** Flips one bit of one part of a compact JWE. */
 function flip(compact: string, index: number, byte = 0): string {
@@ -123,21 +112,27 @@ describe('decryptJwe', () => {
       ['ciphertext', 3, 5, 'JWE_DECRYPTION_FAILED'],
       ['authentication tag', 4, 15, 'JWE_DECRYPTION_FAILED'],
     ])('%s', (_name, index, byte, code) => {
-      expect(codeOf(() => decryptJwe(flip(compact, index, byte), recipient.privateKey))).toBe(code);
+      expect(cryptoCodeOf(() => decryptJwe(flip(compact, index, byte), recipient.privateKey))).toBe(code);
     });
 
     it('a header changed to another enc', () => {
       const parts = compact.split('.');
       parts[0] = b64u(part(compact, 0).toString().replace('A256GCM', 'A128GCM'));
-      expect(codeOf(() => decryptJwe(parts.join('.'), recipient.privateKey))).toBe('JWE_KEY_UNWRAP_FAILED');
+      expect(cryptoCodeOf(() => decryptJwe(parts.join('.'), recipient.privateKey))).toBe(
+        'JWE_KEY_UNWRAP_FAILED',
+      );
     });
 
     it('an A128CBC-HS256 tag, which Mastercard libraries do not check', async () => {
       const jwe = await new CompactEncrypt(new TextEncoder().encode('{"a":1}'))
         .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A128CBC-HS256' })
         .encrypt(recipient.publicKey);
-      expect(codeOf(() => decryptJwe(flip(jwe, 4, 3), recipient.privateKey))).toBe('JWE_DECRYPTION_FAILED');
-      expect(codeOf(() => decryptJwe(flip(jwe, 3, 0), recipient.privateKey))).toBe('JWE_DECRYPTION_FAILED');
+      expect(cryptoCodeOf(() => decryptJwe(flip(jwe, 4, 3), recipient.privateKey))).toBe(
+        'JWE_DECRYPTION_FAILED',
+      );
+      expect(cryptoCodeOf(() => decryptJwe(flip(jwe, 3, 0), recipient.privateKey))).toBe(
+        'JWE_DECRYPTION_FAILED',
+      );
     });
   });
 
@@ -163,7 +158,7 @@ describe('decryptJwe', () => {
 
   it('names the kid and its own fingerprint when the key does not fit', () => {
     const compact = encryptJwe('{}', other.publicKey, 'their-kid');
-    expect(errorOf(() => decryptJwe(compact, recipient.privateKey))).toMatchObject({
+    expect(cryptoErrorOf(() => decryptJwe(compact, recipient.privateKey))).toMatchObject({
       code: 'JWE_KEY_UNWRAP_FAILED',
       status: 400,
       details: { kid: 'their-kid', keyFingerprint: KID },
@@ -182,7 +177,7 @@ describe('decryptJwe', () => {
     ['compression', { alg: 'RSA-OAEP-256', enc: 'A256GCM', zip: 'DEF' }],
     ['critical extensions', { alg: 'RSA-OAEP-256', enc: 'A256GCM', crit: ['exp'], exp: 1 }],
   ])('refuses %s', (_name, header) => {
-    expect(codeOf(() => decryptJwe(handmade(header), recipient.privateKey))).toBe(
+    expect(cryptoCodeOf(() => decryptJwe(handmade(header), recipient.privateKey))).toBe(
       'JWE_UNSUPPORTED_ALGORITHM',
     );
   });
@@ -196,22 +191,24 @@ describe('decryptJwe', () => {
     ['a 64-bit IV', (c: string) => c.replace(/\.[\w-]{16}\./, `.${b64u(randomBytes(8))}.`)],
   ])('calls malformed: %s', (_name, spoil) => {
     const compact = encryptJwe('{}', recipient.publicKey, KID);
-    expect(codeOf(() => decryptJwe(spoil(compact), recipient.privateKey))).toBe('JWE_MALFORMED');
+    expect(cryptoCodeOf(() => decryptJwe(spoil(compact), recipient.privateKey))).toBe('JWE_MALFORMED');
   });
 
   it('calls malformed a value that is not a string', () => {
-    expect(codeOf(() => decryptJwe(42 as unknown as string, recipient.privateKey))).toBe('JWE_MALFORMED');
+    expect(cryptoCodeOf(() => decryptJwe(42 as unknown as string, recipient.privateKey))).toBe(
+      'JWE_MALFORMED',
+    );
   });
 
   it('refuses a GCM tag shorter than 128 bits', () => {
     const compact = handmade({ alg: 'RSA-OAEP-256', enc: 'A256GCM' }, { tagBytes: 12 });
-    expect(codeOf(() => decryptJwe(compact, recipient.privateKey))).toBe('JWE_MALFORMED');
+    expect(cryptoCodeOf(() => decryptJwe(compact, recipient.privateKey))).toBe('JWE_MALFORMED');
   });
 
   it('keeps key material and plaintext out of error messages', () => {
     const compact = encryptJwe('5123456789012345', recipient.publicKey, KID);
     for (const index of [0, 1, 2, 3, 4]) {
-      const { message } = errorOf(() => decryptJwe(flip(compact, index, 1), recipient.privateKey));
+      const { message } = cryptoErrorOf(() => decryptJwe(flip(compact, index, 1), recipient.privateKey));
       expect(message).not.toMatch(/5123|PRIVATE|[A-Za-z0-9_-]{40}/);
     }
   });
