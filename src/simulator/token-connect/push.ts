@@ -64,10 +64,12 @@ export class PushService {
     const request = parseJson(rawBody.toString('utf8'));
     assertValid(PushMultipleAccountsRequestSchema, request);
     const body = request as PushMultipleAccountsRequest;
-    const fingerprint = this.#fingerprint(body, body.pushFundingAccounts.encryptedPayload);
+    // Decrypted once: the clear text both recognises a repeated request and is the request.
+    const plaintext = this.deps.decrypter.decrypt(body.pushFundingAccounts.encryptedPayload);
+    const fingerprint = this.#fingerprint(body, plaintext);
     return this.#once(client, 'pushMultipleAccounts', body.requestId, fingerprint, async () => {
       const entry = this.#tokenRequestor(body.tokenRequestorId);
-      const accounts = this.#accounts(body.pushFundingAccounts.encryptedPayload, entry);
+      const accounts = this.#accounts(plaintext, entry);
       const minutes = body.pushAccountReceiptsValidityPeriod ?? RECEIPT_VALIDITY_MINUTES.default;
       const wantsDigitizationData =
         body.requestIssuerInitiatedDigitizationData === true &&
@@ -115,10 +117,11 @@ export class PushService {
     const request = parseJson(rawBody.toString('utf8'));
     assertValid(PushAccountRequestSchema, request);
     const body = request as PushAccountRequest;
-    const fingerprint = this.#fingerprint(body, body.pushFundingAccount.encryptedPayload);
+    const plaintext = this.deps.decrypter.decrypt(body.pushFundingAccount.encryptedPayload);
+    const fingerprint = this.#fingerprint(body, plaintext);
     return this.#once(client, 'pushAccount', body.requestId, fingerprint, async () => {
       const entry = this.#tokenRequestor(body.tokenRequestorId);
-      const account = this.#decryptJson(body.pushFundingAccount.encryptedPayload);
+      const account = parsePayload(plaintext);
       assertValid(FundingAccountSchema, account);
       const fundingAccount = account as FundingAccount;
       assertUsable(fundingAccount, this.deps.clock);
@@ -217,8 +220,7 @@ export class PushService {
    * encryption of the same accounts differs (fresh key and IV), so an issuer
    * asking again about a push after a restart cannot send the same bytes.
    */
-  #fingerprint(body: object, payload: EncryptedPayload): string {
-    const plaintext = this.deps.decrypter.decrypt(payload);
+  #fingerprint(body: object, plaintext: string): string {
     const canonical = JSON.stringify(body, (key, value) => (key === 'encryptedPayload' ? plaintext : value));
     return createHash('sha256').update(canonical).digest('hex');
   }
@@ -231,18 +233,10 @@ export class PushService {
 
   // Plaintext that is not JSON is a CRYPTOGRAPHY_ERROR too: a distinct
   // answer would tell the sender its padding was right (see decrypt.ts).
-  #decryptJson(payload: EncryptedPayload): unknown {
-    const plaintext = this.deps.decrypter.decrypt(payload);
-    try {
-      return JSON.parse(plaintext);
-    } catch (error) {
-      throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
-    }
-  }
 
   /** The decrypted accounts, checked: 1 to 5 (1 unless the token requestor takes several), unique ids. */
-  #accounts(payload: EncryptedPayload, entry: CatalogueEntry): PushMultipleFundingAccount[] {
-    const accounts = this.#decryptJson(payload);
+  #accounts(plaintext: string, entry: CatalogueEntry): PushMultipleFundingAccount[] {
+    const accounts = parsePayload(plaintext);
     if (!Array.isArray(accounts))
       throw new TokenConnectFailure('INVALID_FIELD_FORMAT', 'pushFundingAccounts');
     const most = entry.record.supportsMultiplePushedCards ? MAX_RECEIPTS_PER_PUSH : 1;
@@ -296,3 +290,12 @@ const digitizationData = (receipt: string): string =>
   Buffer.from(JSON.stringify({ fundingAccountInfo: { pushAccountReceipt: receipt } }), 'utf8').toString(
     'base64',
   );
+
+/** A decrypted payload that is not JSON was not encrypted by whom it claims. */
+function parsePayload(plaintext: string): unknown {
+  try {
+    return JSON.parse(plaintext);
+  } catch (error) {
+    throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
+  }
+}
