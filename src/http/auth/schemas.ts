@@ -13,6 +13,14 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
+/** The error envelope documented for each status a route may refuse with. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ErrorResponse> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as Record<
+    S,
+    typeof ErrorResponse
+  >;
+}
+
 export const SignInBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 128 }),

@@ -9,7 +9,7 @@ import { type AuthGuards, assertSameOrigin, cardholderOf, scaGrantOf } from '../
 import {
   AuthenticationResponse,
   CreationOptions,
-  ErrorResponse,
+  errorResponses,
   GrantIssued,
   PasskeyRegistered,
   RegistrationResponse,
@@ -29,13 +29,7 @@ import {
  * When an issuer's own identity provider replaces pushprov's sessions,
  * signing in and out happen there, so only `GET /v1/session` is offered.
  */
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  409: ErrorResponse,
-  429: ErrorResponse,
-};
+const errors = errorResponses(400, 401, 403, 409, 429);
 const grantHeader = Type.Object({
   'pushprov-sca-grant': Type.Optional(
     Type.String({ description: 'Needed to add a step-up method once the cardholder has one' }),
@@ -63,10 +57,6 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
   const origin = new URL(auth.issuerPublicUrl).origin;
   return async (instance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-    // Answers here carry session tokens, grants and TOTP secrets: never cached anywhere.
-    app.addHook('onSend', async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
 
     const { sessions } = auth;
     if (sessions) {

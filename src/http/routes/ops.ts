@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { OpsStats } from '../../service/ops/stats.js';
 import type { AuthGuards } from '../auth/guards.js';
-import { ErrorResponse } from '../auth/schemas.js';
+import { errorResponses } from '../auth/schemas.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer());
 
@@ -47,16 +47,11 @@ export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'
                 }),
               ),
             }),
-            400: ErrorResponse,
-            401: ErrorResponse,
-            403: ErrorResponse,
+            ...errorResponses(400, 401, 403),
           },
         },
       },
-      async (request, reply) => {
-        reply.header('cache-control', 'no-store');
-        return stats.provisioning(request.query.days ?? 7);
-      },
+      async (request) => stats.provisioning(request.query.days ?? 7),
     );
   };
 }

@@ -6,7 +6,7 @@ import { TokenConnectError } from '../../mastercard/token-connect/errors.js';
 import type { ProvisioningService } from '../../service/provisioning.js';
 import type { AuditLog } from '../../store/audit.js';
 import { type AuthGuards, cardholderOf } from '../auth/guards.js';
-import { ErrorResponse } from '../auth/schemas.js';
+import { errorResponses } from '../auth/schemas.js';
 
 /**
  * The cardholder API of both use cases, and the ops view of one
@@ -24,14 +24,7 @@ export interface ProvisioningRoutesOptions {
 
 const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[a-z0-9]{8,40}$`, maxLength: 48 });
 const Trid = Type.String({ pattern: '^[0-9]{11}$' });
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-  422: ErrorResponse,
-};
+const errors = errorResponses(400, 401, 403, 404, 409, 422);
 
 const Refusal = Type.Union([Type.Null(), Type.Object({ code: Type.String(), message: Type.String() })]);
 const CardSchema = Type.Object({
@@ -91,9 +84,6 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
   const { provisioning, guards } = options;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onSend', async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
 
     app.get(
       '/v1/cards',
