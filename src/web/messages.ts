@@ -37,6 +37,12 @@ export const REFUSALS: Record<string, string> = {
   CARDHOLDER_CANCELLED: 'You cancelled at the merchant. Nothing was saved.',
   PUSH_UNCONFIRMED: 'Mastercard did not confirm the request in time. Nothing was added.',
   PROVISIONING_NOT_FOUND: 'We could not find this request.',
+  TOKEN_NOT_FOUND: 'Your card is no longer saved there.',
+  TOKEN_MANAGEMENT_UNAVAILABLE:
+    'We cannot reach Mastercard to change this right now. Please try again later.',
+  TOKEN_MANAGEMENT_REFUSED:
+    'Mastercard did not accept this change. Refresh the page to see where your card stands.',
+  CHANGE_UNCONFIRMED: 'Mastercard has not confirmed the change yet. This page will show it once it does.',
   NETWORK: 'We could not reach the bank. Check your connection and try again.',
   UNEXPECTED: 'Something went wrong on our side. Please try again later.',
 };

@@ -2,26 +2,29 @@ import { readFile } from 'node:fs/promises';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
-import { AuthError, PushprovError } from '../core/errors.js';
+import { AuthError, NotFoundError, PushprovError } from '../core/errors.js';
 import { escapeHtml as e } from '../core/html.js';
 import { isFinal } from '../domain/provisioning.js';
 import { type AuthGuards, cardholderOf } from '../http/auth/guards.js';
 import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../service/auth/demo.js';
 import type { ProvisioningService } from '../service/provisioning.js';
+import type { SavedCards } from '../service/tokens/saved-cards.js';
 import { staticAssets } from './assets.js';
 import { sendPage } from './layout.js';
 import { messageFor, STATE_LABELS } from './messages.js';
 import { opsPage } from './ops.js';
+import { savedCardsBody, savedCardsPath } from './saved-cards.js';
 
 /**
  * The bank's reference pages: sign-in, the card list with "Add to Click to
- * Pay", destinations, consent with step-up, the result, passkey set-up, and
- * the ops dashboard. Pages are rendered from the same services the API
+ * Pay", destinations, consent with step-up, the result, where each card is
+ * saved (with pause, resume and remove), passkey set-up, and the ops dashboard. Pages are rendered from the same services the API
  * uses; the browser script only signs in, steps up, pushes and polls, all
  * through the JSON API, so every business rule lives in the services.
  */
 export interface WebPagesOptions {
   provisioning: ProvisioningService;
+  savedCards: Pick<SavedCards, 'list'>;
   guards: Pick<AuthGuards, 'requireCardholder'>;
   clickToPayTokenRequestorId: string;
   /** Simulator mode: list the demo cardholders and their TOTP secrets on the sign-in page. */
@@ -42,6 +45,11 @@ async function demoCredentials(): Promise<DemoCredential[]> {
 
 export function webPages(options: WebPagesOptions): FastifyPluginAsync {
   const { provisioning, guards } = options;
+  const ownCard = async (cardholderId: string, cardId: string) => {
+    const card = (await provisioning.cards(cardholderId)).find((c) => c.id === cardId);
+    if (!card) throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
+    return card;
+  };
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const demoUsers = options.demo ? await demoCredentials() : [];
@@ -115,7 +123,7 @@ ${demo}`,
       );
     });
 
-    app.get('/app/cards', { schema: hide, preHandler: guards.requireCardholder }, async (request, reply) => {
+    app.get('/app/cards', { schema: hide, onRequest: guards.requireCardholder }, async (request, reply) => {
       const cards = await provisioning.cards(cardholderOf(request).cardholderId);
       const c2p = options.clickToPayTokenRequestorId;
       const items = cards.map((card) => {
@@ -132,7 +140,8 @@ ${demo}`,
 <div class="card-art" aria-hidden="true"><span>${e(card.productName)}</span><span class="num">•••• ${e(card.lastFour)}</span></div>
 <div><h2>${e(card.productName)} <span class="muted">•••• ${e(card.lastFour)}</span></h2>
 <p class="muted">Expires ${month(card.expiryMonth, card.expiryYear)} · ${e(card.country)} · ${e(card.status)}</p>
-${actions}</div></li>`;
+${actions}
+<p><a href="${e(savedCardsPath(card.id))}" aria-label="Where ${e(name)} is saved">Where this card is saved</a></p></div></li>`;
       });
       return sendPage(
         reply,
@@ -147,7 +156,7 @@ ${cards.length === 0 ? '<p>You have no cards.</p>' : `<ul class="cards">${items.
       '/app/cards/:cardId/destinations',
       {
         schema: { ...hide, params: Type.Object({ cardId: Id('crd') }) },
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
       },
       async (request, reply) => {
         const { card, refusal, destinations } = await provisioning.destinations(
@@ -182,7 +191,7 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
             tokenRequestorId: Type.String({ pattern: '^[0-9]{11}$' }),
           }),
         },
-        preHandler: guards.requireCardholder,
+        onRequest: guards.requireCardholder,
       },
       async (request, reply) => {
         const { card, destination, shared } = await provisioning.consent(
@@ -227,7 +236,7 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
 
     app.get(
       '/app/provisionings',
-      { schema: hide, preHandler: guards.requireCardholder },
+      { schema: hide, onRequest: guards.requireCardholder },
       async (request, reply) => {
         const list = await provisioning.list(cardholderOf(request).cardholderId);
         return sendPage(
@@ -250,10 +259,21 @@ ${
 
     app.get(
       '/app/provisionings/:id',
-      { schema: { ...hide, params: Type.Object({ id: Id('prv') }) }, preHandler: guards.requireCardholder },
+      { schema: { ...hide, params: Type.Object({ id: Id('prv') }) }, onRequest: guards.requireCardholder },
       async (request, reply) => {
-        const view = await provisioning.view(cardholderOf(request).cardholderId, request.params.id);
+        const { cardholderId } = cardholderOf(request);
+        const view = await provisioning.view(cardholderId, request.params.id);
         const final = isFinal(view.state);
+        const pushed = new Set(view.cards.map((c) => c.cardId));
+        const cards = (await provisioning.cards(cardholderId)).filter((c) => pushed.has(c.id));
+        const cardNames = cards.map(
+          (c) =>
+            `<li>${e(c.productName)} •••• ${e(c.lastFour)}${
+              view.state === 'completed'
+                ? ` · <a href="${e(savedCardsPath(c.id))}">Where this card is saved</a>`
+                : ''
+            }</li>`,
+        );
         const name = view.tokenRequestor.name;
         const next =
           view.state === 'receipt_issued' && view.redirectUrl
@@ -271,6 +291,7 @@ ${
             data: { 'provisioning-id': view.id, state: view.state, final: String(final) },
           },
           `<h1>${e(name)}</h1>
+${cardNames.length > 0 ? `<ul class="plain result-cards" aria-label="${cards.length > 1 ? 'Cards' : 'Card'}">${cardNames.join('')}</ul>` : ''}
 <div class="panel result ${e(view.state)}">
 <p id="state" role="status" aria-live="polite" data-state="${e(view.state)}">${final ? '' : '<span class="spinner" aria-hidden="true"></span>'}${e(STATE_LABELS[view.state] ?? view.state)}</p>
 ${view.error ? `<p class="refusal" data-code="${e(view.error.code)}">${e(messageFor(view.error.code))}</p>` : ''}
@@ -283,13 +304,33 @@ ${next}
     );
 
     app.get(
-      '/app/security',
-      { schema: hide, preHandler: guards.requireCardholder },
-      async (_request, reply) =>
-        sendPage(
+      '/app/cards/:cardId/saved',
+      {
+        schema: {
+          ...hide,
+          params: Type.Object({ cardId: Id('crd') }),
+          querystring: Type.Object({ changed: Type.Optional(Id('tok')) }),
+        },
+        onRequest: guards.requireCardholder,
+      },
+      async (request, reply) => {
+        const { cardholderId } = cardholderOf(request);
+        const card = await ownCard(cardholderId, request.params.cardId);
+        const tokens = await options.savedCards.list(cardholderId, card.id);
+        const changed = tokens.find((t) => t.id === request.query.changed);
+        return sendPage(
           reply,
-          { title: 'Security', page: 'security', signedIn: true },
-          `<h1>Security</h1>
+          { title: 'Where your card is saved', page: 'saved', signedIn: true, data: { 'card-id': card.id } },
+          savedCardsBody(card, tokens, changed),
+        );
+      },
+    );
+
+    app.get('/app/security', { schema: hide, onRequest: guards.requireCardholder }, async (_request, reply) =>
+      sendPage(
+        reply,
+        { title: 'Security', page: 'security', signedIn: true },
+        `<h1>Security</h1>
 <form id="passkey-register" class="panel" novalidate>
 <h2>Add a passkey</h2>
 <p>A passkey lets you confirm pushes with this device's screen lock instead of a one-time code. First confirm it is you with a code.</p>
@@ -299,7 +340,7 @@ ${next}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 <button type="submit" class="btn">Add a passkey</button>
 </form>`,
-        ),
+      ),
     );
 
     app.get('/ops', { schema: hide }, async (_request, reply) =>

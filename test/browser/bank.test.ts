@@ -101,7 +101,40 @@ describe('bank pages in Chromium', () => {
 
     await page.waitForURL(/\/app\/provisionings\/prv_/);
     await waitForState(page, 'completed');
+    // The result names the card as well as the destination.
+    await expect(page.locator('.result-cards').textContent()).resolves.toMatch(/•••• 4444/);
     await screenshot(page, '10-demo-shop-completed');
+
+    // Where the card is saved: pause, resume (with the passkey), remove (after a confirmation).
+    await page.getByRole('link', { name: 'Where this card is saved' }).click();
+    await page.waitForURL(/\/app\/cards\/crd_[a-z0-9]+\/saved$/);
+    const shop = page.locator('.saved-item', { has: page.getByRole('heading', { name: 'Demo Shop' }) });
+    await expect(shop.locator('.token-status').getAttribute('data-status')).resolves.toBe('ACTIVE');
+    await screenshot(page, '13-saved-cards');
+
+    await shop.getByRole('button', { name: /^Pause/ }).click();
+    await page.locator('#flash').getByText('Demo Shop is paused').waitFor({ timeout: 30_000 });
+    await expect(page.locator('#flash:focus').count()).resolves.toBe(1);
+    await expect(shop.locator('.token-status').getAttribute('data-status')).resolves.toBe('SUSPENDED');
+    await screenshot(page, '14-saved-card-paused');
+
+    await shop.getByRole('button', { name: /^Resume/ }).click();
+    await shop.getByLabel('Passkey on this device').check();
+    await shop.getByRole('button', { name: 'Confirm and resume' }).click();
+    await page.locator('#flash').getByText('Demo Shop can be used again').waitFor({ timeout: 30_000 });
+    await expect(shop.locator('.token-status').getAttribute('data-status')).resolves.toBe('ACTIVE');
+
+    // Remove asks first; "Keep it" changes nothing and gives the focus back.
+    await shop.getByRole('button', { name: /^Remove/ }).click();
+    await screenshot(page, '15-saved-card-remove-confirm');
+    await shop.getByRole('button', { name: 'Keep it' }).click();
+    await expect(shop.locator('[data-action="remove"]:focus').count()).resolves.toBe(1);
+    await shop.getByRole('button', { name: /^Remove/ }).click();
+    await shop.getByRole('button', { name: 'Yes, remove it' }).click();
+    await page.locator('#flash').getByText('Demo Shop was removed').waitFor({ timeout: 30_000 });
+    await expect(shop.locator('.token-status').textContent()).resolves.toBe('Removed');
+    await expect(shop.getByRole('button').count()).resolves.toBe(0);
+    await screenshot(page, '16-saved-card-removed');
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -228,6 +228,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   await app.register(
     webPages({
       provisioning,
+      savedCards,
       guards,
       clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
       demo: simulated,

@@ -1,5 +1,5 @@
 // The pages' only script: sign-in, step-up (one-time code or passkey), the
-// push, polling a result, and the ops dashboard. It talks to the issuer's
+// push, polling a result, the saved-card controls, and the ops dashboard. It talks to the issuer's
 // JSON API on this origin with the session cookie; every rule is the API's.
 
 const MESSAGES = JSON.parse(document.getElementById('messages')?.textContent || '{}');
@@ -222,6 +222,99 @@ function wireResult() {
   setTimeout(poll, delay);
 }
 
+// Mastercard confirms a change with a notification to the bank; until it lands
+// the token keeps its old status, so the page waits for the new one.
+async function waitForStatus(cardId, tokenId, wanted) {
+  let delay = 300;
+  for (let waited = 0; waited < 30_000; waited += delay, delay = Math.min(delay * 1.5, 3000)) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const { tokens } = await api('GET', `/v1/cards/${cardId}/tokens`).catch(() => ({ tokens: [] }));
+    if (tokens.find((t) => t.id === tokenId)?.status === wanted) return true;
+  }
+  return false;
+}
+
+function wireSaved() {
+  const { cardId } = document.body.dataset;
+  const flash = $('#flash');
+  if (!flash.hidden) flash.focus();
+  const tokenPath = (tokenId) => `/v1/cards/${cardId}/tokens/${tokenId}`;
+  let busy = false;
+
+  async function change(item, ask, wanted) {
+    if (busy) return;
+    busy = true;
+    clearError();
+    flash.hidden = true;
+    const buttons = item.querySelectorAll('button');
+    for (const b of buttons) b.disabled = true;
+    try {
+      progress('Asking Mastercard…');
+      await ask();
+      progress('Waiting for Mastercard to confirm…');
+      if (await waitForStatus(cardId, item.dataset.tokenId, wanted)) {
+        location.assign(`${location.pathname}?changed=${item.dataset.tokenId}`);
+        return;
+      }
+      progress('');
+      showError(new ApiError('CHANGE_UNCONFIRMED', ''));
+    } catch (error) {
+      progress('');
+      showError(error);
+    }
+    for (const b of buttons) b.disabled = false;
+    busy = false;
+  }
+
+  const panel = (item, role) => item.querySelector(`[data-role="${role}"]`);
+  const open = (item, role) => {
+    for (const p of item.querySelectorAll('[data-role]')) p.hidden = p.dataset.role !== role;
+    panel(item, role)?.querySelector('input[name="code"], button')?.focus();
+  };
+  const closePanels = (item, focusAction) => {
+    for (const p of item.querySelectorAll('[data-role]')) p.hidden = true;
+    item.querySelector(`[data-action="${focusAction}"]`)?.focus();
+  };
+
+  for (const item of document.querySelectorAll('.saved-item')) {
+    const id = item.dataset.tokenId;
+    item.addEventListener('click', (event) => {
+      const action = event.target.closest('button')?.dataset.action;
+      if (action === 'suspend') change(item, () => api('POST', `${tokenPath(id)}/suspend`), 'SUSPENDED');
+      if (action === 'remove') open(item, 'confirm');
+      if (action === 'remove-confirmed') change(item, () => api('DELETE', tokenPath(id)), 'DELETED');
+      if (action === 'resume') open(item, 'resume');
+      if (action === 'cancel')
+        closePanels(
+          item,
+          event.target.closest('[data-role]')?.dataset.role === 'resume' ? 'resume' : 'remove',
+        );
+    });
+    const form = panel(item, 'resume');
+    if (!form) continue;
+    const codeField = form.querySelector('.code-field');
+    const syncMethod = () => {
+      codeField.hidden = form.method.value !== 'code';
+    };
+    for (const radio of form.querySelectorAll('input[name="method"]'))
+      radio.addEventListener('change', syncMethod);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      change(
+        item,
+        async () => {
+          progress('Confirming it is you…');
+          const { grant } =
+            form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(form.code.value);
+          progress('Asking Mastercard…');
+          await api('POST', `${tokenPath(id)}/resume`, undefined, { 'pushprov-sca-grant': grant });
+        },
+        'ACTIVE',
+      );
+    });
+  }
+}
+
 function wireSecurity() {
   const form = $('#passkey-register');
   form.addEventListener('submit', async (event) => {
@@ -376,6 +469,7 @@ const WIRING = {
   signin: wireSignIn,
   consent: wirePush,
   result: wireResult,
+  saved: wireSaved,
   security: wireSecurity,
   ops: wireOps,
 };
