@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
+import { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
 import { OAuthSigner } from '../mastercard/oauth/signer.js';
 import { TOKEN_CONNECT_PATHS } from '../mastercard/token-connect/endpoints.js';
 import { ClickToPay } from './click-to-pay/enrolment.js';
@@ -14,7 +15,6 @@ import type { FaultInjector } from './faults/injector.js';
 import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from './migrations/index.js';
-import { MDES_NOTIFICATION_CONSUMER_KEY } from './notifications/envelope.js';
 import { NotificationOutbox } from './notifications/outbox.js';
 import { WorkLoop } from './notifications/work-loop.js';
 import { productAssets, tokenRequestorLogos } from './token-connect/assets.js';
@@ -27,10 +27,10 @@ import { deriveSealingKey, Sealer } from './token-connect/sealing.js';
 import { PushSigner } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
+export { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
 export type { ClickToPay } from './click-to-pay/enrolment.js';
 export { FaultInjector, type FaultPlan, type FaultRule } from './faults/injector.js';
 export { type ClientRegistration, registerClient } from './gateway/clients.js';
-export { MDES_NOTIFICATION_CONSUMER_KEY } from './notifications/envelope.js';
 export type { NotificationOutbox } from './notifications/outbox.js';
 export type { TokenCreatedEvent } from './token-connect/tokenize.js';
 

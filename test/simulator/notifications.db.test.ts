@@ -5,9 +5,9 @@ import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
+import { MdesNotification } from '../../src/mastercard/mdes/messages.js';
 import { MemoryNonceStore, OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
-import { MdesNotification } from '../../src/service/mdes/envelope.js';
 import {
   createSimulatorApp,
   MDES_NOTIFICATION_CONSUMER_KEY,

@@ -1,8 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../core/errors.js';
+import {
+  MdesNotification,
+  NOTIFICATION_TYPES,
+  NotificationAcknowledgement,
+} from '../../mastercard/mdes/messages.js';
 import type { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
-import { MdesNotification, MESSAGE_TYPES, NotificationAcknowledgement } from '../../service/mdes/envelope.js';
 import type { MdesNotificationService } from '../../service/mdes/notifications.js';
 import { ErrorResponse } from '../auth/schemas.js';
 
@@ -30,7 +34,7 @@ export interface MdesRoutesOptions {
 export const MDES_NOTIFICATIONS_PATH = '/v1/mdes/notifications';
 
 const BODY_LIMIT = 16 * 1024;
-const KNOWN_TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(NOTIFICATION_TYPES);
 
 export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
   const base = options.publicUrl?.replace(/\/+$/, '');

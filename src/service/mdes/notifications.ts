@@ -1,6 +1,10 @@
 import type { Clock } from '../../core/clock.js';
+import type {
+  MdesNotification,
+  NotificationAcknowledgement,
+  TokenEventNotification,
+} from '../../mastercard/mdes/messages.js';
 import type { MdesNotificationLog } from '../../store/mdes/notifications.js';
-import type { MdesNotification, NotificationAcknowledgement, TokenEventNotification } from './envelope.js';
 
 /**
  * What a Tokenization Complete Notification completes: ProvisioningService

@@ -1,8 +1,8 @@
 import type { Clock } from '../../core/clock.js';
+import type { TokenEventNotification } from '../../mastercard/mdes/messages.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { ProvisioningRepository } from '../../store/provisionings.js';
 import type { TokenRepository } from '../../store/tokens/tokens.js';
-import type { TokenEventNotification } from '../mdes/envelope.js';
 import type { TokenEvents, TokenLifecycle } from '../mdes/notifications.js';
 
 export interface TokenRecordsOptions {

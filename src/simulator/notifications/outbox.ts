@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import type { TokenCreatedEvent } from '../token-connect/tokenize.js';
-import { MESSAGE_TYPES, type Notification, tokenizationComplete } from './envelope.js';
+import { type Notification, tokenizationComplete } from './envelope.js';
 import type { McNotificationsTable, NotificationsSchema } from './tables.js';
 import { retryDelay } from './work-loop.js';
 
@@ -63,7 +63,7 @@ export class NotificationOutbox {
     await this.#enqueue(
       event.issuerConsumerKey,
       tokenizationComplete(newId('ntf'), event),
-      `${MESSAGE_TYPES.tokenizationComplete}:${event.tokenUniqueReference}`,
+      `TOKENIZATION_COMPLETE_NOTIFICATION:${event.tokenUniqueReference}`,
     );
   }
 
@@ -113,7 +113,7 @@ export class NotificationOutbox {
               selectFrom('mc_notifications as n')
                 .select('n.seq')
                 .whereRef('n.token_unique_reference', '=', 't.token_unique_reference')
-                .where('n.message_type', '=', MESSAGE_TYPES.tokenizationComplete),
+                .where('n.message_type', '=', 'TOKENIZATION_COMPLETE_NOTIFICATION'),
             ),
           ),
         )

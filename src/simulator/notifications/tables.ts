@@ -1,13 +1,13 @@
 import type { Generated } from 'kysely';
+import type { NotificationType } from '../../mastercard/mdes/messages.js';
 import type { SimulatorSchema } from '../token-connect/tables.js';
-import type { MessageType } from './envelope.js';
 
 /** Kysely's view of the notification outbox (migration 0003). */
 export interface McNotificationsTable {
   notification_id: string;
   seq: Generated<number>;
   issuer_consumer_key: string;
-  message_type: MessageType;
+  message_type: NotificationType;
   event_key: string;
   token_unique_reference: string;
   body: string;

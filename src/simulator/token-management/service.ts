@@ -2,13 +2,9 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
+import type { TokenEvent, TokenEventType, TokenFacts } from '../../mastercard/mdes/messages.js';
 import type { Client } from '../gateway/clients.js';
-import {
-  type TokenEvent,
-  type TokenEventType,
-  type TokenFacts,
-  tokenEventNotification,
-} from '../notifications/envelope.js';
+import { tokenEventNotification } from '../notifications/envelope.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import { assertValid, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from './tables.js';
