@@ -11,6 +11,7 @@ import { TOKEN_CONNECT_PATHS } from '../mastercard/token-connect/endpoints.js';
 import { ClickToPay } from './click-to-pay/enrolment.js';
 import { deriveIdentityKey } from './click-to-pay/identity.js';
 import { clickToPayRoutes } from './click-to-pay/routes.js';
+import { IssuerAuthorizer } from './decisioning/authorizer.js';
 import type { FaultInjector } from './faults/injector.js';
 import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
@@ -64,6 +65,8 @@ export interface SimulatorOptions {
    * want each step in hand turn it off and drive `simulatorWorkers(app)`.
    */
   background?: boolean;
+  /** MDES's decision when an issuer that takes authorization requests does not answer; default DECLINED. */
+  authorizationStandIn?: 'APPROVED' | 'DECLINED';
   /** Faults to inject into MDES's answers (tests, drills); none by default. */
   faults?: FaultInjector;
   /** Serve `/_faults` to change the faults at run time (needs `faults`). */
@@ -122,22 +125,24 @@ async function registerTokenConnect(
   const sealingKey = options.sealingKey ?? deriveSealingKey(keys.mastercardEncryption.privateKey);
   const sealer = new Sealer(sealingKey);
   const signer = new PushSigner(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey);
+  const decrypter = new FieldLevelDecrypter([keys.mastercardEncryption]);
+  const mdesSigner = new OAuthSigner({
+    consumerKey: options.notificationConsumerKey ?? MDES_NOTIFICATION_CONSUMER_KEY,
+    signingKey: keys.mastercardSigning.privateKey,
+    clock,
+  });
   const push = new PushService({
     db,
     clock,
     catalogue,
-    decrypter: new FieldLevelDecrypter([keys.mastercardEncryption]),
+    decrypter,
     sealer,
     signer,
   });
   const notifications = new NotificationOutbox({
     db,
     clock,
-    signer: new OAuthSigner({
-      consumerKey: options.notificationConsumerKey ?? MDES_NOTIFICATION_CONSUMER_KEY,
-      signingKey: keys.mastercardSigning.privateKey,
-      clock,
-    }),
+    signer: mdesSigner,
     onAttempt: (attempt) =>
       app.log[attempt.outcome === 'delivered' ? 'info' : 'warn'](
         { attempt },
@@ -153,6 +158,14 @@ async function registerTokenConnect(
     db,
     clock,
     sealer,
+    decrypter,
+    authorizer: new IssuerAuthorizer({
+      db,
+      clock,
+      signer: mdesSigner,
+      ...(options.authorizationStandIn && { standIn: options.authorizationStandIn }),
+      onDecision: (decision) => app.log.info({ decision }, 'tokenization decision'),
+    }),
     onTokenCreated: async (event) => {
       // Either may fail (the other still runs); a hook that throws at once counts as failing.
       const done = await Promise.allSettled([

@@ -87,7 +87,6 @@ describe('tokenize with a push account receipt (Secure Card on File)', () => {
       pushAccountId: 'a',
       accountLastFour: TEST_CARDS.credit.pan.slice(-4),
       tokenLastFour: detail.tokenNumber.slice(-4),
-      product: 'CREDIT',
       createdAt: h.clock.now(),
     });
     // The card art it names is served to token requestors.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PushprovError } from '../../core/errors.js';
+import { signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
 
 /** A lifecycle change the issuer asks MDES for (MDES Customer Service API: suspend, unsuspend, delete). */
@@ -57,15 +58,10 @@ export class TokenManagementClient {
     const payload = JSON.stringify({ requestId: randomUUID(), ...body });
     let response: Response;
     try {
-      response = await (this.#o.fetch ?? globalThis.fetch)(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          authorization: this.#o.signer.authorizationHeader('POST', url, payload),
-        },
-        body: payload,
-        signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
+      response = await signedPost(url, payload, {
+        signer: this.#o.signer,
+        ...(this.#o.fetch && { fetch: this.#o.fetch }),
+        timeoutMs: this.#o.timeoutMs ?? 10_000,
       });
     } catch (error) {
       throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'MDES token management did not answer', {

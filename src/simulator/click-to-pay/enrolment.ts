@@ -233,7 +233,17 @@ export class ClickToPay {
       taskId: newId('task'),
       fundingAccountInfo: { pushAccountReceipt: receipt },
     };
-    await this.#o.tokenize.tokenize(this.#client, Buffer.from(JSON.stringify(request), 'utf8'));
+    const answer = await this.#o.tokenize.tokenize(
+      this.#client,
+      Buffer.from(JSON.stringify(request), 'utf8'),
+    );
+    // The issuer (or MDES standing in for it) did not approve: there is no card to enrol.
+    if (answer.decision !== 'APPROVED') {
+      throw new EnrolmentRefused(
+        `TOKENIZATION_${String(answer.decision)}`,
+        'the tokenization was not approved',
+      );
+    }
     const created = await this.#tokenOf(receipt);
     if (!created) throw new PushprovError('C2P_TOKEN_MISSING', 'tokenize answered but stored no token');
     return created;

@@ -22,6 +22,8 @@ export interface ClientRegistration {
   displayName: string;
   /** Issuers only: where MDES posts its notifications (http or https). */
   notificationUrl?: string;
+  /** Issuers only: where MDES asks for a decision before it creates a token (http or https). */
+  authorizationUrl?: string;
 }
 
 export interface Client {
@@ -63,9 +65,13 @@ export async function registerClient(
   if (notificationUrl !== null && (role !== 'issuer' || !isHttpUrl(notificationUrl))) {
     throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has a notification URL, an http(s) URL');
   }
+  const authorizationUrl = registration.authorizationUrl ?? null;
+  if (authorizationUrl !== null && (role !== 'issuer' || !isHttpUrl(authorizationUrl))) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has an authorization URL, an http(s) URL');
+  }
   const now = clock.now();
-  // mc_clients as migration 0003 leaves it; the gateway itself never reads the URL.
-  const row: McClientsTable & { notification_url: string | null } = {
+  // mc_clients as migrations 0003 and 0005 leave it; the gateway itself never reads the URLs.
+  const row: McClientsTable & { notification_url: string | null; authorization_url: string | null } = {
     consumer_key: consumerKey,
     role,
     token_requestor_id: tokenRequestorId ?? null,
@@ -73,6 +79,7 @@ export async function registerClient(
     encryption_public_key_pem: encryptionPem,
     display_name: displayName,
     notification_url: notificationUrl,
+    authorization_url: authorizationUrl,
     created_at: now,
     updated_at: now,
   };
@@ -92,6 +99,7 @@ export async function registerClient(
             eb('mc_clients.encryption_public_key_pem', 'is distinct from', encryptionPem),
             eb('mc_clients.display_name', '!=', displayName),
             eb('mc_clients.notification_url', 'is distinct from', notificationUrl),
+            eb('mc_clients.authorization_url', 'is distinct from', authorizationUrl),
           ]),
         ),
     )

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import { type CreatedToken, TokenCreationError, type TokenCreator } from './app.js';
 
@@ -36,15 +37,9 @@ export class MdesTokenClient implements TokenCreator {
     });
     let answer: TokenizeAnswer;
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          authorization: this.options.signer.authorizationHeader('POST', url, body),
-        },
-        body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      const response = await signedPost(url, body, {
+        signer: this.options.signer,
+        timeoutMs: this.options.timeoutMs ?? 10_000,
       });
       answer = (await response.json()) as TokenizeAnswer;
     } catch {

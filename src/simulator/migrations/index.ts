@@ -3,6 +3,7 @@ import * as m0001 from './0001_oauth_nonces.js';
 import * as m0002 from './0002_token_connect.js';
 import * as m0003 from './0003_click_to_pay_notifications.js';
 import * as m0004 from './0004_token_management.js';
+import * as m0005 from './0005_tokenization_decisions.js';
 
 /** Mastercard's side of the world; its tables are prefixed `mc_`. */
 export const simulatorMigrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ export const simulatorMigrations: Record<string, Migration> = {
   '0002_token_connect': m0002,
   '0003_click_to_pay_notifications': m0003,
   '0004_token_management': m0004,
+  '0005_tokenization_decisions': m0005,
 };
 
 export const SIMULATOR_MIGRATION_TABLE = 'mc_migrations';

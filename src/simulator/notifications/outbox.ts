@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
+import { signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import type { TokenCreatedEvent } from '../token-connect/tokenize.js';
 import { type Notification, tokenizationComplete } from './envelope.js';
@@ -95,7 +96,7 @@ export class NotificationOutbox {
     for (;;) {
       const missing = await this.#db
         .selectFrom('mc_tokens as t')
-        .innerJoin('mc_receipts as r', 'r.receipt', 't.receipt')
+        .leftJoin('mc_receipts as r', 'r.receipt', 't.receipt')
         .select([
           't.token_unique_reference',
           't.token_requestor_id',
@@ -105,7 +106,6 @@ export class NotificationOutbox {
           't.created_at',
           'r.receipt',
           'r.push_account_id',
-          'r.product',
         ])
         .where(({ not, exists, selectFrom }) =>
           not(
@@ -125,11 +125,10 @@ export class NotificationOutbox {
           tokenUniqueReference: t.token_unique_reference,
           tokenRequestorId: t.token_requestor_id,
           issuerConsumerKey: t.issuer_consumer_key,
-          pushAccountReceipt: t.receipt,
+          pushAccountReceipt: t.receipt ?? undefined,
           pushAccountId: t.push_account_id ?? undefined,
           accountLastFour: t.account_last_four,
           tokenLastFour: t.token_last_four,
-          product: t.product,
           createdAt: t.created_at,
         });
       }
@@ -229,17 +228,10 @@ export class NotificationOutbox {
 
     let response: Response;
     try {
-      response = await (this.#o.fetch ?? globalThis.fetch)(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          authorization: this.#o.signer.authorizationHeader('POST', url, row.body),
-        },
-        body: row.body,
-        // The signature covers this URL: a redirect elsewhere is a refusal, not a hop.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#timeoutMs()),
+      response = await signedPost(url, row.body, {
+        signer: this.#o.signer,
+        ...(this.#o.fetch && { fetch: this.#o.fetch }),
+        timeoutMs: this.#timeoutMs(),
       });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';

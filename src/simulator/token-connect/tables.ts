@@ -33,7 +33,8 @@ export interface McTokensTable {
   token_unique_reference: string;
   token_requestor_id: string;
   issuer_consumer_key: string;
-  receipt: string;
+  /** The receipt redeemed; null for a card added manually (migration 0005). */
+  receipt: string | null;
   account_last_four: string;
   account_sealed: Uint8Array;
   token_last_four: string;

@@ -5,21 +5,31 @@ import type { Clock } from '../../core/clock.js';
 import { lastFour, luhnValid } from '../../core/luhn.js';
 import { encryptFieldLevel } from '../../mastercard/encryption/field-level.js';
 import { publicKeyFingerprint } from '../../mastercard/keys/fingerprint.js';
-import { LENGTHS } from '../../mastercard/token-connect/schemas.js';
+import type { AuthorizationRequest, TokenFacts } from '../../mastercard/mdes/messages.js';
+import {
+  EncryptedPayloadSchema,
+  FundingAccountSchema,
+  LENGTHS,
+} from '../../mastercard/token-connect/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
+import type { Decision, IssuerAuthorizer } from '../decisioning/authorizer.js';
 import type { Client } from '../gateway/clients.js';
-import { ISSUER, PRODUCT_CONFIGS, type Product } from './catalogue.js';
+import { accountRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from './catalogue.js';
 import { assertValid, parseJson, TokenConnectFailure } from './failure.js';
+import { assertUsable } from './funding-account.js';
+import type { PayloadDecrypter } from './push.js';
 import type { Sealer } from './sealing.js';
 import type { McReceiptsTable, SimulatorSchema } from './tables.js';
 
 /**
- * MDES's tokenize for Secure Card on File integrators, as Mastercard
- * Checkout Solutions' "Issuer-Initiated Token Creation" uses it: the token
- * requestor sends the pushAccountReceipt it received in the issuer's
- * redirect (`fundingAccountInfo.pushAccountReceipt`) and gets a token for
- * the pushed card. Only that receipt-based form is simulated.
- * POST /mdes/digitization/static/1/0/tokenize (MDES Digital Enablement API).
+ * MDES's tokenize for Secure Card on File integrators (MDES Digital
+ * Enablement API, POST /mdes/digitization/static/1/0/tokenize), in two
+ * forms: with the pushAccountReceipt the token requestor received in the
+ * issuer's redirect (Mastercard Checkout Solutions' "Issuer-Initiated Token
+ * Creation"), or with card details the cardholder typed in, encrypted to
+ * Mastercard's key (`fundingAccountInfo.encryptedPayload`, "card added
+ * manually"). Either way MDES first asks the card's issuer (a Tokenization
+ * Authorization Request) and creates the token only when it approves.
  */
 export const TOKENIZE_PATH = '/digitization/static/1/0/tokenize';
 
@@ -30,12 +40,15 @@ export const TokenizeRequestSchema = Type.Object({
   tokenRequestorId: Type.String({ minLength: 11, maxLength: 11, pattern: '^[0-9]{11}$' }),
   /** Unique per token requestor; identifies the task in Get Task Status. */
   taskId: Type.String({ minLength: 1, maxLength: 64 }),
-  fundingAccountInfo: Type.Object({
-    pushAccountReceipt: Type.String({
-      minLength: LENGTHS.pushAccountReceipt[0],
-      maxLength: LENGTHS.pushAccountReceipt[1],
+  fundingAccountInfo: Type.Union([
+    Type.Object({
+      pushAccountReceipt: Type.String({
+        minLength: LENGTHS.pushAccountReceipt[0],
+        maxLength: LENGTHS.pushAccountReceipt[1],
+      }),
     }),
-  }),
+    Type.Object({ encryptedPayload: EncryptedPayloadSchema }),
+  ]),
   consumerLanguage: Type.Optional(Type.String({ minLength: 2, maxLength: 2 })),
 });
 export type TokenizeRequest = Static<typeof TokenizeRequestSchema>;
@@ -45,11 +58,11 @@ export interface TokenCreatedEvent {
   tokenUniqueReference: string;
   tokenRequestorId: string;
   issuerConsumerKey: string;
-  pushAccountReceipt: string;
+  /** Absent for a card added manually. */
+  pushAccountReceipt: string | undefined;
   pushAccountId: string | undefined;
   accountLastFour: string;
   tokenLastFour: string;
-  product: Product;
   createdAt: Date;
 }
 
@@ -57,6 +70,10 @@ export interface TokenizeDeps {
   db: Kysely<unknown>;
   clock: Clock;
   sealer: Sealer;
+  /** Opens card details a token requestor encrypted to Mastercard's key. */
+  decrypter: PayloadDecrypter;
+  /** Asks the card's issuer before a token is created. */
+  authorizer: Pick<IssuerAuthorizer, 'authorize'>;
   /** Told after the token is stored; a failure here does not undo the token. */
   onTokenCreated: (event: TokenCreatedEvent) => void | Promise<void>;
   onHookError: (error: unknown) => void;
@@ -73,7 +90,7 @@ export class TokenizeService {
     this.#db = deps.db as Kysely<SimulatorSchema>;
   }
 
-  /** The JSON answer to a tokenize request with a receipt. */
+  /** The JSON answer to a tokenize request. */
   async tokenize(client: Client, rawBody: Buffer): Promise<Record<string, unknown>> {
     const request = parseJson(rawBody.toString('utf8'));
     assertValid(TokenizeRequestSchema, request);
@@ -81,8 +98,12 @@ export class TokenizeService {
     // A token requestor's credentials tokenize for its own TRID only.
     if (client.tokenRequestorId !== body.tokenRequestorId)
       throw new TokenConnectFailure('AUTHORIZATION_FAILED');
-    const receiptId = body.fundingAccountInfo.pushAccountReceipt;
     const now = this.deps.clock.now();
+    const info = body.fundingAccountInfo;
+    const funding =
+      'pushAccountReceipt' in info
+        ? await this.#pushed(info.pushAccountReceipt, body.tokenRequestorId, now)
+        : await this.#typedIn(info.encryptedPayload);
     const tokenUniqueReference = `DWSPMC00000000${randomBytes(17).toString('hex')}`;
     const tokenPan = tokenAccountNumber();
     const expiry = new Date(Date.UTC(now.getUTCFullYear() + TOKEN_VALIDITY_YEARS, now.getUTCMonth(), 1));
@@ -91,31 +112,45 @@ export class TokenizeService {
       year: String(expiry.getUTCFullYear() % 100).padStart(2, '0'),
     };
 
+    const decision = await this.deps.authorizer.authorize(
+      funding.issuerConsumerKey,
+      {
+        tokenUniqueReference,
+        tokenRequestorId: body.tokenRequestorId,
+        tokenPanSuffix: lastFour(tokenPan),
+        accountPanSuffix: funding.accountLastFour,
+        ...(funding.receipt?.push_account_id ? { pushAccountId: funding.receipt.push_account_id } : {}),
+      } satisfies TokenFacts,
+      authorizationRequest(body, funding),
+    );
+    if (decision.decision !== 'APPROVED') return notApproved(body.requestId, decision);
+
     // Claiming the receipt and storing the token commit together: a receipt
     // is spent exactly once, even when two redemptions race.
-    const receipt = await this.#db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('mc_receipts')
-        .selectAll()
-        .where('receipt', '=', receiptId)
-        .forUpdate()
-        .executeTakeFirst();
-      assertRedeemable(row, body.tokenRequestorId, now);
-      await trx
-        .updateTable('mc_receipts')
-        .set({ redeemed_at: now })
-        .where('receipt', '=', row.receipt)
-        .execute();
-      const account = this.deps.sealer.open(row.account_sealed, row.receipt);
+    await this.#db.transaction().execute(async (trx) => {
+      if (funding.receipt) {
+        const row = await trx
+          .selectFrom('mc_receipts')
+          .selectAll()
+          .where('receipt', '=', funding.receipt.receipt)
+          .forUpdate()
+          .executeTakeFirst();
+        assertRedeemable(row, body.tokenRequestorId, this.deps.clock.now());
+        await trx
+          .updateTable('mc_receipts')
+          .set({ redeemed_at: now })
+          .where('receipt', '=', row.receipt)
+          .execute();
+      }
       await trx
         .insertInto('mc_tokens')
         .values({
           token_unique_reference: tokenUniqueReference,
-          token_requestor_id: row.token_requestor_id,
-          issuer_consumer_key: row.issuer_consumer_key,
-          receipt: row.receipt,
-          account_last_four: row.account_last_four,
-          account_sealed: this.deps.sealer.seal(account, tokenUniqueReference),
+          token_requestor_id: body.tokenRequestorId,
+          issuer_consumer_key: funding.issuerConsumerKey,
+          receipt: funding.receipt?.receipt ?? null,
+          account_last_four: funding.accountLastFour,
+          account_sealed: this.deps.sealer.seal(JSON.stringify(funding.account), tokenUniqueReference),
           token_last_four: lastFour(tokenPan),
           token_sealed: this.deps.sealer.seal(tokenPan, tokenUniqueReference),
           token_expiry: `${tokenExpiry.month}${tokenExpiry.year}`,
@@ -123,28 +158,25 @@ export class TokenizeService {
           created_at: now,
         })
         .execute();
-      return { row, account: JSON.parse(account) as FundingAccount };
     });
-
     await this.#announce({
       tokenUniqueReference,
-      tokenRequestorId: receipt.row.token_requestor_id,
-      issuerConsumerKey: receipt.row.issuer_consumer_key,
-      pushAccountReceipt: receipt.row.receipt,
-      pushAccountId: receipt.row.push_account_id ?? undefined,
-      accountLastFour: receipt.row.account_last_four,
+      tokenRequestorId: body.tokenRequestorId,
+      issuerConsumerKey: funding.issuerConsumerKey,
+      pushAccountReceipt: funding.receipt?.receipt,
+      pushAccountId: funding.receipt?.push_account_id ?? undefined,
+      accountLastFour: funding.accountLastFour,
       tokenLastFour: lastFour(tokenPan),
-      product: receipt.row.product,
       createdAt: now,
     });
 
-    const card = receipt.account.cardAccountData;
-    const product = PRODUCT_CONFIGS[receipt.row.product];
+    const card = funding.account.cardAccountData;
+    const product = PRODUCT_CONFIGS[funding.product];
     const detail = {
       tokenNumber: tokenPan,
       expiryMonth: tokenExpiry.month,
       expiryYear: tokenExpiry.year,
-      ...(receipt.account.accountHolderData ? { accountHolderData: receipt.account.accountHolderData } : {}),
+      ...(funding.account.accountHolderData ? { accountHolderData: funding.account.accountHolderData } : {}),
     };
     return {
       responseId: body.requestId,
@@ -163,16 +195,66 @@ export class TokenizeService {
       },
       tokenInfo: {
         tokenPanSuffix: lastFour(tokenPan),
-        accountPanSuffix: receipt.row.account_last_four,
+        accountPanSuffix: funding.accountLastFour,
         tokenExpiry: `${tokenExpiry.month}${tokenExpiry.year}`,
         ...(card?.expiryMonth && card.expiryYear
           ? { accountPanExpiry: `${card.expiryMonth}${card.expiryYear}` }
           : {}),
         dsrpCapable: true,
         tokenAssuranceLevel: 1,
-        productCategory: receipt.row.product === 'CREDIT' ? 'CREDIT' : 'DEBIT',
+        productCategory: funding.product === 'CREDIT' ? 'CREDIT' : 'DEBIT',
       },
       tokenDetail: tokenDetail(tokenUniqueReference, detail, client),
+    };
+  }
+
+  /** A pushed card: the receipt must be this token requestor's, unspent and valid; the issuer is the pusher. */
+  async #pushed(receiptId: string, tokenRequestorId: string, now: Date): Promise<Funding> {
+    const row = await this.#db
+      .selectFrom('mc_receipts')
+      .selectAll()
+      .where('receipt', '=', receiptId)
+      .executeTakeFirst();
+    assertRedeemable(row, tokenRequestorId, now);
+    return {
+      issuerConsumerKey: row.issuer_consumer_key,
+      account: JSON.parse(this.deps.sealer.open(row.account_sealed, row.receipt)) as FundingAccount,
+      accountLastFour: row.account_last_four,
+      product: row.product,
+      receipt: row,
+    };
+  }
+
+  /**
+   * A card the cardholder typed in at the token requestor. Its issuer is
+   * the one MDES knows for the account range: the simulated MDES serves one
+   * issuer, the only one registered.
+   */
+  async #typedIn(payload: TokenizeEncryptedPayload): Promise<Funding> {
+    let account: unknown;
+    try {
+      account = JSON.parse(this.deps.decrypter.decrypt(payload));
+    } catch (error) {
+      throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
+    }
+    assertValid(FundingAccountSchema, account);
+    const funding = account as FundingAccount;
+    assertUsable(funding, this.deps.clock);
+    const pan = funding.cardAccountData?.accountNumber ?? '';
+    const range = accountRangeOf(pan);
+    const issuers = await this.#db
+      .selectFrom('mc_clients')
+      .select('consumer_key')
+      .where('role', '=', 'issuer')
+      .limit(2)
+      .execute();
+    if (!range || issuers.length !== 1 || !issuers[0]) throw new TokenConnectFailure('ACCOUNT_INELIGIBLE');
+    return {
+      issuerConsumerKey: issuers[0].consumer_key,
+      account: funding,
+      accountLastFour: lastFour(pan),
+      product: range.product,
+      receipt: undefined,
     };
   }
 
@@ -183,6 +265,47 @@ export class TokenizeService {
       this.deps.onHookError(error);
     }
   }
+}
+
+type TokenizeEncryptedPayload = Extract<
+  TokenizeRequest['fundingAccountInfo'],
+  { encryptedPayload: unknown }
+>['encryptedPayload'];
+
+/** The card a tokenize request is for, and who issued it. */
+interface Funding {
+  issuerConsumerKey: string;
+  account: FundingAccount;
+  accountLastFour: string;
+  product: Product;
+  /** The receipt redeemed; absent for a card added manually. */
+  receipt: McReceiptsTable | undefined;
+}
+
+function authorizationRequest(body: TokenizeRequest, funding: Funding): AuthorizationRequest {
+  const card = funding.account.cardAccountData;
+  return {
+    tokenType: body.tokenType,
+    source: funding.receipt ? 'ACCOUNT_PUSHED' : 'CARD_ADDED_MANUALLY',
+    ...(funding.receipt && { pushAccountReceipt: funding.receipt.receipt }),
+    ...(card?.expiryMonth && card.expiryYear && { accountExpiry: `${card.expiryMonth}${card.expiryYear}` }),
+  };
+}
+
+/**
+ * The answer when the issuer (or MDES standing in) did not approve: no
+ * token. With REQUIRE_ADDITIONAL_AUTHENTICATION the cardholder is offered
+ * the issuer's activation methods; activating a token that way is not
+ * simulated, so none is kept (docs/simulator.md).
+ */
+function notApproved(requestId: string, decision: Decision): Record<string, unknown> {
+  return {
+    responseId: requestId,
+    decision: decision.decision,
+    ...(decision.decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION' && {
+      authenticationMethods: decision.activationMethods.map((m, i) => ({ id: i + 1, ...m })),
+    }),
+  };
 }
 
 function assertRedeemable(
