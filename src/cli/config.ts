@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_RATE_LIMITS } from '../http/security/index.js';
 import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js';
+import { UNMATCHED_POLICIES, type UnmatchedPolicy } from '../service/mdes/decisioning.js';
 import { decodeKey } from '../store/vault/keyring.js';
 
 /**
@@ -92,6 +93,8 @@ export interface Config {
   accountRanges: string[] | undefined;
   clickToPayTokenRequestorId: string;
   receiptValidityMinutes: number;
+  unmatchedTokenization: UnmatchedPolicy;
+  simulatorAuthorizationStandIn: 'APPROVED' | 'DECLINED';
   reconcileSeconds: number;
   opsApiKeys: string[] | undefined;
   sessionIdleMinutes: number;
@@ -267,6 +270,19 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     description: 'How long a pushAccountReceipt stays valid (5–15 minutes)',
     default: 15,
     parse: validityMinutes,
+  },
+  unmatchedTokenization: {
+    env: 'PUSHPROV_UNMATCHED_TOKENIZATION',
+    description:
+      "MDES asks before creating a token: one of the issuer's pushes is approved; any other tokenization is declined (decline) or approved only after more authentication in the bank's app (additional-authentication)",
+    default: 'decline',
+    parse: oneOf(...UNMATCHED_POLICIES),
+  },
+  simulatorAuthorizationStandIn: {
+    env: 'PUSHPROV_SIMULATOR_STAND_IN',
+    description: "The simulated MDES's decision when the issuer does not answer its authorization request in time",
+    default: 'DECLINED',
+    parse: oneOf('APPROVED', 'DECLINED'),
   },
   reconcileSeconds: {
     env: 'PUSHPROV_RECONCILE_SECONDS',

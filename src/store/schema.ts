@@ -160,8 +160,13 @@ export interface MdesNotificationsTable {
   message_type: string;
   token_unique_reference: string;
   token_requestor_id: string;
-  /** What the issuer made of it: `matched` (one of its pushes) or `unmatched`. */
+  /**
+   * What the issuer made of it: `matched` (one of its pushes) or `unmatched`
+   * for a notification; the decision for a Tokenization Authorization Request.
+   */
   outcome: string;
+  /** Why, for a decision (migration 0008). */
+  reason_code: string | null;
   occurred_at: Date;
   received_at: Date;
 }

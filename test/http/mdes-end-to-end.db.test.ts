@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import type { CardholderProfile } from '../../src/domain/account-holder.js';
 import { createIssuerApp } from '../../src/http/app.js';
-import { MDES_NOTIFICATIONS_PATH, mdesRoutes } from '../../src/http/routes/mdes.js';
+import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH, mdesRoutes } from '../../src/http/routes/mdes.js';
 import { TokenConnectClient } from '../../src/mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
+import { TokenizationDecisions } from '../../src/service/mdes/decisioning.js';
 import { MdesNotificationService } from '../../src/service/mdes/notifications.js';
 import { mdesNotificationVerifier } from '../../src/service/mdes/verifier.js';
 import { ProvisioningService } from '../../src/service/provisioning.js';
@@ -15,6 +16,7 @@ import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY, registerClient } from '../../src/simulator/app.js';
 import type { ProfileView } from '../../src/simulator/click-to-pay/profiles.js';
 import type { ClickToPaySchema } from '../../src/simulator/click-to-pay/tables.js';
+import type { DecisioningSchema } from '../../src/simulator/decisioning/tables.js';
 import type { NotificationsSchema } from '../../src/simulator/notifications/tables.js';
 import { CLICK_TO_PAY_TOKEN_REQUESTOR_ID as C2P } from '../../src/simulator/token-connect/catalogue.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
@@ -68,28 +70,29 @@ describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
       encrypter: new FieldLevelPayloadEncrypter({ encryptionKey: MASTERCARD_ENCRYPTION.certificate }),
       retry: { maxAttempts: 1 },
     });
+    const cards = {
+      ownedCard: async (cardholderId: string, id: string) =>
+        cardholderId === 'chd_alice' && id === 'crd_alice'
+          ? {
+              id,
+              cardholderId,
+              lastFour: '4444',
+              expiryMonth: 12,
+              expiryYear: 2029,
+              country: 'GB',
+              status: 'active' as const,
+              productName: 'World',
+            }
+          : undefined,
+      listCards: async () => [],
+      revealCardData: async () => ({ pan: TEST_CARDS.credit.pan }),
+      profile: async () => profile,
+    };
     provisioning = new ProvisioningService({
       repository: new ProvisioningRepository(db, testSealer()),
       audit: new AuditLog(db, h.clock),
       idempotency: new IdempotencyStore(db, h.clock),
-      cards: {
-        ownedCard: async (cardholderId, id) =>
-          cardholderId === 'chd_alice' && id === 'crd_alice'
-            ? {
-                id,
-                cardholderId,
-                lastFour: '4444',
-                expiryMonth: 12,
-                expiryYear: 2029,
-                country: 'GB',
-                status: 'active',
-                productName: 'World',
-              }
-            : undefined,
-        listCards: async () => [],
-        revealCardData: async () => ({ pan: TEST_CARDS.credit.pan }),
-        profile: async () => profile,
-      },
+      cards,
       directory: new TokenRequestorDirectory({
         client,
         accountRanges: ['555555555'],
@@ -108,6 +111,15 @@ describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
       publicUrl: 'https://bank.test',
       plugins: [
         mdesRoutes({
+          decisions: new TokenizationDecisions({
+            log: new MdesNotificationLog(db),
+            pushes: new ProvisioningRepository(db, testSealer()),
+            cards,
+            audit: new AuditLog(db, h.clock),
+            clock: h.clock,
+            unmatched: 'decline',
+            issuerAppUrl: 'https://bank.test/app',
+          }),
           notifications: new MdesNotificationService({
             log: new MdesNotificationLog(db),
             tokens: provisioning,
@@ -128,6 +140,7 @@ describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
       publicKey: KEYS.issuerSigning.publicKey,
       displayName: 'pushprov Bank',
       notificationUrl: `${issuerUrl}${MDES_NOTIFICATIONS_PATH}`,
+      authorizationUrl: `${issuerUrl}${MDES_AUTHORIZATIONS_PATH}`,
     });
   });
   afterAll(async () => {
@@ -171,7 +184,7 @@ describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
     });
     expect(clickToPayProfile.cards).toMatchObject([{ tokenUniqueReference, accountLastFour: '4444' }]);
 
-    // …and told the issuer once, which recorded the message as one of its pushes.
+    // …asked the issuer first, which approved its own push, and told it once of the token.
     const sent = await sim
       .selectFrom('mc_notifications')
       .selectAll()
@@ -182,9 +195,19 @@ describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
       .selectFrom('mdes_notifications')
       .selectAll()
       .where('token_unique_reference', '=', tokenUniqueReference)
+      .orderBy('message_type')
       .execute();
     expect(received).toMatchObject([
+      { message_type: 'TOKENIZATION_AUTHORIZATION_REQUEST', outcome: 'APPROVED', reason_code: 'ISSUER_PUSH' },
       { notification_id: sent[0]!.notification_id, outcome: 'matched', token_requestor_id: C2P },
+    ]);
+    const decisions = await (h.database.db as Kysely<DecisioningSchema>)
+      .selectFrom('mc_tokenization_decisions')
+      .selectAll()
+      .where('token_unique_reference', '=', tokenUniqueReference)
+      .execute();
+    expect(decisions).toMatchObject([
+      { decision: 'APPROVED', decided_by: 'ISSUER', source: 'ACCOUNT_PUSHED' },
     ]);
   });
 });

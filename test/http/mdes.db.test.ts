@@ -7,10 +7,11 @@ import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { CardholderProfile } from '../../src/domain/account-holder.js';
 import { createIssuerApp } from '../../src/http/app.js';
-import { MDES_NOTIFICATIONS_PATH, mdesRoutes } from '../../src/http/routes/mdes.js';
+import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH, mdesRoutes } from '../../src/http/routes/mdes.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import type { PushMultipleAccountsInput } from '../../src/mastercard/token-connect/client.js';
 import type { TokenRequestor } from '../../src/mastercard/token-connect/types.js';
+import { TokenizationDecisions, type UnmatchedPolicy } from '../../src/service/mdes/decisioning.js';
 import { MdesNotificationService } from '../../src/service/mdes/notifications.js';
 import { mdesNotificationVerifier } from '../../src/service/mdes/verifier.js';
 import { ProvisioningService } from '../../src/service/provisioning.js';
@@ -28,6 +29,7 @@ const SHOP = '50182375119';
 const RANGE = '555555555';
 const MDES = 'mastercard-mdes';
 const URL_SIGNED = `http://localhost${MDES_NOTIFICATIONS_PATH}`;
+const AUTHORIZATIONS = `http://localhost${MDES_AUTHORIZATIONS_PATH}`;
 
 const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 const mastercard = rsa();
@@ -63,7 +65,30 @@ const signerAs = (consumerKey: string, key = mastercard.privateKey) =>
   new OAuthSigner({ consumerKey, signingKey: key, clock });
 const mdes = signerAs(MDES);
 
-async function issuerApp(publicUrl?: string): Promise<FastifyInstance> {
+/** Alice's one card, as the issuer's card store has it. */
+const cards = {
+  ownedCard: async (cardholderId: string, id: string) =>
+    cardholderId === 'chd_alice' && id === 'crd_gb'
+      ? {
+          id,
+          cardholderId,
+          lastFour: '4444',
+          expiryMonth: 12,
+          expiryYear: 2029,
+          country: 'GB',
+          status: 'active' as const,
+          productName: 'World',
+        }
+      : undefined,
+  listCards: async () => [],
+  revealCardData: async () => ({ pan: '5555555555554444' }),
+  profile: async () => profile,
+};
+
+async function issuerApp(
+  publicUrl?: string,
+  unmatched: UnmatchedPolicy = 'decline',
+): Promise<FastifyInstance> {
   const issuer = await createIssuerApp({
     db: database.db,
     logger: createLogger({ level: 'silent' }),
@@ -72,6 +97,15 @@ async function issuerApp(publicUrl?: string): Promise<FastifyInstance> {
   });
   await issuer.register(
     mdesRoutes({
+      decisions: new TokenizationDecisions({
+        log: new MdesNotificationLog(db),
+        pushes: new ProvisioningRepository(db, testSealer()),
+        cards,
+        audit,
+        clock,
+        unmatched,
+        issuerAppUrl: 'https://bank.test/app',
+      }),
       notifications: new MdesNotificationService({
         log: new MdesNotificationLog(db),
         tokens: provisioning,
@@ -92,24 +126,7 @@ beforeAll(async () => {
     repository: new ProvisioningRepository(db, testSealer()),
     audit,
     idempotency: new IdempotencyStore(db, clock),
-    cards: {
-      ownedCard: async (cardholderId, id) =>
-        cardholderId === 'chd_alice' && id === 'crd_gb'
-          ? {
-              id,
-              cardholderId,
-              lastFour: '4444',
-              expiryMonth: 12,
-              expiryYear: 2029,
-              country: 'GB',
-              status: 'active',
-              productName: 'World',
-            }
-          : undefined,
-      listCards: async () => [],
-      revealCardData: async () => ({ pan: '5555555555554444' }),
-      profile: async () => profile,
-    },
+    cards,
     directory: new TokenRequestorDirectory({
       client: {
         getEligibleTokenRequestors: async () => ({ responseId: 'r', tokenRequestors }),
@@ -166,14 +183,21 @@ const tokenizationComplete = (token: Record<string, unknown>, extra: Record<stri
 
 function send(
   body: unknown,
-  options: { signer?: OAuthSigner; raw?: string; authorization?: string; to?: FastifyInstance } = {},
+  options: {
+    signer?: OAuthSigner;
+    raw?: string;
+    authorization?: string;
+    to?: FastifyInstance;
+    url?: string;
+  } = {},
 ): Promise<LightMyRequestResponse> {
+  const url = options.url ?? URL_SIGNED;
   const payload = options.raw ?? JSON.stringify(body);
   const authorization =
-    options.authorization ?? (options.signer ?? mdes).authorizationHeader('POST', URL_SIGNED, payload);
+    options.authorization ?? (options.signer ?? mdes).authorizationHeader('POST', url, payload);
   return (options.to ?? app).inject({
     method: 'POST',
-    url: URL_SIGNED,
+    url,
     headers: { 'content-type': 'application/json', authorization },
     payload,
   });
@@ -213,6 +237,7 @@ describe('POST /v1/mdes/notifications', () => {
       token_unique_reference: 'DWSPMC00000000c2p0001',
       token_requestor_id: C2P,
       outcome: 'matched',
+      reason_code: null,
       occurred_at: clock.now(),
       received_at: clock.now(),
     });
@@ -404,5 +429,157 @@ describe('POST /v1/mdes/notifications', () => {
     const route = spec.paths[MDES_NOTIFICATIONS_PATH]?.post;
     expect(route?.requestBody).toBeDefined();
     expect(Object.keys(route?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401']));
+  });
+});
+
+let authorizations = 0;
+/** MDES asking before it creates a token for Alice's card. */
+const authorizationRequest = (
+  token: Record<string, unknown>,
+  request: Record<string, unknown> = {},
+): Record<string, unknown> & {
+  notificationId: string;
+  token: Record<string, unknown> & { tokenUniqueReference: string };
+} => ({
+  notificationId: `tar_test${String(++authorizations).padStart(16, '0')}`,
+  messageType: 'TOKENIZATION_AUTHORIZATION_REQUEST',
+  timestamp: clock.now().toISOString(),
+  token: {
+    tokenUniqueReference: `DWSPMC00000000auth${String(authorizations).padStart(4, '0')}`,
+    tokenRequestorId: SHOP,
+    tokenPanSuffix: '9876',
+    accountPanSuffix: '4444',
+    ...token,
+  },
+  authorizationRequest: { tokenType: 'CLOUD', source: 'ACCOUNT_PUSHED', accountExpiry: '1229', ...request },
+});
+const authorize = (body: unknown, options: Parameters<typeof send>[1] = {}) =>
+  send(body, { url: AUTHORIZATIONS, ...options });
+const decisionsOf = async (subject: string) =>
+  (await audit.history([subject])).filter((e) => e.action === 'tokenization.decided');
+
+describe('POST /v1/mdes/tokenization-authorizations', () => {
+  it('approves a tokenization of its own push, with no further authentication, audited once however often MDES asks', async () => {
+    const { id, pushAccountId } = await pushTo(SHOP);
+    const body = authorizationRequest({ pushAccountId }, { pushAccountReceipt: `MCC-${pushAccountId}` });
+    const response = await authorize(body);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      notificationId: body.notificationId,
+      decision: 'APPROVED',
+      reasonCode: 'ISSUER_PUSH',
+    });
+    const [entry, ...more] = await decisionsOf(id);
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({
+      actor: 'mdes',
+      outcome: 'APPROVED',
+      details: {
+        reasonCode: 'ISSUER_PUSH',
+        tokenRequestorId: SHOP,
+        cardId: 'crd_gb',
+        source: 'ACCOUNT_PUSHED',
+      },
+    });
+    // MDES asking again (a retry after a lost answer) hears the same, and nothing is written.
+    const count = await recorded();
+    clock.advance(1_000);
+    expect((await authorize(body)).json()).toEqual(response.json());
+    expect(await decisionsOf(id)).toHaveLength(1);
+    expect(await recorded()).toBe(count);
+    // Click to Pay's enrolment asks the same way.
+    const c2p = await pushTo(C2P);
+    const enrolment = await authorize(
+      authorizationRequest({ tokenRequestorId: C2P, pushAccountId: c2p.pushAccountId }),
+    );
+    expect(enrolment.json()).toMatchObject({ decision: 'APPROVED' });
+  });
+
+  it('declines, by default, what it cannot match to an open push of its own', async () => {
+    const { pushAccountId } = await pushTo(SHOP);
+    const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      ['NOT_PUSHED_BY_ISSUER', {}, { source: 'CARD_ADDED_MANUALLY' }],
+      ['PUSH_NOT_FOUND', { pushAccountId: 'not-one-of-ours' }, {}],
+      ['PUSH_NOT_FOUND', { pushAccountId, tokenRequestorId: C2P }, {}],
+      ['CARD_MISMATCH', { pushAccountId, accountPanSuffix: '1111' }, {}],
+    ];
+    for (const [reasonCode, token, request] of cases) {
+      const body = authorizationRequest(token, request);
+      const response = await authorize(body);
+      expect(response.json(), reasonCode).toEqual({
+        notificationId: body.notificationId,
+        decision: 'DECLINED',
+        reasonCode,
+      });
+      const row = await db
+        .selectFrom('mdes_notifications')
+        .select(['outcome', 'reason_code', 'message_type'])
+        .where('notification_id', '=', body.notificationId)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({
+        outcome: 'DECLINED',
+        reason_code: reasonCode,
+        message_type: 'TOKENIZATION_AUTHORIZATION_REQUEST',
+      });
+    }
+    // A push whose token already exists is over: a second tokenization of it is not the cardholder's push.
+    const done = await pushTo(SHOP);
+    await send(
+      tokenizationComplete({
+        tokenUniqueReference: 'DWSPMC00000000done01',
+        tokenRequestorId: SHOP,
+        pushAccountId: done.pushAccountId,
+      }),
+    );
+    const late = await authorize(authorizationRequest({ pushAccountId: done.pushAccountId }));
+    expect(late.json()).toMatchObject({ decision: 'DECLINED', reasonCode: 'PUSH_NOT_OPEN' });
+    // So is one whose receipts expired.
+    const expired = await pushTo(SHOP);
+    clock.advance(16 * 60_000);
+    expect(
+      (await authorize(authorizationRequest({ pushAccountId: expired.pushAccountId }))).json(),
+    ).toMatchObject({
+      decision: 'DECLINED',
+      reasonCode: 'PUSH_NOT_OPEN',
+    });
+  });
+
+  it('asks for additional authentication in the bank’s app instead, under that policy', async () => {
+    const strict = await issuerApp(undefined, 'additional-authentication');
+    const body = authorizationRequest({}, { source: 'CARD_ADDED_MANUALLY' });
+    const response = await authorize(body, { to: strict });
+    expect(response.json()).toEqual({
+      notificationId: body.notificationId,
+      decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+      reasonCode: 'NOT_PUSHED_BY_ISSUER',
+      activationMethods: [{ type: 'ISSUER_APP', value: 'https://bank.test/app' }],
+    });
+    expect(await decisionsOf(body.token.tokenUniqueReference)).toMatchObject([
+      { outcome: 'REQUIRE_ADDITIONAL_AUTHENTICATION' },
+    ]);
+    await strict.close();
+  });
+
+  it('refuses what Mastercard did not sign (401) and what is not an authorization request (400), recording nothing', async () => {
+    const count = await recorded();
+    const body = authorizationRequest({});
+    const unsigned = await authorize(body, { signer: signerAs(MDES, impostor.privateKey) });
+    expect(unsigned.statusCode).toBe(401);
+    expect(unsigned.json().error.code).toBe('OAUTH_BAD_SIGNATURE');
+    const notification = await authorize(
+      tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000wrong1' }),
+    );
+    expect(notification.statusCode).toBe(400);
+    expect(notification.json().error.code).toBe('MDES_NOTIFICATION_UNSUPPORTED');
+    const malformed = await authorize({
+      ...body,
+      authorizationRequest: { tokenType: 'CLOUD', source: 'GUESSED' },
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error).toMatchObject({ code: 'MDES_NOTIFICATION_INVALID' });
+    expect(malformed.json().error.message).toContain('/authorizationRequest/source');
+    // An authorization request is not a notification either.
+    expect((await send(authorizationRequest({}))).json().error.code).toBe('MDES_NOTIFICATION_UNSUPPORTED');
+    expect(await recorded()).toBe(count);
   });
 });

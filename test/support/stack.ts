@@ -30,6 +30,8 @@ export interface Stack {
   merchant: string;
   /** The development ops API key of this stack. */
   opsKey: string;
+  /** Its development key set (Mastercard's, the issuer's, the demo merchant's). */
+  keysDir: string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startStack(
     simulator: config.simulatorPublicUrl,
     merchant: config.merchantPublicUrl,
     opsKey: readFileSync(join(dataDir, 'keys', 'ops-api-key'), 'utf8').trim(),
+    keysDir: join(dataDir, 'keys'),
     stop: () => running.stop(),
   };
 }

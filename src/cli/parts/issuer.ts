@@ -20,6 +20,7 @@ import { createAuth } from '../../service/auth/index.js';
 import { resolveOpsKeys } from '../../service/auth/ops-keys.js';
 import { CardService } from '../../service/cards/cards.js';
 import { seedDemoData } from '../../service/cards/seed.js';
+import { TokenizationDecisions } from '../../service/mdes/decisioning.js';
 import { MdesNotificationService } from '../../service/mdes/notifications.js';
 import { mdesNotificationVerifier } from '../../service/mdes/verifier.js';
 import { OpsStats } from '../../service/ops/stats.js';
@@ -202,6 +203,15 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     tokenRoutes({ savedCards, guards }),
     // MDES's notifications about the issuer's tokens (signed by Mastercard).
     mdesRoutes({
+      decisions: new TokenizationDecisions({
+        log: new MdesNotificationLog(db),
+        pushes: new ProvisioningRepository(db, vault),
+        cards: store,
+        audit,
+        clock,
+        unmatched: config.unmatchedTokenization,
+        issuerAppUrl: `${config.issuerPublicUrl}/app`,
+      }),
       notifications: new MdesNotificationService({
         log: new MdesNotificationLog(db),
         tokens: tokenRecords,

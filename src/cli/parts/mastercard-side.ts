@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
+import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import {
@@ -59,6 +59,7 @@ export async function buildSimulator({
       publicKey: keys.issuerSigning.publicKey,
       displayName: 'pushprov demo issuer',
       notificationUrl: `${config.issuerPublicUrl}${MDES_NOTIFICATIONS_PATH}`,
+      authorizationUrl: `${config.issuerPublicUrl}${MDES_AUTHORIZATIONS_PATH}`,
     },
     clock,
   );
@@ -80,6 +81,7 @@ export async function buildSimulator({
     keys,
     merchantUrl: config.merchantPublicUrl,
     publicUrl: config.simulatorPublicUrl,
+    authorizationStandIn: config.simulatorAuthorizationStandIn,
   });
   await registerTokenManagement(app, { db, clock });
   return app;

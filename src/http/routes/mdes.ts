@@ -5,22 +5,29 @@ import {
   MdesNotification,
   NOTIFICATION_TYPES,
   NotificationAcknowledgement,
+  REQUEST_TYPES,
+  TokenizationAuthorizationRequest,
+  TokenizationAuthorizationResponse,
 } from '../../mastercard/mdes/messages.js';
 import type { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
+import type { TokenizationDecisions } from '../../service/mdes/decisioning.js';
 import type { MdesNotificationService } from '../../service/mdes/notifications.js';
-import { ErrorResponse } from '../auth/schemas.js';
+import { errorResponses } from '../auth/schemas.js';
 
 /**
  * MDES-facing routes: `POST /v1/mdes/notifications` takes MDES's messages
- * about the issuer's tokens. The caller is Mastercard, not a cardholder:
- * every request must carry Mastercard's OAuth 1.0a signature (over the exact
- * body bytes) before its body is even parsed; then the body must be a known
- * message (MDES_NOTIFICATION_INVALID / MDES_NOTIFICATION_UNSUPPORTED, 400).
- * A redelivered notificationId is acknowledged again and changes nothing.
+ * about the issuer's tokens; `POST /v1/mdes/tokenization-authorizations`
+ * answers MDES's question before it creates a token for one of the
+ * issuer's cards. The caller is Mastercard, not a cardholder: every request
+ * must carry Mastercard's OAuth 1.0a signature (over the exact body bytes)
+ * before its body is even parsed; then the body must be a known message
+ * (MDES_NOTIFICATION_INVALID / MDES_NOTIFICATION_UNSUPPORTED, 400). A
+ * message seen before (same id) changes nothing and is answered as it was.
  * Paths carry their `/v1`: register without a prefix.
  */
 export interface MdesRoutesOptions {
   notifications: Pick<MdesNotificationService, 'receive'>;
+  decisions: Pick<TokenizationDecisions, 'decide'>;
   /** Mastercard's keys and the issuer's nonce store: `mdesNotificationVerifier(…)`. */
   verifier: Pick<OAuthVerifier, 'verify'>;
   /**
@@ -32,9 +39,9 @@ export interface MdesRoutesOptions {
 }
 
 export const MDES_NOTIFICATIONS_PATH = '/v1/mdes/notifications';
+export const MDES_AUTHORIZATIONS_PATH = '/v1/mdes/tokenization-authorizations';
 
 const BODY_LIMIT = 16 * 1024;
-const KNOWN_TYPES: ReadonlySet<string> = new Set(NOTIFICATION_TYPES);
 
 export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
   const base = options.publicUrl?.replace(/\/+$/, '');
@@ -49,31 +56,35 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
       done(null, body),
     );
 
+    const signed = {
+      bodyLimit: BODY_LIMIT,
+      // Malformed bodies get this API's own code, not Fastify's generic one.
+      attachValidation: true,
+      preValidation: async (request: FastifyRequest) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        await options.verifier.verify({
+          method: request.method,
+          url: signedUrl(request),
+          body: raw,
+          authorization: request.headers.authorization,
+        });
+        request.body = parseJson(raw);
+      },
+    } as const;
+
     app.post(
       MDES_NOTIFICATIONS_PATH,
       {
-        bodyLimit: BODY_LIMIT,
-        // Malformed bodies get this API's own code, not Fastify's generic one.
-        attachValidation: true,
-        preValidation: async (request) => {
-          const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-          await options.verifier.verify({
-            method: request.method,
-            url: signedUrl(request),
-            body: raw,
-            authorization: request.headers.authorization,
-          });
-          (request as FastifyRequest).body = parseJson(raw);
-        },
+        ...signed,
         schema: {
           tags: ['mdes'],
           summary: 'Notifications from MDES about the issuer’s tokens (signed by Mastercard, OAuth 1.0a)',
           body: MdesNotification,
-          response: { 200: NotificationAcknowledgement, 400: ErrorResponse, 401: ErrorResponse },
+          response: { 200: NotificationAcknowledgement, ...errorResponses(400, 401) },
         },
       },
       async (request) => {
-        if (request.validationError) throw malformed(request.body, request.validationError);
+        if (request.validationError) throw malformed(request.body, request.validationError, NOTIFICATION_TYPES);
         const answer = await options.notifications.receive(request.body);
         request.log.info(
           {
@@ -85,6 +96,34 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
           'MDES notification',
         );
         return { notificationId: answer.notificationId, status: answer.status, duplicate: answer.duplicate };
+      },
+    );
+
+    app.post(
+      MDES_AUTHORIZATIONS_PATH,
+      {
+        ...signed,
+        schema: {
+          tags: ['mdes'],
+          summary:
+            'Tokenization Authorization Request from MDES: approve, decline or ask for more authentication (signed by Mastercard, OAuth 1.0a)',
+          body: TokenizationAuthorizationRequest,
+          response: { 200: TokenizationAuthorizationResponse, ...errorResponses(400, 401) },
+        },
+      },
+      async (request) => {
+        if (request.validationError) throw malformed(request.body, request.validationError, REQUEST_TYPES);
+        const answer = await options.decisions.decide(request.body);
+        request.log.info(
+          {
+            notificationId: answer.notificationId,
+            tokenRequestorId: request.body.token.tokenRequestorId,
+            decision: answer.decision,
+            reasonCode: answer.reasonCode,
+          },
+          'MDES tokenization authorization',
+        );
+        return answer;
       },
     );
   };
@@ -102,9 +141,10 @@ function parseJson(raw: Buffer): unknown {
 function malformed(
   body: unknown,
   error: Error & { validation?: { instancePath?: string }[] },
+  known: readonly string[],
 ): ValidationError {
   const messageType = (body as { messageType?: unknown } | null)?.messageType;
-  if (typeof messageType === 'string' && !KNOWN_TYPES.has(messageType)) {
+  if (typeof messageType === 'string' && !known.includes(messageType)) {
     return new ValidationError(
       'MDES_NOTIFICATION_UNSUPPORTED',
       'this issuer does not take that MDES message type',

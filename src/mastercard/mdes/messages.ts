@@ -119,7 +119,7 @@ export type TokenizationDecision = (typeof TOKENIZATION_DECISIONS)[number];
 export const AuthorizationRequest = Type.Object(
   {
     tokenType: Type.Union([Type.Literal('CLOUD'), Type.Literal('STATIC'), Type.Literal('EMBEDDED_SE')]),
-    source: Type.Union(TOKENIZATION_SOURCES.map((s) => Type.Literal(s))),
+    source: Type.Union([Type.Literal('ACCOUNT_PUSHED'), Type.Literal('CARD_ADDED_MANUALLY')]),
     /** The receipt the token requestor redeemed: the reference to the issuer's push. */
     pushAccountReceipt: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** The funding account's expiry, MMYY, when the card has one. */
@@ -156,7 +156,11 @@ export type ActivationMethod = Static<typeof ActivationMethod>;
 export const TokenizationAuthorizationResponse = Type.Object(
   {
     notificationId: Type.String(),
-    decision: Type.Union(TOKENIZATION_DECISIONS.map((d) => Type.Literal(d))),
+    decision: Type.Union([
+      Type.Literal('APPROVED'),
+      Type.Literal('DECLINED'),
+      Type.Literal('REQUIRE_ADDITIONAL_AUTHENTICATION'),
+    ]),
     /** Why, in the issuer's words (a stable code), for MDES's records and the token requestor's support. */
     reasonCode: Type.String({ pattern: '^[A-Z_]{1,64}$' }),
     activationMethods: Type.Optional(Type.Array(ActivationMethod, { maxItems: 5 })),

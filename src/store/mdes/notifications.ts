@@ -8,11 +8,13 @@ export interface ReceivedNotification {
   tokenUniqueReference: string;
   tokenRequestorId: string;
   outcome: string;
+  /** Why, for a Tokenization Authorization Request's decision. */
+  reasonCode?: string;
   occurredAt: Date;
   receivedAt: Date;
 }
 
-/** The notifications MDES sent, each once by its notificationId. */
+/** The messages MDES sent (notifications and authorization requests), each once by its id. */
 export class MdesNotificationLog {
   constructor(private readonly db: Kysely<IssuerSchema>) {}
 
@@ -29,6 +31,7 @@ export class MdesNotificationLog {
         tokenUniqueReference: row.token_unique_reference,
         tokenRequestorId: row.token_requestor_id,
         outcome: row.outcome,
+        ...(row.reason_code !== null && { reasonCode: row.reason_code }),
         occurredAt: row.occurred_at,
         receivedAt: row.received_at,
       }
@@ -45,6 +48,7 @@ export class MdesNotificationLog {
         token_unique_reference: notification.tokenUniqueReference,
         token_requestor_id: notification.tokenRequestorId,
         outcome: notification.outcome,
+        reason_code: notification.reasonCode ?? null,
         occurred_at: notification.occurredAt,
         received_at: notification.receivedAt,
       })

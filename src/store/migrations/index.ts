@@ -6,6 +6,7 @@ import * as m0004 from './0004_audit_append_only.js';
 import * as m0005 from './0005_provisionings.js';
 import * as m0006 from './0006_mdes_notifications.js';
 import * as m0007 from './0007_tokens.js';
+import * as m0008 from './0008_tokenization_decisions.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0005_provisionings': m0005,
   '0006_mdes_notifications': m0006,
   '0007_tokens': m0007,
+  '0008_tokenization_decisions': m0008,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';
