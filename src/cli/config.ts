@@ -280,7 +280,8 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   },
   simulatorAuthorizationStandIn: {
     env: 'PUSHPROV_SIMULATOR_STAND_IN',
-    description: "The simulated MDES's decision when the issuer does not answer its authorization request in time",
+    description:
+      "The simulated MDES's decision when the issuer does not answer its authorization request in time",
     default: 'DECLINED',
     parse: oneOf('APPROVED', 'DECLINED'),
   },

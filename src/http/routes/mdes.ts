@@ -84,7 +84,8 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
         },
       },
       async (request) => {
-        if (request.validationError) throw malformed(request.body, request.validationError, NOTIFICATION_TYPES);
+        if (request.validationError)
+          throw malformed(request.body, request.validationError, NOTIFICATION_TYPES);
         const answer = await options.notifications.receive(request.body);
         request.log.info(
           {
