@@ -90,6 +90,7 @@ export interface Config {
   mastercardSigningKeyAlias: string | undefined;
   mastercardSigningKeyPassword: string | undefined;
   mastercardEncryptionCertPath: string | undefined;
+  mdesTokenManagementUrl: string | undefined;
   accountRanges: string[] | undefined;
   clickToPayTokenRequestorId: string;
   receiptValidityMinutes: number;
@@ -252,6 +253,12 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     env: 'MASTERCARD_ENCRYPTION_CERT_PATH',
     description: "Mastercard's encryption certificate (PEM or DER; required outside the simulator)",
     parse: text,
+  },
+  mdesTokenManagementUrl: {
+    env: 'MASTERCARD_TOKEN_MANAGEMENT_URL',
+    description:
+      "Base URL of MDES token management (suspend, resume, delete, update after a card replacement), signed with the issuer's key; unset in the simulator: the simulator's; unset elsewhere: saved-card changes are refused",
+    parse: url('https:', 'http:'),
   },
   accountRanges: {
     env: 'PUSHPROV_ACCOUNT_RANGES',

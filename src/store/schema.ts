@@ -173,6 +173,22 @@ export interface MdesNotificationsTable {
 
 export type TokenStatus = 'ACTIVE' | 'SUSPENDED' | 'DELETED';
 
+/** A card's change still to reach its tokens at MDES (migration 0009). */
+export interface TokenFollowUpsTable {
+  id: string;
+  card_id: string;
+  kind: 'replaced' | 'closed';
+  account_pan_suffix: string | null;
+  /** MMYY. */
+  account_expiry: string | null;
+  state: 'pending' | 'done' | 'failed';
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
 /** The tokens of the issuer's cards, as MDES's notifications report them (migration 0007). */
 export interface TokensTable {
   id: string;
@@ -206,4 +222,5 @@ export interface IssuerSchema {
   mdes_oauth_nonces: MdesOAuthNoncesTable;
   mdes_notifications: MdesNotificationsTable;
   tokens: TokensTable;
+  token_follow_ups: TokenFollowUpsTable;
 }

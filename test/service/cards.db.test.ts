@@ -17,6 +17,8 @@ import { Vault } from '../../src/store/vault/vault.js';
 import { onPostgres, testDatabase } from '../support/database.js';
 
 const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
+// A test card not in the batch below.
+const REPLACEMENT_PAN = '2223003122003222';
 
 const card = (ref: string, pan: string, over: Record<string, unknown> = {}) => ({
   externalRef: ref,
@@ -112,6 +114,7 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(summary).toEqual({
       cardholders: { created: 2, updated: 0, unchanged: 0 },
       cards: { created: 3, updated: 0, unchanged: 0 },
+      tokenFollowUps: { replaced: 0, closed: 0 },
     });
     expect(progress).toEqual(['1/2', '2/2']);
     const [alice] = await store.cardholders.findByEmail('alice@example.com');
@@ -143,7 +146,11 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
       .orderBy('seq', 'desc')
       .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor: 'ops:test', action: 'cards.imported', outcome: 'ok' });
-    expect(audit.details).toEqual({ cardholders: summary.cardholders, cards: summary.cards });
+    expect(audit.details).toEqual({
+      cardholders: summary.cardholders,
+      cards: summary.cards,
+      tokenFollowUps: summary.tokenFollowUps,
+    });
   });
 
   it('changes nothing when the same batch is imported again (not even the audit trail)', async () => {
@@ -154,6 +161,7 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await service.importCards(batch())).toEqual({
       cardholders: { created: 0, updated: 0, unchanged: 2 },
       cards: { created: 0, updated: 0, unchanged: 3 },
+      tokenFollowUps: { replaced: 0, closed: 0 },
     });
     expect(await tableCounts()).toEqual(before);
     expect(await db.selectFrom('cards').selectAll().orderBy('id').execute()).toEqual(rows);
@@ -171,6 +179,8 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await service.importCards(next)).toEqual({
       cardholders: { created: 0, updated: 1, unchanged: 1 },
       cards: { created: 0, updated: 2, unchanged: 1 },
+      // A reissue with a new expiry: its tokens are to follow.
+      tokenFollowUps: { replaced: 1, closed: 0 },
     });
     const alice1 = await store.cards.findByExternalRef('alice-1');
     expect(alice1).toMatchObject({ expiryYear: 2032, status: 'blocked', updatedAt: clock.now() });
@@ -196,18 +206,95 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await store.cardholders.findByExternalRef('carol')).toBeUndefined();
   });
 
-  it('refuses a changed PAN under an existing reference, and a card moving to another cardholder', async () => {
+  it('refuses a card moving to another cardholder', async () => {
     await service.importCards(batch());
     const moved = batch();
     moved.cardholders[0]!.cards = [
-      card('alice-1', '6799990100000000019'),
+      card('alice-1', '5555555555554444'),
       card('bob-1', '5105105105105100', { country: 'US' }),
     ];
     moved.cardholders[1]!.cards = [];
     expect(await refusal(service.importCards(moved))).toEqual([
-      { path: 'cardholders[0].cards[0].pan', code: 'PAN_CHANGED' },
       { path: 'cardholders[0].cards[1].externalRef', code: 'CARD_OF_OTHER_CARDHOLDER' },
     ]);
+  });
+
+  it('replaces a card under its reference (new number and expiry): the card changes and its tokens are to follow', async () => {
+    await service.importCards(batch());
+    const before = (await store.cards.findByExternalRef('alice-1'))!;
+    const replacement = batch();
+    replacement.cardholders[0]!.cards[0] = card('alice-1', REPLACEMENT_PAN, {
+      expiryMonth: 3,
+      expiryYear: 2031,
+    });
+    const summary = await service.importCards(replacement, { actor: 'ops:test' });
+    expect(summary.cards).toEqual({ created: 0, updated: 1, unchanged: 2 });
+    expect(summary.tokenFollowUps).toEqual({ replaced: 1, closed: 0 });
+    const after = (await store.cards.findByExternalRef('alice-1'))!;
+    expect(after).toMatchObject({
+      id: before.id,
+      lastFour: REPLACEMENT_PAN.slice(-4),
+      expiryMonth: 3,
+      expiryYear: 2031,
+    });
+    expect((await store.revealCardData(before.id)).pan).toBe(REPLACEMENT_PAN);
+    // The old number no longer finds the card; the new one does.
+    expect(await store.cards.findByPan('5555555555554444')).toBeUndefined();
+    expect((await store.cards.findByPan(REPLACEMENT_PAN))?.id).toBe(before.id);
+    const followUps = await db
+      .selectFrom('token_follow_ups')
+      .selectAll()
+      .where('card_id', '=', before.id)
+      .execute();
+    expect(followUps).toMatchObject([
+      {
+        card_id: before.id,
+        kind: 'replaced',
+        account_pan_suffix: REPLACEMENT_PAN.slice(-4),
+        account_expiry: '0331',
+        state: 'pending',
+      },
+    ]);
+    const audit = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'card.replaced')
+      .where('subject', '=', before.id)
+      .execute();
+    expect(audit).toMatchObject([{ actor: 'ops:test', subject: before.id, outcome: 'tokens_to_follow' }]);
+    expect(JSON.stringify(audit)).not.toContain(REPLACEMENT_PAN);
+    // The same file again changes nothing and queues nothing.
+    expect((await service.importCards(replacement)).tokenFollowUps).toEqual({ replaced: 0, closed: 0 });
+    expect(
+      await db.selectFrom('token_follow_ups').selectAll().where('card_id', '=', before.id).execute(),
+    ).toHaveLength(1);
+  });
+
+  it('closes a card, queueing the deletion of its tokens, and keeps it closed', async () => {
+    await service.importCards(batch());
+    const closing = batch();
+    closing.cardholders[1]!.cards[0] = card('bob-1', '5105105105105100', { country: 'US', status: 'closed' });
+    expect((await service.importCards(closing)).tokenFollowUps).toEqual({ replaced: 0, closed: 1 });
+    expect(await db.selectFrom('token_follow_ups').select(['kind', 'account_pan_suffix']).execute()).toEqual([
+      { kind: 'closed', account_pan_suffix: null },
+    ]);
+    // A closed card is neither reopened nor replaced under its reference; nothing changes.
+    const before = await tableCounts();
+    for (const change of [{ status: 'active' }, { pan: '2223003122003222', status: 'closed' }]) {
+      const again = batch();
+      again.cardholders[1]!.cards[0] = card(
+        'bob-1',
+        (change.pan as string | undefined) ?? '5105105105105100',
+        {
+          country: 'US',
+          ...change,
+        },
+      );
+      expect(await refusal(service.importCards(again))).toEqual([
+        { path: 'cardholders[1].cards[0].status', code: 'CARD_CLOSED' },
+      ]);
+    }
+    expect(await tableCounts()).toEqual(before);
   });
 
   it('never puts a value in the refusal', async () => {
@@ -233,6 +320,7 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
     expect(await service.importCards(batch())).toMatchObject({
       cards: { created: 0, updated: 0, unchanged: 3 },
+      tokenFollowUps: { replaced: 0, closed: 0 },
     });
   });
 

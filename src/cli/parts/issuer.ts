@@ -26,6 +26,7 @@ import { mdesNotificationVerifier } from '../../service/mdes/verifier.js';
 import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
+import { TokenFollowUps } from '../../service/tokens/follow-ups.js';
 import { TokenManagementClient } from '../../service/tokens/mdes-client.js';
 import { TokenRecords } from '../../service/tokens/records.js';
 import { SavedCards } from '../../service/tokens/saved-cards.js';
@@ -36,6 +37,7 @@ import { IdempotencyStore } from '../../store/idempotency.js';
 import { MdesNotificationLog } from '../../store/mdes/notifications.js';
 import { ProvisioningRepository } from '../../store/provisionings.js';
 import { prepareIssuerStore } from '../../store/store.js';
+import { TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import { TokenRepository } from '../../store/tokens/tokens.js';
 import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
@@ -58,13 +60,28 @@ export interface IssuerContext {
   say: (line: string) => void;
 }
 
+/** The issuer's OAuth signer at Mastercard: the development key with the simulator, else the configured one. */
+async function issuerSigner({ config, keys, clock }: IssuerContext): Promise<OAuthSigner> {
+  if (config.mastercardEnv === 'simulator') {
+    return new OAuthSigner({
+      consumerKey: keys.consumerKey,
+      signingKey: keys.issuerSigning.privateKey,
+      clock,
+    });
+  }
+  const signingKey = await loadPrivateKey(
+    { path: config.mastercardSigningKeyPath ?? '' },
+    {
+      ...(config.mastercardSigningKeyAlias && { alias: config.mastercardSigningKeyAlias }),
+      ...(config.mastercardSigningKeyPassword && { password: config.mastercardSigningKeyPassword }),
+    },
+  );
+  return new OAuthSigner({ consumerKey: config.mastercardConsumerKey ?? '', signingKey, clock });
+}
+
 /** The Token Connect client for the configured Mastercard environment. */
-async function tokenConnectClient({
-  config,
-  keys,
-  logger,
-  clock,
-}: IssuerContext): Promise<TokenConnectClient> {
+async function tokenConnectClient(context: IssuerContext, signer: OAuthSigner): Promise<TokenConnectClient> {
+  const { config, keys, logger } = context;
   const hooks = {
     onResponse: (e: {
       operation: string;
@@ -75,36 +92,33 @@ async function tokenConnectClient({
       retrying: boolean;
     }) => logger.info({ tokenConnect: e }, 'token connect call'),
   };
-  if (config.mastercardEnv === 'simulator') {
-    return new TokenConnectClient({
-      environment: { baseUrl: `${config.simulatorPublicUrl}/mdes` },
-      signer: new OAuthSigner({
-        consumerKey: keys.consumerKey,
-        signingKey: keys.issuerSigning.privateKey,
-        clock,
-      }),
-      encrypter: new FieldLevelPayloadEncrypter({
-        encryptionKey: keys.mastercardEncryption.certificate ?? keys.mastercardEncryption.publicKey,
-      }),
-      hooks,
-    });
-  }
-  const signingKey = await loadPrivateKey(
-    { path: config.mastercardSigningKeyPath ?? '' },
-    {
-      ...(config.mastercardSigningKeyAlias && { alias: config.mastercardSigningKeyAlias }),
-      ...(config.mastercardSigningKeyPassword && { password: config.mastercardSigningKeyPassword }),
-    },
-  );
-  const encryption = await loadPublicKey({ path: config.mastercardEncryptionCertPath ?? '' });
+  const encryption =
+    config.mastercardEnv === 'simulator'
+      ? keys.mastercardEncryption
+      : await loadPublicKey({ path: config.mastercardEncryptionCertPath ?? '' });
   return new TokenConnectClient({
-    environment: config.mastercardEnv,
-    signer: new OAuthSigner({ consumerKey: config.mastercardConsumerKey ?? '', signingKey, clock }),
+    environment:
+      config.mastercardEnv === 'simulator'
+        ? { baseUrl: `${config.simulatorPublicUrl}/mdes` }
+        : config.mastercardEnv,
+    signer,
     encrypter: new FieldLevelPayloadEncrypter({
       encryptionKey: encryption.certificate ?? encryption.publicKey,
     }),
     hooks,
   });
+}
+
+/**
+ * MDES token management (suspend, resume, delete, update after a card
+ * replacement): the simulator's, or the configured base URL; without one,
+ * changes to saved cards are refused with TOKEN_MANAGEMENT_UNAVAILABLE.
+ */
+function tokenManagementClient({ config }: IssuerContext, signer: OAuthSigner) {
+  const baseUrl =
+    config.mdesTokenManagementUrl ??
+    (config.mastercardEnv === 'simulator' ? `${config.simulatorPublicUrl}/mdes` : undefined);
+  return baseUrl === undefined ? undefined : new TokenManagementClient({ baseUrl, signer });
 }
 
 /** Everything the issuer runs: stores, use cases, routes, and the jobs that finish what is left open. */
@@ -115,7 +129,9 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   const db = await prepareIssuerStore(context.db);
   const audit = new AuditLog(db, clock);
   const store = new CardStore(db, vault);
-  const cardService = new CardService({ db, store, audit, clock });
+  // Card changes reach their tokens through a job, kicked at once after an import that queued some.
+  let takeFollowUps = () => {};
+  const cardService = new CardService({ db, store, audit, clock, onFollowUps: () => takeFollowUps() });
   if (simulated) {
     const seeded = await seedDemoData(cardService);
     await seedDemoCredentials({ db, sealer: vault, clock });
@@ -143,7 +159,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   });
   const guards = authGuards(auth);
 
-  const client = await tokenConnectClient(context);
+  const signer = await issuerSigner(context);
+  const client = await tokenConnectClient(context, signer);
   const accountRanges = config.accountRanges ?? MDES_ACCOUNT_RANGES.map((r) => r.prefix);
   const directory = new TokenRequestorDirectory({
     client,
@@ -180,18 +197,27 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     tokens: tokenRepository,
     cards: store,
     audit,
-    // Outside the simulator, MDES Customer Service access is not configured yet: changes are refused.
-    mdes: simulated
-      ? new TokenManagementClient({
-          baseUrl: `${config.simulatorPublicUrl}/mdes`,
-          signer: new OAuthSigner({
-            consumerKey: context.keys.consumerKey,
-            signingKey: context.keys.issuerSigning.privateKey,
-            clock,
-          }),
-        })
-      : undefined,
+    mdes: tokenManagementClient(context, signer),
     logoOf: async (tokenRequestorId) => (await directory.get(tokenRequestorId)).imageAssetId,
+  });
+  const followUps = new TokenFollowUps({
+    repository: new TokenFollowUpRepository(db),
+    savedCards,
+    clock,
+    onSettled: (followUp, outcome, error) =>
+      logger[outcome === 'done' ? 'info' : 'warn'](
+        {
+          followUp: {
+            id: followUp.id,
+            cardId: followUp.cardId,
+            kind: followUp.kind,
+            attempt: followUp.attempts,
+          },
+          outcome,
+          error,
+        },
+        'card change taken to its tokens',
+      ),
   });
 
   const plugins: FastifyPluginAsync[] = [
@@ -247,8 +273,12 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   );
 
   // Background work that must not wait for a request: finishing pushes whose
-  // answer was lost, expiring receipts, forgetting what has expired.
+  // answer was lost, expiring receipts, taking card changes to their tokens,
+  // forgetting what has expired.
+  const followUpJob = every(config.reconcileSeconds * 1000, 'token follow-ups', () => followUps.run());
+  takeFollowUps = followUpJob.run;
   const jobs = [
+    followUpJob,
     every(config.reconcileSeconds * 1000, 'reconcile', () =>
       provisioning.reconcile(config.reconcileSeconds * 2000),
     ),
@@ -258,19 +288,29 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       await idempotency.purgeExpired();
     }),
   ];
-  function every(ms: number, name: string, work: () => Promise<unknown>): NodeJS.Timeout {
+  /** A job run every `ms`, never twice at once; `run()` asks for a run now (or right after the current one). */
+  function every(ms: number, name: string, work: () => Promise<unknown>) {
     let running = false;
-    const timer = setInterval(() => {
-      if (running) return;
+    let again = false;
+    const run = (): void => {
+      if (running) {
+        again = true;
+        return;
+      }
       running = true;
       work()
         .catch((error: unknown) => logger.error({ err: error, job: name }, 'background job failed'))
         .finally(() => {
           running = false;
+          if (again) {
+            again = false;
+            run();
+          }
         });
-    }, ms);
+    };
+    const timer = setInterval(run, ms);
     timer.unref();
-    return timer;
+    return { timer, run };
   }
-  return { app, stop: () => jobs.forEach(clearInterval) };
+  return { app, stop: () => jobs.forEach((job) => clearInterval(job.timer)) };
 }

@@ -2,18 +2,23 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { lastFour } from '../../core/luhn.js';
 import type { CardholderProfile } from '../../domain/account-holder.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { CardStore } from '../../store/cards/card-store.js';
 import type { Card, CardPatch } from '../../store/cards/cards.js';
 import type { IssuerSchema } from '../../store/schema.js';
+import { TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import { type ImportCard, type ImportCardholder, type ImportProblem, validateImport } from './validate.js';
 
 /**
  * Cards from the issuer's card system into pushprov: a batch import that is
  * all-or-nothing and idempotent (upserts by the issuer's external
  * references, so importing the same file twice changes nothing), and the
- * masked card list the ops API shows.
+ * masked card list the ops API shows. A card replaced or reissued under
+ * its reference (new number or expiry), or closed, has its tokens at MDES
+ * follow: the change and its follow-up commit together, and a job takes the
+ * follow-up to MDES (src/service/tokens/follow-ups.ts).
  */
 export interface Counts {
   created: number;
@@ -24,6 +29,8 @@ export interface Counts {
 export interface ImportSummary {
   cardholders: Counts;
   cards: Counts;
+  /** Cards whose tokens MDES is to update (replaced or reissued) or delete (closed). */
+  tokenFollowUps: { replaced: number; closed: number };
 }
 
 export interface ImportOptions {
@@ -60,6 +67,10 @@ export interface CardServiceOptions {
   store: CardStore;
   audit: AuditLog;
   clock: Clock;
+  /** Where a card's change to its tokens is queued, in the import's transaction; `token_follow_ups` by default. */
+  followUps?: Pick<TokenFollowUpRepository, 'add'>;
+  /** Told after an import queued follow-ups, to take them to MDES now rather than at the next run. */
+  onFollowUps?: () => void;
 }
 
 type Tx = Transaction<IssuerSchema>;
@@ -68,9 +79,11 @@ const counts = (): Counts => ({ created: 0, updated: 0, unchanged: 0 });
 
 export class CardService {
   readonly #o: CardServiceOptions;
+  readonly #followUps: Pick<TokenFollowUpRepository, 'add'>;
 
   constructor(options: CardServiceOptions) {
     this.#o = options;
+    this.#followUps = options.followUps ?? new TokenFollowUpRepository(options.db);
   }
 
   /**
@@ -83,14 +96,19 @@ export class CardService {
     if ('problems' in validated) throw invalid(validated.problems);
     const { cardholders } = validated.batch;
     try {
-      return await this.#o.db.transaction().execute(async (tx) => {
-        const summary: ImportSummary = { cardholders: counts(), cards: counts() };
+      const result = await this.#o.db.transaction().execute(async (tx) => {
+        const summary: ImportSummary = {
+          cardholders: counts(),
+          cards: counts(),
+          tokenFollowUps: { replaced: 0, closed: 0 },
+        };
+        const actor = options.actor ?? 'system';
         const problems: ImportProblem[] = [];
         for (const [i, holder] of cardholders.entries()) {
           const cardholderId = await this.#upsertCardholder(tx, holder, summary.cardholders);
           for (const [j, card] of holder.cards.entries()) {
             const path = `cardholders[${i}].cards[${j}]`;
-            await this.#upsertCard(tx, cardholderId, card, path, summary.cards, problems);
+            await this.#upsertCard(tx, { cardholderId, card, path, actor }, summary, problems);
           }
           options.onProgress?.(i + 1, cardholders.length);
         }
@@ -106,15 +124,21 @@ export class CardService {
         }
         await this.#o.audit.append(
           {
-            actor: options.actor ?? 'system',
+            actor,
             action: 'cards.imported',
             outcome: 'ok',
-            details: { cardholders: summary.cardholders, cards: summary.cards },
+            details: {
+              cardholders: summary.cardholders,
+              cards: summary.cards,
+              tokenFollowUps: summary.tokenFollowUps,
+            },
           },
           tx,
         );
         return summary;
       });
+      if (result.tokenFollowUps.replaced + result.tokenFollowUps.closed > 0) this.#o.onFollowUps?.();
+      return result;
     } catch (error) {
       // Two imports racing on the same new references: one wins, the other may simply run again.
       if ((error as { code?: unknown }).code === '23505') {
@@ -157,13 +181,17 @@ export class CardService {
 
   async #upsertCard(
     tx: Tx,
-    cardholderId: string,
-    card: ImportCard,
-    path: string,
-    tally: Counts,
+    {
+      cardholderId,
+      card,
+      path,
+      actor,
+    }: { cardholderId: string; card: ImportCard; path: string; actor: string },
+    summary: ImportSummary,
     problems: ImportProblem[],
   ): Promise<void> {
     const { cards } = this.#o.store;
+    const tally = summary.cards;
     const now = this.#o.clock.now();
     const existing = await cards.findByExternalRef(card.externalRef, tx, true);
     const samePan = await cards.findByPan(card.pan, tx);
@@ -188,22 +216,58 @@ export class CardService {
       });
       return;
     }
-    if (!samePan) {
+    // A different number under the same reference: the card was replaced (lost, stolen, reissued).
+    const replaced = !samePan;
+    if (existing.status === 'closed' && (replaced || card.status !== 'closed')) {
       problems.push({
-        path: `${path}.pan`,
-        code: 'PAN_CHANGED',
-        message:
-          'differs from the card imported under this externalRef; import a reissued card under a new externalRef',
+        path: `${path}.status`,
+        code: 'CARD_CLOSED',
+        message: 'this card is closed and stays closed; import its successor under a new externalRef',
       });
       return;
     }
     const { cvc } = await cards.revealCardData(existing.id, tx);
-    const patch = changes(existing, card, cvc);
-    if (Object.keys(patch).length === 0) tally.unchanged++;
-    else {
-      await cards.update(existing.id, patch, now, tx);
-      tally.updated++;
+    const patch: CardPatch = { ...changes(existing, card, cvc), ...(replaced && { pan: card.pan }) };
+    if (Object.keys(patch).length === 0) {
+      tally.unchanged++;
+      return;
     }
+    await cards.update(existing.id, patch, now, tx);
+    tally.updated++;
+
+    const expiryChanged = patch.expiryMonth !== undefined || patch.expiryYear !== undefined;
+    if (patch.status === 'closed') {
+      await this.#followUp(tx, { cardId: existing.id, kind: 'closed', account: {} }, actor, now);
+      summary.tokenFollowUps.closed++;
+    } else if (replaced || expiryChanged) {
+      const account = {
+        ...(replaced && { accountPanSuffix: lastFour(card.pan) }),
+        ...(expiryChanged && {
+          accountExpiry: `${String(card.expiryMonth).padStart(2, '0')}${String(card.expiryYear % 100).padStart(2, '0')}`,
+        }),
+      };
+      await this.#followUp(tx, { cardId: existing.id, kind: 'replaced', account }, actor, now);
+      summary.tokenFollowUps.replaced++;
+    }
+  }
+
+  async #followUp(
+    tx: Tx,
+    followUp: Parameters<TokenFollowUpRepository['add']>[0],
+    actor: string,
+    now: Date,
+  ): Promise<void> {
+    await this.#followUps.add(followUp, now, tx);
+    await this.#o.audit.append(
+      {
+        actor,
+        action: `card.${followUp.kind}`,
+        subject: followUp.cardId,
+        outcome: 'tokens_to_follow',
+        details: followUp.account,
+      },
+      tx,
+    );
   }
 }
 

@@ -110,8 +110,7 @@ export class TokenizationDecisions {
     const { provisioning, card } = found;
     const ids = { provisioningId: provisioning.id, cardId: card.cardId };
     const stored = await this.#o.cards.ownedCard(provisioning.cardholderId, card.cardId);
-    if (stored?.status !== 'active')
-      return { decision: 'DECLINED', reasonCode: 'CARD_NOT_ACTIVE', ...ids };
+    if (stored?.status !== 'active') return { decision: 'DECLINED', reasonCode: 'CARD_NOT_ACTIVE', ...ids };
     if (stored.lastFour !== token.accountPanSuffix) return { ...unmatched('CARD_MISMATCH'), ...ids };
     const expiresAt = provisioning.receiptsExpireAt?.getTime();
     if (

@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import { CryptoError, PushprovError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
-import { retryDelay } from '../notifications/work-loop.js';
 import { CLICK_TO_PAY_TOKEN_REQUESTOR_ID } from '../token-connect/catalogue.js';
 import { TokenConnectFailure } from '../token-connect/failure.js';
 import type { Sealer } from '../token-connect/sealing.js';

@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { signedPost } from '../../mastercard/oauth/signed-post.js';
@@ -6,7 +7,6 @@ import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import type { TokenCreatedEvent } from '../token-connect/tokenize.js';
 import { type Notification, tokenizationComplete } from './envelope.js';
 import type { McNotificationsTable, NotificationsSchema } from './tables.js';
-import { retryDelay } from './work-loop.js';
 
 export interface OutboxOptions {
   db: Kysely<unknown>;

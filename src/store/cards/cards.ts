@@ -47,6 +47,8 @@ export interface NewCard {
 
 /** What may change on a card once issued; the PAN never does (a reissued PAN is a new card). */
 export interface CardPatch {
+  /** A replacement card under the same reference: a new number. */
+  pan?: string;
   cvc?: string | null;
   expiryMonth?: number;
   expiryYear?: number;
@@ -136,6 +138,13 @@ export class CardRepository {
 
   async update(id: string, patch: CardPatch, now: Date, tx: Db = this.db): Promise<Card> {
     const set: Updateable<CardsTable> = { updated_at: now };
+    if (patch.pan !== undefined) {
+      const pan = normalisePan(patch.pan);
+      set.pan_sealed = this.vault.seal(pan, panContext(id));
+      set.pan_fingerprint = this.fingerprint(pan);
+      set.last_four = lastFour(pan);
+      set.pan_prefix = panPrefixOf(pan);
+    }
     if (patch.cvc !== undefined) {
       set.cvc_sealed = patch.cvc === null ? null : this.vault.seal(patch.cvc, cvcContext(id));
     }

@@ -7,6 +7,7 @@ import * as m0005 from './0005_provisionings.js';
 import * as m0006 from './0006_mdes_notifications.js';
 import * as m0007 from './0007_tokens.js';
 import * as m0008 from './0008_tokenization_decisions.js';
+import * as m0009 from './0009_token_follow_ups.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0006_mdes_notifications': m0006,
   '0007_tokens': m0007,
   '0008_tokenization_decisions': m0008,
+  '0009_token_follow_ups': m0009,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

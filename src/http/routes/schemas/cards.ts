@@ -36,7 +36,17 @@ export const ImportBody = Type.Object({ cardholders: Type.Array(ImportCardholder
 
 const Counts = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
 
-export const ImportResult = Type.Object({ cardholders: Counts, cards: Counts });
+export const ImportResult = Type.Object({
+  cardholders: Counts,
+  cards: Counts,
+  tokenFollowUps: Type.Object(
+    { replaced: Type.Integer(), closed: Type.Integer() },
+    {
+      description:
+        'Cards replaced or reissued under their reference (their tokens at MDES follow the new last four digits and expiry) and cards closed (their tokens are deleted); taken to MDES by a job',
+    },
+  ),
+});
 
 export const MaskedCard = Type.Object({
   id: Type.String(),

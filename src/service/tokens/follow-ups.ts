@@ -1,0 +1,74 @@
+import { retryDelay } from '../../core/backoff.js';
+import type { Clock } from '../../core/clock.js';
+import { PushprovError } from '../../core/errors.js';
+import type { TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
+import type { SavedCards } from './saved-cards.js';
+
+export interface TokenFollowUpsOptions {
+  repository: Pick<TokenFollowUpRepository, 'claim' | 'settle'>;
+  savedCards: Pick<SavedCards, 'cardReplaced' | 'cardClosed'>;
+  clock: Clock;
+  /** Attempts before a follow-up is left `failed` for ops; default 10. */
+  maxAttempts?: number;
+  /** Delay after the first failed attempt, doubling; default 5 s, at most 1 hour. */
+  retryBaseMs?: number;
+  /** Told about each follow-up worked on; ids and outcomes only. */
+  onSettled?: (followUp: TokenFollowUp, outcome: 'done' | 'retry' | 'failed', error?: string) => void;
+}
+
+// Long enough for MDES's batches of one card's tokens (10 s per request).
+const LEASE_MS = 120_000;
+
+/**
+ * Takes card changes to the card's tokens at MDES: a replaced or reissued
+ * card's tokens follow the new last four digits and expiry, a closed card's
+ * tokens are deleted. Each follow-up was written with the card change; it
+ * is retried with backoff while MDES is away and left `failed` (visible to
+ * ops) after too many attempts. Asking MDES again is harmless: a token
+ * already as asked is left as it is.
+ */
+export class TokenFollowUps {
+  readonly #o: TokenFollowUpsOptions;
+
+  constructor(options: TokenFollowUpsOptions) {
+    this.#o = options;
+  }
+
+  /** Works on every due follow-up; resolves how many were taken to MDES. */
+  async run(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const now = this.#o.clock.now();
+      const followUp = await this.#o.repository.claim(now, new Date(now.getTime() + LEASE_MS));
+      if (!followUp) return done;
+      if (await this.#work(followUp)) done++;
+    }
+  }
+
+  async #work(followUp: TokenFollowUp): Promise<boolean> {
+    try {
+      if (followUp.kind === 'replaced')
+        await this.#o.savedCards.cardReplaced(followUp.cardId, followUp.account);
+      else await this.#o.savedCards.cardClosed(followUp.cardId);
+    } catch (error) {
+      const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
+      const now = this.#o.clock.now();
+      if (followUp.attempts >= (this.#o.maxAttempts ?? 10)) {
+        await this.#o.repository.settle(followUp.id, { state: 'failed', error: code }, now);
+        this.#o.onSettled?.(followUp, 'failed', code);
+      } else {
+        const delay = retryDelay(followUp.attempts, this.#o.retryBaseMs ?? 5_000, 3_600_000);
+        await this.#o.repository.settle(
+          followUp.id,
+          { state: 'pending', retryAt: new Date(now.getTime() + delay), error: code },
+          now,
+        );
+        this.#o.onSettled?.(followUp, 'retry', code);
+      }
+      return false;
+    }
+    await this.#o.repository.settle(followUp.id, { state: 'done' }, this.#o.clock.now());
+    this.#o.onSettled?.(followUp, 'done');
+    return true;
+  }
+}

@@ -1,0 +1,125 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { newId } from '../../core/ids.js';
+import type { IssuerSchema, TokenFollowUpsTable } from '../schema.js';
+
+export interface TokenFollowUp {
+  id: string;
+  cardId: string;
+  kind: 'replaced' | 'closed';
+  /** The new card's, for `replaced`. */
+  account: { accountPanSuffix?: string; accountExpiry?: string };
+  state: TokenFollowUpsTable['state'];
+  attempts: number;
+  lastError: string | null;
+}
+
+type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
+
+const toFollowUp = (row: Selectable<TokenFollowUpsTable>): TokenFollowUp => ({
+  id: row.id,
+  cardId: row.card_id,
+  kind: row.kind,
+  account: {
+    ...(row.account_pan_suffix !== null && { accountPanSuffix: row.account_pan_suffix }),
+    ...(row.account_expiry !== null && { accountExpiry: row.account_expiry }),
+  },
+  state: row.state,
+  attempts: row.attempts,
+  lastError: row.last_error,
+});
+
+/** The `token_follow_ups` table: card changes still to reach MDES, worked on by a job. */
+export class TokenFollowUpRepository {
+  constructor(readonly db: Kysely<IssuerSchema>) {}
+
+  async add(
+    followUp: Pick<TokenFollowUp, 'cardId' | 'kind' | 'account'>,
+    now: Date,
+    tx: Db = this.db,
+  ): Promise<string> {
+    const id = newId('tfu');
+    await tx
+      .insertInto('token_follow_ups')
+      .values({
+        id,
+        card_id: followUp.cardId,
+        kind: followUp.kind,
+        account_pan_suffix: followUp.account.accountPanSuffix ?? null,
+        account_expiry: followUp.account.accountExpiry ?? null,
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
+  }
+
+  /**
+   * Takes the next due follow-up and leases it until `leaseUntil`, counting
+   * the attempt: another worker leaves it alone meanwhile, and a worker that
+   * dies with it only delays it. Follow-ups of one card go in order.
+   */
+  async claim(now: Date, leaseUntil: Date): Promise<TokenFollowUp | undefined> {
+    const row = await this.db
+      .updateTable('token_follow_ups')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: leaseUntil, updated_at: now }))
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('token_follow_ups as f')
+          .select('f.id')
+          .where('f.state', '=', 'pending')
+          .where('f.next_attempt_at', '<=', now)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('token_follow_ups as e')
+                  .select('e.id')
+                  .whereRef('e.card_id', '=', 'f.card_id')
+                  .where('e.state', '=', 'pending')
+                  .whereRef('e.created_at', '<', 'f.created_at'),
+              ),
+            ),
+          )
+          .orderBy('f.created_at')
+          .limit(1)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return row && toFollowUp(row);
+  }
+
+  async settle(
+    id: string,
+    outcome:
+      | { state: 'done' }
+      | { state: 'pending'; retryAt: Date; error: string }
+      | { state: 'failed'; error: string },
+    now: Date,
+  ): Promise<void> {
+    await this.db
+      .updateTable('token_follow_ups')
+      .set({
+        state: outcome.state,
+        updated_at: now,
+        last_error: outcome.state === 'done' ? null : outcome.error,
+        ...(outcome.state === 'pending' && { next_attempt_at: outcome.retryAt }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async ofCard(cardId: string): Promise<TokenFollowUp[]> {
+    const rows = await this.db
+      .selectFrom('token_follow_ups')
+      .selectAll()
+      .where('card_id', '=', cardId)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toFollowUp);
+  }
+}

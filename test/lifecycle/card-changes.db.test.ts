@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CardholderClient, DEMO, type Stack, saveAtMerchant, startStack } from '../support/stack.js';
+
+const CLICK_TO_PAY = '50123197928';
+const DEMO_SHOP = '50182375119';
+// A published Mastercard test number, not among the demo cards.
+const REPLACEMENT_PAN = '5454545454545454';
+
+interface DemoHolder {
+  externalRef: string;
+  cards: { externalRef: string; pan: string; expiryMonth: number; expiryYear: number; status: string }[];
+}
+const fixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/demo-cards.json', import.meta.url), 'utf8'),
+) as {
+  cardholders: DemoHolder[];
+};
+
+/**
+ * A card replaced or closed in the issuer's card system, imported: its
+ * tokens at MDES follow (new last four digits and expiry), or are deleted,
+ * and MDES's notifications bring the issuer's records along. Whole stack
+ * over real HTTP.
+ */
+describe('card replacement and closure reach the tokens', { timeout: 120_000 }, () => {
+  let stack: Stack;
+  let alice: CardholderClient;
+  let cardId: string;
+
+  const importAlice = async (card: Partial<DemoHolder['cards'][number]>) => {
+    const holder = structuredClone(fixture.cardholders.find((c) => c.externalRef === 'demo-alice')!);
+    holder.cards[0] = { ...holder.cards[0]!, ...card };
+    const response = await fetch(`${stack.issuer}/v1/ops/cards/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.opsKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ cardholders: [holder] }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const savedCards = async () =>
+    (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as {
+      tokenRequestorId: string;
+      status: string;
+      lastEvent: string;
+    }[];
+  const atMdes = async () =>
+    (
+      await sql<{
+        token_requestor_id: string;
+        account_last_four: string;
+        account_expiry: string | null;
+        status: string;
+      }>`
+        select token_requestor_id, account_last_four, account_expiry, status from mc_tokens
+        where issuer_consumer_key is not null order by token_requestor_id`.execute(stack.running.database.db)
+    ).rows;
+  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+    let value = await read();
+    for (let i = 0; i < 200 && !done(value); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      value = await read();
+    }
+    return value;
+  }
+
+  beforeAll(async () => {
+    stack = await startStack();
+    alice = new CardholderClient(stack.issuer);
+    await alice.signIn(DEMO.alice);
+    await alice.stepUp(DEMO.alice.totpSecret);
+    cardId = ((await alice.call('GET', '/v1/cards')).body.cards as { id: string; lastFour: string }[]).find(
+      (c) => c.lastFour === '4444',
+    )!.id;
+    // Saved in two places: Click to Pay and the Demo Shop.
+    expect((await alice.push([cardId], CLICK_TO_PAY)).status).toBe(201);
+    const shop = await alice.push([cardId], DEMO_SHOP);
+    await saveAtMerchant(stack, shop.body.redirectUrl as string);
+    const tokens = await until(savedCards, (list) => list.length === 2);
+    expect(tokens.map((t) => t.status)).toEqual(['ACTIVE', 'ACTIVE']);
+  }, 120_000);
+  afterAll(async () => stack?.stop());
+
+  it('moves the tokens to a replacement card imported under the same reference', async () => {
+    const imported = await importAlice({ pan: REPLACEMENT_PAN, expiryMonth: 3, expiryYear: 2032 });
+    expect(imported.status).toBe(200);
+    expect(imported.body.tokenFollowUps).toEqual({ replaced: 1, closed: 0 });
+
+    // At MDES both tokens now stand for the new card…
+    const mdes = await until(atMdes, (rows) => rows.every((r) => r.account_last_four === '5454'));
+    expect(mdes).toEqual([
+      {
+        token_requestor_id: CLICK_TO_PAY,
+        account_last_four: '5454',
+        account_expiry: '0332',
+        status: 'ACTIVE',
+      },
+      { token_requestor_id: DEMO_SHOP, account_last_four: '5454', account_expiry: '0332', status: 'ACTIVE' },
+    ]);
+    // …and MDES's notifications reached the issuer's records.
+    const issuer = await until(savedCards, (list) => list.every((t) => t.lastEvent === 'EXPIRY_UPDATED'));
+    expect(issuer.map((t) => [t.status, t.lastEvent])).toEqual([
+      ['ACTIVE', 'EXPIRY_UPDATED'],
+      ['ACTIVE', 'EXPIRY_UPDATED'],
+    ]);
+    const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; lastFour: string }[];
+    expect(cards.find((c) => c.id === cardId)?.lastFour).toBe('5454');
+    const { rows } = await sql<{ state: string }>`select state from token_follow_ups`.execute(
+      stack.running.database.db,
+    );
+    expect(rows).toEqual([{ state: 'done' }]);
+  });
+
+  it('deletes the tokens of a card closed, and the card can no longer be pushed', async () => {
+    const imported = await importAlice({
+      pan: REPLACEMENT_PAN,
+      expiryMonth: 3,
+      expiryYear: 2032,
+      status: 'closed',
+    });
+    expect(imported.body.tokenFollowUps).toEqual({ replaced: 0, closed: 1 });
+    const mdes = await until(atMdes, (rows) => rows.every((r) => r.status === 'DELETED'));
+    expect(mdes.map((r) => r.status)).toEqual(['DELETED', 'DELETED']);
+    const issuer = await until(savedCards, (list) => list.every((t) => t.status === 'DELETED'));
+    expect(issuer.map((t) => t.status)).toEqual(['DELETED', 'DELETED']);
+    await alice.stepUp(DEMO.alice.totpSecret).catch(() => undefined);
+    const refused = await alice.push([cardId], DEMO_SHOP);
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(refused.body)).toContain('CARD_NOT_ACTIVE');
+  });
+});

@@ -1,0 +1,129 @@
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Database } from '../../src/core/db.js';
+import { PushprovError } from '../../src/core/errors.js';
+import { CardService } from '../../src/service/cards/cards.js';
+import { TokenFollowUps } from '../../src/service/tokens/follow-ups.js';
+import { AuditLog } from '../../src/store/audit.js';
+import { CardStore } from '../../src/store/cards/card-store.js';
+import type { IssuerSchema } from '../../src/store/schema.js';
+import { prepareIssuerStore } from '../../src/store/store.js';
+import { TokenFollowUpRepository } from '../../src/store/tokens/follow-ups.js';
+import { Keyring } from '../../src/store/vault/keyring.js';
+import { Vault } from '../../src/store/vault/vault.js';
+import { onPostgres, testDatabase } from '../support/database.js';
+
+const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+const holder = (cards: unknown[]) => ({
+  cardholders: [
+    {
+      externalRef: 'alice',
+      name: 'Alice Martin',
+      email: 'alice@example.com',
+      phone: '+447700900123',
+      billingAddress: { line1: '12 Example Street', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
+      locale: 'en-GB',
+      cards,
+    },
+  ],
+});
+const card = (pan: string, over: Record<string, unknown> = {}) => ({
+  externalRef: 'alice-1',
+  pan,
+  expiryMonth: 12,
+  expiryYear: 2030,
+  country: 'GB',
+  status: 'active',
+  productName: 'Platinum',
+  ...over,
+});
+
+describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
+  let database: Database<unknown>;
+  let db: Kysely<IssuerSchema>;
+  let cards: CardService;
+  const asked: string[] = [];
+  let mdesDown = 0;
+  let followUps: TokenFollowUps;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    db = await prepareIssuerStore(database.db);
+    const store = new CardStore(db, new Vault(Keyring.generate(clock.now())));
+    cards = new CardService({ db, store, audit: new AuditLog(db, clock), clock });
+    const unavailable = () => new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'down', { status: 502 });
+    followUps = new TokenFollowUps({
+      repository: new TokenFollowUpRepository(db),
+      clock,
+      maxAttempts: 4,
+      savedCards: {
+        cardReplaced: async (cardId, account) => {
+          if (mdesDown-- > 0) throw unavailable();
+          asked.push(`replaced ${cardId} ${account.accountPanSuffix ?? '-'} ${account.accountExpiry ?? '-'}`);
+          return 2;
+        },
+        cardClosed: async (cardId) => {
+          if (mdesDown-- > 0) throw unavailable();
+          asked.push(`closed ${cardId}`);
+          return 2;
+        },
+      },
+    });
+  });
+  afterAll(async () => database.close());
+
+  const state = async () =>
+    db
+      .selectFrom('token_follow_ups')
+      .select(['kind', 'state', 'attempts', 'last_error'])
+      .orderBy('created_at')
+      .execute();
+
+  it('retries while MDES is away, in order per card, once each, and ends done', async () => {
+    await cards.importCards(holder([card('5555555555554444')]));
+    const cardId = (await db.selectFrom('cards').select('id').executeTakeFirstOrThrow()).id;
+    mdesDown = 2;
+    await cards.importCards(holder([card('5454545454545454', { expiryMonth: 3, expiryYear: 2032 })]));
+    clock.advance(1_000);
+    await cards.importCards(
+      holder([card('5454545454545454', { expiryMonth: 3, expiryYear: 2032, status: 'closed' })]),
+    );
+
+    expect(await followUps.run()).toBe(0);
+    expect(await state()).toMatchObject([
+      { kind: 'replaced', state: 'pending', attempts: 1, last_error: 'TOKEN_MANAGEMENT_UNAVAILABLE' },
+      // The closure waits behind the replacement of the same card.
+      { kind: 'closed', state: 'pending', attempts: 0 },
+    ]);
+    // Not before its backoff is over.
+    expect(await followUps.run()).toBe(0);
+    clock.advance(5_000);
+    expect(await followUps.run()).toBe(0);
+    clock.advance(10_000);
+    expect(await followUps.run()).toBe(2);
+    expect(asked).toEqual([`replaced ${cardId} 5454 0332`, `closed ${cardId}`]);
+    expect(await state()).toMatchObject([
+      { kind: 'replaced', state: 'done', attempts: 3, last_error: null },
+      { kind: 'closed', state: 'done', attempts: 1, last_error: null },
+    ]);
+    // Nothing left: a later run asks MDES nothing.
+    clock.advance(3_600_000);
+    expect(await followUps.run()).toBe(0);
+    expect(asked).toHaveLength(2);
+  });
+
+  it('gives up after too many attempts, leaving the follow-up failed for ops', async () => {
+    await db.deleteFrom('cards').execute();
+    await cards.importCards(holder([card('5555555555554444')]));
+    mdesDown = 100;
+    await cards.importCards(holder([card('5555555555554444', { expiryYear: 2033 })]));
+    for (let i = 0; i < 6; i++) {
+      await followUps.run();
+      clock.advance(3_600_000);
+    }
+    expect(await state()).toMatchObject([
+      { kind: 'replaced', state: 'failed', attempts: 4, last_error: 'TOKEN_MANAGEMENT_UNAVAILABLE' },
+    ]);
+  });
+});
