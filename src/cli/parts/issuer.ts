@@ -312,5 +312,10 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     timer.unref();
     return { timer, run };
   }
-  return { app, stop: () => jobs.forEach((job) => clearInterval(job.timer)) };
+  return {
+    app,
+    stop: () => {
+      for (const job of jobs) clearInterval(job.timer);
+    },
+  };
 }
