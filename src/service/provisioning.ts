@@ -79,6 +79,9 @@ const sameToken = (a: string, b: string) =>
 // The push payload is valid for 30 minutes, Mastercard's recommendation; it is
 // derived from the record so a retry sends the very same request.
 const PAYLOAD_VALIDITY_MS = 30 * 60 * 1000;
+// How long after its receipts expire a Click to Pay enrolment may still be
+// reported: MDES's notification of a token created just in time.
+const ENROLMENT_GRACE_MS = 5 * 60 * 1000;
 
 export class ProvisioningService {
   readonly #o: ProvisioningServiceOptions;
@@ -299,33 +302,67 @@ export class ProvisioningService {
     return true;
   }
 
-  /** Marks merchant pushes whose receipts ran out before the cardholder came back. */
+  /**
+   * Ends pushes whose receipts ran out: a merchant push the cardholder did
+   * not come back from (`expired`), and a Click to Pay enrolment that never
+   * happened (`failed`, ENROLMENT_UNCONFIRMED). Mastercard sends no message
+   * when Click to Pay cannot enrol a card, but a receipt cannot be redeemed
+   * once expired: if the issuer approved no tokenization of the push by then
+   * (and MDES's notification had a grace period to arrive), there will be no
+   * token. An approved one is left to MDES's notification, which will come.
+   */
   async expireReceipts(): Promise<number> {
     const now = this.#o.clock.now();
-    let expired = 0;
-    for (const id of await this.#o.repository.idsWithReceiptsExpiredBy(now)) {
-      const moved = await this.#o.repository.db.transaction().execute(async (tx) => {
-        const ok = await this.#o.repository.transition(
-          id,
-          'receipt_issued',
-          nextState('receipt_issued', { type: 'receipt_expired' }),
-          now,
-          {
-            errorCode: 'RECEIPT_EXPIRED',
-            errorMessage: 'the cardholder did not complete the merchant step before the receipt expired',
-          },
+    let ended = 0;
+    for (const id of await this.#o.repository.idsWithReceiptsExpiredBy('receipt_issued', now)) {
+      const moved = await this.#end(id, 'receipt_issued', { type: 'receipt_expired' }, now, {
+        code: 'RECEIPT_EXPIRED',
+        message: 'the cardholder did not complete the merchant step before the receipt expired',
+        action: 'provisioning.expired',
+      });
+      if (moved) ended++;
+    }
+    const graceEnded = new Date(now.getTime() - ENROLMENT_GRACE_MS);
+    for (const id of await this.#o.repository.idsWithReceiptsExpiredBy('enrolling', graceEnded)) {
+      const approved = (await this.#o.audit.history([id])).some(
+        (e) => e.action === 'tokenization.decided' && e.outcome === 'APPROVED',
+      );
+      if (approved) continue;
+      const moved = await this.#end(id, 'enrolling', { type: 'enrolment_declined' }, now, {
+        code: 'ENROLMENT_UNCONFIRMED',
+        message: 'Click to Pay did not enrol the card before its receipt expired',
+        action: 'provisioning.failed',
+      });
+      if (moved) ended++;
+    }
+    return ended;
+  }
+
+  async #end(
+    id: string,
+    from: 'receipt_issued' | 'enrolling',
+    event: ProvisioningEvent,
+    now: Date,
+    why: { code: string; message: string; action: string },
+  ): Promise<boolean> {
+    return this.#o.repository.db.transaction().execute(async (tx) => {
+      const to = nextState(from, event);
+      const ok = await this.#o.repository.transition(
+        id,
+        from,
+        to,
+        now,
+        { errorCode: why.code, errorMessage: why.message },
+        tx,
+      );
+      if (ok) {
+        await this.#o.audit.append(
+          { actor: 'system', action: why.action, subject: id, outcome: to, details: { errorCode: why.code } },
           tx,
         );
-        if (ok)
-          await this.#o.audit.append(
-            { actor: 'system', action: 'provisioning.expired', subject: id, outcome: 'expired' },
-            tx,
-          );
-        return ok;
-      });
-      if (moved) expired++;
-    }
-    return expired;
+      }
+      return ok;
+    });
   }
 
   /**

@@ -177,12 +177,17 @@ export class ProvisioningRepository {
     return rows.map((r) => r.id);
   }
 
-  async idsWithReceiptsExpiredBy(now: Date, limit = 100): Promise<string[]> {
+  /** Pushes still waiting in `state` (the merchant step, or Click to Pay's enrolment) whose receipts ran out by `by`. */
+  async idsWithReceiptsExpiredBy(
+    state: 'receipt_issued' | 'enrolling',
+    by: Date,
+    limit = 100,
+  ): Promise<string[]> {
     const rows = await this.db
       .selectFrom('provisionings')
       .select('id')
-      .where('state', '=', 'receipt_issued')
-      .where('receipts_expire_at', '<=', now)
+      .where('state', '=', state)
+      .where('receipts_expire_at', '<=', by)
       .limit(limit)
       .execute();
     return rows.map((r) => r.id);

@@ -36,6 +36,8 @@ export const REFUSALS: Record<string, string> = {
   MERCHANT_DECLINED: 'The merchant did not save your card.',
   CARDHOLDER_CANCELLED: 'You cancelled at the merchant. Nothing was saved.',
   PUSH_UNCONFIRMED: 'Mastercard did not confirm the request in time. Nothing was added.',
+  ENROLMENT_UNCONFIRMED:
+    'Click to Pay did not confirm your card in time. Nothing was added; you can try again.',
   PROVISIONING_NOT_FOUND: 'We could not find this request.',
   TOKEN_NOT_FOUND: 'Your card is no longer saved there.',
   TOKEN_MANAGEMENT_UNAVAILABLE:

@@ -338,6 +338,29 @@ describe('provisioning service', () => {
     });
   });
 
+  it('fails a Click to Pay enrolment never reported once its receipts ran out, unless the issuer approved its token', async () => {
+    const lost = (await pushTo(C2P)).view;
+    const approved = (await pushTo(C2P)).view;
+    // The issuer approved a tokenization of the second push: MDES's notification of its token will come.
+    await audit.append({
+      actor: 'mdes',
+      action: 'tokenization.decided',
+      subject: approved.id,
+      outcome: 'APPROVED',
+    });
+    clock.advance(15 * 60_000);
+    await service.expireReceipts();
+    expect((await service.view('chd_alice', lost.id)).state).toBe('enrolling');
+    // A grace period for a token created just in time.
+    clock.advance(5 * 60_000);
+    expect(await service.expireReceipts()).toBeGreaterThanOrEqual(1);
+    expect(await service.view('chd_alice', lost.id)).toMatchObject({
+      state: 'failed',
+      error: { code: 'ENROLMENT_UNCONFIRMED' },
+    });
+    expect((await service.view('chd_alice', approved.id)).state).toBe('enrolling');
+  });
+
   it('shows consent data masked, and keeps no card data or receipt in clear in any column', async () => {
     const consent = await service.consent('chd_alice', 'crd_gb', C2P);
     expect(consent.shared.map((s) => s.element)).toEqual([
