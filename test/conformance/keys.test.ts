@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/config.js';
 import { resolveTarget } from '../../src/cli/conformance/command.js';
 import { devConformanceKeys, loadConformanceKeys } from '../../src/cli/conformance/keys.js';
-import { DEMO_MERCHANT_CONSUMER_KEY } from '../../src/cli/parts/mastercard-side.js';
+import {
+  CONFORMANCE_ISSUER_CONSUMER_KEY,
+  DEMO_MERCHANT_CONSUMER_KEY,
+} from '../../src/cli/parts/mastercard-side.js';
 import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { generateDevKeys } from '../../src/mastercard/keys/generate.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
@@ -26,7 +29,9 @@ describe('conformance keys', () => {
     const dir = tempDir();
     const summary = await generateDevKeys(dir);
     const keys = await loadConformanceKeys(dir);
-    expect(keys.issuer.consumerKey).toBe(summary.consumerKey);
+    // The issuer's key under the conformance runner's own consumer key: MDES decides its tokens, not the issuer.
+    expect(keys.issuer.consumerKey).toBe(CONFORMANCE_ISSUER_CONSUMER_KEY);
+    expect(keys.issuer.consumerKey).not.toBe(summary.consumerKey);
     expect(publicKeyFingerprint(keys.issuer.signingKey)).toBe(
       summary.keys.issuerSigning.publicKeyFingerprint,
     );

@@ -4,7 +4,7 @@ import { ConfigError, isPushprovError } from '../../core/errors.js';
 import { loadDevKeys } from '../../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
-import { DEMO_MERCHANT_CONSUMER_KEY } from '../parts/mastercard-side.js';
+import { CONFORMANCE_ISSUER_CONSUMER_KEY, DEMO_MERCHANT_CONSUMER_KEY } from '../parts/mastercard-side.js';
 import type { ConformanceTarget } from './target.js';
 
 /**
@@ -50,7 +50,10 @@ export async function loadConformanceKeys(dir: string, options: KeyOptions = {})
 export async function devConformanceKeys(dir: string, options: KeyOptions = {}): Promise<ConformanceKeys> {
   const dev = await loadDevKeys(dir);
   return {
-    issuer: { consumerKey: options.consumerKey ?? dev.consumerKey, signingKey: dev.issuerSigning.privateKey },
+    issuer: {
+      consumerKey: options.consumerKey ?? CONFORMANCE_ISSUER_CONSUMER_KEY,
+      signingKey: dev.issuerSigning.privateKey,
+    },
     encryptionKey: dev.mastercardEncryption.certificate ?? dev.mastercardEncryption.publicKey,
     tokenRequestor: {
       consumerKey: DEMO_MERCHANT_CONSUMER_KEY,

@@ -31,6 +31,15 @@ export const mdesNotificationKeys = (keys: DevKeys): Record<string, KeyObject> =
 /** The demo merchant's consumer key at the simulated Mastercard gateway (development only). */
 export const DEMO_MERCHANT_CONSUMER_KEY = 'pushprov-demo-merchant';
 
+/**
+ * The issuer identity `pushprov conformance` pushes as at the simulator: the
+ * development issuer's key under another consumer key, taking no
+ * authorization requests or notifications, so MDES decides its tokens on its
+ * behalf. Under the issuer's own consumer key the issuer would rightly
+ * decline tokens of pushes it never made.
+ */
+export const CONFORMANCE_ISSUER_CONSUMER_KEY = 'pushprov-conformance-issuer';
+
 export interface PartContext {
   config: Config;
   db: Kysely<unknown>;
@@ -60,6 +69,16 @@ export async function buildSimulator({
       displayName: 'pushprov demo issuer',
       notificationUrl: `${config.issuerPublicUrl}${MDES_NOTIFICATIONS_PATH}`,
       authorizationUrl: `${config.issuerPublicUrl}${MDES_AUTHORIZATIONS_PATH}`,
+    },
+    clock,
+  );
+  await registerClient(
+    db,
+    {
+      consumerKey: CONFORMANCE_ISSUER_CONSUMER_KEY,
+      role: 'issuer',
+      publicKey: keys.issuerSigning.publicKey,
+      displayName: 'pushprov conformance runner',
     },
     clock,
   );

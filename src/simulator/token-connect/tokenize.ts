@@ -227,8 +227,8 @@ export class TokenizeService {
 
   /**
    * A card the cardholder typed in at the token requestor. Its issuer is
-   * the one MDES knows for the account range: the simulated MDES serves one
-   * issuer, the only one registered.
+   * the one MDES knows for the account range: the simulated MDES has one
+   * issuer of its ranges, the first registered.
    */
   async #typedIn(payload: TokenizeEncryptedPayload): Promise<Funding> {
     let account: unknown;
@@ -242,15 +242,16 @@ export class TokenizeService {
     assertUsable(funding, this.deps.clock);
     const pan = funding.cardAccountData?.accountNumber ?? '';
     const range = accountRangeOf(pan);
-    const issuers = await this.#db
+    const issuer = await this.#db
       .selectFrom('mc_clients')
       .select('consumer_key')
       .where('role', '=', 'issuer')
-      .limit(2)
-      .execute();
-    if (!range || issuers.length !== 1 || !issuers[0]) throw new TokenConnectFailure('ACCOUNT_INELIGIBLE');
+      .orderBy('created_at')
+      .orderBy('consumer_key')
+      .executeTakeFirst();
+    if (!range || !issuer) throw new TokenConnectFailure('ACCOUNT_INELIGIBLE');
     return {
-      issuerConsumerKey: issuers[0].consumer_key,
+      issuerConsumerKey: issuer.consumer_key,
       account: funding,
       accountLastFour: lastFour(pan),
       product: range.product,
