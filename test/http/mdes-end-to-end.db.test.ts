@@ -32,6 +32,7 @@ import {
   MASTERCARD_ENCRYPTION,
   startSimulator,
 } from '../simulator/token-connect-harness.js';
+import { oneCardSource } from '../support/card-source.js';
 import { testSealer } from '../support/sealer.js';
 
 const profile: CardholderProfile = {
@@ -70,24 +71,12 @@ describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
       encrypter: new FieldLevelPayloadEncrypter({ encryptionKey: MASTERCARD_ENCRYPTION.certificate }),
       retry: { maxAttempts: 1 },
     });
-    const cards = {
-      ownedCard: async (cardholderId: string, id: string) =>
-        cardholderId === 'chd_alice' && id === 'crd_alice'
-          ? {
-              id,
-              cardholderId,
-              lastFour: '4444',
-              expiryMonth: 12,
-              expiryYear: 2029,
-              country: 'GB',
-              status: 'active' as const,
-              productName: 'World',
-            }
-          : undefined,
-      listCards: async () => [],
-      revealCardData: async () => ({ pan: TEST_CARDS.credit.pan }),
-      profile: async () => profile,
-    };
+    const cards = oneCardSource({
+      cardholderId: 'chd_alice',
+      cardId: 'crd_alice',
+      pan: TEST_CARDS.credit.pan,
+      profile,
+    });
     provisioning = new ProvisioningService({
       repository: new ProvisioningRepository(db, testSealer()),
       audit: new AuditLog(db, h.clock),

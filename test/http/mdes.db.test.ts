@@ -21,6 +21,7 @@ import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { oneCardSource } from '../support/card-source.js';
 import { testDatabase } from '../support/database.js';
 import { testSealer } from '../support/sealer.js';
 
@@ -66,24 +67,12 @@ const signerAs = (consumerKey: string, key = mastercard.privateKey) =>
 const mdes = signerAs(MDES);
 
 /** Alice's one card, as the issuer's card store has it. */
-const cards = {
-  ownedCard: async (cardholderId: string, id: string) =>
-    cardholderId === 'chd_alice' && id === 'crd_gb'
-      ? {
-          id,
-          cardholderId,
-          lastFour: '4444',
-          expiryMonth: 12,
-          expiryYear: 2029,
-          country: 'GB',
-          status: 'active' as const,
-          productName: 'World',
-        }
-      : undefined,
-  listCards: async () => [],
-  revealCardData: async () => ({ pan: '5555555555554444' }),
-  profile: async () => profile,
-};
+const cards = oneCardSource({
+  cardholderId: 'chd_alice',
+  cardId: 'crd_gb',
+  pan: '5555555555554444',
+  profile,
+});
 
 async function issuerApp(
   publicUrl?: string,

@@ -2,29 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { luhnValid } from '../../src/core/luhn.js';
 import { type ImportInput, panProblem, validateImport } from '../../src/service/cards/validate.js';
+import { importCard, importHolder } from '../support/card-import.js';
 
-const card = (over: Record<string, unknown> = {}) => ({
-  externalRef: 'c-1',
-  pan: '5555555555554444',
-  cvc: '123',
-  expiryMonth: 12,
-  expiryYear: 2030,
-  country: 'GB',
-  status: 'active',
-  productName: 'Platinum',
-  ...over,
-});
-
-const holder = (over: Record<string, unknown> = {}) => ({
-  externalRef: 'h-1',
-  name: 'Alice Martin',
-  email: 'alice@example.com',
-  phone: '+447700900123',
-  billingAddress: { line1: '12 Example Street', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
-  locale: 'en-GB',
-  cards: [card()],
-  ...over,
-});
+const card = importCard;
+const holder = importHolder;
 
 function problems(input: unknown) {
   const result = validateImport(input);

@@ -14,34 +14,17 @@ import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
+import { importCard, importHolder } from '../support/card-import.js';
 import { onPostgres, testDatabase } from '../support/database.js';
 
 const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
 // A test card not in the batch below.
 const REPLACEMENT_PAN = '2223003122003222';
 
-const card = (ref: string, pan: string, over: Record<string, unknown> = {}) => ({
-  externalRef: ref,
-  pan,
-  cvc: '123',
-  expiryMonth: 12,
-  expiryYear: 2030,
-  country: 'GB',
-  status: 'active',
-  productName: 'Platinum',
-  ...over,
-});
-
-const holder = (ref: string, cards: unknown[], over: Record<string, unknown> = {}) => ({
-  externalRef: ref,
-  name: 'Alice Martin',
-  email: `${ref}@example.com`,
-  phone: '+447700900123',
-  billingAddress: { line1: '12 Example Street', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
-  locale: 'en-GB',
-  cards,
-  ...over,
-});
+const card = (ref: string, pan: string, over: Record<string, unknown> = {}) =>
+  importCard({ externalRef: ref, pan, ...over });
+const holder = (ref: string, cards: unknown[], over: Record<string, unknown> = {}) =>
+  importHolder({ externalRef: ref, email: `${ref}@example.com`, cards, ...over });
 
 async function refusal(promise: Promise<unknown>): Promise<{ path: string; code: string }[]> {
   const error = await promise.then(

@@ -12,32 +12,13 @@ import { prepareIssuerStore } from '../../src/store/store.js';
 import { TokenFollowUpRepository } from '../../src/store/tokens/follow-ups.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
+import { importCard, importHolder } from '../support/card-import.js';
 import { onPostgres, testDatabase } from '../support/database.js';
 
 const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
-const holder = (cards: unknown[]) => ({
-  cardholders: [
-    {
-      externalRef: 'alice',
-      name: 'Alice Martin',
-      email: 'alice@example.com',
-      phone: '+447700900123',
-      billingAddress: { line1: '12 Example Street', city: 'London', postalCode: 'SW1A 1AA', country: 'GB' },
-      locale: 'en-GB',
-      cards,
-    },
-  ],
-});
-const card = (pan: string, over: Record<string, unknown> = {}) => ({
-  externalRef: 'alice-1',
-  pan,
-  expiryMonth: 12,
-  expiryYear: 2030,
-  country: 'GB',
-  status: 'active',
-  productName: 'Platinum',
-  ...over,
-});
+const holder = (cards: unknown[]) => ({ cardholders: [importHolder({ externalRef: 'alice', cards })] });
+const card = (pan: string, over: Record<string, unknown> = {}) =>
+  importCard({ externalRef: 'alice-1', pan, cvc: undefined, ...over });
 
 describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
   let database: Database<unknown>;
