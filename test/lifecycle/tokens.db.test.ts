@@ -71,7 +71,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
       select ${notification.notificationId}, consumer_key, 'TOKEN_EVENT_NOTIFICATION',
         ${`test:${notification.notificationId}:${Math.random()}`}, ${notification.token.tokenUniqueReference},
         ${JSON.stringify(notification)}, 'pending', 0, ${now}, ${now}, ${now}
-      from mc_clients where role = 'issuer'`.execute(db);
+      from mc_clients where role = 'issuer' and notification_url is not null`.execute(db);
     return settled(notification.notificationId);
   }
   /** MDES delivers a notification again, as after a lost acknowledgement. */
