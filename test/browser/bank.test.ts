@@ -117,6 +117,13 @@ describe('bank pages in Chromium', () => {
     await expect(page.locator('#flash:focus').count()).resolves.toBe(1);
     await expect(shop.locator('.token-status').getAttribute('data-status')).resolves.toBe('SUSPENDED');
     await screenshot(page, '14-saved-card-paused');
+    // The Demo Shop heard it from MDES: its page shows the card paused.
+    const shopPage = await context.newPage();
+    await shopPage.goto(`${stack.merchant}/`);
+    await shopPage.locator('li[data-status="SUSPENDED"]').waitFor();
+    await expect(shopPage.getByText(/ending in 4444 — suspended/).count()).resolves.toBe(1);
+    await screenshot(shopPage, '14b-merchant-sees-paused');
+    await shopPage.close();
 
     await shop.getByRole('button', { name: /^Resume/ }).click();
     await shop.getByLabel('Passkey on this device').check();

@@ -28,6 +28,10 @@ describe('card replacement and closure reach the tokens', { timeout: 120_000 }, 
   let stack: Stack;
   let alice: CardholderClient;
   let cardId: string;
+  /** The shopper's cookie at the Demo Shop: whose saved cards its page shows. */
+  let shopper: string;
+  const merchantPage = async () =>
+    (await fetch(`${stack.merchant}/`, { headers: { cookie: shopper } })).text();
 
   const importAlice = async (card: Partial<DemoHolder['cards'][number]>) => {
     const holder = structuredClone(fixture.cardholders.find((c) => c.externalRef === 'demo-alice')!);
@@ -76,7 +80,8 @@ describe('card replacement and closure reach the tokens', { timeout: 120_000 }, 
     // Saved in two places: Click to Pay and the Demo Shop.
     expect((await alice.push([cardId], CLICK_TO_PAY)).status).toBe(201);
     const shop = await alice.push([cardId], DEMO_SHOP);
-    await saveAtMerchant(stack, shop.body.redirectUrl as string);
+    shopper = (await saveAtMerchant(stack, shop.body.redirectUrl as string)).cookie;
+    expect(await merchantPage()).toContain('ending in 4444 — active');
     const tokens = await until(savedCards, (list) => list.length === 2);
     expect(tokens.map((t) => t.status)).toEqual(['ACTIVE', 'ACTIVE']);
   }, 120_000);
@@ -106,6 +111,10 @@ describe('card replacement and closure reach the tokens', { timeout: 120_000 }, 
     ]);
     const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; lastFour: string }[];
     expect(cards.find((c) => c.id === cardId)?.lastFour).toBe('5454');
+    // The merchant heard of it from MDES (Notify Token Updated) and shows the new card.
+    expect(await until(merchantPage, (html) => html.includes('ending in 5454'))).toContain(
+      'ending in 5454 — active',
+    );
     const { rows } = await sql<{ state: string }>`select state from token_follow_ups`.execute(
       stack.running.database.db,
     );
@@ -124,6 +133,9 @@ describe('card replacement and closure reach the tokens', { timeout: 120_000 }, 
     expect(mdes.map((r) => r.status)).toEqual(['DELETED', 'DELETED']);
     const issuer = await until(savedCards, (list) => list.every((t) => t.status === 'DELETED'));
     expect(issuer.map((t) => t.status)).toEqual(['DELETED', 'DELETED']);
+    expect(await until(merchantPage, (html) => html.includes('removed'))).toContain(
+      'ending in 5454 — removed',
+    );
     await alice.stepUp(DEMO.alice.totpSecret).catch(() => undefined);
     const refused = await alice.push([cardId], DEMO_SHOP);
     expect(refused.status).toBeGreaterThanOrEqual(400);

@@ -1,8 +1,14 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
+import { MemoryNonceStore } from '../../src/mastercard/oauth/nonce-store.js';
+import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
+import { OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
+import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
 import {
   type CreatedToken,
   createMerchantApp,
@@ -10,6 +16,7 @@ import {
   TokenCreationError,
 } from '../../src/simulator/merchant/app.js';
 import { PushSignatureVerifier } from '../../src/simulator/merchant/push-request.js';
+import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js';
 import { testDatabase } from '../support/database.js';
 
 const CALLBACK = 'https://bank.test/v1/provisionings/prv_1/callback?state=abc';
@@ -145,5 +152,88 @@ describe('demo merchant', () => {
     });
     expect(expired.statusCode).toBe(422);
     expect(expired.body).toContain('status=failure&amp;reason=RECEIPT_EXPIRED');
+  });
+});
+
+describe("demo merchant hearing MDES's Notify Token Updated", () => {
+  const PUBLIC_URL = 'http://merchant.test';
+  const mdesKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const clock = new ManualClock(new Date('2026-05-01T10:00:00Z'));
+  let database: Database<unknown>;
+  let app: Awaited<ReturnType<typeof createMerchantApp>>;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    await prepareMerchantStore(database.db);
+    app = await createMerchantApp({
+      db: database.db,
+      logger: createLogger({ level: 'silent' }),
+      clock,
+      signatures: new PushSignatureVerifier(createLocalJWKSet({ keys: [] })),
+      tokens: { createToken: async () => ({ tokenUniqueReference: 'unused', lastFour: '0000' }) },
+      tokenUpdates: {
+        verifier: new OAuthVerifier({
+          resolveKey: (key) => (key === MDES_NOTIFICATION_CONSUMER_KEY ? mdesKey.publicKey : undefined),
+          nonces: new MemoryNonceStore(),
+          clock,
+        }),
+        publicUrl: PUBLIC_URL,
+      },
+    });
+    await sql`insert into merchant_saved_cards (id, shopper_ref, token_unique_reference, last_four, status)
+      values ('msc_1', 'shp_aaaaaaaaaaaaaaaaaaaa', 'DM4MMC-1', '4444', 'ACTIVE')`.execute(database.db);
+  });
+  afterAll(async () => database.close());
+
+  const ntu = (status: string, statusTimestamp: string, accountPanSuffix = '4444') => ({
+    requestId: `ntu-${Math.random().toString(36).slice(2)}`,
+    responseHost: 'mdes.test',
+    tokens: [
+      {
+        tokenUniqueReference: 'DM4MMC-1',
+        status,
+        statusTimestamp,
+        reasonCode: 'STATUS_UPDATE',
+        tokenInfo: { tokenPanSuffix: '9876', accountPanSuffix },
+      },
+    ],
+  });
+  const send = (body: unknown, key = mdesKey.privateKey) => {
+    const payload = JSON.stringify(body);
+    const signer = new OAuthSigner({ consumerKey: MDES_NOTIFICATION_CONSUMER_KEY, signingKey: key, clock });
+    return app.inject({
+      method: 'POST',
+      url: MERCHANT_NTU_PATH,
+      payload,
+      headers: {
+        'content-type': 'application/json',
+        authorization: signer.authorizationHeader('POST', `${PUBLIC_URL}${MERCHANT_NTU_PATH}`, payload),
+      },
+    });
+  };
+  const page = async () =>
+    (await app.inject({ url: '/', cookies: { shopper: 'shp_aaaaaaaaaaaaaaaaaaaa' } })).body;
+
+  it('takes the new status and last four digits from a signed notification, and answers with its requestId', async () => {
+    const update = ntu('SUSPENDED', '2026-05-01T10:00:00.000Z');
+    const answer = await send(update);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toMatchObject({ responseId: update.requestId });
+    expect(await page()).toContain('ending in 4444 — suspended');
+    expect(await page()).toContain('class="unusable"');
+    expect((await send(ntu('ACTIVE', '2026-05-01T10:01:00.000Z', '7777'))).statusCode).toBe(200);
+    expect(await page()).toContain('ending in 7777 — active');
+  });
+
+  it('refuses a forged or malformed notification and ignores one older than what it shows', async () => {
+    expect((await send(ntu('DEACTIVATED', '2026-05-01T10:02:00.000Z'), otherKey.privateKey)).statusCode).toBe(
+      401,
+    );
+    expect((await send({ requestId: 'x', tokens: [] })).statusCode).toBe(400);
+    expect((await send(ntu('SUSPENDED', '2026-05-01T09:00:00.000Z'))).statusCode).toBe(200);
+    expect(await page()).toContain('ending in 7777 — active');
+    expect((await send(ntu('DEACTIVATED', '2026-05-01T10:03:00.000Z'))).statusCode).toBe(200);
+    expect(await page()).toContain('ending in 4444 — removed');
   });
 });

@@ -298,7 +298,7 @@ describe('MDES notifications to the issuer', () => {
     expect(body.token.pushAccountId).toBe('pa-lost');
   });
 
-  it('refuses a notification URL for anything but an issuer, or one that is not http(s)', async () => {
+  it('refuses a notification URL that is not http(s), for an issuer or a token requestor (Notify Token Updated)', async () => {
     await expect(registerIssuer('ftp://bank.example/notify')).rejects.toMatchObject({
       code: 'MC_CLIENT_INVALID',
     });
@@ -309,7 +309,7 @@ describe('MDES notifications to the issuer', () => {
         tokenRequestorId: '50161234563',
         publicKey: KEYS.merchantSigning.publicKey,
         displayName: 'Northwind',
-        notificationUrl: issuer.url,
+        notificationUrl: 'javascript:alert(1)',
       }),
     ).rejects.toMatchObject({ code: 'MC_CLIENT_INVALID' });
   });

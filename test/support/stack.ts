@@ -135,5 +135,12 @@ export async function saveAtMerchant(stack: Stack, redirectUrl: string) {
       body: form,
     });
   const saved = await confirm();
-  return { landingStatus: landing.status, status: saved.status, page: await saved.text(), again: confirm };
+  return {
+    landingStatus: landing.status,
+    status: saved.status,
+    page: await saved.text(),
+    again: confirm,
+    /** The shopper's cookie at the merchant, to see their saved cards later. */
+    cookie,
+  };
 }

@@ -5,7 +5,9 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
+import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
+import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
 import {
   createSimulatorApp,
   MDES_NOTIFICATION_CONSUMER_KEY,
@@ -15,6 +17,7 @@ import {
 import { createMerchantApp, prepareMerchantStore } from '../../simulator/merchant/app.js';
 import { PushSignatureVerifier } from '../../simulator/merchant/push-request.js';
 import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
+import { MERCHANT_NTU_PATH } from '../../simulator/merchant/token-updates.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
 import { registerTokenManagement } from '../../simulator/token-management/register.js';
 import type { Config } from '../config.js';
@@ -90,6 +93,8 @@ export async function buildSimulator({
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
       publicKey: keys.merchantSigning.publicKey,
       displayName: 'pushprov Demo Shop',
+      // MDES tells the merchant when its tokens change (Notify Token Updated).
+      notificationUrl: `${config.merchantPublicUrl}${MERCHANT_NTU_PATH}`,
     },
     clock,
   );
@@ -131,5 +136,13 @@ export async function buildMerchant({
       }),
     }),
     secureCookies: config.merchantPublicUrl.startsWith('https:'),
+    tokenUpdates: {
+      verifier: new OAuthVerifier({
+        resolveKey: (consumerKey) => mdesNotificationKeys(keys)[consumerKey],
+        nonces: new MemoryNonceStore(),
+        clock,
+      }),
+      publicUrl: config.merchantPublicUrl,
+    },
   });
 }

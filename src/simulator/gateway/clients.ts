@@ -20,7 +20,7 @@ export interface ClientRegistration {
   /** Optional RSA key MDES encrypts token details to. */
   encryptionPublicKey?: KeyObject | string;
   displayName: string;
-  /** Issuers only: where MDES posts its notifications (http or https). */
+  /** Where MDES posts its notifications (http or https): an issuer's, or a token requestor's Notify Token Updated. */
   notificationUrl?: string;
   /** Issuers only: where MDES asks for a decision before it creates a token (http or https). */
   authorizationUrl?: string;
@@ -62,8 +62,8 @@ export async function registerClient(
       ? null
       : rsaPublicPem(registration.encryptionPublicKey, 'encryption');
   const notificationUrl = registration.notificationUrl ?? null;
-  if (notificationUrl !== null && (role !== 'issuer' || !isHttpUrl(notificationUrl))) {
-    throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has a notification URL, an http(s) URL');
+  if (notificationUrl !== null && !isHttpUrl(notificationUrl)) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'a notification URL is an http(s) URL');
   }
   const authorizationUrl = registration.authorizationUrl ?? null;
   if (authorizationUrl !== null && (role !== 'issuer' || !isHttpUrl(authorizationUrl))) {

@@ -16,6 +16,7 @@ import {
   type PushSignatureVerifier,
   readPushRequest,
 } from './push-request.js';
+import { type TokenUpdatesOptions, tokenUpdateRoutes } from './token-updates.js';
 
 /** How the merchant turns a receipt into a token: Mastercard's Secure Card on File API (the simulator's). */
 export interface CreatedToken {
@@ -44,9 +45,11 @@ export interface MerchantOptions {
   requireSignature?: boolean;
   /** Mark cookies Secure (when served over https). */
   secureCookies?: boolean;
+  /** MDES's Notify Token Updated: verified with Mastercard's key, at the merchant's public URL. */
+  tokenUpdates?: Omit<TokenUpdatesOptions, 'db'>;
 }
 
-interface MerchantSchema {
+export interface MerchantSchema {
   merchant_saved_cards: {
     id: string;
     shopper_ref: string;
@@ -55,6 +58,7 @@ interface MerchantSchema {
     card_art_url: string | null;
     status: string;
     created_at: Date;
+    status_updated_at: Date | null;
   };
 }
 
@@ -82,6 +86,7 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
   });
   await app.register(cookie);
   await app.register(formbody);
+  if (options.tokenUpdates) await app.register(tokenUpdateRoutes({ db, ...options.tokenUpdates }));
   const cookieOptions = {
     httpOnly: true,
     sameSite: 'lax' as const,
@@ -194,6 +199,7 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
         card_art_url: null,
         status: 'ACTIVE',
         created_at: options.clock.now(),
+        status_updated_at: null,
       };
       await db.insertInto('merchant_saved_cards').values(row).execute();
       saved.push({ lastFour: row.last_four, status: row.status, savedAt: row.created_at });

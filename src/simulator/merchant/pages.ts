@@ -21,6 +21,7 @@ main{max-width:36rem;margin:1.5rem auto;padding:0 1rem}
 .card .num{font-size:1.2rem;letter-spacing:.15em}
 .btn{display:inline-block;background:#0f766e;color:#fff;border:0;border-radius:.4rem;padding:.7rem 1.2rem;font-size:1rem;text-decoration:none;cursor:pointer}
 .btn.secondary{background:#fff;color:#0f766e;border:1px solid #0f766e}
+.unusable .card{filter:grayscale(1);opacity:.5}
 .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:1rem;border-radius:.4rem}
 a:focus,button:focus{outline:3px solid #f59e0b;outline-offset:2px}
 `;
@@ -37,12 +38,23 @@ export function cardArt(lastFour: string, label = 'Mastercard'): string {
 <span>${esc(label)}</span><span class="num" aria-hidden="true">•••• ${esc(lastFour)}</span></div>`;
 }
 
+// How a saved card's token status (from MDES) reads to the shopper.
+const STATUS_TEXT: Record<string, string> = {
+  ACTIVE: 'active',
+  SUSPENDED: 'suspended — cannot be used to pay for now',
+  DEACTIVATED: 'removed — no longer saved here',
+};
+
 export function homePage(cards: SavedCardView[]): string {
   const list =
     cards.length === 0
       ? '<p>No saved cards yet. Add one from your bank’s app.</p>'
       : `<ul>${cards
-          .map((c) => `<li>Mastercard ending in ${esc(c.lastFour)} — ${esc(c.status.toLowerCase())}</li>`)
+          .map((c) => {
+            const usable = c.status === 'ACTIVE';
+            const text = STATUS_TEXT[c.status] ?? c.status.toLowerCase();
+            return `<li data-status="${esc(c.status)}"${usable ? '' : ' class="unusable"'}>${cardArt(c.lastFour)}Mastercard ending in ${esc(c.lastFour)} — ${esc(text)}</li>`;
+          })
           .join('')}</ul>`;
   return page('Your saved cards', `<h1>Your saved cards</h1>${list}`);
 }

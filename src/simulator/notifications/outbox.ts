@@ -4,6 +4,10 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import { signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
+import {
+  type NotifyTokenUpdatedRequest,
+  NTU_MESSAGE_TYPE,
+} from '../../mastercard/token-requestor-notifications.js';
 import type { TokenCreatedEvent } from '../token-connect/tokenize.js';
 import { type Notification, tokenizationComplete } from './envelope.js';
 import type { McNotificationsTable, NotificationsSchema } from './tables.js';
@@ -63,7 +67,7 @@ export class NotificationOutbox {
   async tokenizationComplete(event: TokenCreatedEvent): Promise<void> {
     await this.#enqueue(
       event.issuerConsumerKey,
-      tokenizationComplete(newId('ntf'), event),
+      issuerMessage(tokenizationComplete(newId('ntf'), event)),
       `TOKENIZATION_COMPLETE_NOTIFICATION:${event.tokenUniqueReference}`,
     );
   }
@@ -80,9 +84,42 @@ export class NotificationOutbox {
   ): Promise<void> {
     await this.#enqueue(
       issuerConsumerKey,
-      notification,
+      issuerMessage(notification),
       `${notification.messageType}:${notification.notificationId}`,
       trx as Kysely<NotificationsSchema> | undefined,
+    );
+  }
+
+  /**
+   * Records a Notify Token Updated for the token requestor that holds the
+   * token, when it registered a notification URL (Click to Pay, run inside
+   * the simulator, has none). Pass the transaction that changed the token.
+   */
+  async notifyTokenUpdated(
+    tokenRequestorId: string,
+    request: NotifyTokenUpdatedRequest,
+    trx?: Kysely<unknown>,
+  ): Promise<void> {
+    const db = (trx as Kysely<NotificationsSchema> | undefined) ?? this.#db;
+    const requestor = await db
+      .selectFrom('mc_clients')
+      .select('consumer_key')
+      .where('role', '=', 'token_requestor')
+      .where('token_requestor_id', '=', tokenRequestorId)
+      .where('notification_url', 'is not', null)
+      .executeTakeFirst();
+    const [token] = request.tokens;
+    if (!requestor || !token) return;
+    await this.#enqueue(
+      requestor.consumer_key,
+      {
+        notificationId: request.requestId,
+        messageType: NTU_MESSAGE_TYPE,
+        tokenUniqueReference: token.tokenUniqueReference,
+        body: JSON.stringify(request),
+      },
+      `${NTU_MESSAGE_TYPE}:${request.requestId}`,
+      db,
     );
   }
 
@@ -153,8 +190,8 @@ export class NotificationOutbox {
   }
 
   async #enqueue(
-    issuerConsumerKey: string,
-    notification: Notification,
+    consumerKey: string,
+    message: OutboxMessage,
     eventKey: string,
     db: Kysely<NotificationsSchema> = this.#db,
   ): Promise<void> {
@@ -162,12 +199,12 @@ export class NotificationOutbox {
     await db
       .insertInto('mc_notifications')
       .values({
-        notification_id: notification.notificationId,
-        issuer_consumer_key: issuerConsumerKey,
-        message_type: notification.messageType,
+        notification_id: message.notificationId,
+        issuer_consumer_key: consumerKey,
+        message_type: message.messageType,
         event_key: eventKey,
-        token_unique_reference: notification.token.tokenUniqueReference,
-        body: JSON.stringify(notification),
+        token_unique_reference: message.tokenUniqueReference,
+        body: message.body,
         state: 'pending',
         attempts: 0,
         next_attempt_at: now,
@@ -182,8 +219,9 @@ export class NotificationOutbox {
 
   /**
    * Takes the oldest due notification whose token has no earlier one still
-   * pending, and leases it: until the lease ends, no other worker takes it,
-   * and the later notifications of its token keep waiting.
+   * pending for the same recipient, and leases it: until the lease ends, no
+   * other worker takes it, and the later notifications of its token to that
+   * recipient keep waiting (a merchant that is down does not hold up the issuer).
    */
   async #claim(): Promise<Row | undefined> {
     const now = this.#o.clock.now();
@@ -203,6 +241,7 @@ export class NotificationOutbox {
                 selectFrom('mc_notifications as e')
                   .select('e.seq')
                   .whereRef('e.token_unique_reference', '=', 'n.token_unique_reference')
+                  .whereRef('e.issuer_consumer_key', '=', 'n.issuer_consumer_key')
                   .where('e.state', '=', 'pending')
                   .whereRef('e.seq', '<', 'n.seq'),
               ),
@@ -281,6 +320,21 @@ export class NotificationOutbox {
     return this.#o.timeoutMs ?? 10_000;
   }
 }
+
+/** One row of the outbox: who it is, what it is, which token, and the signed body. */
+interface OutboxMessage {
+  notificationId: string;
+  messageType: McNotificationsTable['message_type'];
+  tokenUniqueReference: string;
+  body: string;
+}
+
+const issuerMessage = (notification: Notification): OutboxMessage => ({
+  notificationId: notification.notificationId,
+  messageType: notification.messageType,
+  tokenUniqueReference: notification.token.tokenUniqueReference,
+  body: JSON.stringify(notification),
+});
 
 /** The issuer's error code from pushprov's error envelope, for the record; the body is read either way. */
 async function errorCodeOf(response: Response): Promise<string | undefined> {

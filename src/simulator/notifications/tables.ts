@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { NotificationType } from '../../mastercard/mdes/messages.js';
+import type { NTU_MESSAGE_TYPE } from '../../mastercard/token-requestor-notifications.js';
 import type { SimulatorSchema } from '../token-connect/tables.js';
 
 /** Kysely's view of the notification outbox (migration 0003). */
@@ -7,7 +8,8 @@ export interface McNotificationsTable {
   notification_id: string;
   seq: Generated<number>;
   issuer_consumer_key: string;
-  message_type: NotificationType;
+  /** An issuer notification's type, or a token requestor's Notify Token Updated. */
+  message_type: NotificationType | typeof NTU_MESSAGE_TYPE;
   event_key: string;
   token_unique_reference: string;
   body: string;
@@ -23,6 +25,8 @@ export interface McNotificationsTable {
 /** Only the column of mc_clients the outbox reads: where the issuer wants its notifications. */
 interface McClientEndpointsTable {
   consumer_key: string;
+  role: 'issuer' | 'token_requestor';
+  token_requestor_id: string | null;
   notification_url: string | null;
 }
 

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { TokenEvent, TokenEventType, TokenFacts } from '../../mastercard/mdes/messages.js';
+import type { NtuToken } from '../../mastercard/token-requestor-notifications.js';
 import type { Client } from '../gateway/clients.js';
 import { tokenEventNotification } from '../notifications/envelope.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
@@ -15,7 +16,9 @@ import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from 
  * deletes or updates them after a card replacement, ten tokens at most per
  * request. Every change is written with its Token Event Notification to the
  * issuer in one transaction, so the issuer hears of each change exactly as
- * it happened. An issuer sees and changes only the tokens of its own cards.
+ * it happened, and with a Notify Token Updated to the token requestor that
+ * holds the token (the merchant's saved card follows). An issuer sees and
+ * changes only the tokens of its own cards.
  */
 const references = Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }), {
   minItems: 1,
@@ -78,7 +81,7 @@ type Row = Selectable<McManagedTokensTable> & { push_account_id: string | null }
 export interface TokenManagementOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  outbox: Pick<NotificationOutbox, 'tokenEvent'>;
+  outbox: Pick<NotificationOutbox, 'tokenEvent' | 'notifyTokenUpdated'>;
   /** Told after a change is committed, to deliver its notification promptly. */
   onChange?: () => void;
 }
@@ -185,14 +188,22 @@ export class TokenManagement {
         const events = await apply(trx, row, now);
         const [current] = await this.#tokens(trx, client, [row.token_unique_reference], false);
         if (!current) throw new Error('unreachable: a locked token disappeared');
+        // The outbox has its own view of the schema; the connection is the same.
+        const outboxTrx = trx as unknown as Kysely<unknown>;
         for (const event of events ?? []) {
           await this.#o.outbox.tokenEvent(
             row.issuer_consumer_key,
             tokenEventNotification(newId('ntf'), now, facts(current), event),
-            // The outbox has its own view of the schema; the connection is the same.
-            trx as unknown as Kysely<unknown>,
+            outboxTrx,
           );
           changed = true;
+        }
+        if (events?.length) {
+          await this.#o.outbox.notifyTokenUpdated(
+            current.token_requestor_id,
+            { requestId: newId('ntu'), responseHost: RESPONSE_HOST, tokens: [ntuToken(current, events)] },
+            outboxTrx,
+          );
         }
         after.push(view(current));
       }
@@ -240,6 +251,28 @@ function view(row: Row): ManagedToken {
     tokenExpiry: row.token_expiry,
     ...(row.suspended_by ? { suspendedBy: row.suspended_by } : {}),
     statusTimestamp: (row.status_updated_at ?? row.created_at).toISOString(),
+  };
+}
+
+// Who answers, in MDES's requests to token requestors; the simulator's name for itself.
+const RESPONSE_HOST = 'mdes.pushprov.simulator';
+
+/** The token as its token requestor is told of it: MDES calls a deleted token DEACTIVATED. */
+function ntuToken(row: Row, events: readonly TokenEvent[]): NtuToken {
+  const accountChanged = events.some(
+    (e) => e.eventType === 'PAN_UPDATED' || e.eventType === 'EXPIRY_UPDATED',
+  );
+  return {
+    tokenUniqueReference: row.token_unique_reference,
+    status: row.status === 'DELETED' ? 'DEACTIVATED' : row.status,
+    ...(row.status === 'SUSPENDED' && row.suspended_by ? { suspendedBy: [row.suspended_by] } : {}),
+    statusTimestamp: (row.status_updated_at ?? row.created_at).toISOString(),
+    reasonCode: accountChanged ? 'ACCOUNT_UPDATE' : 'STATUS_UPDATE',
+    tokenInfo: {
+      tokenPanSuffix: row.token_last_four,
+      accountPanSuffix: row.account_last_four,
+      ...(row.account_expiry ? { accountPanExpiry: row.account_expiry } : {}),
+    },
   };
 }
 
