@@ -54,6 +54,17 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
       select token_unique_reference from tokens where id = ${id}`.execute(stack.running.database.db);
     return rows[0]?.token_unique_reference ?? '';
   };
+  /** The shopper's saved cards at the demo merchant, once MDES's Notify Token Updated has reached it. */
+  let shopperCookie = '';
+  async function merchantShows(text: string): Promise<string> {
+    let page = '';
+    for (let i = 0; i < 100; i++) {
+      page = await (await fetch(`${stack.merchant}/`, { headers: { cookie: shopperCookie } })).text();
+      if (page.includes(text)) return page;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return page;
+  }
   const ops = (path: string) =>
     fetch(`${stack.issuer}${path}`, { headers: { authorization: `Bearer ${stack.opsKey}` } });
 
@@ -132,6 +143,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     expect(pushed.status).toBe(201);
     const saved = await saveAtMerchant(stack, pushed.body.redirectUrl as string);
     expect(saved.status).toBe(200);
+    shopperCookie = saved.cookie;
   }, 120_000);
   afterAll(async () => stack?.stop());
 
@@ -167,6 +179,10 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     const list = await until((l) => l[0]?.status === 'SUSPENDED');
     expect(list[0]).toMatchObject({ status: 'SUSPENDED', lastEvent: 'SUSPENDED' });
     expect(await mdesStatus(await tokenReference(token.id))).toBe('SUSPENDED');
+    // The merchant hears it too, and shows the card as not usable.
+    expect(await merchantShows('ending in 4444 — suspended')).toMatch(
+      /<li data-status="SUSPENDED" class="unusable">/,
+    );
   });
 
   it('asks for an SCA grant to resume (a resumed token pays again), then resumes', async () => {
@@ -180,6 +196,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     expect(asked.status).toBe(202);
     const list = await until((l) => l[0]?.status === 'ACTIVE');
     expect(list[0]).toMatchObject({ status: 'ACTIVE', lastEvent: 'RESUMED' });
+    expect(await merchantShows('ending in 4444 — active')).toContain('data-status="ACTIVE"');
   });
 
   it('refuses a notification with a bad signature, and ignores an unknown token and a redelivery', async () => {
@@ -229,6 +246,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     const list = await until((l) => l[0]?.status === 'DELETED');
     expect(list[0]).toMatchObject({ status: 'DELETED', lastEvent: 'DELETED' });
     expect(await mdesStatus(await tokenReference(token.id))).toBe('DELETED');
+    expect(await merchantShows('ending in 4444 — removed')).toContain('data-status="DEACTIVATED"');
     const suspend = await alice.call('POST', `/v1/cards/${cardId}/tokens/${token.id}/suspend`);
     expect(suspend.status).toBe(409);
     expect(suspend.body.error).toMatchObject({ code: 'TOKEN_MANAGEMENT_REFUSED' });
