@@ -61,6 +61,8 @@ let provisioning: ProvisioningService;
 let audit: AuditLog;
 const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
 const pushed: PushMultipleAccountsInput[] = [];
+/** What happens at Mastercard while the issuer waits for the push's answer. */
+let duringPush: ((input: PushMultipleAccountsInput) => Promise<void>) | undefined;
 
 const signerAs = (consumerKey: string, key = mastercard.privateKey) =>
   new OAuthSigner({ consumerKey, signingKey: key, clock });
@@ -128,6 +130,7 @@ beforeAll(async () => {
     client: {
       pushMultipleAccounts: async (input) => {
         pushed.push(input);
+        await duringPush?.(input);
         return {
           responseId: input.requestId ?? 'r',
           pushAccountReceipts: input.accounts.map((a) => ({
@@ -482,6 +485,21 @@ describe('POST /v1/mdes/tokenization-authorizations', () => {
       authorizationRequest({ tokenRequestorId: C2P, pushAccountId: c2p.pushAccountId }),
     );
     expect(enrolment.json()).toMatchObject({ decision: 'APPROVED' });
+  });
+
+  it('approves Click to Pay redeeming the receipt before the issuer has recorded the push’s answer', async () => {
+    let answer: unknown;
+    duringPush = async (input) => {
+      const pushAccountId = input.accounts[0]!.pushAccountId;
+      answer = (await authorize(authorizationRequest({ tokenRequestorId: C2P, pushAccountId }))).json();
+    };
+    try {
+      const { state } = await pushTo(C2P);
+      expect(state).toBe('enrolling');
+    } finally {
+      duringPush = undefined;
+    }
+    expect(answer).toMatchObject({ decision: 'APPROVED', reasonCode: 'ISSUER_PUSH' });
   });
 
   it('declines, by default, what it cannot match to an open push of its own', async () => {

@@ -29,9 +29,11 @@ export interface TokenizationDecisionsOptions {
   issuerAppUrl: string;
 }
 
-// A pushed card may still get its token while its push is in these states
-// (`completed` too: a push of several cards completes with the first token).
-const TOKEN_MAY_COME = new Set(['receipt_issued', 'enrolling', 'completed']);
+// A pushed card may still get its token while its push is in these states:
+// `pending` too, as Click to Pay may redeem a receipt before the issuer has
+// recorded MDES's answer to the push; `completed` too, as a push of several
+// cards completes with the first token.
+const TOKEN_MAY_COME = new Set(['pending', 'receipt_issued', 'enrolling', 'completed']);
 
 interface Verdict {
   decision: TokenizationDecision;
