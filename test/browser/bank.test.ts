@@ -129,6 +129,13 @@ describe('bank pages in Chromium', () => {
     await expect(c2p.getByRole('button', { name: 'Yes, remove it' }).isVisible()).resolves.toBe(true);
     await screenshot(page, '18-saved-card-unavailable-phone');
     await page.unroute('**/tokens/tok_*');
+
+    // A session that ends while Mastercard's answer is awaited says so at once, not "not confirmed".
+    await page.route('**/tokens', (route) => route.fulfill(refuse(401, 'SESSION_EXPIRED')));
+    await c2p.getByRole('button', { name: /^Pause/ }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Your session has ended');
+    await page.unroute('**/tokens');
     expect(problems.filter((p) => !p.includes('status of 503'))).toEqual([]);
     await context.close();
   });
@@ -212,6 +219,10 @@ describe('bank pages in Chromium', () => {
     await page.locator('#flash').getByText('Demo Shop was removed').waitFor({ timeout: 30_000 });
     await expect(shop.locator('.token-status').textContent()).resolves.toBe('Removed');
     await expect(shop.getByRole('button').count()).resolves.toBe(0);
+    // Set apart without fading its text below a readable contrast.
+    await expect(
+      page.evaluate(`getComputedStyle(document.querySelector('.saved-item[data-status="DELETED"]')).opacity`),
+    ).resolves.toBe('1');
     await screenshot(page, '16-saved-card-removed');
     expect(problems).toEqual([]);
     await context.close();

@@ -228,7 +228,11 @@ async function waitForStatus(cardId, tokenId, wanted) {
   let delay = 300;
   for (let waited = 0; waited < 30_000; waited += delay, delay = Math.min(delay * 1.5, 3000)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
-    const { tokens } = await api('GET', `/v1/cards/${cardId}/tokens`).catch(() => ({ tokens: [] }));
+    // A lost answer is asked again; a refusal (an ended session, say) is the cardholder's to read now.
+    const { tokens } = await api('GET', `/v1/cards/${cardId}/tokens`).catch((error) => {
+      if (error.code !== 'NETWORK') throw error;
+      return { tokens: [] };
+    });
     if (tokens.find((t) => t.id === tokenId)?.status === wanted) return true;
   }
   return false;
