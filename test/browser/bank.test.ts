@@ -58,7 +58,85 @@ describe('bank pages in Chromium', () => {
     await waitForState(page, 'completed');
     await expect(page.locator('#state').textContent()).resolves.toContain('your card was added');
     await screenshot(page, '05-click-to-pay-completed');
-    expect(problems).toEqual([]);
+
+    // Where the card is saved, at phone width and by keyboard only.
+    await page.getByRole('link', { name: 'Where this card is saved' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/saved$/);
+    const c2p = page.locator('.saved-item', { has: page.getByRole('heading', { name: 'Click to Pay' }) });
+    await expect(c2p.locator('.token-status').getAttribute('data-status')).resolves.toBe('ACTIVE');
+    await screenshot(page, '17-saved-cards-phone');
+
+    // While MDES is asked, the focus stays on the pressed button (held here until checked).
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/suspend', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await c2p.getByRole('button', { name: /^Pause/ }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#progress').textContent()).resolves.toBe('Asking Mastercard…');
+    await expect(c2p.locator('[data-action="suspend"]:focus').getAttribute('aria-disabled')).resolves.toBe(
+      'true',
+    );
+    release();
+    await page.locator('#flash').getByText('Click to Pay is paused').waitFor({ timeout: 30_000 });
+    await expect(page.locator('#flash:focus').count()).resolves.toBe(1);
+    await page.unroute('**/suspend');
+
+    // An expired confirmation says so and empties the spent code (MDES and the grant are stood in for here).
+    await c2p.getByRole('button', { name: /^Resume/ }).focus();
+    await page.keyboard.press('Enter');
+    const code = c2p.getByLabel('One-time code', { exact: true });
+    await expect(c2p.locator('input[name="code"]:focus').count()).resolves.toBe(1);
+    const refuse = (status: number, errorCode: string) => ({
+      status,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: errorCode, message: errorCode } }),
+    });
+    await page.route('**/v1/sca/totp/verify', (route) =>
+      route.fulfill({ contentType: 'application/json', body: JSON.stringify({ grant: 'stale' }) }),
+    );
+    await page.route('**/resume', (route) => route.fulfill(refuse(403, 'SCA_EXPIRED')));
+    await page.keyboard.type('123456');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Your confirmation has expired');
+    await expect(code.inputValue()).resolves.toBe('');
+    await page.unroute('**/v1/sca/totp/verify');
+    await page.unroute('**/resume');
+
+    // Then for real: the push spent this time step's code, the next one is still accepted.
+    await code.fill(
+      await generate({ secret: DEMO.bob.totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 }),
+    );
+    await page.keyboard.press('Enter');
+    await page.locator('#flash').getByText('Click to Pay can be used again').waitFor({ timeout: 30_000 });
+
+    // Token management unavailable: the message, and the confirmation stays open to try again.
+    await page.route('**/tokens/tok_*', (route) =>
+      route.request().method() === 'DELETE'
+        ? route.fulfill(refuse(503, 'TOKEN_MANAGEMENT_UNAVAILABLE'))
+        : route.continue(),
+    );
+    await c2p.getByRole('button', { name: /^Remove/ }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator(':focus').textContent()).resolves.toBe('Yes, remove it');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('cannot reach Mastercard');
+    await expect(c2p.getByRole('button', { name: 'Yes, remove it' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, '18-saved-card-unavailable-phone');
+    await page.unroute('**/tokens/tok_*');
+
+    // A session that ends while Mastercard's answer is awaited says so at once, not "not confirmed".
+    await page.route('**/tokens', (route) => route.fulfill(refuse(401, 'SESSION_EXPIRED')));
+    await c2p.getByRole('button', { name: /^Pause/ }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Your session has ended');
+    await page.unroute('**/tokens');
+    expect(problems.filter((p) => !p.includes('status of 503'))).toEqual([]);
     await context.close();
   });
 
@@ -141,6 +219,10 @@ describe('bank pages in Chromium', () => {
     await page.locator('#flash').getByText('Demo Shop was removed').waitFor({ timeout: 30_000 });
     await expect(shop.locator('.token-status').textContent()).resolves.toBe('Removed');
     await expect(shop.getByRole('button').count()).resolves.toBe(0);
+    // Set apart without fading its text below a readable contrast.
+    await expect(
+      page.evaluate(`getComputedStyle(document.querySelector('.saved-item[data-status="DELETED"]')).opacity`),
+    ).resolves.toBe('1');
     await screenshot(page, '16-saved-card-removed');
     expect(problems).toEqual([]);
     await context.close();

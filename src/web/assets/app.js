@@ -228,7 +228,11 @@ async function waitForStatus(cardId, tokenId, wanted) {
   let delay = 300;
   for (let waited = 0; waited < 30_000; waited += delay, delay = Math.min(delay * 1.5, 3000)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
-    const { tokens } = await api('GET', `/v1/cards/${cardId}/tokens`).catch(() => ({ tokens: [] }));
+    // A lost answer is asked again; a refusal (an ended session, say) is the cardholder's to read now.
+    const { tokens } = await api('GET', `/v1/cards/${cardId}/tokens`).catch((error) => {
+      if (error.code !== 'NETWORK') throw error;
+      return { tokens: [] };
+    });
     if (tokens.find((t) => t.id === tokenId)?.status === wanted) return true;
   }
   return false;
@@ -246,8 +250,9 @@ function wireSaved() {
     busy = true;
     clearError();
     flash.hidden = true;
+    // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page's start.
     const buttons = item.querySelectorAll('button');
-    for (const b of buttons) b.disabled = true;
+    for (const b of buttons) b.setAttribute('aria-disabled', 'true');
     try {
       progress('Asking Mastercard…');
       await ask();
@@ -262,7 +267,7 @@ function wireSaved() {
       progress('');
       showError(error);
     }
-    for (const b of buttons) b.disabled = false;
+    for (const b of buttons) b.removeAttribute('aria-disabled');
     busy = false;
   }
 
@@ -279,6 +284,7 @@ function wireSaved() {
   for (const item of document.querySelectorAll('.saved-item')) {
     const id = item.dataset.tokenId;
     item.addEventListener('click', (event) => {
+      if (busy) return;
       const action = event.target.closest('button')?.dataset.action;
       if (action === 'suspend') change(item, () => api('POST', `${tokenPath(id)}/suspend`), 'SUSPENDED');
       if (action === 'remove') open(item, 'confirm');
@@ -304,8 +310,10 @@ function wireSaved() {
         item,
         async () => {
           progress('Confirming it is you…');
-          const { grant } =
-            form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(form.code.value);
+          // A code is spent once sent: a retry (say after an expired confirmation) needs the next one.
+          const code = form.code.value;
+          form.code.value = '';
+          const { grant } = form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(code);
           progress('Asking Mastercard…');
           await api('POST', `${tokenPath(id)}/resume`, undefined, { 'pushprov-sca-grant': grant });
         },
