@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { CardService } from '../../service/cards/cards.js';
-import { ErrorResponse } from '../auth/schemas.js';
+import { errorResponses } from '../auth/schemas.js';
 import { CardholderParams, CardList, ImportBody, ImportResult } from './schemas/cards.js';
 
 /**
@@ -16,13 +16,7 @@ export interface CardRoutesOptions {
   actorOf?: (request: FastifyRequest) => string;
 }
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 
 const opsActor = (request: FastifyRequest): string => {
   const keyId = (request as { ops?: { keyId?: unknown } }).ops?.keyId;
@@ -33,9 +27,6 @@ export function cardRoutes(cards: CardService, options: CardRoutesOptions): Fast
   const actorOf = options.actorOf ?? opsActor;
   return async (instance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onSend', async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-    });
 
     app.post(
       '/v1/ops/cards/import',

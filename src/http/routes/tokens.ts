@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { SavedCard, SavedCardAction, SavedCards } from '../../service/tokens/saved-cards.js';
 import type { TokenRecord } from '../../store/tokens/tokens.js';
 import { type AuthGuards, cardholderOf } from '../auth/guards.js';
-import { ErrorResponse } from '../auth/schemas.js';
+import { errorResponses } from '../auth/schemas.js';
 
 /**
  * Where a cardholder's card is saved, and their control over it:
@@ -23,15 +23,7 @@ const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[a-z0-9]{8,40}
 const Status = Type.Union([Type.Literal('ACTIVE'), Type.Literal('SUSPENDED'), Type.Literal('DELETED')]);
 const CardParams = Type.Object({ cardId: Id('crd') });
 const TokenParams = Type.Object({ cardId: Id('crd'), tokenId: Id('tok') });
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-  502: ErrorResponse,
-  503: ErrorResponse,
-};
+const errors = errorResponses(400, 401, 403, 404, 409, 502, 503);
 
 const SavedCardSchema = Type.Object({
   id: Type.String(),
