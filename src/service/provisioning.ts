@@ -111,6 +111,11 @@ export class ProvisioningService {
     return out;
   }
 
+  /** One of the cardholder's cards, masked; CARD_NOT_FOUND for any other. */
+  async card(cardholderId: string, cardId: string) {
+    return maskedCard(await this.#ownedCard(cardholderId, cardId));
+  }
+
   /** Where this card can go: Click to Pay first, then merchants, or why it cannot go anywhere. */
   async destinations(cardholderId: string, cardId: string) {
     const card = await this.#ownedCard(cardholderId, cardId);

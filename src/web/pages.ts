@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
-import { AuthError, NotFoundError, PushprovError } from '../core/errors.js';
+import { AuthError, PushprovError } from '../core/errors.js';
 import { escapeHtml as e } from '../core/html.js';
 import { isFinal } from '../domain/provisioning.js';
 import { type AuthGuards, cardholderOf } from '../http/auth/guards.js';
@@ -45,11 +45,6 @@ async function demoCredentials(): Promise<DemoCredential[]> {
 
 export function webPages(options: WebPagesOptions): FastifyPluginAsync {
   const { provisioning, guards } = options;
-  const ownCard = async (cardholderId: string, cardId: string) => {
-    const card = (await provisioning.cards(cardholderId)).find((c) => c.id === cardId);
-    if (!card) throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
-    return card;
-  };
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const demoUsers = options.demo ? await demoCredentials() : [];
@@ -264,8 +259,7 @@ ${
         const { cardholderId } = cardholderOf(request);
         const view = await provisioning.view(cardholderId, request.params.id);
         const final = isFinal(view.state);
-        const pushed = new Set(view.cards.map((c) => c.cardId));
-        const cards = (await provisioning.cards(cardholderId)).filter((c) => pushed.has(c.id));
+        const cards = await Promise.all(view.cards.map((c) => provisioning.card(cardholderId, c.cardId)));
         const cardNames = cards.map(
           (c) =>
             `<li>${e(c.productName)} •••• ${e(c.lastFour)}${
@@ -315,7 +309,7 @@ ${next}
       },
       async (request, reply) => {
         const { cardholderId } = cardholderOf(request);
-        const card = await ownCard(cardholderId, request.params.cardId);
+        const card = await provisioning.card(cardholderId, request.params.cardId);
         const tokens = await options.savedCards.list(cardholderId, card.id);
         const changed = tokens.find((t) => t.id === request.query.changed);
         return sendPage(
