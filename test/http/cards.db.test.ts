@@ -145,7 +145,7 @@ describe(`ops card API on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     for (const pan of pans) expect(res.body).not.toContain(pan);
     const missing = await app.inject({
       method: 'GET',
-      url: '/v1/ops/cardholders/chd_nobody/cards',
+      url: '/v1/ops/cardholders/chd_nobodyatall00/cards',
       headers: OPS,
     });
     expect(missing.statusCode).toBe(404);

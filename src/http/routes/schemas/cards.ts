@@ -60,4 +60,6 @@ export const MaskedCard = Type.Object({
 
 export const CardList = Type.Object({ cardholderId: Type.String(), cards: Type.Array(MaskedCard) });
 
-export const CardholderParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const CardholderParams = Type.Object({
+  id: Type.String({ pattern: '^chd_[a-z0-9]{8,40}$', maxLength: 48 }),
+});
