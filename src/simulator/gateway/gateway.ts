@@ -5,8 +5,19 @@ import { AuthError } from '../../core/errors.js';
 import { DatabaseNonceStore } from '../../mastercard/oauth/database-nonce-store.js';
 import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
 import type { GatewayError } from '../../mastercard/token-connect/types.js';
+import { TokenConnectFailure } from '../token-connect/failure.js';
 import { type Client, ClientRegistry } from './clients.js';
-import type { GatewaySchema } from './tables.js';
+import type { ClientRole, GatewaySchema } from './tables.js';
+
+/** What an MDES API answers for an authenticated client: a JSON value, or JSON text as it is. */
+export type GatewayHandler = (
+  client: Client,
+  body: Buffer,
+  request: FastifyRequest,
+) => Promise<string | object> | string | object;
+
+/** How MDES's APIs label their answers. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface GatewayOptions {
   db: Kysely<unknown>;
@@ -51,6 +62,31 @@ export class Gateway {
     // Only possible if the client was removed between the two reads.
     if (!client) throw new AuthError('OAUTH_UNKNOWN_CONSUMER_KEY', 'the consumer key is not known');
     return client;
+  }
+
+  /**
+   * A Fastify handler for an MDES API open to clients of `role`: a request
+   * that is not signed by a known client gets the gateway's refusal, a
+   * client of another role AUTHORIZATION_FAILED, and the handler's answer is
+   * sent as JSON.
+   */
+  route(role: ClientRole, handle: GatewayHandler) {
+    return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+      let client: Client;
+      try {
+        client = await this.authenticate(request, body);
+      } catch (error) {
+        if (error instanceof AuthError) return sendGatewayRefusal(reply, error);
+        throw error;
+      }
+      if (client.role !== role) throw new TokenConnectFailure('AUTHORIZATION_FAILED');
+      const result = await handle(client, body ?? Buffer.alloc(0), request);
+      return reply
+        .code(200)
+        .type(JSON_TYPE)
+        .send(typeof result === 'string' ? result : JSON.stringify(result));
+    };
   }
 }
 

@@ -1,10 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError } from '../../core/errors.js';
 import { TOKEN_CONNECT_PATHS } from '../../mastercard/token-connect/endpoints.js';
 import type { AssetLibrary } from '../assets/library.js';
-import type { Client } from '../gateway/clients.js';
-import type { Gateway } from '../gateway/gateway.js';
-import { sendGatewayRefusal } from '../gateway/gateway.js';
+import { type Gateway, type GatewayHandler, JSON_TYPE } from '../gateway/gateway.js';
 import type { ClientRole } from '../gateway/tables.js';
 import { assetResponse } from './assets.js';
 import type { Catalogue } from './catalogue.js';
@@ -29,14 +26,6 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 /** MDES Digital Enablement's getAsset, for token requestors (card art, logos). */
 export const STATIC_ASSET_PATH = '/assets/static/1/0/asset/:assetId';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-type Handler = (
-  client: Client,
-  body: Buffer,
-  request: FastifyRequest,
-) => Promise<string | object> | string | object;
-
 /**
  * Mastercard's APIs under `/mdes`, behind the gateway, with Mastercard's
  * paths. Bodies are read raw: the OAuth body hash covers the exact bytes,
@@ -52,24 +41,7 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
     mdes.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     mdes.setErrorHandler(mdesErrorHandler);
 
-    const api =
-      (role: ClientRole, handler: Handler) =>
-      async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-        const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-        let client: Client;
-        try {
-          client = await options.gateway.authenticate(request, body);
-        } catch (error) {
-          if (error instanceof AuthError) return sendGatewayRefusal(reply, error);
-          throw error;
-        }
-        if (client.role !== role) throw new TokenConnectFailure('AUTHORIZATION_FAILED');
-        const result = await handler(client, body ?? Buffer.alloc(0), request);
-        return reply
-          .code(200)
-          .type(JSON_TYPE)
-          .send(typeof result === 'string' ? result : JSON.stringify(result));
-      };
+    const api = (role: ClientRole, handler: GatewayHandler) => options.gateway.route(role, handler);
 
     mdes.post(
       TOKEN_CONNECT_PATHS.getEligibleTokenRequestors,

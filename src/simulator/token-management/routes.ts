@@ -1,7 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError } from '../../core/errors.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Client } from '../gateway/clients.js';
-import { type Gateway, sendGatewayRefusal } from '../gateway/gateway.js';
+import { type Gateway, JSON_TYPE } from '../gateway/gateway.js';
 import { errorWrapper, TokenConnectFailure } from '../token-connect/failure.js';
 import type { LifecycleAction, TokenManagement } from './service.js';
 
@@ -17,8 +16,6 @@ export const TOKEN_MANAGEMENT_PATHS = {
   delete: '/csapi/v2/token/delete',
   update: '/csapi/v2/token/update',
 } as const;
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Issuers only, behind the gateway; bodies stay bytes for the OAuth body hash. */
 export function tokenManagementRoutes(options: {
@@ -43,21 +40,9 @@ export function tokenManagementRoutes(options: {
         .send(errorWrapper([failure.toMdesError()], undefined));
     });
 
-    const route =
-      (handle: (tokens: TokenManagement, client: Client, body: Buffer) => Promise<object>) =>
-      async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        let client: Client;
-        try {
-          client = await options.gateway.authenticate(request, body);
-        } catch (error) {
-          if (error instanceof AuthError) return sendGatewayRefusal(reply, error);
-          throw error;
-        }
-        if (client.role !== 'issuer') throw new TokenConnectFailure('AUTHORIZATION_FAILED');
-        const result = await handle(options.tokens, client, body);
-        return reply.code(200).type(JSON_TYPE).send(JSON.stringify(result));
-      };
+    // Token management is the issuer's: a token requestor's credentials are refused.
+    const route = (handle: (tokens: TokenManagement, client: Client, body: Buffer) => Promise<object>) =>
+      options.gateway.route('issuer', (client, body) => handle(options.tokens, client, body));
 
     mdes.post(
       TOKEN_MANAGEMENT_PATHS.search,

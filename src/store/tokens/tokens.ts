@@ -20,15 +20,17 @@ export interface TokenRecord {
   updatedAt: Date;
 }
 
-export interface NewToken {
-  tokenUniqueReference: string;
-  cardId: string;
-  tokenRequestorId: string;
-  tokenRequestorName: string;
-  destination: 'click_to_pay' | 'merchant';
-  tokenPanSuffix: string;
-  createdAt: Date;
-}
+/** A token as MDES first reports it; it starts ACTIVE. */
+export type NewToken = Pick<
+  TokenRecord,
+  | 'tokenUniqueReference'
+  | 'cardId'
+  | 'tokenRequestorId'
+  | 'tokenRequestorName'
+  | 'destination'
+  | 'tokenPanSuffix'
+  | 'createdAt'
+>;
 
 export interface TokenCount {
   tokenRequestorId: string;
