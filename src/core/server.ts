@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { PushprovError } from './errors.js';
+import { PushprovError, ValidationError } from './errors.js';
 
 /**
  * What every pushprov HTTP server shares: request ids, the two probes, the
@@ -58,6 +58,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // PostgreSQL text cannot hold U+0000 (PGlite quietly can): refused here, once, for every route,
+  // rather than becoming a 500 deep in whichever query first stores the value.
+  app.addHook('preValidation', async (request) => {
+    if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body))
+      throw new ValidationError('VALIDATION_FAILED', 'text may not contain the NUL character (U+0000)');
+  });
 
   app.get('/healthz', async () => ({ status: 'alive', server: options.name }));
   app.get('/readyz', async (_request, reply) => {
@@ -81,6 +87,26 @@ export function createServer(options: ServerOptions): FastifyInstance {
       .send(errorBody(request, 'NOT_FOUND', `no such ${request.method} route`));
   });
   return app;
+}
+
+/**
+ * Whether any string in a parsed body, query or parameter set (keys included) holds U+0000.
+ * Iterative: a body of nested arrays is as deep as its size allows. Bytes are not looked into.
+ */
+export function holdsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') {
+      if (item.includes('\0')) return true;
+    } else if (item !== null && typeof item === 'object' && !Buffer.isBuffer(item)) {
+      for (const [key, child] of Object.entries(item)) {
+        if (key.includes('\0')) return true;
+        pending.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 export const errorBody = (

@@ -78,4 +78,44 @@ describe('server plumbing', () => {
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ status: 'not ready', problems: ['database unreachable'] });
   });
+
+  it('refuses U+0000 anywhere in a body, query or parameter before a handler runs', async () => {
+    const app = createServer({ name: 't', logger, readiness: async () => [] });
+    let reached = 0;
+    app.post('/echo/:id', async () => {
+      reached += 1;
+      return { accepted: true };
+    });
+    const post = (url: string, body: unknown) =>
+      app.inject({
+        method: 'POST',
+        url,
+        payload: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+
+    for (const [url, body] of [
+      ['/echo/a', { username: '\u0000' }],
+      ['/echo/a', { nested: [{ deep: ['ok', 'n\u0000ul'] }] }],
+      ['/echo/a', { 'k\u0000ey': 'value' }],
+      ['/echo/a?name=%00', { ok: true }],
+      ['/echo/%00', { ok: true }],
+    ] as const) {
+      const refused = await post(url, body);
+      expect(refused.statusCode, url).toBe(400);
+      expect(refused.json().error.code).toBe('VALIDATION_FAILED');
+    }
+    expect(reached).toBe(0);
+
+    // A body nested as deep as the size limit allows is walked without exhausting the stack.
+    const deep = await app.inject({
+      method: 'POST',
+      url: '/echo/a',
+      payload: `${'['.repeat(30_000)}${']'.repeat(30_000)}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(deep.statusCode).toBe(200);
+    expect((await post('/echo/a', { name: 'plain' })).statusCode).toBe(200);
+    expect(reached).toBe(2);
+  });
 });
