@@ -173,11 +173,15 @@ export interface MdesNotificationsTable {
 
 export type TokenStatus = 'ACTIVE' | 'SUSPENDED' | 'DELETED';
 
-/** A card's change still to reach its tokens at MDES (migration 0009). */
+export type TokenFollowUpKind = 'replaced' | 'closed' | 'blocked' | 'unblocked';
+
+/** A card's change still to reach its tokens at MDES (migrations 0009, 0010). */
 export interface TokenFollowUpsTable {
   id: string;
   card_id: string;
-  kind: 'replaced' | 'closed';
+  kind: TokenFollowUpKind;
+  /** The order follow-ups were queued in (bigserial). */
+  seq: Generated<string>;
   account_pan_suffix: string | null;
   /** MMYY. */
   account_expiry: string | null;

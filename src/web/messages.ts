@@ -40,6 +40,7 @@ export const REFUSALS: Record<string, string> = {
     'Click to Pay did not confirm your card in time. Nothing was added; you can try again.',
   PROVISIONING_NOT_FOUND: 'We could not find this request.',
   TOKEN_NOT_FOUND: 'Your card is no longer saved there.',
+  CARD_BLOCKED: 'This card is blocked, so it is paused wherever it is saved until we unblock it.',
   TOKEN_MANAGEMENT_UNAVAILABLE:
     'We cannot reach Mastercard to change this right now. Please try again later.',
   TOKEN_MANAGEMENT_REFUSED:

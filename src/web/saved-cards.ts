@@ -1,5 +1,6 @@
 import { escapeHtml as e } from '../core/html.js';
 import type { SavedCard } from '../service/tokens/saved-cards.js';
+import { REFUSALS } from './messages.js';
 
 /**
  * "Where my card is saved": Click to Pay and each merchant holding a token
@@ -25,7 +26,7 @@ export const savedCardsPath = (cardId: string): string => `/app/cards/${cardId}/
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
-function item(token: SavedCard, cardName: string): string {
+function item(token: SavedCard, cardName: string, cardActive: boolean): string {
   const where = token.tokenRequestorName;
   const id = e(token.id);
   const logo = token.logoAssetId
@@ -36,13 +37,14 @@ function item(token: SavedCard, cardName: string): string {
     token.status === 'ACTIVE' &&
       `<button type="button" class="secondary small" data-action="suspend">Pause<span class="sr-only"> ${e(cardName)} at ${e(where)}</span></button>`,
     token.status === 'SUSPENDED' &&
+      cardActive &&
       `<button type="button" class="secondary small" data-action="resume">Resume<span class="sr-only"> ${e(cardName)} at ${e(where)}</span></button>`,
     live &&
       `<button type="button" class="secondary small danger" data-action="remove">Remove<span class="sr-only"> ${e(cardName)} from ${e(where)}</span></button>`,
   ].filter(Boolean);
   // Resuming needs a fresh confirmation that it is the cardholder; pausing and removing only protect them.
   const resume =
-    token.status === 'SUSPENDED'
+    token.status === 'SUSPENDED' && cardActive
       ? `<form class="resume panel" data-role="resume" hidden novalidate>
 <fieldset><legend>Confirm it is you to resume</legend>
 <div class="check"><input type="radio" id="resume-code-${id}" name="method" value="code" checked><label for="resume-code-${id}">One-time code from my authenticator app</label></div>
@@ -72,7 +74,7 @@ ${confirm}${resume}</div></li>`;
 
 /** The page body: the card, where it is saved, and what was just confirmed (`changed`). */
 export function savedCardsBody(
-  card: { productName: string; lastFour: string },
+  card: { productName: string; lastFour: string; status: string },
   tokens: SavedCard[],
   changed: SavedCard | undefined,
 ): string {
@@ -83,9 +85,15 @@ export function savedCardsBody(
 <div id="error" class="error" role="alert" hidden></div>
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 ${
+  // The bank's block outranks the cardholder's controls: nothing resumes until it is lifted.
+  card.status === 'active'
+    ? ''
+    : `<p class="notice">${e(REFUSALS.CARD_BLOCKED ?? '')} You can still remove it from any of them.</p>`
+}
+${
   tokens.length === 0
     ? '<p>This card is not saved anywhere yet. Add it to Click to Pay or a merchant from your cards.</p>'
-    : `<ul class="saved">${tokens.map((t) => item(t, cardName)).join('')}</ul>`
+    : `<ul class="saved">${tokens.map((t) => item(t, cardName, card.status === 'active')).join('')}</ul>`
 }
 <p><a href="/app/cards">Back to your cards</a></p>`;
 }

@@ -88,13 +88,13 @@ describe(`ops card API on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(first.json()).toEqual({
       cardholders: { created: 4, updated: 0, unchanged: 0 },
       cards: { created: 8, updated: 0, unchanged: 0 },
-      tokenFollowUps: { replaced: 0, closed: 0 },
+      tokenFollowUps: { replaced: 0, closed: 0, blocked: 0, unblocked: 0 },
     });
     const again = await importBatch(demoImport);
     expect(again.json()).toEqual({
       cardholders: { created: 0, updated: 0, unchanged: 4 },
       cards: { created: 0, updated: 0, unchanged: 8 },
-      tokenFollowUps: { replaced: 0, closed: 0 },
+      tokenFollowUps: { replaced: 0, closed: 0, blocked: 0, unblocked: 0 },
     });
     const audit = await db
       .selectFrom('audit_log')

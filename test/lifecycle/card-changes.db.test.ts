@@ -19,12 +19,13 @@ const fixture = JSON.parse(
 };
 
 /**
- * A card replaced or closed in the issuer's card system, imported: its
- * tokens at MDES follow (new last four digits and expiry), or are deleted,
+ * A card replaced, blocked or closed in the issuer's card system, imported:
+ * its tokens at MDES follow (new last four digits and expiry), are suspended
+ * (and resumed when it is unblocked), or are deleted,
  * and MDES's notifications bring the issuer's records along. Whole stack
  * over real HTTP.
  */
-describe('card replacement and closure reach the tokens', { timeout: 120_000 }, () => {
+describe('card replacement, blocking and closure reach the tokens', { timeout: 120_000 }, () => {
   let stack: Stack;
   let alice: CardholderClient;
   let cardId: string;
@@ -90,7 +91,7 @@ describe('card replacement and closure reach the tokens', { timeout: 120_000 }, 
   it('moves the tokens to a replacement card imported under the same reference', async () => {
     const imported = await importAlice({ pan: REPLACEMENT_PAN, expiryMonth: 3, expiryYear: 2032 });
     expect(imported.status).toBe(200);
-    expect(imported.body.tokenFollowUps).toEqual({ replaced: 1, closed: 0 });
+    expect(imported.body.tokenFollowUps).toEqual({ replaced: 1, closed: 0, blocked: 0, unblocked: 0 });
 
     // At MDES both tokens now stand for the new card…
     const mdes = await until(atMdes, (rows) => rows.every((r) => r.account_last_four === '5454'));
@@ -121,6 +122,70 @@ describe('card replacement and closure reach the tokens', { timeout: 120_000 }, 
     expect(rows).toEqual([{ state: 'done' }]);
   });
 
+  it('suspends the tokens of a card blocked and, once unblocked, resumes those the bank suspended', async () => {
+    const replacement = { pan: REPLACEMENT_PAN, expiryMonth: 3, expiryYear: 2032 };
+    const tokenOf = async (tokenRequestorId: string) =>
+      (
+        (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as {
+          id: string;
+          tokenRequestorId: string;
+        }[]
+      ).find((t) => t.tokenRequestorId === tokenRequestorId)!.id;
+    const change = (tokenRequestorId: string, action: 'suspend' | 'resume') => async () =>
+      alice.call(
+        'POST',
+        `/v1/cards/${cardId}/tokens/${await tokenOf(tokenRequestorId)}/${action}`,
+        undefined,
+        {
+          'pushprov-sca-grant': alice.grant,
+        },
+      );
+    const suspendedBy = async () =>
+      (
+        await sql<{ token_requestor_id: string; status: string; suspended_by: string | null }>`
+          select token_requestor_id, status, suspended_by from mc_tokens
+          where issuer_consumer_key is not null order by token_requestor_id`.execute(
+          stack.running.database.db,
+        )
+      ).rows;
+    const statuses = (list: { status: string }[]) => list.map((t) => t.status).join(' ');
+
+    // The cardholder paused the Demo Shop herself before the bank blocked the card.
+    expect((await change(DEMO_SHOP, 'suspend')()).status).toBe(202);
+    await until(savedCards, (list) => statuses(list) === 'ACTIVE SUSPENDED');
+
+    const blocked = await importAlice({ ...replacement, status: 'blocked' });
+    expect(blocked.body.tokenFollowUps).toEqual({ replaced: 0, closed: 0, blocked: 1, unblocked: 0 });
+    expect(await until(suspendedBy, (rows) => rows.every((r) => r.status === 'SUSPENDED'))).toEqual([
+      { token_requestor_id: CLICK_TO_PAY, status: 'SUSPENDED', suspended_by: 'ISSUER' },
+      { token_requestor_id: DEMO_SHOP, status: 'SUSPENDED', suspended_by: 'CARDHOLDER' },
+    ]);
+    expect(statuses(await until(savedCards, (list) => statuses(list) === 'SUSPENDED SUSPENDED'))).toBe(
+      'SUSPENDED SUSPENDED',
+    );
+    // While the card is blocked, the cardholder cannot resume one; nothing is asked of MDES.
+    const refused = await change(CLICK_TO_PAY, 'resume')();
+    expect([refused.status, (refused.body.error as { code: string }).code]).toEqual([409, 'CARD_BLOCKED']);
+
+    const unblocked = await importAlice({ ...replacement, status: 'active' });
+    expect(unblocked.body.tokenFollowUps).toEqual({ replaced: 0, closed: 0, blocked: 0, unblocked: 1 });
+    // Click to Pay is back; the Demo Shop stays paused, as the cardholder left it.
+    expect(await until(suspendedBy, (rows) => rows[0]?.status === 'ACTIVE')).toEqual([
+      { token_requestor_id: CLICK_TO_PAY, status: 'ACTIVE', suspended_by: null },
+      { token_requestor_id: DEMO_SHOP, status: 'SUSPENDED', suspended_by: 'CARDHOLDER' },
+    ]);
+    expect(statuses(await until(savedCards, (list) => statuses(list) === 'ACTIVE SUSPENDED'))).toBe(
+      'ACTIVE SUSPENDED',
+    );
+    expect(await merchantPage()).toContain('ending in 5454 — suspended');
+    const { rows } = await sql<{ kind: string; state: string }>`
+      select kind, state from token_follow_ups order by seq`.execute(stack.running.database.db);
+    expect(rows.slice(-2)).toEqual([
+      { kind: 'blocked', state: 'done' },
+      { kind: 'unblocked', state: 'done' },
+    ]);
+  });
+
   it('deletes the tokens of a card closed, and the card can no longer be pushed', async () => {
     const imported = await importAlice({
       pan: REPLACEMENT_PAN,
@@ -128,7 +193,7 @@ describe('card replacement and closure reach the tokens', { timeout: 120_000 }, 
       expiryYear: 2032,
       status: 'closed',
     });
-    expect(imported.body.tokenFollowUps).toEqual({ replaced: 0, closed: 1 });
+    expect(imported.body.tokenFollowUps).toEqual({ replaced: 0, closed: 1, blocked: 0, unblocked: 0 });
     const mdes = await until(atMdes, (rows) => rows.every((r) => r.status === 'DELETED'));
     expect(mdes.map((r) => r.status)).toEqual(['DELETED', 'DELETED']);
     const issuer = await until(savedCards, (list) => list.every((t) => t.status === 'DELETED'));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ManagedToken } from '../../src/service/tokens/mdes-client.js';
 import { SavedCards } from '../../src/service/tokens/saved-cards.js';
 import type { AuditEntry } from '../../src/store/audit.js';
 import type { TokenRecord, TokenStatus } from '../../src/store/tokens/tokens.js';
@@ -19,13 +20,13 @@ const token = (n: number, status: TokenStatus = 'ACTIVE'): TokenRecord => ({
   updatedAt: at,
 });
 
-/** SavedCards with its stores and MDES replaced by recorders. */
-function setUp(tokens: TokenRecord[], withMdes = true) {
+/** SavedCards with its stores and MDES replaced by recorders; `atMdes` is what MDES's search reports. */
+function setUp(tokens: TokenRecord[], withMdes = true, atMdes: ManagedToken[] = []) {
   const calls: { operation: string; references: readonly string[]; detail: unknown }[] = [];
   const audit: AuditEntry[] = [];
   const saved = new SavedCards({
     tokens: { listByCard: async () => tokens, ofCard: async () => undefined, counts: async () => [] },
-    cards: { ownedCard: async () => ({}) },
+    cards: { ownedCard: async () => ({ status: 'active' }) },
     audit: {
       append: async (entry: AuditEntry) => {
         audit.push(entry);
@@ -41,6 +42,10 @@ function setUp(tokens: TokenRecord[], withMdes = true) {
           update: async (references, account) => {
             calls.push({ operation: 'update', references, detail: account });
             return [];
+          },
+          search: async (references) => {
+            calls.push({ operation: 'search', references, detail: undefined });
+            return atMdes.filter((t) => references.includes(t.tokenUniqueReference));
           },
         }
       : undefined,
@@ -73,6 +78,46 @@ describe('a replaced or closed card takes its tokens along', () => {
     expect(calls).toEqual([
       { operation: 'delete', references: ['DWSPMC0000000001', 'DWSPMC0000000002'], detail: 'ISSUER' },
     ]);
+  });
+
+  it('suspends a blocked card’s tokens as the issuer, and resumes only those the issuer suspended', async () => {
+    const tokens = [token(1), token(2, 'SUSPENDED'), token(3, 'SUSPENDED'), token(4, 'DELETED')];
+    const blocked = setUp(tokens);
+    expect(await blocked.saved.cardBlocked('crd_aaaaaaaaaa')).toBe(3);
+    expect(blocked.calls).toEqual([
+      {
+        operation: 'suspend',
+        references: ['DWSPMC0000000001', 'DWSPMC0000000002', 'DWSPMC0000000003'],
+        detail: 'ISSUER',
+      },
+    ]);
+    expect(blocked.audit.map((a) => a.action)).toEqual(Array(3).fill('token.card_blocked'));
+
+    const managed = (n: number, suspendedBy?: 'CARDHOLDER' | 'ISSUER'): ManagedToken => ({
+      tokenUniqueReference: token(n).tokenUniqueReference,
+      tokenRequestorId: '50182375119',
+      status: suspendedBy ? 'SUSPENDED' : 'ACTIVE',
+      ...(suspendedBy && { suspendedBy }),
+      tokenPanSuffix: '1234',
+      accountPanSuffix: '4444',
+      statusTimestamp: at.toISOString(),
+    });
+    // Token 2 was paused by the cardholder before the block: it stays paused.
+    const unblocked = setUp(tokens, true, [
+      managed(1, 'ISSUER'),
+      managed(2, 'CARDHOLDER'),
+      managed(3, 'ISSUER'),
+    ]);
+    expect(await unblocked.saved.cardUnblocked('crd_aaaaaaaaaa')).toBe(2);
+    expect(unblocked.calls.map((c) => [c.operation, c.references])).toEqual([
+      ['search', ['DWSPMC0000000001', 'DWSPMC0000000002', 'DWSPMC0000000003']],
+      ['unsuspend', ['DWSPMC0000000001', 'DWSPMC0000000003']],
+    ]);
+    expect(unblocked.audit.map((a) => a.subject)).toEqual(['tok_0000000001', 'tok_0000000003']);
+
+    const nothingToResume = setUp(tokens, true, [managed(2, 'CARDHOLDER')]);
+    expect(await nothingToResume.saved.cardUnblocked('crd_aaaaaaaaaa')).toBe(0);
+    expect(nothingToResume.calls.map((c) => c.operation)).toEqual(['search']);
   });
 
   it('refuses, with its own code, when token management is not configured', async () => {

@@ -97,7 +97,7 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(summary).toEqual({
       cardholders: { created: 2, updated: 0, unchanged: 0 },
       cards: { created: 3, updated: 0, unchanged: 0 },
-      tokenFollowUps: { replaced: 0, closed: 0 },
+      tokenFollowUps: { replaced: 0, closed: 0, blocked: 0, unblocked: 0 },
     });
     expect(progress).toEqual(['1/2', '2/2']);
     const [alice] = await store.cardholders.findByEmail('alice@example.com');
@@ -144,7 +144,7 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await service.importCards(batch())).toEqual({
       cardholders: { created: 0, updated: 0, unchanged: 2 },
       cards: { created: 0, updated: 0, unchanged: 3 },
-      tokenFollowUps: { replaced: 0, closed: 0 },
+      tokenFollowUps: { replaced: 0, closed: 0, blocked: 0, unblocked: 0 },
     });
     expect(await tableCounts()).toEqual(before);
     expect(await db.selectFrom('cards').selectAll().orderBy('id').execute()).toEqual(rows);
@@ -162,8 +162,8 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await service.importCards(next)).toEqual({
       cardholders: { created: 0, updated: 1, unchanged: 1 },
       cards: { created: 0, updated: 2, unchanged: 1 },
-      // A reissue with a new expiry: its tokens are to follow.
-      tokenFollowUps: { replaced: 1, closed: 0 },
+      // A reissue with a new expiry, blocked: its tokens are to follow, then to be suspended.
+      tokenFollowUps: { replaced: 1, closed: 0, blocked: 1, unblocked: 0 },
     });
     const alice1 = await store.cards.findByExternalRef('alice-1');
     expect(alice1).toMatchObject({ expiryYear: 2032, status: 'blocked', updatedAt: clock.now() });
@@ -212,7 +212,7 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     });
     const summary = await service.importCards(replacement, { actor: 'ops:test' });
     expect(summary.cards).toEqual({ created: 0, updated: 1, unchanged: 2 });
-    expect(summary.tokenFollowUps).toEqual({ replaced: 1, closed: 0 });
+    expect(summary.tokenFollowUps).toEqual({ replaced: 1, closed: 0, blocked: 0, unblocked: 0 });
     const after = (await store.cards.findByExternalRef('alice-1'))!;
     expect(after).toMatchObject({
       id: before.id,
@@ -247,7 +247,12 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(audit).toMatchObject([{ actor: 'ops:test', subject: before.id, outcome: 'tokens_to_follow' }]);
     expect(JSON.stringify(audit)).not.toContain(REPLACEMENT_PAN);
     // The same file again changes nothing and queues nothing.
-    expect((await service.importCards(replacement)).tokenFollowUps).toEqual({ replaced: 0, closed: 0 });
+    expect((await service.importCards(replacement)).tokenFollowUps).toEqual({
+      replaced: 0,
+      closed: 0,
+      blocked: 0,
+      unblocked: 0,
+    });
     expect(
       await db.selectFrom('token_follow_ups').selectAll().where('card_id', '=', before.id).execute(),
     ).toHaveLength(1);
@@ -257,7 +262,12 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     await service.importCards(batch());
     const closing = batch();
     closing.cardholders[1]!.cards[0] = card('bob-1', '5105105105105100', { country: 'US', status: 'closed' });
-    expect((await service.importCards(closing)).tokenFollowUps).toEqual({ replaced: 0, closed: 1 });
+    expect((await service.importCards(closing)).tokenFollowUps).toEqual({
+      replaced: 0,
+      closed: 1,
+      blocked: 0,
+      unblocked: 0,
+    });
     expect(await db.selectFrom('token_follow_ups').select(['kind', 'account_pan_suffix']).execute()).toEqual([
       { kind: 'closed', account_pan_suffix: null },
     ]);
@@ -303,7 +313,7 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
     expect(await service.importCards(batch())).toMatchObject({
       cards: { created: 0, updated: 0, unchanged: 3 },
-      tokenFollowUps: { replaced: 0, closed: 0 },
+      tokenFollowUps: { replaced: 0, closed: 0, blocked: 0, unblocked: 0 },
     });
   });
 

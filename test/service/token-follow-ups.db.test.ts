@@ -33,22 +33,22 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     db = await prepareIssuerStore(database.db);
     const store = new CardStore(db, new Vault(Keyring.generate(clock.now())));
     cards = new CardService({ db, store, audit: new AuditLog(db, clock), clock });
-    const unavailable = () => new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'down', { status: 502 });
+    // MDES as the job sees it: away for the next `mdesDown` requests, then taking each one.
+    const mdes = (request: string) => {
+      if (mdesDown-- > 0) throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'down', { status: 502 });
+      asked.push(request);
+      return 2;
+    };
     followUps = new TokenFollowUps({
       repository: new TokenFollowUpRepository(db),
       clock,
       maxAttempts: 4,
       savedCards: {
-        cardReplaced: async (cardId, account) => {
-          if (mdesDown-- > 0) throw unavailable();
-          asked.push(`replaced ${cardId} ${account.accountPanSuffix ?? '-'} ${account.accountExpiry ?? '-'}`);
-          return 2;
-        },
-        cardClosed: async (cardId) => {
-          if (mdesDown-- > 0) throw unavailable();
-          asked.push(`closed ${cardId}`);
-          return 2;
-        },
+        cardReplaced: async (cardId, account) =>
+          mdes(`replaced ${cardId} ${account.accountPanSuffix ?? '-'} ${account.accountExpiry ?? '-'}`),
+        cardClosed: async (cardId) => mdes(`closed ${cardId}`),
+        cardBlocked: async (cardId) => mdes(`blocked ${cardId}`),
+        cardUnblocked: async (cardId) => mdes(`unblocked ${cardId}`),
       },
     });
   });
@@ -58,7 +58,7 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     db
       .selectFrom('token_follow_ups')
       .select(['kind', 'state', 'attempts', 'last_error'])
-      .orderBy('created_at')
+      .orderBy('seq')
       .execute();
 
   it('retries while MDES is away, in order per card, once each, and ends done', async () => {
@@ -106,5 +106,31 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     expect(await state()).toMatchObject([
       { kind: 'replaced', state: 'failed', attempts: 4, last_error: 'TOKEN_MANAGEMENT_UNAVAILABLE' },
     ]);
+  });
+
+  it('suspends a blocked card’s tokens and resumes them once unblocked, after a replacement queued in the same import', async () => {
+    await db.deleteFrom('cards').execute();
+    asked.length = 0;
+    mdesDown = 0;
+    await cards.importCards(holder([card('5555555555554444')]));
+    const cardId = (await db.selectFrom('cards').select('id').executeTakeFirstOrThrow()).id;
+    // Lost card: replaced and blocked at once; both follow-ups carry the same timestamp.
+    const lost = await cards.importCards(holder([card('5454545454545454', { status: 'blocked' })]));
+    expect(lost.tokenFollowUps).toEqual({ replaced: 1, closed: 0, blocked: 1, unblocked: 0 });
+    const found = await cards.importCards(holder([card('5454545454545454')]));
+    expect(found.tokenFollowUps).toEqual({ replaced: 0, closed: 0, blocked: 0, unblocked: 1 });
+    // Importing the same active card again queues nothing more.
+    expect((await cards.importCards(holder([card('5454545454545454')]))).tokenFollowUps.unblocked).toBe(0);
+
+    expect(await followUps.run()).toBe(3);
+    expect(asked).toEqual([`replaced ${cardId} 5454 -`, `blocked ${cardId}`, `unblocked ${cardId}`]);
+    const audited = await db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('subject', '=', cardId)
+      .where('action', 'in', ['card.blocked', 'card.unblocked'])
+      .orderBy('seq')
+      .execute();
+    expect(audited.map((a) => a.action)).toEqual(['card.blocked', 'card.unblocked']);
   });
 });

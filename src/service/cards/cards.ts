@@ -7,8 +7,8 @@ import type { CardholderProfile } from '../../domain/account-holder.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { CardStore } from '../../store/cards/card-store.js';
 import type { Card, CardPatch } from '../../store/cards/cards.js';
-import type { IssuerSchema } from '../../store/schema.js';
-import { TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
+import type { IssuerSchema, TokenFollowUpKind } from '../../store/schema.js';
+import { type TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import { type ImportCard, type ImportCardholder, type ImportProblem, validateImport } from './validate.js';
 
 /**
@@ -16,9 +16,9 @@ import { type ImportCard, type ImportCardholder, type ImportProblem, validateImp
  * all-or-nothing and idempotent (upserts by the issuer's external
  * references, so importing the same file twice changes nothing), and the
  * masked card list the ops API shows. A card replaced or reissued under
- * its reference (new number or expiry), or closed, has its tokens at MDES
- * follow: the change and its follow-up commit together, and a job takes the
- * follow-up to MDES (src/service/tokens/follow-ups.ts).
+ * its reference (new number or expiry), blocked, unblocked or closed, has its
+ * tokens at MDES follow: the change and its follow-up commit together, and a
+ * job takes the follow-up to MDES (src/service/tokens/follow-ups.ts).
  */
 export interface Counts {
   created: number;
@@ -29,8 +29,11 @@ export interface Counts {
 export interface ImportSummary {
   cardholders: Counts;
   cards: Counts;
-  /** Cards whose tokens MDES is to update (replaced or reissued) or delete (closed). */
-  tokenFollowUps: { replaced: number; closed: number };
+  /**
+   * Cards whose tokens MDES is to update (replaced or reissued), suspend
+   * (blocked), resume (unblocked) or delete (closed).
+   */
+  tokenFollowUps: Record<TokenFollowUpKind, number>;
 }
 
 export interface ImportOptions {
@@ -100,7 +103,7 @@ export class CardService {
         const summary: ImportSummary = {
           cardholders: counts(),
           cards: counts(),
-          tokenFollowUps: { replaced: 0, closed: 0 },
+          tokenFollowUps: { replaced: 0, closed: 0, blocked: 0, unblocked: 0 },
         };
         const actor = options.actor ?? 'system';
         const problems: ImportProblem[] = [];
@@ -137,7 +140,7 @@ export class CardService {
         );
         return summary;
       });
-      if (result.tokenFollowUps.replaced + result.tokenFollowUps.closed > 0) this.#o.onFollowUps?.();
+      if (Object.values(result.tokenFollowUps).some((n) => n > 0)) this.#o.onFollowUps?.();
       return result;
     } catch (error) {
       // Two imports racing on the same new references: one wins, the other may simply run again.
@@ -235,20 +238,23 @@ export class CardService {
     await cards.update(existing.id, patch, now, tx);
     tally.updated++;
 
+    const queue = (kind: TokenFollowUpKind, account: TokenFollowUp['account'] = {}) => {
+      summary.tokenFollowUps[kind]++;
+      return this.#followUp(tx, { cardId: existing.id, kind, account }, actor, now);
+    };
+    if (patch.status === 'closed') return queue('closed');
     const expiryChanged = patch.expiryMonth !== undefined || patch.expiryYear !== undefined;
-    if (patch.status === 'closed') {
-      await this.#followUp(tx, { cardId: existing.id, kind: 'closed', account: {} }, actor, now);
-      summary.tokenFollowUps.closed++;
-    } else if (replaced || expiryChanged) {
-      const account = {
+    if (replaced || expiryChanged) {
+      await queue('replaced', {
         ...(replaced && { accountPanSuffix: lastFour(card.pan) }),
         ...(expiryChanged && {
           accountExpiry: `${String(card.expiryMonth).padStart(2, '0')}${String(card.expiryYear % 100).padStart(2, '0')}`,
         }),
-      };
-      await this.#followUp(tx, { cardId: existing.id, kind: 'replaced', account }, actor, now);
-      summary.tokenFollowUps.replaced++;
+      });
     }
+    // Blocking suspends the card's tokens; unblocking resumes those the issuer suspended.
+    if (patch.status === 'blocked') await queue('blocked');
+    else if (patch.status === 'active' && existing.status === 'blocked') await queue('unblocked');
   }
 
   async #followUp(

@@ -6,7 +6,7 @@ import type { SavedCards } from './saved-cards.js';
 
 export interface TokenFollowUpsOptions {
   repository: Pick<TokenFollowUpRepository, 'claim' | 'settle'>;
-  savedCards: Pick<SavedCards, 'cardReplaced' | 'cardClosed'>;
+  savedCards: Pick<SavedCards, 'cardReplaced' | 'cardClosed' | 'cardBlocked' | 'cardUnblocked'>;
   clock: Clock;
   /** Attempts before a follow-up is left `failed` for ops; default 10. */
   maxAttempts?: number;
@@ -21,10 +21,11 @@ const LEASE_MS = 120_000;
 
 /**
  * Takes card changes to the card's tokens at MDES: a replaced or reissued
- * card's tokens follow the new last four digits and expiry, a closed card's
- * tokens are deleted. Each follow-up was written with the card change; it
- * is retried with backoff while MDES is away and left `failed` (visible to
- * ops) after too many attempts. Asking MDES again is harmless: a token
+ * card's tokens follow the new last four digits and expiry, a blocked card's
+ * are suspended and resumed when it is unblocked, a closed card's are
+ * deleted. Each follow-up was written with the card change; it is retried
+ * with backoff while MDES is away and left `failed` (visible to ops) after
+ * too many attempts. Asking MDES again is harmless: a token
  * already as asked is left as it is.
  */
 export class TokenFollowUps {
@@ -45,11 +46,23 @@ export class TokenFollowUps {
     }
   }
 
+  #take({ kind, cardId, account }: TokenFollowUp): Promise<number> {
+    const saved = this.#o.savedCards;
+    switch (kind) {
+      case 'replaced':
+        return saved.cardReplaced(cardId, account);
+      case 'closed':
+        return saved.cardClosed(cardId);
+      case 'blocked':
+        return saved.cardBlocked(cardId);
+      case 'unblocked':
+        return saved.cardUnblocked(cardId);
+    }
+  }
+
   async #work(followUp: TokenFollowUp): Promise<boolean> {
     try {
-      if (followUp.kind === 'replaced')
-        await this.#o.savedCards.cardReplaced(followUp.cardId, followUp.account);
-      else await this.#o.savedCards.cardClosed(followUp.cardId);
+      await this.#take(followUp);
     } catch (error) {
       const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
       const now = this.#o.clock.now();

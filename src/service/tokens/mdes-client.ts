@@ -10,6 +10,8 @@ export interface ManagedToken {
   tokenUniqueReference: string;
   tokenRequestorId: string;
   status: 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+  /** Who suspended a SUSPENDED token. */
+  suspendedBy?: 'CARDHOLDER' | 'ISSUER';
   tokenPanSuffix: string;
   accountPanSuffix: string;
   statusTimestamp: string;

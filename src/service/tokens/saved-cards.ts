@@ -1,14 +1,16 @@
-import { NotFoundError, PushprovError } from '../../core/errors.js';
+import { ConflictError, NotFoundError, PushprovError } from '../../core/errors.js';
 import type { AuditLog, AuditRecord } from '../../store/audit.js';
 import type { TokenCount, TokenRecord, TokenRepository } from '../../store/tokens/tokens.js';
 import type { TokenAction, TokenManagementClient } from './mdes-client.js';
 
 export interface SavedCardsOptions {
   tokens: Pick<TokenRepository, 'listByCard' | 'ofCard' | 'counts'>;
-  /** Is this card the cardholder's? (CardStore.ownedCard) */
-  cards: { ownedCard(cardholderId: string, cardId: string): Promise<unknown> };
+  /** The card, when it is the cardholder's (CardStore.ownedCard). */
+  cards: {
+    ownedCard(cardholderId: string, cardId: string): Promise<{ status: string } | undefined>;
+  };
   /** MDES token management; without it (no Customer Service API access configured) changes are refused. */
-  mdes: Pick<TokenManagementClient, 'change' | 'update'> | undefined;
+  mdes: Pick<TokenManagementClient, 'change' | 'update' | 'search'> | undefined;
   audit: Pick<AuditLog, 'append' | 'history'>;
   /** The logo asset id of a token requestor, when the directory knows it. */
   logoOf?: (tokenRequestorId: string) => Promise<string | undefined>;
@@ -28,6 +30,17 @@ const MDES_ACTION: Record<SavedCardAction, TokenAction> = {
   resume: 'unsuspend',
   delete: 'delete',
 };
+
+type Mdes = NonNullable<SavedCardsOptions['mdes']>;
+type Ask = (mdes: Mdes, references: string[]) => Promise<readonly string[]>;
+
+/** An `Ask` that changes every token it is given. */
+const every =
+  (change: (mdes: Mdes, references: string[]) => Promise<unknown>): Ask =>
+  async (mdes, references) => {
+    await change(mdes, references);
+    return references;
+  };
 
 /**
  * Where a cardholder's card is saved (Click to Pay, each merchant) and their
@@ -61,9 +74,13 @@ export class SavedCards {
     tokenId: string,
     action: SavedCardAction,
   ): Promise<TokenRecord> {
-    await this.#ownCard(cardholderId, cardId);
+    const card = await this.#ownCard(cardholderId, cardId);
     const token = await this.#o.tokens.ofCard(cardId, tokenId);
     if (!token) throw new NotFoundError('TOKEN_NOT_FOUND', 'no such saved card');
+    // The bank's block outranks the cardholder: its tokens stay suspended until the card is unblocked.
+    if (action === 'resume' && card.status !== 'active') {
+      throw new ConflictError('CARD_BLOCKED', 'the card is not active, so its saved cards cannot be resumed');
+    }
     await this.#mdes().change(MDES_ACTION[action], [token.tokenUniqueReference], 'CARDHOLDER');
     await this.#o.audit.append({
       actor: `cardholder:${cardholderId}`,
@@ -82,32 +99,64 @@ export class SavedCards {
    * Resolves how many tokens were asked to move.
    */
   async cardReplaced(cardId: string, account: { accountPanSuffix?: string; accountExpiry?: string }) {
-    return this.#forLiveTokens(cardId, 'token.card_replaced', (mdes, references) =>
-      mdes.update(references, account),
+    return this.#forLiveTokens(
+      cardId,
+      'token.card_replaced',
+      every((mdes, references) => mdes.update(references, account)),
     );
   }
 
   /** A card closed: its tokens are deleted at MDES. Resolves how many tokens were asked to go. */
   async cardClosed(cardId: string) {
-    return this.#forLiveTokens(cardId, 'token.card_closed', (mdes, references) =>
-      mdes.change('delete', references, 'ISSUER'),
+    return this.#forLiveTokens(
+      cardId,
+      'token.card_closed',
+      every((mdes, references) => mdes.change('delete', references, 'ISSUER')),
     );
   }
 
-  async #forLiveTokens(
-    cardId: string,
-    action: string,
-    ask: (mdes: NonNullable<SavedCardsOptions['mdes']>, references: string[]) => Promise<unknown>,
-  ): Promise<number> {
+  /**
+   * A card blocked: its tokens are suspended at MDES, by the issuer. One the
+   * cardholder had paused stays paused by the cardholder (MDES leaves a token
+   * already suspended as it is), so unblocking does not resume it.
+   */
+  async cardBlocked(cardId: string) {
+    return this.#forLiveTokens(
+      cardId,
+      'token.card_blocked',
+      every((mdes, references) => mdes.change('suspend', references, 'ISSUER')),
+    );
+  }
+
+  /** A card unblocked: the tokens MDES says the issuer suspended are resumed; the cardholder's pauses stay. */
+  async cardUnblocked(cardId: string) {
+    return this.#forLiveTokens(cardId, 'token.card_unblocked', async (mdes, references) => {
+      const bySuspension = (await mdes.search(references))
+        .filter((token) => token.status === 'SUSPENDED' && token.suspendedBy === 'ISSUER')
+        .map((token) => token.tokenUniqueReference);
+      if (bySuspension.length > 0) await mdes.change('unsuspend', bySuspension, 'ISSUER');
+      return bySuspension;
+    });
+  }
+
+  /**
+   * Asks MDES about a card's live tokens, ten per request. `ask` resolves the
+   * references it asked MDES to change; those tokens are audited and counted.
+   */
+  async #forLiveTokens(cardId: string, action: string, ask: Ask): Promise<number> {
     const live = (await this.#o.tokens.listByCard(cardId)).filter((t) => t.status !== 'DELETED');
     const mdes = this.#mdes();
+    let changed = 0;
     for (let i = 0; i < live.length; i += MDES_BATCH) {
       const batch = live.slice(i, i + MDES_BATCH);
-      await ask(
-        mdes,
-        batch.map((t) => t.tokenUniqueReference),
+      const asked = new Set(
+        await ask(
+          mdes,
+          batch.map((t) => t.tokenUniqueReference),
+        ),
       );
-      for (const token of batch) {
+      for (const token of batch.filter((t) => asked.has(t.tokenUniqueReference))) {
+        changed++;
         await this.#o.audit.append({
           actor: 'issuer',
           action,
@@ -117,10 +166,10 @@ export class SavedCards {
         });
       }
     }
-    return live.length;
+    return changed;
   }
 
-  #mdes(): NonNullable<SavedCardsOptions['mdes']> {
+  #mdes(): Mdes {
     if (!this.#o.mdes) {
       throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'token management is not configured', {
         status: 503,
@@ -141,9 +190,9 @@ export class SavedCards {
     return entries;
   }
 
-  async #ownCard(cardholderId: string, cardId: string): Promise<void> {
-    if (!(await this.#o.cards.ownedCard(cardholderId, cardId))) {
-      throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
-    }
+  async #ownCard(cardholderId: string, cardId: string): Promise<{ status: string }> {
+    const card = await this.#o.cards.ownedCard(cardholderId, cardId);
+    if (!card) throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
+    return card;
   }
 }

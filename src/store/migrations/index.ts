@@ -8,6 +8,7 @@ import * as m0006 from './0006_mdes_notifications.js';
 import * as m0007 from './0007_tokens.js';
 import * as m0008 from './0008_tokenization_decisions.js';
 import * as m0009 from './0009_token_follow_ups.js';
+import * as m0010 from './0010_token_follow_ups_block.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0007_tokens': m0007,
   '0008_tokenization_decisions': m0008,
   '0009_token_follow_ups': m0009,
+  '0010_token_follow_ups_block': m0010,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

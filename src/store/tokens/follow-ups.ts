@@ -1,11 +1,11 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
-import type { IssuerSchema, TokenFollowUpsTable } from '../schema.js';
+import type { IssuerSchema, TokenFollowUpKind, TokenFollowUpsTable } from '../schema.js';
 
 export interface TokenFollowUp {
   id: string;
   cardId: string;
-  kind: 'replaced' | 'closed';
+  kind: TokenFollowUpKind;
   /** The new card's, for `replaced`. */
   account: { accountPanSuffix?: string; accountExpiry?: string };
   state: TokenFollowUpsTable['state'];
@@ -79,11 +79,11 @@ export class TokenFollowUpRepository {
                   .select('e.id')
                   .whereRef('e.card_id', '=', 'f.card_id')
                   .where('e.state', '=', 'pending')
-                  .whereRef('e.created_at', '<', 'f.created_at'),
+                  .whereRef('e.seq', '<', 'f.seq'),
               ),
             ),
           )
-          .orderBy('f.created_at')
+          .orderBy('f.seq')
           .limit(1)
           .forUpdate()
           .skipLocked(),
@@ -118,7 +118,7 @@ export class TokenFollowUpRepository {
       .selectFrom('token_follow_ups')
       .selectAll()
       .where('card_id', '=', cardId)
-      .orderBy('created_at')
+      .orderBy('seq')
       .execute();
     return rows.map(toFollowUp);
   }

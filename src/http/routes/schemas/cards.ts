@@ -40,10 +40,10 @@ export const ImportResult = Type.Object({
   cardholders: Counts,
   cards: Counts,
   tokenFollowUps: Type.Object(
-    { replaced: Type.Integer(), closed: Type.Integer() },
+    { replaced: Type.Integer(), closed: Type.Integer(), blocked: Type.Integer(), unblocked: Type.Integer() },
     {
       description:
-        'Cards replaced or reissued under their reference (their tokens at MDES follow the new last four digits and expiry) and cards closed (their tokens are deleted); taken to MDES by a job',
+        'Cards whose tokens at MDES are to follow a change, taken to MDES by a job: replaced or reissued under their reference (tokens follow the new last four digits and expiry), closed (tokens deleted), blocked (tokens suspended), unblocked (tokens the issuer suspended are resumed)',
     },
   ),
 });

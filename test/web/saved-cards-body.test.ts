@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { SavedCard } from '../../src/service/tokens/saved-cards.js';
+import { savedCardsBody } from '../../src/web/saved-cards.js';
+
+const at = new Date('2026-11-01T00:00:00Z');
+const paused: SavedCard = {
+  id: 'tok_aaaaaaaaaa',
+  tokenUniqueReference: 'DWSPMC0000000001',
+  cardId: 'crd_aaaaaaaaaa',
+  tokenRequestorId: '50182375119',
+  tokenRequestorName: 'Demo Shop',
+  destination: 'merchant',
+  tokenPanSuffix: '1234',
+  status: 'SUSPENDED',
+  lastEvent: 'SUSPENDED',
+  lastEventAt: at,
+  createdAt: at,
+  updatedAt: at,
+  logoAssetId: undefined,
+};
+const card = (status: string) => ({ productName: 'World Mastercard', lastFour: '4444', status });
+
+describe('the saved-card page body', () => {
+  it('offers to resume a paused card while the card is active', () => {
+    const html = savedCardsBody(card('active'), [paused], undefined);
+    expect(html).toContain('data-action="resume"');
+    expect(html).toContain('data-role="resume"');
+    expect(html).not.toContain('class="notice"');
+  });
+
+  it('says a blocked card stays paused and offers only removal', () => {
+    const html = savedCardsBody(card('blocked'), [paused], undefined);
+    expect(html).toContain('<p class="notice">This card is blocked');
+    expect(html).not.toContain('data-action="resume"');
+    expect(html).not.toContain('data-role="resume"');
+    expect(html).toContain('data-action="remove"');
+  });
+});
