@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { PushprovError, ValidationError } from './errors.js';
+import { holdsNul } from './nul.js';
 
 /**
  * What every pushprov HTTP server shares: request ids, the two probes, the
@@ -87,26 +88,6 @@ export function createServer(options: ServerOptions): FastifyInstance {
       .send(errorBody(request, 'NOT_FOUND', `no such ${request.method} route`));
   });
   return app;
-}
-
-/**
- * Whether any string in a parsed body, query or parameter set (keys included) holds U+0000.
- * Iterative: a body of nested arrays is as deep as its size allows. Bytes are not looked into.
- */
-export function holdsNul(value: unknown): boolean {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const item = pending.pop();
-    if (typeof item === 'string') {
-      if (item.includes('\0')) return true;
-    } else if (item !== null && typeof item === 'object' && !Buffer.isBuffer(item)) {
-      for (const [key, child] of Object.entries(item)) {
-        if (key.includes('\0')) return true;
-        pending.push(child);
-      }
-    }
-  }
-  return false;
 }
 
 export const errorBody = (

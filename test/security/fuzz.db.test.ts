@@ -252,7 +252,11 @@ describe('hostile input to the issuer', { timeout: 120_000 }, () => {
           else expect(r.statusCode === 401 || r.statusCode === 413, `${how} ${code}`).toBe(true);
         },
       ),
-      { numRuns: RUNS * 2 },
+      // Always tried: a NUL in a free-text field, signed (PostgreSQL text cannot hold one).
+      {
+        numRuns: RUNS * 2,
+        examples: [[JSON.stringify({ ...valid, notificationId: 'ntf-\u0000' }), 'signed', '']],
+      },
     );
   });
 
@@ -318,7 +322,14 @@ describe("hostile input to the simulator's Token Connect", { timeout: 60_000 }, 
           expect(reason, where).toMatch(/[A-Z_]{4,}/);
         },
       ),
-      { numRuns: RUNS * 4 },
+      {
+        numRuns: RUNS * 4,
+        examples: [PATHS.eligible, PATHS.push, PATHS.pushAccount, PATHS.tokenize].map((path) => [
+          path,
+          JSON.stringify({ requestId: 'req-\u0000', tokenRequestorId: '\u0000' }),
+          'signed' as const,
+        ]),
+      },
     );
     expect(dumpDifference(before, await dumpTables(sim.database.db, NONCES))).toEqual({});
     expectPrototypeClean();

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ValidationError } from '../../core/errors.js';
+import { holdsNul } from '../../core/nul.js';
 import {
   MdesNotification,
   NOTIFICATION_TYPES,
@@ -131,11 +132,19 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
 }
 
 function parseJson(raw: Buffer): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(raw.toString('utf8'));
   } catch (error) {
     throw new ValidationError('MDES_NOTIFICATION_INVALID', 'the notification is not JSON', { cause: error });
   }
+  if (holdsNul(value)) {
+    throw new ValidationError(
+      'MDES_NOTIFICATION_INVALID',
+      'the notification holds the NUL character (U+0000)',
+    );
+  }
+  return value;
 }
 
 // Names the place, never the value found there.

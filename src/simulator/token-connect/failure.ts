@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { PushprovError } from '../../core/errors.js';
+import { holdsNul } from '../../core/nul.js';
 import {
   describeReasonCode,
   isReasonCode,
@@ -90,13 +91,16 @@ export const errorWrapper = (errors: MdesError[], responseId?: string): ErrorWra
   errors,
 });
 
-/** Parses a JSON body; anything else is INVALID_JSON. */
+/** Parses a JSON body; anything else, or text holding U+0000 (which PostgreSQL cannot store), is INVALID_JSON. */
 export function parseJson(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new TokenConnectFailure('INVALID_JSON', undefined, { cause: error });
   }
+  if (holdsNul(value)) throw new TokenConnectFailure('INVALID_JSON');
+  return value;
 }
 
 /**
