@@ -19,6 +19,12 @@ export const opsPage = (): string => `<h1>Operations</h1>
 <div class="scroll"><table id="ops-latency"><caption class="sr-only">Percentiles in milliseconds</caption></table></div></section>
 <section aria-labelledby="failures-title"><h2 id="failures-title">Recent failures</h2>
 <div class="scroll"><table id="ops-failures"><caption class="sr-only">Newest first</caption></table></div></section>
+<section aria-labelledby="tokens-title"><h2 id="tokens-title">Saved cards by destination and status</h2>
+<div class="scroll"><table id="ops-tokens"><caption class="sr-only">The tokens of the bank's cards, as Mastercard last reported them</caption></table></div></section>
+<section aria-labelledby="follow-ups-title"><h2 id="follow-ups-title">Card changes not yet at Mastercard</h2>
+<p class="muted">Cards replaced, blocked, unblocked or closed whose saved cards are still to follow, newest first. A failed one can be tried again once Mastercard is reachable.</p>
+<p id="ops-follow-ups-status" class="muted" role="status"></p>
+<div class="scroll"><table id="ops-follow-ups"><caption class="sr-only">Pending and failed, newest first</caption></table></div></section>
 <section aria-labelledby="lookup-title"><h2 id="lookup-title">Cardholder lookup</h2>
 <form id="ops-lookup" class="inline" novalidate>
 <label for="cardholder-id">Cardholder id</label>

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -265,13 +266,20 @@ describe('bank pages in Chromium', () => {
     await context.close();
   });
 
-  it('shows the ops dashboard: funnel, latency, failures and a cardholder’s audit trail', async () => {
+  it('shows the ops dashboard: funnel, latency, failures, saved cards, stuck card changes and a cardholder’s audit trail', async () => {
     const { context, page, problems } = await openPage(browser, 'desktop');
     await signIn(page, DEMO.alice);
-    const cardholderId = await page.evaluate(async () => {
-      const r = await fetch('/v1/session');
-      return ((await r.json()) as { cardholderId: string }).cardholderId;
+    const { cardholderId, cardId } = await page.evaluate(async () => {
+      const session = (await (await fetch('/v1/session')).json()) as { cardholderId: string };
+      const cards = (await (await fetch('/v1/cards')).json()) as { cards: { id: string }[] };
+      return { cardholderId: session.cardholderId, cardId: cards.cards[0]?.id ?? '' };
     });
+    // A card change that ran out of attempts while MDES was away (an unblock: harmless to take again).
+    const db = stack.running.database.db;
+    await sql`insert into token_follow_ups
+        (id, card_id, kind, state, attempts, next_attempt_at, last_error, created_at, updated_at)
+      values ('tfu_browsertest0000000000', ${cardId}, 'unblocked', 'failed', 10, now(),
+        'TOKEN_MANAGEMENT_UNAVAILABLE', now(), now())`.execute(db);
     await page.goto(`${stack.issuer}/ops`);
     await page.getByLabel('Ops API key').fill(stack.opsKey);
     await page.getByRole('button', { name: 'Open the dashboard' }).click();
@@ -280,6 +288,25 @@ describe('bank pages in Chromium', () => {
     await expect(totals.textContent()).resolves.toMatch(/click_to_pay/);
     await expect(totals.textContent()).resolves.toMatch(/merchant/);
     await expect(page.locator('#ops-latency tbody').textContent()).resolves.toMatch(/click_to_pay\d+/);
+    await expect(page.locator('#ops-tokens tbody').textContent()).resolves.toMatch(
+      /Demo Shop(ACTIVE|SUSPENDED|DELETED)\d+/,
+    );
+
+    const stuck = page.locator('#ops-follow-ups tbody tr', { hasText: 'TOKEN_MANAGEMENT_UNAVAILABLE' });
+    await expect(stuck.textContent()).resolves.toContain('unblocked');
+    await page.locator('#follow-ups-title').scrollIntoViewIfNeeded();
+    await screenshot(page, '12a-ops-card-change-failed');
+    await stuck.getByRole('button', { name: `Retry the unblocked change of card ${cardId}` }).click();
+    await page.getByText(`The unblocked change of card ${cardId} is queued again.`).waitFor();
+    // The job, kicked by the retry, takes it to MDES: it leaves the list of unfinished changes.
+    const state = async () =>
+      (
+        await sql<{
+          state: string;
+        }>`select state from token_follow_ups where id = 'tfu_browsertest0000000000'`.execute(db)
+      ).rows[0]?.state;
+    for (let i = 0; i < 100 && (await state()) !== 'done'; i++) await page.waitForTimeout(100);
+    expect(await state()).toBe('done');
 
     await page.getByLabel('Cardholder id').fill(cardholderId);
     await page.getByRole('button', { name: 'Look up' }).click();

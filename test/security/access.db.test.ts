@@ -63,6 +63,7 @@ describe('access control', { timeout: 120_000 }, () => {
       tokenRequestorId: DEMO_SHOP,
       // No token exists in this file: the card's owner decides before the token is looked for.
       tokenId: 'tok_0000000000000000',
+      followUpId: 'tfu_0000000000000000',
       cardholderId: session.body.cardholderId as string,
     };
   }, 120_000);

@@ -26,6 +26,7 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
   let cards: CardService;
   const asked: string[] = [];
   let mdesDown = 0;
+  let requeued = 0;
   let followUps: TokenFollowUps;
 
   beforeAll(async () => {
@@ -42,6 +43,8 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     followUps = new TokenFollowUps({
       repository: new TokenFollowUpRepository(db),
       clock,
+      audit: new AuditLog(db, clock),
+      onRequeued: () => requeued++,
       maxAttempts: 4,
       savedCards: {
         cardReplaced: async (cardId, account) =>
@@ -106,6 +109,51 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     expect(await state()).toMatchObject([
       { kind: 'replaced', state: 'failed', attempts: 4, last_error: 'TOKEN_MANAGEMENT_UNAVAILABLE' },
     ]);
+  });
+
+  it('lets ops see what is stuck and queue a failed one again, unless a later change of the card came after it', async () => {
+    const [failed] = await followUps.unfinished();
+    expect(failed).toMatchObject({ kind: 'replaced', state: 'failed', attempts: 4 });
+    await expect(followUps.retry('tfu_00000000000000000000', 'ops:test')).rejects.toMatchObject({
+      code: 'FOLLOW_UP_NOT_FOUND',
+      status: 404,
+    });
+
+    mdesDown = 0;
+    const requeuedBefore = requeued;
+    expect(await followUps.retry(failed!.id, 'ops:test')).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(requeued).toBe(requeuedBefore + 1);
+    expect(
+      await db
+        .selectFrom('audit_log')
+        .select(['actor', 'outcome'])
+        .where('action', '=', 'card.follow_up_retried')
+        .execute(),
+    ).toEqual([{ actor: 'ops:test', outcome: 'requeued' }]);
+    expect(await followUps.run()).toBe(1);
+    expect(await followUps.unfinished()).toEqual([]);
+    await expect(followUps.retry(failed!.id, 'ops:test')).rejects.toMatchObject({
+      code: 'FOLLOW_UP_NOT_FAILED',
+      status: 409,
+    });
+
+    // A block fails for good, then the card is unblocked: the block must not be taken to MDES after that.
+    mdesDown = 100;
+    await cards.importCards(holder([card('5555555555554444', { expiryYear: 2033, status: 'blocked' })]));
+    for (let i = 0; i < 6; i++) {
+      await followUps.run();
+      clock.advance(3_600_000);
+    }
+    await cards.importCards(holder([card('5555555555554444', { expiryYear: 2033 })]));
+    const unfinished = await followUps.unfinished();
+    expect(unfinished.map((f) => [f.kind, f.state])).toEqual([
+      ['unblocked', 'pending'],
+      ['blocked', 'failed'],
+    ]);
+    await expect(followUps.retry(unfinished[1]!.id, 'ops:test')).rejects.toMatchObject({
+      code: 'FOLLOW_UP_SUPERSEDED',
+      status: 409,
+    });
   });
 
   it('suspends a blocked card’s tokens and resumes them once unblocked, after a replacement queued in the same import', async () => {

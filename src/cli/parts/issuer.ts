@@ -204,6 +204,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     repository: new TokenFollowUpRepository(db),
     savedCards,
     clock,
+    audit,
+    onRequeued: () => takeFollowUps(),
     onSettled: (followUp, outcome, error) =>
       logger[outcome === 'done' ? 'info' : 'warn'](
         {
@@ -226,7 +228,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
     opsRoutes(new OpsStats(db, clock), guards),
     assetRoutes(directory),
-    tokenRoutes({ savedCards, guards }),
+    tokenRoutes({ savedCards, followUps, guards }),
     // MDES's notifications about the issuer's tokens (signed by Mastercard).
     mdesRoutes({
       decisions: new TokenizationDecisions({

@@ -53,6 +53,10 @@ export function cardholderOf(request: FastifyRequest): Principal {
   return request.cardholder;
 }
 
+/** Who acted, for the audit trail, on a route behind `requireOps`: the ops key's id. */
+export const opsActor = (request: FastifyRequest): string =>
+  request.ops ? `ops:${request.ops.keyId}` : 'ops';
+
 /**
  * Refuses a state-changing request that a browser says comes from another
  * site: SameSite=Lax keeps the cookie off cross-site POSTs, and this also

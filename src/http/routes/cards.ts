@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { CardService } from '../../service/cards/cards.js';
+import { opsActor } from '../auth/guards.js';
 import { errorResponses } from '../auth/schemas.js';
 import { CardholderParams, CardList, ImportBody, ImportResult } from './schemas/cards.js';
 
@@ -17,11 +18,6 @@ export interface CardRoutesOptions {
 }
 
 const errors = errorResponses(400, 401, 403, 404, 409);
-
-const opsActor = (request: FastifyRequest): string => {
-  const keyId = (request as { ops?: { keyId?: unknown } }).ops?.keyId;
-  return typeof keyId === 'string' ? `ops:${keyId}` : 'ops';
-};
 
 export function cardRoutes(cards: CardService, options: CardRoutesOptions): FastifyPluginAsync {
   const actorOf = options.actorOf ?? opsActor;

@@ -1,8 +1,10 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import type { TokenFollowUps } from '../../service/tokens/follow-ups.js';
 import type { SavedCard, SavedCardAction, SavedCards } from '../../service/tokens/saved-cards.js';
+import type { TokenFollowUp } from '../../store/tokens/follow-ups.js';
 import type { TokenRecord } from '../../store/tokens/tokens.js';
-import { type AuthGuards, cardholderOf } from '../auth/guards.js';
+import { type AuthGuards, cardholderOf, opsActor } from '../auth/guards.js';
 import { errorResponses } from '../auth/schemas.js';
 
 /**
@@ -11,11 +13,14 @@ import { errorResponses } from '../auth/schemas.js';
  * and `DELETE …/tokens/:tokenId`. A change answers 202: MDES is asked, and
  * the status moves when its notification comes back. Resuming a token lets
  * it pay again, so it asks for a fresh SCA grant; suspending and removing do
- * not. Ops: `GET /v1/ops/tokens/counts` and `GET /v1/ops/tokens/:tokenId/history`.
+ * not. Ops: `GET /v1/ops/tokens/counts`, `GET /v1/ops/tokens/:tokenId/history`,
+ * and the card changes still to reach MDES: `GET /v1/ops/token-follow-ups`,
+ * `POST /v1/ops/token-follow-ups/:followUpId/retry`.
  * Paths carry their `/v1`: register without a prefix.
  */
 export interface TokenRoutesOptions {
   savedCards: SavedCards;
+  followUps: Pick<TokenFollowUps, 'unfinished' | 'retry'>;
   guards: Pick<AuthGuards, 'requireCardholder' | 'requireGrant' | 'requireOps'>;
 }
 
@@ -57,7 +62,37 @@ const view = (token: TokenRecord & Partial<Pick<SavedCard, 'logoAssetId'>>) => (
   updatedAt: token.updatedAt.toISOString(),
 });
 
-export function tokenRoutes({ savedCards, guards }: TokenRoutesOptions): FastifyPluginAsync {
+const FollowUpSchema = Type.Object({
+  id: Type.String(),
+  cardId: Type.String(),
+  kind: Type.Union([
+    Type.Literal('replaced'),
+    Type.Literal('closed'),
+    Type.Literal('blocked'),
+    Type.Literal('unblocked'),
+  ]),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('done'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+// The new last four and expiry stay out: ops read what is stuck and why, not card data.
+const followUpView = (f: TokenFollowUp) => ({
+  id: f.id,
+  cardId: f.cardId,
+  kind: f.kind,
+  state: f.state,
+  attempts: f.attempts,
+  lastError: f.lastError,
+  nextAttemptAt: f.state === 'pending' ? f.nextAttemptAt.toISOString() : null,
+  createdAt: f.createdAt.toISOString(),
+  updatedAt: f.updatedAt.toISOString(),
+});
+
+export function tokenRoutes({ savedCards, followUps, guards }: TokenRoutesOptions): FastifyPluginAsync {
   return async (instance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -164,6 +199,38 @@ export function tokenRoutes({ savedCards, guards }: TokenRoutesOptions): Fastify
           details: entry.details,
         })),
       }),
+    );
+
+    app.get(
+      '/v1/ops/token-follow-ups',
+      {
+        onRequest: guards.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary:
+            'Card changes (replaced, blocked, unblocked, closed) not yet taken to their tokens at MDES: pending and failed, newest first',
+          response: { 200: Type.Object({ followUps: Type.Array(FollowUpSchema) }), ...errors },
+        },
+      },
+      async () => ({ followUps: (await followUps.unfinished()).map(followUpView) }),
+    );
+
+    app.post(
+      '/v1/ops/token-follow-ups/:followUpId/retry',
+      {
+        onRequest: guards.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary:
+            'Queue a failed follow-up again from its first attempt (refused when a later change of the card was queued after it)',
+          params: Type.Object({ followUpId: Id('tfu') }),
+          response: { 202: FollowUpSchema, ...errors },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(202)
+          .send(followUpView(await followUps.retry(request.params.followUpId, opsActor(request)))),
     );
   };
 }

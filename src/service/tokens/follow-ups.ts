@@ -1,17 +1,22 @@
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
-import { PushprovError } from '../../core/errors.js';
+import { ConflictError, NotFoundError, PushprovError } from '../../core/errors.js';
+import type { AuditLog } from '../../store/audit.js';
 import type { TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import type { SavedCards } from './saved-cards.js';
 
 export interface TokenFollowUpsOptions {
-  repository: Pick<TokenFollowUpRepository, 'claim' | 'settle'>;
+  repository: Pick<TokenFollowUpRepository, 'claim' | 'settle' | 'unfinished' | 'retry'>;
   savedCards: Pick<SavedCards, 'cardReplaced' | 'cardClosed' | 'cardBlocked' | 'cardUnblocked'>;
   clock: Clock;
   /** Attempts before a follow-up is left `failed` for ops; default 10. */
   maxAttempts?: number;
   /** Delay after the first failed attempt, doubling; default 5 s, at most 1 hour. */
   retryBaseMs?: number;
+  /** Where an ops retry is recorded. */
+  audit: Pick<AuditLog, 'append'>;
+  /** Told after ops queued a follow-up again, to take it to MDES now rather than at the next run. */
+  onRequeued?: () => void;
   /** Told about each follow-up worked on; ids and outcomes only. */
   onSettled?: (followUp: TokenFollowUp, outcome: 'done' | 'retry' | 'failed', error?: string) => void;
 }
@@ -44,6 +49,35 @@ export class TokenFollowUps {
       if (!followUp) return done;
       if (await this.#work(followUp)) done++;
     }
+  }
+
+  /** Ops: what has not reached MDES yet, newest first: pending (with its next attempt) and failed. */
+  unfinished(limit = 100): Promise<TokenFollowUp[]> {
+    return this.#o.repository.unfinished(limit);
+  }
+
+  /** Ops: a failed follow-up tried again from its first attempt; audited. */
+  async retry(id: string, actor: string): Promise<TokenFollowUp> {
+    const outcome = await this.#o.repository.retry(id, this.#o.clock.now());
+    if (outcome === 'not_found') throw new NotFoundError('FOLLOW_UP_NOT_FOUND', 'no such token follow-up');
+    if (outcome === 'not_failed') {
+      throw new ConflictError('FOLLOW_UP_NOT_FAILED', 'only a failed follow-up can be retried');
+    }
+    if (outcome === 'superseded') {
+      throw new ConflictError(
+        'FOLLOW_UP_SUPERSEDED',
+        'a later change of this card was queued after this one; import the card as it is now instead',
+      );
+    }
+    await this.#o.audit.append({
+      actor,
+      action: 'card.follow_up_retried',
+      subject: outcome.cardId,
+      outcome: 'requeued',
+      details: { followUpId: outcome.id, kind: outcome.kind },
+    });
+    this.#o.onRequeued?.();
+    return outcome;
   }
 
   #take({ kind, cardId, account }: TokenFollowUp): Promise<number> {

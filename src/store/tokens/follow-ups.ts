@@ -11,6 +11,10 @@ export interface TokenFollowUp {
   state: TokenFollowUpsTable['state'];
   attempts: number;
   lastError: string | null;
+  /** When the job takes it next (pending). */
+  nextAttemptAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
@@ -26,6 +30,9 @@ const toFollowUp = (row: Selectable<TokenFollowUpsTable>): TokenFollowUp => ({
   state: row.state,
   attempts: row.attempts,
   lastError: row.last_error,
+  nextAttemptAt: row.next_attempt_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
 });
 
 /** The `token_follow_ups` table: card changes still to reach MDES, worked on by a job. */
@@ -111,6 +118,51 @@ export class TokenFollowUpRepository {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Ops: the follow-ups not done yet (pending or failed), newest first. */
+  async unfinished(limit: number): Promise<TokenFollowUp[]> {
+    const rows = await this.db
+      .selectFrom('token_follow_ups')
+      .selectAll()
+      .where('state', 'in', ['pending', 'failed'])
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toFollowUp);
+  }
+
+  /**
+   * Ops: a failed follow-up queued again, from its first attempt, unless a
+   * later change of the same card was queued after it (taking the older one
+   * now would undo the newer, say suspend the tokens of a card since
+   * unblocked). Resolves the follow-up as it now is, or why not.
+   */
+  async retry(id: string, now: Date): Promise<TokenFollowUp | 'not_found' | 'not_failed' | 'superseded'> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('token_follow_ups')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) return 'not_found';
+      if (row.state !== 'failed') return 'not_failed';
+      const later = await tx
+        .selectFrom('token_follow_ups')
+        .select('id')
+        .where('card_id', '=', row.card_id)
+        .where('seq', '>', row.seq)
+        .executeTakeFirst();
+      if (later) return 'superseded';
+      const updated = await tx
+        .updateTable('token_follow_ups')
+        .set({ state: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toFollowUp(updated);
+    });
   }
 
   async ofCard(cardId: string): Promise<TokenFollowUp[]> {

@@ -364,7 +364,12 @@ function table(element, head, rows) {
   }
   for (const row of rows) {
     const tr = body.insertRow();
-    for (const value of row) tr.insertCell().textContent = String(value ?? '—');
+    // A cell is text, or an element (a button) placed as it is.
+    for (const value of row) {
+      const cell = tr.insertCell();
+      if (value instanceof Node) cell.append(value);
+      else cell.textContent = String(value ?? '—');
+    }
   }
 }
 
@@ -373,8 +378,51 @@ const STATES = ['pending', 'receipt_issued', 'enrolling', 'completed', 'failed',
 function wireOps() {
   const keyForm = $('#ops-key');
   const forget = $('[data-action="ops-forget"]');
-  const opsApi = (path) =>
-    api('GET', path, undefined, { authorization: `Bearer ${sessionStorage.getItem(OPS_KEY)}` });
+  const opsApi = (path, method = 'GET') =>
+    api(method, path, method === 'GET' ? undefined : {}, {
+      authorization: `Bearer ${sessionStorage.getItem(OPS_KEY)}`,
+    });
+  const when = (iso) => (iso ? iso.slice(0, 19).replace('T', ' ') : null);
+
+  function retryButton(followUp) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary small';
+    button.textContent = 'Retry';
+    button.setAttribute('aria-label', `Retry the ${followUp.kind} change of card ${followUp.cardId}`);
+    button.addEventListener('click', async () => {
+      clearError();
+      button.setAttribute('aria-disabled', 'true');
+      try {
+        await opsApi(`/v1/ops/token-follow-ups/${encodeURIComponent(followUp.id)}/retry`, 'POST');
+        $('#ops-follow-ups-status').textContent =
+          `The ${followUp.kind} change of card ${followUp.cardId} is queued again.`;
+        await loadFollowUps();
+      } catch (error) {
+        button.removeAttribute('aria-disabled');
+        showError(error);
+      }
+    });
+    return button;
+  }
+
+  async function loadFollowUps() {
+    const { followUps } = await opsApi('/v1/ops/token-follow-ups');
+    table(
+      $('#ops-follow-ups'),
+      ['Queued (UTC)', 'Card', 'Change', 'State', 'Attempts', 'Last error', 'Next attempt (UTC)', 'Action'],
+      followUps.map((f) => [
+        when(f.createdAt),
+        f.cardId,
+        f.kind,
+        f.state,
+        f.attempts,
+        f.lastError,
+        when(f.nextAttemptAt),
+        f.state === 'failed' ? retryButton(f) : null,
+      ]),
+    );
+  }
 
   async function load() {
     clearError();
@@ -399,13 +447,20 @@ function wireOps() {
         $('#ops-failures'),
         ['When (UTC)', 'Provisioning', 'Destination', 'State', 'Error code'],
         stats.failures.map((f) => [
-          f.at.slice(0, 19).replace('T', ' '),
+          when(f.at),
           f.id,
           f.tokenRequestor,
           f.state,
           f.errorCode,
         ]),
       );
+      const { counts } = await opsApi('/v1/ops/tokens/counts');
+      table(
+        $('#ops-tokens'),
+        ['Destination', 'Status', 'Saved cards'],
+        counts.map((c) => [c.tokenRequestorName, c.status, c.count]),
+      );
+      await loadFollowUps();
       $('#ops').hidden = false;
       keyForm.querySelector('label').textContent = 'Ops API key (kept for this tab only)';
       forget.hidden = false;
