@@ -446,13 +446,7 @@ function wireOps() {
       table(
         $('#ops-failures'),
         ['When (UTC)', 'Provisioning', 'Destination', 'State', 'Error code'],
-        stats.failures.map((f) => [
-          when(f.at),
-          f.id,
-          f.tokenRequestor,
-          f.state,
-          f.errorCode,
-        ]),
+        stats.failures.map((f) => [when(f.at), f.id, f.tokenRequestor, f.state, f.errorCode]),
       );
       const { counts } = await opsApi('/v1/ops/tokens/counts');
       table(
