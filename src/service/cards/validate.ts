@@ -1,7 +1,7 @@
 import { luhnValid } from '../../core/luhn.js';
 import type { CardholderProfile } from '../../domain/account-holder.js';
 import { isCountryCode } from '../../domain/countries.js';
-import type { CardStatus } from '../../store/cards/cards.js';
+import type { CardStatus, NewCard } from '../../store/cards/cards.js';
 import { normaliseEmail, normalisePan, normalisePhone } from '../../store/cards/normalise.js';
 
 /**
@@ -15,17 +15,8 @@ export interface ImportProblem {
   message: string;
 }
 
-export interface ImportCard {
-  externalRef: string;
-  pan: string;
-  cvc?: string;
-  expiryMonth: number;
-  expiryYear: number;
-  country: string;
-  status: CardStatus;
-  productName: string;
-  cardArtRef?: string;
-}
+/** A card as imported: what the store creates, less the ids it is given. */
+export type ImportCard = Omit<NewCard, 'id' | 'cardholderId' | 'now'>;
 
 export interface ImportCardholder {
   externalRef: string;
@@ -37,36 +28,14 @@ export interface ImportBatch {
   cardholders: ImportCardholder[];
 }
 
-/** The shape callers send (the file format of `pushprov cards import`). */
+/** The shape callers send (the file format of `pushprov cards import`): the profile's fields sit beside the reference. */
 export interface ImportInput {
-  cardholders: {
+  cardholders: (CardholderProfile & {
     externalRef: string;
-    name: string;
-    email: string;
-    phone: string;
-    billingAddress: {
-      line1: string;
-      line2?: string;
-      city: string;
-      state?: string;
-      postalCode: string;
-      country: string;
-    };
-    locale: string;
     /** Ignored by the import: demo sign-in credentials, seeded by the auth service. */
     demo?: unknown;
-    cards: {
-      externalRef: string;
-      pan: string;
-      cvc?: string;
-      expiryMonth: number;
-      expiryYear: number;
-      country: string;
-      status: CardStatus;
-      productName: string;
-      cardArtRef?: string;
-    }[];
-  }[];
+    cards: ImportCard[];
+  })[];
 }
 
 const STATUSES: readonly CardStatus[] = ['active', 'blocked', 'closed'];
