@@ -391,6 +391,8 @@ function wireOps() {
     button.textContent = 'Retry';
     button.setAttribute('aria-label', `Retry the ${followUp.kind} change of card ${followUp.cardId}`);
     button.addEventListener('click', async () => {
+      // aria-disabled keeps the focus on the button, but does not stop a second press by itself.
+      if (button.getAttribute('aria-disabled') === 'true') return;
       clearError();
       button.setAttribute('aria-disabled', 'true');
       try {
