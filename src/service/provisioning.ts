@@ -1,17 +1,37 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, PushprovError, ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { accountHolderDataFor, consentPreview, tokenConnectLocale } from '../domain/account-holder.js';
 import { accountRangeOf } from '../domain/account-ranges.js';
 import { cardEligibility, eligibility } from '../domain/eligibility.js';
-import { type DestinationKind, nextState, type ProvisioningEvent } from '../domain/provisioning.js';
+import {
+  type CardState,
+  type DestinationKind,
+  nextState,
+  type ProvisioningEvent,
+  type ProvisioningState,
+  reportedOutcome,
+  settledBy,
+} from '../domain/provisioning.js';
 import type { TokenConnectClient } from '../mastercard/token-connect/client.js';
 import { TokenConnectError } from '../mastercard/token-connect/errors.js';
-import type { PushMultipleAccountsResponse, TokenRequestor } from '../mastercard/token-connect/types.js';
+import { type Handover, HandoverError, pushUrl, readResults } from '../mastercard/token-connect/handover.js';
+import type {
+  PushMethodType,
+  PushMultipleAccountsResponse,
+  TokenRequestor,
+} from '../mastercard/token-connect/types.js';
 import type { AuditLog } from '../store/audit.js';
 import { type IdempotencyStore, requestFingerprint } from '../store/idempotency.js';
-import type { Provisioning, ProvisioningRepository } from '../store/provisionings.js';
+import type {
+  Provisioning,
+  ProvisioningCard,
+  ProvisioningRepository,
+  PushLinks,
+} from '../store/provisionings.js';
+import type { IssuerSchema } from '../store/schema.js';
 import { maskedCard } from './cards/cards.js';
 import type { CardSource, OwnedCard } from './ports.js';
 import type { TokenRequestorDirectory } from './token-requestors.js';
@@ -54,9 +74,11 @@ export interface ProvisioningView {
   state: Provisioning['state'];
   destination: DestinationKind;
   tokenRequestor: { id: string; name: string };
-  cards: { cardId: string; state: string; errorCode: string | null }[];
-  /** Secure Card on File: where to send the cardholder next (while the receipts are valid). */
+  cards: { cardId: string; state: CardState; errorCode: string | null; reportedResult: string | null }[];
+  /** Where the bank's pages send the cardholder next: the WEB push link, while the receipts are valid. */
   redirectUrl?: string;
+  /** Every push method's link, for a bank app to choose by platform (MDESRQ p. 37–38). */
+  pushLinks?: { type: PushMethodType; url: string }[];
   receiptsExpireAt: string | null;
   error: { code: string; message: string } | null;
   createdAt: string;
@@ -72,16 +94,14 @@ export interface DestinationView {
   sharedData: string[];
 }
 
-export type MerchantOutcome = 'success' | 'failure' | 'cancelled';
-
 const sameToken = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 // The push payload is valid for 30 minutes, Mastercard's recommendation; it is
 // derived from the record so a retry sends the very same request.
 const PAYLOAD_VALIDITY_MS = 30 * 60 * 1000;
-// How long after its receipts expire a Click to Pay enrolment may still be
-// reported: MDES's notification of a token created just in time.
-const ENROLMENT_GRACE_MS = 5 * 60 * 1000;
+// How long after its receipts expire a push whose token was approved (or
+// reported by the token requestor) waits for MDES's notification of it.
+const CONFIRMATION_GRACE_MS = 5 * 60 * 1000;
 
 export class ProvisioningService {
   readonly #o: ProvisioningServiceOptions;
@@ -177,17 +197,28 @@ export class ProvisioningService {
   async view(cardholderId: string, id: string): Promise<ProvisioningView> {
     const p = await this.#o.repository.getOwned(cardholderId, id);
     if (!p) throw new NotFoundError('PROVISIONING_NOT_FOUND', 'no such provisioning');
-    const redirectUrl =
-      p.state === 'receipt_issued' && p.destination === 'merchant'
-        ? await this.#o.repository.redirectUrl(p.id)
-        : undefined;
+    const open =
+      p.state === 'receipt_issued' &&
+      (p.receiptsExpireAt?.getTime() ?? 0) > this.#o.clock.now().getTime() &&
+      p.cards.every((c) => c.reportedResult === null);
+    const links = open ? await this.#o.repository.pushLinks(p.id) : {};
+    const pushLinks = PUSH_METHOD_ORDER.flatMap((type) => {
+      const url = links[type];
+      return url ? [{ type, url }] : [];
+    });
     return {
       id: p.id,
       state: p.state,
       destination: p.destination,
       tokenRequestor: { id: p.tokenRequestorId, name: p.tokenRequestorName },
-      cards: p.cards.map((c) => ({ cardId: c.cardId, state: c.state, errorCode: c.errorCode })),
-      ...(redirectUrl && { redirectUrl }),
+      cards: p.cards.map((c) => ({
+        cardId: c.cardId,
+        state: c.state,
+        errorCode: c.errorCode,
+        reportedResult: c.reportedResult,
+      })),
+      ...(links.WEB && { redirectUrl: links.WEB }),
+      ...(pushLinks.length > 0 && { pushLinks }),
       receiptsExpireAt: p.receiptsExpireAt?.toISOString() ?? null,
       error: p.errorCode ? { code: p.errorCode, message: p.errorMessage ?? p.errorCode } : null,
       createdAt: p.createdAt.toISOString(),
@@ -201,67 +232,92 @@ export class ProvisioningService {
   }
 
   /**
-   * The cardholder is back from the merchant. The state token proves the
-   * callback URL came from this push; the session proves it is the same
-   * cardholder. A late or repeated callback changes nothing.
+   * The cardholder is back from the token requestor with one result per
+   * receipt (MDESRQ p. 51). The state token proves the callback URL came
+   * from this push, the session that it is the same cardholder. A result
+   * naming a token is recorded and waits for MDES to confirm the token;
+   * any other result ends its card. A malformed result, or one for a
+   * receipt of another push, is refused and changes nothing; a late or
+   * repeated callback changes nothing either.
    */
-  async merchantCallback(
-    cardholderId: string,
-    id: string,
-    stateToken: string,
-    outcome: MerchantOutcome,
-    reason?: string,
-  ) {
+  async callback(cardholderId: string, id: string, stateToken: string, query: URLSearchParams) {
     const p = await this.#o.repository.getOwned(cardholderId, id);
     const expected = p && (await this.#o.repository.callbackToken(id));
     if (!p || !expected || !sameToken(stateToken, expected)) {
       throw new NotFoundError('PROVISIONING_NOT_FOUND', 'no such provisioning');
     }
-    if (p.state !== 'receipt_issued') return this.view(cardholderId, id);
+    let results: ReturnType<typeof readResults>;
+    try {
+      results = readResults(query);
+    } catch (error) {
+      if (!(error instanceof HandoverError)) throw error;
+      throw new ValidationError('CALLBACK_RESULTS_INVALID', error.message);
+    }
+    const receipts = await this.#o.repository.receipts(id);
+    if (results.some((r) => !receipts.has(r.receipt))) {
+      throw new ValidationError('CALLBACK_RESULTS_INVALID', 'a result names a receipt of another push');
+    }
+    if (results.length === 0 || p.state === 'pending') return this.view(cardholderId, id);
     const now = this.#o.clock.now();
-    const to = nextState(
-      p.state,
-      outcome === 'success' ? { type: 'merchant_confirmed' } : { type: 'merchant_declined' },
-    );
-    const errorCode =
-      outcome === 'success' ? null : outcome === 'cancelled' ? 'CARDHOLDER_CANCELLED' : 'MERCHANT_DECLINED';
     await this.#o.repository.db.transaction().execute(async (tx) => {
-      const moved = await this.#o.repository.transition(
-        id,
-        p.state,
-        to,
-        now,
-        {
-          errorCode,
-          errorMessage: errorCode && (reason ? `the merchant reported: ${reason.slice(0, 100)}` : errorCode),
-          ...(to === 'completed' && { completedAt: now }),
-        },
-        tx,
-      );
-      if (!moved) return;
-      for (const c of p.cards.filter((c) => c.state === 'receipt_issued')) {
-        await this.#o.repository.updateCard(id, c.cardId, { state: to, errorCode }, tx);
+      await this.#o.repository.lock(id, tx);
+      const current = await this.#o.repository.get(id, tx);
+      if (!current) return;
+      const cards = new Map(current.cards.map((c) => [c.cardId, c]));
+      const recorded: { cardId: string; result: string; mismatch?: true }[] = [];
+      for (const result of results) {
+        const card = cards.get(receipts.get(result.receipt) ?? '');
+        // A repeated callback, or one for a card that already failed, changes nothing.
+        if (!card || card.reportedResult !== null || card.state === 'failed') continue;
+        const outcome = reportedOutcome(result.result);
+        // Only an open card takes the token requestor's failure; MDES's token outranks it.
+        const fails = 'failed' in outcome && card.state === 'receipt_issued';
+        const next: ProvisioningCard = fails
+          ? { ...card, state: 'failed', errorCode: outcome.failed, reportedResult: result.result }
+          : { ...card, reportedResult: result.result };
+        await this.#o.repository.updateCard(
+          id,
+          card.cardId,
+          {
+            state: next.state,
+            reported: { result: result.result, tokenUniqueReference: result.tokenUniqueReference },
+            ...(fails && { errorCode: outcome.failed }),
+          },
+          tx,
+        );
+        cards.set(card.cardId, next);
+        const mismatch =
+          card.tokenUniqueReference !== null &&
+          result.tokenUniqueReference !== undefined &&
+          card.tokenUniqueReference !== result.tokenUniqueReference;
+        recorded.push({
+          cardId: card.cardId,
+          result: result.result,
+          ...(mismatch && { mismatch: true as const }),
+        });
       }
+      if (recorded.length === 0) return;
       await this.#o.audit.append(
         {
           actor: cardholderId,
           action: 'provisioning.callback',
           subject: id,
-          outcome: to,
-          details: { outcome, errorCode },
+          outcome: current.state,
+          details: { results: recorded },
         },
         tx,
       );
+      if (current.state === 'receipt_issued') await this.#settleIfDone(current, [...cards.values()], now, tx);
     });
     return this.view(cardholderId, id);
   }
 
   /**
    * MDES reports a token created from one of our pushes (identified by the
-   * pushAccountId we chose). That is the authoritative end of both use
-   * cases: Click to Pay enrolment completes here, and a merchant push
-   * completes even if the cardholder never comes back through the callback.
-   * Returns false when the push is not ours; a repeat changes nothing.
+   * pushAccountId we chose). That is the authoritative end of a card's
+   * push, whether or not the cardholder came back through the callback; the
+   * push completes once every card has an outcome. Returns false when the
+   * push is not ours; a repeat changes nothing.
    */
   async tokenCreated(event: {
     pushAccountId: string;
@@ -275,99 +331,142 @@ export class ProvisioningService {
     const now = this.#o.clock.now();
     await this.#o.repository.db.transaction().execute(async (tx) => {
       await this.#o.repository.lock(p.id, tx);
+      const current = (await this.#o.repository.get(p.id, tx)) ?? p;
       await this.#o.repository.updateCard(
         p.id,
         card.cardId,
         { state: 'completed', tokenUniqueReference: event.tokenUniqueReference, errorCode: null },
         tx,
       );
-      const open = p.state === 'enrolling' || p.state === 'receipt_issued';
-      const event_: ProvisioningEvent =
-        p.state === 'enrolling' ? { type: 'enrolment_confirmed' } : { type: 'merchant_confirmed' };
-      if (open)
-        await this.#o.repository.transition(
-          p.id,
-          p.state,
-          nextState(p.state, event_),
-          now,
-          { completedAt: now },
-          tx,
-        );
+      const reported = current.cards.find((c) => c.cardId === card.cardId)?.reportedTokenUniqueReference;
       await this.#o.audit.append(
         {
           actor: 'mdes',
           action: 'provisioning.token_created',
           subject: p.id,
-          outcome: open ? 'completed' : p.state,
-          details: { cardId: card.cardId, tokenRequestorId: event.tokenRequestorId },
+          outcome: current.state,
+          details: {
+            cardId: card.cardId,
+            tokenRequestorId: event.tokenRequestorId,
+            // The token requestor named another token than the one MDES made: worth a look, never trusted.
+            ...(reported && reported !== event.tokenUniqueReference && { reportedTokenMismatch: true }),
+          },
         },
         tx,
       );
+      const cards = current.cards.map((c) =>
+        c.cardId === card.cardId ? { ...c, state: 'completed' as const } : c,
+      );
+      await this.#settleIfDone(current, cards, now, tx);
     });
     return true;
   }
 
+  /** Moves the push to what its cards add up to, once none is open; audited. */
+  async #settleIfDone(
+    p: Provisioning,
+    cards: readonly { state: CardState; errorCode: string | null }[],
+    now: Date,
+    tx: Transaction<IssuerSchema>,
+  ): Promise<void> {
+    const event = settledBy(cards);
+    if (!event) return;
+    let to: ProvisioningState;
+    try {
+      to = nextState(p.state, event);
+    } catch {
+      return; // Already where the cards say (a completed push hearing of its second token).
+    }
+    const errorCode =
+      event.type === 'all_refused' ? (cards.find((c) => c.errorCode)?.errorCode ?? null) : null;
+    const moved = await this.#o.repository.transition(
+      p.id,
+      p.state,
+      to,
+      now,
+      to === 'completed'
+        ? { completedAt: now, errorCode: null, errorMessage: null }
+        : { errorCode, errorMessage: errorCode && CARD_FAILURES[errorCode] },
+      tx,
+    );
+    if (moved) {
+      await this.#o.audit.append(
+        {
+          actor: 'system',
+          action: 'provisioning.settled',
+          subject: p.id,
+          outcome: to,
+          details: { errorCode },
+        },
+        tx,
+      );
+    }
+  }
+
   /**
-   * Ends pushes whose receipts ran out: a merchant push the cardholder did
-   * not come back from (`expired`), and a Click to Pay enrolment that never
-   * happened (`failed`, ENROLMENT_UNCONFIRMED). Mastercard sends no message
-   * when Click to Pay cannot enrol a card, but a receipt cannot be redeemed
-   * once expired: if the issuer approved no tokenization of the push by then
-   * (and MDES's notification had a grace period to arrive), there will be no
-   * token. An approved one is left to MDES's notification, which will come.
+   * Ends pushes whose receipts ran out before every card had an outcome.
+   * A receipt cannot be redeemed once expired, so a card nobody reported
+   * on will get no token. A card whose tokenization was approved, or that
+   * the token requestor says it tokenized, is given a grace period for
+   * MDES's notification first; if none came, the token requestor's word is
+   * not taken (TOKEN_UNCONFIRMED). The push then completes if MDES made a
+   * token for one of its cards, and is `expired` otherwise.
    */
   async expireReceipts(): Promise<number> {
     const now = this.#o.clock.now();
+    const graceEnded = now.getTime() - CONFIRMATION_GRACE_MS;
     let ended = 0;
-    for (const id of await this.#o.repository.idsWithReceiptsExpiredBy('receipt_issued', now)) {
-      const moved = await this.#end(id, 'receipt_issued', { type: 'receipt_expired' }, now, {
-        code: 'RECEIPT_EXPIRED',
-        message: 'the cardholder did not complete the merchant step before the receipt expired',
-        action: 'provisioning.expired',
-      });
-      if (moved) ended++;
-    }
-    const graceEnded = new Date(now.getTime() - ENROLMENT_GRACE_MS);
-    for (const id of await this.#o.repository.idsWithReceiptsExpiredBy('enrolling', graceEnded)) {
-      const approved = (await this.#o.audit.history([id])).some(
-        (e) => e.action === 'tokenization.decided' && e.outcome === 'APPROVED',
-      );
-      if (approved) continue;
-      const moved = await this.#end(id, 'enrolling', { type: 'enrolment_declined' }, now, {
-        code: 'ENROLMENT_UNCONFIRMED',
-        message: 'Click to Pay did not enrol the card before its receipt expired',
-        action: 'provisioning.failed',
+    for (const id of await this.#o.repository.idsWithReceiptsExpiredBy(now)) {
+      const p = await this.#o.repository.get(id);
+      if (p?.state !== 'receipt_issued') continue;
+      const open = p.cards.filter((c) => c.state === 'receipt_issued');
+      const awaited =
+        open.some((c) => c.reportedResult !== null) ||
+        (await this.#o.audit.history([id])).some(
+          (e) => e.action === 'tokenization.decided' && e.outcome === 'APPROVED',
+        );
+      if (awaited && (p.receiptsExpireAt?.getTime() ?? 0) > graceEnded) continue;
+      const moved = await this.#o.repository.db.transaction().execute(async (tx) => {
+        await this.#o.repository.lock(id, tx);
+        const current = await this.#o.repository.get(id, tx);
+        if (current?.state !== 'receipt_issued') return false;
+        const cards = current.cards.map((c) => {
+          if (c.state !== 'receipt_issued') return c;
+          const code = c.reportedResult === null ? 'RECEIPT_EXPIRED' : 'TOKEN_UNCONFIRMED';
+          return { ...c, state: 'failed' as const, errorCode: code };
+        });
+        for (const c of cards.filter((c) => open.some((o) => o.cardId === c.cardId))) {
+          await this.#o.repository.updateCard(id, c.cardId, { state: c.state, errorCode: c.errorCode }, tx);
+        }
+        const completed = cards.some((c) => c.state === 'completed');
+        const to = nextState(
+          current.state,
+          completed ? { type: 'tokens_confirmed' } : { type: 'receipt_expired' },
+        );
+        const code = completed ? null : (cards.find((c) => c.errorCode)?.errorCode ?? 'RECEIPT_EXPIRED');
+        await this.#o.repository.transition(
+          id,
+          current.state,
+          to,
+          now,
+          completed ? { completedAt: now } : { errorCode: code, errorMessage: code && CARD_FAILURES[code] },
+          tx,
+        );
+        await this.#o.audit.append(
+          {
+            actor: 'system',
+            action: 'provisioning.expired',
+            subject: id,
+            outcome: to,
+            details: { errorCode: code },
+          },
+          tx,
+        );
+        return true;
       });
       if (moved) ended++;
     }
     return ended;
-  }
-
-  async #end(
-    id: string,
-    from: 'receipt_issued' | 'enrolling',
-    event: ProvisioningEvent,
-    now: Date,
-    why: { code: string; message: string; action: string },
-  ): Promise<boolean> {
-    return this.#o.repository.db.transaction().execute(async (tx) => {
-      const to = nextState(from, event);
-      const ok = await this.#o.repository.transition(
-        id,
-        from,
-        to,
-        now,
-        { errorCode: why.code, errorMessage: why.message },
-        tx,
-      );
-      if (ok) {
-        await this.#o.audit.append(
-          { actor: 'system', action: why.action, subject: id, outcome: to, details: { errorCode: why.code } },
-          tx,
-        );
-      }
-      return ok;
-    });
   }
 
   /**
@@ -481,6 +580,12 @@ export class ProvisioningService {
     const callbackToken = await this.#o.repository.callbackToken(p.id);
     const callbackURL = `${this.#o.issuerUrl}/v1/provisionings/${p.id}/callback?state=${callbackToken}`;
     const locale = tokenConnectLocale(profile.locale);
+    // What MDES signs for the token requestor, and what it is told in clear when nothing is signed.
+    const handover = {
+      callbackURL,
+      accountHolderDataSupplied: holder !== undefined,
+      ...(locale && { locale }),
+    };
     await this.#o.repository.countAttempt(p.id, this.#o.clock.now());
     let response: PushMultipleAccountsResponse;
     try {
@@ -489,11 +594,7 @@ export class ProvisioningService {
         tokenRequestorId: p.tokenRequestorId,
         accounts,
         pushAccountReceiptsValidityPeriod: p.receiptValidityMinutes,
-        signatureData: {
-          callbackURL,
-          accountHolderDataSupplied: holder !== undefined,
-          ...(locale && { locale }),
-        },
+        signatureData: handover,
       });
     } catch (error) {
       if (error instanceof TokenConnectError && !error.recoverable && !outcomeUnknown(error)) {
@@ -516,14 +617,14 @@ export class ProvisioningService {
       if (!(error instanceof TokenConnectError)) throw error;
       return;
     }
-    await this.#recordReceipts(p, tr, response, callbackURL);
+    await this.#recordReceipts(p, tr, response, handover);
   }
 
   async #recordReceipts(
     p: Provisioning,
     tr: TokenRequestor,
     response: PushMultipleAccountsResponse,
-    callbackURL: string,
+    handover: Omit<Handover, 'pushAccountReceipts'>,
   ) {
     const results = new Map((response.pushAccountReceipts ?? []).map((r) => [r.pushAccountId, r]));
     const receipts = p.cards.flatMap((c) => {
@@ -542,16 +643,15 @@ export class ProvisioningService {
     }
     const now = this.#o.clock.now();
     const expiresAt = new Date(now.getTime() + p.receiptValidityMinutes * 60_000);
-    const to = nextState(p.state, { type: 'receipts_issued', destination: p.destination });
-    const redirectUrl =
-      p.destination === 'merchant' ? merchantRedirect(tr, response, receipts, callbackURL) : undefined;
+    const to = nextState(p.state, { type: 'receipts_issued' });
+    const pushLinks = handoverLinks(tr, response, { ...handover, pushAccountReceipts: receipts });
     await this.#o.repository.db.transaction().execute(async (tx) => {
       const moved = await this.#o.repository.transition(
         p.id,
         'pending',
         to,
         now,
-        { receiptsExpireAt: expiresAt, ...(redirectUrl && { redirectUrl }) },
+        { receiptsExpireAt: expiresAt, pushLinks },
         tx,
       );
       if (!moved) return;
@@ -655,23 +755,39 @@ function pushFailureMessage(error: TokenConnectError): string {
     : `Mastercard refused the push (${error.reasonCode ?? error.code})`;
 }
 
+/** The order a bank app is offered the push links in. */
+const PUSH_METHOD_ORDER: readonly PushMethodType[] = ['WEB', 'ANDROID', 'IOS'];
+
 /**
- * The token requestor's WEB push URI with the receipts, the callback URL and
- * MDES's signature appended, as the Secure Card on File flow describes.
+ * Each of the token requestor's push URIs with the handover MDESRQ
+ * specifies appended: MDES's signature alone when the token requestor
+ * supports it and MDES returned one (the receipts and the callback URL are
+ * inside it), the parameters in clear otherwise.
  */
-function merchantRedirect(
+function handoverLinks(
   tr: TokenRequestor,
   response: PushMultipleAccountsResponse,
-  receipts: string[],
-  callbackURL: string,
-): string | undefined {
-  const web = [...(response.availablePushMethods ?? []), ...(tr.availablePushMethods ?? [])].find(
-    (m) => m.type === 'WEB',
-  );
-  if (!web) return undefined;
-  const url = new URL(web.uri);
-  for (const receipt of receipts) url.searchParams.append('pushAccountReceipt', receipt);
-  url.searchParams.set('callbackURL', callbackURL);
-  if (response.signature) url.searchParams.set('signature', response.signature);
-  return url.toString();
+  handover: Handover,
+): PushLinks {
+  const signed = response.tokenRequestorSignatureSupport === true && response.signature !== undefined;
+  const methods = response.availablePushMethods?.length
+    ? response.availablePushMethods
+    : (tr.availablePushMethods ?? []);
+  const links: PushLinks = {};
+  for (const method of methods) {
+    links[method.type] ??= pushUrl(method.uri, signed ? { jws: response.signature ?? '' } : handover);
+  }
+  return links;
 }
+
+/** How a card's failure reads in the provisioning's error message (the code is the contract). */
+const CARD_FAILURES: Record<string, string> = {
+  RECEIPT_EXPIRED: 'the cardholder did not finish at the token requestor before the receipt expired',
+  TOKEN_UNCONFIRMED: 'the token requestor reported a token that Mastercard did not confirm',
+  ADDITIONAL_AUTHENTICATION_REQUIRED: 'the token requestor reports the card needs more authentication',
+  TOKENIZATION_DECLINED: 'the token requestor reports the tokenization was declined',
+  CARDHOLDER_CANCELLED: 'the cardholder or the token requestor cancelled',
+  TOKEN_DELETED_BY_TOKEN_REQUESTOR: 'the token requestor deleted the token after a failed authentication',
+  ALREADY_SAVED: 'the card was already saved there',
+  TOKEN_REQUESTOR_ERROR: 'the token requestor reports an error',
+};

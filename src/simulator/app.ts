@@ -1,15 +1,18 @@
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import { createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
+import type { MastercardEncryptionKey } from '../mastercard/digital-enablement/tokenize.js';
+import { certificateFingerprint, publicKeyFingerprint } from '../mastercard/keys/fingerprint.js';
 import { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
 import { OAuthSigner } from '../mastercard/oauth/signer.js';
-import { TOKEN_CONNECT_PATHS } from '../mastercard/token-connect/endpoints.js';
+import { PushSignatureKeys, PushSigner } from '../mastercard/token-connect/push-signature.js';
 import { ClickToPay } from './click-to-pay/enrolment.js';
 import { deriveIdentityKey } from './click-to-pay/identity.js';
+import { clickToPayPages } from './click-to-pay/pages.js';
 import { clickToPayRoutes } from './click-to-pay/routes.js';
 import { IssuerAuthorizer } from './decisioning/authorizer.js';
 import type { FaultInjector } from './faults/injector.js';
@@ -25,7 +28,7 @@ import { tokenRequestorPages } from './token-connect/pages.js';
 import { PushService } from './token-connect/push.js';
 import { mdesRoutes } from './token-connect/routes.js';
 import { deriveSealingKey, Sealer } from './token-connect/sealing.js';
-import { PushSigner } from './token-connect/signature.js';
+import { simulatorSigningKey } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
 export { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
@@ -124,7 +127,9 @@ async function registerTokenConnect(
   });
   const sealingKey = options.sealingKey ?? deriveSealingKey(keys.mastercardEncryption.privateKey);
   const sealer = new Sealer(sealingKey);
-  const signer = new PushSigner(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey);
+  const signer = new PushSigner([
+    simulatorSigningKey(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey),
+  ]);
   const decrypter = new FieldLevelDecrypter([keys.mastercardEncryption]);
   const mdesSigner = new OAuthSigner({
     consumerKey: options.notificationConsumerKey ?? MDES_NOTIFICATION_CONSUMER_KEY,
@@ -184,31 +189,18 @@ async function registerTokenConnect(
     identityKey: deriveIdentityKey(sealingKey),
     tokenize,
     publicKey: keys.mastercardSigning.publicKey,
+    mastercardKey: mastercardKeyOf(keys),
     onOutcome: (enrolment) =>
       app.log[enrolment.state === 'enrolled' ? 'info' : 'warn']({ enrolment }, 'Click to Pay enrolment'),
   });
-  const enrolments = new WorkLoop({
-    step: () => clickToPay.step(),
-    pollMs: 2_000,
-    onError: (error) => app.log.error({ err: error }, 'Click to Pay enrolment failed'),
-  });
   workers.set(app, { clickToPay, notifications });
-
-  // Click to Pay consumes its receipts as soon as the push is answered.
-  const pushes = new Set(
-    [TOKEN_CONNECT_PATHS.pushMultipleAccounts, TOKEN_CONNECT_PATHS.pushAccount].map((path) => `/mdes${path}`),
-  );
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 200 && pushes.has(request.routeOptions.url ?? '')) enrolments.wake();
-  });
   app.addHook('onReady', async () => {
     await notifications.recover();
     if (options.background === false) return;
-    enrolments.start();
     deliveries.start();
   });
   app.addHook('onClose', async () => {
-    await Promise.all([enrolments.stop(), deliveries.stop()]);
+    await deliveries.stop();
   });
   await app.register(
     mdesRoutes({
@@ -224,4 +216,23 @@ async function registerTokenConnect(
   );
   await app.register(tokenRequestorPages(catalogue));
   await app.register(clickToPayRoutes(clickToPay.profiles));
+  const ownKey = new PushSignatureKeys(async () => []);
+  ownKey.add(signer.kid, keys.mastercardSigning.publicKey);
+  await app.register(
+    clickToPayPages({
+      clickToPay,
+      signatures: ownKey,
+      secureCookies: (options.publicUrl ?? '').startsWith('https:'),
+    }),
+  );
+}
+
+/** Mastercard's encryption key as token requestors are given it: the certificate's fingerprint when there is one. */
+export function mastercardKeyOf(keys: SimulatorKeys): MastercardEncryptionKey {
+  const { privateKey, certificate } = keys.mastercardEncryption;
+  const publicKey = certificate?.publicKey ?? createPublicKey(privateKey);
+  return {
+    publicKey,
+    publicKeyFingerprint: certificate ? certificateFingerprint(certificate) : publicKeyFingerprint(publicKey),
+  };
 }

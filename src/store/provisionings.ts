@@ -1,20 +1,28 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DestinationKind, ProvisioningState } from '../domain/provisioning.js';
+import type { CardState, DestinationKind, ProvisioningState } from '../domain/provisioning.js';
+import type { PushMethodType } from '../mastercard/token-connect/types.js';
 import type { IssuerSchema, ProvisioningCardsTable, ProvisioningsTable } from './schema.js';
 import type { Sealer } from './vault/sealer.js';
 
 /**
  * Provisioning records. State changes are compare-and-set on the current
  * state, so two workers (a callback and the expiry job, say) can never both
- * move the same record. Receipts and the merchant redirect are sealed.
+ * move the same record. Receipts and the push links (which carry them) are sealed.
  */
 export interface ProvisioningCard {
   cardId: string;
   pushAccountId: string;
-  state: string;
+  state: CardState;
+  /** The token MDES reported for this card: only MDES's word completes it. */
   tokenUniqueReference: string | null;
   errorCode: string | null;
+  /** What the token requestor said in the callback (MDESRQ's result), and the token it named. */
+  reportedResult: string | null;
+  reportedTokenUniqueReference: string | null;
 }
+
+/** Where the cardholder can be sent to finish the push, by push method (MDESRQ p. 37–38). */
+export type PushLinks = Partial<Record<PushMethodType, string>>;
 
 export interface Provisioning {
   id: string;
@@ -53,7 +61,7 @@ export interface StatePatch {
   receiptsExpireAt?: Date;
   errorCode?: string | null;
   errorMessage?: string | null;
-  redirectUrl?: string;
+  pushLinks?: PushLinks;
   completedAt?: Date;
 }
 
@@ -62,9 +70,11 @@ type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
 const toCard = (row: Selectable<ProvisioningCardsTable>): ProvisioningCard => ({
   cardId: row.card_id,
   pushAccountId: row.push_account_id,
-  state: row.state,
+  state: row.state as CardState,
   tokenUniqueReference: row.token_unique_reference,
   errorCode: row.error_code,
+  reportedResult: row.reported_result,
+  reportedTokenUniqueReference: row.reported_token_unique_reference,
 });
 
 const toProvisioning = (row: Selectable<ProvisioningsTable>, cards: ProvisioningCard[]): Provisioning => ({
@@ -106,7 +116,7 @@ export class ProvisioningRepository {
         receipt_validity_minutes: p.receiptValidityMinutes,
         receipts_expire_at: null,
         callback_token_sealed: this.sealer.seal(p.callbackToken, `provisioning:${p.id}:callback`),
-        redirect_sealed: null,
+        push_links_sealed: null,
         error_code: null,
         error_message: null,
         created_at: p.now,
@@ -125,6 +135,8 @@ export class ProvisioningRepository {
           receipt_sealed: null,
           token_unique_reference: null,
           error_code: null,
+          reported_result: null,
+          reported_token_unique_reference: null,
         })),
       )
       .execute();
@@ -177,16 +189,12 @@ export class ProvisioningRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Pushes still waiting in `state` (the merchant step, or Click to Pay's enrolment) whose receipts ran out by `by`. */
-  async idsWithReceiptsExpiredBy(
-    state: 'receipt_issued' | 'enrolling',
-    by: Date,
-    limit = 100,
-  ): Promise<string[]> {
+  /** Pushes still waiting for the token requestor whose receipts ran out by `by`. */
+  async idsWithReceiptsExpiredBy(by: Date, limit = 100): Promise<string[]> {
     const rows = await this.db
       .selectFrom('provisionings')
       .select('id')
-      .where('state', '=', state)
+      .where('state', '=', 'receipt_issued')
       .where('receipts_expire_at', '<=', by)
       .limit(limit)
       .execute();
@@ -220,8 +228,11 @@ export class ProvisioningRepository {
         ...(patch.errorCode !== undefined && { error_code: patch.errorCode }),
         ...(patch.errorMessage !== undefined && { error_message: patch.errorMessage }),
         ...(patch.completedAt && { completed_at: patch.completedAt }),
-        ...(patch.redirectUrl && {
-          redirect_sealed: this.sealer.seal(patch.redirectUrl, `provisioning:${id}:redirect`),
+        ...(patch.pushLinks && {
+          push_links_sealed: this.sealer.seal(
+            JSON.stringify(patch.pushLinks),
+            `provisioning:${id}:push-links`,
+          ),
         }),
       })
       .where('id', '=', id)
@@ -241,13 +252,23 @@ export class ProvisioningRepository {
   async updateCard(
     id: string,
     cardId: string,
-    change: { state: string; receipt?: string; errorCode?: string | null; tokenUniqueReference?: string },
+    change: {
+      state: CardState;
+      receipt?: string;
+      errorCode?: string | null;
+      tokenUniqueReference?: string;
+      reported?: { result: string; tokenUniqueReference: string | undefined };
+    },
     tx: Db = this.db,
   ): Promise<void> {
     await tx
       .updateTable('provisioning_cards')
       .set({
         state: change.state,
+        ...(change.reported && {
+          reported_result: change.reported.result,
+          reported_token_unique_reference: change.reported.tokenUniqueReference ?? null,
+        }),
         ...(change.receipt && {
           receipt_sealed: this.sealer.seal(change.receipt, `provisioning:${id}:${cardId}:receipt`),
         }),
@@ -273,14 +294,35 @@ export class ProvisioningRepository {
     return provisioning && card ? { provisioning, card } : undefined;
   }
 
-  async redirectUrl(id: string): Promise<string | undefined> {
+  async pushLinks(id: string): Promise<PushLinks> {
     const row = await this.db
       .selectFrom('provisionings')
-      .select('redirect_sealed')
+      .select('push_links_sealed')
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row?.redirect_sealed) return undefined;
-    return this.sealer.open(row.redirect_sealed, `provisioning:${id}:redirect`).toString('utf8');
+    if (!row?.push_links_sealed) return {};
+    return JSON.parse(
+      this.sealer.open(row.push_links_sealed, `provisioning:${id}:push-links`).toString('utf8'),
+    ) as PushLinks;
+  }
+
+  /** The receipt MDES issued for a card of the push, to match a token requestor's results. */
+  async receipts(id: string, tx: Db = this.db): Promise<Map<string, string>> {
+    const rows = await tx
+      .selectFrom('provisioning_cards')
+      .select(['card_id', 'receipt_sealed'])
+      .where('provisioning_id', '=', id)
+      .execute();
+    const out = new Map<string, string>();
+    for (const row of rows) {
+      if (row.receipt_sealed) {
+        out.set(
+          this.sealer.open(row.receipt_sealed, `provisioning:${id}:${row.card_id}:receipt`).toString('utf8'),
+          row.card_id,
+        );
+      }
+    }
+    return out;
   }
 
   async callbackToken(id: string): Promise<string | undefined> {

@@ -24,7 +24,7 @@ export interface ProvisioningsTable {
   receipt_validity_minutes: number;
   receipts_expire_at: Date | null;
   callback_token_sealed: Uint8Array | null;
-  redirect_sealed: Uint8Array | null;
+  push_links_sealed: Uint8Array | null;
   error_code: string | null;
   error_message: string | null;
   attempts: ColumnType<number, number | undefined, number>;
@@ -41,6 +41,8 @@ export interface ProvisioningCardsTable {
   receipt_sealed: Uint8Array | null;
   token_unique_reference: string | null;
   error_code: string | null;
+  reported_result: string | null;
+  reported_token_unique_reference: string | null;
 }
 
 export interface CardholdersTable {

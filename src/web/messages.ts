@@ -32,13 +32,18 @@ export const REFUSALS: Record<string, string> = {
   SESSION_REQUIRED: 'Please sign in.',
   SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
   SESSION_INVALID: 'Your session has ended. Please sign in again.',
-  RECEIPT_EXPIRED: 'The time to finish at the merchant ran out. Start again from your cards.',
-  MERCHANT_DECLINED: 'The merchant did not save your card.',
-  CARDHOLDER_CANCELLED: 'You cancelled at the merchant. Nothing was saved.',
+  RECEIPT_EXPIRED: 'The time to finish there ran out. Start again from your cards.',
   PUSH_UNCONFIRMED: 'Mastercard did not confirm the request in time. Nothing was added.',
-  ENROLMENT_UNCONFIRMED:
-    'Click to Pay did not confirm your card in time. Nothing was added; you can try again.',
   PROVISIONING_NOT_FOUND: 'We could not find this request.',
+  CALLBACK_RESULTS_INVALID:
+    'We could not read the answer that came back with you, so nothing was changed. The result will show here once Mastercard confirms it.',
+  TOKEN_UNCONFIRMED: 'Mastercard did not confirm that your card was added. You can try again.',
+  ADDITIONAL_AUTHENTICATION_REQUIRED: 'Your card needs one more check before it can be used there.',
+  TOKENIZATION_DECLINED: 'Your card could not be added there.',
+  CARDHOLDER_CANCELLED: 'You chose not to add the card. You can try again whenever you like.',
+  TOKEN_DELETED_BY_TOKEN_REQUESTOR: 'Your card was removed there after a failed check. You can try again.',
+  ALREADY_SAVED: 'This card was already saved there.',
+  TOKEN_REQUESTOR_ERROR: 'Something went wrong there, so your card was not added. You can try again.',
   TOKEN_NOT_FOUND: 'Your card is no longer saved there.',
   CARD_BLOCKED: 'This card is blocked, so it is paused wherever it is saved until we unblock it.',
   TOKEN_MANAGEMENT_UNAVAILABLE:
@@ -53,11 +58,13 @@ export const REFUSALS: Record<string, string> = {
 export const messageFor = (code: string | null | undefined, fallback = REFUSALS.UNEXPECTED ?? ''): string =>
   (code && REFUSALS[code]) || fallback;
 
+/** Back from the token requestor, until Mastercard confirms the token. */
+export const CONFIRMING_LABEL = 'Mastercard is confirming your card…';
+
 /** Each provisioning state as the cardholder reads it. */
 export const STATE_LABELS: Record<string, string> = {
   pending: 'Sending your card to Mastercard…',
-  receipt_issued: 'Waiting for you to finish at the merchant…',
-  enrolling: 'Mastercard is adding your card…',
+  receipt_issued: 'Waiting for you to finish there…',
   completed: 'Done: your card was added.',
   failed: 'Your card was not added.',
   expired: 'This request expired before it finished.',

@@ -11,7 +11,7 @@ import type { ProvisioningService } from '../service/provisioning.js';
 import type { SavedCards } from '../service/tokens/saved-cards.js';
 import { staticAssets } from './assets.js';
 import { sendPage } from './layout.js';
-import { messageFor, STATE_LABELS } from './messages.js';
+import { CONFIRMING_LABEL, messageFor, STATE_LABELS } from './messages.js';
 import { opsPage } from './ops.js';
 import { savedCardsBody, savedCardsPath } from './saved-cards.js';
 
@@ -254,10 +254,18 @@ ${
 
     app.get(
       '/app/provisionings/:id',
-      { schema: { ...hide, params: Type.Object({ id: Id('prv') }) }, onRequest: guards.requireCardholder },
+      {
+        schema: {
+          ...hide,
+          params: Type.Object({ id: Id('prv') }),
+          querystring: Type.Object({ problem: Type.Optional(Type.Literal('CALLBACK_RESULTS_INVALID')) }),
+        },
+        onRequest: guards.requireCardholder,
+      },
       async (request, reply) => {
         const { cardholderId } = cardholderOf(request);
         const view = await provisioning.view(cardholderId, request.params.id);
+        const { problem } = request.query;
         const final = isFinal(view.state);
         const cards = await Promise.all(view.cards.map((c) => provisioning.card(cardholderId, c.cardId)));
         const cardNames = cards.map(
@@ -269,10 +277,12 @@ ${
             }</li>`,
         );
         const name = view.tokenRequestor.name;
-        const next =
-          view.state === 'receipt_issued' && view.redirectUrl
-            ? `<p><a class="btn" href="${e(view.redirectUrl)}">Continue to ${e(name)}</a></p>`
-            : '';
+        const next = view.redirectUrl
+          ? `<p><a class="btn" href="${e(view.redirectUrl)}">Continue to ${e(name)}</a></p>`
+          : '';
+        // Back from the token requestor, its word taken down, MDES not heard from yet.
+        const confirming =
+          view.state === 'receipt_issued' && view.cards.some((c) => c.reportedResult !== null);
         const cardErrors = view.cards
           .filter((c) => c.errorCode)
           .map((c) => `<li data-code="${e(c.errorCode ?? '')}">${e(messageFor(c.errorCode))}</li>`);
@@ -287,7 +297,8 @@ ${
           `<h1>${e(name)}</h1>
 ${cardNames.length > 0 ? `<ul class="plain result-cards" aria-label="${cards.length > 1 ? 'Cards' : 'Card'}">${cardNames.join('')}</ul>` : ''}
 <div class="panel result ${e(view.state)}">
-<p id="state" role="status" aria-live="polite" data-state="${e(view.state)}">${final ? '' : '<span class="spinner" aria-hidden="true"></span>'}${e(STATE_LABELS[view.state] ?? view.state)}</p>
+<p id="state" role="status" aria-live="polite" data-state="${e(view.state)}">${final ? '' : '<span class="spinner" aria-hidden="true"></span>'}${e(confirming ? CONFIRMING_LABEL : (STATE_LABELS[view.state] ?? view.state))}</p>
+${problem ? `<p class="refusal" data-code="${e(problem)}">${e(messageFor(problem))}</p>` : ''}
 ${view.error ? `<p class="refusal" data-code="${e(view.error.code)}">${e(messageFor(view.error.code))}</p>` : ''}
 ${cardErrors.length > 0 ? `<ul>${cardErrors.join('')}</ul>` : ''}
 ${next}

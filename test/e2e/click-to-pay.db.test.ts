@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const CLICK_TO_PAY = '50123197928';
 
-/** Use case 1 as `npm start` runs it: push, enrolment at Click to Pay, MDES's notification, result by polling. */
+/** Use case 1 as `npm start` runs it: push, the cardholder at Click to Pay, back to the bank's callback, MDES's notification. */
 describe('Click to Pay end to end', { timeout: 120_000 }, () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -11,7 +11,7 @@ describe('Click to Pay end to end', { timeout: 120_000 }, () => {
   }, 120_000);
   afterAll(async () => stack?.stop());
 
-  it('enrols an eligible card with the reviewed details and reports completion without leaving the bank', async () => {
+  it('sends the cardholder to Click to Pay, which enrols the card and returns them with its result', async () => {
     const alice = new CardholderClient(stack.issuer);
     await alice.signIn(DEMO.alice);
     const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; clickToPay: boolean }[];
@@ -28,16 +28,34 @@ describe('Click to Pay end to end', { timeout: 120_000 }, () => {
     await alice.stepUp(DEMO.alice.totpSecret);
     const pushed = await alice.push([card?.id ?? ''], CLICK_TO_PAY);
     expect(pushed.status).toBe(201);
-    expect(pushed.body).toMatchObject({ destination: 'click_to_pay' });
-    expect(pushed.body.redirectUrl).toBeUndefined();
+    expect(pushed.body).toMatchObject({ destination: 'click_to_pay', state: 'receipt_issued' });
+    // Click to Pay's WEB push URI, with MDES's signed push data (Click to Pay supports signatures).
+    const link = new URL(pushed.body.redirectUrl as string);
+    expect(`${link.origin}${link.pathname}`).toBe(`${stack.simulator}/click-to-pay/provision`);
+    expect([...link.searchParams.keys()]).toEqual(['pushAccountData']);
 
-    let state = pushed.body.state;
-    for (let i = 0; i < 100 && state !== 'completed'; i++) {
+    const atClickToPay = await atTokenRequestor(link.toString());
+    expect(atClickToPay.landingStatus).toBe(200);
+    expect(atClickToPay.landingPage).toContain('Add your card to Click to Pay');
+    const back = atClickToPay.callbackUrl ?? '';
+    expect(back.startsWith(`${stack.issuer}/v1/provisionings/${pushed.body.id}/callback?state=`)).toBe(true);
+    expect((await alice.call('GET', back)).status).toBe(200);
+
+    let view = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body;
+    for (let i = 0; i < 100 && view.state !== 'completed'; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      state = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body.state;
+      view = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body;
     }
-    expect(state).toBe('completed');
-    const view = await alice.call('GET', `/v1/provisionings/${pushed.body.id}`);
-    expect(view.body.cards).toEqual([{ cardId: card?.id, state: 'completed', errorCode: null }]);
+    expect(view.state).toBe('completed');
+    expect(view.cards).toEqual([
+      { cardId: card?.id, state: 'completed', errorCode: null, reportedResult: 'APPROVED' },
+    ]);
+    expect(view.redirectUrl).toBeUndefined();
+
+    // Click to Pay holds the card in the consumer's profile.
+    const profiles = (await (await fetch(`${stack.simulator}/click-to-pay/profiles`)).json()) as {
+      profiles: string[];
+    };
+    expect(profiles.profiles.length).toBeGreaterThan(0);
   });
 });

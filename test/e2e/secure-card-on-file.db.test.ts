@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardholderClient, DEMO, type Stack, saveAtMerchant, startStack } from '../support/stack.js';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
 
@@ -38,24 +38,41 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     expect(replay.status).toBe(200);
     expect(replay.body.id).toBe(pushed.body.id);
 
-    // The cardholder's browser goes to the merchant with the receipt and the signature.
-    const merchant = await saveAtMerchant(stack, pushed.body.redirectUrl as string);
+    // The cardholder's browser goes to the merchant with MDES's signed push data alone (MDESRQ p. 41).
+    const redirect = new URL(pushed.body.redirectUrl as string);
+    expect([...redirect.searchParams.keys()]).toEqual(['pushAccountData']);
+    expect(pushed.body.pushLinks.map((l: { type: string }) => l.type)).toEqual(['WEB', 'ANDROID', 'IOS']);
+    const merchant = await atTokenRequestor(redirect.toString());
     expect(merchant.landingStatus).toBe(200);
     expect(merchant.status).toBe(200);
-    const savedPage = merchant.page;
-    expect(savedPage).toContain('ending in 4444');
+    expect(merchant.page).toContain('ending in 4444');
 
-    // Back at the bank through the callback URL the merchant was given.
-    const back = /href="([^"]+status=success[^"]*)"/.exec(savedPage)?.[1]?.replace(/&amp;/g, '&') ?? '';
-    expect(back.startsWith(`${stack.issuer}/v1/provisionings/${pushed.body.id}/callback?`)).toBe(true);
+    // Back at the bank through the callback URL inside the JWS, with the merchant's result for the receipt.
+    const back = merchant.callbackUrl ?? '';
+    expect(back.startsWith(`${stack.issuer}/v1/provisionings/${pushed.body.id}/callback?state=`)).toBe(true);
+    expect(decodeURIComponent(new URL(back).search)).toMatch(
+      /&results\[MCC-[^\]]+\]=APPROVED\|DWSPMC[0-9a-f]+$/,
+    );
     const callback = await alice.call('GET', back);
     expect(callback.status).toBe(200);
-    expect(callback.body).toMatchObject({ state: 'completed', cards: [{ state: 'completed' }] });
+    // Completed on MDES's notification of the token, never on the browser's word alone.
+    let view = callback.body;
+    for (let i = 0; i < 100 && view.state !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      view = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body;
+    }
+    expect(view).toMatchObject({
+      state: 'completed',
+      cards: [{ state: 'completed', reportedResult: 'APPROVED' }],
+    });
 
-    // A receipt makes one token: replaying the merchant step is refused by MDES.
+    // A receipt makes one token: the merchant answers a resubmission from its record, and Back shows the result.
     const again = await merchant.again();
-    expect(again.status).toBe(422);
-    expect(await again.text()).toContain('reason=PUSH_ACCOUNT_RECEIPT_ALREADY_USED');
+    expect(again.status).toBe(200);
+    expect(again.page).toContain('ending in 4444');
+    const backAgain = await fetch(redirect, { headers: { cookie: merchant.cookie }, redirect: 'manual' });
+    expect(backAgain.status).toBe(303);
+    expect(backAgain.headers.get('location')).toMatch(/^\/push\/result\?receipts=MCC-/);
   });
 
   it('pushes two cards to the merchant in one request and saves both', async () => {
@@ -65,9 +82,7 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     // The grant of the first step-up is still valid: no new authentication for another push.
     const pushed = await alice.push(both, DEMO_SHOP);
     expect(pushed.status).toBe(201);
-    const redirect = new URL(pushed.body.redirectUrl as string);
-    expect(redirect.searchParams.getAll('pushAccountReceipt')).toHaveLength(2);
-    const saved = await saveAtMerchant(stack, redirect.toString());
+    const saved = await atTokenRequestor(pushed.body.redirectUrl as string);
     expect(saved.page.match(/ending in \d{4}/g)).toHaveLength(2);
     // MDES reports both tokens: the provisioning completes even before the cardholder returns.
     let state = '';

@@ -85,7 +85,7 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
         'cards.cvc_sealed (id)',
         'cards.pan_sealed (id)',
         'provisionings.callback_token_sealed (id)',
-        'provisionings.redirect_sealed (id)',
+        'provisionings.push_links_sealed (id)',
         'provisioning_cards.receipt_sealed (provisioning_id, card_id)',
       ]),
     );
@@ -189,25 +189,29 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
   });
 
   it('reports values it cannot re-wrap, leaves them as they are, and still finishes', async () => {
-    const foreign = new Vault(Keyring.generate(clock.now())).seal('x', 'provisioning:prv_1:redirect');
+    const foreign = new Vault(Keyring.generate(clock.now())).seal('x', 'provisioning:prv_1:push-links');
     await db
       .updateTable('provisionings')
-      .set({ redirect_sealed: foreign })
+      .set({ push_links_sealed: foreign })
       .where('id', '=', 'prv_1')
       .execute();
     vault.useKeyring(vault.keyring.withNewActiveKek(clock.now()));
     const report = await rewrapSealedValues(db, vault, { batchSize: 1 });
     expect(report.failed).toEqual([
-      { table: 'provisionings', column: 'redirect_sealed', count: 1, codes: ['VAULT_KEK_UNKNOWN'] },
+      { table: 'provisionings', column: 'push_links_sealed', count: 1, codes: ['VAULT_KEK_UNKNOWN'] },
     ]);
     expect(report.rewrapped).toBe(18);
     const row = await db
       .selectFrom('provisionings')
-      .select('redirect_sealed')
+      .select('push_links_sealed')
       .where('id', '=', 'prv_1')
       .executeTakeFirstOrThrow();
-    expect(Buffer.from(row.redirect_sealed!).equals(foreign)).toBe(true);
-    await db.updateTable('provisionings').set({ redirect_sealed: null }).where('id', '=', 'prv_1').execute();
+    expect(Buffer.from(row.push_links_sealed!).equals(foreign)).toBe(true);
+    await db
+      .updateTable('provisionings')
+      .set({ push_links_sealed: null })
+      .where('id', '=', 'prv_1')
+      .execute();
   });
 
   it('retires keys nothing references any more, and keeps the active one', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet, type ProtectedHeaderParameters } from 'jose';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import {
   type PayloadEncrypter,
@@ -11,7 +12,6 @@ import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encry
 import { parseJsonLosslessly } from '../../mastercard/token-connect/json.js';
 import type { RetryPolicy } from '../../mastercard/token-connect/retry.js';
 import type { PushMultipleFundingAccount } from '../../mastercard/token-connect/types.js';
-import { TOKENIZE_PATH } from '../../simulator/token-connect/tokenize.js';
 import type { ConformanceData, TestCardData } from './data.js';
 import type { ConformanceTarget } from './target.js';
 

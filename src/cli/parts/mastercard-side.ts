@@ -8,17 +8,20 @@ import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
+import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
 import {
   createSimulatorApp,
   MDES_NOTIFICATION_CONSUMER_KEY,
+  mastercardKeyOf,
   prepareSimulatorStore,
   registerClient,
 } from '../../simulator/app.js';
 import { createMerchantApp, prepareMerchantStore } from '../../simulator/merchant/app.js';
-import { PushSignatureVerifier } from '../../simulator/merchant/push-request.js';
 import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
 import { MERCHANT_NTU_PATH } from '../../simulator/merchant/token-updates.js';
+import { WorkLoop } from '../../simulator/notifications/work-loop.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
+import { simulatorSigningKey } from '../../simulator/token-connect/signature.js';
 import { registerTokenManagement } from '../../simulator/token-management/register.js';
 import type { Config } from '../config.js';
 
@@ -111,7 +114,12 @@ export async function buildSimulator({
   return app;
 }
 
-/** The demo merchant, verifying pushes with MDES's published key and creating tokens at MDES. */
+/**
+ * The demo merchant: a token requestor of the simulated MDES, encrypting to
+ * Mastercard's certificate, and verifying pushes with MDES's signing key,
+ * which it downloads as an asset once MDES answers (MDESRQ p. 43–45), never
+ * while verifying.
+ */
 export async function buildMerchant({
   config,
   db,
@@ -120,21 +128,26 @@ export async function buildMerchant({
   keys,
 }: PartContext): Promise<FastifyInstance> {
   await prepareMerchantStore(db);
-  const mdes = `${config.simulatorPublicUrl}/mdes`;
-  return createMerchantApp({
+  const tokens = new MdesTokenClient({
+    baseUrl: `${config.simulatorPublicUrl}/mdes`,
+    tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+    signer: new OAuthSigner({
+      consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
+      signingKey: keys.merchantSigning.privateKey,
+      clock,
+    }),
+    mastercardKey: mastercardKeyOf(keys),
+  });
+  const signatures = new PushSignatureKeys((assetId) => tokens.asset(assetId));
+  const assetIds = [
+    simulatorSigningKey(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey).assetId,
+  ];
+  const app = await createMerchantApp({
     db,
     logger,
     clock,
-    signatures: new PushSignatureVerifier(`${mdes}/.well-known/jwks.json`),
-    tokens: new MdesTokenClient({
-      baseUrl: mdes,
-      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
-      signer: new OAuthSigner({
-        consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
-        signingKey: keys.merchantSigning.privateKey,
-        clock,
-      }),
-    }),
+    signatures,
+    tokens,
     secureCookies: config.merchantPublicUrl.startsWith('https:'),
     tokenUpdates: {
       verifier: new OAuthVerifier({
@@ -145,4 +158,19 @@ export async function buildMerchant({
       publicUrl: config.merchantPublicUrl,
     },
   });
+  const download = new WorkLoop({
+    // The simulator may start after the shop: ask until the keys are in, then once a day for rotations.
+    step: async () => {
+      await signatures.load(assetIds);
+      return 0;
+    },
+    pollMs: 24 * 60 * 60 * 1000,
+    onError: (error) => {
+      app.log.warn({ err: error }, 'MDES signing key not downloaded yet');
+      setTimeout(() => download.wake(), 2_000).unref();
+    },
+  });
+  app.addHook('onReady', async () => download.start());
+  app.addHook('onClose', async () => download.stop());
+  return app;
 }

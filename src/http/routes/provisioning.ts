@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, PushprovError } from '../../core/errors.js';
 import { TokenConnectError } from '../../mastercard/token-connect/errors.js';
 import type { ProvisioningService } from '../../service/provisioning.js';
 import type { AuditLog } from '../../store/audit.js';
@@ -46,18 +46,27 @@ const DestinationSchema = Type.Object({
 });
 const ProvisioningSchema = Type.Object({
   id: Type.String(),
-  state: Type.String({ description: 'pending, receipt_issued, enrolling, completed, failed or expired' }),
+  state: Type.String({ description: 'pending, receipt_issued, completed, failed or expired' }),
   destination: Type.String(),
   tokenRequestor: Type.Object({ id: Type.String(), name: Type.String() }),
   cards: Type.Array(
     Type.Object({
       cardId: Type.String(),
-      state: Type.String(),
+      state: Type.String({ description: 'pending, receipt_issued, completed or failed' }),
       errorCode: Type.Union([Type.String(), Type.Null()]),
+      reportedResult: Type.Union([Type.String(), Type.Null()], {
+        description: "The token requestor's result in the callback (MDESRQ), before MDES confirms a token",
+      }),
     }),
   ),
   redirectUrl: Type.Optional(
-    Type.String({ description: "Secure Card on File: send the cardholder here (the merchant's page)" }),
+    Type.String({ description: "Send the browser here: the token requestor's WEB push link" }),
+  ),
+  pushLinks: Type.Optional(
+    Type.Array(
+      Type.Object({ type: Type.String({ description: 'WEB, ANDROID or IOS' }), url: Type.String() }),
+      { description: 'One link per push method, for a bank app to open the token requestor by platform' },
+    ),
   ),
   receiptsExpireAt: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.Null(), Type.Object({ code: Type.String(), message: Type.String() })]),
@@ -74,11 +83,8 @@ const PushBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const CallbackQuery = Type.Object({
-  state: Type.String({ maxLength: 64 }),
-  status: Type.Union([Type.Literal('success'), Type.Literal('failure'), Type.Literal('cancelled')]),
-  reason: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_.-]*$' })),
-});
+// The token requestor appends `results[<receipt>]=<RESULT>[|<token ref>]` (MDESRQ p. 51); read from the raw query.
+const CallbackQuery = Type.Object({ state: Type.String({ maxLength: 64 }) }, { additionalProperties: true });
 
 export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyPluginAsync {
   const { provisioning, guards } = options;
@@ -220,25 +226,31 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
         onRequest: guards.requireCardholder,
         schema: {
           tags: ['provisionings'],
-          summary: 'The issuer callback URL the merchant sends the cardholder back to, with the outcome',
+          summary:
+            'The callback URL the token requestor sends the cardholder back to, with one result per receipt (MDESRQ)',
           params: Type.Object({ id: Id('prv') }),
           querystring: CallbackQuery,
           response: { 200: ProvisioningSchema, 303: Type.Null(), ...errors },
         },
       },
       async (request, reply) => {
-        const { state, status, reason } = request.query;
-        const view = await provisioning.merchantCallback(
-          cardholderOf(request).cardholderId,
-          request.params.id,
-          state,
-          status,
-          reason,
-        );
-        if (options.resultPage && request.headers.accept?.includes('text/html')) {
-          return reply.redirect(options.resultPage(view.id), 303);
+        const page = options.resultPage && request.headers.accept?.includes('text/html');
+        const query = new URL(request.url, 'http://issuer').searchParams;
+        try {
+          const view = await provisioning.callback(
+            cardholderOf(request).cardholderId,
+            request.params.id,
+            request.query.state,
+            query,
+          );
+          return page ? reply.redirect(options.resultPage!(view.id), 303) : view;
+        } catch (error) {
+          // The browser gets its own push's page saying the answer was unreadable; nothing changed.
+          if (page && error instanceof PushprovError && error.code === 'CALLBACK_RESULTS_INVALID') {
+            return reply.redirect(`${options.resultPage!(request.params.id)}?problem=${error.code}`, 303);
+          }
+          throw error;
         }
-        return view;
       },
     );
 

@@ -26,3 +26,13 @@ export function signedPost(url: string, body: string, options: SignedPostOptions
     signal: AbortSignal.timeout(options.timeoutMs),
   });
 }
+
+/** GETs a URL signed with OAuth 1.0a (no body, so no body hash of content). */
+export function signedGet(url: string, options: SignedPostOptions): Promise<Response> {
+  return (options.fetch ?? globalThis.fetch)(url, {
+    method: 'GET',
+    headers: { accept: 'application/json', authorization: options.signer.authorizationHeader('GET', url) },
+    redirect: 'manual',
+    signal: AbortSignal.timeout(options.timeoutMs),
+  });
+}

@@ -99,6 +99,8 @@ export const MEDIA_TYPES = [
   'image/svg+xml',
   'text/plain',
   'text/html',
+  // MDES's key for verifying push signatures, fetched as an asset (MDESRQ Dec 2021, p. 43).
+  'application/jwk+json',
 ] as const;
 /**
  * Known values of TokenRequestor.supportedAccountHolderData. Mastercard warns
@@ -447,16 +449,14 @@ export const PushMultipleAccountsResponseSchema = Type.Object({
 });
 
 /**
- * The claims of the JWS in `signature`, as in the spec's example. The claim
- * set for several receipts is not documented; pushprov signs one JWS per
- * response and adds `pushAccountReceipts` (an assumption, see the doc).
+ * The claims of the JWS in `signature`, as a recorded sandbox exchange shows
+ * them (kajiczech/mdesTokenConnect, request_examples/request1-response.json):
+ * every receipt, the callback URL, two of the flags and the locale. The
+ * spec's own example and MDESRQ's spell them otherwise (docs/mastercard/handover.md).
  */
 export const PushAccountSignaturePayloadSchema = Type.Object({
-  pushAccountReceipt: Type.Optional(str('pushAccountReceipt')),
-  pushAccountReceipts: Type.Optional(Type.Array(str('pushAccountReceipt'))),
-  issuerCallBack: Type.Optional(Type.String()),
-  callbackRequired: Type.Optional(Type.Boolean()),
-  completeIssuerAppActivation: Type.Optional(Type.Boolean()),
+  pushAccountReceipts: Type.Array(str('pushAccountReceipt')),
+  callbackURL: Type.Optional(Type.String()),
   completeWebsiteActivation: Type.Optional(Type.Boolean()),
   accountHolderDataSupplied: Type.Optional(Type.Boolean()),
   locale: Type.Optional(Type.String()),

@@ -47,6 +47,7 @@ export type PushAccountResponse = Static<typeof PushAccountResponseSchema>;
 // Parts of responses.
 export type TokenRequestor = Static<typeof TokenRequestorSchema>;
 export type PushMethod = Static<typeof PushMethodSchema>;
+export type PushMethodType = PushMethod['type'];
 export type MediaContent = Static<typeof MediaContentSchema>;
 export type PushMultipleAccountsData = Static<typeof PushMultipleAccountsDataSchema>;
 export type PushAccountSignatureData = Static<typeof PushAccountSignatureDataSchema>;

@@ -33,7 +33,7 @@ export interface TokenizationDecisionsOptions {
 // `pending` too, as Click to Pay may redeem a receipt before the issuer has
 // recorded MDES's answer to the push; `completed` too, as a push of several
 // cards completes with the first token.
-const TOKEN_MAY_COME = new Set(['pending', 'receipt_issued', 'enrolling', 'completed']);
+const TOKEN_MAY_COME = new Set(['pending', 'receipt_issued', 'completed']);
 
 interface Verdict {
   decision: TokenizationDecision;

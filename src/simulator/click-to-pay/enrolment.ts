@@ -1,9 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import { CryptoError, PushprovError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import {
+  type MastercardEncryptionKey,
+  pushedCardTokenizeRequest,
+} from '../../mastercard/digital-enablement/tokenize.js';
+import type { ReceiptResult } from '../../mastercard/token-connect/handover.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
 import { CLICK_TO_PAY_TOKEN_REQUESTOR_ID } from '../token-connect/catalogue.js';
@@ -24,12 +28,10 @@ export interface ClickToPayOptions {
   tokenize: Pick<TokenizeService, 'tokenize'>;
   /** Stands for Click to Pay's own key at MDES; Click to Pay runs inside Mastercard and signs nothing here. */
   publicKey: KeyObject;
+  /** Mastercard's encryption key, to which Click to Pay encrypts `source` like any token requestor. */
+  mastercardKey: MastercardEncryptionKey;
   /** Told how each attempt ended: ids and reason codes only. */
   onOutcome?: (outcome: EnrolmentOutcome) => void;
-  /** Attempts before an enrolment that keeps failing for an unexpected reason is given up; default 8. */
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  retryCapMs?: number;
 }
 
 export interface EnrolmentOutcome {
@@ -46,21 +48,22 @@ type Enrolment = Selectable<McC2pEnrolmentsTable>;
 /** An enrolment Click to Pay refuses for good: retrying cannot change the answer. */
 class EnrolmentRefused extends PushprovError {}
 
-const BATCH = 10;
-// Longer than an enrolment takes (a tokenize and a profile write, all local).
-const LEASE_MS = 60_000;
+/** What the issuer is told of an enrolment that did not happen (MDESRQ p. 30–33): the decision, else ERROR. */
+const REFUSAL_RESULTS: Record<string, ReceiptResult['result']> = {
+  TOKENIZATION_DECLINED: 'DECLINED',
+};
 
 /**
- * Click to Pay inside the simulated Mastercard, enrolling consumers from
- * Token Connect pushes, as Mastercard's "Enroll User to Click to Pay" via
- * Token Connect has it: the cardholder stays in the bank's app, and Click
- * to Pay consumes each receipt pushed to it server-side. Every receipt
- * pushed to Click to Pay is first recorded as a `pending` enrolment; the
- * enrolment then creates the token through MDES tokenize and creates or
- * updates the consumer's profile (found by email, else mobile number) with
- * the card. A crash anywhere leaves a pending enrolment that the next run
- * finishes; a token already created for the receipt is reused, not created
- * twice.
+ * Click to Pay inside the simulated Mastercard, as a token requestor of
+ * Token Connect: the issuer sends the cardholder to Click to Pay's push URI
+ * (the recorded sandbox exchange gives it a WEB push method), and Click to
+ * Pay enrols each receipt while the cardholder is there, then sends them
+ * back to the issuer's callback with one result per receipt. An enrolment
+ * is recorded `pending` before any work, then creates the token through
+ * MDES tokenize and creates or updates the consumer's profile (found by
+ * email, else mobile number) with the card. Enrolling the same receipt
+ * again (a reload, Back, a crash and a retry) reuses what was done: the
+ * token is never created twice, and a final answer is given again.
  */
 export class ClickToPay {
   readonly profiles: ProfileStore;
@@ -84,97 +87,46 @@ export class ClickToPay {
     };
   }
 
-  /** Records an enrolment for every receipt pushed to Click to Pay that has none yet; resolves how many. */
-  async record(): Promise<number> {
-    const receipts = await this.#db
-      .selectFrom('mc_receipts as r')
-      .select('r.receipt')
-      .where('r.token_requestor_id', '=', CLICK_TO_PAY_TOKEN_REQUESTOR_ID)
-      .where('r.redeemed_at', 'is', null)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('mc_c2p_enrolments as e').select('e.receipt').whereRef('e.receipt', '=', 'r.receipt'),
-          ),
-        ),
-      )
-      .orderBy('r.created_at')
-      .limit(100)
-      .execute();
-    if (receipts.length === 0) return 0;
+  /** Enrols one receipt pushed to Click to Pay, or gives again the result of an earlier enrolment of it. */
+  async enrol(receipt: string): Promise<ReceiptResult> {
     const now = this.#o.clock.now();
-    const recorded = await this.#db
+    await this.#db
       .insertInto('mc_c2p_enrolments')
-      .values(
-        receipts.map(({ receipt }) => ({
-          receipt,
-          state: 'pending' as const,
-          attempts: 0,
-          next_attempt_at: now,
-          last_error: null,
-          profile_id: null,
-          token_unique_reference: null,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.column('receipt').doNothing())
-      .returning('receipt')
-      .execute();
-    return recorded.length;
-  }
-
-  /** Records new enrolments and works on those due; resolves how many it worked on. */
-  async step(): Promise<number> {
-    await this.record();
-    let worked = 0;
-    for (; worked < BATCH; worked++) {
-      const enrolment = await this.#claim();
-      if (!enrolment) break;
-      await this.#attempt(enrolment);
-    }
-    return worked;
-  }
-
-  /** Works until nothing is due; for tests and tools. */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (let worked = await this.step(); worked > 0; worked = await this.step()) total += worked;
-    return total;
-  }
-
-  async #claim(): Promise<Enrolment | undefined> {
-    const now = this.#o.clock.now();
-    return this.#db
-      .updateTable('mc_c2p_enrolments')
-      .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
-        next_attempt_at: new Date(now.getTime() + LEASE_MS),
+      .values({
+        receipt,
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: null,
+        profile_id: null,
+        token_unique_reference: null,
+        created_at: now,
         updated_at: now,
-      }))
-      .where('receipt', '=', (eb) =>
-        eb
-          .selectFrom('mc_c2p_enrolments as e')
-          .select('e.receipt')
-          .where('e.state', '=', 'pending')
-          .where('e.next_attempt_at', '<=', now)
-          .orderBy('e.created_at')
-          .limit(1)
-          .forUpdate()
-          .skipLocked(),
-      )
+      })
+      .onConflict((oc) => oc.column('receipt').doNothing())
+      .execute();
+    const enrolment = await this.#db
+      .updateTable('mc_c2p_enrolments')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now }))
+      .where('receipt', '=', receipt)
       .returningAll()
-      .executeTakeFirst();
-  }
-
-  async #attempt(enrolment: Enrolment): Promise<void> {
-    let outcome: EnrolmentOutcome;
-    try {
-      outcome = await this.#enrol(enrolment);
-    } catch (error) {
-      outcome = await this.#failed(enrolment, error);
+      .executeTakeFirstOrThrow();
+    if (enrolment.state === 'pending') {
+      let outcome: EnrolmentOutcome;
+      try {
+        outcome = await this.#enrol(enrolment);
+      } catch (error) {
+        outcome = await this.#failed(enrolment, error);
+      }
+      this.#o.onOutcome?.(outcome);
+      return resultOf(receipt, outcome.state, outcome.tokenUniqueReference, outcome.error);
     }
-    this.#o.onOutcome?.(outcome);
+    return resultOf(
+      receipt,
+      enrolment.state,
+      enrolment.token_unique_reference ?? undefined,
+      enrolment.last_error ?? undefined,
+    );
   }
 
   async #enrol(enrolment: Enrolment): Promise<EnrolmentOutcome> {
@@ -226,13 +178,13 @@ export class ClickToPay {
   async #token(receipt: string): Promise<ProfileCard> {
     const existing = await this.#tokenOf(receipt);
     if (existing) return existing;
-    const request = {
+    const request = pushedCardTokenizeRequest({
       requestId: newId('c2p'),
-      tokenType: 'CLOUD',
-      tokenRequestorId: CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
       taskId: newId('task'),
-      fundingAccountInfo: { pushAccountReceipt: receipt },
-    };
+      tokenRequestorId: CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
+      receipt,
+      encryptTo: this.#o.mastercardKey,
+    });
     const answer = await this.#o.tokenize.tokenize(
       this.#client,
       Buffer.from(JSON.stringify(request), 'utf8'),
@@ -265,6 +217,7 @@ export class ClickToPay {
     );
   }
 
+  /** A refusal is final; anything unexpected leaves the enrolment pending, for the cardholder's retry. */
   async #failed(enrolment: Enrolment, error: unknown): Promise<EnrolmentOutcome> {
     // MDES refusing the receipt (expired, unknown) and sealed data that does not open are final.
     const final =
@@ -272,26 +225,30 @@ export class ClickToPay {
       error instanceof TokenConnectFailure ||
       error instanceof CryptoError;
     const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
-    const gaveUp = final || enrolment.attempts >= (this.#o.maxAttempts ?? 8);
     const now = this.#o.clock.now();
-    const delay = retryDelay(enrolment.attempts, this.#o.retryBaseMs ?? 2_000, this.#o.retryCapMs ?? 300_000);
     await this.#db
       .updateTable('mc_c2p_enrolments')
-      .set({
-        last_error: code,
-        updated_at: now,
-        ...(gaveUp ? { state: 'failed' } : { next_attempt_at: new Date(now.getTime() + delay) }),
-      })
+      .set({ last_error: code, updated_at: now, ...(final ? { state: 'failed' } : {}) })
       .where('receipt', '=', enrolment.receipt)
       .where('state', '=', 'pending')
-      .where('attempts', '=', enrolment.attempts)
       .execute();
     return {
-      state: gaveUp ? 'failed' : 'pending',
+      state: final ? 'failed' : 'pending',
       attempt: enrolment.attempts,
       profileId: undefined,
       tokenUniqueReference: undefined,
       error: code,
     };
   }
+}
+
+function resultOf(
+  receipt: string,
+  state: Enrolment['state'],
+  tokenUniqueReference: string | undefined,
+  error: string | undefined,
+): ReceiptResult {
+  if (state === 'enrolled' && tokenUniqueReference)
+    return { receipt, result: 'APPROVED', tokenUniqueReference };
+  return { receipt, result: REFUSAL_RESULTS[error ?? ''] ?? 'ERROR' };
 }

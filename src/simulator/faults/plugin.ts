@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
+import { TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
 import { TOKEN_CONNECT_PATHS } from '../../mastercard/token-connect/endpoints.js';
 import { errorWrapper, mdesError } from '../token-connect/failure.js';
 import type { SimulatorSchema } from '../token-connect/tables.js';
-import { TOKENIZE_PATH } from '../token-connect/tokenize.js';
 import { type Fault, type FaultInjector, type FaultOperation, FaultPlanSchema } from './injector.js';
 
 export interface FaultOptions {

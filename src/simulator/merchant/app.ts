@@ -8,29 +8,36 @@ import { migrate, migrationReadiness } from '../../core/db.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { createServer } from '../../core/server.js';
-import { MERCHANT_MIGRATION_TABLE, merchantMigrations } from './migrations/index.js';
-import { confirmPage, failedPage, homePage, savedPage } from './pages.js';
 import {
-  type PushRequest,
-  PushRequestError,
-  type PushSignatureVerifier,
-  readPushRequest,
-} from './push-request.js';
+  callbackWithResults,
+  type Handover,
+  HandoverError,
+  type ReceiptResult,
+  readHandover,
+  type TokenizationResult,
+} from '../../mastercard/token-connect/handover.js';
+import type { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
+import { MERCHANT_MIGRATION_TABLE, merchantMigrations } from './migrations/index.js';
+import { confirmPage, failedPage, homePage, resultPage } from './pages.js';
 import { type TokenUpdatesOptions, tokenUpdateRoutes } from './token-updates.js';
 
-/** How the merchant turns a receipt into a token: Mastercard's Secure Card on File API (the simulator's). */
+/** How the merchant turns a receipt into a token: MDES tokenize, as a token requestor. */
 export interface CreatedToken {
   tokenUniqueReference: string;
   lastFour: string;
 }
 
 export interface TokenCreator {
-  /** Throws TokenCreationError with Mastercard's reason when the receipt is refused. */
-  createToken(receipt: string): Promise<CreatedToken>;
+  /** Throws TokenCreationError with Mastercard's reason and the result to give the issuer. */
+  createToken(receipt: string, device?: { ipAddress?: string }): Promise<CreatedToken>;
 }
 
 export class TokenCreationError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly result: TokenizationResult,
+    readonly tokenUniqueReference?: string,
+  ) {
     super(reason);
   }
 }
@@ -39,10 +46,9 @@ export interface MerchantOptions {
   db: Kysely<unknown>;
   logger: Logger;
   clock: Clock;
-  signatures: PushSignatureVerifier;
+  /** MDES's push-signing keys, downloaded as assets ahead of time. */
+  signatures: Pick<PushSignatureKeys, 'verify'>;
   tokens: TokenCreator;
-  /** Whether pushes must carry MDES's signature (the demo merchant supports it, so it insists). */
-  requireSignature?: boolean;
   /** Mark cookies Secure (when served over https). */
   secureCookies?: boolean;
   /** MDES's Notify Token Updated: verified with Mastercard's key, at the merchant's public URL. */
@@ -60,6 +66,15 @@ export interface MerchantSchema {
     created_at: Date;
     status_updated_at: Date | null;
   };
+  merchant_push_results: {
+    receipt: string;
+    shopper_ref: string;
+    result: TokenizationResult;
+    token_unique_reference: string | null;
+    reason: string | null;
+    callback_url: string | null;
+    created_at: Date;
+  };
 }
 
 export async function prepareMerchantStore(db: Kysely<unknown>): Promise<void> {
@@ -68,15 +83,24 @@ export async function prepareMerchantStore(db: Kysely<unknown>): Promise<void> {
 
 const PROBLEMS: Record<string, string> = {
   RECEIPT_MISSING: 'The link from your bank is incomplete.',
-  TOO_MANY_RECEIPTS: 'Your bank sent more cards than we can save at once.',
+  RECEIPT_INVALID: 'The link from your bank is incomplete.',
   CALLBACK_INVALID: 'The link from your bank is incomplete.',
-  SIGNATURE_MISSING: 'We could not confirm this request came from Mastercard.',
-  SIGNATURE_INVALID: 'We could not confirm this request came from Mastercard.',
-  SIGNATURE_MISMATCH: 'The request was changed on its way here, so we did not use it.',
+  FLAG_INVALID: 'The link from your bank is incomplete.',
+  LOCALE_INVALID: 'The link from your bank is incomplete.',
+  TOO_MANY_RECEIPTS: 'Your bank sent more cards than we can save at once.',
+  SIGNED_DATA_INVALID: 'We could not confirm this request came from Mastercard through your bank.',
   CSRF: 'This form has expired. Please start again from your bank’s app.',
 };
+const MAX_RECEIPTS = 5;
 
-/** The demo merchant: a Secure Card on File integrator receiving pushed cards. */
+/**
+ * The demo merchant: a Secure Card on File token requestor receiving pushed
+ * cards as MDESRQ describes it. It takes the handover in either form (MDES's
+ * JWS, verified with the key it downloaded, or the parameters in clear),
+ * redeems each receipt with its own tokenize, and sends the shopper back to
+ * the issuer with one result per receipt. Every change is a POST answered
+ * with a redirect to a page, so Back and reload never resubmit.
+ */
 export async function createMerchantApp(options: MerchantOptions): Promise<FastifyInstance> {
   const db = options.db as unknown as Kysely<MerchantSchema>;
   const app = createServer({
@@ -105,17 +129,68 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
-  const verified = async (query: URLSearchParams): Promise<PushRequest> => {
-    const push = readPushRequest(query);
-    if (push.signature || options.requireSignature !== false) await options.signatures.verify(push);
-    return push;
+  /** The handover in the query, its JWS verified; a HandoverError is a 400 page (MDESRQ p. 41). */
+  const handoverOf = async (query: URLSearchParams): Promise<Handover> => {
+    const received = readHandover(query);
+    const handover =
+      received.form === 'signed' ? await options.signatures.verify(received.jws) : received.handover;
+    if (handover.pushAccountReceipts.length > MAX_RECEIPTS)
+      throw new HandoverError('RECEIPT_INVALID', 'TOO_MANY_RECEIPTS');
+    return handover;
   };
 
-  const back = (callbackURL: string, outcome: Record<string, string>): string => {
-    const url = new URL(callbackURL);
-    for (const [k, v] of Object.entries(outcome)) url.searchParams.set(k, v);
-    return url.toString();
+  const refused = (request: FastifyRequest, reply: FastifyReply, error: unknown) => {
+    if (!(error instanceof HandoverError)) throw error;
+    request.log.warn({ problem: error.problem }, 'push handover refused');
+    const message = PROBLEMS[error.message] ?? PROBLEMS[error.problem] ?? error.problem;
+    return html(reply, 400, failedPage(message, undefined));
   };
+
+  const csrfOk = (request: FastifyRequest, sent: string): boolean => {
+    const expected = request.cookies.csrf ?? '';
+    return (
+      sent.length > 0 &&
+      sent.length === expected.length &&
+      timingSafeEqual(Buffer.from(sent), Buffer.from(expected))
+    );
+  };
+
+  /** The form fields of a POST: the handover's original query and the CSRF token. */
+  const formOf = (request: FastifyRequest) => {
+    const form = (request.body ?? {}) as Record<string, unknown>;
+    const text = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+    return { handover: new URLSearchParams(text('handover')), csrf: text('csrf') };
+  };
+
+  const record = async (
+    shopperRef: string,
+    handover: Handover,
+    outcome: ReceiptResult & { reason?: string },
+  ) => {
+    await db
+      .insertInto('merchant_push_results')
+      .values({
+        receipt: outcome.receipt,
+        shopper_ref: shopperRef,
+        result: outcome.result,
+        token_unique_reference: outcome.tokenUniqueReference ?? null,
+        reason: outcome.reason ?? null,
+        callback_url: handover.callbackURL ?? null,
+        created_at: options.clock.now(),
+      })
+      .onConflict((oc) => oc.column('receipt').doNothing())
+      .execute();
+  };
+
+  const resultsOf = (shopperRef: string, receipts: readonly string[]) =>
+    receipts.length === 0
+      ? Promise.resolve([])
+      : db
+          .selectFrom('merchant_push_results')
+          .selectAll()
+          .where('shopper_ref', '=', shopperRef)
+          .where('receipt', 'in', [...receipts])
+          .execute();
 
   app.get('/', async (request, reply) => {
     const rows = await db
@@ -132,80 +207,131 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
   });
 
   app.get('/push', async (request, reply) => {
-    shopper(request, reply);
-    let push: PushRequest;
+    const shopperRef = shopper(request, reply);
+    const query = new URL(request.url, 'http://merchant').searchParams;
+    let handover: Handover;
     try {
-      push = await verified(new URL(request.url, 'http://merchant').searchParams);
+      handover = await handoverOf(query);
     } catch (error) {
-      if (!(error instanceof PushRequestError)) throw error;
-      request.log.warn({ problem: error.problem }, 'push redirect refused');
-      return html(reply, 400, failedPage(PROBLEMS[error.problem] ?? error.problem, undefined));
+      return refused(request, reply, error);
+    }
+    // Back from the result page lands here again: a push already worked on shows its result.
+    const done = await resultsOf(shopperRef, handover.pushAccountReceipts);
+    if (done.length === handover.pushAccountReceipts.length) {
+      return reply.redirect(`/push/result?receipts=${handover.pushAccountReceipts.join(',')}`, 303);
     }
     const csrf = randomBytes(18).toString('base64url');
     reply.setCookie('csrf', csrf, cookieOptions);
     return html(
       reply,
       200,
-      confirmPage({ ...push, csrf, cancelUrl: back(push.callbackURL, { status: 'cancelled' }) }),
+      confirmPage({ count: handover.pushAccountReceipts.length, handover: query.toString(), csrf }),
     );
   });
 
   app.post('/push', async (request, reply) => {
-    const form = (request.body ?? {}) as Record<string, string | string[] | undefined>;
-    const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(form)) for (const one of [v ?? []].flat()) query.append(k, one);
-    const sent = query.get('csrf') ?? '';
-    const expected = request.cookies.csrf ?? '';
-    if (
-      !sent ||
-      sent.length !== expected.length ||
-      !timingSafeEqual(Buffer.from(sent), Buffer.from(expected))
-    ) {
-      return html(reply, 403, failedPage(PROBLEMS.CSRF ?? 'CSRF', undefined));
-    }
-    let push: PushRequest;
+    const form = formOf(request);
+    if (!csrfOk(request, form.csrf)) return html(reply, 403, failedPage(PROBLEMS.CSRF ?? 'CSRF', undefined));
+    let handover: Handover;
     try {
-      push = await verified(query);
+      handover = await handoverOf(form.handover);
     } catch (error) {
-      if (!(error instanceof PushRequestError)) throw error;
-      return html(reply, 400, failedPage(PROBLEMS[error.problem] ?? error.problem, undefined));
+      return refused(request, reply, error);
     }
-    reply.clearCookie('csrf', { path: '/' });
     const shopperRef = shopper(request, reply);
-    const saved = [];
-    for (const receipt of push.receipts) {
-      let token: CreatedToken;
+    const known = new Set((await resultsOf(shopperRef, handover.pushAccountReceipts)).map((r) => r.receipt));
+    for (const receipt of handover.pushAccountReceipts) {
+      if (known.has(receipt)) continue;
       try {
-        token = await options.tokens.createToken(receipt);
+        const token = await options.tokens.createToken(receipt, { ipAddress: request.ip });
+        await db
+          .insertInto('merchant_saved_cards')
+          .values({
+            id: newId('msc'),
+            shopper_ref: shopperRef,
+            token_unique_reference: token.tokenUniqueReference,
+            last_four: token.lastFour,
+            card_art_url: null,
+            status: 'ACTIVE',
+            created_at: options.clock.now(),
+            status_updated_at: null,
+          })
+          .execute();
+        await record(shopperRef, handover, {
+          receipt,
+          result: 'APPROVED',
+          tokenUniqueReference: token.tokenUniqueReference,
+        });
       } catch (error) {
         if (!(error instanceof TokenCreationError)) throw error;
-        request.log.warn({ reason: error.reason }, 'receipt refused');
-        return html(
-          reply,
-          422,
-          failedPage(
-            error.reason.endsWith('EXPIRED')
-              ? 'The link from your bank has expired. Please start again.'
-              : 'Mastercard could not create a token for this card.',
-            back(push.callbackURL, { status: 'failure', reason: error.reason }),
-          ),
-        );
+        request.log.warn({ reason: error.reason }, 'receipt not tokenized');
+        await record(shopperRef, handover, {
+          receipt,
+          result: error.result,
+          ...(error.tokenUniqueReference && { tokenUniqueReference: error.tokenUniqueReference }),
+          reason: error.reason,
+        });
       }
-      const row = {
-        id: newId('msc'),
-        shopper_ref: shopperRef,
-        token_unique_reference: token.tokenUniqueReference,
-        last_four: token.lastFour,
-        card_art_url: null,
-        status: 'ACTIVE',
-        created_at: options.clock.now(),
-        status_updated_at: null,
-      };
-      await db.insertInto('merchant_saved_cards').values(row).execute();
-      saved.push({ lastFour: row.last_four, status: row.status, savedAt: row.created_at });
     }
-    return html(reply, 200, savedPage(saved, back(push.callbackURL, { status: 'success' })));
+    reply.clearCookie('csrf', { path: '/' });
+    return reply.redirect(`/push/result?receipts=${handover.pushAccountReceipts.join(',')}`, 303);
+  });
+
+  // The cardholder's choice, before anything is saved: the receipts go back to the bank as CANCELLED.
+  app.post('/push/cancel', async (request, reply) => {
+    const form = formOf(request);
+    if (!csrfOk(request, form.csrf)) return html(reply, 403, failedPage(PROBLEMS.CSRF ?? 'CSRF', undefined));
+    let handover: Handover;
+    try {
+      handover = await handoverOf(form.handover);
+    } catch (error) {
+      return refused(request, reply, error);
+    }
+    const shopperRef = shopper(request, reply);
+    for (const receipt of handover.pushAccountReceipts) {
+      await record(shopperRef, handover, { receipt, result: 'CANCELLED', reason: 'CARDHOLDER_CANCELLED' });
+    }
+    reply.clearCookie('csrf', { path: '/' });
+    const results = await resultsOf(shopperRef, handover.pushAccountReceipts);
+    const back = handover.callbackURL
+      ? callbackWithResults(handover.callbackURL, results.map(asResult))
+      : '/';
+    return reply.redirect(back, 303);
+  });
+
+  app.get('/push/result', async (request, reply) => {
+    const query = new URL(request.url, 'http://merchant').searchParams;
+    const receipts = (query.get('receipts') ?? '').split(',').filter(Boolean).slice(0, MAX_RECEIPTS);
+    const shopperRef = shopper(request, reply);
+    const rows = await resultsOf(shopperRef, receipts);
+    if (rows.length === 0) return html(reply, 404, failedPage('There is nothing to show here.', undefined));
+    const tokens = rows.filter((r) => r.result === 'APPROVED').map((r) => r.token_unique_reference ?? '');
+    const cards =
+      tokens.length === 0
+        ? []
+        : await db
+            .selectFrom('merchant_saved_cards')
+            .selectAll()
+            .where('shopper_ref', '=', shopperRef)
+            .where('token_unique_reference', 'in', tokens)
+            .execute();
+    const callback = rows.find((r) => r.callback_url)?.callback_url;
+    return html(
+      reply,
+      200,
+      resultPage({
+        saved: cards.map((c) => ({ lastFour: c.last_four, status: c.status, savedAt: c.created_at })),
+        failures: rows.filter((r) => r.result !== 'APPROVED').map((r) => r.reason ?? r.result),
+        returnUrl: callback ? callbackWithResults(callback, rows.map(asResult)) : undefined,
+      }),
+    );
   });
 
   return app;
 }
+
+const asResult = (row: MerchantSchema['merchant_push_results']): ReceiptResult => ({
+  receipt: row.receipt,
+  result: row.result,
+  ...(row.token_unique_reference && { tokenUniqueReference: row.token_unique_reference }),
+});

@@ -23,6 +23,8 @@ main{max-width:36rem;margin:1.5rem auto;padding:0 1rem}
 .btn.secondary{background:#fff;color:#0f766e;border:1px solid #0f766e}
 .unusable .card{filter:grayscale(1);opacity:.5}
 .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:1rem;border-radius:.4rem}
+.note{background:#fffbeb;color:#78350f;border:1px solid #fde68a;padding:1rem;border-radius:.4rem}
+form{display:inline-block;margin:.5rem .5rem 0 0}
 a:focus,button:focus{outline:3px solid #f59e0b;outline-offset:2px}
 `;
 
@@ -60,39 +62,57 @@ export function homePage(cards: SavedCardView[]): string {
 }
 
 export interface ConfirmForm {
-  receipts: string[];
-  callbackURL: string;
-  signature: string | undefined;
+  count: number;
+  /** The handover's query as it arrived, re-read and re-verified on POST. */
+  handover: string;
   csrf: string;
-  cancelUrl: string;
 }
 
 export function confirmPage(form: ConfirmForm): string {
-  const hidden = [
-    ...form.receipts.map((r) => `<input type="hidden" name="pushAccountReceipt" value="${esc(r)}">`),
-    `<input type="hidden" name="callbackURL" value="${esc(form.callbackURL)}">`,
-    form.signature ? `<input type="hidden" name="signature" value="${esc(form.signature)}">` : '',
-    `<input type="hidden" name="csrf" value="${esc(form.csrf)}">`,
-  ].join('');
-  const n = form.receipts.length;
+  const hidden = `<input type="hidden" name="handover" value="${esc(form.handover)}"><input type="hidden" name="csrf" value="${esc(form.csrf)}">`;
+  const n = form.count;
   return page(
     'Save your card',
     `<h1>Save your card at Demo Shop</h1>
 <p>Your bank is sending ${n === 1 ? 'a card' : `${n} cards`} to Demo Shop. We will keep a secure token, never your card number.</p>
 <form method="post" action="/push">${hidden}
 <button class="btn" type="submit">Save ${n === 1 ? 'card' : 'cards'}</button>
-<a class="btn secondary" href="${esc(form.cancelUrl)}">Cancel and return to your bank</a>
+</form>
+<form method="post" action="/push/cancel">${hidden}
+<button class="btn secondary" type="submit">Not now — back to your bank</button>
 </form>`,
   );
 }
 
-export function savedPage(cards: SavedCardView[], returnUrl: string): string {
+// What the shopper reads for each result that is not a saved card (MDESRQ's
+// "Display provisioning results" suggests the wording).
+const FAILURES: Record<string, string> = {
+  PUSH_ACCOUNT_RECEIPT_EXPIRED:
+    'The link from your bank has expired. Please start again from your bank’s app.',
+  PUSH_ACCOUNT_RECEIPT_ALREADY_USED: 'This card has already been saved from this link.',
+  CARDHOLDER_CANCELLED: 'You chose not to save the card.',
+};
+const GENERIC_FAILURE = 'Card could not be added. Contact your bank.';
+
+export interface ResultView {
+  saved: SavedCardView[];
+  /** Mastercard's reason for each receipt not saved. */
+  failures: string[];
+  returnUrl: string | undefined;
+}
+
+export function resultPage(view: ResultView): string {
+  const saved = view.saved.length;
+  const heading =
+    saved === 0 ? 'Your card was not saved' : saved === 1 ? 'Card saved' : `${saved} cards saved`;
+  const failures = [...new Set(view.failures.map((f) => FAILURES[f] ?? GENERIC_FAILURE))];
   return page(
-    'Card saved',
-    `<h1>${cards.length === 1 ? 'Card saved' : 'Cards saved'}</h1>
-<p role="status">You can now pay at Demo Shop without typing your card details.</p>
-${cards.map((c) => cardArt(c.lastFour)).join('')}
-<a class="btn" href="${esc(returnUrl)}">Return to your bank</a>`,
+    heading,
+    `<h1>${heading}</h1>
+${saved > 0 ? '<p role="status">You can now pay at Demo Shop without typing your card details.</p>' : ''}
+${view.saved.map((c) => cardArt(c.lastFour)).join('')}
+${failures.map((f) => `<p class="${saved > 0 ? 'note' : 'error'}" role="${saved > 0 ? 'status' : 'alert'}">${esc(f)}</p>`).join('')}
+${view.returnUrl ? `<a class="btn" href="${esc(view.returnUrl)}">Continue to your bank</a>` : '<p><a href="/">Your saved cards</a></p>'}`,
   );
 }
 

@@ -1,18 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { signedPost } from '../../mastercard/oauth/signed-post.js';
+import {
+  type MastercardEncryptionKey,
+  pushedCardTokenizeRequest,
+  TOKENIZE_PATH,
+} from '../../mastercard/digital-enablement/tokenize.js';
+import { signedGet, signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
-import { type CreatedToken, TokenCreationError, type TokenCreator } from './app.js';
+import type { TokenizationResult } from '../../mastercard/token-connect/handover.js';
+import type { MediaContent } from '../../mastercard/token-connect/types.js';
+import type { CreatedToken, TokenCreator } from './app.js';
+import { TokenCreationError } from './app.js';
 
 /**
- * The merchant's side of Secure Card on File token creation: MDES tokenize
- * with the pushed receipt, signed with the merchant's own key, as any
- * token requestor calls it.
+ * The demo merchant's calls to MDES as a token requestor (Mastercard
+ * Digital Enablement API 1.3.3), signed with its own key: tokenize with a
+ * pushed receipt, and getAsset (card art, and MDES's push-signing key).
  */
 export interface MdesTokenClientOptions {
   /** MDES base URL, e.g. `http://localhost:8081/mdes`. */
   baseUrl: string;
   signer: Pick<OAuthSigner, 'authorizationHeader'>;
   tokenRequestorId: string;
+  /** Mastercard's encryption key, to which `source` is encrypted. */
+  mastercardKey: MastercardEncryptionKey;
   timeoutMs?: number;
 }
 
@@ -23,37 +33,62 @@ interface TokenizeAnswer {
   errors?: { reasonCode?: string }[];
 }
 
-export class MdesTokenClient implements TokenCreator {
-  constructor(private readonly options: MdesTokenClientOptions) {}
+const DECISIONS: Record<string, TokenizationResult> = {
+  DECLINED: 'DECLINED',
+  REQUIRE_ADDITIONAL_AUTHENTICATION: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+};
 
-  async createToken(receipt: string): Promise<CreatedToken> {
-    const url = `${this.options.baseUrl.replace(/\/+$/, '')}/digitization/static/1/0/tokenize`;
-    const body = JSON.stringify({
-      requestId: randomUUID(),
-      tokenType: 'CLOUD',
-      tokenRequestorId: this.options.tokenRequestorId,
-      taskId: randomUUID(),
-      fundingAccountInfo: { pushAccountReceipt: receipt },
-    });
+export class MdesTokenClient implements TokenCreator {
+  readonly #base: string;
+
+  constructor(private readonly options: MdesTokenClientOptions) {
+    this.#base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  async createToken(receipt: string, device: { ipAddress?: string } = {}): Promise<CreatedToken> {
+    const body = JSON.stringify(
+      pushedCardTokenizeRequest({
+        requestId: randomUUID(),
+        taskId: randomUUID(),
+        tokenRequestorId: this.options.tokenRequestorId,
+        receipt,
+        encryptTo: this.options.mastercardKey,
+        ...(device.ipAddress && { deviceIpAddress: device.ipAddress }),
+      }),
+    );
     let answer: TokenizeAnswer;
     try {
-      const response = await signedPost(url, body, {
-        signer: this.options.signer,
-        timeoutMs: this.options.timeoutMs ?? 10_000,
-      });
+      const response = await signedPost(`${this.#base}${TOKENIZE_PATH}`, body, this.#call());
       answer = (await response.json()) as TokenizeAnswer;
     } catch {
-      throw new TokenCreationError('MDES_UNAVAILABLE');
+      throw new TokenCreationError('MDES_UNAVAILABLE', 'ERROR');
     }
     const reason = answer.errors?.[0]?.reasonCode;
-    if (reason) throw new TokenCreationError(reason);
-    if (
-      answer.decision !== 'APPROVED' ||
-      !answer.tokenUniqueReference ||
-      !answer.tokenInfo?.accountPanSuffix
-    ) {
-      throw new TokenCreationError(answer.decision ? `DECISION_${answer.decision}` : 'UNEXPECTED_RESPONSE');
+    if (reason) throw new TokenCreationError(reason, 'ERROR');
+    if (answer.decision !== 'APPROVED') {
+      const result = DECISIONS[answer.decision ?? ''] ?? 'ERROR';
+      throw new TokenCreationError(
+        `DECISION_${answer.decision ?? 'MISSING'}`,
+        result,
+        answer.tokenUniqueReference,
+      );
+    }
+    if (!answer.tokenUniqueReference || !answer.tokenInfo?.accountPanSuffix) {
+      throw new TokenCreationError('UNEXPECTED_RESPONSE', 'ERROR');
     }
     return { tokenUniqueReference: answer.tokenUniqueReference, lastFour: answer.tokenInfo.accountPanSuffix };
+  }
+
+  /** getAsset: `GET /assets/static/1/0/asset/{AssetId}`. */
+  async asset(assetId: string): Promise<MediaContent[]> {
+    const url = `${this.#base}/assets/static/1/0/asset/${encodeURIComponent(assetId)}`;
+    const response = await signedGet(url, this.#call());
+    if (!response.ok) throw new Error(`MDES answered getAsset ${assetId} with HTTP ${response.status}`);
+    const { mediaContents } = (await response.json()) as { mediaContents?: MediaContent[] };
+    return mediaContents ?? [];
+  }
+
+  #call() {
+    return { signer: this.options.signer, timeoutMs: this.options.timeoutMs ?? 10_000 };
   }
 }

@@ -90,9 +90,12 @@ interface Profile {
   issuerInitiatedDigitizationData: boolean;
   cardHolderAuthentication: boolean;
   logo: Logo;
-  /** The demo merchant's WEB page is its own; every other page is the simulator's. */
-  web: 'merchant' | 'simulator';
+  /** The demo merchant's WEB page is its own, Click to Pay's is Click to Pay's; the others are stand-in pages. */
+  web: 'merchant' | 'click-to-pay' | 'simulator';
 }
+
+/** Click to Pay's WEB push URI below the simulator, as the recorded sandbox exchange has one (`…/provision`). */
+export const CLICK_TO_PAY_PUSH_PATH = '/click-to-pay/provision';
 
 /** Mastercard's Click to Pay, as issuers find it among their eligible token requestors. */
 export const CLICK_TO_PAY_TOKEN_REQUESTOR_ID = '50123197928';
@@ -120,7 +123,7 @@ const PROFILES: readonly Profile[] = [
     issuerInitiatedDigitizationData: true,
     cardHolderAuthentication: false,
     logo: { background: '#1a1f71', foreground: '#ffffff', initials: 'CP' },
-    web: 'simulator',
+    web: 'click-to-pay',
   },
   {
     tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
@@ -212,7 +215,8 @@ function entryOf(profile: Profile, options: CatalogueOptions): CatalogueEntry {
   const page = `${base(options.simulatorUrl)}/token-requestors/${profile.tokenRequestorId}/push`;
   const uriOf = (type: PushMethod['type']): string => {
     if (type !== 'WEB') return `${page}/${type.toLowerCase()}`;
-    return profile.web === 'merchant' ? `${base(options.merchantUrl)}/push` : page;
+    if (profile.web === 'merchant') return `${base(options.merchantUrl)}/push`;
+    return profile.web === 'click-to-pay' ? `${base(options.simulatorUrl)}${CLICK_TO_PAY_PUSH_PATH}` : page;
   };
   const pushMethods = profile.pushMethods.map((type) => ({ type, uri: uriOf(type) }));
   return {

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { lastFour } from '../../core/luhn.js';
+import type { PushSigner } from '../../mastercard/token-connect/push-signature.js';
 import {
   FundingAccountSchema,
   MAX_RECEIPTS_PER_PUSH,
@@ -26,7 +27,7 @@ import { type Catalogue, type CatalogueEntry, type MdesAccountRange, RECEIPT_PRE
 import { assertValid, mdesError, parseJson, TokenConnectFailure } from './failure.js';
 import { acceptedHolderData, assertUsable, eligibleRange } from './funding-account.js';
 import type { Sealer } from './sealing.js';
-import type { PushSigner } from './signature.js';
+import { signatureClaims } from './signature.js';
 import type { McReceiptsTable, SimulatorSchema } from './tables.js';
 
 /** Decrypts a field-level encrypted payload with MDES's private key; CRYPTOGRAPHY_ERROR otherwise. */
@@ -104,7 +105,7 @@ export class PushService {
         pushAccountReceipts: results,
         ...(issued.length > 0 ? { availablePushMethods: entry.record.availablePushMethods ?? [] } : {}),
         ...(entry.signatureSupport && issued.length > 0
-          ? { signature: await this.deps.signer.sign(issued, body.signatureData) }
+          ? { signature: await this.deps.signer.sign(signatureClaims(issued, body.signatureData)) }
           : {}),
         tokenRequestorSignatureSupport: entry.signatureSupport,
       };

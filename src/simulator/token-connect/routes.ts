@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
 import { TOKEN_CONNECT_PATHS } from '../../mastercard/token-connect/endpoints.js';
+import type { PushSigner } from '../../mastercard/token-connect/push-signature.js';
 import type { AssetLibrary } from '../assets/library.js';
 import { type Gateway, type GatewayHandler, JSON_TYPE } from '../gateway/gateway.js';
 import type { ClientRole } from '../gateway/tables.js';
@@ -8,8 +10,7 @@ import type { Catalogue } from './catalogue.js';
 import { getEligibleTokenRequestors } from './eligible.js';
 import { errorWrapper, mdesError, TokenConnectFailure } from './failure.js';
 import type { PushService } from './push.js';
-import type { PushSigner } from './signature.js';
-import { TOKENIZE_PATH, type TokenizeService } from './tokenize.js';
+import type { TokenizeService } from './tokenize.js';
 
 export interface MdesRoutesOptions {
   gateway: Gateway;
@@ -21,9 +22,7 @@ export interface MdesRoutesOptions {
   productAssets: AssetLibrary;
 }
 
-/** Where MDES's verification key for pushMultipleAccounts signatures is published (an assumption, doc §5). */
-export const JWKS_PATH = '/.well-known/jwks.json';
-/** MDES Digital Enablement's getAsset, for token requestors (card art, logos). */
+/** MDES Digital Enablement's getAsset, for token requestors: card art, logos, and MDES's signing keys (MDESRQ p. 43). */
 export const STATIC_ASSET_PATH = '/assets/static/1/0/asset/:assetId';
 
 /**
@@ -67,13 +66,11 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
     );
     mdes.get(
       STATIC_ASSET_PATH,
-      api('token_requestor', (_client, _body, request) =>
-        assetResponse(options.productAssets, (request.params as { assetId: string }).assetId),
-      ),
-    );
-    // Public: token requestors fetch it to verify MDES's signatures.
-    mdes.get(JWKS_PATH, async (_request, reply) =>
-      reply.header('cache-control', 'public, max-age=3600').send(await options.signer.jwks()),
+      api('token_requestor', async (_client, _body, request) => {
+        const { assetId } = request.params as { assetId: string };
+        const key = options.signer.asset(assetId);
+        return key ? { mediaContents: await key } : assetResponse(options.productAssets, assetId);
+      }),
     );
   };
 }

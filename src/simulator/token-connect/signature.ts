@@ -1,60 +1,40 @@
 import type { KeyObject } from 'node:crypto';
-import { CompactSign, exportJWK, type JWK } from 'jose';
 import { publicKeyFingerprint } from '../../mastercard/keys/fingerprint.js';
+import type { SigningKey } from '../../mastercard/token-connect/push-signature.js';
 import type {
   PushAccountSignatureData,
   PushAccountSignaturePayload,
 } from '../../mastercard/token-connect/types.js';
 
 /**
- * MDES's signature over a pushMultipleAccounts answer: an RS256 compact JWS
- * the issuer hands to the token requestor in the redirect, so the token
- * requestor can tell the receipts and the callback were not altered on the
- * way. `kid` is the SHA-256 fingerprint of the verification key, published
- * in the JWKS at /mdes/.well-known/jwks.json.
+ * The simulated MDES's signing key as a key asset. Mastercard names its keys
+ * `<creation time>-MDES-token-connect-<environment>` (MDESRQ p. 45); the
+ * simulator's id is derived from the key, so it stays the same across
+ * restarts and changes when the key does.
  */
-export class PushSigner {
-  readonly kid: string;
-  readonly #privateKey: KeyObject;
-  readonly #jwk: Promise<JWK>;
-
-  constructor(privateKey: KeyObject, publicKey: KeyObject) {
-    this.#privateKey = privateKey;
-    this.kid = publicKeyFingerprint(publicKey);
-    this.#jwk = exportJWK(publicKey).then((jwk) => ({ ...jwk, kid: this.kid, alg: 'RS256', use: 'sig' }));
-  }
-
-  async sign(receipts: readonly string[], data: PushAccountSignatureData | undefined): Promise<string> {
-    const payload = new TextEncoder().encode(JSON.stringify(signatureClaims(receipts, data)));
-    return new CompactSign(payload)
-      .setProtectedHeader({ alg: 'RS256', kid: this.kid })
-      .sign(this.#privateKey);
-  }
-
-  async jwks(): Promise<{ keys: JWK[] }> {
-    return { keys: [await this.#jwk] };
-  }
+export function simulatorSigningKey(privateKey: KeyObject, publicKey: KeyObject): SigningKey {
+  return {
+    assetId: `${publicKeyFingerprint(publicKey).slice(0, 14)}-MDES-token-connect-simulator`,
+    privateKey,
+    publicKey,
+  };
 }
 
 /**
- * The claims, as in the spec's example (pushAccountReceipt, issuerCallBack,
- * callbackRequired and the flags) plus `pushAccountReceipts` for several
- * receipts and `callbackURL`, the names a JWS seen from MDES's MTF uses
- * (docs/simulator.md). A token requestor can check either spelling.
+ * What MDES signs over a push, as the recorded sandbox exchange shows it
+ * (kajiczech/mdesTokenConnect, request_examples/request1-response.json):
+ * every receipt issued, the callback URL, completeWebsiteActivation,
+ * accountHolderDataSupplied and the locale — not callbackRequired nor
+ * completeIssuerAppActivation, although the request carried the latter.
+ * The two flags take MDESRQ's defaults (true, false) when not sent.
  */
 export function signatureClaims(
   receipts: readonly string[],
   data: PushAccountSignatureData | undefined,
-): PushAccountSignaturePayload & { callbackURL?: string } {
-  const callbackURL = data?.callbackURL;
+): PushAccountSignaturePayload {
   return {
-    pushAccountReceipt: receipts[0]!,
     pushAccountReceipts: [...receipts],
-    ...(callbackURL === undefined ? {} : { issuerCallBack: callbackURL, callbackURL }),
-    callbackRequired: callbackURL !== undefined,
-    ...(data?.completeIssuerAppActivation === undefined
-      ? {}
-      : { completeIssuerAppActivation: data.completeIssuerAppActivation }),
+    ...(data?.callbackURL === undefined ? {} : { callbackURL: data.callbackURL }),
     completeWebsiteActivation: data?.completeWebsiteActivation ?? true,
     accountHolderDataSupplied: data?.accountHolderDataSupplied ?? false,
     ...(data?.locale === undefined ? {} : { locale: data.locale }),

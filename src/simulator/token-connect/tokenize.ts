@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { lastFour, luhnValid } from '../../core/luhn.js';
+import { PUSHED_CARD_SOURCE } from '../../mastercard/digital-enablement/tokenize.js';
 import { encryptFieldLevel } from '../../mastercard/encryption/field-level.js';
 import { publicKeyFingerprint } from '../../mastercard/keys/fingerprint.js';
 import type { AuthorizationRequest, TokenFacts } from '../../mastercard/mdes/messages.js';
@@ -31,8 +32,6 @@ import type { McReceiptsTable, SimulatorSchema } from './tables.js';
  * manually"). Either way MDES first asks the card's issuer (a Tokenization
  * Authorization Request) and creates the token only when it approves.
  */
-export const TOKENIZE_PATH = '/digitization/static/1/0/tokenize';
-
 export const TokenizeRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
   responseHost: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
@@ -41,15 +40,30 @@ export const TokenizeRequestSchema = Type.Object({
   /** Unique per token requestor; identifies the task in Get Task Status. */
   taskId: Type.String({ minLength: 1, maxLength: 64 }),
   fundingAccountInfo: Type.Union([
+    // After a push: the receipt in lieu of the card, and FundingAccountData holding only `source` (MDESRQ p. 25).
     Type.Object({
       pushAccountReceipt: Type.String({
         minLength: LENGTHS.pushAccountReceipt[0],
         maxLength: LENGTHS.pushAccountReceipt[1],
       }),
+      encryptedPayload: EncryptedPayloadSchema,
     }),
     Type.Object({ encryptedPayload: EncryptedPayloadSchema }),
   ]),
   consumerLanguage: Type.Optional(Type.String({ minLength: 2, maxLength: 2 })),
+  /** The token requestor's risk data (Digital Enablement API 1.3.3 DecisioningData); all optional. */
+  decisioningData: Type.Optional(
+    Type.Object({
+      recommendation: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      recommendationAlgorithmVersion: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+      deviceScore: Type.Optional(Type.String({ pattern: '^[1-5]$' })),
+      accountScore: Type.Optional(Type.String({ pattern: '^[1-5]$' })),
+      recommendationReasons: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
+      deviceCurrentLocation: Type.Optional(Type.String({ minLength: 1, maxLength: 14 })),
+      deviceIpAddress: Type.Optional(Type.String({ minLength: 7, maxLength: 15 })),
+      mobileNumberSuffix: Type.Optional(Type.String({ minLength: 4, maxLength: 32 })),
+    }),
+  ),
 });
 export type TokenizeRequest = Static<typeof TokenizeRequestSchema>;
 
@@ -102,7 +116,7 @@ export class TokenizeService {
     const info = body.fundingAccountInfo;
     const funding =
       'pushAccountReceipt' in info
-        ? await this.#pushed(info.pushAccountReceipt, body.tokenRequestorId, now)
+        ? await this.#pushed(info.pushAccountReceipt, info.encryptedPayload, body.tokenRequestorId, now)
         : await this.#typedIn(info.encryptedPayload);
     const tokenUniqueReference = `DWSPMC00000000${randomBytes(17).toString('hex')}`;
     const tokenPan = tokenAccountNumber();
@@ -208,8 +222,22 @@ export class TokenizeService {
     };
   }
 
-  /** A pushed card: the receipt must be this token requestor's, unspent and valid; the issuer is the pusher. */
-  async #pushed(receiptId: string, tokenRequestorId: string, now: Date): Promise<Funding> {
+  /**
+   * A pushed card: the receipt must be this token requestor's, unspent and
+   * valid, and the token requestor must say the issuer's app or website
+   * started it (`source`, MDESRQ p. 25); the issuer is the pusher.
+   */
+  async #pushed(
+    receiptId: string,
+    payload: TokenizeEncryptedPayload,
+    tokenRequestorId: string,
+    now: Date,
+  ): Promise<Funding> {
+    const declared = this.#open(payload) as { source?: unknown; cardAccountData?: unknown } | null;
+    // With a receipt, the account comes from the issuer's push, never from the token requestor.
+    if (declared?.source !== PUSHED_CARD_SOURCE || declared.cardAccountData !== undefined) {
+      throw new TokenConnectFailure('INVALID_FIELD_VALUE', 'source');
+    }
     const row = await this.#db
       .selectFrom('mc_receipts')
       .selectAll()
@@ -231,12 +259,7 @@ export class TokenizeService {
    * issuer of its ranges, the first registered.
    */
   async #typedIn(payload: TokenizeEncryptedPayload): Promise<Funding> {
-    let account: unknown;
-    try {
-      account = JSON.parse(this.deps.decrypter.decrypt(payload));
-    } catch (error) {
-      throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
-    }
+    const account = this.#open(payload);
     assertValid(FundingAccountSchema, account);
     const funding = account as FundingAccount;
     assertUsable(funding, this.deps.clock);
@@ -257,6 +280,14 @@ export class TokenizeService {
       product: range.product,
       receipt: undefined,
     };
+  }
+
+  #open(payload: TokenizeEncryptedPayload): unknown {
+    try {
+      return JSON.parse(this.deps.decrypter.decrypt(payload));
+    } catch (error) {
+      throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
+    }
   }
 
   async #announce(event: TokenCreatedEvent): Promise<void> {

@@ -189,7 +189,7 @@ function wirePush() {
         { 'idempotency-key': idempotencyKey, 'pushprov-sca-grant': grant },
       );
       if (view.redirectUrl) {
-        progress('Taking you to the merchant to finish…');
+        progress('Taking you there to finish…');
         location.assign(view.redirectUrl);
       } else {
         location.assign(`/app/provisionings/${view.id}`);
@@ -373,7 +373,7 @@ function table(element, head, rows) {
   }
 }
 
-const STATES = ['pending', 'receipt_issued', 'enrolling', 'completed', 'failed', 'expired'];
+const STATES = ['pending', 'receipt_issued', 'completed', 'failed', 'expired'];
 
 function wireOps() {
   const keyForm = $('#ops-key');
