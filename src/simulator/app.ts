@@ -214,10 +214,11 @@ async function registerTokenConnect(
     }),
     { prefix: '/mdes' },
   );
-  await app.register(tokenRequestorPages(catalogue));
-  await app.register(clickToPayRoutes(clickToPay.profiles));
+  // Click to Pay and the stand-in pages run inside Mastercard: they hold MDES's key already.
   const ownKey = new PushSignatureKeys(async () => []);
   ownKey.add(signer.kid, keys.mastercardSigning.publicKey);
+  await app.register(tokenRequestorPages(catalogue, ownKey));
+  await app.register(clickToPayRoutes(clickToPay.profiles));
   await app.register(
     clickToPayPages({
       clickToPay,

@@ -8,6 +8,8 @@ import {
   PROVISIONING_STATES,
   type ProvisioningEvent,
   type ProvisioningState,
+  reportedOutcome,
+  settledBy,
 } from '../../src/domain/provisioning.js';
 import { isServedCountry, servedCountries } from '../../src/domain/regions.js';
 
@@ -62,27 +64,41 @@ describe('eligibility', () => {
 
 describe('provisioning state machine', () => {
   it('walks both use cases to their ends', () => {
-    let merchant: ProvisioningState = 'pending';
-    merchant = nextState(merchant, { type: 'receipts_issued', destination: 'merchant' });
-    expect(merchant).toBe('receipt_issued');
-    expect(nextState(merchant, { type: 'merchant_confirmed' })).toBe('completed');
-    expect(nextState(merchant, { type: 'receipt_expired' })).toBe('expired');
-
-    const c2p = nextState('pending', { type: 'receipts_issued', destination: 'click_to_pay' });
-    expect(c2p).toBe('enrolling');
-    expect(nextState(c2p, { type: 'enrolment_confirmed' })).toBe('completed');
+    let issued: ProvisioningState = 'pending';
+    issued = nextState(issued, { type: 'receipts_issued' });
+    expect(issued).toBe('receipt_issued');
+    expect(nextState(issued, { type: 'tokens_confirmed' })).toBe('completed');
+    expect(nextState(issued, { type: 'all_refused' })).toBe('failed');
+    expect(nextState(issued, { type: 'receipt_expired' })).toBe('expired');
     expect(nextState('pending', { type: 'push_refused' })).toBe('failed');
+    // MDES's notification of a token still completes a push the expiry job or the browser had ended.
+    expect(nextState('expired', { type: 'tokens_confirmed' })).toBe('completed');
+    expect(nextState('failed', { type: 'tokens_confirmed' })).toBe('completed');
   });
 
-  it('never leaves a final state and refuses impossible moves with a stable code', () => {
+  it('settles a push once no card is open: completed if MDES made a token for one', () => {
+    expect(settledBy([{ state: 'completed' }, { state: 'receipt_issued' }])).toBeUndefined();
+    expect(settledBy([{ state: 'completed' }, { state: 'failed' }])).toEqual({ type: 'tokens_confirmed' });
+    expect(settledBy([{ state: 'failed' }, { state: 'failed' }])).toEqual({ type: 'all_refused' });
+  });
+
+  it("maps each token requestor result to the card's outcome; only MDES confirms a token", () => {
+    expect(reportedOutcome('APPROVED')).toEqual({ awaitsMdes: true });
+    expect(reportedOutcome('AUTHENTICATED')).toEqual({ awaitsMdes: true });
+    expect(reportedOutcome('CANCELLED')).toEqual({ failed: 'CARDHOLDER_CANCELLED' });
+    expect(reportedOutcome('DECLINED')).toEqual({ failed: 'TOKENIZATION_DECLINED' });
+    expect(reportedOutcome('ERROR')).toEqual({ failed: 'TOKEN_REQUESTOR_ERROR' });
+    expect(reportedOutcome('REQUIRE_ADDITIONAL_AUTHENTICATION')).toEqual({
+      failed: 'ADDITIONAL_AUTHENTICATION_REQUIRED',
+    });
+  });
+
+  it("leaves a final state only for MDES's confirmation and refuses impossible moves with a stable code", () => {
     const events: ProvisioningEvent[] = [
-      { type: 'receipts_issued', destination: 'merchant' },
-      { type: 'receipts_issued', destination: 'click_to_pay' },
+      { type: 'receipts_issued' },
       { type: 'push_refused' },
-      { type: 'merchant_confirmed' },
-      { type: 'merchant_declined' },
-      { type: 'enrolment_confirmed' },
-      { type: 'enrolment_declined' },
+      { type: 'tokens_confirmed' },
+      { type: 'all_refused' },
       { type: 'receipt_expired' },
     ];
     fc.assert(
@@ -94,7 +110,8 @@ describe('provisioning state machine', () => {
           expect((error as { code: string }).code).toBe('PROVISIONING_INVALID_TRANSITION');
           return;
         }
-        expect(isFinal(state)).toBe(false);
+        // A final state is left only for completed, on MDES's confirmation of a token.
+        if (isFinal(state)) expect([event.type, to]).toEqual(['tokens_confirmed', 'completed']);
         expect(to).not.toBe(state);
       }),
     );

@@ -41,7 +41,11 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     // The cardholder's browser goes to the merchant with MDES's signed push data alone (MDESRQ p. 41).
     const redirect = new URL(pushed.body.redirectUrl as string);
     expect([...redirect.searchParams.keys()]).toEqual(['pushAccountData']);
-    expect(pushed.body.pushLinks.map((l: { type: string }) => l.type)).toEqual(['WEB', 'ANDROID', 'IOS']);
+    expect((pushed.body.pushLinks as { type: string }[]).map((l) => l.type)).toEqual([
+      'WEB',
+      'ANDROID',
+      'IOS',
+    ]);
     const merchant = await atTokenRequestor(redirect.toString());
     expect(merchant.landingStatus).toBe(200);
     expect(merchant.status).toBe(200);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardholderClient, DEMO, type Stack, saveAtMerchant, startStack } from '../support/stack.js';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const CLICK_TO_PAY = '50123197928';
 const DEMO_SHOP = '50182375119';
@@ -79,9 +79,11 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
       (c) => c.lastFour === '4444',
     )!.id;
     // Saved in two places: Click to Pay and the Demo Shop.
-    expect((await alice.push([cardId], CLICK_TO_PAY)).status).toBe(201);
+    const clickToPay = await alice.push([cardId], CLICK_TO_PAY);
+    expect(clickToPay.status).toBe(201);
+    await atTokenRequestor(clickToPay.body.redirectUrl as string);
     const shop = await alice.push([cardId], DEMO_SHOP);
-    shopper = (await saveAtMerchant(stack, shop.body.redirectUrl as string)).cookie;
+    shopper = (await atTokenRequestor(shop.body.redirectUrl as string)).cookie;
     expect(await merchantPage()).toContain('ending in 4444 — active');
     const tokens = await until(savedCards, (list) => list.length === 2);
     expect(tokens.map((t) => t.status)).toEqual(['ACTIVE', 'ACTIVE']);

@@ -8,7 +8,7 @@ import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import type { DecisioningSchema } from '../../src/simulator/decisioning/tables.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
-import { CardholderClient, DEMO, type Stack, saveAtMerchant, startStack } from '../support/stack.js';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
 const fixture = JSON.parse(
@@ -98,7 +98,7 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
     ).find((c) => c.lastFour === '4444')!.id;
     const pushed = await alice.push([cardId], DEMO_SHOP);
     expect(pushed.status).toBe(201);
-    const saved = await saveAtMerchant(stack, pushed.body.redirectUrl as string);
+    const saved = await atTokenRequestor(pushed.body.redirectUrl as string);
     expect(saved.page).toContain('Card saved');
 
     // The decision is audited against the push, with no card data.

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
-import { CardholderClient, DEMO, type Stack, saveAtMerchant, startStack } from '../support/stack.js';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
 
@@ -141,7 +141,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     await alice.stepUp(DEMO.alice.totpSecret);
     const pushed = await alice.push([cardId], DEMO_SHOP);
     expect(pushed.status).toBe(201);
-    const saved = await saveAtMerchant(stack, pushed.body.redirectUrl as string);
+    const saved = await atTokenRequestor(pushed.body.redirectUrl as string);
     expect(saved.status).toBe(200);
     shopperCookie = saved.cookie;
   }, 120_000);

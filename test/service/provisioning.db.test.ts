@@ -5,12 +5,13 @@ import type { Database } from '../../src/core/db.js';
 import type { CardholderProfile } from '../../src/domain/account-holder.js';
 import type { PushMultipleAccountsInput } from '../../src/mastercard/token-connect/client.js';
 import { TokenConnectError } from '../../src/mastercard/token-connect/errors.js';
+import { callbackWithResults, type ReceiptResult } from '../../src/mastercard/token-connect/handover.js';
 import type {
   PushMultipleAccountsResponse,
   TokenRequestor,
 } from '../../src/mastercard/token-connect/types.js';
 import type { OwnedCard } from '../../src/service/ports.js';
-import { ProvisioningService } from '../../src/service/provisioning.js';
+import { ProvisioningService, type ProvisioningView } from '../../src/service/provisioning.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
@@ -87,6 +88,10 @@ const tokenRequestors: TokenRequestor[] = [
     enabledAccountRanges: [RANGE.padEnd(19, '0')],
     supportsMultiplePushedCards: false,
     supportedAccountHolderData: ['NAME', 'ADDRESS', 'EMAIL_ADDRESS', 'MOBILE_PHONE_NUMBER'],
+    availablePushMethods: [
+      { type: 'WEB', uri: 'https://src.test/provision' },
+      { type: 'ANDROID', uri: 'https://src.test/provision/android' },
+    ],
   },
 ];
 
@@ -177,17 +182,42 @@ describe('provisioning service', () => {
     });
   });
 
-  it('pushes to a merchant, hands back the redirect, and completes on the signed-in callback', async () => {
+  /** The bank's callback URL of a push as the token requestor got it, with its results appended. */
+  const callbackOf = (view: ProvisioningView) => {
+    const link = new URL(view.redirectUrl ?? '');
+    return new URL(link.searchParams.get('callbackURL') ?? '');
+  };
+  const returnWith = (
+    cardholderId: string,
+    view: ProvisioningView,
+    results: ReceiptResult[],
+    state?: string,
+  ) => {
+    const url = new URL(callbackWithResults(callbackOf(view).toString(), results));
+    return service.callback(
+      cardholderId,
+      view.id,
+      state ?? url.searchParams.get('state') ?? '',
+      url.searchParams,
+    );
+  };
+  const TUR = `DWSPMC00000000${'ab'.repeat(17)}`;
+
+  it('hands the receipt, the callback URL and the flags over in clear when nothing is signed (MDESRQ p. 47–50)', async () => {
     const { status, view } = await pushTo(SHOP);
     expect(status).toBe(201);
     expect(view.state).toBe('receipt_issued');
     const redirect = new URL(view.redirectUrl ?? '');
     expect(redirect.origin + redirect.pathname).toBe('http://merchant.test/push');
-    const receipt = redirect.searchParams.get('pushAccountReceipt');
-    expect(receipt).toMatch(/^MCC-/);
-    expect(redirect.searchParams.get('signature')).toBe('eyJhbGciOiJSUzI1NiJ9.e30.c2ln');
-    const callback = new URL(redirect.searchParams.get('callbackURL') ?? '');
-    expect(callback.pathname).toBe(`/v1/provisionings/${view.id}/callback`);
+    const receipt = redirect.searchParams.get('pushAccountReceipts');
+    expect(receipt).toMatch(/^MCC-[^,]+$/);
+    expect(redirect.searchParams.get('accountHolderDataSupplied')).toBe('true');
+    expect(redirect.searchParams.get('locale')).toBe('en_GB');
+    expect(redirect.searchParams.has('pushAccountData')).toBe(false);
+    // The callback URL is URL-encoded in the query, as MDESRQ's example writes it.
+    expect(redirect.search).toContain('callbackURL=https%3A%2F%2Fbank.test%2Fv1%2Fprovisionings%2F');
+    expect(callbackOf(view).pathname).toBe(`/v1/provisionings/${view.id}/callback`);
+    expect(view.pushLinks).toEqual([{ type: 'WEB', url: view.redirectUrl }]);
 
     // What went to Token Connect: the PAN (to be encrypted by the client), the email only, the callback.
     const sent = push.mock.calls[0]?.[0];
@@ -195,32 +225,138 @@ describe('provisioning service', () => {
     expect(sent?.accounts[0]?.fundingAccountData.accountHolderData).toEqual({
       accountHolderEmailAddress: 'alice@example.com',
     });
-    expect(sent?.signatureData?.callbackURL).toBe(callback.toString());
+    expect(sent?.signatureData?.callbackURL).toBe(callbackOf(view).toString());
     expect(sent?.pushAccountReceiptsValidityPeriod).toBe(15);
+  });
 
-    const state = callback.searchParams.get('state') ?? '';
-    await expect(service.merchantCallback('chd_bob', view.id, state, 'success')).rejects.toMatchObject({
+  it("sends the cardholder with MDES's JWS alone when the token requestor supports signatures (MDESRQ p. 41)", async () => {
+    push.mockImplementation(async (input) => ({
+      ...(await receiptsFor(input)),
+      tokenRequestorSignatureSupport: true,
+    }));
+    const { view } = await pushTo(C2P);
+    const link = new URL(view.redirectUrl ?? '');
+    expect(link.origin + link.pathname).toBe('https://src.test/provision');
+    expect([...link.searchParams]).toEqual([['pushAccountData', 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln']]);
+    // Every push method gets the same handover, for a bank app to choose by platform.
+    expect(view.pushLinks?.map((l) => [l.type, new URL(l.url).pathname])).toEqual([
+      ['WEB', '/provision'],
+      ['ANDROID', '/provision/android'],
+    ]);
+  });
+
+  it('checks the callback: the state token and the cardholder, well-formed results for this push only, and changes nothing otherwise', async () => {
+    const { view } = await pushTo(SHOP);
+    const receipt = new URL(view.redirectUrl ?? '').searchParams.get('pushAccountReceipts') ?? '';
+    const approved = [{ receipt, result: 'APPROVED' as const, tokenUniqueReference: TUR }];
+    await expect(returnWith('chd_bob', view, approved)).rejects.toMatchObject({
       code: 'PROVISIONING_NOT_FOUND',
     });
-    await expect(service.merchantCallback('chd_alice', view.id, 'forged', 'success')).rejects.toMatchObject({
+    await expect(returnWith('chd_alice', view, approved, 'forged')).rejects.toMatchObject({
       code: 'PROVISIONING_NOT_FOUND',
     });
-    const done = await service.merchantCallback('chd_alice', view.id, state, 'success');
-    expect(done.state).toBe('completed');
-    expect(done.redirectUrl).toBeUndefined();
-    // A repeated callback changes nothing.
-    expect((await service.merchantCallback('chd_alice', view.id, state, 'failure')).state).toBe('completed');
+    const state = callbackOf(view).searchParams.get('state') ?? '';
+    const malformed = new URLSearchParams({ state, [`results[${receipt}]`]: 'MAYBE' });
+    await expect(service.callback('chd_alice', view.id, state, malformed)).rejects.toMatchObject({
+      code: 'CALLBACK_RESULTS_INVALID',
+      status: 400,
+    });
+    const noToken = new URLSearchParams({ state, [`results[${receipt}]`]: 'APPROVED' });
+    await expect(service.callback('chd_alice', view.id, state, noToken)).rejects.toMatchObject({
+      code: 'CALLBACK_RESULTS_INVALID',
+    });
+    await expect(
+      returnWith('chd_alice', view, [
+        { receipt: 'MCC-11111111-2222-3333-4444-555555555555', result: 'CANCELLED' },
+      ]),
+    ).rejects.toMatchObject({ code: 'CALLBACK_RESULTS_INVALID' });
+    // A callback without results (the token requestor had none to give) changes nothing either.
+    expect((await returnWith('chd_alice', view, [])).state).toBe('receipt_issued');
+    expect((await audit.history([view.id])).map((e) => e.action)).toEqual([
+      'provisioning.requested',
+      'provisioning.pushed',
+    ]);
+  });
+
+  it("takes APPROVED as reported and completes only on MDES's notification of the token; a repeat changes nothing", async () => {
+    const { view } = await pushTo(SHOP);
+    const receipt = new URL(view.redirectUrl ?? '').searchParams.get('pushAccountReceipts') ?? '';
+    const back = await returnWith('chd_alice', view, [
+      { receipt, result: 'APPROVED', tokenUniqueReference: TUR },
+    ]);
+    expect(back).toMatchObject({
+      state: 'receipt_issued',
+      cards: [{ state: 'receipt_issued', reportedResult: 'APPROVED' }],
+    });
+    // Back at the bank: the page no longer offers the way to the token requestor.
+    expect(back.redirectUrl).toBeUndefined();
+    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
+    expect(
+      await service.tokenCreated({ pushAccountId, tokenRequestorId: SHOP, tokenUniqueReference: TUR }),
+    ).toBe(true);
+    const done = await service.view('chd_alice', view.id);
+    expect(done).toMatchObject({ state: 'completed', cards: [{ state: 'completed', errorCode: null }] });
+    expect((await returnWith('chd_alice', view, [{ receipt, result: 'CANCELLED' }])).state).toBe('completed');
     expect((await audit.history([view.id])).map((e) => e.action)).toEqual([
       'provisioning.requested',
       'provisioning.pushed',
       'provisioning.callback',
+      'provisioning.token_created',
+      'provisioning.settled',
     ]);
   });
 
-  it('enrols in Click to Pay with the full profile and waits for the enrolment to complete', async () => {
+  it.each([
+    ['CANCELLED', 'CARDHOLDER_CANCELLED'],
+    ['DECLINED', 'TOKENIZATION_DECLINED'],
+    ['ERROR', 'TOKEN_REQUESTOR_ERROR'],
+    ['DUPLICATE_REQUEST', 'ALREADY_SAVED'],
+  ] as const)('ends the push on %s with %s', async (result, code) => {
+    const { view } = await pushTo(SHOP);
+    const receipt = new URL(view.redirectUrl ?? '').searchParams.get('pushAccountReceipts') ?? '';
+    const back = await returnWith('chd_alice', view, [{ receipt, result }]);
+    expect(back).toMatchObject({
+      state: 'failed',
+      error: { code },
+      cards: [{ state: 'failed', errorCode: code }],
+    });
+  });
+
+  it('ends REQUIRE_ADDITIONAL_AUTHENTICATION and DELETED with their codes, keeping the token named', async () => {
+    for (const [result, code] of [
+      ['REQUIRE_ADDITIONAL_AUTHENTICATION', 'ADDITIONAL_AUTHENTICATION_REQUIRED'],
+      ['DELETED', 'TOKEN_DELETED_BY_TOKEN_REQUESTOR'],
+    ] as const) {
+      const { view } = await pushTo(SHOP);
+      const receipt = new URL(view.redirectUrl ?? '').searchParams.get('pushAccountReceipts') ?? '';
+      const back = await returnWith('chd_alice', view, [{ receipt, result, tokenUniqueReference: TUR }]);
+      expect(back).toMatchObject({ state: 'failed', cards: [{ errorCode: code, reportedResult: result }] });
+    }
+  });
+
+  it("does not take the token requestor's word alone: an APPROVED MDES never confirms ends TOKEN_UNCONFIRMED after a grace period", async () => {
+    const { view } = await pushTo(SHOP);
+    const receipt = new URL(view.redirectUrl ?? '').searchParams.get('pushAccountReceipts') ?? '';
+    await returnWith('chd_alice', view, [{ receipt, result: 'APPROVED', tokenUniqueReference: TUR }]);
+    clock.advance(15 * 60_000);
+    await service.expireReceipts();
+    expect((await service.view('chd_alice', view.id)).state).toBe('receipt_issued');
+    clock.advance(5 * 60_000);
+    expect(await service.expireReceipts()).toBeGreaterThanOrEqual(1);
+    expect(await service.view('chd_alice', view.id)).toMatchObject({
+      state: 'expired',
+      error: { code: 'TOKEN_UNCONFIRMED' },
+      cards: [{ state: 'failed', errorCode: 'TOKEN_UNCONFIRMED' }],
+    });
+    // MDES's notification arriving after all still completes it: the token exists.
+    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
+    await service.tokenCreated({ pushAccountId, tokenRequestorId: SHOP, tokenUniqueReference: TUR });
+    expect((await service.view('chd_alice', view.id)).state).toBe('completed');
+  });
+
+  it('pushes to Click to Pay with the full profile, and expires a push nobody came back from', async () => {
     const { view } = await pushTo(C2P);
-    expect(view).toMatchObject({ state: 'enrolling', destination: 'click_to_pay' });
-    expect(view.redirectUrl).toBeUndefined();
+    expect(view).toMatchObject({ state: 'receipt_issued', destination: 'click_to_pay' });
     expect(push.mock.calls[0]?.[0].accounts[0]?.fundingAccountData.accountHolderData).toMatchObject({
       accountHolderName: 'ALICE LIDDELL',
       accountHolderMobilePhoneNumber: { countryDialInCode: '44', phoneNumber: '7700900123' },
@@ -229,108 +365,7 @@ describe('provisioning service', () => {
       accountHolderDataSupplied: true,
       locale: 'en_GB',
     });
-  });
-
-  it('completes a Click to Pay enrolment when MDES reports the token, once, and only for our pushes', async () => {
-    const { view } = await pushTo(C2P);
-    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
-    const event = { pushAccountId, tokenRequestorId: C2P, tokenUniqueReference: 'DC2PMC0000000000000001' };
-    expect(await service.tokenCreated({ ...event, tokenRequestorId: SHOP })).toBe(false);
-    expect(await service.tokenCreated({ ...event, pushAccountId: 'not-ours' })).toBe(false);
-    expect(await service.tokenCreated(event)).toBe(true);
-    expect(await service.view('chd_alice', view.id)).toMatchObject({
-      state: 'completed',
-      cards: [{ state: 'completed' }],
-    });
-    expect(await service.tokenCreated(event)).toBe(true);
-    expect(
-      (await audit.history([view.id])).filter((e) => e.action === 'provisioning.token_created'),
-    ).toHaveLength(1);
-  });
-
-  it('answers a retried request with the same provisioning and never pushes twice; refuses another body', async () => {
-    const key = nextKey();
-    const first = await pushTo(SHOP, ['crd_gb'], key);
-    const again = await pushTo(SHOP, ['crd_gb'], key);
-    expect(again.replayed).toBe(true);
-    expect(again.view.id).toBe(first.view.id);
-    expect(push).toHaveBeenCalledTimes(1);
-    await expect(pushTo(C2P, ['crd_gb'], key)).rejects.toMatchObject({
-      code: 'IDEMPOTENCY_KEY_REUSED',
-      status: 422,
-    });
-  });
-
-  it('refuses ineligible pushes with their own codes and writes nothing', async () => {
-    const count = async () =>
-      (await sql<{ n: number }>`select count(*) as n from provisionings`.execute(db)).rows[0]?.n;
-    const before = await count();
-    await expect(pushTo(SHOP, ['crd_blocked'])).rejects.toMatchObject({
-      code: 'CARD_NOT_ACTIVE',
-      status: 422,
-    });
-    await expect(pushTo(SHOP, ['crd_fr'])).rejects.toMatchObject({
-      code: 'CARD_COUNTRY_NOT_SERVED',
-      status: 422,
-    });
-    await expect(pushTo(SHOP, ['crd_gb', 'crd_fr'])).rejects.toMatchObject({
-      code: 'MULTIPLE_CARDS_NOT_SUPPORTED',
-    });
-    await expect(pushTo('59999999999')).rejects.toMatchObject({ code: 'TOKEN_REQUESTOR_NOT_FOUND' });
-    await expect(
-      service.push({
-        cardholderId: 'chd_alice',
-        cardIds: ['crd_gb'],
-        tokenRequestorId: SHOP,
-        consent: false,
-        idempotencyKey: nextKey(),
-      }),
-    ).rejects.toMatchObject({ code: 'CONSENT_REQUIRED', status: 400 });
-    expect(await count()).toBe(before);
-    expect(push).not.toHaveBeenCalled();
-  });
-
-  it('records a refusal from Mastercard as failed with its reason code', async () => {
-    push.mockRejectedValueOnce(
-      new TokenConnectError('TOKEN_CONNECT_REJECTED', {
-        operation: 'pushMultipleAccounts',
-        requestId: 'r',
-        attempts: 1,
-        recoverable: false,
-        httpStatus: 200,
-        errors: [{ source: 'MDES', reasonCode: 'ACCOUNT_INELIGIBLE' }],
-      }),
-    );
-    const { view } = await pushTo(SHOP);
-    expect(view).toMatchObject({ state: 'failed', error: { code: 'ACCOUNT_INELIGIBLE' } });
-  });
-
-  it('keeps an unanswered push pending, then reconciles it with the same requestId', async () => {
-    push.mockRejectedValueOnce(
-      new TokenConnectError('TOKEN_CONNECT_TIMEOUT', {
-        operation: 'pushMultipleAccounts',
-        requestId: 'r',
-        attempts: 3,
-        recoverable: true,
-      }),
-    );
-    const { view } = await pushTo(SHOP);
-    expect(view.state).toBe('pending');
-    expect(await service.reconcile()).toBe(0); // too recent to touch
-    clock.advance(31_000);
-    expect(await service.reconcile()).toBe(1);
-    expect(push).toHaveBeenCalledTimes(2);
-    expect(push.mock.calls[1]?.[0].requestId).toBe(push.mock.calls[0]?.[0].requestId);
-    expect(push.mock.calls[1]?.[0]).toEqual(push.mock.calls[0]?.[0]);
-    expect((await service.view('chd_alice', view.id)).state).toBe('receipt_issued');
-  });
-
-  it('expires merchant pushes whose receipts ran out', async () => {
-    const { view } = await pushTo(SHOP);
-    clock.advance(14 * 60_000);
-    await service.expireReceipts();
-    expect((await service.view('chd_alice', view.id)).state).toBe('receipt_issued');
-    clock.advance(60_000);
+    clock.advance(15 * 60_000);
     expect(await service.expireReceipts()).toBeGreaterThanOrEqual(1);
     expect(await service.view('chd_alice', view.id)).toMatchObject({
       state: 'expired',
@@ -338,10 +373,8 @@ describe('provisioning service', () => {
     });
   });
 
-  it('fails a Click to Pay enrolment never reported once its receipts ran out, unless the issuer approved its token', async () => {
-    const lost = (await pushTo(C2P)).view;
+  it("waits past the receipts for MDES's notification when the issuer approved a tokenization of the push", async () => {
     const approved = (await pushTo(C2P)).view;
-    // The issuer approved a tokenization of the second push: MDES's notification of its token will come.
     await audit.append({
       actor: 'mdes',
       action: 'tokenization.decided',
@@ -350,15 +383,22 @@ describe('provisioning service', () => {
     });
     clock.advance(15 * 60_000);
     await service.expireReceipts();
-    expect((await service.view('chd_alice', lost.id)).state).toBe('enrolling');
-    // A grace period for a token created just in time.
-    clock.advance(5 * 60_000);
-    expect(await service.expireReceipts()).toBeGreaterThanOrEqual(1);
-    expect(await service.view('chd_alice', lost.id)).toMatchObject({
-      state: 'failed',
-      error: { code: 'ENROLMENT_UNCONFIRMED' },
-    });
-    expect((await service.view('chd_alice', approved.id)).state).toBe('enrolling');
+    expect((await service.view('chd_alice', approved.id)).state).toBe('receipt_issued');
+    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
+    expect(
+      await service.tokenCreated({ pushAccountId, tokenRequestorId: SHOP, tokenUniqueReference: TUR }),
+    ).toBe(false);
+    expect(
+      await service.tokenCreated({
+        pushAccountId: 'not-ours',
+        tokenRequestorId: C2P,
+        tokenUniqueReference: TUR,
+      }),
+    ).toBe(false);
+    expect(
+      await service.tokenCreated({ pushAccountId, tokenRequestorId: C2P, tokenUniqueReference: TUR }),
+    ).toBe(true);
+    expect((await service.view('chd_alice', approved.id)).state).toBe('completed');
   });
 
   it('shows consent data masked, and keeps no card data or receipt in clear in any column', async () => {

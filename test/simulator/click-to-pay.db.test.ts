@@ -73,22 +73,27 @@ async function profile(id: string): Promise<ProfileView> {
   return response.json() as ProfileView;
 }
 
-/** Pushes, lets Click to Pay enrol, and resolves the enrolment. */
+/** Pushes, has Click to Pay enrol the receipt (as its page does when the cardholder adds the card), and resolves the enrolment. */
 async function enrol(pan: string, holder: object) {
   // A profile lists its cards in the order they were added.
   h.clock.advance(1_000);
   const pushed = await pushToClickToPay(pan, holder);
-  await clickToPay().drain();
-  return { ...pushed, enrolment: await enrolmentOf(pushed.receipt) };
+  const result = await clickToPay().enrol(pushed.receipt);
+  return { ...pushed, result, enrolment: await enrolmentOf(pushed.receipt) };
 }
 
 describe('Click to Pay enrolment from a Token Connect push', () => {
   it('tokenizes the receipt and creates the consumer’s profile holding the card, masked when read', async () => {
-    const { receipt, pushAccountId, enrolment } = await enrol(
+    const { receipt, pushAccountId, enrolment, result } = await enrol(
       TEST_CARDS.credit.pan,
       consumer('alice@example.com', '7700900123'),
     );
     expect(enrolment).toMatchObject({ state: 'enrolled', attempts: 1, last_error: null });
+    expect(result).toEqual({
+      receipt,
+      result: 'APPROVED',
+      tokenUniqueReference: enrolment.token_unique_reference,
+    });
     const token = await db()
       .selectFrom('mc_tokens')
       .selectAll()
@@ -194,7 +199,11 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
   });
 
   it('enrols nobody, and tokenizes nothing, when the push has neither email nor mobile number', async () => {
-    const { receipt, enrolment } = await enrol(TEST_CARDS.clickToPayOnly.pan, consumer(undefined, undefined));
+    const { receipt, enrolment, result } = await enrol(
+      TEST_CARDS.clickToPayOnly.pan,
+      consumer(undefined, undefined),
+    );
+    expect(result).toEqual({ receipt, result: 'ERROR' });
     expect(enrolment).toMatchObject({
       state: 'failed',
       last_error: 'CONSUMER_IDENTITY_MISSING',
@@ -206,8 +215,9 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
       .where('receipt', '=', receipt)
       .executeTakeFirstOrThrow();
     expect(row.redeemed_at).toBeNull();
-    // Recorded once: it is not tried again.
-    expect(await clickToPay().drain()).toBe(0);
+    // Final: asked again, it answers the same without trying again.
+    expect(await clickToPay().enrol(receipt)).toEqual({ receipt, result: 'ERROR' });
+    expect((await enrolmentOf(receipt)).last_error).toBe('CONSUMER_IDENTITY_MISSING');
   });
 
   it('fails for good an enrolment whose receipt expired before Click to Pay got to it', async () => {
@@ -219,7 +229,7 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
       },
     );
     h.clock.advance(6 * 60_000);
-    await clickToPay().drain();
+    expect(await clickToPay().enrol(receipt)).toEqual({ receipt, result: 'ERROR' });
     expect(await enrolmentOf(receipt)).toMatchObject({
       state: 'failed',
       last_error: 'PUSH_ACCOUNT_RECEIPT_EXPIRED',
@@ -232,8 +242,7 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
       TEST_CARDS.credit.pan,
       consumer('heidi@example.com', undefined),
     );
-    // As if Click to Pay had recorded the enrolment, tokenized, then crashed before writing the profile.
-    await clickToPay().record();
+    // As if Click to Pay had tokenized, then crashed before writing the profile.
     await registerClient(h.database.db, {
       consumerKey: 'click-to-pay-test',
       role: 'token_requestor',
@@ -259,7 +268,7 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
     });
     const { tokenUniqueReference } = tokenized.json() as { tokenUniqueReference: string };
 
-    await clickToPay().drain();
+    expect(await clickToPay().enrol(receipt)).toEqual({ receipt, result: 'APPROVED', tokenUniqueReference });
     const enrolment = await enrolmentOf(receipt);
     expect(enrolment).toMatchObject({ state: 'enrolled', token_unique_reference: tokenUniqueReference });
     expect((await profile(enrolment.profile_id!)).cards.map((c) => c.tokenUniqueReference)).toEqual([
@@ -267,59 +276,85 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
     ]);
   });
 
-  it('finishes, at the next start, an enrolment recorded before a crash', async () => {
-    const { receipt } = await pushToClickToPay(
-      TEST_CARDS.credit.pan,
-      consumer('ivan@example.com', undefined),
-    );
-    expect(await clickToPay().record()).toBe(1);
-    expect(await enrolmentOf(receipt)).toMatchObject({ state: 'pending', attempts: 0 });
-
-    const app = await backgroundApp();
-    try {
-      await vi.waitFor(async () => expect(await enrolmentOf(receipt)).toMatchObject({ state: 'enrolled' }), {
-        timeout: 10_000,
+  /** Click to Pay's page for a push link; the page's first form adds, the second cancels. */
+  const visit = async (query: string, form: 0 | 1 = 0) => {
+    const landing = await h.app.inject({ url: `/click-to-pay/provision?${query}` });
+    const cookies = Object.fromEntries(landing.cookies.map((c) => [c.name, c.value]));
+    const forms = [...landing.body.matchAll(/<form method="post" action="([^"]+)">(.*?)<\/form>/gs)];
+    const fields = new URLSearchParams();
+    for (const m of (forms[form]?.[2] ?? '').matchAll(/name="([^"]+)" value="([^"]*)"/g))
+      fields.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+    const post = () =>
+      h.app.inject({
+        method: 'POST',
+        url: forms[form]?.[1] ?? '/',
+        payload: fields.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        cookies,
       });
-    } finally {
-      await app.close();
-    }
+    return { landing, post };
+  };
+  const CALLBACK = 'https://bank.test/v1/provisionings/prv_1/callback?state=s';
+  const signedPush = async (holder: object) => {
+    const response = await h.call(
+      'POST',
+      PATHS.push,
+      pushBody([account(`pa-${++pushes}`, TEST_CARDS.credit.pan, { accountHolderData: holder })], {
+        tokenRequestorId: C2P,
+        signatureData: { callbackURL: CALLBACK, accountHolderDataSupplied: true },
+      }),
+    );
+    const body = response.json() as PushMultipleAccountsResponse;
+    return { receipt: body.pushAccountReceipts![0]!.pushAccountReceipt!, jws: body.signature! };
+  };
+
+  it('serves its push URI: verifies MDES\'s JWS, enrols on "Add", and sends the cardholder back with APPROVED|token', async () => {
+    const { receipt, jws } = await signedPush(consumer('kim@example.com', undefined));
+    const page = await visit(`pushAccountData=${jws}`);
+    expect(page.landing.statusCode).toBe(200);
+    expect(page.landing.body).toContain('Add your card to Click to Pay');
+    const added = await page.post();
+    expect(added.statusCode).toBe(303);
+    const enrolment = await enrolmentOf(receipt);
+    expect(decodeURIComponent(String(added.headers.location))).toBe(
+      `${CALLBACK}&results[${receipt}]=APPROVED|${enrolment.token_unique_reference}`,
+    );
+    // A resubmission (Back, reload) answers the same and tokenizes nothing more.
+    const again = await page.post();
+    expect(again.headers.location).toBe(added.headers.location);
+    const tokens = await db()
+      .selectFrom('mc_tokens')
+      .select('token_unique_reference')
+      .where('receipt', '=', receipt)
+      .execute();
+    expect(tokens).toHaveLength(1);
   });
 
-  it('consumes a receipt as soon as the push is answered', async () => {
-    const app = await backgroundApp();
-    try {
-      const payload = JSON.stringify(
-        pushBody(
-          [
-            account('pa-now', TEST_CARDS.credit.pan, {
-              accountHolderData: consumer('judy@example.com', undefined),
-            }),
-          ],
-          {
-            tokenRequestorId: C2P,
-          },
-        ),
-      );
-      const url = `http://localhost${PATHS.push}`;
-      const response = await app.inject({
-        method: 'POST',
-        url,
-        headers: {
-          'content-type': 'application/json',
-          authorization: h.signers.issuer.authorizationHeader('POST', url, payload),
-        },
-        payload,
-      });
-      const receipt = (response.json() as PushMultipleAccountsResponse).pushAccountReceipts![0]!
-        .pushAccountReceipt!;
-      // Well within the 2 s poll: the answered push itself wakes Click to Pay.
-      await vi.waitFor(async () => expect(await enrolmentOf(receipt)).toMatchObject({ state: 'enrolled' }), {
-        timeout: 1_500,
-        interval: 50,
-      });
-    } finally {
-      await app.close();
-    }
+  it('sends the cardholder back with CANCELLED on "Not now", enrolling nothing', async () => {
+    const { receipt, jws } = await signedPush(consumer('lee@example.com', undefined));
+    const cancelled = await (await visit(`pushAccountData=${jws}`, 1)).post();
+    expect(cancelled.statusCode).toBe(303);
+    expect(decodeURIComponent(String(cancelled.headers.location))).toBe(
+      `${CALLBACK}&results[${receipt}]=CANCELLED`,
+    );
+    const enrolment = await db()
+      .selectFrom('mc_c2p_enrolments')
+      .selectAll()
+      .where('receipt', '=', receipt)
+      .executeTakeFirst();
+    expect(enrolment).toBeUndefined();
+  });
+
+  it('refuses a push link whose JWS does not verify, with HTTP 400 and no form', async () => {
+    const { jws } = await signedPush(consumer('max@example.com', undefined));
+    const [header, , signature] = jws.split('.');
+    const altered = Buffer.from(
+      JSON.stringify({ pushAccountReceipts: ['MCC-STL-1'], callbackURL: 'https://evil.test/' }),
+    ).toString('base64url');
+    const page = await visit(`pushAccountData=${header}.${altered}.${signature}`);
+    expect(page.landing.statusCode).toBe(400);
+    expect(page.landing.body).not.toContain('<form');
+    expect(page.landing.body).not.toContain('evil.test');
   });
 
   it('keeps no email, phone number or name in clear in any of its tables', async () => {
@@ -403,15 +438,3 @@ describe('Click to Pay consumer identity', () => {
     );
   });
 });
-
-/** A second simulator on the same database, working in the background as `pushprov start` does. */
-async function backgroundApp(): Promise<FastifyInstance> {
-  const app = await createSimulatorApp({
-    db: h.database.db,
-    logger: createLogger({ level: 'silent' }),
-    clock: h.clock,
-    keys: SIMULATOR_KEYS,
-  });
-  await app.ready();
-  return app;
-}

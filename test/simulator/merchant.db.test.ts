@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
@@ -8,6 +7,8 @@ import { createLogger } from '../../src/core/logger.js';
 import { MemoryNonceStore } from '../../src/mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
+import { pushUrl } from '../../src/mastercard/token-connect/handover.js';
+import { PushSignatureKeys, PushSigner } from '../../src/mastercard/token-connect/push-signature.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
 import {
   type CreatedToken,
@@ -15,108 +16,167 @@ import {
   prepareMerchantStore,
   TokenCreationError,
 } from '../../src/simulator/merchant/app.js';
-import { PushSignatureVerifier } from '../../src/simulator/merchant/push-request.js';
+
 import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js';
 import { testDatabase } from '../support/database.js';
 
 const CALLBACK = 'https://bank.test/v1/provisionings/prv_1/callback?state=abc';
+const receipt = (n: number) => `MCC-STL-${String(n).padStart(8, '0')}-64B2-4930-A2D1-3D778894B02B`;
+const tur = (n: number) => `DWSPMC00000000${String(n).padStart(34, '0')}`;
 
 describe('demo merchant', () => {
   let database: Database<unknown>;
   let app: Awaited<ReturnType<typeof createMerchantApp>>;
-  let sign: (claims: Record<string, unknown>) => Promise<string>;
-  let forge: (claims: Record<string, unknown>) => Promise<string>;
-  const redeemed: string[] = [];
+  let mdes: PushSigner;
+  let attacker: PushSigner;
+  const redeemed: { receipt: string; ipAddress: string | undefined }[] = [];
 
   beforeAll(async () => {
     database = await testDatabase();
     await prepareMerchantStore(database.db);
-    const mdes = await generateKeyPair('RS256');
-    const attacker = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(mdes.publicKey)), kid: 'mdes-1', alg: 'RS256' };
-    const make = (key: Parameters<SignJWT['sign']>[0]) => (claims: Record<string, unknown>) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'mdes-1' }).sign(key);
-    sign = make(mdes.privateKey);
-    forge = make(attacker.privateKey);
+    const key = (assetId: string) => ({ assetId, ...generateKeyPairSync('rsa', { modulusLength: 2048 }) });
+    mdes = new PushSigner([key('20260101000000-MDES-token-connect-test')]);
+    // Another key under the very same kid: only the downloaded key counts.
+    attacker = new PushSigner([key('20260101000000-MDES-token-connect-test')]);
+    const keys = new PushSignatureKeys(async (assetId) => (await mdes.asset(assetId)) ?? []);
+    await keys.load([mdes.kid]);
     app = await createMerchantApp({
       db: database.db,
       logger: createLogger({ level: 'silent' }),
       clock: new ManualClock(),
-      signatures: new PushSignatureVerifier(createLocalJWKSet({ keys: [jwk] })),
+      signatures: keys,
       tokens: {
-        async createToken(receipt: string): Promise<CreatedToken> {
-          if (receipt.startsWith('MCC-EXPIRED')) throw new TokenCreationError('RECEIPT_EXPIRED');
-          redeemed.push(receipt);
-          return { tokenUniqueReference: `DM4MMC-${receipt}`, lastFour: '4444' };
+        async createToken(r: string, device?: { ipAddress?: string }): Promise<CreatedToken> {
+          if (r === receipt(99)) throw new TokenCreationError('PUSH_ACCOUNT_RECEIPT_EXPIRED', 'ERROR');
+          if (r === receipt(98)) throw new TokenCreationError('DECISION_DECLINED', 'DECLINED');
+          redeemed.push({ receipt: r, ipAddress: device?.ipAddress });
+          return { tokenUniqueReference: tur(redeemed.length), lastFour: '4444' };
         },
       },
     });
   });
   afterAll(async () => database.close());
 
-  const pushUrl = (receipts: string[], signature?: string, callbackURL = CALLBACK) => {
-    const q = new URLSearchParams();
-    for (const r of receipts) q.append('pushAccountReceipt', r);
-    q.set('callbackURL', callbackURL);
-    if (signature) q.set('signature', signature);
-    return `/push?${q}`;
-  };
-
+  const signed = async (claims: Record<string, unknown>, by = mdes) =>
+    `/push?pushAccountData=${await by.sign(claims)}`;
+  const clear = (receipts: string[], callbackURL = CALLBACK) =>
+    pushUrl('/push', { pushAccountReceipts: receipts, callbackURL, accountHolderDataSupplied: false });
   const cookiesOf = (res: { cookies: { name: string; value: string }[] }) =>
     Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
 
-  it('verifies the redirect, saves the card as a token, and sends the shopper back with the outcome', async () => {
-    const receipt = 'MCC-1111-2222';
-    const signature = await sign({
-      pushAccountReceipt: receipt,
-      issuerCallBack: CALLBACK,
-      callbackRequired: true,
-    });
-    const landing = await app.inject({ url: pushUrl([receipt], signature) });
-    expect(landing.statusCode).toBe(200);
-    expect(landing.body).toContain('Save your card at Demo Shop');
+  /** Lands on the push link, then posts its first (save) or second (cancel) form. */
+  const visit = async (url: string, form: 0 | 1 = 0) => {
+    const landing = await app.inject({ url });
     const cookies = cookiesOf(landing);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(landing.body)?.[1] ?? '';
-    expect(landing.body).toContain(`${CALLBACK.replace(/&/g, '&amp;')}&amp;status=cancelled`);
+    const forms = [...landing.body.matchAll(/<form method="post" action="([^"]+)">(.*?)<\/form>/gs)];
+    const fields = new URLSearchParams();
+    for (const m of (forms[form]?.[2] ?? '').matchAll(/name="([^"]+)" value="([^"]*)"/g))
+      fields.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: forms[form]?.[1] ?? '/push',
+        payload: fields.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        cookies,
+      });
+    return { landing, cookies, fields, post };
+  };
+  const resultOf = async (
+    posted: { statusCode: number; headers: Record<string, unknown> },
+    cookies: Record<string, string>,
+  ) => {
+    expect(posted.statusCode).toBe(303);
+    return app.inject({ url: String(posted.headers.location), cookies });
+  };
+  const returnLink = (body: string) =>
+    decodeURIComponent((/href="([^"]+\/callback\?[^"]*)"/.exec(body)?.[1] ?? '').replace(/&amp;/g, '&'));
 
-    const form = new URLSearchParams({ pushAccountReceipt: receipt, callbackURL: CALLBACK, signature, csrf });
-    const saved = await app.inject({
-      method: 'POST',
-      url: '/push',
-      payload: form.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      cookies,
-    });
-    expect(saved.statusCode).toBe(200);
-    expect(saved.body).toContain('ending in 4444');
-    expect(saved.body).toContain('state=abc&amp;status=success');
-    expect(redeemed).toEqual([receipt]);
-
-    const home = await app.inject({ url: '/', cookies: { shopper: cookies.shopper ?? '' } });
+  it('takes the signed form: verifies the JWS with the downloaded key, saves the card, and returns APPROVED|token (MDESRQ p. 41, 51)', async () => {
+    const r = receipt(1);
+    const v = await visit(
+      await signed({
+        pushAccountReceipts: [r],
+        callbackURL: CALLBACK,
+        completeWebsiteActivation: false,
+        accountHolderDataSupplied: true,
+        locale: 'en_US',
+      }),
+    );
+    expect(v.landing.statusCode).toBe(200);
+    expect(v.landing.body).toContain('Save your card at Demo Shop');
+    const result = await resultOf(await v.post(), v.cookies);
+    expect(result.body).toContain('ending in 4444');
+    // The issuer's own query is kept; the result follows it with &.
+    expect(returnLink(result.body)).toBe(`${CALLBACK}&results[${r}]=APPROVED|${tur(1)}`);
+    expect(redeemed.at(-1)).toEqual({ receipt: r, ipAddress: '127.0.0.1' });
+    const home = await app.inject({ url: '/', cookies: { shopper: v.cookies.shopper ?? '' } });
     expect(home.body).toContain('Mastercard ending in 4444 — active');
   });
 
+  it('takes the unsigned form: comma-separated receipts and the URL-encoded callback, one result per receipt', async () => {
+    const v = await visit(clear([receipt(2), receipt(98)]));
+    expect(v.landing.statusCode).toBe(200);
+    const result = await resultOf(await v.post(), v.cookies);
+    const back = returnLink(result.body);
+    expect(back.startsWith(`${CALLBACK}&`)).toBe(true);
+    expect(back).toContain(`results[${receipt(2)}]=APPROVED|${tur(2)}`);
+    expect(back).toContain(`results[${receipt(98)}]=DECLINED`);
+    expect(result.body).toContain('Card could not be added. Contact your bank.');
+  });
+
+  it('posts then redirects: a resubmission or Back shows the result again and redeems nothing twice', async () => {
+    const url = clear([receipt(3)]);
+    const v = await visit(url);
+    await resultOf(await v.post(), v.cookies);
+    const before = redeemed.length;
+    const again = await resultOf(await v.post(), v.cookies);
+    expect(again.body).toContain('ending in 4444');
+    const back = await app.inject({ url, cookies: v.cookies });
+    expect(back.statusCode).toBe(303);
+    expect(back.headers.location).toBe(`/push/result?receipts=${receipt(3)}`);
+    expect(redeemed.length).toBe(before);
+  });
+
+  it('answers an expired receipt with a clear page and ERROR for the bank', async () => {
+    const v = await visit(clear([receipt(99)]));
+    const result = await resultOf(await v.post(), v.cookies);
+    expect(result.body).toContain('The link from your bank has expired');
+    expect(returnLink(result.body)).toBe(`${CALLBACK}&results[${receipt(99)}]=ERROR`);
+  });
+
+  it('sends the cardholder straight back with CANCELLED when they choose not to save', async () => {
+    const v = await visit(clear([receipt(4)]), 1);
+    const posted = await v.post();
+    expect(posted.statusCode).toBe(303);
+    expect(decodeURIComponent(String(posted.headers.location))).toBe(
+      `${CALLBACK}&results[${receipt(4)}]=CANCELLED`,
+    );
+    expect(redeemed.map((x) => x.receipt)).not.toContain(receipt(4));
+  });
+
   it.each([
-    ['no signature', async () => pushUrl(['MCC-1'])],
     [
-      'a signature by another key',
-      async () => pushUrl(['MCC-1'], await forge({ pushAccountReceipt: 'MCC-1', issuerCallBack: CALLBACK })),
+      'a signature by another key under the same kid',
+      async () => signed({ pushAccountReceipts: [receipt(5)], callbackURL: CALLBACK }, attacker),
     ],
     [
-      'a receipt swapped after signing',
-      async () => pushUrl(['MCC-2'], await sign({ pushAccountReceipt: 'MCC-1', issuerCallBack: CALLBACK })),
+      'a signed payload altered after signing',
+      async () => {
+        const jws = (await mdes.sign({ pushAccountReceipts: [receipt(5)], callbackURL: CALLBACK })).split(
+          '.',
+        );
+        const altered = Buffer.from(
+          JSON.stringify({ pushAccountReceipts: [receipt(5)], callbackURL: 'https://evil.test/' }),
+        ).toString('base64url');
+        return `/push?pushAccountData=${jws[0]}.${altered}.${jws[2]}`;
+      },
     ],
-    [
-      'a callback swapped after signing',
-      async () =>
-        pushUrl(
-          ['MCC-1'],
-          await sign({ pushAccountReceipt: 'MCC-1', issuerCallBack: CALLBACK }),
-          'https://evil.test/',
-        ),
-    ],
+    ['signed claims that name no receipt', async () => signed({ callbackURL: CALLBACK })],
+    ['a callback that is a script', async () => clear([receipt(5)], 'javascript:alert(1)')],
     ['no receipt', async () => '/push?callbackURL=https%3A%2F%2Fbank.test%2F'],
-  ])('refuses a redirect with %s, offering no way back through it', async (_name, url) => {
+    ['a receipt of no known product', async () => clear(['ABC-1234'])],
+  ])('refuses a push link with %s with HTTP 400, offering no way back through it', async (_name, url) => {
     const before = redeemed.length;
     const res = await app.inject({ url: await url() });
     expect(res.statusCode).toBe(400);
@@ -125,33 +185,17 @@ describe('demo merchant', () => {
     expect(redeemed.length).toBe(before);
   });
 
-  it('refuses a confirmation without its CSRF token, and reports an expired receipt back to the bank', async () => {
-    const receipt = 'MCC-EXPIRED-1';
-    const signature = await sign({ pushAccountReceipt: receipt, issuerCallBack: CALLBACK });
-    const form = new URLSearchParams({
-      pushAccountReceipt: receipt,
-      callbackURL: CALLBACK,
-      signature,
-      csrf: 'x'.repeat(24),
-    });
-    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  it('refuses a confirmation without its CSRF token', async () => {
+    const v = await visit(clear([receipt(6)]));
     const forged = await app.inject({
       method: 'POST',
       url: '/push',
-      payload: form.toString(),
-      headers,
-      cookies: { csrf: 'y'.repeat(24) },
+      payload: v.fields.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      cookies: { ...v.cookies, csrf: 'y'.repeat(24) },
     });
     expect(forged.statusCode).toBe(403);
-    const expired = await app.inject({
-      method: 'POST',
-      url: '/push',
-      payload: form.toString(),
-      headers,
-      cookies: { csrf: 'x'.repeat(24) },
-    });
-    expect(expired.statusCode).toBe(422);
-    expect(expired.body).toContain('status=failure&amp;reason=RECEIPT_EXPIRED');
+    expect(redeemed.map((x) => x.receipt)).not.toContain(receipt(6));
   });
 });
 
@@ -170,7 +214,7 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
       db: database.db,
       logger: createLogger({ level: 'silent' }),
       clock,
-      signatures: new PushSignatureVerifier(createLocalJWKSet({ keys: [] })),
+      signatures: new PushSignatureKeys(async () => []),
       tokens: { createToken: async () => ({ tokenUniqueReference: 'unused', lastFour: '0000' }) },
       tokenUpdates: {
         verifier: new OAuthVerifier({

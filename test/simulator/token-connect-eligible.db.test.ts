@@ -222,22 +222,23 @@ describe('getAsset', () => {
 });
 
 describe('the pages of the simulated token requestors', () => {
-  it('answer at every push URI of theirs, in plain text, with the way back to the bank', async () => {
+  it('answer at every push URI of theirs, in plain text, with the way back to the bank and CANCELLED', async () => {
     const body = parsed(await eligible(['555555555']));
     const uris = body
       .tokenRequestors!.flatMap((t) => t.availablePushMethods ?? [])
       .map((m) => m.uri)
-      .filter((uri) => uri.startsWith('http://simulator.test/'));
+      .filter((uri) => uri.startsWith('http://simulator.test/token-requestors/'));
     expect(uris.length).toBeGreaterThan(5);
     for (const uri of uris) {
       const path = new URL(uri).pathname;
-      const query =
-        '?pushAccountReceipt=MCC-1&pushAccountReceipt=MCC-2&callbackURL=https%3A%2F%2Fbank.example%2Fcb';
+      const query = '?pushAccountReceipts=MCC-1,MCC-2&callbackURL=https%3A%2F%2Fbank.example%2Fcb';
       const response = await h.app.inject({ method: 'GET', url: `${path}${query}` });
       expect(response.statusCode, uri).toBe(200);
       expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
-      expect(response.body).toContain('Return to your bank: https://bank.example/cb');
+      expect(response.body).toContain(
+        'Return to your bank: https://bank.example/cb?results%5BMCC-1%5D=CANCELLED&results%5BMCC-2%5D=CANCELLED',
+      );
     }
     expect(
       (await h.app.inject({ method: 'GET', url: '/token-requestors/99999999999/push' })).statusCode,

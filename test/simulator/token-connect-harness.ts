@@ -4,12 +4,14 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
+import { pushedCardTokenizeRequest } from '../../src/mastercard/digital-enablement/tokenize.js';
 import { encryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
 import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import type { EncryptedPayload } from '../../src/mastercard/token-connect/types.js';
 import {
   createSimulatorApp,
+  mastercardKeyOf,
   prepareSimulatorStore,
   registerClient,
   type SimulatorKeys,
@@ -188,7 +190,7 @@ export const PATHS = {
   pushAccount: '/mdes/connect/1/0/pushAccount',
   asset: (id: string) => `/mdes/issuer-assets/1/0/asset/tokenrequestor/${id}`,
   tokenize: '/mdes/digitization/static/1/0/tokenize',
-  jwks: '/mdes/.well-known/jwks.json',
+  staticAsset: (id: string) => `/mdes/assets/static/1/0/asset/${id}`,
 } as const;
 
 /** A pushMultipleAccounts body for `accounts`, to the demo merchant unless told otherwise. */
@@ -199,13 +201,15 @@ export const pushBody = (accounts: unknown[], extra: Record<string, unknown> = {
   ...extra,
 });
 
-export const tokenizeBody = (receipt: string, tokenRequestorId = DEMO_MERCHANT_TOKEN_REQUESTOR_ID) => ({
-  requestId: requestId(),
-  tokenType: 'CLOUD',
-  tokenRequestorId,
-  taskId: `task-${++counter}`,
-  fundingAccountInfo: { pushAccountReceipt: receipt },
-});
+/** A token requestor's tokenize after a push, as MDESRQ requires it: `source` encrypted to Mastercard's key. */
+export const tokenizeBody = (receipt: string, tokenRequestorId = DEMO_MERCHANT_TOKEN_REQUESTOR_ID) =>
+  pushedCardTokenizeRequest({
+    requestId: requestId(),
+    taskId: `task-${++counter}`,
+    tokenRequestorId,
+    receipt,
+    encryptTo: mastercardKeyOf(SIMULATOR_KEYS),
+  });
 
 export const firstError = (response: LightMyRequestResponse) =>
   (response.json() as { errors: { reasonCode: string; description: string }[] }).errors[0];

@@ -1,6 +1,7 @@
-import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { compactVerify, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
+import { keyFromAsset, PushSignatureKeys } from '../../src/mastercard/token-connect/push-signature.js';
+import type { MediaContent, PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
 import {
   CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
   DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
@@ -73,26 +74,41 @@ describe('pushMultipleAccounts', () => {
     expect(body.responseId).toBeDefined();
   });
 
-  it('19: signs the answer with RS256, verifiable with the JWKS, over the receipts and the callback URL', async () => {
+  it('19: signs the answer with RS256 under a kid that is a key asset the token requestor downloads (MDESRQ p. 43–45)', async () => {
     const callbackURL = 'https://bank.example/push/callback?state=abc';
     const { body } = await push([account('a1', TEST_CARDS.credit.pan), account('a2', TEST_CARDS.debit.pan)], {
-      signatureData: { callbackURL, accountHolderDataSupplied: false, locale: 'en_GB' },
+      signatureData: {
+        callbackURL,
+        accountHolderDataSupplied: false,
+        completeIssuerAppActivation: true,
+        locale: 'en_GB',
+      },
     });
     expect(body.tokenRequestorSignatureSupport).toBe(true);
-    const jwks = (await h.app.inject({ method: 'GET', url: PATHS.jwks })).json() as JSONWebKeySet;
-    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
-    expect(jwks.keys[0]).not.toHaveProperty('d');
-    const { payload, protectedHeader } = await compactVerify(body.signature!, createLocalJWKSet(jwks));
-    expect(protectedHeader).toEqual({ alg: 'RS256', kid: jwks.keys[0]!.kid });
+    const { kid, alg } = decodeProtectedHeader(body.signature!);
+    expect(alg).toBe('RS256');
+    // The key is an asset of type application/jwk+json behind the token requestor's own getAsset.
+    const asset = await h.call('GET', PATHS.staticAsset(kid!), undefined, { as: 'merchant' });
+    expect(asset.statusCode).toBe(200);
+    const media = (asset.json() as { mediaContents: MediaContent[] }).mediaContents;
+    expect(media.map((m) => m.type)).toEqual(['application/jwk+json']);
+    const jwk = JSON.parse(Buffer.from(media[0]!.data, 'base64').toString('utf8'));
+    expect(jwk).toMatchObject({ kty: 'RSA', kid, alg: 'RS256', use: 'sig', key_ops: ['verify'] });
+    expect(jwk).not.toHaveProperty('d');
+    const keys = new PushSignatureKeys(async (id) => (id === kid ? media : []));
+    await keys.load([kid!]);
+    // The claims as the recorded sandbox exchange has them: no completeIssuerAppActivation, no callbackRequired.
+    const { payload } = await compactVerify(body.signature!, await keyFromAsset(kid!, media));
     expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({
-      pushAccountReceipt: receiptsOf(body)[0],
       pushAccountReceipts: receiptsOf(body),
-      issuerCallBack: callbackURL,
       callbackURL,
-      callbackRequired: true,
       completeWebsiteActivation: true,
       accountHolderDataSupplied: false,
       locale: 'en_GB',
+    });
+    expect(await keys.verify(body.signature!)).toMatchObject({
+      pushAccountReceipts: receiptsOf(body),
+      callbackURL,
     });
   });
 

@@ -1,48 +1,66 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  callbackWithResults,
+  type Handover,
+  HandoverError,
+  readHandover,
+} from '../../mastercard/token-connect/handover.js';
+import type { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
 import type { Catalogue } from './catalogue.js';
 
 const Params = Type.Object({
   tokenRequestorId: Type.String({ pattern: '^[0-9]{11}$' }),
   platform: Type.Optional(Type.Union([Type.Literal('android'), Type.Literal('ios')])),
 });
-const Receipt = Type.String({ maxLength: 64 });
-const Query = Type.Object({
-  // One per pushed card: the issuer repeats the parameter.
-  pushAccountReceipt: Type.Optional(Type.Union([Receipt, Type.Array(Receipt, { maxItems: 5 })])),
-  callbackURL: Type.Optional(Type.String({ maxLength: 256 })),
-});
-type PageRequest = FastifyRequest<{ Params: Static<typeof Params>; Querystring: Static<typeof Query> }>;
+type PageRequest = FastifyRequest<{ Params: Static<typeof Params> }>;
 
 /**
- * Where the simulated token requestors other than the demo merchant send
- * the cardholder: a plain page naming the token requestor that received the
- * push, with the way back to the issuer. A real token requestor would
- * create its token here; the demo merchant shows how.
+ * Where the simulated token requestors other than the demo merchant and
+ * Click to Pay send the cardholder: a plain page naming the token requestor
+ * that received the push (in either handover form), and the way back to the
+ * issuer with CANCELLED for each receipt, since a stand-in creates no token.
  */
-export function tokenRequestorPages(catalogue: Catalogue): FastifyPluginAsync {
+export function tokenRequestorPages(
+  catalogue: Catalogue,
+  signatures: Pick<PushSignatureKeys, 'verify'>,
+): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const handler = async (request: PageRequest, reply: FastifyReply) => {
       const entry = catalogue.find(request.params.tokenRequestorId);
       if (!entry) return reply.callNotFound();
-      const { callbackURL, pushAccountReceipt } = request.query;
+      let handover: Handover | undefined;
+      try {
+        const received = readHandover(new URL(request.url, 'http://simulator').searchParams);
+        handover = received.form === 'signed' ? await signatures.verify(received.jws) : received.handover;
+      } catch (error) {
+        if (!(error instanceof HandoverError)) throw error;
+      }
+      const back =
+        handover?.callbackURL &&
+        callbackWithResults(
+          handover.callbackURL,
+          handover.pushAccountReceipts.map((receipt) => ({ receipt, result: 'CANCELLED' as const })),
+        );
       const text = [
         `${entry.record.consumerFacingEntityName} (a token requestor simulated by pushprov)`,
         `This page stands in for its ${(request.params.platform ?? 'web').toUpperCase()} experience.`,
-        pushAccountReceipt
-          ? 'It received the pushed cards and would now create their tokens.'
-          : 'No push account receipt arrived.',
-        callbackURL && /^https?:\/\//i.test(callbackURL)
-          ? `Return to your bank: ${callbackURL}`
-          : 'No callback URL arrived.',
+        handover
+          ? `It received ${handover.pushAccountReceipts.length} pushed card(s); a stand-in creates no token.`
+          : 'No readable push arrived.',
+        back ? `Return to your bank: ${back}` : 'No callback URL arrived.',
         '',
       ].join('\n');
       // Plain text, never sniffed: the callback URL comes from the query string.
-      return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(text);
+      return reply
+        .code(handover ? 200 : 400)
+        .type('text/plain; charset=utf-8')
+        .header('x-content-type-options', 'nosniff')
+        .send(text);
     };
-    const schema = { params: Params, querystring: Query };
+    const schema = { params: Params };
     app.get('/token-requestors/:tokenRequestorId/push', { schema }, handler);
     app.get('/token-requestors/:tokenRequestorId/push/:platform', { schema }, handler);
   };
