@@ -5,10 +5,10 @@ import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
-import type { MastercardEncryptionKey } from '../mastercard/digital-enablement/tokenize.js';
-import { certificateFingerprint, publicKeyFingerprint } from '../mastercard/keys/fingerprint.js';
 import { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
 import { OAuthSigner } from '../mastercard/oauth/signer.js';
+import type { PayloadEncrypter } from '../mastercard/token-connect/client.js';
+import { FieldLevelPayloadEncrypter } from '../mastercard/token-connect/encrypter.js';
 import { PushSignatureKeys, PushSigner } from '../mastercard/token-connect/push-signature.js';
 import { ClickToPay } from './click-to-pay/enrolment.js';
 import { deriveIdentityKey } from './click-to-pay/identity.js';
@@ -189,7 +189,7 @@ async function registerTokenConnect(
     identityKey: deriveIdentityKey(sealingKey),
     tokenize,
     publicKey: keys.mastercardSigning.publicKey,
-    mastercardKey: mastercardKeyOf(keys),
+    mastercardKey: mastercardEncrypter(keys),
     onOutcome: (enrolment) =>
       app.log[enrolment.state === 'enrolled' ? 'info' : 'warn']({ enrolment }, 'Click to Pay enrolment'),
   });
@@ -228,12 +228,12 @@ async function registerTokenConnect(
   );
 }
 
-/** Mastercard's encryption key as token requestors are given it: the certificate's fingerprint when there is one. */
-export function mastercardKeyOf(keys: SimulatorKeys): MastercardEncryptionKey {
+/** Encryption to Mastercard's key as token requestors are given it: its certificate's fingerprint when there is one. */
+export function mastercardEncrypter(keys: SimulatorKeys): PayloadEncrypter {
   const { privateKey, certificate } = keys.mastercardEncryption;
-  const publicKey = certificate?.publicKey ?? createPublicKey(privateKey);
-  return {
-    publicKey,
-    publicKeyFingerprint: certificate ? certificateFingerprint(certificate) : publicKeyFingerprint(publicKey),
-  };
+  return new FieldLevelPayloadEncrypter(
+    certificate
+      ? { encryptionKey: certificate, fingerprintOf: 'certificate' }
+      : { encryptionKey: createPublicKey(privateKey) },
+  );
 }

@@ -59,7 +59,6 @@ describe('test data overrides', () => {
     const data = overlayData(simulatorData(), {
       cards: { credit: { accountNumber: '5204740000001002' } },
       tokenRequestors: { singleCardWithoutSignature: '50100000001' },
-      jwksUrl: 'https://mdes.example/jwks.json',
     });
     expect(data.cards.credit).toEqual({ accountNumber: '5204740000001002' });
     expect(data.cards.debit).toEqual(simulatorData().cards.debit);
@@ -67,7 +66,6 @@ describe('test data overrides', () => {
       ...simulatorData().tokenRequestors,
       singleCardWithoutSignature: '50100000001',
     });
-    expect(data.jwksUrl).toBe('https://mdes.example/jwks.json');
   });
 
   it('refuse unknown names, malformed values and numbers failing Luhn, by path and never by value', () => {

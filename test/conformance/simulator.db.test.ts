@@ -47,6 +47,7 @@ beforeAll(async () => {
       },
       clock: h.clock,
       advanceClock: (ms) => h.clock.advance(ms),
+      tokenRequestorPages: true,
       data: simulatorData(),
     },
     { output: { write: (text) => void printed.push(text) } },
@@ -67,10 +68,10 @@ describe('every scenario against the simulator', () => {
 
   it('reports one line per scenario, then the table and the totals', () => {
     const output = printed.join('');
-    expect(output.match(/^\[\d+\/39\] /gm)).toHaveLength(39);
+    expect(output.match(/^\[\d+\/43\] /gm)).toHaveLength(43);
     expect(output).toMatch(/^18 {2}pushMultipleAccounts {8}two credit cards.* PASS$/m);
     expect(output).toMatch(/^16 {2}getAsset .* N\/A {5}cut off in pushprov's copy/m);
-    expect(output).toContain('39 scenarios: 37 passed, 0 failed, 0 skipped, 2 not available');
+    expect(output).toContain('43 scenarios: 41 passed, 0 failed, 0 skipped, 2 not available');
     expect(full.ok).toBe(true);
   });
 
@@ -97,9 +98,10 @@ describe('with sandbox keys (no token requestor, no clock)', () => {
 
     const summary = await runConformance({ baseUrl, ...keys, clock: h.clock, data: simulatorData() });
     const skipped = summary.results.filter((r) => r.status === 'skip');
-    expect(skipped.map((r) => r.number)).toEqual([23, 25, 37]);
-    for (const r of skipped) expect(r.reason).toMatch(/^needs a token requestor key/);
-    expect(summary.counts).toEqual({ pass: 34, fail: 0, skip: 3, 'not available': 2 });
+    expect(skipped.map((r) => r.number)).toEqual([23, 25, 37, 42, 43]);
+    for (const r of skipped.slice(0, 3)) expect(r.reason).toMatch(/^needs a token requestor key/);
+    for (const r of skipped.slice(3)) expect(r.reason).toMatch(/^needs token requestor pages/);
+    expect(summary.counts).toEqual({ pass: 36, fail: 0, skip: 5, 'not available': 2 });
   });
 });
 
@@ -138,7 +140,7 @@ describe('behind a proxy that alters answers', () => {
           issuer: { consumerKey: ISSUER_KEY, signingKey: KEYS.issuerSigning.privateKey },
           encryptionKey: MASTERCARD_ENCRYPTION.certificate,
           clock: h.clock,
-          data: { ...simulatorData(), jwksUrl: `${baseUrl}/.well-known/jwks.json` },
+          data: simulatorData(),
         },
         { only: [18, 19, 22, 26] },
       );

@@ -11,7 +11,7 @@ import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import type { EncryptedPayload } from '../../src/mastercard/token-connect/types.js';
 import {
   createSimulatorApp,
-  mastercardKeyOf,
+  mastercardEncrypter,
   prepareSimulatorStore,
   registerClient,
   type SimulatorKeys,
@@ -208,7 +208,7 @@ export const tokenizeBody = (receipt: string, tokenRequestorId = DEMO_MERCHANT_T
     taskId: `task-${++counter}`,
     tokenRequestorId,
     receipt,
-    encryptTo: mastercardKeyOf(SIMULATOR_KEYS),
+    encrypter: mastercardEncrypter(SIMULATOR_KEYS),
   });
 
 export const firstError = (response: LightMyRequestResponse) =>

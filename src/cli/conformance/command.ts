@@ -1,5 +1,10 @@
+import { createPublicKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { JWK } from 'jose';
 import { ConfigError } from '../../core/errors.js';
+import { loadPublicKey } from '../../mastercard/keys/load.js';
 import { TOKEN_CONNECT_BASE_URLS } from '../../mastercard/token-connect/endpoints.js';
 import type { Config } from '../config.js';
 import { devKeysDir } from '../keys.js';
@@ -30,6 +35,16 @@ Keys
   with --consumer-key (or MASTERCARD_CONSUMER_KEY). Scenarios ${redeeming.join(', ')} redeem a receipt
   as a token requestor, which only a development key set can: otherwise they are skipped.
 
+MDES's push-signing key
+  --signing-key names the key the push signatures are checked with, as a token requestor holds
+  it (MDESRQ p. 43–45): a key asset id, downloaded once through getAsset (e.g.
+  20210927091340-MDES-token-connect-mtf), or a file: a JWK (.json) or a PEM public key or
+  certificate. Default: the asset named by each signature's kid.
+
+Token requestor pages
+  Scenarios 42 and 43 click through a token requestor's page and back to the callback: only the
+  simulator serves such pages, so they are skipped against sandbox and mtf.
+
 Test data
   --data FILE replaces the simulator's cards, account ranges, token requestors and assets
   entry by entry (docs/mastercard/token-connect.md, "Conformance").
@@ -45,6 +60,7 @@ interface ConformanceOptions {
   data?: string;
   only?: number[];
   fingerprintOf?: 'publicKey' | 'certificate';
+  signingKey?: string;
 }
 
 /** `pushprov conformance`: Token Connect's §7 scenarios against a target, a table at the end. */
@@ -58,6 +74,7 @@ export function conformanceCommand(config: () => Config): Command {
     .option('--consumer-key <key>', "consumer key (default: the key set's, or MASTERCARD_CONSUMER_KEY)")
     .option('--data <file>', "JSON file of test data overriding the simulator's")
     .option('--only <numbers>', 'comma-separated scenario numbers, e.g. 18,19', parseOnly)
+    .option('--signing-key <asset id | file>', "MDES's push-signing key: a key asset id or a JWK/PEM file")
     .addOption(
       new Option('--fingerprint-of <what>', 'what publicKeyFingerprint names')
         .choices(['publicKey', 'certificate'])
@@ -80,6 +97,8 @@ export function conformanceCommand(config: () => Config): Command {
         ...keys,
         ...(options.fingerprintOf ? { fingerprintOf: options.fingerprintOf } : {}),
         data: options.data ? await loadConformanceData(options.data) : simulatorData(),
+        ...(options.signingKey ? { mdesSigningKey: await signingKeyOf(options.signingKey) } : {}),
+        tokenRequestorPages: !Object.values(TOKEN_CONNECT_BASE_URLS).includes(baseUrl as never),
       };
       const out = process.stdout;
       out.write(
@@ -122,4 +141,22 @@ function parseOnly(value: string): number[] {
     }
   }
   return numbers.map(Number);
+}
+
+/** `--signing-key`: a file (a JWK, or a PEM/DER public key or certificate) if one exists there, else a key asset id. */
+export async function signingKeyOf(value: string): Promise<NonNullable<ConformanceTarget['mdesSigningKey']>> {
+  if (!existsSync(value)) {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(value)) {
+      throw new ConfigError([`--signing-key ${JSON.stringify(value)}: expected a key asset id or a file`]);
+    }
+    return { assetId: value };
+  }
+  if (value.endsWith('.json')) {
+    const jwk = JSON.parse(await readFile(value, 'utf8')) as JWK;
+    return {
+      ...(jwk.kid ? { assetId: jwk.kid } : {}),
+      publicKey: createPublicKey({ key: jwk, format: 'jwk' }),
+    };
+  }
+  return { publicKey: (await loadPublicKey({ path: value })).publicKey };
 }

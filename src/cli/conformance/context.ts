@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { compactVerify, createLocalJWKSet, type JSONWebKeySet, type ProtectedHeaderParameters } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
+import { pushedCardTokenizeRequest, TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import {
   type PayloadEncrypter,
@@ -9,9 +9,11 @@ import {
   TokenConnectClient,
 } from '../../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
+import type { Handover } from '../../mastercard/token-connect/handover.js';
 import { parseJsonLosslessly } from '../../mastercard/token-connect/json.js';
+import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
 import type { RetryPolicy } from '../../mastercard/token-connect/retry.js';
-import type { PushMultipleFundingAccount } from '../../mastercard/token-connect/types.js';
+import type { MediaContent, PushMultipleFundingAccount } from '../../mastercard/token-connect/types.js';
 import type { ConformanceData, TestCardData } from './data.js';
 import type { ConformanceTarget } from './target.js';
 
@@ -98,13 +100,15 @@ export class ScenarioContext {
     const tokenRequestor = this.#target.tokenRequestor;
     if (!tokenRequestor)
       throw new Error('no token requestor key: the runner should have skipped this scenario');
-    const body = JSON.stringify({
-      requestId: randomUUID(),
-      tokenType: 'CLOUD',
-      tokenRequestorId: tokenRequestor.tokenRequestorId,
-      taskId: randomUUID(),
-      fundingAccountInfo: { pushAccountReceipt: receipt },
-    });
+    const body = JSON.stringify(
+      pushedCardTokenizeRequest({
+        requestId: randomUUID(),
+        taskId: randomUUID(),
+        tokenRequestorId: tokenRequestor.tokenRequestorId,
+        receipt,
+        encrypter: this.encrypter,
+      }),
+    );
     return this.#send('POST', TOKENIZE_PATH, body, new OAuthSigner({ ...tokenRequestor, clock: this.clock }));
   }
 
@@ -121,21 +125,47 @@ export class ScenarioContext {
     await this.#target.advanceClock(ms);
   }
 
-  /** Verifies a compact JWS with the keys MDES publishes; throws if it does not verify. */
-  async verifyJws(
-    jws: string,
-  ): Promise<{ header: ProtectedHeaderParameters; claims: Record<string, unknown> }> {
-    const url = this.data.jwksUrl ?? `${this.baseUrl}/.well-known/jwks.json`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
-    if (!response.ok) throw new Error(`the JWKS at ${url} answered HTTP ${response.status}`);
-    const jwks = (await response.json()) as JSONWebKeySet;
-    const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(jwks), {
-      algorithms: ['RS256'],
-    });
-    const claims: unknown = JSON.parse(new TextDecoder().decode(payload));
-    if (typeof claims !== 'object' || claims === null)
-      throw new Error('the JWS payload is not a JSON object');
-    return { header: protectedHeader, claims: claims as Record<string, unknown> };
+  /**
+   * Verifies MDES's push signature as a token requestor would (MDESRQ p.
+   * 41–45) and returns the handover it signs: with the key file given, or
+   * else with the key asset named by `--signing-key` (default: the JWS's
+   * own kid), downloaded once through getAsset. Throws if it does not verify.
+   */
+  async verifyPush(jws: string): Promise<Handover> {
+    const given = this.#target.mdesSigningKey;
+    const keys = new PushSignatureKeys((assetId) => this.#asset(assetId));
+    if (given && 'publicKey' in given) {
+      keys.add(given.assetId ?? String(decodeProtectedHeader(jws).kid), given.publicKey);
+    } else {
+      await keys.load([given?.assetId ?? String(decodeProtectedHeader(jws).kid)]);
+    }
+    return keys.verify(jws);
+  }
+
+  /** getAsset as a token requestor downloads MDES's key (Digital Enablement API), as the issuer without one. */
+  async #asset(assetId: string): Promise<MediaContent[]> {
+    const tokenRequestor = this.#target.tokenRequestor;
+    const signer = tokenRequestor ? new OAuthSigner({ ...tokenRequestor, clock: this.clock }) : this.#signer;
+    const answer = await this.#send(
+      'GET',
+      `/assets/static/1/0/asset/${encodeURIComponent(assetId)}`,
+      undefined,
+      signer,
+    );
+    if (answer.status !== 200) throw new Error(`getAsset ${assetId} answered HTTP ${answer.status}`);
+    return (answer.body as { mediaContents?: MediaContent[] } | undefined)?.mediaContents ?? [];
+  }
+
+  /** Whether the target serves token requestors' pages (the simulator does; Mastercard's are real people's). */
+  get servesTokenRequestorPages(): boolean {
+    return this.#target.tokenRequestorPages === true;
+  }
+
+  /** A GET of a page at the target's own origin (the simulator's token requestor pages), not followed. */
+  async page(url: string, init: RequestInit = {}): Promise<Response> {
+    const at = new URL(url);
+    const local = new URL(`${at.pathname}${at.search}`, new URL(this.baseUrl).origin);
+    return fetch(local, { redirect: 'manual', ...init, signal: AbortSignal.timeout(this.#timeoutMs) });
   }
 
   /** One account to push: a test card, valid for years unless the data gives its expiry. */

@@ -72,8 +72,6 @@ export const ConformanceDataSchema = section({
     /** Well formed, not in the asset repository (scenario 14). */
     unknown: assetId,
   }),
-  /** Where MDES publishes its signing keys; default `<target>/.well-known/jwks.json` (an assumption, doc §5). */
-  jwksUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 export type ConformanceData = Static<typeof ConformanceDataSchema>;

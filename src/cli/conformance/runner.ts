@@ -43,6 +43,8 @@ const MISSING: Record<Capability, string> = {
   tokenRequestor:
     "needs a token requestor key (simulator only: Mastercard's sandbox has no tokenize for an issuer)",
   clock: "needs control of the target's clock (the in-process simulator of the tests)",
+  tokenRequestorPages:
+    "needs token requestor pages to click through (the simulator's; Mastercard's sandbox has people's)",
 };
 
 /** Runs the scenarios one after the other against the target and reports each. */
@@ -86,9 +88,12 @@ async function runOne(
     durationMs,
   });
   if (!scenario.run) return result('not available', NOT_AVAILABLE);
-  const missing = (scenario.needs ?? []).find(
-    (need) => (need === 'tokenRequestor' ? target.tokenRequestor : target.advanceClock) === undefined,
-  );
+  const has: Record<Capability, boolean> = {
+    tokenRequestor: target.tokenRequestor !== undefined,
+    clock: target.advanceClock !== undefined,
+    tokenRequestorPages: target.tokenRequestorPages === true,
+  };
+  const missing = (scenario.needs ?? []).find((need) => !has[need]);
   if (missing) return result('skip', MISSING[missing]);
   const started = performance.now();
   try {

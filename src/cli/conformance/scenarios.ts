@@ -33,6 +33,8 @@ import {
   sameJson,
 } from './checks.js';
 import type { HttpAnswer, ScenarioContext } from './context.js';
+import { HANDOVER_SCENARIOS } from './handover-scenarios.js';
+import { CALLBACK_URL, push, reasons, receiptsOf } from './pushes.js';
 
 /**
  * The conformance scenarios: docs/mastercard/token-connect.md §7, one entry
@@ -44,7 +46,7 @@ import type { HttpAnswer, ScenarioContext } from './context.js';
  */
 
 /** What a scenario needs beyond the issuer's keys; without it the runner skips the scenario. */
-export type Capability = 'tokenRequestor' | 'clock';
+export type Capability = 'tokenRequestor' | 'clock' | 'tokenRequestorPages';
 
 export interface Scenario {
   readonly number: number;
@@ -59,7 +61,6 @@ export interface Scenario {
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const CALLBACK_URL = 'https://issuer.example/push/callback?state=conformance';
 
 /** The tokenize refusals the simulator documents (docs/simulator.md); Mastercard's names are not known. */
 type ReceiptRefusal = keyof typeof RECEIPT_REASON_CODES;
@@ -74,40 +75,6 @@ const eligibleRefusal = async (ctx: ScenarioContext, body: Record<string, unknow
 const padded = (range: string): string => range.padEnd(19, '0');
 
 // --- pushMultipleAccounts -------------------------------------------------------------------
-
-async function push(
-  ctx: ScenarioContext,
-  accounts: PushMultipleFundingAccount[],
-  extra: Partial<Omit<PushMultipleAccountsInput, 'accounts'>> = {},
-): Promise<PushMultipleAccountsResponse> {
-  const answer = await ctx.client().pushMultipleAccounts({
-    tokenRequestorId: ctx.data.tokenRequestors.multipleCards,
-    ...extra,
-    accounts,
-  });
-  conforms(PushMultipleAccountsResponseSchema, answer, 'the answer');
-  return answer;
-}
-
-/** The receipts of an answer, one per account pushed, in the order pushed. */
-function receiptsOf(answer: PushMultipleAccountsResponse, accounts: PushMultipleFundingAccount[]): string[] {
-  const results = answer.pushAccountReceipts ?? [];
-  check(
-    results.length === accounts.length,
-    `expected ${accounts.length} pushAccountReceipts, got ${results.length}`,
-  );
-  return results.map((result, i) => {
-    check(
-      result.pushAccountId === accounts[i]?.pushAccountId,
-      `pushAccountReceipts[${i}] names another pushAccountId`,
-    );
-    check(!result.errors?.length, `pushAccountReceipts[${i}] has errors: ${reasons(result.errors)}`);
-    return checkReceipt(result.pushAccountReceipt);
-  });
-}
-
-const reasons = (errors: readonly { reasonCode: string }[] | undefined): string =>
-  (errors ?? []).map((e) => e.reasonCode).join(', ') || 'none';
 
 /** A pushMultipleAccounts body as pushprov's client would build it, with whatever the scenario changes. */
 function pushBody(
@@ -439,7 +406,7 @@ export const SCENARIOS: readonly Scenario[] = [
     number: 19,
     operation: 'pushMultipleAccounts',
     source: 'page',
-    name: 'signatureData with a callbackURL: an RS256 signature verifying with the JWKS',
+    name: "signatureData with a callbackURL: an RS256 signature MDES's key asset verifies, over the receipts and the callback",
     async run(ctx) {
       const accounts = [ctx.account('pa-1', ctx.data.cards.credit)];
       const answer = await push(ctx, accounts, {
@@ -448,18 +415,13 @@ export const SCENARIOS: readonly Scenario[] = [
       const receipts = receiptsOf(answer, accounts);
       check(answer.tokenRequestorSignatureSupport === true, 'tokenRequestorSignatureSupport is not true');
       check(answer.signature, 'no signature');
-      const { header, claims } = await ctx.verifyJws(answer.signature);
-      check(header.alg === 'RS256', `the signature is ${header.alg}, not RS256`);
-      const signed = Array.isArray(claims.pushAccountReceipts)
-        ? claims.pushAccountReceipts
-        : [claims.pushAccountReceipt];
-      check(sameJson(signed, receipts), 'the signed receipts are not the receipts returned');
+      const signed = await ctx.verifyPush(answer.signature);
       check(
-        (claims.issuerCallBack ?? claims.callbackURL) === CALLBACK_URL,
-        'the signed callback URL is not the one sent',
+        sameJson(signed.pushAccountReceipts, receipts),
+        'the signed receipts are not the receipts returned',
       );
-      check(claims.callbackRequired === true, 'callbackRequired is not signed as true');
-      check(claims.locale === 'en_GB', 'the signed locale is not the one sent');
+      check(signed.callbackURL === CALLBACK_URL, 'the signed callback URL is not the one sent');
+      check(signed.locale === 'en_GB', 'the signed locale is not the one sent');
     },
   },
   {
@@ -877,4 +839,5 @@ export const SCENARIOS: readonly Scenario[] = [
       check((answer.availablePushMethods ?? []).length > 0, 'no availablePushMethods');
     },
   },
+  ...HANDOVER_SCENARIOS,
 ];

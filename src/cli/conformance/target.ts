@@ -29,6 +29,14 @@ export interface ConformanceTarget {
   clock?: Clock;
   /** Moves the target's clock forward (an in-process simulator); without it, expiry scenarios are skipped. */
   advanceClock?: (ms: number) => void | Promise<void>;
+  /**
+   * MDES's push-signing key, as a token requestor holds it: a key asset id
+   * to download, or a key given as a file (MDESRQ p. 43–45). Default: the
+   * asset named by each signature's kid.
+   */
+  mdesSigningKey?: { assetId: string } | { assetId?: string; publicKey: KeyObject };
+  /** The target serves token requestors' pages the scenarios can click through (the simulator only). */
+  tokenRequestorPages?: boolean;
   data: ConformanceData;
   /** Per request; default 10 s. */
   timeoutMs?: number;

@@ -12,7 +12,7 @@ import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature
 import {
   createSimulatorApp,
   MDES_NOTIFICATION_CONSUMER_KEY,
-  mastercardKeyOf,
+  mastercardEncrypter,
   prepareSimulatorStore,
   registerClient,
 } from '../../simulator/app.js';
@@ -136,7 +136,7 @@ export async function buildMerchant({
       signingKey: keys.merchantSigning.privateKey,
       clock,
     }),
-    mastercardKey: mastercardKeyOf(keys),
+    mastercardKey: mastercardEncrypter(keys),
   });
   const signatures = new PushSignatureKeys((assetId) => tokens.asset(assetId));
   const assetIds = [

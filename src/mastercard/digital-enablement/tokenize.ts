@@ -1,5 +1,4 @@
-import type { KeyObject } from 'node:crypto';
-import { encryptFieldLevel, type OaepHashingAlgorithm } from '../encryption/field-level.js';
+import type { PayloadEncrypter } from '../token-connect/client.js';
 
 /**
  * The token requestor's tokenize after a push (Mastercard Digital Enablement
@@ -13,19 +12,13 @@ import { encryptFieldLevel, type OaepHashingAlgorithm } from '../encryption/fiel
 export const TOKENIZE_PATH = '/digitization/static/1/0/tokenize';
 export const PUSHED_CARD_SOURCE = 'ACCOUNT_ADDED_VIA_APPLICATION';
 
-/** Mastercard's encryption key as a token requestor is given it, with the fingerprint MDES matches on. */
-export interface MastercardEncryptionKey {
-  publicKey: KeyObject;
-  publicKeyFingerprint: string;
-  oaepHashingAlgorithm?: OaepHashingAlgorithm;
-}
-
 export interface PushedCardTokenize {
   requestId: string;
   taskId: string;
   tokenRequestorId: string;
   receipt: string;
-  encryptTo: MastercardEncryptionKey;
+  /** Field-level encryption to Mastercard's key, as for Token Connect. */
+  encrypter: PayloadEncrypter;
   /** The cardholder's device as the token requestor saw it; IPv4 only (the spec's format, 7–15 characters). */
   deviceIpAddress?: string;
   /** ISO 639-1. */
@@ -33,10 +26,6 @@ export interface PushedCardTokenize {
 }
 
 export function pushedCardTokenizeRequest(o: PushedCardTokenize): Record<string, unknown> {
-  const sealed = encryptFieldLevel(JSON.stringify({ source: PUSHED_CARD_SOURCE }), o.encryptTo.publicKey, {
-    encoding: 'hex',
-    oaepHashingAlgorithm: o.encryptTo.oaepHashingAlgorithm ?? 'SHA512',
-  });
   const ip = o.deviceIpAddress?.replace(/^::ffff:/, '');
   return {
     requestId: o.requestId,
@@ -45,13 +34,7 @@ export function pushedCardTokenizeRequest(o: PushedCardTokenize): Record<string,
     taskId: o.taskId,
     fundingAccountInfo: {
       pushAccountReceipt: o.receipt,
-      encryptedPayload: {
-        publicKeyFingerprint: o.encryptTo.publicKeyFingerprint,
-        encryptedKey: sealed.encryptedKey,
-        oaepHashingAlgorithm: sealed.oaepHashingAlgorithm,
-        iv: sealed.iv,
-        encryptedData: sealed.encryptedValue,
-      },
+      encryptedPayload: o.encrypter.encrypt(JSON.stringify({ source: PUSHED_CARD_SOURCE })),
     },
     ...(o.consumerLanguage && { consumerLanguage: o.consumerLanguage }),
     ...(ip && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && { decisioningData: { deviceIpAddress: ip } }),

@@ -3,10 +3,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { CryptoError, PushprovError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import {
-  type MastercardEncryptionKey,
-  pushedCardTokenizeRequest,
-} from '../../mastercard/digital-enablement/tokenize.js';
+import { pushedCardTokenizeRequest } from '../../mastercard/digital-enablement/tokenize.js';
+import type { PayloadEncrypter } from '../../mastercard/token-connect/client.js';
 import type { ReceiptResult } from '../../mastercard/token-connect/handover.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
@@ -29,7 +27,7 @@ export interface ClickToPayOptions {
   /** Stands for Click to Pay's own key at MDES; Click to Pay runs inside Mastercard and signs nothing here. */
   publicKey: KeyObject;
   /** Mastercard's encryption key, to which Click to Pay encrypts `source` like any token requestor. */
-  mastercardKey: MastercardEncryptionKey;
+  mastercardKey: PayloadEncrypter;
   /** Told how each attempt ended: ids and reason codes only. */
   onOutcome?: (outcome: EnrolmentOutcome) => void;
 }
@@ -183,7 +181,7 @@ export class ClickToPay {
       taskId: newId('task'),
       tokenRequestorId: CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
       receipt,
-      encryptTo: this.#o.mastercardKey,
+      encrypter: this.#o.mastercardKey,
     });
     const answer = await this.#o.tokenize.tokenize(
       this.#client,

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type MastercardEncryptionKey,
-  pushedCardTokenizeRequest,
-  TOKENIZE_PATH,
-} from '../../mastercard/digital-enablement/tokenize.js';
+import { pushedCardTokenizeRequest, TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
 import { signedGet, signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
+import type { PayloadEncrypter } from '../../mastercard/token-connect/client.js';
 import type { TokenizationResult } from '../../mastercard/token-connect/handover.js';
 import type { MediaContent } from '../../mastercard/token-connect/types.js';
 import type { CreatedToken, TokenCreator } from './app.js';
@@ -22,7 +19,7 @@ export interface MdesTokenClientOptions {
   signer: Pick<OAuthSigner, 'authorizationHeader'>;
   tokenRequestorId: string;
   /** Mastercard's encryption key, to which `source` is encrypted. */
-  mastercardKey: MastercardEncryptionKey;
+  mastercardKey: PayloadEncrypter;
   timeoutMs?: number;
 }
 
@@ -52,7 +49,7 @@ export class MdesTokenClient implements TokenCreator {
         taskId: randomUUID(),
         tokenRequestorId: this.options.tokenRequestorId,
         receipt,
-        encryptTo: this.options.mastercardKey,
+        encrypter: this.options.mastercardKey,
         ...(device.ipAddress && { deviceIpAddress: device.ipAddress }),
       }),
     );
