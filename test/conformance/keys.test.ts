@@ -72,15 +72,24 @@ describe('conformance target', () => {
   it('defaults to the local simulator, names sandbox and MTF, and puts /mdes on a bare URL', () => {
     expect(resolveTarget(undefined, config)).toBe('http://localhost:9081/mdes');
     expect(resolveTarget('sandbox', config)).toBe('https://sandbox.api.mastercard.com/mdes');
-    expect(resolveTarget('mtf', config)).toBe('https://sandbox.api.mastercard.com/mdes/mtf');
+    expect(resolveTarget('mtf', config)).toBe('https://api.mastercard.com/mdes/mtf');
     expect(resolveTarget('http://127.0.0.1:8081/', config)).toBe('http://127.0.0.1:8081/mdes');
     expect(resolveTarget('https://gateway.example/mc/mdes/', config)).toBe('https://gateway.example/mc/mdes');
   });
 
   it('refuses production and what is not an http URL', () => {
-    expect(() => resolveTarget('https://api.mastercard.com/mdes', config)).toThrow(
-      'refusing Mastercard production',
+    // MTF shares production's host: whole base URLs are compared, so only MTF's passes there.
+    expect(resolveTarget('https://api.mastercard.com/mdes/mtf/', config)).toBe(
+      'https://api.mastercard.com/mdes/mtf',
     );
+    for (const production of [
+      'https://api.mastercard.com/mdes',
+      'https://API.mastercard.com:443/',
+      'https://api.mastercard.com/mdes/mtfx',
+      'https://api.mastercard.com/mdes/connect',
+    ]) {
+      expect(() => resolveTarget(production, config), production).toThrow('refusing Mastercard production');
+    }
     expect(() => resolveTarget('production', config)).toThrow('expected a URL, sandbox or mtf');
     expect(() => resolveTarget('ftp://mdes.example', config)).toThrow('expected an http or https URL');
   });

@@ -134,8 +134,8 @@ describe('the runner reports what a wrong target does', () => {
   });
 
   it('refuses an unknown scenario number', async () => {
-    await expect(runConformance(target(emptyUrl), { only: [40] })).rejects.toThrow(
-      'no conformance scenario numbered 40',
+    await expect(runConformance(target(emptyUrl), { only: [99] })).rejects.toThrow(
+      'no conformance scenario numbered 99',
     );
   });
 });

@@ -1,9 +1,10 @@
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signingKeyOf } from '../../src/cli/conformance/command.js';
 import { simulatorData } from '../../src/cli/conformance/data.js';
 import { loadConformanceKeys } from '../../src/cli/conformance/keys.js';
 import { type ConformanceSummary, runConformance } from '../../src/cli/conformance/runner.js';
@@ -98,10 +99,31 @@ describe('with sandbox keys (no token requestor, no clock)', () => {
 
     const summary = await runConformance({ baseUrl, ...keys, clock: h.clock, data: simulatorData() });
     const skipped = summary.results.filter((r) => r.status === 'skip');
-    expect(skipped.map((r) => r.number)).toEqual([23, 25, 37, 42, 43]);
-    for (const r of skipped.slice(0, 3)) expect(r.reason).toMatch(/^needs a token requestor key/);
-    for (const r of skipped.slice(3)) expect(r.reason).toMatch(/^needs token requestor pages/);
-    expect(summary.counts).toEqual({ pass: 36, fail: 0, skip: 5, 'not available': 2 });
+    const why = Object.fromEntries(skipped.map((r) => [r.number, r.reason]));
+    expect(Object.keys(why).map(Number)).toEqual([19, 23, 25, 37, 40, 42, 43]);
+    for (const n of [23, 25, 37]) expect(why[n]).toMatch(/^needs a token requestor key/);
+    // Only a token requestor may download MDES's signing key; an issuer gives it as a file.
+    for (const n of [19, 40]) expect(why[n]).toMatch(/^needs MDES's push-signing key/);
+    for (const n of [42, 43]) expect(why[n]).toMatch(/^needs token requestor pages/);
+    expect(summary.counts).toEqual({ pass: 34, fail: 0, skip: 7, 'not available': 2 });
+
+    // With MDES's key given as a file, the signature scenarios run for an issuer too.
+    const jwkFile = join(dir, 'mdes-signing-key.json');
+    writeFileSync(jwkFile, JSON.stringify(KEYS.mastercardSigning.publicKey.export({ format: 'jwk' })));
+    const withKey = await runConformance(
+      {
+        baseUrl,
+        ...keys,
+        clock: h.clock,
+        data: simulatorData(),
+        mdesSigningKey: await signingKeyOf(jwkFile),
+      },
+      { only: [19, 40] },
+    );
+    expect(withKey.results.map((r) => [r.number, r.status, r.reason])).toEqual([
+      [19, 'pass', undefined],
+      [40, 'pass', undefined],
+    ]);
   });
 });
 
@@ -141,6 +163,7 @@ describe('behind a proxy that alters answers', () => {
           encryptionKey: MASTERCARD_ENCRYPTION.certificate,
           clock: h.clock,
           data: simulatorData(),
+          mdesSigningKey: { publicKey: KEYS.mastercardSigning.publicKey },
         },
         { only: [18, 19, 22, 26] },
       );

@@ -199,4 +199,4 @@ export async function startFaultStack(): Promise<FaultStack> {
 
 /** States a push may rest in: final, or waiting for the cardholder or MDES (never an unknown outcome). */
 export const settled = (state: string): boolean =>
-  isFinal(state as Parameters<typeof isFinal>[0]) || state === 'receipt_issued' || state === 'enrolling';
+  isFinal(state as Parameters<typeof isFinal>[0]) || state === 'receipt_issued';

@@ -33,6 +33,7 @@ import {
   startSimulator,
 } from '../simulator/token-connect-harness.js';
 import { oneCardSource } from '../support/card-source.js';
+import { atTokenRequestor } from '../support/stack.js';
 import { testSealer } from '../support/sealer.js';
 
 const profile: CardholderProfile = {
@@ -50,9 +51,9 @@ const listen = async (app: FastifyInstance): Promise<string> => {
 
 /**
  * Use case 1 over real HTTP: the issuer pushes a card to Click to Pay with
- * pushprov's Token Connect client; the simulated Click to Pay enrols the
- * consumer in the background; MDES tells the issuer, which completes the
- * provisioning. The two servers share one database, as `pushprov start` does.
+ * pushprov's Token Connect client; the cardholder goes to Click to Pay's
+ * push URI, where the simulated Click to Pay enrols the consumer and sends
+ * them back; MDES tells the issuer, which completes the provisioning. The two servers share one database, as `pushprov start` does.
  */
 describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
   let h: Harness;
@@ -145,7 +146,15 @@ describe('Click to Pay enrolment end to end', { timeout: 60_000 }, () => {
       consent: true,
       idempotencyKey: 'c2p-e2e-00000001',
     });
-    expect(view).toMatchObject({ state: 'enrolling', destination: 'click_to_pay' });
+    expect(view).toMatchObject({ state: 'receipt_issued', destination: 'click_to_pay' });
+
+    // The cardholder at Click to Pay's push URI (the simulator's page), who sends them back to the bank.
+    const link = new URL(view.redirectUrl ?? '');
+    const atClickToPay = await atTokenRequestor(`${simulatorUrl}${link.pathname}${link.search}`);
+    expect(atClickToPay.landingStatus).toBe(200);
+    expect(atClickToPay.callbackUrl).toMatch(
+      new RegExp(`^https://bank\\.test/v1/provisionings/${view.id}/callback\\?state=[^&]+&results%5BMCC-`),
+    );
 
     await vi.waitFor(
       async () => expect((await provisioning.view('chd_alice', view.id)).state).toBe('completed'),

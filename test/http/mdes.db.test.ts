@@ -203,7 +203,8 @@ const recorded = async () =>
 describe('POST /v1/mdes/notifications', () => {
   it('completes a Click to Pay enrolment on a Tokenization Complete Notification, and records it', async () => {
     const { id, state, pushAccountId } = await pushTo(C2P);
-    expect(state).toBe('enrolling');
+    // Click to Pay is a token requestor like any other: the push waits for the cardholder there.
+    expect(state).toBe('receipt_issued');
     const body = tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000c2p0001', pushAccountId });
 
     const response = await send(body);
@@ -487,7 +488,7 @@ describe('POST /v1/mdes/tokenization-authorizations', () => {
     expect(enrolment.json()).toMatchObject({ decision: 'APPROVED' });
   });
 
-  it('approves Click to Pay redeeming the receipt before the issuer has recorded the push’s answer', async () => {
+  it('approves a receipt redeemed before the issuer has recorded the push’s answer (a crash, then reconciliation)', async () => {
     let answer: unknown;
     duringPush = async (input) => {
       const pushAccountId = input.accounts[0]!.pushAccountId;
@@ -495,7 +496,7 @@ describe('POST /v1/mdes/tokenization-authorizations', () => {
     };
     try {
       const { state } = await pushTo(C2P);
-      expect(state).toBe('enrolling');
+      expect(state).toBe('receipt_issued');
     } finally {
       duringPush = undefined;
     }

@@ -487,7 +487,7 @@ describe('TokenConnectClient: retries', () => {
     }).getEligibleTokenRequestors(input);
     expect(result.tokenRequestors).toEqual([]);
     expect(calls).toEqual([
-      'https://sandbox.api.mastercard.com/mdes/mtf/connect/1/0/getEligibleTokenRequestors',
+      'https://api.mastercard.com/mdes/mtf/connect/1/0/getEligibleTokenRequestors',
     ]);
   });
 });
@@ -537,7 +537,7 @@ describe('backoff and environments', () => {
 
   it("knows Mastercard's documented base URLs", () => {
     expect(baseUrlOf('sandbox')).toBe('https://sandbox.api.mastercard.com/mdes');
-    expect(baseUrlOf('mtf')).toBe('https://sandbox.api.mastercard.com/mdes/mtf');
+    expect(baseUrlOf('mtf')).toBe('https://api.mastercard.com/mdes/mtf');
     expect(baseUrlOf('production')).toBe('https://api.mastercard.com/mdes');
     expect(baseUrlOf({ baseUrl: 'http://localhost:8081/mdes/' })).toBe('http://localhost:8081/mdes');
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { captureStream } from '../support/capture.js';
-import { CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 import { dumpTables } from './support.js';
 
 const CLICK_TO_PAY = '50123197928';
@@ -96,6 +96,12 @@ describe('no card data or PII in clear anywhere', { timeout: 180_000 }, () => {
     keep(`${method} ${path}`, r.status, r.headers, r.body);
     return r;
   }
+  /** fetch, keeping what came back. */
+  const recorded: typeof fetch = async (input, init) => {
+    const r = await fetch(input, init);
+    keep(String(input), r.status, r.headers, await r.clone().text());
+    return r;
+  };
   async function get(url: string, init: RequestInit = {}) {
     const r = await fetch(url, { redirect: 'manual', ...init });
     const text = await r.text();
@@ -134,39 +140,31 @@ describe('no card data or PII in clear anywhere', { timeout: 180_000 }, () => {
     await call('GET', `/v1/cards/${id}/destinations/${DEMO_SHOP}/consent`);
     await alice.stepUp(DEMO.alice.totpSecret);
 
-    // Use case 1: Click to Pay completes once MDES's notification arrives.
+    // Use case 1: at Click to Pay's page and back; completes once MDES's notification arrives.
     const c2p = await alice.push([id], CLICK_TO_PAY);
     keep('push c2p', c2p.status, c2p.headers, c2p.body);
     expect(c2p.status).toBe(201);
-    let state = c2p.body.state;
-    for (let i = 0; i < 150 && state !== 'completed'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      state = (await call('GET', `/v1/provisionings/${c2p.body.id}`)).body.state;
-    }
-    expect(state).toBe('completed');
+    const atClickToPay = await atTokenRequestor(c2p.body.redirectUrl as string, 'accept', recorded);
+    await call('GET', atClickToPay.callbackUrl ?? '');
+    await vi.waitFor(
+      async () =>
+        expect((await call('GET', `/v1/provisionings/${c2p.body.id}`)).body.state).toBe('completed'),
+      { timeout: 15_000, interval: 100 },
+    );
 
     // Use case 2: Secure Card on File at the demo merchant, back through the callback.
     const scof = await alice.push([id], DEMO_SHOP);
     keep('push scof', scof.status, scof.headers, scof.body);
     expect(scof.status).toBe(201);
-    const landing = await get(scof.body.redirectUrl as string);
-    expect(landing.status).toBe(200);
-    const cookie = landing.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const form = new URLSearchParams();
-    for (const m of landing.text.matchAll(/name="([^"]+)" value="([^"]+)"/g))
-      form.append(m[1] ?? '', (m[2] ?? '').replace(/&amp;/g, '&'));
-    const saved = await get(`${stack.merchant}/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      body: form,
-    });
-    expect(saved.status).toBe(200);
-    const back = /href="([^"]+status=success[^"]*)"/.exec(saved.text)?.[1]?.replace(/&amp;/g, '&') ?? '';
-    const done = await call('GET', back);
-    expect(done.body.state).toBe('completed');
+    const atShop = await atTokenRequestor(scof.body.redirectUrl as string, 'accept', recorded);
+    expect(atShop.landingStatus).toBe(200);
+    await call('GET', atShop.callbackUrl ?? '');
+    await vi.waitFor(
+      async () =>
+        expect((await call('GET', `/v1/provisionings/${scof.body.id}`)).body.state).toBe('completed'),
+      { timeout: 15_000, interval: 100 },
+    );
+    const cookie = atShop.cookie;
 
     await call('GET', '/v1/provisionings');
     await call('GET', `/v1/cards/${id}/tokens`);

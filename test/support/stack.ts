@@ -121,7 +121,11 @@ export class CardholderClient {
  * bank's callback, returned as `callbackUrl` for the test to open with the
  * cardholder's session.
  */
-export async function atTokenRequestor(pushLink: string, choice: 'accept' | 'cancel' = 'accept') {
+export async function atTokenRequestor(
+  pushLink: string,
+  choice: 'accept' | 'cancel' = 'accept',
+  fetch: typeof globalThis.fetch = globalThis.fetch,
+) {
   const landing = await fetch(pushLink, { redirect: 'manual' });
   const landingPage = await landing.text();
   const cookie = landing.headers

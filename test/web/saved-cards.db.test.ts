@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const CLICK_TO_PAY = '50123197928';
 
@@ -58,10 +58,12 @@ describe('saved-card pages', { timeout: 120_000 }, () => {
     const pushed = await alice.push([aliceCard.id], CLICK_TO_PAY);
     expect(pushed.status).toBe(201);
     const id = pushed.body.id as string;
-    for (let i = 0; i < 100; i++) {
-      if ((await alice.call('GET', `/v1/provisionings/${id}`)).body.state === 'completed') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const atClickToPay = await atTokenRequestor(pushed.body.redirectUrl as string);
+    expect((await alice.call('GET', atClickToPay.callbackUrl ?? '')).status).toBe(200);
+    await vi.waitFor(
+      async () => expect((await alice.call('GET', `/v1/provisionings/${id}`)).body.state).toBe('completed'),
+      { timeout: 15_000, interval: 100 },
+    );
     const result = await page(alice, `/app/provisionings/${id}`);
     expect(result.html).toMatch(new RegExp(`<li>[^<]+ •••• ${aliceCard.lastFour}`));
     expect(result.html).toContain(`href="/app/cards/${aliceCard.id}/saved"`);

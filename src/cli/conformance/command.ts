@@ -125,11 +125,13 @@ export function resolveTarget(value: string | undefined, config: Config): string
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError([`--target: expected an http or https URL`]);
   }
-  if (url.hostname === new URL(TOKEN_CONNECT_BASE_URLS.production).hostname) {
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/mdes';
+  const baseUrl = url.toString().replace(/\/+$/, '');
+  // MTF shares production's host, so whole base URLs are compared: on that host only MTF's is allowed.
+  if (url.host === new URL(TOKEN_CONNECT_BASE_URLS.production).host && baseUrl !== TOKEN_CONNECT_BASE_URLS.mtf) {
     throw new ConfigError(['--target: refusing Mastercard production; the scenarios push test cards']);
   }
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/mdes';
-  return url.toString().replace(/\/+$/, '');
+  return baseUrl;
 }
 
 function parseOnly(value: string): number[] {

@@ -25,6 +25,7 @@ export const HANDOVER_SCENARIOS: readonly Scenario[] = [
     operation: 'pushMultipleAccounts',
     source: 'spec',
     name: 'handover, signed form: pushAccountData alone, and the JWS verifies to the receipts and the callback',
+    needs: ['pushSigningKey'],
     async run(ctx) {
       const accounts = [
         ctx.account('pa-1', ctx.data.cards.credit),

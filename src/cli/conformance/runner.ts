@@ -45,6 +45,8 @@ const MISSING: Record<Capability, string> = {
   clock: "needs control of the target's clock (the in-process simulator of the tests)",
   tokenRequestorPages:
     "needs token requestor pages to click through (the simulator's; Mastercard's sandbox has people's)",
+  pushSigningKey:
+    "needs MDES's push-signing key: a token requestor key to download it as an asset, or --signing-key FILE",
 };
 
 /** Runs the scenarios one after the other against the target and reports each. */
@@ -92,6 +94,10 @@ async function runOne(
     tokenRequestor: target.tokenRequestor !== undefined,
     clock: target.advanceClock !== undefined,
     tokenRequestorPages: target.tokenRequestorPages === true,
+    // Only a token requestor may download the key asset (Digital Enablement's getAsset); an issuer needs it as a file.
+    pushSigningKey:
+      target.tokenRequestor !== undefined ||
+      (target.mdesSigningKey !== undefined && 'publicKey' in target.mdesSigningKey),
   };
   const missing = (scenario.needs ?? []).find((need) => !has[need]);
   if (missing) return result('skip', MISSING[missing]);

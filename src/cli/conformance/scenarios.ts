@@ -46,7 +46,7 @@ import { CALLBACK_URL, push, reasons, receiptsOf } from './pushes.js';
  */
 
 /** What a scenario needs beyond the issuer's keys; without it the runner skips the scenario. */
-export type Capability = 'tokenRequestor' | 'clock' | 'tokenRequestorPages';
+export type Capability = 'tokenRequestor' | 'clock' | 'tokenRequestorPages' | 'pushSigningKey';
 
 export interface Scenario {
   readonly number: number;
@@ -407,6 +407,7 @@ export const SCENARIOS: readonly Scenario[] = [
     operation: 'pushMultipleAccounts',
     source: 'page',
     name: "signatureData with a callbackURL: an RS256 signature MDES's key asset verifies, over the receipts and the callback",
+    needs: ['pushSigningKey'],
     async run(ctx) {
       const accounts = [ctx.account('pa-1', ctx.data.cards.credit)];
       const answer = await push(ctx, accounts, {

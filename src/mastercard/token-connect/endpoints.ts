@@ -1,10 +1,14 @@
 import { API_VERSION_PATH } from './schemas.js';
 import type { TokenConnectOperation } from './types.js';
 
-/** Mastercard's documented servers for Token Connect (`servers` in mdes-token-connect.yaml). */
+/**
+ * Mastercard's servers for Token Connect, from the "Environment Domains"
+ * page (docs/mastercard/token-connect.md §1): MTF is on the production host
+ * under `/mdes/mtf`, not on the sandbox host.
+ */
 export const TOKEN_CONNECT_BASE_URLS = {
   sandbox: 'https://sandbox.api.mastercard.com/mdes',
-  mtf: 'https://sandbox.api.mastercard.com/mdes/mtf',
+  mtf: 'https://api.mastercard.com/mdes/mtf',
   production: 'https://api.mastercard.com/mdes',
 } as const;
 
