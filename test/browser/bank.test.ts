@@ -54,6 +54,11 @@ describe('bank pages in Chromium', () => {
 
     await page.getByLabel(/I agree to share this card/).check();
     await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    // Click to Pay is a token requestor: the cardholder goes to its push URI with MDES's signed push data.
+    await page.waitForURL(`${stack.simulator}/click-to-pay/provision?pushAccountData=*`);
+    await page.getByRole('heading', { name: 'Add your card to Click to Pay' }).waitFor();
+    await screenshot(page, '04a-at-click-to-pay');
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
     await page.waitForURL(/\/app\/provisionings\/prv_/);
     await screenshot(page, '04-click-to-pay-result-first-view');
     await waitForState(page, 'completed');
@@ -176,7 +181,7 @@ describe('bank pages in Chromium', () => {
     await page.getByRole('heading', { name: 'Card saved' }).waitFor();
     await expect(page.getByRole('img', { name: /ending in 4444/ }).count()).resolves.toBe(1);
     await screenshot(page, '09-merchant-saved');
-    await page.getByRole('link', { name: 'Return to your bank' }).click();
+    await page.getByRole('link', { name: 'Continue to your bank' }).click();
 
     await page.waitForURL(/\/app\/provisionings\/prv_/);
     await waitForState(page, 'completed');
