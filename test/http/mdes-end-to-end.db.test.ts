@@ -33,8 +33,8 @@ import {
   startSimulator,
 } from '../simulator/token-connect-harness.js';
 import { oneCardSource } from '../support/card-source.js';
-import { atTokenRequestor } from '../support/stack.js';
 import { testSealer } from '../support/sealer.js';
+import { atTokenRequestor } from '../support/stack.js';
 
 const profile: CardholderProfile = {
   name: 'Alice Liddell',

@@ -486,9 +486,7 @@ describe('TokenConnectClient: retries', () => {
       },
     }).getEligibleTokenRequestors(input);
     expect(result.tokenRequestors).toEqual([]);
-    expect(calls).toEqual([
-      'https://api.mastercard.com/mdes/mtf/connect/1/0/getEligibleTokenRequestors',
-    ]);
+    expect(calls).toEqual(['https://api.mastercard.com/mdes/mtf/connect/1/0/getEligibleTokenRequestors']);
   });
 });
 

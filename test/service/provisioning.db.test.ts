@@ -4,7 +4,6 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import type { CardholderProfile } from '../../src/domain/account-holder.js';
 import type { PushMultipleAccountsInput } from '../../src/mastercard/token-connect/client.js';
-import { TokenConnectError } from '../../src/mastercard/token-connect/errors.js';
 import { callbackWithResults, type ReceiptResult } from '../../src/mastercard/token-connect/handover.js';
 import type {
   PushMultipleAccountsResponse,

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../src/core/logger.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
-import { createSimulatorApp, registerClient, simulatorWorkers } from '../../src/simulator/app.js';
+import { registerClient, simulatorWorkers } from '../../src/simulator/app.js';
 import { IdentityIndex } from '../../src/simulator/click-to-pay/identity.js';
 import { maskConsumer } from '../../src/simulator/click-to-pay/mask.js';
 import type { ProfileView } from '../../src/simulator/click-to-pay/profiles.js';
@@ -20,7 +18,6 @@ import {
   KEYS,
   PATHS,
   pushBody,
-  SIMULATOR_KEYS,
   startSimulator,
   tokenizeBody,
 } from './token-connect-harness.js';

@@ -128,7 +128,10 @@ export function resolveTarget(value: string | undefined, config: Config): string
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/mdes';
   const baseUrl = url.toString().replace(/\/+$/, '');
   // MTF shares production's host, so whole base URLs are compared: on that host only MTF's is allowed.
-  if (url.host === new URL(TOKEN_CONNECT_BASE_URLS.production).host && baseUrl !== TOKEN_CONNECT_BASE_URLS.mtf) {
+  if (
+    url.host === new URL(TOKEN_CONNECT_BASE_URLS.production).host &&
+    baseUrl !== TOKEN_CONNECT_BASE_URLS.mtf
+  ) {
     throw new ConfigError(['--target: refusing Mastercard production; the scenarios push test cards']);
   }
   return baseUrl;

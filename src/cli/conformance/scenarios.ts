@@ -12,7 +12,6 @@ import {
   MAX_ACCOUNT_RANGES,
   MAX_RECEIPTS_PER_PUSH,
   PushAccountResponseSchema,
-  PushMultipleAccountsResponseSchema,
   RECEIPT_VALIDITY_MINUTES,
 } from '../../mastercard/token-connect/schemas.js';
 import type {
