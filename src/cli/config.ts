@@ -90,6 +90,8 @@ export interface Config {
   mastercardSigningKeyAlias: string | undefined;
   mastercardSigningKeyPassword: string | undefined;
   mastercardEncryptionCertPath: string | undefined;
+  mastercardEncryptionFingerprint: 'certificate' | 'publicKey';
+  mastercardOaepDigest: 'SHA512' | 'SHA256';
   mdesTokenManagementUrl: string | undefined;
   accountRanges: string[] | undefined;
   clickToPayTokenRequestorId: string;
@@ -253,6 +255,19 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     env: 'MASTERCARD_ENCRYPTION_CERT_PATH',
     description: "Mastercard's encryption certificate (PEM or DER; required outside the simulator)",
     parse: text,
+  },
+  mastercardEncryptionFingerprint: {
+    env: 'MASTERCARD_ENCRYPTION_FINGERPRINT',
+    description:
+      "What publicKeyFingerprint names: the encryption certificate's SHA-256 (Mastercard's MDES presets) or its public key's",
+    default: 'certificate',
+    parse: oneOf('certificate', 'publicKey'),
+  },
+  mastercardOaepDigest: {
+    env: 'MASTERCARD_OAEP_DIGEST',
+    description: "The OAEP digest that wraps each payload's key (Mastercard's MDES presets: SHA512)",
+    default: 'SHA512',
+    parse: oneOf('SHA512', 'SHA256'),
   },
   mdesTokenManagementUrl: {
     env: 'MASTERCARD_TOKEN_MANAGEMENT_URL',

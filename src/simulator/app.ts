@@ -231,9 +231,5 @@ async function registerTokenConnect(
 /** Encryption to Mastercard's key as token requestors are given it: its certificate's fingerprint when there is one. */
 export function mastercardEncrypter(keys: SimulatorKeys): PayloadEncrypter {
   const { privateKey, certificate } = keys.mastercardEncryption;
-  return new FieldLevelPayloadEncrypter(
-    certificate
-      ? { encryptionKey: certificate, fingerprintOf: 'certificate' }
-      : { encryptionKey: createPublicKey(privateKey) },
-  );
+  return new FieldLevelPayloadEncrypter({ encryptionKey: certificate ?? createPublicKey(privateKey) });
 }

@@ -115,6 +115,41 @@ describe('decryptFieldLevel', () => {
     ).toBe('"x"');
   });
 
+  it("reads absent fields as MDES's specs define them when asked: PKCS #1 v1.5, an IV of zero", () => {
+    // As a sender that names no digest and sends no IV would build it.
+    const sessionKey = randomBytes(16);
+    const cipher = createCipheriv('aes-128-cbc', sessionKey, Buffer.alloc(16));
+    const input = {
+      encryptedValue: Buffer.concat([cipher.update('{"source":"x"}', 'utf8'), cipher.final()]).toString(
+        'hex',
+      ),
+      encryptedKey: publicEncrypt(
+        { key: recipient.publicKey, padding: constants.RSA_PKCS1_PADDING },
+        sessionKey,
+      ).toString('hex'),
+      iv: undefined,
+    };
+    const spec = { ...HEX_SHA256, specDefaults: true };
+    expect(decryptFieldLevel(input, recipient.privateKey, spec)).toBe('{"source":"x"}');
+    // Mastercard's libraries' reading: the configured OAEP digest, and an IV required.
+    expect(cryptoCodeOf(() => decryptFieldLevel(input, recipient.privateKey, HEX_SHA256))).toBe(
+      'FLE_MALFORMED',
+    );
+    const withIv = { ...input, iv: '00'.repeat(16) };
+    expect(cryptoCodeOf(() => decryptFieldLevel(withIv, recipient.privateKey, HEX_SHA256))).toBe(
+      'FLE_KEY_UNWRAP_FAILED',
+    );
+    // A named digest still wins over the spec's default, and a wrong key still fails.
+    const oaep = encryptFieldLevel('"y"', recipient.publicKey, {
+      encoding: 'hex',
+      oaepHashingAlgorithm: 'SHA512',
+    });
+    expect(decryptFieldLevel(oaep, recipient.privateKey, spec)).toBe('"y"');
+    expect(cryptoCodeOf(() => decryptFieldLevel(input, other.privateKey, spec))).toBe(
+      'FLE_KEY_UNWRAP_FAILED',
+    );
+  });
+
   it('reads upper-case hex and unpadded base64', () => {
     const hex = encryptFieldLevel('"x"', recipient.publicKey, HEX_SHA256);
     const upper = { ...hex, encryptedValue: hex.encryptedValue.toUpperCase(), iv: hex.iv.toUpperCase() };

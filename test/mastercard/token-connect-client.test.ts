@@ -515,18 +515,25 @@ describe('backoff and environments', () => {
       notBefore: new Date(Date.UTC(2025, 0, 1)),
       notAfter: new Date(Date.UTC(2030, 0, 1)),
     });
-    const byKey = new FieldLevelPayloadEncrypter({ encryptionKey: certificate }).encrypt('{}');
-    const byCertificate = new FieldLevelPayloadEncrypter({
-      encryptionKey: certificate,
-      fingerprintOf: 'certificate',
-      oaepHashingAlgorithm: 'SHA512',
-    }).encrypt('{}');
-    expect(byKey.publicKeyFingerprint).toBe(FINGERPRINT);
-    expect(byCertificate).toMatchObject({
+    // By default as Mastercard's MDES presets: the certificate's fingerprint, OAEP with SHA-512.
+    const byDefault = new FieldLevelPayloadEncrypter({ encryptionKey: certificate }).encrypt('{}');
+    expect(byDefault).toMatchObject({
       publicKeyFingerprint: certificateFingerprint(certificate),
       oaepHashingAlgorithm: 'SHA512',
     });
-    expect(byCertificate.iv).toMatch(/^[0-9a-f]{32}$/);
+    // Both configurable; a bare key can only be named by its own fingerprint.
+    const byKey = new FieldLevelPayloadEncrypter({
+      encryptionKey: certificate,
+      fingerprintOf: 'publicKey',
+      oaepHashingAlgorithm: 'SHA256',
+    }).encrypt('{}');
+    expect(byKey).toMatchObject({ publicKeyFingerprint: FINGERPRINT, oaepHashingAlgorithm: 'SHA256' });
+    expect(
+      new FieldLevelPayloadEncrypter({ encryptionKey: encryption.publicKey }).encrypt('{}'),
+    ).toMatchObject({
+      publicKeyFingerprint: FINGERPRINT,
+    });
+    expect(byDefault.iv).toMatch(/^[0-9a-f]{32}$/);
     expect(
       () =>
         new FieldLevelPayloadEncrypter({ encryptionKey: encryption.publicKey, fingerprintOf: 'certificate' }),

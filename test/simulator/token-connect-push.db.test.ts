@@ -1,3 +1,4 @@
+import { constants, createCipheriv, publicEncrypt, randomBytes } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFromAsset, PushSignatureKeys } from '../../src/mastercard/token-connect/push-signature.js';
@@ -13,6 +14,7 @@ import {
   encryptText,
   firstError,
   type Harness,
+  MASTERCARD_ENCRYPTION,
   MERCHANT_URL,
   OTHER_MERCHANT_TRID,
   PATHS,
@@ -281,6 +283,26 @@ describe('pushMultipleAccounts', () => {
     const notJson = base();
     notJson.pushFundingAccounts.encryptedPayload = encryptText('[{"pushAccountId"');
     await expectRefusal(notJson, 'CRYPTOGRAPHY_ERROR');
+  });
+
+  it('decrypts as the spec defines absent fields: no oaepHashingAlgorithm is PKCS #1 v1.5, no iv an IV of zero', async () => {
+    const sessionKey = randomBytes(16);
+    const cipher = createCipheriv('aes-128-cbc', sessionKey, Buffer.alloc(16));
+    const plaintext = JSON.stringify([account('a1', TEST_CARDS.credit.pan)]);
+    const body = pushBody([account('unused', TEST_CARDS.credit.pan)]);
+    body.pushFundingAccounts.encryptedPayload = {
+      encryptedData: Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]).toString('hex'),
+      encryptedKey: publicEncrypt(
+        { key: MASTERCARD_ENCRYPTION.certificate.publicKey, padding: constants.RSA_PKCS1_PADDING },
+        sessionKey,
+      ).toString('hex'),
+      publicKeyFingerprint: encrypt({}).publicKeyFingerprint,
+    };
+    const response = await h.call('POST', PATHS.push, body);
+    expect(response.statusCode).toBe(200);
+    expect((response.json() as PushMultipleAccountsResponse).pushAccountReceipts).toMatchObject([
+      { pushAccountId: 'a1', pushAccountReceipt: expect.stringMatching(RECEIPT) },
+    ]);
   });
 
   it('33: refuses a dataValidUntilTimestamp in the past or more than 30 days ahead', async () => {

@@ -17,7 +17,7 @@ export interface ConformanceTarget {
   issuer: ClientCredentials;
   /** Mastercard's encryption certificate (or bare public key) the pushed accounts are encrypted to. */
   encryptionKey: X509Certificate | KeyObject;
-  /** What `publicKeyFingerprint` names; default the public key. */
+  /** What `publicKeyFingerprint` names; default the certificate's when there is one. */
   fingerprintOf?: 'publicKey' | 'certificate';
   /**
    * A token requestor, to redeem receipts with MDES tokenize. Only the

@@ -104,6 +104,8 @@ async function tokenConnectClient(context: IssuerContext, signer: OAuthSigner): 
     signer,
     encrypter: new FieldLevelPayloadEncrypter({
       encryptionKey: encryption.certificate ?? encryption.publicKey,
+      fingerprintOf: encryption.certificate ? config.mastercardEncryptionFingerprint : 'publicKey',
+      oaepHashingAlgorithm: config.mastercardOaepDigest,
     }),
     hooks,
   });

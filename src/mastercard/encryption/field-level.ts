@@ -6,6 +6,7 @@ import {
   privateDecrypt,
   publicEncrypt,
 } from 'node:crypto';
+import forge from 'node-forge';
 import { CryptoError } from '../../core/errors.js';
 import { publicKeyFingerprint } from '../keys/fingerprint.js';
 import { type DataEncoding, decodeData } from './encoding.js';
@@ -33,6 +34,14 @@ export interface FieldLevelOptions {
   encoding: DataEncoding;
   /** The digest to wrap with; on decryption, used when the ciphertext does not name one. */
   oaepHashingAlgorithm: OaepHashingAlgorithm;
+  /**
+   * Decryption only: read an envelope that leaves fields out as MDES's specs
+   * define it (Digital Enablement 1.3.3 `EncryptedPayload`, MDES Issuer
+   * Outbound 2.0.21): no `oaepHashingAlgorithm` means the key is wrapped
+   * with RSA PKCS #1 v1.5, no `iv` an IV of zero. Mastercard's client
+   * libraries instead take their configured digest and need an IV.
+   */
+  specDefaults?: boolean;
 }
 
 export interface FieldLevelCiphertext {
@@ -98,6 +107,7 @@ export function decryptFieldLevel(
   privateKey: KeyObject,
   options: FieldLevelOptions,
 ): string {
+  const pkcs1 = input.oaepHashingAlgorithm === undefined && options.specDefaults === true;
   const digest =
     input.oaepHashingAlgorithm === undefined
       ? options.oaepHashingAlgorithm
@@ -108,7 +118,10 @@ export function decryptFieldLevel(
       `oaepHashingAlgorithm ${String(input.oaepHashingAlgorithm)} is not supported`,
     );
   }
-  const iv = decodeData(input.iv, options.encoding, 'iv');
+  const iv =
+    input.iv === undefined && options.specDefaults === true
+      ? Buffer.alloc(IV_BYTES)
+      : decodeData(input.iv, options.encoding, 'iv');
   if (iv.length !== IV_BYTES) throw new CryptoError('FLE_MALFORMED', `the IV has ${iv.length} bytes, not 16`);
   const encryptedKey = decodeData(input.encryptedKey, options.encoding, 'encryptedKey');
   const ciphertext = decodeData(input.encryptedValue, options.encoding, 'encryptedValue');
@@ -118,15 +131,17 @@ export function decryptFieldLevel(
 
   let sessionKey: Buffer;
   try {
-    sessionKey = privateDecrypt(
-      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[digest] },
-      encryptedKey,
-    );
+    sessionKey = pkcs1
+      ? unwrapPkcs1(encryptedKey, privateKey)
+      : privateDecrypt(
+          { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[digest] },
+          encryptedKey,
+        );
   } catch (cause) {
     throw new CryptoError('FLE_KEY_UNWRAP_FAILED', 'the session key cannot be unwrapped with this key', {
       cause,
       details: {
-        oaepHashingAlgorithm: digest,
+        oaepHashingAlgorithm: pkcs1 ? 'PKCS1_V1_5' : digest,
         publicKeyFingerprint:
           typeof input.publicKeyFingerprint === 'string' ? input.publicKeyFingerprint : undefined,
         keyFingerprint: publicKeyFingerprint(privateKey),
@@ -149,4 +164,16 @@ export function decryptFieldLevel(
       cause,
     });
   }
+}
+
+/**
+ * RSAES-PKCS1-v1_5 unwrap, which MDES still accepts when a sender names no
+ * OAEP digest. Node refuses it since CVE-2023-46809 (a timing oracle), so
+ * node-forge does it; the simulator that calls this answers every failure
+ * alike (CRYPTOGRAPHY_ERROR) and pushprov itself never sends it.
+ */
+function unwrapPkcs1(encryptedKey: Buffer, privateKey: KeyObject): Buffer {
+  const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const key = forge.pki.privateKeyFromPem(pem);
+  return Buffer.from(key.decrypt(encryptedKey.toString('binary'), 'RSAES-PKCS1-V1_5'), 'binary');
 }

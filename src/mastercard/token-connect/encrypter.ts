@@ -8,18 +8,23 @@ import type { EncryptedPayload } from './types.js';
 export interface FieldLevelPayloadEncrypterOptions {
   /** Mastercard's Token Connect encryption key, or the certificate that holds it. */
   encryptionKey: KeyObject | X509Certificate;
-  /** Default SHA256, as Mastercard's client libraries are configured for MDES. */
+  /** Default SHA512, as Mastercard's own encryption presets for MDES configure it. */
   oaepHashingAlgorithm?: OaepHashingAlgorithm;
-  /** What `publicKeyFingerprint` names: the public key (default) or, for a certificate, the certificate. */
+  /**
+   * What `publicKeyFingerprint` names. Default: the certificate when one is
+   * given (Mastercard's MDES presets: `publicKeyFingerprintType: certificate`),
+   * else the public key.
+   */
   fingerprintOf?: 'publicKey' | 'certificate';
 }
 
 /**
  * Token Connect's encrypted envelope (`encryptedPayload`) made with
  * Mastercard's field-level scheme: AES-128-CBC under a one-time key wrapped
- * with RSA-OAEP, hex-encoded, the key named by its SHA-256 fingerprint.
+ * with RSA-OAEP, hex-encoded, the key named by a SHA-256 fingerprint.
  * `algorithmCipherMode` is left out, as Mastercard's libraries leave it;
- * absent means CBC.
+ * absent means CBC. The defaults are those of the recorded sandbox request
+ * and Mastercard's presets (docs/mastercard/token-connect.md §3).
  */
 export class FieldLevelPayloadEncrypter implements PayloadEncrypter {
   readonly #key: KeyObject;
@@ -29,15 +34,16 @@ export class FieldLevelPayloadEncrypter implements PayloadEncrypter {
   constructor(options: FieldLevelPayloadEncrypterOptions) {
     const { encryptionKey } = options;
     const certificate = encryptionKey instanceof X509Certificate ? encryptionKey : undefined;
-    if (options.fingerprintOf === 'certificate' && !certificate) {
+    const fingerprintOf = options.fingerprintOf ?? (certificate ? 'certificate' : 'publicKey');
+    if (fingerprintOf === 'certificate' && !certificate) {
       throw new ConfigError(['a certificate fingerprint needs the encryption certificate, not a bare key']);
     }
     this.#key = certificate?.publicKey ?? (encryptionKey as KeyObject);
     this.#fingerprint =
-      options.fingerprintOf === 'certificate' && certificate
+      fingerprintOf === 'certificate' && certificate
         ? certificateFingerprint(certificate)
         : publicKeyFingerprint(this.#key);
-    this.#oaepHashingAlgorithm = options.oaepHashingAlgorithm ?? 'SHA256';
+    this.#oaepHashingAlgorithm = options.oaepHashingAlgorithm ?? 'SHA512';
   }
 
   encrypt(plaintext: string): EncryptedPayload {

@@ -45,7 +45,8 @@ export class FieldLevelDecrypter implements PayloadDecrypter {
           publicKeyFingerprint: payload.publicKeyFingerprint,
         },
         key,
-        { encoding: hex ? 'hex' : 'base64', oaepHashingAlgorithm: 'SHA256' },
+        // Absent fields read as MDES's specs define them: PKCS #1 v1.5, an IV of zero.
+        { encoding: hex ? 'hex' : 'base64', oaepHashingAlgorithm: 'SHA256', specDefaults: true },
       );
     } catch (error) {
       throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
