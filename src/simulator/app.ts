@@ -42,7 +42,7 @@ export type { TokenCreatedEvent } from './token-connect/tokenize.js';
 export interface SimulatorKeys {
   /** Issuers encrypt pushed accounts to this key's certificate; MDES decrypts with the private key. */
   mastercardEncryption: { privateKey: KeyObject; certificate?: X509Certificate };
-  /** MDES signs pushMultipleAccounts answers with it; its public half is in the JWKS. */
+  /** MDES signs pushMultipleAccounts answers with it; token requestors download its public half as a key asset. */
   mastercardSigning: { privateKey: KeyObject; publicKey: KeyObject };
 }
 
