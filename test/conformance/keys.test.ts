@@ -1,10 +1,10 @@
-import type { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/config.js';
-import { resolveTarget } from '../../src/cli/conformance/command.js';
+import { resolveTarget, signingKeyOf } from '../../src/cli/conformance/command.js';
 import { devConformanceKeys, loadConformanceKeys } from '../../src/cli/conformance/keys.js';
 import {
   CONFORMANCE_ISSUER_CONSUMER_KEY,
@@ -92,5 +92,34 @@ describe('conformance target', () => {
     }
     expect(() => resolveTarget('production', config)).toThrow('expected a URL, sandbox or mtf');
     expect(() => resolveTarget('ftp://mdes.example', config)).toThrow('expected an http or https URL');
+  });
+});
+
+describe('--signing-key', () => {
+  const same = (a: KeyObject, b: KeyObject) => publicKeyFingerprint(a) === publicKeyFingerprint(b);
+
+  it('takes a key asset id to download, as MDESRQ names them (p. 45)', async () => {
+    expect(await signingKeyOf('20210927091340-MDES-token-connect-mtf')).toEqual({
+      assetId: '20210927091340-MDES-token-connect-mtf',
+    });
+  });
+
+  it('takes a PEM public key or certificate, and a JWK (its kid as the asset id)', async () => {
+    for (const file of ['rsa.spki.pem', 'rsa.crt.pem']) {
+      const given = await signingKeyOf(fixture(file));
+      expect('publicKey' in given && same(given.publicKey, signingKey), file).toBe(true);
+    }
+    const jwkFile = join(tempDir(), 'mdes.json');
+    const jwk = { ...createPublicKey(signingKey).export({ format: 'jwk' }), kid: 'k-1' };
+    writeFileSync(jwkFile, JSON.stringify(jwk));
+    const given = await signingKeyOf(jwkFile);
+    expect(given.assetId).toBe('k-1');
+    expect('publicKey' in given && same(given.publicKey, signingKey)).toBe(true);
+  });
+
+  it('refuses what is neither a file nor an asset id, naming the option', async () => {
+    await expect(signingKeyOf('../no/such file')).rejects.toThrow(
+      /--signing-key .*expected a key asset id or a file/,
+    );
   });
 });
