@@ -229,15 +229,24 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
     );
   });
 
-  app.post('/push', async (request, reply) => {
+  /** The confirmation form posted back: its CSRF token checked, its handover read and verified again; else answered here. */
+  const posted = async (request: FastifyRequest, reply: FastifyReply): Promise<Handover | undefined> => {
     const form = formOf(request);
-    if (!csrfOk(request, form.csrf)) return html(reply, 403, failedPage(PROBLEMS.CSRF ?? 'CSRF', undefined));
-    let handover: Handover;
-    try {
-      handover = await handoverOf(form.handover);
-    } catch (error) {
-      return refused(request, reply, error);
+    if (!csrfOk(request, form.csrf)) {
+      html(reply, 403, failedPage(PROBLEMS.CSRF ?? 'CSRF', undefined));
+      return undefined;
     }
+    try {
+      return await handoverOf(form.handover);
+    } catch (error) {
+      refused(request, reply, error);
+      return undefined;
+    }
+  };
+
+  app.post('/push', async (request, reply) => {
+    const handover = await posted(request, reply);
+    if (!handover) return reply;
     const shopperRef = shopper(request, reply);
     const known = new Set((await resultsOf(shopperRef, handover.pushAccountReceipts)).map((r) => r.receipt));
     for (const receipt of handover.pushAccountReceipts) {
@@ -279,14 +288,8 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
 
   // The cardholder's choice, before anything is saved: the receipts go back to the bank as CANCELLED.
   app.post('/push/cancel', async (request, reply) => {
-    const form = formOf(request);
-    if (!csrfOk(request, form.csrf)) return html(reply, 403, failedPage(PROBLEMS.CSRF ?? 'CSRF', undefined));
-    let handover: Handover;
-    try {
-      handover = await handoverOf(form.handover);
-    } catch (error) {
-      return refused(request, reply, error);
-    }
+    const handover = await posted(request, reply);
+    if (!handover) return reply;
     const shopperRef = shopper(request, reply);
     for (const receipt of handover.pushAccountReceipts) {
       await record(shopperRef, handover, { receipt, result: 'CANCELLED', reason: 'CARDHOLDER_CANCELLED' });
