@@ -17,7 +17,7 @@ import {
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import { baseUrlOf } from '../../src/mastercard/token-connect/endpoints.js';
 import { TokenConnectError } from '../../src/mastercard/token-connect/errors.js';
-import { backoffDelay, parseRetryAfter } from '../../src/mastercard/token-connect/retry.js';
+import { backoffDelay, parseRetryAfter } from '../../src/mastercard/http/retry.js';
 import type {
   EncryptedPayload,
   PushMultipleFundingAccount,

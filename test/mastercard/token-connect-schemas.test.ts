@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { parseJsonLosslessly } from '../../src/mastercard/token-connect/json.js';
+import { parseJsonLosslessly } from '../../src/mastercard/http/json.js';
 import {
   describeReasonCode,
   isReasonCode,

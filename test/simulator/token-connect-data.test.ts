@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { luhnValid } from '../../src/core/luhn.js';
-import { parseJsonLosslessly } from '../../src/mastercard/token-connect/json.js';
+import { parseJsonLosslessly } from '../../src/mastercard/http/json.js';
 import {
   GetEligibleTokenRequestorsRequestSchema,
   PushMultipleAccountsRequestSchema,

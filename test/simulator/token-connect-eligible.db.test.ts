@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJsonLosslessly } from '../../src/mastercard/token-connect/json.js';
+import { parseJsonLosslessly } from '../../src/mastercard/http/json.js';
 import { GetEligibleTokenRequestorsResponseSchema } from '../../src/mastercard/token-connect/schemas.js';
 import type { GetEligibleTokenRequestorsResponse } from '../../src/mastercard/token-connect/types.js';
 import {

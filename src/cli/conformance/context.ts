@@ -10,9 +10,9 @@ import {
 } from '../../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
 import type { Handover } from '../../mastercard/token-connect/handover.js';
-import { parseJsonLosslessly } from '../../mastercard/token-connect/json.js';
+import { parseJsonLosslessly } from '../../mastercard/http/json.js';
 import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
-import type { RetryPolicy } from '../../mastercard/token-connect/retry.js';
+import type { RetryPolicy } from '../../mastercard/http/retry.js';
 import type { MediaContent, PushMultipleFundingAccount } from '../../mastercard/token-connect/types.js';
 import type { ConformanceData, TestCardData } from './data.js';
 import type { ConformanceTarget } from './target.js';

@@ -2,17 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValidationError } from '../../core/errors.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { type FailureKind, type RequestSigner, SignedJsonTransport } from '../http/transport.js';
 import { baseUrlOf, TOKEN_CONNECT_PATHS, type TokenConnectEnvironment } from './endpoints.js';
 import { TokenConnectError, type TokenConnectErrorCode } from './errors.js';
-import { parseJsonLosslessly } from './json.js';
-import {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  isTransientNetworkError,
-  parseRetryAfter,
-  type RetryPolicy,
-  sleep,
-} from './retry.js';
 import {
   FundingAccountSchema,
   GetEligibleTokenRequestorsRequestSchema,
@@ -27,7 +20,6 @@ import type {
   FundingAccount,
   GetEligibleTokenRequestorsRequest,
   GetEligibleTokenRequestorsResponse,
-  MdesError,
   PushAccountRequest,
   PushAccountResponse,
   PushMultipleAccountsRequest,
@@ -36,15 +28,7 @@ import type {
   TokenConnectOperation,
 } from './types.js';
 
-/**
- * Signs a request with OAuth 1.0a (RSA-SHA256 with a body hash), returning the
- * Authorization header. pushprov's OAuthSigner satisfies it; so would any
- * other signer, which is why the client asks for this shape and not a class.
- * GET requests are signed with an empty body.
- */
-export interface RequestSigner {
-  authorizationHeader(method: string, url: string, body: string): string;
-}
+export type { RequestSigner };
 
 /**
  * Encrypts a JSON plaintext (card data and PII) into Mastercard's field-level
@@ -115,8 +99,6 @@ export type PushAccountInput = Omit<PushAccountRequest, 'requestId' | 'pushFundi
   account: FundingAccount;
 };
 
-const DEFAULT_TIMEOUT_MS = 10_000;
-
 // The clear-text parts of the push requests; the encrypted part is checked in plaintext.
 const PushMultipleAccountsClearSchema = Type.Omit(PushMultipleAccountsRequestSchema, ['pushFundingAccounts']);
 const PushAccountClearSchema = Type.Omit(PushAccountRequestSchema, ['pushFundingAccount']);
@@ -136,21 +118,29 @@ const AssetIdSchema = Type.String({
  */
 export class TokenConnectClient {
   readonly #baseUrl: string;
-  readonly #signer: RequestSigner;
   readonly #encrypter: PayloadEncrypter;
-  readonly #timeoutMs: number;
-  readonly #retry: RetryPolicy;
-  readonly #fetch: typeof globalThis.fetch;
-  readonly #hooks: TokenConnectHooks;
+  readonly #transport: SignedJsonTransport;
 
   constructor(options: TokenConnectClientOptions) {
     this.#baseUrl = baseUrlOf(options.environment);
-    this.#signer = options.signer;
     this.#encrypter = options.encrypter;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#hooks = options.hooks ?? {};
+    const hooks = options.hooks ?? {};
+    this.#transport = new SignedJsonTransport({
+      signer: options.signer,
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.retry && { retry: options.retry }),
+      ...(options.fetch && { fetch: options.fetch }),
+      hooks: {
+        onRequest: (event) =>
+          hooks.onRequest?.({ ...event, operation: event.operation as TokenConnectOperation }),
+        onResponse: ({ failure, ...event }) =>
+          hooks.onResponse?.({
+            ...event,
+            operation: event.operation as TokenConnectOperation,
+            outcome: failure === undefined ? 'ok' : ERROR_CODES[failure],
+          }),
+      },
+    });
   }
 
   /** Token requestors enabled for the issuer's account ranges (at most 25 ranges). */
@@ -231,173 +221,37 @@ export class TokenConnectClient {
     resultKey: string,
     options: CallOptions,
   ): Promise<T> {
-    const url = this.#baseUrl + path;
-    for (let attempt = 1; ; attempt++) {
-      const started = { operation, requestId, attempt };
-      this.#emit('onRequest', started);
-      const t0 = performance.now();
-      let outcome: Outcome<T>;
-      try {
-        outcome = await this.#attempt<T>(method, url, body, resultKey, options.signal);
-      } catch (error) {
-        // The caller cancelled: stop without retrying, with the caller's reason.
-        if (options.signal?.aborted) throw options.signal.reason;
-        outcome = networkFailure(error);
-      }
-      const retrying = outcome.kind === 'failure' && outcome.recoverable && attempt < this.#retry.maxAttempts;
-      this.#emit('onResponse', {
-        ...started,
-        durationMs: Math.round(performance.now() - t0),
-        status: outcome.status,
-        outcome: outcome.kind === 'ok' ? 'ok' : outcome.code,
-        reasonCode: outcome.kind === 'ok' ? undefined : outcome.errors?.[0]?.reasonCode,
-        retrying,
-      });
-      if (outcome.kind === 'ok') return outcome.value;
-      if (!retrying) {
-        throw new TokenConnectError(outcome.code, {
-          operation,
-          requestId,
-          attempts: attempt,
-          recoverable: outcome.recoverable,
-          httpStatus: outcome.status,
-          errors: outcome.errors,
-          responseId: outcome.responseId,
-          correlationId: outcome.correlationId,
-          cause: outcome.cause,
-        });
-      }
-      await abortable(sleep(backoffDelay(attempt, this.#retry, outcome.retryAfterMs)), options.signal);
-    }
-  }
-
-  async #attempt<T>(
-    method: 'GET' | 'POST',
-    url: string,
-    body: string | undefined,
-    resultKey: string,
-    callerSignal: AbortSignal | undefined,
-  ): Promise<Outcome<T>> {
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      authorization: this.#signer.authorizationHeader(method, url, body ?? ''),
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await this.#fetch(url, { method, headers, body, signal });
-    // The body is read under the same timeout: a stalled body is a timeout too.
-    const parsed = parseBody(await response.text());
-    return classify<T>(response, parsed, resultKey);
-  }
-
-  #emit<K extends keyof TokenConnectHooks>(
-    hook: K,
-    event: Parameters<NonNullable<TokenConnectHooks[K]>>[0],
-  ): void {
-    try {
-      (this.#hooks[hook] as ((e: typeof event) => void) | undefined)?.(event);
-    } catch {
-      // Observability must not change the outcome of a push.
-    }
+    const result = await this.#transport.send({
+      operation,
+      requestId,
+      method,
+      url: this.#baseUrl + path,
+      body,
+      // MDES answers 200 to an accepted call and reports processing errors in the payload.
+      holdsResult: (answer) => answer[resultKey] !== undefined,
+      signal: options.signal,
+    });
+    if (result.ok) return result.value as T;
+    throw new TokenConnectError(ERROR_CODES[result.kind], {
+      operation,
+      requestId,
+      attempts: result.attempts,
+      recoverable: result.recoverable,
+      httpStatus: result.status,
+      errors: result.errors,
+      responseId: result.responseId,
+      correlationId: result.correlationId,
+      cause: result.cause,
+    });
   }
 }
 
-type Outcome<T> =
-  | { kind: 'ok'; value: T; status: number }
-  | {
-      kind: 'failure';
-      code: TokenConnectErrorCode;
-      recoverable: boolean;
-      status: number | undefined;
-      errors?: MdesError[];
-      responseId?: string;
-      correlationId?: string;
-      retryAfterMs?: number;
-      cause?: unknown;
-    };
-
-function classify<T>(response: Response, parsed: unknown, resultKey: string): Outcome<T> {
-  const status = response.status;
-  const errors = errorsOf(parsed);
-  const flagged = errors.some((e) => e.recoverable === true);
-  const failure = {
-    kind: 'failure' as const,
-    status,
-    errors,
-    responseId: isRecord(parsed) && typeof parsed.responseId === 'string' ? parsed.responseId : undefined,
-    correlationId: response.headers.get('correlation-id') ?? undefined,
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-  };
-  if (response.ok) {
-    if (!isRecord(parsed))
-      return { ...failure, code: 'TOKEN_CONNECT_UNEXPECTED_RESPONSE', recoverable: false };
-    // MDES answers 200 to an accepted call and reports processing errors in the payload.
-    if (errors.length > 0 && parsed[resultKey] === undefined) {
-      return { ...failure, code: 'TOKEN_CONNECT_REJECTED', recoverable: flagged };
-    }
-    return { kind: 'ok', value: parsed as T, status };
-  }
-  const recoverable = flagged || status >= 500 || status === 429;
-  const code = errors.length > 0 ? 'TOKEN_CONNECT_REJECTED' : 'TOKEN_CONNECT_UNEXPECTED_RESPONSE';
-  return { ...failure, code, recoverable };
-}
-
-function networkFailure(error: unknown): Outcome<never> {
-  const timedOut = error instanceof Error && error.name === 'TimeoutError';
-  return {
-    kind: 'failure',
-    code: timedOut ? 'TOKEN_CONNECT_TIMEOUT' : 'TOKEN_CONNECT_UNREACHABLE',
-    recoverable: timedOut || isTransientNetworkError(error),
-    status: undefined,
-    cause: error,
-  };
-}
-
-/**
- * The errors of either envelope: MDES's `{ errors: [...] }` or the API
- * gateway's `{ Errors: { Error: [...] } }`, the latter mapped to MDES's names.
- */
-function errorsOf(body: unknown): MdesError[] {
-  if (!isRecord(body)) return [];
-  if (Array.isArray(body.errors)) return body.errors.flatMap(toMdesError);
-  const gateway = isRecord(body.Errors) ? body.Errors.Error : undefined;
-  if (!Array.isArray(gateway)) return [];
-  return gateway.flatMap((e) =>
-    isRecord(e)
-      ? toMdesError({
-          source: e.Source,
-          reasonCode: e.ReasonCode,
-          description: e.Description,
-          recoverable: e.Recoverable,
-        })
-      : [],
-  );
-}
-
-function toMdesError(e: unknown): MdesError[] {
-  if (!isRecord(e) || typeof e.reasonCode !== 'string') return [];
-  return [
-    {
-      source: typeof e.source === 'string' ? e.source : 'UNKNOWN',
-      reasonCode: e.reasonCode,
-      ...(typeof e.description === 'string' && { description: e.description }),
-      ...(typeof e.errorCode === 'string' && { errorCode: e.errorCode }),
-      ...(typeof e.recoverable === 'boolean' && { recoverable: e.recoverable }),
-    },
-  ];
-}
-
-function parseBody(text: string): unknown {
-  try {
-    return parseJsonLosslessly(text);
-  } catch {
-    return undefined;
-  }
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const ERROR_CODES: Record<FailureKind, TokenConnectErrorCode> = {
+  rejected: 'TOKEN_CONNECT_REJECTED',
+  unexpected: 'TOKEN_CONNECT_UNEXPECTED_RESPONSE',
+  unreachable: 'TOKEN_CONNECT_UNREACHABLE',
+  timeout: 'TOKEN_CONNECT_TIMEOUT',
+};
 
 /** Refuses a request before it is sent; the message names the field, never its value. */
 function check(operation: TokenConnectOperation, schema: TSchema, value: unknown, prefix = ''): void {
@@ -413,16 +267,3 @@ const invalid = (operation: TokenConnectOperation, path: string, problem: string
       details: { operation, path },
     },
   );
-
-function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return wait;
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    wait.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
-}
