@@ -92,7 +92,9 @@ export interface Config {
   mastercardEncryptionCertPath: string | undefined;
   mastercardEncryptionFingerprint: 'certificate' | 'publicKey';
   mastercardOaepDigest: 'SHA512' | 'SHA256';
-  mdesTokenManagementUrl: string | undefined;
+  customerServiceConsumerKey: string | undefined;
+  customerServiceUrl: string | undefined;
+  issuerName: string;
   accountRanges: string[] | undefined;
   clickToPayTokenRequestorId: string;
   receiptValidityMinutes: number;
@@ -269,11 +271,23 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     default: 'SHA512',
     parse: oneOf('SHA512', 'SHA256'),
   },
-  mdesTokenManagementUrl: {
-    env: 'MASTERCARD_TOKEN_MANAGEMENT_URL',
+  customerServiceConsumerKey: {
+    env: 'MASTERCARD_CS_CONSUMER_KEY',
     description:
-      "Base URL of MDES token management (suspend, resume, delete, update after a card replacement), signed with the issuer's key; unset in the simulator: the simulator's; unset elsewhere: saved-card changes are refused",
+      "Consumer key of the Mastercard Developers project holding MDES Customer Service (may be MASTERCARD_CONSUMER_KEY's), signed with MASTERCARD_SIGNING_KEY_PATH's key; unset outside the simulator: saved-card changes and card follow-ups are refused with TOKEN_MANAGEMENT_UNAVAILABLE",
+    parse: text,
+  },
+  customerServiceUrl: {
+    env: 'MASTERCARD_CS_URL',
+    description:
+      "Base URL of MDES Customer Service; default the environment's (sandbox https://sandbox.api.mastercard.com/mdes/csapi/v2, mtf https://api.mastercard.com/mdes/csapi/mtf/v2, production https://api.mastercard.com/mdes/csapi/v2; simulator: the simulator's /mdes/csapi/v2)",
     parse: url('https:', 'http:'),
+  },
+  issuerName: {
+    env: 'PUSHPROV_ISSUER_NAME',
+    description: "The bank's name, sent to MDES Customer Service as AuditInfo.Organization",
+    default: 'Pushprov Bank',
+    parse: text,
   },
   accountRanges: {
     env: 'PUSHPROV_ACCOUNT_RANGES',

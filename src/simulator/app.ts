@@ -80,6 +80,8 @@ export interface SimulatorOptions {
 export interface SimulatorWorkers {
   clickToPay: ClickToPay;
   notifications: NotificationOutbox;
+  /** Seals the funding accounts of tokens; Customer Service opens and reseals them. */
+  sealer: Sealer;
 }
 
 const workers = new WeakMap<FastifyInstance, SimulatorWorkers>();
@@ -193,7 +195,7 @@ async function registerTokenConnect(
     onOutcome: (enrolment) =>
       app.log[enrolment.state === 'enrolled' ? 'info' : 'warn']({ enrolment }, 'Click to Pay enrolment'),
   });
-  workers.set(app, { clickToPay, notifications });
+  workers.set(app, { clickToPay, notifications, sealer });
   app.addHook('onReady', async () => {
     await notifications.recover();
     if (options.background === false) return;

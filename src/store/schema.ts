@@ -193,6 +193,8 @@ export interface TokenFollowUpsTable {
   last_error: string | null;
   created_at: Date;
   updated_at: Date;
+  /** Who asked for the change: an ops user (`ops:<key id>`), `cli`, `seed` (migration 0012). */
+  requested_by: string | null;
 }
 
 /** The tokens of the issuer's cards, as MDES's notifications report them (migration 0007). */
@@ -208,6 +210,20 @@ export interface TokensTable {
   last_event: string;
   last_event_at: Date;
   created_at: Date;
+  updated_at: Date;
+  /** Why pushprov keeps the token suspended at MDES (migration 0012): the cardholder paused it… */
+  paused_by_cardholder: Generated<boolean>;
+  /** …and/or its card is blocked. */
+  suspended_for_card_block: Generated<boolean>;
+}
+
+/** Each token a card change is taken to, and whether MDES has taken it yet (migration 0012). */
+export interface TokenFollowUpTokensTable {
+  follow_up_id: string;
+  token_id: string;
+  state: 'pending' | 'done';
+  attempts: number;
+  last_error: string | null;
   updated_at: Date;
 }
 
@@ -229,4 +245,5 @@ export interface IssuerSchema {
   mdes_notifications: MdesNotificationsTable;
   tokens: TokensTable;
   token_follow_ups: TokenFollowUpsTable;
+  token_follow_up_tokens: TokenFollowUpTokensTable;
 }

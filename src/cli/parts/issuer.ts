@@ -12,6 +12,7 @@ import { assetRoutes, provisioningRoutes } from '../../http/routes/provisioning.
 import { tokenRoutes } from '../../http/routes/tokens.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
+import { CustomerServiceClient } from '../../mastercard/customer-service/client.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import { TokenConnectClient } from '../../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
@@ -27,7 +28,6 @@ import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
 import { TokenFollowUps } from '../../service/tokens/follow-ups.js';
-import { TokenManagementClient } from '../../service/tokens/mdes-client.js';
 import { TokenRecords } from '../../service/tokens/records.js';
 import { SavedCards } from '../../service/tokens/saved-cards.js';
 import { MDES_ACCOUNT_RANGES } from '../../simulator/token-connect/catalogue.js';
@@ -60,8 +60,15 @@ export interface IssuerContext {
   say: (line: string) => void;
 }
 
-/** The issuer's OAuth signer at Mastercard: the development key with the simulator, else the configured one. */
-async function issuerSigner({ config, keys, clock }: IssuerContext): Promise<OAuthSigner> {
+/**
+ * The issuer's OAuth signer at Mastercard: the development key with the
+ * simulator, else the configured one, under `consumerKey` (default the Token
+ * Connect project's).
+ */
+async function issuerSigner(
+  { config, keys, clock }: IssuerContext,
+  consumerKey = config.mastercardConsumerKey,
+): Promise<OAuthSigner> {
   if (config.mastercardEnv === 'simulator') {
     return new OAuthSigner({
       consumerKey: keys.consumerKey,
@@ -76,7 +83,7 @@ async function issuerSigner({ config, keys, clock }: IssuerContext): Promise<OAu
       ...(config.mastercardSigningKeyPassword && { password: config.mastercardSigningKeyPassword }),
     },
   );
-  return new OAuthSigner({ consumerKey: config.mastercardConsumerKey ?? '', signingKey, clock });
+  return new OAuthSigner({ consumerKey: consumerKey ?? '', signingKey, clock });
 }
 
 /** The Token Connect client for the configured Mastercard environment. */
@@ -112,15 +119,25 @@ async function tokenConnectClient(context: IssuerContext, signer: OAuthSigner): 
 }
 
 /**
- * MDES token management (suspend, resume, delete, update after a card
- * replacement): the simulator's, or the configured base URL; without one,
- * changes to saved cards are refused with TOKEN_MANAGEMENT_UNAVAILABLE.
+ * MDES Customer Service (suspend, resume, delete, update after a card
+ * replacement): the simulator's, or Mastercard's for the environment, or the
+ * configured base URL, signed with the issuer's key under the Customer
+ * Service consumer key; without one outside the simulator, changes to saved
+ * cards are refused with TOKEN_MANAGEMENT_UNAVAILABLE.
  */
-function tokenManagementClient({ config }: IssuerContext, signer: OAuthSigner) {
-  const baseUrl =
-    config.mdesTokenManagementUrl ??
-    (config.mastercardEnv === 'simulator' ? `${config.simulatorPublicUrl}/mdes` : undefined);
-  return baseUrl === undefined ? undefined : new TokenManagementClient({ baseUrl, signer });
+async function customerServiceClient(context: IssuerContext, signer: OAuthSigner) {
+  const { config } = context;
+  if (config.mastercardEnv === 'simulator') {
+    return new CustomerServiceClient({
+      environment: { baseUrl: config.customerServiceUrl ?? `${config.simulatorPublicUrl}/mdes/csapi/v2` },
+      signer,
+    });
+  }
+  if (config.customerServiceConsumerKey === undefined) return undefined;
+  return new CustomerServiceClient({
+    environment: config.customerServiceUrl ? { baseUrl: config.customerServiceUrl } : config.mastercardEnv,
+    signer: await issuerSigner(context, config.customerServiceConsumerKey),
+  });
 }
 
 /** Everything the issuer runs: stores, use cases, routes, and the jobs that finish what is left open. */
@@ -197,9 +214,15 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   });
   const savedCards = new SavedCards({
     tokens: tokenRepository,
-    cards: store,
+    cards: {
+      ownedCard: (cardholderId, cardId) => store.ownedCard(cardholderId, cardId),
+      get: (cardId) => store.cards.get(cardId),
+      revealCardData: (cardId) => store.revealCardData(cardId),
+    },
     audit,
-    mdes: tokenManagementClient(context, signer),
+    clock,
+    organization: config.issuerName,
+    mdes: await customerServiceClient(context, signer),
     logoOf: async (tokenRequestorId) => (await directory.get(tokenRequestorId)).imageAssetId,
   });
   const followUps = new TokenFollowUps({

@@ -263,7 +263,7 @@ export class CardService {
     actor: string,
     now: Date,
   ): Promise<void> {
-    await this.#followUps.add(followUp, now, tx);
+    await this.#followUps.add({ ...followUp, requestedBy: actor }, now, tx);
     await this.#o.audit.append(
       {
         actor,

@@ -6,8 +6,11 @@ import type { TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/
 import type { SavedCards } from './saved-cards.js';
 
 export interface TokenFollowUpsOptions {
-  repository: Pick<TokenFollowUpRepository, 'claim' | 'settle' | 'unfinished' | 'retry'>;
-  savedCards: Pick<SavedCards, 'cardReplaced' | 'cardClosed' | 'cardBlocked' | 'cardUnblocked'>;
+  repository: Pick<
+    TokenFollowUpRepository,
+    'claim' | 'settle' | 'unfinished' | 'retry' | 'outstandingTokens' | 'tokenSettled'
+  >;
+  savedCards: Pick<SavedCards, 'followCardChange'>;
   clock: Clock;
   /** Attempts before a follow-up is left `failed` for ops; default 10. */
   maxAttempts?: number;
@@ -21,17 +24,18 @@ export interface TokenFollowUpsOptions {
   onSettled?: (followUp: TokenFollowUp, outcome: 'done' | 'retry' | 'failed', error?: string) => void;
 }
 
-// Long enough for MDES's batches of one card's tokens (10 s per request).
+// Long enough for one call per token of a card (10 s per request).
 const LEASE_MS = 120_000;
 
 /**
- * Takes card changes to the card's tokens at MDES: a replaced or reissued
- * card's tokens follow the new last four digits and expiry, a blocked card's
- * are suspended and resumed when it is unblocked, a closed card's are
- * deleted. Each follow-up was written with the card change; it is retried
- * with backoff while MDES is away and left `failed` (visible to ops) after
- * too many attempts. Asking MDES again is harmless: a token
- * already as asked is left as it is.
+ * Takes card changes to the card's tokens at MDES, one Customer Service call
+ * per token: a replaced or reissued card's tokens follow the new card
+ * number and expiry, a blocked card's are suspended and resumed when it is
+ * unblocked, a closed card's are deleted. Each follow-up was written with
+ * the card change. Each token's outcome is recorded; when some fail, the
+ * follow-up is retried with backoff for those still outstanding only, and
+ * left `failed` (visible to ops) after too many attempts. Asking MDES again
+ * is harmless: a token already as asked is left as it is.
  */
 export class TokenFollowUps {
   readonly #o: TokenFollowUpsOptions;
@@ -58,7 +62,7 @@ export class TokenFollowUps {
 
   /** Ops: a failed follow-up tried again from its first attempt; audited. */
   async retry(id: string, actor: string): Promise<TokenFollowUp> {
-    const outcome = await this.#o.repository.retry(id, this.#o.clock.now());
+    const outcome = await this.#o.repository.retry(id, this.#o.clock.now(), actor);
     if (outcome === 'not_found') throw new NotFoundError('FOLLOW_UP_NOT_FOUND', 'no such token follow-up');
     if (outcome === 'not_failed') {
       throw new ConflictError('FOLLOW_UP_NOT_FAILED', 'only a failed follow-up can be retried');
@@ -80,18 +84,21 @@ export class TokenFollowUps {
     return outcome;
   }
 
-  #take({ kind, cardId, account }: TokenFollowUp): Promise<number> {
-    const saved = this.#o.savedCards;
-    switch (kind) {
-      case 'replaced':
-        return saved.cardReplaced(cardId, account);
-      case 'closed':
-        return saved.cardClosed(cardId);
-      case 'blocked':
-        return saved.cardBlocked(cardId);
-      case 'unblocked':
-        return saved.cardUnblocked(cardId);
+  /** Each outstanding token, one call each; throws the first failure once every token was tried. */
+  async #take(followUp: TokenFollowUp): Promise<void> {
+    const repository = this.#o.repository;
+    const failures: unknown[] = [];
+    for (const tokenId of await repository.outstandingTokens(followUp, this.#o.clock.now())) {
+      try {
+        await this.#o.savedCards.followCardChange(followUp, tokenId);
+        await repository.tokenSettled(followUp.id, tokenId, undefined, this.#o.clock.now());
+      } catch (error) {
+        failures.push(error);
+        const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
+        await repository.tokenSettled(followUp.id, tokenId, code, this.#o.clock.now());
+      }
     }
+    if (failures.length > 0) throw failures[0];
   }
 
   async #work(followUp: TokenFollowUp): Promise<boolean> {

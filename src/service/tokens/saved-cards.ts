@@ -1,17 +1,27 @@
+import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError, PushprovError } from '../../core/errors.js';
+import type { CustomerServiceClient } from '../../mastercard/customer-service/client.js';
+import { CustomerServiceError } from '../../mastercard/customer-service/errors.js';
 import type { AuditLog, AuditRecord } from '../../store/audit.js';
+import type { TokenFollowUpKind } from '../../store/schema.js';
 import type { TokenCount, TokenRecord, TokenRepository } from '../../store/tokens/tokens.js';
-import type { TokenAction, TokenManagementClient } from './mdes-client.js';
+import { auditInfoOf } from './audit-info.js';
 
 export interface SavedCardsOptions {
-  tokens: Pick<TokenRepository, 'listByCard' | 'ofCard' | 'counts'>;
-  /** The card, when it is the cardholder's (CardStore.ownedCard). */
+  tokens: Pick<TokenRepository, 'listByCard' | 'ofCard' | 'byId' | 'counts' | 'setSuspensionReasons'>;
   cards: {
+    /** The card, when it is the cardholder's (CardStore.ownedCard). */
     ownedCard(cardholderId: string, cardId: string): Promise<{ status: string } | undefined>;
+    /** The card as it is now: its expiry, and its full number from the vault (a card replacement). */
+    get(cardId: string): Promise<{ expiryMonth: number; expiryYear: number } | undefined>;
+    revealCardData(cardId: string): Promise<{ pan: string }>;
   };
-  /** MDES token management; without it (no Customer Service API access configured) changes are refused. */
-  mdes: Pick<TokenManagementClient, 'change' | 'update' | 'search'> | undefined;
+  /** MDES Customer Service; without it (no Customer Service credentials configured) changes are refused. */
+  mdes: Pick<CustomerServiceClient, 'suspend' | 'unsuspend' | 'delete' | 'update'> | undefined;
+  /** The bank's name, as `AuditInfo.Organization`. */
+  organization: string;
   audit: Pick<AuditLog, 'append' | 'history'>;
+  clock: Clock;
   /** The logo asset id of a token requestor, when the directory knows it. */
   logoOf?: (tokenRequestorId: string) => Promise<string | undefined>;
 }
@@ -22,31 +32,27 @@ export interface SavedCard extends TokenRecord {
 
 export type SavedCardAction = 'suspend' | 'resume' | 'delete';
 
-// MDES takes at most ten tokens per lifecycle request.
-const MDES_BATCH = 10;
-
-const MDES_ACTION: Record<SavedCardAction, TokenAction> = {
-  suspend: 'suspend',
-  resume: 'unsuspend',
-  delete: 'delete',
-};
+/** A card change, as the follow-up job takes it to each of the card's tokens. */
+export interface CardChange {
+  kind: TokenFollowUpKind;
+  cardId: string;
+  /** Set when the card number changed (`replaced`): its new last four digits. */
+  account: { accountPanSuffix?: string; accountExpiry?: string };
+  /** Who asked (`ops:<key id>`, `cli`, `seed`); undefined: the card system through pushprov. */
+  requestedBy: string | undefined;
+}
 
 type Mdes = NonNullable<SavedCardsOptions['mdes']>;
-type Ask = (mdes: Mdes, references: string[]) => Promise<readonly string[]>;
-
-/** An `Ask` that changes every token it is given. */
-const every =
-  (change: (mdes: Mdes, references: string[]) => Promise<unknown>): Ask =>
-  async (mdes, references) => {
-    await change(mdes, references);
-    return references;
-  };
 
 /**
- * Where a cardholder's card is saved (Click to Pay, each merchant) and their
- * control over it. A change is asked of MDES; the token's status here moves
- * when MDES's Token Event Notification comes back, so the issuer's record
- * never claims what MDES has not done. A card or token that is not the
+ * Where a cardholder's card is saved (Click to Pay, each merchant) and the
+ * control over it, through MDES Customer Service, one token per call. A
+ * change is asked of MDES; the token's status here moves when MDES's
+ * notification comes back, so the issuer's record never claims what MDES
+ * has not done. MDES records every suspension the issuer asks for as the
+ * issuer's (suspender I), so why a token is kept suspended is pushprov's own
+ * record: the cardholder paused it, or its card is blocked, or both. It is
+ * resumed at MDES only when neither holds. A card or token that is not the
  * cardholder's is as unknown as one that does not exist.
  */
 export class SavedCards {
@@ -67,7 +73,12 @@ export class SavedCards {
     );
   }
 
-  /** Asks MDES for the change; resolves the token as it is until MDES's notification lands. */
+  /**
+   * The cardholder pauses, resumes or removes a saved card. A pause of a
+   * token the bank's block already keeps suspended is recorded without
+   * asking MDES; a resume is refused while the card is blocked. Resolves the
+   * token as it is until MDES's notification lands.
+   */
   async change(
     cardholderId: string,
     cardId: string,
@@ -81,9 +92,24 @@ export class SavedCards {
     if (action === 'resume' && card.status !== 'active') {
       throw new ConflictError('CARD_BLOCKED', 'the card is not active, so its saved cards cannot be resumed');
     }
-    await this.#mdes().change(MDES_ACTION[action], [token.tokenUniqueReference], 'CARDHOLDER');
+    const actor = `cardholder:${cardholderId}`;
+    const ask = { tokenUniqueReference: token.tokenUniqueReference, auditInfo: this.#auditInfo(actor) };
+    const mdes = this.#mdes();
+    switch (action) {
+      case 'suspend':
+        if (!token.suspendedForCardBlock) await call(() => mdes.suspend({ ...ask, reasonCode: 'Z' }));
+        await this.#reasons(token, { pausedByCardholder: true });
+        break;
+      case 'resume':
+        if (!token.suspendedForCardBlock) await call(() => mdes.unsuspend({ ...ask, reasonCode: 'Z' }));
+        await this.#reasons(token, { pausedByCardholder: false });
+        break;
+      case 'delete':
+        await call(() => mdes.delete({ ...ask, reasonCode: 'Z' }));
+        break;
+    }
     await this.#o.audit.append({
-      actor: `cardholder:${cardholderId}`,
+      actor,
       action: `token.${action}_requested`,
       subject: token.id,
       outcome: 'requested',
@@ -93,80 +119,67 @@ export class SavedCards {
   }
 
   /**
-   * A card replaced or reissued: its live tokens follow the new card's last
-   * four digits and expiry (MMYY) at MDES, ten per request; the records move
-   * when MDES's PAN_UPDATED / EXPIRY_UPDATED notifications come back.
-   * Resolves how many tokens were asked to move.
+   * A card change taken to one of the card's tokens, one call to MDES:
+   * replaced (the new card number and expiry; the number read from the
+   * vault, never stored or logged elsewhere), closed (deleted, reason C
+   * account closed), blocked (suspended unless the cardholder's pause
+   * already keeps it so), unblocked (resumed unless the cardholder paused
+   * it). Asking again after a crash is harmless: MDES leaves a token as it is
+   * when it already is as asked. Resolves whether MDES was asked.
    */
-  async cardReplaced(cardId: string, account: { accountPanSuffix?: string; accountExpiry?: string }) {
-    return this.#forLiveTokens(
-      cardId,
-      'token.card_replaced',
-      every((mdes, references) => mdes.update(references, account)),
-    );
-  }
-
-  /** A card closed: its tokens are deleted at MDES. Resolves how many tokens were asked to go. */
-  async cardClosed(cardId: string) {
-    return this.#forLiveTokens(
-      cardId,
-      'token.card_closed',
-      every((mdes, references) => mdes.change('delete', references, 'ISSUER')),
-    );
-  }
-
-  /**
-   * A card blocked: its tokens are suspended at MDES, by the issuer. One the
-   * cardholder had paused stays paused by the cardholder (MDES leaves a token
-   * already suspended as it is), so unblocking does not resume it.
-   */
-  async cardBlocked(cardId: string) {
-    return this.#forLiveTokens(
-      cardId,
-      'token.card_blocked',
-      every((mdes, references) => mdes.change('suspend', references, 'ISSUER')),
-    );
-  }
-
-  /** A card unblocked: the tokens MDES says the issuer suspended are resumed; the cardholder's pauses stay. */
-  async cardUnblocked(cardId: string) {
-    return this.#forLiveTokens(cardId, 'token.card_unblocked', async (mdes, references) => {
-      const bySuspension = (await mdes.search(references))
-        .filter((token) => token.status === 'SUSPENDED' && token.suspendedBy === 'ISSUER')
-        .map((token) => token.tokenUniqueReference);
-      if (bySuspension.length > 0) await mdes.change('unsuspend', bySuspension, 'ISSUER');
-      return bySuspension;
-    });
-  }
-
-  /**
-   * Asks MDES about a card's live tokens, ten per request. `ask` resolves the
-   * references it asked MDES to change; those tokens are audited and counted.
-   */
-  async #forLiveTokens(cardId: string, action: string, ask: Ask): Promise<number> {
-    const live = (await this.#o.tokens.listByCard(cardId)).filter((t) => t.status !== 'DELETED');
+  async followCardChange(change: CardChange, tokenId: string): Promise<boolean> {
+    const token = await this.#o.tokens.byId(tokenId);
+    if (!token || token.cardId !== change.cardId || token.status === 'DELETED') return false;
     const mdes = this.#mdes();
-    let changed = 0;
-    for (let i = 0; i < live.length; i += MDES_BATCH) {
-      const batch = live.slice(i, i + MDES_BATCH);
-      const asked = new Set(
-        await ask(
-          mdes,
-          batch.map((t) => t.tokenUniqueReference),
-        ),
-      );
-      for (const token of batch.filter((t) => asked.has(t.tokenUniqueReference))) {
-        changed++;
-        await this.#o.audit.append({
-          actor: 'issuer',
-          action,
-          subject: token.id,
-          outcome: 'requested',
-          details: { cardId, tokenRequestorId: token.tokenRequestorId },
-        });
-      }
+    const ask = {
+      tokenUniqueReference: token.tokenUniqueReference,
+      auditInfo: this.#auditInfo(change.requestedBy ?? 'job'),
+    };
+    let asked = true;
+    switch (change.kind) {
+      case 'replaced':
+        await call(async () => mdes.update({ ...ask, ...(await this.#replacement(change)) }));
+        break;
+      case 'closed':
+        await call(() => mdes.delete({ ...ask, reasonCode: 'C' }));
+        break;
+      case 'blocked':
+        asked = !token.pausedByCardholder && !token.suspendedForCardBlock;
+        if (asked) await call(() => mdes.suspend({ ...ask, reasonCode: 'Z', commentText: 'Card blocked' }));
+        await this.#reasons(token, { suspendedForCardBlock: true });
+        break;
+      case 'unblocked':
+        asked = token.suspendedForCardBlock && !token.pausedByCardholder;
+        if (asked) await call(() => mdes.unsuspend({ ...ask, reasonCode: 'Z', commentText: 'Card unblocked' }));
+        await this.#reasons(token, { suspendedForCardBlock: false });
+        break;
     }
-    return changed;
+    await this.#o.audit.append({
+      actor: change.requestedBy ?? 'issuer',
+      action: `token.card_${change.kind}`,
+      subject: token.id,
+      outcome: asked ? 'requested' : 'recorded',
+      details: { cardId: change.cardId, tokenRequestorId: token.tokenRequestorId },
+    });
+    return asked;
+  }
+
+  /** What MDES's token update needs after a card replacement: the full new number when it changed, the expiry. */
+  async #replacement(change: CardChange): Promise<{ newAccountPan?: string; expirationDate?: string }> {
+    const card = await this.#o.cards.get(change.cardId);
+    if (!card) throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
+    const expirationDate = `${String(card.expiryMonth).padStart(2, '0')}${String(card.expiryYear % 100).padStart(2, '0')}`;
+    if (change.account.accountPanSuffix === undefined) return { expirationDate };
+    const { pan } = await this.#o.cards.revealCardData(change.cardId);
+    return { newAccountPan: pan, expirationDate };
+  }
+
+  async #reasons(token: TokenRecord, reasons: Parameters<TokenRepository['setSuspensionReasons']>[1]) {
+    await this.#o.tokens.setSuspensionReasons(token.id, reasons, this.#o.clock.now());
+  }
+
+  #auditInfo(actor: string) {
+    return auditInfoOf(actor, this.#o.organization);
   }
 
   #mdes(): Mdes {
@@ -194,5 +207,35 @@ export class SavedCards {
     const card = await this.#o.cards.ownedCard(cardholderId, cardId);
     if (!card) throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
     return card;
+  }
+}
+
+/**
+ * One Customer Service call, its failure in pushprov's terms: MDES away
+ * (no answer, a timeout, a 5xx) is TOKEN_MANAGEMENT_UNAVAILABLE; a token
+ * MDES does not know is TOKEN_NOT_FOUND; any other refusal
+ * TOKEN_MANAGEMENT_REFUSED, with MDES's reason code and field in its details.
+ */
+async function call<T>(ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (!(error instanceof CustomerServiceError)) throw error;
+    const details = { reasonCode: error.reasonCode, source: error.source, httpStatus: error.httpStatus };
+    if (error.code !== 'CUSTOMER_SERVICE_REJECTED' || (error.httpStatus ?? 0) >= 500) {
+      throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'MDES Customer Service did not answer', {
+        status: 502,
+        cause: error,
+        details,
+      });
+    }
+    if (error.httpStatus === 404) {
+      throw new PushprovError('TOKEN_NOT_FOUND', 'MDES does not know this token', { status: 404, details });
+    }
+    throw new PushprovError('TOKEN_MANAGEMENT_REFUSED', `MDES Customer Service refused: ${error.reasonCode}`, {
+      status: 409,
+      cause: error,
+      details,
+    });
   }
 }

@@ -109,8 +109,16 @@ export function parseJson(text: string): unknown {
  * pattern (format), a length outside its bounds, or a value outside its set.
  */
 export function assertValid<T extends TSchema>(schema: T, value: unknown): void {
-  const first = firstFieldError(Value.Errors(schema, value));
+  const first = firstInvalidField(schema, value);
   if (first) throw new TokenConnectFailure(first.reasonCode, first.field);
+}
+
+/** The first field in error and MDES's reason code for it; `path` is its JSON pointer (arrays folded). */
+export function firstInvalidField<T extends TSchema>(
+  schema: T,
+  value: unknown,
+): { reasonCode: ReasonCode; field: string; path: string } | undefined {
+  return firstFieldError(Value.Errors(schema, value));
 }
 
 // Within one field the most telling problem wins: a missing field over a
@@ -143,7 +151,7 @@ const PRIORITY: ReadonlyArray<[ReasonCode, ReadonlySet<ValueErrorType>]> = [
 
 function firstFieldError(
   errors: Iterable<ValueError>,
-): { reasonCode: ReasonCode; field: string } | undefined {
+): { reasonCode: ReasonCode; field: string; path: string } | undefined {
   let path: string | undefined;
   const found: ValueError[] = [];
   for (const error of errors) {
@@ -154,10 +162,10 @@ function firstFieldError(
   if (path === undefined) return undefined;
   const field = fieldName(path);
   for (const [reasonCode, types] of PRIORITY) {
-    if (found.some((e) => types.has(e.type))) return { reasonCode, field };
+    if (found.some((e) => types.has(e.type))) return { reasonCode, field, path };
   }
   // Enumerations, numeric bounds, unions: the value is well formed but not allowed.
-  return { reasonCode: 'INVALID_FIELD_VALUE', field };
+  return { reasonCode: 'INVALID_FIELD_VALUE', field, path };
 }
 
 // Items of an array are reported under the array's name, as MDES does

@@ -3,28 +3,29 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { simulatorWorkers } from '../app.js';
 import { Gateway } from '../gateway/gateway.js';
-import { tokenManagementRoutes } from './routes.js';
-import { TokenManagement } from './service.js';
+import { customerServiceRoutes } from './routes.js';
+import { CustomerService } from './service.js';
 
 /**
- * Adds token management to a simulator app built with keys (before it is
- * ready); its notifications go through the app's outbox, delivered as soon
- * as a change commits. Resolves the service, or undefined without keys.
+ * Adds MDES Customer Service to a simulator app built with keys (before it
+ * is ready); its notifications go through the app's outbox, delivered as
+ * soon as a change commits. Resolves the service, or undefined without keys.
  */
 export async function registerTokenManagement(
   app: FastifyInstance,
   options: { db: Kysely<unknown>; clock: Clock },
-): Promise<TokenManagement | undefined> {
+): Promise<CustomerService | undefined> {
   const workers = simulatorWorkers(app);
   if (!workers) return undefined;
   const outbox = workers.notifications;
-  const tokens = new TokenManagement({
+  const service = new CustomerService({
     ...options,
+    sealer: workers.sealer,
     outbox,
     onChange: () => {
       outbox.drain().catch((error: unknown) => app.log.error({ err: error }, 'notification delivery failed'));
     },
   });
-  await app.register(tokenManagementRoutes({ gateway: new Gateway(options), tokens }), { prefix: '/mdes' });
-  return tokens;
+  await app.register(customerServiceRoutes({ gateway: new Gateway(options), service }), { prefix: '/mdes' });
+  return service;
 }

@@ -1,62 +1,65 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { CUSTOMER_SERVICE_PATHS } from '../../mastercard/customer-service/endpoints.js';
 import type { Client } from '../gateway/clients.js';
 import { type Gateway, JSON_TYPE } from '../gateway/gateway.js';
-import { errorWrapper, TokenConnectFailure } from '../token-connect/failure.js';
-import type { LifecycleAction, TokenManagement } from './service.js';
+import { TokenConnectFailure } from '../token-connect/failure.js';
+import { CustomerServiceFailure, errorsResponse } from './failure.js';
+import type { CustomerService } from './service.js';
 
 /**
- * Token management paths, after the MDES Customer Service API (`csapi/v2`);
- * the exact paths of Mastercard's API are an assumption of the simulator.
- * Register with the prefix `/mdes`.
+ * MDES Customer Service's base path below `/mdes`, as on Mastercard's
+ * sandbox (`https://sandbox.api.mastercard.com/mdes/csapi/v2`): point the
+ * issuer's client at `<simulator>/mdes/csapi/v2`.
  */
-export const TOKEN_MANAGEMENT_PATHS = {
-  search: '/csapi/v2/token/search',
-  suspend: '/csapi/v2/token/suspend',
-  unsuspend: '/csapi/v2/token/unsuspend',
-  delete: '/csapi/v2/token/delete',
-  update: '/csapi/v2/token/update',
-} as const;
+export const CUSTOMER_SERVICE_PREFIX = '/csapi/v2';
 
-/** Issuers only, behind the gateway; bodies stay bytes for the OAuth body hash. */
-export function tokenManagementRoutes(options: {
+/** Issuers only, behind the gateway; bodies stay bytes for the OAuth body hash. Register with the prefix `/mdes`. */
+export function customerServiceRoutes(options: {
   gateway: Gateway;
-  tokens: TokenManagement;
+  service: CustomerService;
 }): FastifyPluginAsync {
   return async (mdes) => {
     mdes.removeAllContentTypeParsers();
     mdes.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     mdes.setErrorHandler(async (error, request, reply) => {
+      if (error instanceof CustomerServiceFailure) {
+        return reply.code(error.status).type(JSON_TYPE).send(error.envelope);
+      }
       if (error instanceof TokenConnectFailure) {
+        // The gateway's refusal of a client of another role (AUTHORIZATION_FAILED), in this API's envelope.
+        const mdes = error.toMdesError();
         return reply
           .code(error.status)
           .type(JSON_TYPE)
-          .send(errorWrapper([error.toMdesError()], undefined));
+          .send(errorsResponse(mdes.reasonCode, 'System', mdes.description ?? mdes.reasonCode, false));
       }
-      request.log.error({ err: error }, 'simulated token management failed');
-      const failure = new TokenConnectFailure('INTERNAL_SERVICE_FAILURE');
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status < 500) {
+        // Fastify refused the body itself (too large, unreadable).
+        return reply
+          .code(status)
+          .type(JSON_TYPE)
+          .send(errorsResponse('INVALID_JSON', 'System', 'Invalid JSON', false));
+      }
+      request.log.error({ err: error }, 'simulated Customer Service failed');
       return reply
         .code(500)
         .type(JSON_TYPE)
-        .send(errorWrapper([failure.toMdesError()], undefined));
+        .send(errorsResponse('INTERNAL_SERVICE_FAILURE', 'System', 'Internal Service Failure', true));
     });
 
-    // Token management is the issuer's: a token requestor's credentials are refused.
-    const route = (handle: (tokens: TokenManagement, client: Client, body: Buffer) => Promise<object>) =>
-      options.gateway.route('issuer', (client, body) => handle(options.tokens, client, body));
+    // Customer Service is the issuer's: a token requestor's credentials are refused by the gateway.
+    const route = (handle: (client: Client, body: Buffer) => Promise<object>) =>
+      options.gateway.route('issuer', handle);
+    const path = (operation: keyof typeof CUSTOMER_SERVICE_PATHS) =>
+      `${CUSTOMER_SERVICE_PREFIX}${CUSTOMER_SERVICE_PATHS[operation]}`;
+    const { service } = options;
 
-    mdes.post(
-      TOKEN_MANAGEMENT_PATHS.search,
-      route((tokens, client, body) => tokens.search(client, body)),
-    );
-    for (const action of ['suspend', 'unsuspend', 'delete'] as const satisfies readonly LifecycleAction[]) {
-      mdes.post(
-        TOKEN_MANAGEMENT_PATHS[action],
-        route((tokens, client, body) => tokens.lifecycle(client, action, body)),
-      );
+    mdes.post(path('search'), route((client, body) => service.search(client, body)));
+    for (const change of ['suspend', 'unsuspend', 'delete', 'activate'] as const) {
+      mdes.post(path(change), route((client, body) => service.change(client, change, body)));
     }
-    mdes.post(
-      TOKEN_MANAGEMENT_PATHS.update,
-      route((tokens, client, body) => tokens.update(client, body)),
-    );
+    mdes.post(path('update'), route((client, body) => service.update(client, body)));
+    mdes.post(path('statusHistory'), route((client, body) => service.statusHistory(client, body)));
   };
 }

@@ -1,271 +1,456 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { Kysely, Selectable } from 'kysely';
+import type { TSchema } from '@sinclair/typebox';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
+import { luhnValid } from '../../core/luhn.js';
+import {
+  type AuditInfo,
+  SEARCH_CRITERIA,
+  type SearchRequest,
+  SearchRequestSchema,
+  type SearchResponse,
+  type SearchToken,
+  type StatusCode,
+  type Suspender,
+  TokenActivateRequestSchema,
+  TokenDeleteRequestSchema,
+  TokenStatusHistoryRequestSchema,
+  TokenSuspendRequestSchema,
+  TokenUnsuspendRequestSchema,
+  TokenUpdateRequestSchema,
+} from '../../mastercard/customer-service/schemas.js';
 import type { TokenEvent, TokenEventType, TokenFacts } from '../../mastercard/mdes/messages.js';
 import type { NtuToken } from '../../mastercard/token-requestor-notifications.js';
 import type { Client } from '../gateway/clients.js';
 import { tokenEventNotification } from '../notifications/envelope.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
-import { assertValid, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
+import { accountRangeOf } from '../token-connect/catalogue.js';
+import { firstInvalidField, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
+import type { Sealer } from '../token-connect/sealing.js';
+import { CustomerServiceFailure } from './failure.js';
 import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from './tables.js';
 
 /**
- * MDES's issuer-side token management, after the MDES Customer Service API:
- * the issuer searches its tokens and suspends, resumes (MDES: unsuspend),
- * deletes or updates them after a card replacement, ten tokens at most per
- * request. Every change is written with its Token Event Notification to the
- * issuer in one transaction, so the issuer hears of each change exactly as
- * it happened, and with a Notify Token Updated to the token requestor that
- * holds the token (the merchant's saved card follows). An issuer sees and
- * changes only the tokens of its own cards.
+ * MDES Customer Service as the simulated MDES serves it to issuers (version
+ * 2.0.7; docs/mastercard/customer-service.md): search, suspend, unsuspend,
+ * delete, activate, update after a card replacement, and status history,
+ * one token per call, each request in its PascalCase wrapper with the
+ * issuer's AuditInfo. Every change is written with its Token Event
+ * Notification to the issuer and its Notify Token Updated to the token
+ * requestor in one transaction, so both hear of each change exactly as it
+ * happened. An issuer sees and changes only the tokens of its own cards;
+ * another issuer's token is as unknown as a made-up one.
  */
-const references = Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }), {
-  minItems: 1,
-  maxItems: 10,
-});
-const causedBy = Type.Union([Type.Literal('CARDHOLDER'), Type.Literal('ISSUER')]);
-
-export const SearchRequestSchema = Type.Object({
-  requestId: Type.String({ minLength: 1, maxLength: 64 }),
-  tokenUniqueReferences: references,
-});
-
-export const LifecycleRequestSchema = Type.Object({
-  requestId: Type.String({ minLength: 1, maxLength: 64 }),
-  tokenUniqueReferences: references,
-  causedBy,
-  reasonCode: Type.Optional(
-    Type.Union([
-      Type.Literal('LOST'),
-      Type.Literal('STOLEN'),
-      Type.Literal('SUSPECTED_FRAUD'),
-      Type.Literal('CUSTOMER_REQUEST'),
-      Type.Literal('OTHER'),
-    ]),
-  ),
-});
-type LifecycleRequest = Static<typeof LifecycleRequestSchema>;
-
-/** After a card replacement: the new card's last four digits and expiry (MMYY). Either or both. */
-export const UpdateRequestSchema = Type.Object({
-  requestId: Type.String({ minLength: 1, maxLength: 64 }),
-  tokenUniqueReferences: references,
-  causedBy,
-  accountPanSuffix: Type.Optional(Type.String({ pattern: '^[0-9]{4}$' })),
-  accountExpiry: Type.Optional(Type.String({ pattern: '^(0[1-9]|1[0-2])[0-9]{2}$' })),
-});
-
-export type LifecycleAction = 'suspend' | 'unsuspend' | 'delete';
-
-/** One token as the issuer sees it through token management; no card data beyond last four digits. */
-export interface ManagedToken {
-  tokenUniqueReference: string;
-  tokenRequestorId: string;
-  status: McTokenStatus;
-  tokenPanSuffix: string;
-  accountPanSuffix: string;
-  tokenExpiry: string;
-  suspendedBy?: string;
-  statusTimestamp: string;
-}
-
-const EVENTS: Record<LifecycleAction, { event: TokenEventType; to: McTokenStatus }> = {
-  suspend: { event: 'SUSPENDED', to: 'SUSPENDED' },
-  unsuspend: { event: 'RESUMED', to: 'ACTIVE' },
-  delete: { event: 'DELETED', to: 'DELETED' },
-};
 
 type Row = Selectable<McManagedTokensTable> & { push_account_id: string | null };
+type Db = Kysely<TokenManagementSchema>;
+type Tx = Transaction<TokenManagementSchema>;
 
-export interface TokenManagementOptions {
+/** An issuer's change as Customer Service records it: the issuer is suspender and initiator `I`. */
+const ISSUER: Suspender = 'I';
+
+const STATUS_CODE: Record<McTokenStatus, StatusCode> = { ACTIVE: 'A', SUSPENDED: 'S', DELETED: 'D' };
+const STATUS_DESCRIPTION: Record<StatusCode, string> = {
+  U: 'Unmapped',
+  A: 'Active',
+  S: 'Suspended',
+  D: 'Deleted',
+};
+
+export interface CustomerServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
+  /** Seals the funding account, as tokenize does. */
+  sealer: Sealer;
   outbox: Pick<NotificationOutbox, 'tokenEvent' | 'notifyTokenUpdated'>;
   /** Told after a change is committed, to deliver its notification promptly. */
   onChange?: () => void;
 }
 
-export class TokenManagement {
-  readonly #db: Kysely<TokenManagementSchema>;
-  readonly #o: TokenManagementOptions;
+type Change = 'suspend' | 'unsuspend' | 'delete' | 'activate';
 
-  constructor(options: TokenManagementOptions) {
-    this.#db = options.db as Kysely<TokenManagementSchema>;
+const WRAPPERS = {
+  suspend: ['TokenSuspendRequest', TokenSuspendRequestSchema],
+  unsuspend: ['TokenUnsuspendRequest', TokenUnsuspendRequestSchema],
+  delete: ['TokenDeleteRequest', TokenDeleteRequestSchema],
+  activate: ['TokenActivateRequest', TokenActivateRequestSchema],
+} as const satisfies Record<Change, readonly [string, TSchema]>;
+
+const ANSWERS: Record<Change, string> = {
+  suspend: 'TokenSuspendResponse',
+  unsuspend: 'TokenUnsuspendResponse',
+  delete: 'TokenDeleteResponse',
+  activate: 'TokenActivateResponse',
+};
+
+interface ChangeRequest {
+  TokenUniqueReference: string;
+  ReasonCode: string;
+  CommentText?: string;
+  AuditInfo: AuditInfo;
+}
+
+export class CustomerService {
+  readonly #db: Db;
+  readonly #o: CustomerServiceOptions;
+
+  constructor(options: CustomerServiceOptions) {
+    this.#db = options.db as Db;
     this.#o = options;
   }
 
-  async search(client: Client, raw: Buffer): Promise<{ responseId: string; tokens: ManagedToken[] }> {
-    const body = parseJson(raw.toString('utf8'));
-    assertValid(SearchRequestSchema, body);
-    const request = body as Static<typeof SearchRequestSchema>;
-    const rows = await this.#tokens(this.#db, client, request.tokenUniqueReferences, false);
-    return { responseId: request.requestId, tokens: rows.map(view) };
+  /**
+   * Search by token unique reference or by card number (exactly one). An
+   * unknown token or card is an empty list; a replaced card number finds
+   * nothing, as the spec says ("if the search criteria is a PAN that has
+   * been replaced, the system will not retrieve any data").
+   */
+  async search(client: Client, raw: Buffer): Promise<SearchResponse> {
+    const { SearchRequest: request } = read<{ SearchRequest: SearchRequest }>(SearchRequestSchema, raw);
+    const given = SEARCH_CRITERIA.filter((criterion) => request[criterion] !== undefined);
+    if (given.length !== 1) throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'SearchRequest');
+    let rows = await this.#issuerTokens(this.#db, client).then((query) =>
+      request.TokenUniqueReference !== undefined
+        ? query.where('t.token_unique_reference', '=', request.TokenUniqueReference).execute()
+        : query.execute(),
+    );
+    if (request.AccountPan !== undefined) {
+      const pan = request.AccountPan;
+      // The simulator's cards are few: open each of the issuer's and compare.
+      rows = rows.filter((row) => this.#accountPan(row) === pan);
+    }
+    if (request.ExcludeDeletedIndicator === 'true') rows = rows.filter((row) => row.status !== 'DELETED');
+    const byAccount = new Map<string, Row[]>();
+    for (const row of rows) {
+      const key = `${row.account_last_four}/${row.account_expiry ?? ''}`;
+      byAccount.set(key, [...(byAccount.get(key) ?? []), row]);
+    }
+    return {
+      SearchResponse: {
+        Accounts: {
+          Account: [...byAccount.values()].map((tokens) => ({
+            AccountPanSuffix: tokens[0]?.account_last_four ?? '',
+            ...(tokens[0]?.account_expiry ? { ExpirationDate: tokens[0].account_expiry } : {}),
+            Tokens: { Token: tokens.map(searchToken) },
+          })),
+        },
+      },
+    };
   }
 
   /**
-   * Suspends, resumes or deletes tokens. A token already in the asked
-   * status is left as it is (a retried request changes nothing and sends no
-   * second notification); a deleted token can no longer change.
+   * Suspend, unsuspend, delete or activate one token. A token has a set of
+   * suspenders and stays SUSPENDED until the last one resumes it; an issuer
+   * adds and removes only its own (`I`). Asking again for what is already so
+   * (suspending a token the issuer suspended, resuming one it did not)
+   * changes nothing and sends no notification; a deleted token can no longer
+   * change. Activate answers a token already active, as every token of the
+   * simulator is active from its creation (no activation step).
    */
-  async lifecycle(
-    client: Client,
-    action: LifecycleAction,
-    raw: Buffer,
-  ): Promise<{ responseId: string; tokens: ManagedToken[] }> {
-    const body = parseJson(raw.toString('utf8'));
-    assertValid(LifecycleRequestSchema, body);
-    const request = body as LifecycleRequest;
-    const { event, to } = EVENTS[action];
-    const tokens = await this.#change(client, request.tokenUniqueReferences, async (trx, row, now) => {
-      if (row.status === to) return undefined;
-      if (row.status === 'DELETED')
-        throw new TokenConnectFailure('INVALID_FIELD_VALUE', 'tokenUniqueReferences');
-      await trx
+  async change(client: Client, change: Change, raw: Buffer): Promise<Record<string, unknown>> {
+    const [wrapper, schema] = WRAPPERS[change];
+    const request = (read<Record<string, ChangeRequest>>(schema, raw)[wrapper] as ChangeRequest);
+    const commentId = request.CommentText === undefined ? undefined : newId('cmt');
+    await this.#apply(client, request.TokenUniqueReference, wrapper, async (tx, row, now) => {
+      if (row.status === 'DELETED') throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
+      const suspenders = new Set(row.suspenders === '' ? [] : row.suspenders.split(','));
+      if (change === 'suspend') suspenders.add(ISSUER);
+      if (change === 'unsuspend') suspenders.delete(ISSUER);
+      const status: McTokenStatus =
+        change === 'delete' ? 'DELETED' : suspenders.size > 0 ? 'SUSPENDED' : 'ACTIVE';
+      const next = status === 'DELETED' ? '' : [...suspenders].sort().join(',');
+      if (status === row.status && next === row.suspenders) return [];
+      await tx
         .updateTable('mc_tokens')
-        .set({
-          status: to,
-          status_updated_at: now,
-          suspended_by: to === 'SUSPENDED' ? request.causedBy : null,
-        })
+        .set({ status, suspenders: next, status_updated_at: now })
         .where('token_unique_reference', '=', row.token_unique_reference)
         .execute();
-      return [{ eventType: event, causedBy: request.causedBy, status: to }];
+      await this.#history(tx, row.token_unique_reference, status, request, commentId, now);
+      const event = EVENTS[status];
+      return status === row.status ? [] : [{ eventType: event, causedBy: 'ISSUER', status }];
     });
-    return { responseId: request.requestId, tokens };
+    return {
+      [ANSWERS[change]]: {
+        Token: {
+          TokenUniqueReference: request.TokenUniqueReference,
+          ...(commentId === undefined ? {} : { CommentId: commentId }),
+        },
+      },
+    };
   }
 
-  /** After a card replacement, the tokens follow the new card's last four digits and expiry. */
-  async update(client: Client, raw: Buffer): Promise<{ responseId: string; tokens: ManagedToken[] }> {
-    const body = parseJson(raw.toString('utf8'));
-    assertValid(UpdateRequestSchema, body);
-    const request = body as Static<typeof UpdateRequestSchema>;
-    if (request.accountPanSuffix === undefined && request.accountExpiry === undefined) {
-      throw new TokenConnectFailure('INVALID_FIELD_VALUE', 'accountPanSuffix');
+  /**
+   * A card replaced: the token follows the new card number (in the same
+   * account range, as the spec requires), expiry and sequence number, any of
+   * them. Only ACTIVE and SUSPENDED tokens are updated.
+   */
+  async update(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
+    const request = read<{
+      TokenUpdateRequest: {
+        TokenUniqueReference: string;
+        NewAccountPan?: string;
+        ExpirationDate?: string;
+        AccountPanSequenceNumber?: string;
+        CommentText?: string;
+        AuditInfo: AuditInfo;
+      };
+    }>(TokenUpdateRequestSchema, raw).TokenUpdateRequest;
+    const { NewAccountPan: pan, ExpirationDate: expiry, AccountPanSequenceNumber: sequence } = request;
+    if (pan === undefined && expiry === undefined && sequence === undefined) {
+      throw new CustomerServiceFailure('MISSING_REQUIRED_FIELD', 'TokenUpdateRequest.NewAccountPan');
     }
-    const tokens = await this.#change(client, request.tokenUniqueReferences, async (trx, row, now) => {
-      if (row.status === 'DELETED')
-        throw new TokenConnectFailure('INVALID_FIELD_VALUE', 'tokenUniqueReferences');
+    if (pan !== undefined && !luhnValid(pan)) {
+      throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'TokenUpdateRequest.NewAccountPan');
+    }
+    const commentId = request.CommentText === undefined ? undefined : newId('cmt');
+    await this.#apply(client, request.TokenUniqueReference, 'TokenUpdateRequest', async (tx, row, now) => {
+      if (row.status === 'DELETED') {
+        throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'TokenUpdateRequest.TokenUniqueReference');
+      }
+      const account = this.#account(row);
+      const current = cardOf(account)?.accountNumber ?? '';
+      if (pan !== undefined && accountRangeOf(pan)?.prefix !== accountRangeOf(current)?.prefix) {
+        // "The account mapping will only update an Account PAN for a new Account PAN when they are both in the same Account Range."
+        throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'TokenUpdateRequest.NewAccountPan');
+      }
       const events: TokenEvent[] = [];
       const status = row.status;
-      if (request.accountPanSuffix !== undefined && request.accountPanSuffix !== row.account_last_four) {
-        events.push({ eventType: 'PAN_UPDATED', causedBy: request.causedBy, status });
+      if (pan !== undefined && pan !== current) events.push({ eventType: 'PAN_UPDATED', causedBy: 'ISSUER', status });
+      if (expiry !== undefined && expiry !== (row.account_expiry ?? expiryOf(account))) {
+        events.push({ eventType: 'EXPIRY_UPDATED', causedBy: 'ISSUER', status });
       }
-      if (request.accountExpiry !== undefined && request.accountExpiry !== row.account_expiry) {
-        events.push({ eventType: 'EXPIRY_UPDATED', causedBy: request.causedBy, status });
-      }
-      if (events.length === 0) return undefined;
-      await trx
+      const sequenceChanged = sequence !== undefined && sequence !== row.account_pan_sequence;
+      if (events.length === 0 && !sequenceChanged) return [];
+      const card = cardOf(account);
+      const updated =
+        card && pan !== undefined ? { ...account, cardAccountData: { ...card, accountNumber: pan } } : account;
+      await tx
         .updateTable('mc_tokens')
         .set({
-          account_last_four: request.accountPanSuffix ?? row.account_last_four,
-          account_expiry: request.accountExpiry ?? row.account_expiry,
+          account_last_four: pan === undefined ? row.account_last_four : pan.slice(-4),
+          account_sealed: this.#o.sealer.seal(JSON.stringify(updated), row.token_unique_reference),
+          account_expiry: expiry ?? row.account_expiry,
+          account_pan_sequence: sequence ?? row.account_pan_sequence,
           status_updated_at: now,
         })
         .where('token_unique_reference', '=', row.token_unique_reference)
         .execute();
       return events;
     });
-    return { responseId: request.requestId, tokens };
+    return {
+      TokenUpdateResponse: {
+        Tokens: {
+          Token: [
+            {
+              TokenUniqueReference: request.TokenUniqueReference,
+              ...(commentId === undefined ? {} : { CommentId: commentId }),
+            },
+          ],
+        },
+      },
+    };
+  }
+
+  /** The token's statuses, oldest first: its creation (by the token requestor), then each change. */
+  async statusHistory(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
+    const request = read<{ TokenStatusHistoryRequest: { TokenUniqueReference: string } }>(
+      TokenStatusHistoryRequestSchema,
+      raw,
+    ).TokenStatusHistoryRequest;
+    const [row] = await (await this.#issuerTokens(this.#db, client))
+      .where('t.token_unique_reference', '=', request.TokenUniqueReference)
+      .execute();
+    if (!row) throw unknownToken('TokenStatusHistoryRequest');
+    const changes = await this.#db
+      .selectFrom('mc_token_statuses')
+      .selectAll()
+      .where('token_unique_reference', '=', row.token_unique_reference)
+      .orderBy('id')
+      .execute();
+    const created = { StatusCode: 'A', StatusDescription: 'Active', StatusDateTime: row.created_at.toISOString(), Initiator: 'W' };
+    return {
+      TokenStatusHistoryResponse: {
+        Statuses: {
+          Status: [
+            created,
+            ...changes.map((c) => ({
+              StatusCode: c.status_code,
+              StatusDescription: STATUS_DESCRIPTION[c.status_code],
+              StatusDateTime: c.at.toISOString(),
+              Initiator: c.initiator,
+              ...(c.reason_code ? { ReasonCode: c.reason_code } : {}),
+              ...(c.comment_id ? { CommentId: c.comment_id } : {}),
+              ...(c.audit_info ? { AuditInfo: JSON.parse(c.audit_info) as AuditInfo } : {}),
+            })),
+          ],
+        },
+      },
+    };
   }
 
   /**
-   * Applies `apply` to each token under a row lock, and records the events
-   * it returns as notifications in the same transaction. The facts sent are
-   * read after the change, so a PAN update announces the new last four.
+   * Applies `apply` to the issuer's token under a row lock, and records the
+   * events it returns as notifications in the same transaction. The facts
+   * sent are read after the change, so a PAN update announces the new last four.
    */
-  async #change(
+  async #apply(
     client: Client,
-    references: readonly string[],
-    apply: (trx: Kysely<TokenManagementSchema>, row: Row, now: Date) => Promise<TokenEvent[] | undefined>,
-  ): Promise<ManagedToken[]> {
+    reference: string,
+    wrapper: string,
+    apply: (tx: Tx, row: Row, now: Date) => Promise<TokenEvent[]>,
+  ): Promise<void> {
     const now = this.#o.clock.now();
-    let changed = false;
-    const tokens = await this.#db.transaction().execute(async (trx) => {
-      const rows = await this.#tokens(trx, client, references, true);
-      const after: ManagedToken[] = [];
-      for (const row of rows) {
-        const events = await apply(trx, row, now);
-        const [current] = await this.#tokens(trx, client, [row.token_unique_reference], false);
-        if (!current) throw new Error('unreachable: a locked token disappeared');
-        // The outbox has its own view of the schema; the connection is the same.
-        const outboxTrx = trx as unknown as Kysely<unknown>;
-        for (const event of events ?? []) {
-          await this.#o.outbox.tokenEvent(
-            row.issuer_consumer_key,
-            tokenEventNotification(newId('ntf'), now, facts(current), event),
-            outboxTrx,
-          );
-          changed = true;
-        }
-        if (events?.length) {
-          await this.#o.outbox.notifyTokenUpdated(
-            current.token_requestor_id,
-            { requestId: newId('ntu'), responseHost: RESPONSE_HOST, tokens: [ntuToken(current, events)] },
-            outboxTrx,
-          );
-        }
-        after.push(view(current));
+    const changed = await this.#db.transaction().execute(async (tx) => {
+      const locked = await (await this.#issuerTokens(tx, client))
+        .where('t.token_unique_reference', '=', reference)
+        .forUpdate('t')
+        .executeTakeFirst();
+      if (!locked) throw unknownToken(wrapper);
+      const events = await apply(tx, locked, now);
+      if (events.length === 0) return false;
+      const current = await (await this.#issuerTokens(tx, client))
+        .where('t.token_unique_reference', '=', reference)
+        .executeTakeFirstOrThrow();
+      // The outbox has its own view of the schema; the connection is the same.
+      const outboxTx = tx as unknown as Kysely<unknown>;
+      for (const event of events) {
+        await this.#o.outbox.tokenEvent(
+          current.issuer_consumer_key,
+          tokenEventNotification(newId('ntf'), now, facts(current), event),
+          outboxTx,
+        );
       }
-      return after;
+      await this.#o.outbox.notifyTokenUpdated(
+        current.token_requestor_id,
+        { requestId: newId('ntu'), responseHost: RESPONSE_HOST, tokens: [ntuToken(current, events)] },
+        outboxTx,
+      );
+      return true;
     });
     if (changed) this.#o.onChange?.();
-    return tokens;
   }
 
-  /** The client's tokens among `references`, in their order; an unknown or foreign one is refused. */
-  async #tokens(
-    db: Kysely<TokenManagementSchema>,
-    client: Client,
-    references: readonly string[],
-    lock: boolean,
-  ): Promise<Row[]> {
-    let query = db
+  async #history(
+    tx: Tx,
+    reference: string,
+    status: McTokenStatus,
+    request: ChangeRequest,
+    commentId: string | undefined,
+    now: Date,
+  ): Promise<void> {
+    await tx
+      .insertInto('mc_token_statuses')
+      .values({
+        token_unique_reference: reference,
+        status_code: STATUS_CODE[status],
+        initiator: ISSUER,
+        reason_code: request.ReasonCode,
+        comment_id: commentId ?? null,
+        audit_info: JSON.stringify(request.AuditInfo),
+        at: now,
+      })
+      .execute();
+  }
+
+  /** The client's tokens, with the pushAccountId of the push each came from. */
+  async #issuerTokens(db: Db | Tx, client: Client) {
+    return db
       .selectFrom('mc_tokens as t')
       .leftJoin('mc_receipts as r', 'r.receipt', 't.receipt')
       .selectAll('t')
       .select('r.push_account_id')
-      .where('t.token_unique_reference', 'in', [...references])
       .where('t.issuer_consumer_key', '=', client.consumerKey)
+      .orderBy('t.created_at')
       .orderBy('t.token_unique_reference');
-    if (lock) query = query.forUpdate('t');
-    const rows = await query.execute();
-    const byReference = new Map(rows.map((row) => [row.token_unique_reference, row]));
-    return references.map((reference) => {
-      const row = byReference.get(reference);
-      // Another issuer's token is as unknown as a made-up one.
-      if (!row)
-        throw new TokenConnectFailure('INVALID_FIELD_VALUE', 'tokenUniqueReferences', { status: 404 });
-      return row;
-    });
+  }
+
+  #account(row: Row): SealedAccount {
+    return JSON.parse(this.#o.sealer.open(row.account_sealed, row.token_unique_reference)) as SealedAccount;
+  }
+
+  #accountPan(row: Row): string | undefined {
+    return cardOf(this.#account(row))?.accountNumber;
   }
 }
 
-function view(row: Row): ManagedToken {
+/** The funding account as tokenize sealed it. */
+interface SealedAccount {
+  cardAccountData?: { accountNumber: string; expiryMonth?: string; expiryYear?: string };
+  [other: string]: unknown;
+}
+
+const cardOf = (account: SealedAccount) => account.cardAccountData;
+const expiryOf = (account: SealedAccount): string | undefined => {
+  const card = cardOf(account);
+  return card?.expiryMonth && card.expiryYear ? `${card.expiryMonth}${card.expiryYear}` : undefined;
+};
+
+/** Parses a body and checks it against the operation's schema; the first problem is MDES's error with its path. */
+function read<T>(schema: TSchema, raw: Buffer): T {
+  let body: unknown;
+  try {
+    body = parseJson(raw.toString('utf8'));
+  } catch (error) {
+    if (error instanceof TokenConnectFailure) throw new CustomerServiceFailure('INVALID_JSON', 'System');
+    throw error;
+  }
+  const problem = firstInvalidField(schema, body);
+  if (problem) {
+    const source = problem.path.split('/').filter((s) => s !== '' && !/^\d+$/.test(s)).join('.');
+    throw new CustomerServiceFailure(problem.reasonCode, source || 'System');
+  }
+  return body as T;
+}
+
+const unknownToken = (wrapper: string) =>
+  new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`, { status: 404 });
+
+const EVENTS: Record<McTokenStatus, TokenEventType> = {
+  SUSPENDED: 'SUSPENDED',
+  ACTIVE: 'RESUMED',
+  DELETED: 'DELETED',
+};
+
+function searchToken(row: Row): SearchToken {
+  const code = STATUS_CODE[row.status];
+  const suspenders = row.suspenders === '' ? [] : row.suspenders.split(',');
   return {
-    tokenUniqueReference: row.token_unique_reference,
-    tokenRequestorId: row.token_requestor_id,
-    status: row.status,
-    tokenPanSuffix: row.token_last_four,
-    accountPanSuffix: row.account_last_four,
-    tokenExpiry: row.token_expiry,
-    ...(row.suspended_by ? { suspendedBy: row.suspended_by } : {}),
-    statusTimestamp: (row.status_updated_at ?? row.created_at).toISOString(),
+    TokenUniqueReference: row.token_unique_reference,
+    TokenRequestorId: row.token_requestor_id,
+    TokenSuffix: row.token_last_four,
+    ExpirationDate: row.token_expiry,
+    CurrentStatusCode: code,
+    CurrentStatusDescription: STATUS_DESCRIPTION[code],
+    CurrentStatusDateTime: (row.status_updated_at ?? row.created_at).toISOString(),
+    ...(suspenders.length > 0 ? { Suspenders: { Suspender: suspenders } } : {}),
+    ...(row.account_pan_sequence ? { AccountPanSequenceNumber: row.account_pan_sequence } : {}),
   };
 }
 
 // Who answers, in MDES's requests to token requestors; the simulator's name for itself.
 const RESPONSE_HOST = 'mdes.pushprov.simulator';
 
+/** Customer Service's suspender codes as Notify Token Updated names them (Digital Enablement 1.3.3 `suspendedBy`). */
+const SUSPENDED_BY: Record<string, string> = {
+  I: 'ISSUER',
+  W: 'TOKEN_REQUESTOR',
+  C: 'CARDHOLDER',
+  P: 'MOBILE_PIN_LOCKED',
+  M: 'MOBILE_PIN_LOCKED',
+};
+
 /** The token as its token requestor is told of it: MDES calls a deleted token DEACTIVATED. */
 function ntuToken(row: Row, events: readonly TokenEvent[]): NtuToken {
   const accountChanged = events.some(
     (e) => e.eventType === 'PAN_UPDATED' || e.eventType === 'EXPIRY_UPDATED',
   );
+  const suspendedBy = [
+    ...new Set((row.suspenders === '' ? [] : row.suspenders.split(',')).map((s) => SUSPENDED_BY[s] ?? s)),
+  ];
   return {
     tokenUniqueReference: row.token_unique_reference,
     status: row.status === 'DELETED' ? 'DEACTIVATED' : row.status,
-    ...(row.status === 'SUSPENDED' && row.suspended_by ? { suspendedBy: [row.suspended_by] } : {}),
+    ...(row.status === 'SUSPENDED' && suspendedBy.length > 0 ? { suspendedBy } : {}),
     statusTimestamp: (row.status_updated_at ?? row.created_at).toISOString(),
     reasonCode: accountChanged ? 'ACCOUNT_UPDATE' : 'STATUS_UPDATE',
     tokenInfo: {

@@ -13,6 +13,8 @@ export interface TokenFollowUp {
   lastError: string | null;
   /** When the job takes it next (pending). */
   nextAttemptAt: Date;
+  /** Who asked for it (an ops user `ops:<key id>`, `cli`, `seed`); undefined for older rows. */
+  requestedBy: string | undefined;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -31,6 +33,7 @@ const toFollowUp = (row: Selectable<TokenFollowUpsTable>): TokenFollowUp => ({
   attempts: row.attempts,
   lastError: row.last_error,
   nextAttemptAt: row.next_attempt_at,
+  requestedBy: row.requested_by ?? undefined,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -40,7 +43,7 @@ export class TokenFollowUpRepository {
   constructor(readonly db: Kysely<IssuerSchema>) {}
 
   async add(
-    followUp: Pick<TokenFollowUp, 'cardId' | 'kind' | 'account'>,
+    followUp: Pick<TokenFollowUp, 'cardId' | 'kind' | 'account'> & { requestedBy?: string },
     now: Date,
     tx: Db = this.db,
   ): Promise<string> {
@@ -59,6 +62,7 @@ export class TokenFollowUpRepository {
         last_error: null,
         created_at: now,
         updated_at: now,
+        requested_by: followUp.requestedBy ?? null,
       })
       .execute();
     return id;
@@ -138,7 +142,11 @@ export class TokenFollowUpRepository {
    * now would undo the newer, say suspend the tokens of a card since
    * unblocked). Resolves the follow-up as it now is, or why not.
    */
-  async retry(id: string, now: Date): Promise<TokenFollowUp | 'not_found' | 'not_failed' | 'superseded'> {
+  async retry(
+    id: string,
+    now: Date,
+    requestedBy?: string,
+  ): Promise<TokenFollowUp | 'not_found' | 'not_failed' | 'superseded'> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('token_follow_ups')
@@ -157,12 +165,93 @@ export class TokenFollowUpRepository {
       if (later) return 'superseded';
       const updated = await tx
         .updateTable('token_follow_ups')
-        .set({ state: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+        .set({
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          updated_at: now,
+          ...(requestedBy !== undefined && { requested_by: requestedBy }),
+        })
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
       return toFollowUp(updated);
     });
+  }
+
+  /**
+   * The tokens a follow-up is still to reach MDES for: on its first attempt
+   * the card's live tokens (not deleted), recorded; afterwards those whose
+   * change MDES has not taken yet.
+   */
+  async outstandingTokens(followUp: Pick<TokenFollowUp, 'id' | 'cardId'>, now: Date): Promise<string[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const known = await tx
+        .selectFrom('token_follow_up_tokens')
+        .select(['token_id', 'state'])
+        .where('follow_up_id', '=', followUp.id)
+        .execute();
+      if (known.length === 0) {
+        const live = await tx
+          .selectFrom('tokens')
+          .select('id')
+          .where('card_id', '=', followUp.cardId)
+          .where('status', '!=', 'DELETED')
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
+        if (live.length === 0) return [];
+        await tx
+          .insertInto('token_follow_up_tokens')
+          .values(
+            live.map(({ id }) => ({
+              follow_up_id: followUp.id,
+              token_id: id,
+              state: 'pending' as const,
+              attempts: 0,
+              last_error: null,
+              updated_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['follow_up_id', 'token_id']).doNothing())
+          .execute();
+        return live.map(({ id }) => id);
+      }
+      return known.filter((t) => t.state === 'pending').map((t) => t.token_id);
+    });
+  }
+
+  /** One token's outcome: MDES took the change, or it failed with `error` and stays outstanding. */
+  async tokenSettled(followUpId: string, tokenId: string, error: string | undefined, now: Date): Promise<void> {
+    await this.db
+      .updateTable('token_follow_up_tokens')
+      .set((eb) => ({
+        state: error === undefined ? 'done' : 'pending',
+        attempts: eb('attempts', '+', 1),
+        last_error: error ?? null,
+        updated_at: now,
+      }))
+      .where('follow_up_id', '=', followUpId)
+      .where('token_id', '=', tokenId)
+      .execute();
+  }
+
+  /** Ops: how many of a follow-up's tokens MDES has taken, and how many are outstanding. */
+  async tokenProgress(followUpIds: readonly string[]): Promise<Map<string, { done: number; outstanding: number }>> {
+    const progress = new Map<string, { done: number; outstanding: number }>();
+    if (followUpIds.length === 0) return progress;
+    const rows = await this.db
+      .selectFrom('token_follow_up_tokens')
+      .select(['follow_up_id', 'state'])
+      .where('follow_up_id', 'in', [...followUpIds])
+      .execute();
+    for (const row of rows) {
+      const entry = progress.get(row.follow_up_id) ?? { done: 0, outstanding: 0 };
+      if (row.state === 'done') entry.done++;
+      else entry.outstanding++;
+      progress.set(row.follow_up_id, entry);
+    }
+    return progress;
   }
 
   async ofCard(cardId: string): Promise<TokenFollowUp[]> {

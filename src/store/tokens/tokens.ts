@@ -18,6 +18,15 @@ export interface TokenRecord {
   lastEventAt: Date;
   createdAt: Date;
   updatedAt: Date;
+  /** pushprov's reasons to keep it suspended at MDES: the cardholder paused it, its card is blocked. */
+  pausedByCardholder: boolean;
+  suspendedForCardBlock: boolean;
+}
+
+/** Why pushprov keeps a token suspended at MDES; MDES itself only knows that the issuer suspended it. */
+export interface SuspensionReasons {
+  pausedByCardholder?: boolean;
+  suspendedForCardBlock?: boolean;
 }
 
 /** A token as MDES first reports it; it starts ACTIVE. */
@@ -83,6 +92,11 @@ export class TokenRepository {
     return row && record(row);
   }
 
+  async byId(id: string): Promise<TokenRecord | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && record(row);
+  }
+
   async ofCard(cardId: string, tokenId: string): Promise<TokenRecord | undefined> {
     const row = await this.db
       .selectFrom('tokens')
@@ -117,6 +131,21 @@ export class TokenRepository {
         last_event: patch.lastEvent,
         last_event_at: patch.lastEventAt,
         updated_at: patch.now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Records why pushprov keeps the token suspended, once MDES has taken the change. */
+  async setSuspensionReasons(id: string, reasons: SuspensionReasons, now: Date, tx: Db = this.db): Promise<void> {
+    await tx
+      .updateTable('tokens')
+      .set({
+        ...(reasons.pausedByCardholder !== undefined && { paused_by_cardholder: reasons.pausedByCardholder }),
+        ...(reasons.suspendedForCardBlock !== undefined && {
+          suspended_for_card_block: reasons.suspendedForCardBlock,
+        }),
+        updated_at: now,
       })
       .where('id', '=', id)
       .execute();
@@ -158,5 +187,7 @@ function record(row: Selectable<TokensTable>): TokenRecord {
     lastEventAt: row.last_event_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    pausedByCardholder: row.paused_by_cardholder,
+    suspendedForCardBlock: row.suspended_for_card_block,
   };
 }
