@@ -5,8 +5,9 @@ import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from
 
 const CLICK_TO_PAY = '50123197928';
 const DEMO_SHOP = '50182375119';
-// A published Mastercard test number, not among the demo cards.
-const REPLACEMENT_PAN = '5454545454545454';
+// Not among the demo cards, in the same MDES account range as the card it replaces (555555555):
+// MDES moves tokens to a new number only within the range (Customer Service, Token Update).
+const REPLACEMENT_PAN = '5555555551234561';
 
 interface DemoHolder {
   externalRef: string;
@@ -96,15 +97,15 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     expect(imported.body.tokenFollowUps).toEqual({ replaced: 1, closed: 0, blocked: 0, unblocked: 0 });
 
     // At MDES both tokens now stand for the new card…
-    const mdes = await until(atMdes, (rows) => rows.every((r) => r.account_last_four === '5454'));
+    const mdes = await until(atMdes, (rows) => rows.every((r) => r.account_last_four === '4561'));
     expect(mdes).toEqual([
       {
         token_requestor_id: CLICK_TO_PAY,
-        account_last_four: '5454',
+        account_last_four: '4561',
         account_expiry: '0332',
         status: 'ACTIVE',
       },
-      { token_requestor_id: DEMO_SHOP, account_last_four: '5454', account_expiry: '0332', status: 'ACTIVE' },
+      { token_requestor_id: DEMO_SHOP, account_last_four: '4561', account_expiry: '0332', status: 'ACTIVE' },
     ]);
     // …and MDES's notifications reached the issuer's records.
     const issuer = await until(savedCards, (list) => list.every((t) => t.lastEvent === 'EXPIRY_UPDATED'));
@@ -113,10 +114,10 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
       ['ACTIVE', 'EXPIRY_UPDATED'],
     ]);
     const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; lastFour: string }[];
-    expect(cards.find((c) => c.id === cardId)?.lastFour).toBe('5454');
+    expect(cards.find((c) => c.id === cardId)?.lastFour).toBe('4561');
     // The merchant heard of it from MDES (Notify Token Updated) and shows the new card.
-    expect(await until(merchantPage, (html) => html.includes('ending in 5454'))).toContain(
-      'ending in 5454 — active',
+    expect(await until(merchantPage, (html) => html.includes('ending in 4561'))).toContain(
+      'ending in 4561 — active',
     );
     const { rows } = await sql<{ state: string }>`select state from token_follow_ups`.execute(
       stack.running.database.db,
@@ -142,11 +143,19 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
           'pushprov-sca-grant': alice.grant,
         },
       );
+    // MDES knows only that the issuer suspended (suspender I); why is pushprov's own record.
     const suspendedBy = async () =>
       (
-        await sql<{ token_requestor_id: string; status: string; suspended_by: string | null }>`
-          select token_requestor_id, status, suspended_by from mc_tokens
-          where issuer_consumer_key is not null order by token_requestor_id`.execute(
+        await sql<{
+          token_requestor_id: string;
+          status: string;
+          suspenders: string;
+          paused_by_cardholder: boolean;
+          suspended_for_card_block: boolean;
+        }>`
+          select m.token_requestor_id, m.status, m.suspenders, t.paused_by_cardholder, t.suspended_for_card_block
+          from mc_tokens m join tokens t on t.token_unique_reference = m.token_unique_reference
+          where m.issuer_consumer_key is not null order by m.token_requestor_id`.execute(
           stack.running.database.db,
         )
       ).rows;
@@ -158,9 +167,25 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
 
     const blocked = await importAlice({ ...replacement, status: 'blocked' });
     expect(blocked.body.tokenFollowUps).toEqual({ replaced: 0, closed: 0, blocked: 1, unblocked: 0 });
-    expect(await until(suspendedBy, (rows) => rows.every((r) => r.status === 'SUSPENDED'))).toEqual([
-      { token_requestor_id: CLICK_TO_PAY, status: 'SUSPENDED', suspended_by: 'ISSUER' },
-      { token_requestor_id: DEMO_SHOP, status: 'SUSPENDED', suspended_by: 'CARDHOLDER' },
+    expect(
+      await until(suspendedBy, (rows) =>
+        rows.every((r) => r.status === 'SUSPENDED' && r.suspended_for_card_block),
+      ),
+    ).toEqual([
+      {
+        token_requestor_id: CLICK_TO_PAY,
+        status: 'SUSPENDED',
+        suspenders: 'I',
+        paused_by_cardholder: false,
+        suspended_for_card_block: true,
+      },
+      {
+        token_requestor_id: DEMO_SHOP,
+        status: 'SUSPENDED',
+        suspenders: 'I',
+        paused_by_cardholder: true,
+        suspended_for_card_block: true,
+      },
     ]);
     expect(statuses(await until(savedCards, (list) => statuses(list) === 'SUSPENDED SUSPENDED'))).toBe(
       'SUSPENDED SUSPENDED',
@@ -172,14 +197,28 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     const unblocked = await importAlice({ ...replacement, status: 'active' });
     expect(unblocked.body.tokenFollowUps).toEqual({ replaced: 0, closed: 0, blocked: 0, unblocked: 1 });
     // Click to Pay is back; the Demo Shop stays paused, as the cardholder left it.
-    expect(await until(suspendedBy, (rows) => rows[0]?.status === 'ACTIVE')).toEqual([
-      { token_requestor_id: CLICK_TO_PAY, status: 'ACTIVE', suspended_by: null },
-      { token_requestor_id: DEMO_SHOP, status: 'SUSPENDED', suspended_by: 'CARDHOLDER' },
+    expect(
+      await until(suspendedBy, (rows) => rows[0]?.status === 'ACTIVE' && !rows[1]?.suspended_for_card_block),
+    ).toEqual([
+      {
+        token_requestor_id: CLICK_TO_PAY,
+        status: 'ACTIVE',
+        suspenders: '',
+        paused_by_cardholder: false,
+        suspended_for_card_block: false,
+      },
+      {
+        token_requestor_id: DEMO_SHOP,
+        status: 'SUSPENDED',
+        suspenders: 'I',
+        paused_by_cardholder: true,
+        suspended_for_card_block: false,
+      },
     ]);
     expect(statuses(await until(savedCards, (list) => statuses(list) === 'ACTIVE SUSPENDED'))).toBe(
       'ACTIVE SUSPENDED',
     );
-    expect(await merchantPage()).toContain('ending in 5454 — suspended');
+    expect(await merchantPage()).toContain('ending in 4561 — suspended');
     const { rows } = await sql<{ kind: string; state: string }>`
       select kind, state from token_follow_ups order by seq`.execute(stack.running.database.db);
     expect(rows.slice(-2)).toEqual([
@@ -201,7 +240,7 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     const issuer = await until(savedCards, (list) => list.every((t) => t.status === 'DELETED'));
     expect(issuer.map((t) => t.status)).toEqual(['DELETED', 'DELETED']);
     expect(await until(merchantPage, (html) => html.includes('removed'))).toContain(
-      'ending in 5454 — removed',
+      'ending in 4561 — removed',
     );
     await alice.stepUp(DEMO.alice.totpSecret).catch(() => undefined);
     const refused = await alice.push([cardId], DEMO_SHOP);

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ManagedToken } from '../../src/service/tokens/mdes-client.js';
-import { SavedCards } from '../../src/service/tokens/saved-cards.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { type CardChange, SavedCards } from '../../src/service/tokens/saved-cards.js';
 import type { AuditEntry } from '../../src/store/audit.js';
-import type { TokenRecord, TokenStatus } from '../../src/store/tokens/tokens.js';
+import type { SuspensionReasons, TokenRecord, TokenStatus } from '../../src/store/tokens/tokens.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
-const token = (n: number, status: TokenStatus = 'ACTIVE'): TokenRecord => ({
+const CARD = 'crd_aaaaaaaaaa';
+const NEW_PAN = '5555555555554444';
+const token = (n: number, status: TokenStatus = 'ACTIVE', reasons: SuspensionReasons = {}): TokenRecord => ({
   id: `tok_${String(n).padStart(10, '0')}`,
   tokenUniqueReference: `DWSPMC${String(n).padStart(10, '0')}`,
-  cardId: 'crd_aaaaaaaaaa',
+  cardId: CARD,
   tokenRequestorId: '50182375119',
   tokenRequestorName: 'Demo Shop',
   destination: 'merchant',
@@ -18,113 +20,180 @@ const token = (n: number, status: TokenStatus = 'ACTIVE'): TokenRecord => ({
   lastEventAt: at,
   createdAt: at,
   updatedAt: at,
+  pausedByCardholder: reasons.pausedByCardholder ?? false,
+  suspendedForCardBlock: reasons.suspendedForCardBlock ?? false,
 });
 
-/** SavedCards with its stores and MDES replaced by recorders; `atMdes` is what MDES's search reports. */
-function setUp(tokens: TokenRecord[], withMdes = true, atMdes: ManagedToken[] = []) {
-  const calls: { operation: string; references: readonly string[]; detail: unknown }[] = [];
+/** SavedCards with its stores and MDES Customer Service replaced by recorders. */
+function setUp(tokens: TokenRecord[], withMdes = true) {
+  const calls: { operation: string; request: Record<string, unknown> }[] = [];
   const audit: AuditEntry[] = [];
+  const reasons: { id: string; reasons: SuspensionReasons }[] = [];
+  const record =
+    (operation: string) =>
+    async (request: object): Promise<never> => {
+      calls.push({ operation, request: request as Record<string, unknown> });
+      return { TokenUniqueReference: 'x' } as never;
+    };
   const saved = new SavedCards({
-    tokens: { listByCard: async () => tokens, ofCard: async () => undefined, counts: async () => [] },
-    cards: { ownedCard: async () => ({ status: 'active' }) },
+    tokens: {
+      listByCard: async () => tokens,
+      ofCard: async (_cardId, id) => tokens.find((t) => t.id === id),
+      byId: async (id) => tokens.find((t) => t.id === id),
+      counts: async () => [],
+      setSuspensionReasons: async (id, r) => {
+        reasons.push({ id, reasons: r });
+      },
+    },
+    cards: {
+      ownedCard: async () => ({ status: 'active' }),
+      get: async () => ({ expiryMonth: 9, expiryYear: 2031 }),
+      revealCardData: async () => ({ pan: NEW_PAN }),
+    },
     audit: {
       append: async (entry: AuditEntry) => {
         audit.push(entry);
       },
       history: async () => [],
     },
+    clock: new ManualClock(at),
+    organization: 'Pushprov Bank',
     mdes: withMdes
       ? {
-          change: async (operation, references, causedBy) => {
-            calls.push({ operation, references, detail: causedBy });
-            return [];
-          },
-          update: async (references, account) => {
-            calls.push({ operation: 'update', references, detail: account });
-            return [];
-          },
-          search: async (references) => {
-            calls.push({ operation: 'search', references, detail: undefined });
-            return atMdes.filter((t) => references.includes(t.tokenUniqueReference));
-          },
+          suspend: record('suspend'),
+          unsuspend: record('unsuspend'),
+          delete: record('delete'),
+          update: record('update'),
         }
       : undefined,
   });
-  return { saved, calls, audit };
+  return { saved, calls, audit, reasons };
 }
 
-describe('a replaced or closed card takes its tokens along', () => {
-  it('asks MDES to move every live token to the new last four digits and expiry, ten per request, and audits each', async () => {
-    const tokens = [...Array.from({ length: 12 }, (_, i) => token(i)), token(99, 'DELETED')];
-    const { saved, calls, audit } = setUp(tokens);
-    const account = { accountPanSuffix: '0004', accountExpiry: '0931' };
-    expect(await saved.cardReplaced('crd_aaaaaaaaaa', account)).toBe(12);
-    expect(calls.map((c) => [c.operation, c.references.length, c.detail])).toEqual([
-      ['update', 10, account],
-      ['update', 2, account],
-    ]);
-    expect(calls.flatMap((c) => c.references)).not.toContain('DWSPMC0000000099');
-    expect(audit).toHaveLength(12);
-    expect(audit[0]).toMatchObject({
-      action: 'token.card_replaced',
-      subject: 'tok_0000000000',
-      outcome: 'requested',
-    });
-  });
+const change = (kind: CardChange['kind'], account: CardChange['account'] = {}): CardChange => ({
+  kind,
+  cardId: CARD,
+  account,
+  requestedBy: 'ops:key_ops1',
+});
+const JOB = { UserId: 'ops-key_ops1', UserName: 'Bank operations', Organization: 'Pushprov Bank' };
 
-  it('deletes the tokens of a closed card at MDES, as the issuer', async () => {
-    const { saved, calls } = setUp([token(1), token(2, 'SUSPENDED')]);
-    expect(await saved.cardClosed('crd_aaaaaaaaaa')).toBe(2);
+describe('a card change taken to one token at a time (MDES Customer Service)', () => {
+  it('moves a replaced card’s token to the full new card number and expiry, audited, with who asked', async () => {
+    const { saved, calls, audit } = setUp([token(1)]);
+    expect(
+      await saved.followCardChange(change('replaced', { accountPanSuffix: '4444' }), 'tok_0000000001'),
+    ).toBe(true);
     expect(calls).toEqual([
-      { operation: 'delete', references: ['DWSPMC0000000001', 'DWSPMC0000000002'], detail: 'ISSUER' },
-    ]);
-  });
-
-  it('suspends a blocked card’s tokens as the issuer, and resumes only those the issuer suspended', async () => {
-    const tokens = [token(1), token(2, 'SUSPENDED'), token(3, 'SUSPENDED'), token(4, 'DELETED')];
-    const blocked = setUp(tokens);
-    expect(await blocked.saved.cardBlocked('crd_aaaaaaaaaa')).toBe(3);
-    expect(blocked.calls).toEqual([
       {
-        operation: 'suspend',
-        references: ['DWSPMC0000000001', 'DWSPMC0000000002', 'DWSPMC0000000003'],
-        detail: 'ISSUER',
+        operation: 'update',
+        request: {
+          tokenUniqueReference: 'DWSPMC0000000001',
+          newAccountPan: NEW_PAN,
+          expirationDate: '0931',
+          auditInfo: JOB,
+        },
       },
     ]);
-    expect(blocked.audit.map((a) => a.action)).toEqual(Array(3).fill('token.card_blocked'));
-
-    const managed = (n: number, suspendedBy?: 'CARDHOLDER' | 'ISSUER'): ManagedToken => ({
-      tokenUniqueReference: token(n).tokenUniqueReference,
-      tokenRequestorId: '50182375119',
-      status: suspendedBy ? 'SUSPENDED' : 'ACTIVE',
-      ...(suspendedBy && { suspendedBy }),
-      tokenPanSuffix: '1234',
-      accountPanSuffix: '4444',
-      statusTimestamp: at.toISOString(),
-    });
-    // Token 2 was paused by the cardholder before the block: it stays paused.
-    const unblocked = setUp(tokens, true, [
-      managed(1, 'ISSUER'),
-      managed(2, 'CARDHOLDER'),
-      managed(3, 'ISSUER'),
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'token.card_replaced',
+        subject: 'tok_0000000001',
+        actor: 'ops:key_ops1',
+      }),
     ]);
-    expect(await unblocked.saved.cardUnblocked('crd_aaaaaaaaaa')).toBe(2);
-    expect(unblocked.calls.map((c) => [c.operation, c.references])).toEqual([
-      ['search', ['DWSPMC0000000001', 'DWSPMC0000000002', 'DWSPMC0000000003']],
-      ['unsuspend', ['DWSPMC0000000001', 'DWSPMC0000000003']],
-    ]);
-    expect(unblocked.audit.map((a) => a.subject)).toEqual(['tok_0000000001', 'tok_0000000003']);
+    // The card number goes to MDES, never into the audit trail.
+    expect(JSON.stringify(audit)).not.toContain(NEW_PAN);
+  });
 
-    const nothingToResume = setUp(tokens, true, [managed(2, 'CARDHOLDER')]);
-    expect(await nothingToResume.saved.cardUnblocked('crd_aaaaaaaaaa')).toBe(0);
-    expect(nothingToResume.calls.map((c) => c.operation)).toEqual(['search']);
+  it('sends only the expiry when the card was reissued with the same number', async () => {
+    const { saved, calls } = setUp([token(1)]);
+    await saved.followCardChange(change('replaced', { accountExpiry: '0931' }), 'tok_0000000001');
+    expect(calls[0]?.request).not.toHaveProperty('newAccountPan');
+    expect(calls[0]?.request).toMatchObject({ expirationDate: '0931' });
+  });
+
+  it('deletes a closed card’s token with reason C (account closed); a deleted token is left alone', async () => {
+    const { saved, calls } = setUp([token(1), token(2, 'DELETED')]);
+    await saved.followCardChange(change('closed'), 'tok_0000000001');
+    expect(await saved.followCardChange(change('closed'), 'tok_0000000002')).toBe(false);
+    expect(calls).toEqual([
+      {
+        operation: 'delete',
+        request: { tokenUniqueReference: 'DWSPMC0000000001', reasonCode: 'C', auditInfo: JOB },
+      },
+    ]);
+  });
+
+  it('suspends for a block unless the cardholder’s pause already does, and records why', async () => {
+    const tokens = [token(1), token(2, 'SUSPENDED', { pausedByCardholder: true })];
+    const { saved, calls, reasons } = setUp(tokens);
+    expect(await saved.followCardChange(change('blocked'), 'tok_0000000001')).toBe(true);
+    expect(await saved.followCardChange(change('blocked'), 'tok_0000000002')).toBe(false);
+    expect(calls.map((c) => [c.operation, c.request.tokenUniqueReference, c.request.reasonCode])).toEqual([
+      ['suspend', 'DWSPMC0000000001', 'Z'],
+    ]);
+    expect(reasons).toEqual([
+      { id: 'tok_0000000001', reasons: { suspendedForCardBlock: true } },
+      { id: 'tok_0000000002', reasons: { suspendedForCardBlock: true } },
+    ]);
+  });
+
+  it('resumes on unblock only what the block alone kept suspended: the cardholder’s pause stays', async () => {
+    const tokens = [
+      token(1, 'SUSPENDED', { suspendedForCardBlock: true }),
+      token(2, 'SUSPENDED', { suspendedForCardBlock: true, pausedByCardholder: true }),
+      token(3, 'SUSPENDED', { pausedByCardholder: true }),
+    ];
+    const { saved, calls, reasons } = setUp(tokens);
+    for (const t of tokens) await saved.followCardChange(change('unblocked'), t.id);
+    expect(calls.map((c) => [c.operation, c.request.tokenUniqueReference])).toEqual([
+      ['unsuspend', 'DWSPMC0000000001'],
+    ]);
+    expect(reasons.map((r) => r.id)).toEqual(['tok_0000000001', 'tok_0000000002', 'tok_0000000003']);
   });
 
   it('refuses, with its own code, when token management is not configured', async () => {
     const { saved } = setUp([token(1)], false);
-    await expect(saved.cardClosed('crd_aaaaaaaaaa')).rejects.toMatchObject({
+    await expect(saved.followCardChange(change('closed'), 'tok_0000000001')).rejects.toMatchObject({
       code: 'TOKEN_MANAGEMENT_UNAVAILABLE',
       status: 503,
     });
+  });
+});
+
+describe("the cardholder's pause and resume", () => {
+  const CARDHOLDER = {
+    UserId: 'chd_alice',
+    UserName: 'Cardholder (online banking)',
+    Organization: 'Pushprov Bank',
+  };
+
+  it('pauses and resumes at MDES, reason Z, with AuditInfo naming the cardholder by id, and records the pause', async () => {
+    const { saved, calls, reasons, audit } = setUp([token(1)]);
+    await saved.change('chd_alice', CARD, 'tok_0000000001', 'suspend');
+    await saved.change('chd_alice', CARD, 'tok_0000000001', 'resume');
+    expect(calls).toEqual([
+      {
+        operation: 'suspend',
+        request: { tokenUniqueReference: 'DWSPMC0000000001', reasonCode: 'Z', auditInfo: CARDHOLDER },
+      },
+      {
+        operation: 'unsuspend',
+        request: { tokenUniqueReference: 'DWSPMC0000000001', reasonCode: 'Z', auditInfo: CARDHOLDER },
+      },
+    ]);
+    expect(reasons.map((r) => r.reasons)).toEqual([
+      { pausedByCardholder: true },
+      { pausedByCardholder: false },
+    ]);
+    expect(audit.map((a) => a.action)).toEqual(['token.suspend_requested', 'token.resume_requested']);
+  });
+
+  it('only records a pause of a token the bank’s block already keeps suspended at MDES', async () => {
+    const { saved, calls, reasons } = setUp([token(1, 'SUSPENDED', { suspendedForCardBlock: true })]);
+    await saved.change('chd_alice', CARD, 'tok_0000000001', 'suspend');
+    expect(calls).toEqual([]);
+    expect(reasons).toEqual([{ id: 'tok_0000000001', reasons: { pausedByCardholder: true } }]);
   });
 });

@@ -1,24 +1,29 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CUSTOMER_SERVICE_PATHS } from '../../src/mastercard/customer-service/endpoints.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { registerTokenManagement } from '../../src/simulator/token-management/register.js';
-import { TOKEN_MANAGEMENT_PATHS } from '../../src/simulator/token-management/routes.js';
+import { CUSTOMER_SERVICE_PREFIX } from '../../src/simulator/token-management/routes.js';
 import type { TokenManagementSchema } from '../../src/simulator/token-management/tables.js';
 import {
   account,
   type Harness,
   PATHS,
   pushBody,
-  requestId,
   startSimulator,
   tokenizeBody,
 } from '../simulator/token-connect-harness.js';
 
-const path = (operation: keyof typeof TOKEN_MANAGEMENT_PATHS) => `/mdes${TOKEN_MANAGEMENT_PATHS[operation]}`;
+const path = (operation: keyof typeof CUSTOMER_SERVICE_PATHS) =>
+  `/mdes${CUSTOMER_SERVICE_PREFIX}${CUSTOMER_SERVICE_PATHS[operation]}`;
+const AUDIT = { UserId: 'A1435477', UserName: 'John Smith', Organization: 'Any Bank', Phone: '5555551234' };
+/** A card in the same MDES account range as TEST_CARDS.credit (555555555), and one in another. */
+const SAME_RANGE = '5555555551234561';
+const OTHER_RANGE = TEST_CARDS.credit2.pan;
 
-/** MDES's issuer-side token management on the simulator, in-process; notifications stay in the outbox to be read. */
-describe('simulator token management', () => {
+/** MDES Customer Service 2.0.7 on the simulator, in-process; notifications stay in the outbox to be read. */
+describe('simulated MDES Customer Service', () => {
   let h: Harness;
   let reference: string;
   const db = () => h.database.db as Kysely<TokenManagementSchema>;
@@ -38,21 +43,33 @@ describe('simulator token management', () => {
           tokenEvent: { eventType: string; causedBy: string; status: string };
         },
     );
-  const change = (operation: 'suspend' | 'unsuspend' | 'delete', as: 'issuer' | 'merchant' = 'issuer') =>
-    h.call(
+  const change = (
+    operation: 'suspend' | 'unsuspend' | 'delete',
+    extra: Record<string, unknown> = {},
+    as: 'issuer' | 'merchant' = 'issuer',
+  ) => {
+    const wrapper = {
+      suspend: 'TokenSuspendRequest',
+      unsuspend: 'TokenUnsuspendRequest',
+      delete: 'TokenDeleteRequest',
+    }[operation];
+    return h.call(
       'POST',
       path(operation),
-      { requestId: requestId(), tokenUniqueReferences: [reference], causedBy: 'CARDHOLDER' },
+      { [wrapper]: { TokenUniqueReference: reference, ReasonCode: 'Z', AuditInfo: AUDIT, ...extra } },
       { as },
     );
-  const statusAtMdes = async () =>
-    (
-      await db()
-        .selectFrom('mc_tokens')
-        .select('status')
-        .where('token_unique_reference', '=', reference)
-        .executeTakeFirst()
-    )?.status;
+  };
+  const search = async (criterion: Record<string, string>) =>
+    (await h.call('POST', path('search'), { SearchRequest: { ...criterion, AuditInfo: AUDIT } })).json() as {
+      SearchResponse: {
+        Accounts: { Account: { AccountPanSuffix: string; Tokens: { Token: Record<string, unknown>[] } }[] };
+      };
+    };
+  const tokenAtMdes = async () =>
+    (await search({ TokenUniqueReference: reference })).SearchResponse.Accounts.Account[0]?.Tokens.Token[0];
+  const firstError = (response: { json(): unknown }) =>
+    (response.json() as { Errors: { Error: Record<string, unknown>[] } }).Errors.Error[0];
 
   beforeAll(async () => {
     h = await startSimulator({ background: false });
@@ -65,79 +82,238 @@ describe('simulator token management', () => {
   });
   afterAll(async () => h?.close());
 
-  it("finds the issuer's tokens by reference, with last four digits only", async () => {
-    const found = await h.call('POST', path('search'), {
-      requestId: 'search-1',
-      tokenUniqueReferences: [reference],
+  it('searches by token unique reference or by card number, answering last four digits only', async () => {
+    const byReference = await h.call('POST', path('search'), {
+      SearchRequest: { TokenUniqueReference: reference, AuditInfo: AUDIT },
     });
-    expect(found.statusCode).toBe(200);
-    expect(found.json()).toMatchObject({
-      responseId: 'search-1',
-      tokens: [
-        {
-          tokenUniqueReference: reference,
-          status: 'ACTIVE',
-          accountPanSuffix: TEST_CARDS.credit.pan.slice(-4),
+    expect(byReference.statusCode).toBe(200);
+    expect(byReference.json()).toEqual({
+      SearchResponse: {
+        Accounts: {
+          Account: [
+            {
+              AccountPanSuffix: TEST_CARDS.credit.pan.slice(-4),
+              Tokens: {
+                Token: [
+                  {
+                    TokenUniqueReference: reference,
+                    TokenRequestorId: '50182375119',
+                    TokenSuffix: expect.stringMatching(/^\d{4}$/),
+                    ExpirationDate: expect.stringMatching(/^\d{4}$/),
+                    CurrentStatusCode: 'A',
+                    CurrentStatusDescription: 'Active',
+                    CurrentStatusDateTime: expect.any(String),
+                  },
+                ],
+              },
+            },
+          ],
         },
-      ],
+      },
     });
-    expect(found.body).not.toContain(TEST_CARDS.credit.pan);
+    expect(byReference.body).not.toContain(TEST_CARDS.credit.pan);
+    expect(await search({ AccountPan: TEST_CARDS.credit.pan })).toEqual(byReference.json());
+    // Nothing found is an empty list, not an error.
+    expect(await search({ TokenUniqueReference: 'DWSPMC000000000unknown' })).toEqual({
+      SearchResponse: { Accounts: { Account: [] } },
+    });
+    // Exactly one criterion.
+    const both = await h.call('POST', path('search'), {
+      SearchRequest: { TokenUniqueReference: reference, AccountPan: TEST_CARDS.credit.pan, AuditInfo: AUDIT },
+    });
+    expect(both.statusCode).toBe(400);
+    expect(firstError(both)).toMatchObject({ ReasonCode: 'INVALID_FIELD_VALUE', Source: 'SearchRequest' });
   });
 
-  it('refuses a token requestor, an unknown token and a malformed request, changing nothing', async () => {
-    // MDES answers this refusal with HTTP 200 and its error envelope.
-    const asMerchant = await change('suspend', 'merchant');
-    expect(asMerchant.json()).toMatchObject({ errors: [{ reasonCode: 'AUTHORIZATION_FAILED' }] });
-    const unknown = await h.call('POST', path('suspend'), {
-      requestId: requestId(),
-      tokenUniqueReferences: ['DWSPMC0000000000unknown'],
-      causedBy: 'ISSUER',
+  it('refuses in its own envelope, by field, changing nothing: a token requestor, no AuditInfo, a reason code not listed, an unknown token, the old shape', async () => {
+    const asMerchant = await change('suspend', {}, 'merchant');
+    expect(firstError(asMerchant)).toMatchObject({
+      ReasonCode: 'AUTHORIZATION_FAILED',
+      Recoverable: 'false',
     });
-    expect(unknown.statusCode).toBe(404);
-    const malformed = await h.call('POST', path('delete'), {
-      requestId: requestId(),
-      tokenUniqueReferences: [],
-    });
-    expect(malformed.statusCode).toBe(400);
-    expect(await statusAtMdes()).toBe('ACTIVE');
+    const cases: [Record<string, unknown>, number, string, string][] = [
+      [
+        { TokenSuspendRequest: { TokenUniqueReference: reference, ReasonCode: 'Z' } },
+        400,
+        'MISSING_REQUIRED_FIELD',
+        'TokenSuspendRequest.AuditInfo',
+      ],
+      [
+        { TokenSuspendRequest: { TokenUniqueReference: reference, ReasonCode: 'Q', AuditInfo: AUDIT } },
+        400,
+        'INVALID_FIELD_VALUE',
+        'TokenSuspendRequest.ReasonCode',
+      ],
+      [
+        {
+          TokenSuspendRequest: {
+            TokenUniqueReference: reference,
+            ReasonCode: 'Z',
+            AuditInfo: { UserId: 'x' },
+          },
+        },
+        400,
+        'MISSING_REQUIRED_FIELD',
+        'TokenSuspendRequest.AuditInfo.UserName',
+      ],
+      [
+        {
+          TokenSuspendRequest: {
+            TokenUniqueReference: 'DWSPMC000000000unknown',
+            ReasonCode: 'Z',
+            AuditInfo: AUDIT,
+          },
+        },
+        404,
+        'INVALID_FIELD_VALUE',
+        'TokenSuspendRequest.TokenUniqueReference',
+      ],
+      [
+        { requestId: 'r1', tokenUniqueReferences: [reference], causedBy: 'ISSUER' },
+        400,
+        'MISSING_REQUIRED_FIELD',
+        'TokenSuspendRequest',
+      ],
+    ];
+    for (const [body, status, reasonCode, source] of cases) {
+      const refused = await h.call('POST', path('suspend'), body);
+      expect(refused.statusCode, source).toBe(status);
+      expect(firstError(refused), source).toMatchObject({
+        ReasonCode: reasonCode,
+        Source: source,
+        Recoverable: 'false',
+      });
+    }
+    const notJson = await h.call('POST', path('suspend'), undefined, { raw: '{"TokenSuspendRequest":' });
+    expect(firstError(notJson)).toMatchObject({ ReasonCode: 'INVALID_JSON', Source: 'System' });
+    expect(await tokenAtMdes()).toMatchObject({ CurrentStatusCode: 'A' });
     expect(await events()).toEqual([]);
   });
 
-  it('suspends once (a retry sends no second notification) and resumes, each with a Token Event Notification', async () => {
-    const suspended = await change('suspend');
+  it('suspends as the issuer (suspender I) once, and resumes, each with a Token Event Notification', async () => {
+    const suspended = await change('suspend', { CommentText: 'Cardholder asked' });
     expect(suspended.statusCode).toBe(200);
-    expect(suspended.json()).toMatchObject({ tokens: [{ status: 'SUSPENDED', suspendedBy: 'CARDHOLDER' }] });
-    expect((await change('suspend')).statusCode).toBe(200);
-    expect((await change('unsuspend')).json()).toMatchObject({ tokens: [{ status: 'ACTIVE' }] });
+    expect(suspended.json()).toEqual({
+      TokenSuspendResponse: { Token: { TokenUniqueReference: reference, CommentId: expect.any(String) } },
+    });
+    expect(await tokenAtMdes()).toMatchObject({ CurrentStatusCode: 'S', Suspenders: { Suspender: ['I'] } });
+    // Asking again changes nothing and announces nothing; the answer has no CommentId without a comment.
+    expect((await change('suspend')).json()).toEqual({
+      TokenSuspendResponse: { Token: { TokenUniqueReference: reference } },
+    });
+    expect((await change('unsuspend')).statusCode).toBe(200);
+    expect(await tokenAtMdes()).toMatchObject({ CurrentStatusCode: 'A' });
     expect((await events()).map((e) => e.tokenEvent)).toEqual([
-      { eventType: 'SUSPENDED', causedBy: 'CARDHOLDER', status: 'SUSPENDED' },
-      { eventType: 'RESUMED', causedBy: 'CARDHOLDER', status: 'ACTIVE' },
+      { eventType: 'SUSPENDED', causedBy: 'ISSUER', status: 'SUSPENDED' },
+      { eventType: 'RESUMED', causedBy: 'ISSUER', status: 'ACTIVE' },
     ]);
   });
 
-  it('moves the token to a replacement card: new last four digits and expiry, each announced', async () => {
-    const updated = await h.call('POST', path('update'), {
-      requestId: requestId(),
-      tokenUniqueReferences: [reference],
-      causedBy: 'ISSUER',
-      accountPanSuffix: '0004',
-      accountExpiry: '0931',
+  it('keeps a token suspended until its last suspender resumes it: the issuer removes only its own', async () => {
+    // The token requestor suspended it (suspender W) through its own API.
+    await db()
+      .updateTable('mc_tokens')
+      .set({ status: 'SUSPENDED', suspenders: 'W' })
+      .where('token_unique_reference', '=', reference)
+      .execute();
+    await change('suspend');
+    expect(await tokenAtMdes()).toMatchObject({
+      CurrentStatusCode: 'S',
+      Suspenders: { Suspender: ['I', 'W'] },
     });
-    expect(updated.statusCode).toBe(200);
-    expect(updated.json()).toMatchObject({ tokens: [{ status: 'ACTIVE', accountPanSuffix: '0004' }] });
-    const last = (await events()).slice(-2);
-    expect(last.map((e) => e.tokenEvent.eventType)).toEqual(['PAN_UPDATED', 'EXPIRY_UPDATED']);
-    expect(last.every((e) => e.token.accountPanSuffix === '0004')).toBe(true);
+    await change('unsuspend');
+    expect(await tokenAtMdes()).toMatchObject({ CurrentStatusCode: 'S', Suspenders: { Suspender: ['W'] } });
+    await db()
+      .updateTable('mc_tokens')
+      .set({ status: 'ACTIVE', suspenders: '' })
+      .where('token_unique_reference', '=', reference)
+      .execute();
   });
 
-  it('deletes the token for good: a deleted token can no longer change', async () => {
-    expect((await change('delete')).json()).toMatchObject({ tokens: [{ status: 'DELETED' }] });
-    expect((await change('unsuspend')).statusCode).toBe(400);
-    expect(await statusAtMdes()).toBe('DELETED');
+  it('moves the token to a replacement card in the same range: the full new number and expiry, each announced', async () => {
+    const update = (over: Record<string, unknown>) =>
+      h.call('POST', path('update'), {
+        TokenUpdateRequest: { TokenUniqueReference: reference, AuditInfo: AUDIT, ...over },
+      });
+    const otherRange = await update({ NewAccountPan: OTHER_RANGE });
+    expect(otherRange.statusCode).toBe(400);
+    expect(firstError(otherRange)).toMatchObject({
+      ReasonCode: 'INVALID_FIELD_VALUE',
+      Source: 'TokenUpdateRequest.NewAccountPan',
+    });
+    expect(firstError(await update({ NewAccountPan: '5555555551234562' }))).toMatchObject({
+      Source: 'TokenUpdateRequest.NewAccountPan',
+    });
+    expect(firstError(await update({}))).toMatchObject({ ReasonCode: 'MISSING_REQUIRED_FIELD' });
+
+    const updated = await update({
+      NewAccountPan: SAME_RANGE,
+      ExpirationDate: '0931',
+      AccountPanSequenceNumber: '01',
+    });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json()).toEqual({
+      TokenUpdateResponse: { Tokens: { Token: [{ TokenUniqueReference: reference }] } },
+    });
+    const last = (await events()).slice(-2);
+    expect(last.map((e) => e.tokenEvent.eventType)).toEqual(['PAN_UPDATED', 'EXPIRY_UPDATED']);
+    expect(last.every((e) => e.token.accountPanSuffix === SAME_RANGE.slice(-4))).toBe(true);
+    // The replaced number finds nothing; the new one finds the token.
+    expect((await search({ AccountPan: TEST_CARDS.credit.pan })).SearchResponse.Accounts.Account).toEqual([]);
+    expect(await search({ AccountPan: SAME_RANGE })).toMatchObject({
+      SearchResponse: {
+        Accounts: { Account: [{ AccountPanSuffix: SAME_RANGE.slice(-4), ExpirationDate: '0931' }] },
+      },
+    });
+    expect(await tokenAtMdes()).toMatchObject({ AccountPanSequenceNumber: '01' });
+    // Sent again, nothing changes and nothing is announced.
+    const count = (await events()).length;
+    await update({ NewAccountPan: SAME_RANGE, ExpirationDate: '0931' });
+    expect(await events()).toHaveLength(count);
+    // The number is kept sealed, never in a column in clear.
+    const row = await db()
+      .selectFrom('mc_tokens')
+      .selectAll()
+      .where('token_unique_reference', '=', reference)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(SAME_RANGE);
+  });
+
+  it('deletes the token for good (reason C), and tells its history with who acted and why', async () => {
+    expect((await change('delete', { ReasonCode: 'C' })).json()).toEqual({
+      TokenDeleteResponse: { Token: { TokenUniqueReference: reference } },
+    });
+    const afterDelete = await change('unsuspend');
+    expect(afterDelete.statusCode).toBe(400);
+    expect(firstError(afterDelete)).toMatchObject({ Source: 'TokenUnsuspendRequest.TokenUniqueReference' });
+    expect(await tokenAtMdes()).toMatchObject({ CurrentStatusCode: 'D' });
+    expect(await search({ TokenUniqueReference: reference, ExcludeDeletedIndicator: 'true' })).toEqual({
+      SearchResponse: { Accounts: { Account: [] } },
+    });
     expect((await events()).at(-1)?.tokenEvent).toEqual({
       eventType: 'DELETED',
-      causedBy: 'CARDHOLDER',
+      causedBy: 'ISSUER',
       status: 'DELETED',
+    });
+
+    const history = await h.call('POST', path('statusHistory'), {
+      TokenStatusHistoryRequest: { TokenUniqueReference: reference, AuditInfo: AUDIT },
+    });
+    const statuses = (
+      history.json() as { TokenStatusHistoryResponse: { Statuses: { Status: Record<string, unknown>[] } } }
+    ).TokenStatusHistoryResponse.Statuses.Status;
+    expect(statuses.map((s) => [s.StatusCode, s.Initiator, s.ReasonCode])).toEqual([
+      ['A', 'W', undefined],
+      ['S', 'I', 'Z'],
+      ['A', 'I', 'Z'],
+      ['S', 'I', 'Z'],
+      ['S', 'I', 'Z'],
+      ['D', 'I', 'C'],
+    ]);
+    expect(statuses[1]).toMatchObject({
+      AuditInfo: AUDIT,
+      StatusDescription: 'Suspended',
+      CommentId: expect.any(String),
     });
   });
 });

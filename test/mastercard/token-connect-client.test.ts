@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { decryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
+import { backoffDelay, parseRetryAfter } from '../../src/mastercard/http/retry.js';
 import { selfSignedCertificate } from '../../src/mastercard/keys/certificate.js';
 import { certificateFingerprint, publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
@@ -17,7 +18,6 @@ import {
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import { baseUrlOf } from '../../src/mastercard/token-connect/endpoints.js';
 import { TokenConnectError } from '../../src/mastercard/token-connect/errors.js';
-import { backoffDelay, parseRetryAfter } from '../../src/mastercard/http/retry.js';
 import type {
   EncryptedPayload,
   PushMultipleFundingAccount,

@@ -10,6 +10,7 @@ import { CardStore } from '../../src/store/cards/card-store.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { TokenFollowUpRepository } from '../../src/store/tokens/follow-ups.js';
+import { TokenRepository } from '../../src/store/tokens/tokens.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
 import { importCard, importHolder } from '../support/card-import.js';
@@ -34,11 +35,11 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     db = await prepareIssuerStore(database.db);
     const store = new CardStore(db, new Vault(Keyring.generate(clock.now())));
     cards = new CardService({ db, store, audit: new AuditLog(db, clock), clock });
-    // MDES as the job sees it: away for the next `mdesDown` requests, then taking each one.
+    // MDES as the job sees it, one call per token: away for the next `mdesDown` calls, then taking each.
     const mdes = (request: string) => {
       if (mdesDown-- > 0) throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'down', { status: 502 });
       asked.push(request);
-      return 2;
+      return true;
     };
     followUps = new TokenFollowUps({
       repository: new TokenFollowUpRepository(db),
@@ -47,15 +48,35 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
       onRequeued: () => requeued++,
       maxAttempts: 4,
       savedCards: {
-        cardReplaced: async (cardId, account) =>
-          mdes(`replaced ${cardId} ${account.accountPanSuffix ?? '-'} ${account.accountExpiry ?? '-'}`),
-        cardClosed: async (cardId) => mdes(`closed ${cardId}`),
-        cardBlocked: async (cardId) => mdes(`blocked ${cardId}`),
-        cardUnblocked: async (cardId) => mdes(`unblocked ${cardId}`),
+        followCardChange: async ({ kind, cardId, account }, tokenId) =>
+          mdes(
+            `${kind} ${cardId} ${tokenId}${kind === 'replaced' ? ` ${account.accountPanSuffix ?? '-'} ${account.accountExpiry ?? '-'}` : ''}`,
+          ),
       },
     });
   });
   afterAll(async () => database.close());
+
+  /** The card's tokens at MDES, as its notifications recorded them. */
+  async function withTokens(n: number): Promise<{ cardId: string; tokens: string[] }> {
+    const cardId = (await db.selectFrom('cards').select('id').executeTakeFirstOrThrow()).id;
+    const repository = new TokenRepository(db);
+    const tokens: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const created = await repository.recordCreated({
+        tokenUniqueReference: `DWSPMC${cardId.slice(4)}${i}`.padEnd(48, '0'),
+        cardId,
+        tokenRequestorId: '50182375119',
+        tokenRequestorName: 'Demo Shop',
+        destination: 'merchant',
+        tokenPanSuffix: '1234',
+        createdAt: clock.now(),
+      });
+      tokens.push(created!.id);
+      clock.advance(1);
+    }
+    return { cardId, tokens };
+  }
 
   const state = async () =>
     db
@@ -66,8 +87,8 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
 
   it('retries while MDES is away, in order per card, once each, and ends done', async () => {
     await cards.importCards(holder([card('5555555555554444')]));
-    const cardId = (await db.selectFrom('cards').select('id').executeTakeFirstOrThrow()).id;
-    mdesDown = 2;
+    const { cardId, tokens } = await withTokens(2);
+    mdesDown = 3;
     await cards.importCards(holder([card('5454545454545454', { expiryMonth: 3, expiryYear: 2032 })]));
     clock.advance(1_000);
     await cards.importCards(
@@ -86,7 +107,13 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     expect(await followUps.run()).toBe(0);
     clock.advance(10_000);
     expect(await followUps.run()).toBe(2);
-    expect(asked).toEqual([`replaced ${cardId} 5454 0332`, `closed ${cardId}`]);
+    // Each token once: the first attempt failed for both, the second for the first only, the third asked it alone.
+    expect(asked).toEqual([
+      `replaced ${cardId} ${tokens[1]} 5454 0332`,
+      `replaced ${cardId} ${tokens[0]} 5454 0332`,
+      `closed ${cardId} ${tokens[0]}`,
+      `closed ${cardId} ${tokens[1]}`,
+    ]);
     expect(await state()).toMatchObject([
       { kind: 'replaced', state: 'done', attempts: 3, last_error: null },
       { kind: 'closed', state: 'done', attempts: 1, last_error: null },
@@ -94,12 +121,49 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     // Nothing left: a later run asks MDES nothing.
     clock.advance(3_600_000);
     expect(await followUps.run()).toBe(0);
-    expect(asked).toHaveLength(2);
+    expect(asked).toHaveLength(4);
+  });
+
+  it('keeps each token’s outcome: after a partial failure only the tokens still outstanding are asked again', async () => {
+    await db.deleteFrom('cards').execute();
+    asked.length = 0;
+    await cards.importCards(holder([card('5555555555554444')]));
+    const { cardId, tokens } = await withTokens(3);
+    await cards.importCards(holder([card('5555555555554444', { status: 'blocked' })]));
+    // The first token goes through, then MDES is away for the other two.
+    let calls = 0;
+    const flaky = new TokenFollowUps({
+      repository: new TokenFollowUpRepository(db),
+      clock,
+      audit: new AuditLog(db, clock),
+      savedCards: {
+        followCardChange: async ({ kind }, tokenId) => {
+          if (++calls > 1 && calls <= 3) throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'down');
+          asked.push(`${kind} ${tokenId}`);
+          return true;
+        },
+      },
+    });
+    expect(await flaky.run()).toBe(0);
+    const progress = await new TokenFollowUpRepository(db).tokenProgress([
+      (
+        await db
+          .selectFrom('token_follow_ups')
+          .select('id')
+          .where('card_id', '=', cardId)
+          .executeTakeFirstOrThrow()
+      ).id,
+    ]);
+    expect([...progress.values()]).toEqual([{ done: 1, outstanding: 2 }]);
+    clock.advance(10_000);
+    expect(await flaky.run()).toBe(1);
+    expect(asked).toEqual([`blocked ${tokens[0]}`, `blocked ${tokens[1]}`, `blocked ${tokens[2]}`]);
   });
 
   it('gives up after too many attempts, leaving the follow-up failed for ops', async () => {
     await db.deleteFrom('cards').execute();
     await cards.importCards(holder([card('5555555555554444')]));
+    await withTokens(1);
     mdesDown = 100;
     await cards.importCards(holder([card('5555555555554444', { expiryYear: 2033 })]));
     for (let i = 0; i < 6; i++) {
@@ -161,7 +225,7 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     asked.length = 0;
     mdesDown = 0;
     await cards.importCards(holder([card('5555555555554444')]));
-    const cardId = (await db.selectFrom('cards').select('id').executeTakeFirstOrThrow()).id;
+    const { cardId, tokens } = await withTokens(1);
     // Lost card: replaced and blocked at once; both follow-ups carry the same timestamp.
     const lost = await cards.importCards(holder([card('5454545454545454', { status: 'blocked' })]));
     expect(lost.tokenFollowUps).toEqual({ replaced: 1, closed: 0, blocked: 1, unblocked: 0 });
@@ -171,7 +235,11 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
     expect((await cards.importCards(holder([card('5454545454545454')]))).tokenFollowUps.unblocked).toBe(0);
 
     expect(await followUps.run()).toBe(3);
-    expect(asked).toEqual([`replaced ${cardId} 5454 -`, `blocked ${cardId}`, `unblocked ${cardId}`]);
+    expect(asked).toEqual([
+      `replaced ${cardId} ${tokens[0]} 5454 -`,
+      `blocked ${cardId} ${tokens[0]}`,
+      `unblocked ${cardId} ${tokens[0]}`,
+    ]);
     const audited = await db
       .selectFrom('audit_log')
       .select('action')

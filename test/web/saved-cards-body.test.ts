@@ -16,6 +16,8 @@ const paused: SavedCard = {
   lastEventAt: at,
   createdAt: at,
   updatedAt: at,
+  pausedByCardholder: true,
+  suspendedForCardBlock: false,
   logoAssetId: undefined,
 };
 const card = (status: string) => ({ productName: 'World Mastercard', lastFour: '4444', status });

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { pushedCardTokenizeRequest, TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
+import { parseJsonLosslessly } from '../../mastercard/http/json.js';
+import type { RetryPolicy } from '../../mastercard/http/retry.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import {
   type PayloadEncrypter,
@@ -10,9 +12,7 @@ import {
 } from '../../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
 import type { Handover } from '../../mastercard/token-connect/handover.js';
-import { parseJsonLosslessly } from '../../mastercard/http/json.js';
 import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
-import type { RetryPolicy } from '../../mastercard/http/retry.js';
 import type { MediaContent, PushMultipleFundingAccount } from '../../mastercard/token-connect/types.js';
 import type { ConformanceData, TestCardData } from './data.js';
 import type { ConformanceTarget } from './target.js';

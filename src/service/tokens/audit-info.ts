@@ -10,7 +10,9 @@ import type { AuditInfo } from '../../mastercard/customer-service/schemas.js';
  * The mapping is pushprov's (docs/mastercard/customer-service.md §3).
  */
 export function auditInfoOf(actor: string, organization: string): AuditInfo {
-  const [kind, id = ''] = actor.includes(':') ? [actor.slice(0, actor.indexOf(':')), actor.slice(actor.indexOf(':') + 1)] : [actor];
+  const [kind, id = ''] = actor.includes(':')
+    ? [actor.slice(0, actor.indexOf(':')), actor.slice(actor.indexOf(':') + 1)]
+    : [actor];
   const who = (userId: string, userName: string): AuditInfo => ({
     UserId: userId.slice(0, 50),
     UserName: userName,

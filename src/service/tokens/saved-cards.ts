@@ -150,7 +150,8 @@ export class SavedCards {
         break;
       case 'unblocked':
         asked = token.suspendedForCardBlock && !token.pausedByCardholder;
-        if (asked) await call(() => mdes.unsuspend({ ...ask, reasonCode: 'Z', commentText: 'Card unblocked' }));
+        if (asked)
+          await call(() => mdes.unsuspend({ ...ask, reasonCode: 'Z', commentText: 'Card unblocked' }));
         await this.#reasons(token, { suspendedForCardBlock: false });
         break;
     }
@@ -232,10 +233,14 @@ async function call<T>(ask: () => Promise<T>): Promise<T> {
     if (error.httpStatus === 404) {
       throw new PushprovError('TOKEN_NOT_FOUND', 'MDES does not know this token', { status: 404, details });
     }
-    throw new PushprovError('TOKEN_MANAGEMENT_REFUSED', `MDES Customer Service refused: ${error.reasonCode}`, {
-      status: 409,
-      cause: error,
-      details,
-    });
+    throw new PushprovError(
+      'TOKEN_MANAGEMENT_REFUSED',
+      `MDES Customer Service refused: ${error.reasonCode}`,
+      {
+        status: 409,
+        cause: error,
+        details,
+      },
+    );
   }
 }

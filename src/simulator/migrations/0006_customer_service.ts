@@ -41,5 +41,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('mc_token_statuses').execute();
   await db.schema.alterTable('mc_tokens').addColumn('suspended_by', 'text').execute();
   await sql`update mc_tokens set suspended_by = 'ISSUER' where suspenders <> ''`.execute(db);
-  await db.schema.alterTable('mc_tokens').dropColumn('suspenders').dropColumn('account_pan_sequence').execute();
+  await db.schema
+    .alterTable('mc_tokens')
+    .dropColumn('suspenders')
+    .dropColumn('account_pan_sequence')
+    .execute();
 }

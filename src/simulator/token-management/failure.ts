@@ -25,12 +25,24 @@ export class CustomerServiceFailure extends PushprovError {
   }
 
   get envelope() {
-    return errorsResponse(this.reasonCode, this.source, this.message, REASON_CODES[this.reasonCode].recoverable);
+    return errorsResponse(
+      this.reasonCode,
+      this.source,
+      this.message,
+      REASON_CODES[this.reasonCode].recoverable,
+    );
   }
 }
 
-export const errorsResponse = (reasonCode: string, source: string, description: string, recoverable: boolean) => ({
+export const errorsResponse = (
+  reasonCode: string,
+  source: string,
+  description: string,
+  recoverable: boolean,
+) => ({
   Errors: {
-    Error: [{ Source: source, ReasonCode: reasonCode, Description: description, Recoverable: String(recoverable) }],
+    Error: [
+      { Source: source, ReasonCode: reasonCode, Description: description, Recoverable: String(recoverable) },
+    ],
   },
 });

@@ -55,11 +55,23 @@ export function customerServiceRoutes(options: {
       `${CUSTOMER_SERVICE_PREFIX}${CUSTOMER_SERVICE_PATHS[operation]}`;
     const { service } = options;
 
-    mdes.post(path('search'), route((client, body) => service.search(client, body)));
+    mdes.post(
+      path('search'),
+      route((client, body) => service.search(client, body)),
+    );
     for (const change of ['suspend', 'unsuspend', 'delete', 'activate'] as const) {
-      mdes.post(path(change), route((client, body) => service.change(client, change, body)));
+      mdes.post(
+        path(change),
+        route((client, body) => service.change(client, change, body)),
+      );
     }
-    mdes.post(path('update'), route((client, body) => service.update(client, body)));
-    mdes.post(path('statusHistory'), route((client, body) => service.statusHistory(client, body)));
+    mdes.post(
+      path('update'),
+      route((client, body) => service.update(client, body)),
+    );
+    mdes.post(
+      path('statusHistory'),
+      route((client, body) => service.statusHistory(client, body)),
+    );
   };
 }

@@ -149,10 +149,11 @@ export class CustomerService {
    */
   async change(client: Client, change: Change, raw: Buffer): Promise<Record<string, unknown>> {
     const [wrapper, schema] = WRAPPERS[change];
-    const request = (read<Record<string, ChangeRequest>>(schema, raw)[wrapper] as ChangeRequest);
+    const request = read<Record<string, ChangeRequest>>(schema, raw)[wrapper] as ChangeRequest;
     const commentId = request.CommentText === undefined ? undefined : newId('cmt');
     await this.#apply(client, request.TokenUniqueReference, wrapper, async (tx, row, now) => {
-      if (row.status === 'DELETED') throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
+      if (row.status === 'DELETED')
+        throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
       const suspenders = new Set(row.suspenders === '' ? [] : row.suspenders.split(','));
       if (change === 'suspend') suspenders.add(ISSUER);
       if (change === 'unsuspend') suspenders.delete(ISSUER);
@@ -215,7 +216,8 @@ export class CustomerService {
       }
       const events: TokenEvent[] = [];
       const status = row.status;
-      if (pan !== undefined && pan !== current) events.push({ eventType: 'PAN_UPDATED', causedBy: 'ISSUER', status });
+      if (pan !== undefined && pan !== current)
+        events.push({ eventType: 'PAN_UPDATED', causedBy: 'ISSUER', status });
       if (expiry !== undefined && expiry !== (row.account_expiry ?? expiryOf(account))) {
         events.push({ eventType: 'EXPIRY_UPDATED', causedBy: 'ISSUER', status });
       }
@@ -223,7 +225,9 @@ export class CustomerService {
       if (events.length === 0 && !sequenceChanged) return [];
       const card = cardOf(account);
       const updated =
-        card && pan !== undefined ? { ...account, cardAccountData: { ...card, accountNumber: pan } } : account;
+        card && pan !== undefined
+          ? { ...account, cardAccountData: { ...card, accountNumber: pan } }
+          : account;
       await tx
         .updateTable('mc_tokens')
         .set({
@@ -267,7 +271,12 @@ export class CustomerService {
       .where('token_unique_reference', '=', row.token_unique_reference)
       .orderBy('id')
       .execute();
-    const created = { StatusCode: 'A', StatusDescription: 'Active', StatusDateTime: row.created_at.toISOString(), Initiator: 'W' };
+    const created = {
+      StatusCode: 'A',
+      StatusDescription: 'Active',
+      StatusDateTime: row.created_at.toISOString(),
+      Initiator: 'W',
+    };
     return {
       TokenStatusHistoryResponse: {
         Statuses: {
@@ -396,7 +405,10 @@ function read<T>(schema: TSchema, raw: Buffer): T {
   }
   const problem = firstInvalidField(schema, body);
   if (problem) {
-    const source = problem.path.split('/').filter((s) => s !== '' && !/^\d+$/.test(s)).join('.');
+    const source = problem.path
+      .split('/')
+      .filter((s) => s !== '' && !/^\d+$/.test(s))
+      .join('.');
     throw new CustomerServiceFailure(problem.reasonCode, source || 'System');
   }
   return body as T;

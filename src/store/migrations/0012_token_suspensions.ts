@@ -24,7 +24,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('token_follow_ups').addColumn('requested_by', 'text').execute();
   await db.schema
     .createTable('token_follow_up_tokens')
-    .addColumn('follow_up_id', 'text', (c) => c.notNull().references('token_follow_ups.id').onDelete('cascade'))
+    .addColumn('follow_up_id', 'text', (c) =>
+      c.notNull().references('token_follow_ups.id').onDelete('cascade'),
+    )
     .addColumn('token_id', 'text', (c) => c.notNull().references('tokens.id').onDelete('cascade'))
     .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('pending', 'done')`))
     .addColumn('attempts', 'integer', (c) => c.notNull())

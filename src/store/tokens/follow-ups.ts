@@ -187,9 +187,12 @@ export class TokenFollowUpRepository {
   async outstandingTokens(followUp: Pick<TokenFollowUp, 'id' | 'cardId'>, now: Date): Promise<string[]> {
     return this.db.transaction().execute(async (tx) => {
       const known = await tx
-        .selectFrom('token_follow_up_tokens')
-        .select(['token_id', 'state'])
-        .where('follow_up_id', '=', followUp.id)
+        .selectFrom('token_follow_up_tokens as f')
+        .innerJoin('tokens as t', 't.id', 'f.token_id')
+        .select(['f.token_id', 'f.state'])
+        .where('f.follow_up_id', '=', followUp.id)
+        .orderBy('t.created_at')
+        .orderBy('t.id')
         .execute();
       if (known.length === 0) {
         const live = await tx
@@ -222,7 +225,12 @@ export class TokenFollowUpRepository {
   }
 
   /** One token's outcome: MDES took the change, or it failed with `error` and stays outstanding. */
-  async tokenSettled(followUpId: string, tokenId: string, error: string | undefined, now: Date): Promise<void> {
+  async tokenSettled(
+    followUpId: string,
+    tokenId: string,
+    error: string | undefined,
+    now: Date,
+  ): Promise<void> {
     await this.db
       .updateTable('token_follow_up_tokens')
       .set((eb) => ({
@@ -237,7 +245,9 @@ export class TokenFollowUpRepository {
   }
 
   /** Ops: how many of a follow-up's tokens MDES has taken, and how many are outstanding. */
-  async tokenProgress(followUpIds: readonly string[]): Promise<Map<string, { done: number; outstanding: number }>> {
+  async tokenProgress(
+    followUpIds: readonly string[],
+  ): Promise<Map<string, { done: number; outstanding: number }>> {
     const progress = new Map<string, { done: number; outstanding: number }>();
     if (followUpIds.length === 0) return progress;
     const rows = await this.db

@@ -137,7 +137,12 @@ export class TokenRepository {
   }
 
   /** Records why pushprov keeps the token suspended, once MDES has taken the change. */
-  async setSuspensionReasons(id: string, reasons: SuspensionReasons, now: Date, tx: Db = this.db): Promise<void> {
+  async setSuspensionReasons(
+    id: string,
+    reasons: SuspensionReasons,
+    now: Date,
+    tx: Db = this.db,
+  ): Promise<void> {
     await tx
       .updateTable('tokens')
       .set({
