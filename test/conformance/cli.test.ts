@@ -48,7 +48,7 @@ describe('pushprov conformance', () => {
     // A separate process cannot move the simulator's clock: the validity scenario is skipped.
     expect(out).toMatch(/^23 {2}pushMultipleAccounts .* SKIP {4}needs control of the target's clock/m);
     expect(out).toMatch(/^42 {2}pushMultipleAccounts .* PASS$/m);
-    expect(out).toContain('43 scenarios: 40 passed, 0 failed, 1 skipped, 2 not available');
+    expect(out).toContain('49 scenarios: 46 passed, 0 failed, 1 skipped, 2 not available');
   }, 90_000);
 
   it('exits 1 when the target answers wrongly, saying what differed', async () => {
@@ -64,7 +64,7 @@ describe('pushprov conformance', () => {
   it('refuses an unknown scenario number before running anything', async () => {
     const cli = runCli(['conformance', '--target', wrongUrl, '--only', '18,99']);
     expect(await cli.exited).toBe(1);
-    expect(cli.stderr()).toContain('no scenario numbered "99" (1–43)');
+    expect(cli.stderr()).toContain('no scenario numbered "99" (1–49)');
     expect(cli.stdout()).toBe('');
   }, 60_000);
 });

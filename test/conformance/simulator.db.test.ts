@@ -11,6 +11,7 @@ import { type ConformanceSummary, runConformance } from '../../src/cli/conforman
 import { SCENARIOS } from '../../src/cli/conformance/scenarios.js';
 import { registerClient } from '../../src/simulator/app.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
+import { registerTokenManagement } from '../../src/simulator/token-management/register.js';
 import { CONSUMER_KEY, fixture, verifyingKey } from '../fixtures/keys/index.js';
 import {
   type Harness,
@@ -34,6 +35,7 @@ const printed: string[] = [];
 
 beforeAll(async () => {
   h = await startSimulator();
+  await registerTokenManagement(h.app, { db: h.database.db, clock: h.clock });
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}/mdes`;
   full = await runConformance(
@@ -69,10 +71,10 @@ describe('every scenario against the simulator', () => {
 
   it('reports one line per scenario, then the table and the totals', () => {
     const output = printed.join('');
-    expect(output.match(/^\[\d+\/43\] /gm)).toHaveLength(43);
+    expect(output.match(/^\[\d+\/49\] /gm)).toHaveLength(49);
     expect(output).toMatch(/^18 {2}pushMultipleAccounts {8}two credit cards.* PASS$/m);
     expect(output).toMatch(/^16 {2}getAsset .* N\/A {5}cut off in pushprov's copy/m);
-    expect(output).toContain('43 scenarios: 41 passed, 0 failed, 0 skipped, 2 not available');
+    expect(output).toContain('49 scenarios: 47 passed, 0 failed, 0 skipped, 2 not available');
     expect(full.ok).toBe(true);
   });
 
@@ -100,12 +102,13 @@ describe('with sandbox keys (no token requestor, no clock)', () => {
     const summary = await runConformance({ baseUrl, ...keys, clock: h.clock, data: simulatorData() });
     const skipped = summary.results.filter((r) => r.status === 'skip');
     const why = Object.fromEntries(skipped.map((r) => [r.number, r.reason]));
-    expect(Object.keys(why).map(Number)).toEqual([19, 23, 25, 37, 40, 42, 43]);
-    for (const n of [23, 25, 37]) expect(why[n]).toMatch(/^needs a token requestor key/);
+    expect(Object.keys(why).map(Number)).toEqual([19, 23, 25, 37, 40, 42, 43, 46, 47, 48, 49]);
+    for (const n of [23, 25, 37, 49]) expect(why[n]).toMatch(/^needs a token requestor key/);
+    for (const n of [46, 47, 48]) expect(why[n]).toMatch(/^needs a token of the issuer at the target/);
     // Only a token requestor may download MDES's signing key; an issuer gives it as a file.
     for (const n of [19, 40]) expect(why[n]).toMatch(/^needs MDES's push-signing key/);
     for (const n of [42, 43]) expect(why[n]).toMatch(/^needs token requestor pages/);
-    expect(summary.counts).toEqual({ pass: 34, fail: 0, skip: 7, 'not available': 2 });
+    expect(summary.counts).toEqual({ pass: 36, fail: 0, skip: 11, 'not available': 2 });
 
     // With MDES's key given as a file, the signature scenarios run for an issuer too.
     const jwkFile = join(dir, 'mdes-signing-key.json');

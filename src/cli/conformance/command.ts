@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { JWK } from 'jose';
 import { ConfigError } from '../../core/errors.js';
 import { loadPublicKey } from '../../mastercard/keys/load.js';
+import { CUSTOMER_SERVICE_BASE_URLS } from '../../mastercard/customer-service/endpoints.js';
 import { TOKEN_CONNECT_BASE_URLS } from '../../mastercard/token-connect/endpoints.js';
 import type { Config } from '../config.js';
 import { devKeysDir } from '../keys.js';
@@ -40,6 +41,12 @@ MDES's push-signing key
   it (MDESRQ p. 43–45): a key asset id, downloaded once through getAsset (e.g.
   20210927091340-MDES-token-connect-mtf), or a file: a JWK (.json) or a PEM public key or
   certificate. Default: the asset named by each signature's kid.
+
+MDES Customer Service
+  Scenarios 44–49 use Customer Service at the target (sandbox and mtf: Mastercard's own URLs for it;
+  otherwise <target>/csapi/v2). Those that change a token need one of the issuer's: give
+  customerService.tokenUniqueReference in --data (e.g. the sandbox's example), or they make one with
+  a token requestor key (simulator only); 49 deletes, so it only runs on a token of its own making.
 
 Token requestor pages
   Scenarios 42 and 43 click through a token requestor's page and back to the callback: only the
@@ -102,6 +109,7 @@ export function conformanceCommand(config: () => Config): Command {
         data: options.data ? await loadConformanceData(options.data) : simulatorData(),
         ...(options.signingKey ? { mdesSigningKey: await signingKeyOf(options.signingKey) } : {}),
         tokenRequestorPages: !Object.values(TOKEN_CONNECT_BASE_URLS).includes(baseUrl as never),
+        ...(customerServiceUrlOf(baseUrl) && { customerServiceUrl: customerServiceUrlOf(baseUrl) }),
       };
       const out = process.stdout;
       out.write(
@@ -138,6 +146,13 @@ export function resolveTarget(value: string | undefined, config: Config): string
     throw new ConfigError(['--target: refusing Mastercard production; the scenarios push test cards']);
   }
   return baseUrl;
+}
+
+/** MDES Customer Service at Mastercard's sandbox and MTF (their own URL forms); elsewhere `<target>/csapi/v2`. */
+function customerServiceUrlOf(baseUrl: string): string | undefined {
+  if (baseUrl === TOKEN_CONNECT_BASE_URLS.sandbox) return CUSTOMER_SERVICE_BASE_URLS.sandbox;
+  if (baseUrl === TOKEN_CONNECT_BASE_URLS.mtf) return CUSTOMER_SERVICE_BASE_URLS.mtf;
+  return undefined;
 }
 
 function parseOnly(value: string): number[] {

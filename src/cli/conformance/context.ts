@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { CustomerServiceClient } from '../../mastercard/customer-service/client.js';
 import { pushedCardTokenizeRequest, TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
 import { parseJsonLosslessly } from '../../mastercard/http/json.js';
 import type { RetryPolicy } from '../../mastercard/http/retry.js';
@@ -93,6 +94,26 @@ export class ScenarioContext {
   request(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<HttpAnswer> {
     const body = options.text ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
     return this.#send(method, path, body, options.signed === false ? undefined : this.#signer);
+  }
+
+  /** MDES Customer Service's base URL at the target. */
+  get customerServiceUrl(): string {
+    return (this.#target.customerServiceUrl ?? `${this.baseUrl}/csapi/v2`).replace(/\/+$/, '');
+  }
+
+  /** pushprov's Customer Service client as the issuer uses it, without retries. */
+  customerService(): CustomerServiceClient {
+    return new CustomerServiceClient({
+      environment: { baseUrl: this.customerServiceUrl },
+      signer: this.#signer,
+      timeoutMs: this.#timeoutMs,
+      retry: { maxAttempts: 1 },
+    });
+  }
+
+  /** A Customer Service request of any shape, signed as the issuer, for what the client refuses to send. */
+  customerServiceRequest(path: string, json: unknown): Promise<HttpAnswer> {
+    return this.#send('POST', path, JSON.stringify(json), this.#signer, this.customerServiceUrl);
   }
 
   /** MDES tokenize with a receipt, signed as the token requestor (Secure Card on File's redemption). */
@@ -193,8 +214,9 @@ export class ScenarioContext {
     path: string,
     body: string | undefined,
     signer: OAuthSigner | undefined,
+    base = this.baseUrl,
   ): Promise<HttpAnswer> {
-    const url = this.baseUrl + path;
+    const url = base + path;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (signer) headers.authorization = signer.authorizationHeader(method, url, body ?? '');
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -72,6 +72,15 @@ export const ConformanceDataSchema = section({
     /** Well formed, not in the asset repository (scenario 14). */
     unknown: assetId,
   }),
+  /**
+   * MDES Customer Service (scenarios 44–49): a token of the issuer's at the
+   * target to change (for the sandbox, one of Mastercard's examples). Absent:
+   * the scenarios make one by pushing a test card and redeeming it, which
+   * needs a token requestor key.
+   */
+  customerService: Type.Optional(
+    section({ tokenUniqueReference: Type.String({ pattern: '^[A-Za-z0-9]{9,48}$' }) }),
+  ),
 });
 
 export type ConformanceData = Static<typeof ConformanceDataSchema>;

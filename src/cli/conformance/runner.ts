@@ -47,6 +47,8 @@ const MISSING: Record<Capability, string> = {
     "needs token requestor pages to click through (the simulator's; Mastercard's sandbox has people's)",
   pushSigningKey:
     "needs MDES's push-signing key: a token requestor key to download it as an asset, or --signing-key FILE",
+  issuerToken:
+    'needs a token of the issuer at the target: customerService.tokenUniqueReference in --data, or a token requestor key to make one',
 };
 
 /** Runs the scenarios one after the other against the target and reports each. */
@@ -98,6 +100,7 @@ async function runOne(
     pushSigningKey:
       target.tokenRequestor !== undefined ||
       (target.mdesSigningKey !== undefined && 'publicKey' in target.mdesSigningKey),
+    issuerToken: target.tokenRequestor !== undefined || target.data.customerService !== undefined,
   };
   const missing = (scenario.needs ?? []).find((need) => !has[need]);
   if (missing) return result('skip', MISSING[missing]);

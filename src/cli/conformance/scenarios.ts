@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { CustomerServiceOperation } from '../../mastercard/customer-service/endpoints.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import type { PushMultipleAccountsInput } from '../../mastercard/token-connect/client.js';
 import { TOKEN_CONNECT_PATHS } from '../../mastercard/token-connect/endpoints.js';
@@ -32,6 +33,7 @@ import {
   sameJson,
 } from './checks.js';
 import type { HttpAnswer, ScenarioContext } from './context.js';
+import { CUSTOMER_SERVICE_SCENARIOS } from './customer-service-scenarios.js';
 import { HANDOVER_SCENARIOS } from './handover-scenarios.js';
 import { CALLBACK_URL, push, reasons, receiptsOf } from './pushes.js';
 
@@ -45,11 +47,16 @@ import { CALLBACK_URL, push, reasons, receiptsOf } from './pushes.js';
  */
 
 /** What a scenario needs beyond the issuer's keys; without it the runner skips the scenario. */
-export type Capability = 'tokenRequestor' | 'clock' | 'tokenRequestorPages' | 'pushSigningKey';
+export type Capability =
+  | 'tokenRequestor'
+  | 'clock'
+  | 'tokenRequestorPages'
+  | 'pushSigningKey'
+  | 'issuerToken';
 
 export interface Scenario {
   readonly number: number;
-  readonly operation: TokenConnectOperation;
+  readonly operation: TokenConnectOperation | CustomerServiceOperation;
   /** A row of Mastercard's testing page, or pushprov's reading of the spec (doc §7's legend). */
   readonly source: 'page' | 'spec';
   readonly name: string;
@@ -840,4 +847,5 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   ...HANDOVER_SCENARIOS,
+  ...CUSTOMER_SERVICE_SCENARIOS,
 ];

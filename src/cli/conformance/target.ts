@@ -35,6 +35,8 @@ export interface ConformanceTarget {
    * asset named by each signature's kid.
    */
   mdesSigningKey?: { assetId: string } | { assetId?: string; publicKey: KeyObject };
+  /** MDES Customer Service's base URL; default `<baseUrl>/csapi/v2` (the sandbox's and the simulator's form). */
+  customerServiceUrl?: string;
   /** The target serves token requestors' pages the scenarios can click through (the simulator only). */
   tokenRequestorPages?: boolean;
   data: ConformanceData;
