@@ -155,6 +155,10 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
       ).id,
     ]);
     expect([...progress.values()]).toEqual([{ done: 1, outstanding: 2 }]);
+    // Ops see it on the follow-up.
+    expect((await flaky.unfinished()).map((f) => [f.kind, f.tokens])).toEqual([
+      ['blocked', { done: 1, outstanding: 2 }],
+    ]);
     clock.advance(10_000);
     expect(await flaky.run()).toBe(1);
     expect(asked).toEqual([`blocked ${tokens[0]}`, `blocked ${tokens[1]}`, `blocked ${tokens[2]}`]);

@@ -75,6 +75,15 @@ const FollowUpSchema = Type.Object({
   attempts: Type.Integer(),
   lastError: Type.Union([Type.String(), Type.Null()]),
   nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  tokens: Type.Optional(
+    Type.Object(
+      { done: Type.Integer(), outstanding: Type.Integer() },
+      {
+        description:
+          "The card's tokens MDES took the change for, and those still to ask again (one call each)",
+      },
+    ),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -88,6 +97,7 @@ const followUpView = (f: TokenFollowUp) => ({
   attempts: f.attempts,
   lastError: f.lastError,
   nextAttemptAt: f.state === 'pending' ? f.nextAttemptAt.toISOString() : null,
+  ...(f.tokens && { tokens: f.tokens }),
   createdAt: f.createdAt.toISOString(),
   updatedAt: f.updatedAt.toISOString(),
 });

@@ -15,6 +15,8 @@ export interface TokenFollowUp {
   nextAttemptAt: Date;
   /** Who asked for it (an ops user `ops:<key id>`, `cli`, `seed`); undefined for older rows. */
   requestedBy: string | undefined;
+  /** The card's tokens MDES has taken the change for, and those still outstanding (once first attempted). */
+  tokens?: { done: number; outstanding: number };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -133,7 +135,11 @@ export class TokenFollowUpRepository {
       .orderBy('seq', 'desc')
       .limit(limit)
       .execute();
-    return rows.map(toFollowUp);
+    const progress = await this.tokenProgress(rows.map((row) => row.id));
+    return rows.map((row) => {
+      const tokens = progress.get(row.id);
+      return { ...toFollowUp(row), ...(tokens && { tokens }) };
+    });
   }
 
   /**
