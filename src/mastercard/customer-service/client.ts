@@ -1,8 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ValidationError } from '../../core/errors.js';
-import type { RetryPolicy } from '../http/retry.js';
-import { type RequestSigner, SignedJsonTransport, type TransportHooks } from '../http/transport.js';
+import { SignedJsonTransport, type TransportOptions } from '../http/transport.js';
 import {
   CUSTOMER_SERVICE_PATHS,
   type CustomerServiceEnvironment,
@@ -36,14 +35,9 @@ import {
   type UNSUSPEND_REASONS,
 } from './schemas.js';
 
-export interface CustomerServiceClientOptions {
+/** The transport's options (signer, timeout, retries, fetch, hooks) and where the API is. */
+export interface CustomerServiceClientOptions extends TransportOptions {
   environment: CustomerServiceEnvironment;
-  signer: RequestSigner;
-  /** Per attempt; default 10 s. */
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  fetch?: typeof globalThis.fetch;
-  hooks?: TransportHooks;
 }
 
 export interface CallOptions {
@@ -86,13 +80,7 @@ export class CustomerServiceClient {
 
   constructor(options: CustomerServiceClientOptions) {
     this.#baseUrl = customerServiceBaseUrl(options.environment);
-    this.#transport = new SignedJsonTransport({
-      signer: options.signer,
-      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-      ...(options.retry && { retry: options.retry }),
-      ...(options.fetch && { fetch: options.fetch }),
-      ...(options.hooks && { hooks: options.hooks }),
-    });
+    this.#transport = new SignedJsonTransport(options);
   }
 
   /** The tokens of one token unique reference, or of one card number, with their status and suspenders. */
