@@ -29,7 +29,7 @@ export function sendPage(
     .map(([k, v]) => ` data-${k}="${escapeHtml(v)}"`)
     .join('');
   const nav = options.signedIn
-    ? `<nav aria-label="Main"><a href="/app/cards">Your cards</a><a href="/app/security">Security</a><button type="button" class="link" data-action="sign-out">Sign out</button></nav>`
+    ? `<nav aria-label="Main"><a href="/app/cards">Your cards</a><a href="/app/security">Security</a><form class="signout" method="post" action="/app/signout"><button type="submit" class="link" data-action="sign-out">Sign out</button></form></nav>`
     : '';
   return reply
     .code(status)

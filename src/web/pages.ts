@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -35,6 +36,14 @@ export interface WebPagesOptions {
 export const resultPage = (provisioningId: string): string => `/app/provisionings/${provisioningId}`;
 
 const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[a-z0-9]{8,40}$`, maxLength: 48 });
+/** A form's refusal, brought back by its POST handler (src/web/forms.ts) as a code. */
+const Problem = Type.Object({ problem: Type.Optional(Type.String({ pattern: '^[A-Z_]{3,64}$' })) });
+
+/** The form's error box: the refusal worded for people when a no-script POST came back with one, else hidden for app.js. */
+const problemBox = (code: string | undefined): string =>
+  code === undefined
+    ? '<div id="error" class="error" role="alert" hidden></div>'
+    : `<div id="error" class="error" role="alert" data-code="${e(code)}">${e(messageFor(code))}</div>`;
 const hide = { hide: true };
 const month = (m: number, y: number) => `${String(m).padStart(2, '0')}/${String(y).slice(-2)}`;
 
@@ -86,7 +95,7 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
 
     app.get('/app', { schema: hide }, async (_request, reply) => reply.redirect('/app/cards', 303));
 
-    app.get('/app/signin', { schema: hide }, async (_request, reply) => {
+    app.get('/app/signin', { schema: { ...hide, querystring: Problem } }, async (request, reply) => {
       const demo =
         demoUsers.length === 0
           ? ''
@@ -106,8 +115,8 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
         reply,
         { title: 'Sign in', page: 'signin' },
         `<h1>Sign in</h1>
-<form id="signin" class="panel" novalidate>
-<div id="error" class="error" role="alert" hidden></div>
+<form id="signin" class="panel" method="post" action="/app/signin" novalidate>
+${problemBox(request.query.problem)}
 <label for="username">Username</label>
 <input id="username" name="username" autocomplete="username" required>
 <label for="password">Password</label>
@@ -185,6 +194,7 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
             cardId: Id('crd'),
             tokenRequestorId: Type.String({ pattern: '^[0-9]{11}$' }),
           }),
+          querystring: Problem,
         },
         onRequest: guards.requireCardholder,
       },
@@ -207,7 +217,8 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
             data: { 'card-id': card.id, trid: destination.tokenRequestorId },
           },
           `<h1>Add your card to ${e(destination.name)}</h1>
-<form id="push" class="panel" novalidate>
+<form id="push" class="panel" method="post" action="/app/cards/${e(card.id)}/destinations/${e(destination.tokenRequestorId)}/consent" novalidate>
+<input type="hidden" name="idempotencyKey" value="${e(randomUUID())}">
 <h2>What ${e(destination.name)} will receive</h2>
 <dl class="shared">${rows.join('')}</dl>
 <p class="muted">Details are shown masked; ${e(destination.name)} receives them from Mastercard, not your card number.</p>
@@ -220,7 +231,7 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
 <div id="code-field"><label for="code">One-time code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></div>
 </fieldset>
-<div id="error" class="error" role="alert" hidden></div>
+${problemBox(request.query.problem)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 <button type="submit" class="btn">Add to ${e(destination.name)}</button>
 <a class="btn secondary" href="/app/cards">Cancel</a>

@@ -234,6 +234,48 @@ describe('bank pages in Chromium', () => {
     await context.close();
   });
 
+  it('works without JavaScript: sign-in, consent with a one-time code, Click to Pay and back, by POSTs and redirects', {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page } = await openPage(browser, 'phone', { javaScript: false });
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
+    await page.goto(`${stack.issuer}/app/signin`);
+    await page.getByLabel('Username').fill(DEMO.alice.username);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/app\/signin\?problem=INVALID_CREDENTIALS$/);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not right');
+    await screenshot(page, '19-no-script-sign-in-refused');
+    await page.getByLabel('Username').fill(DEMO.alice.username);
+    await page.getByLabel('Password').fill(DEMO.alice.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${stack.issuer}/app/cards`);
+
+    await page.getByRole('link', { name: /Add .* ending in 4444 to Click to Pay/ }).click();
+    await page.waitForURL(/\/consent$/);
+    await page.getByLabel(/I agree to share this card/).check();
+    // Alice's code of this 30-second step may have been spent by an earlier test: a one-time code is single use.
+    await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 500);
+    await page
+      .getByLabel('One-time code', { exact: true })
+      .fill(await generate({ secret: DEMO.alice.totpSecret }));
+    await screenshot(page, '20-no-script-consent');
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    // The push's own page first (the pages' CSP keeps a form's redirect at home), then on to Click to Pay.
+    await page.waitForURL(/\/app\/provisionings\/prv_/);
+    await screenshot(page, '21-no-script-pushed');
+    await page.getByRole('link', { name: 'Continue to Click to Pay' }).click();
+    await page.waitForURL(`${stack.simulator}/click-to-pay/provision?pushAccountData=*`);
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    await page.waitForURL(/\/app\/provisionings\/prv_/);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Click to Pay');
+    await screenshot(page, '22-no-script-result');
+    // No password, no one-time code in any URL the browser asked for.
+    expect(urls.filter((u) => /password|code=|alice-demo/.test(u))).toEqual([]);
+    await context.close();
+  });
+
   it('refuses a card from a country not served, on the card list and on a direct consent URL', async () => {
     const { context, page, problems } = await openPage(browser, 'phone');
     // Keyboard only: the skip link comes first, then the form, and Enter signs in.

@@ -25,9 +25,11 @@ export function launchChromium(): Promise<Browser> {
 export async function openPage(
   browser: Browser,
   size: 'phone' | 'desktop' = 'desktop',
+  options: { javaScript?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({
     viewport: size === 'phone' ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+    javaScriptEnabled: options.javaScript ?? true,
   });
   const page = await context.newPage();
   const problems: string[] = [];

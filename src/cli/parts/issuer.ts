@@ -39,6 +39,7 @@ import { ProvisioningRepository } from '../../store/provisionings.js';
 import { prepareIssuerStore } from '../../store/store.js';
 import { TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import { TokenRepository } from '../../store/tokens/tokens.js';
+import { webForms } from '../../web/forms.js';
 import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
 import { openVault } from '../vault.js';
@@ -298,6 +299,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },
     }),
   );
+  // The same pages' forms without script: POST, then a redirect.
+  await app.register(webForms({ auth, guards, provisioning }));
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, taking card changes to their tokens,

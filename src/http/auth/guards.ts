@@ -65,8 +65,15 @@ export const opsActor = (request: FastifyRequest): string =>
 export function assertSameOrigin(request: FastifyRequest, origin: string): void {
   if (!UNSAFE.has(request.method)) return;
   const given = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  // Under `Referrer-Policy: no-referrer` a browser's own form POST says `Origin: null`; then only
+  // Fetch Metadata can vouch for it (a sandboxed frame on another site says cross-site).
   const crossSite =
-    given !== undefined ? given !== origin : request.headers['sec-fetch-site'] === 'cross-site';
+    given === 'null'
+      ? site !== 'same-origin'
+      : given !== undefined
+        ? given !== origin
+        : site === 'cross-site';
   if (crossSite) throw new ForbiddenError('CROSS_ORIGIN_REFUSED', 'requests from other origins are refused');
 }
 

@@ -518,7 +518,8 @@ function wireOps() {
 // ---- Everywhere
 
 for (const button of document.querySelectorAll('[data-action="sign-out"]')) {
-  button.addEventListener('click', async () => {
+  button.addEventListener('click', async (event) => {
+    event.preventDefault();
     await api('DELETE', '/v1/session').catch(() => undefined);
     location.assign('/app/signin');
   });
