@@ -283,6 +283,8 @@ describe('bank pages in Chromium', () => {
     const csp = signInPage?.headers()['content-security-policy'] ?? '';
     const scripts = csp.split(';').find((d) => d.trim().startsWith('script-src'));
     expect(scripts?.trim()).toBe("script-src 'self'");
+    // At phone width nothing widens the page: the demo table scrolls in its own box.
+    await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
     await page.keyboard.press('Tab');
     await expect(page.locator(':focus').textContent()).resolves.toBe('Skip to content');
     await page.getByLabel('Username').focus();
@@ -328,6 +330,8 @@ describe('bank pages in Chromium', () => {
       values ('tfu_browsertest0000000000', ${cardId}, 'unblocked', 'failed', 10, now(),
         'TOKEN_MANAGEMENT_UNAVAILABLE', now(), now())`.execute(db);
     await page.goto(`${stack.issuer}/ops`);
+    // Nothing to forget before a key was given (`hidden` is not overridden by the button's display).
+    await expect(page.locator('[data-action="ops-forget"]').isVisible()).resolves.toBe(false);
     await page.getByLabel('Ops API key').fill(stack.opsKey);
     await page.getByRole('button', { name: 'Open the dashboard' }).click();
     const totals = page.locator('#ops-totals');
