@@ -294,9 +294,20 @@ ${
         // Back from the token requestor, its word taken down, MDES not heard from yet.
         const confirming =
           view.state === 'receipt_issued' && view.cards.some((c) => c.reportedResult !== null);
-        const cardErrors = view.cards
-          .filter((c) => c.errorCode)
-          .map((c) => `<li data-code="${e(c.errorCode ?? '')}">${e(messageFor(c.errorCode))}</li>`);
+        // Each reason once: a card's error repeating the push's own is not said twice.
+        const cardErrors = [
+          ...new Set(view.cards.map((c) => c.errorCode).filter((code) => code && code !== view.error?.code)),
+        ].map((code) => `<li data-code="${e(code ?? '')}">${e(messageFor(code))}</li>`);
+        // A cancel is the cardholder's choice, not a failure: said plainly, with the way to try again.
+        const cancelled =
+          view.state === 'failed' && view.cards.every((c) => c.errorCode === 'CARDHOLDER_CANCELLED');
+        const stateLabel = cancelled
+          ? 'You chose not to add it this time.'
+          : (STATE_LABELS[view.state] ?? view.state);
+        const retry =
+          cancelled && cards[0]
+            ? `<p><a class="btn" href="/app/cards/${e(cards[0].id)}/destinations/${e(view.tokenRequestor.id)}/consent">Try again</a></p>`
+            : '';
         return sendPage(
           reply,
           {
@@ -307,12 +318,12 @@ ${
           },
           `<h1>${e(name)}</h1>
 ${cardNames.length > 0 ? `<ul class="plain result-cards" aria-label="${cards.length > 1 ? 'Cards' : 'Card'}">${cardNames.join('')}</ul>` : ''}
-<div class="panel result ${e(view.state)}">
-<p id="state" role="status" aria-live="polite" data-state="${e(view.state)}">${final ? '' : '<span class="spinner" aria-hidden="true"></span>'}${e(confirming ? CONFIRMING_LABEL : (STATE_LABELS[view.state] ?? view.state))}</p>
+<div class="panel result ${e(cancelled ? 'cancelled' : view.state)}">
+<p id="state" role="status" aria-live="polite" data-state="${e(view.state)}">${final ? '' : '<span class="spinner" aria-hidden="true"></span>'}${e(confirming ? CONFIRMING_LABEL : stateLabel)}</p>
 ${problem ? `<p class="refusal" data-code="${e(problem)}">${e(messageFor(problem))}</p>` : ''}
-${view.error ? `<p class="refusal" data-code="${e(view.error.code)}">${e(messageFor(view.error.code))}</p>` : ''}
+${view.error ? `<p class="${cancelled ? 'note' : 'refusal'}" data-code="${e(view.error.code)}">${e(messageFor(view.error.code))}</p>` : ''}
 ${cardErrors.length > 0 ? `<ul>${cardErrors.join('')}</ul>` : ''}
-${next}
+${next}${retry}
 </div>
 <p><a href="/app/cards">Back to your cards</a></p>`,
         );

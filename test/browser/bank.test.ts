@@ -284,7 +284,7 @@ describe('bank pages in Chromium', () => {
     const scripts = csp.split(';').find((d) => d.trim().startsWith('script-src'));
     expect(scripts?.trim()).toBe("script-src 'self'");
     // At phone width nothing widens the page: the demo table scrolls in its own box.
-    await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+    await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
     await page.keyboard.press('Tab');
     await expect(page.locator(':focus').textContent()).resolves.toBe('Skip to content');
     await page.getByLabel('Username').focus();
