@@ -76,7 +76,10 @@ export function conformanceCommand(config: () => Config): Command {
     .option('--only <numbers>', 'comma-separated scenario numbers, e.g. 18,19', parseOnly)
     .option('--signing-key <asset id | file>', "MDES's push-signing key: a key asset id or a JWK/PEM file")
     .addOption(
-      new Option('--fingerprint-of <what>', "what publicKeyFingerprint names (default: the certificate's, as Mastercard's MDES presets)")
+      new Option(
+        '--fingerprint-of <what>',
+        "what publicKeyFingerprint names (default: the certificate's, as Mastercard's MDES presets)",
+      )
         .choices(['publicKey', 'certificate'])
         .default('publicKey'),
     )
