@@ -168,8 +168,8 @@ describe('reason codes from schema failures', () => {
     expect(reasonOf(GetEligibleTokenRequestorsRequestSchema, { ...valid, requestId: true })).toBe(
       'INVALID_FIELD_FORMAT requestId',
     );
-    expect(reasonOf(GetEligibleTokenRequestorsRequestSchema, { ...valid, supportsTokenConnect: 'true' })).toBe(
-      'INVALID_FIELD_FORMAT supportsTokenConnect',
-    );
+    expect(
+      reasonOf(GetEligibleTokenRequestorsRequestSchema, { ...valid, supportsTokenConnect: 'true' }),
+    ).toBe('INVALID_FIELD_FORMAT supportsTokenConnect');
   });
 });
