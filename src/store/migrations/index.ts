@@ -10,6 +10,7 @@ import * as m0008 from './0008_tokenization_decisions.js';
 import * as m0009 from './0009_token_follow_ups.js';
 import * as m0010 from './0010_token_follow_ups_block.js';
 import * as m0011 from './0011_handover.js';
+import * as m0012 from './0012_drop_card_cvc.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0009_token_follow_ups': m0009,
   '0010_token_follow_ups_block': m0010,
   '0011_handover': m0011,
+  '0012_drop_card_cvc': m0012,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';
