@@ -9,13 +9,14 @@ import { createIssuerApp } from '../../src/http/app.js';
 import { authGuards } from '../../src/http/auth/guards.js';
 import { authRoutes } from '../../src/http/routes/auth.js';
 import { seedDemoCredentials } from '../../src/service/auth/demo.js';
-import { createAuth } from '../../src/service/auth/index.js';
+import { type Auth, createAuth } from '../../src/service/auth/index.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
 import { insertCardholder } from '../support/auth-fixtures.js';
 import { testDatabase } from '../support/database.js';
+import { SoftwareAuthenticator } from '../support/webauthn-authenticator.js';
 
 const PASSWORD = 'open sesame, 2026!';
 const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -37,6 +38,7 @@ describe('lockouts under concurrent requests', () => {
   let database: Database<unknown>;
   let db: IssuerDb;
   let app: FastifyInstance;
+  let auth: Auth;
   let base: string;
   // Every reading is a millisecond later, as on a real server: no two attempts share an instant.
   const clock = new (class extends ManualClock {
@@ -58,7 +60,7 @@ describe('lockouts under concurrent requests', () => {
   beforeAll(async () => {
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
-    const auth = createAuth({
+    auth = createAuth({
       db,
       clock,
       sealer,
@@ -107,14 +109,17 @@ describe('lockouts under concurrent requests', () => {
     return { id, username };
   };
 
-  const post = async (path: string, body: unknown, token?: string) => {
+  const post = async (path: string, body?: unknown, token?: string) => {
     const response = await fetch(base + path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify(body),
+      headers: {
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+        ...(token && { authorization: `Bearer ${token}` }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     const json = (await response.json()) as { token?: string; error?: { code: string } };
-    return { status: response.status, code: json.error?.code, token: json.token };
+    return { status: response.status, code: json.error?.code, token: json.token, json };
   };
 
   const tally = (answers: { status: number; code?: string | undefined }[]) => {
@@ -172,6 +177,33 @@ describe('lockouts under concurrent requests', () => {
     expect(await post('/v1/sca/totp/verify', { code: right }, token)).toMatchObject({
       status: 429,
       code: 'TOTP_LOCKED',
+    });
+  });
+
+  // Passkeys have no failure counter to race: each assertion answers a
+  // challenge that is consumed by one DELETE … RETURNING, and the signature
+  // counter moves by compare-and-set. Pinned here under the same burst.
+  it('one passkey assertion replayed 10 times at once earns one grant', async () => {
+    // A cardholder with no step-up method yet, so the first passkey needs no grant.
+    const { token } = await auth.sessions!.start(await insertCardholder(db));
+    const authenticator = new SoftwareAuthenticator({ origin: 'http://127.0.0.1', rpId: '127.0.0.1' });
+    const creation = await post('/v1/sca/webauthn/registration/options', undefined, token);
+    expect(creation.status, JSON.stringify(creation.json)).toBe(200);
+    const registered = await post(
+      '/v1/sca/webauthn/registration/verify',
+      authenticator.register(creation.json as never),
+      token,
+    );
+    expect(registered.status, JSON.stringify(registered.json)).toBe(201);
+    const request = await post('/v1/sca/webauthn/authentication/options', undefined, token);
+    const assertion = authenticator.assert(request.json as never);
+    holdRequests(10);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => post('/v1/sca/webauthn/authentication/verify', assertion, token)),
+    );
+    expect(tally(answers), JSON.stringify(tally(answers))).toEqual({
+      '201': 1,
+      '401 WEBAUTHN_CHALLENGE_INVALID': 9,
     });
   });
 });
