@@ -1,6 +1,6 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import pretty from 'pino-pretty';
-import { maskPans, redactFields } from './redact.js';
+import { loggableUrl, maskPans, redactFields } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -34,10 +34,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       hooks: { streamWrite: maskPans },
       serializers: {
         err: pino.stdSerializers.err,
+        // Fastify's request lines: the path and the query's names, never its values (see loggableUrl).
         req: (req: { method?: string; url?: string; id?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: req.url === undefined ? undefined : loggableUrl(req.url),
         }),
       },
     },

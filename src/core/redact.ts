@@ -82,3 +82,31 @@ export function maskPans(text: string): string {
     return run;
   });
 }
+
+// A query parameter's name is kept when it is a plain word; a name that
+// carries data (MDESRQ's `results[<receipt>]`) is replaced like a value.
+const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
+
+/**
+ * A request URL as it may be logged: the path, and the query's parameter
+ * names with every value replaced. Query strings carry what grants access
+ * (a callback's `state`, MDES's signed `pushAccountData`, receipts, a
+ * `callbackURL` holding its own `state`), and a log is no place for them.
+ */
+export function loggableUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at === -1) return url;
+  const names: string[] = [];
+  for (const pair of url.slice(at + 1).split('&')) {
+    if (pair === '') continue;
+    const raw = pair.split('=', 1)[0] ?? '';
+    let name: string;
+    try {
+      name = decodeURIComponent(raw.replace(/\+/g, ' '));
+    } catch {
+      name = raw;
+    }
+    names.push(`${PLAIN_NAME.test(name) ? name : REDACTED}=${REDACTED}`);
+  }
+  return names.length > 0 ? `${url.slice(0, at)}?${names.join('&')}` : url.slice(0, at);
+}

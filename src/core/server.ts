@@ -54,6 +54,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Fastify's Ajv coerces by default: `"true"`, `1` or `[true]` would pass as
+    // `true`, a bare string as a one-item array, a number as a string. A JSON
+    // body is taken as typed or refused (VALIDATION_FAILED); query strings and
+    // paths, text on the wire, are declared as the text they are.
+    ajv: { customOptions: { coerceTypes: false } },
   });
 
   app.addHook('onSend', async (request, reply) => {

@@ -21,6 +21,6 @@ export interface CardSource {
   /** The card if it belongs to this cardholder; undefined otherwise, so others' cards do not exist for them. */
   ownedCard(cardholderId: string, cardId: string): Promise<OwnedCard | undefined>;
   listCards(cardholderId: string): Promise<OwnedCard[]>;
-  revealCardData(cardId: string): Promise<{ pan: string; cvc?: string }>;
+  revealCardData(cardId: string): Promise<{ pan: string }>;
   profile(cardholderId: string): Promise<CardholderProfile>;
 }

@@ -180,16 +180,14 @@ export class ProvisioningService {
     }
     let provisioning: Provisioning;
     try {
-      provisioning = await this.#begin(request);
+      // The key is bound to the provisioning in the transaction that creates it.
+      provisioning = await this.#begin(request, claim.claimedAt);
     } catch (error) {
-      // Nothing was written: the same key may be used again once the problem is fixed.
-      await this.#o.idempotency.release(cardholderId, idempotencyKey);
+      // Nothing was written (the key is bound only if the provisioning committed,
+      // and release leaves a bound key alone): the same key may be used again.
+      await this.#o.idempotency.release(cardholderId, idempotencyKey, claim.claimedAt);
       throw error;
     }
-    await this.#o.idempotency.complete(cardholderId, idempotencyKey, {
-      status: 201,
-      body: { id: provisioning.id },
-    });
     await this.#send(provisioning);
     return { status: 201, view: await this.view(cardholderId, provisioning.id), replayed: false };
   }
@@ -497,8 +495,8 @@ export class ProvisioningService {
     return settled;
   }
 
-  async #begin(request: PushRequest): Promise<Provisioning> {
-    const { cardholderId, cardIds, tokenRequestorId } = request;
+  async #begin(request: PushRequest, claimedAt: Date): Promise<Provisioning> {
+    const { cardholderId, cardIds, tokenRequestorId, idempotencyKey } = request;
     if (!request.consent) {
       throw new ValidationError(
         'CONSENT_REQUIRED',
@@ -547,6 +545,14 @@ export class ProvisioningService {
           details: { destination, tokenRequestorId: tr.tokenRequestorId, cardIds, consent: true },
         },
         tx,
+      );
+      // Bound here, not after the commit: a crash in between would leave a push
+      // that a retry with the same key could not find, and would push again.
+      await this.#o.idempotency.complete(
+        cardholderId,
+        idempotencyKey,
+        { status: 201, body: { id } },
+        { tx, claimedAt },
       );
     });
     const created = await this.#o.repository.get(id);

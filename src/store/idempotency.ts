@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { ConflictError, PushprovError } from '../core/errors.js';
 import type { IssuerSchema } from './schema.js';
@@ -17,7 +17,12 @@ export interface StoredResponse {
   body: unknown;
 }
 
-export type IdempotencyClaim = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
+/** `run`: this caller owns the key; `claimedAt` fences its `complete` against a later takeover. */
+export type IdempotencyClaim =
+  | { kind: 'run'; claimedAt: Date }
+  | { kind: 'replay'; response: StoredResponse };
+
+type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -58,7 +63,7 @@ export class IdempotencyStore {
       .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
       .returning('key')
       .executeTakeFirst();
-    if (inserted) return { kind: 'run' };
+    if (inserted) return { kind: 'run', claimedAt: now };
 
     const existing = await this.db
       .selectFrom('idempotency_keys')
@@ -100,26 +105,51 @@ export class IdempotencyStore {
         'a request with this Idempotency-Key is still being processed; retry shortly',
       );
     }
-    return { kind: 'run' };
+    return { kind: 'run', claimedAt: now };
   }
 
-  async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
-    await this.db
+  /**
+   * Records the answer of a run. Given `tx`, the transaction that writes the
+   * run's work, the answer commits with that work or not at all; given
+   * `claimedAt`, only the run holding that claim may record it (a run whose
+   * claim a retry took over gets IDEMPOTENCY_IN_PROGRESS, rolling `tx` back).
+   */
+  async complete(
+    scope: string,
+    key: string,
+    response: StoredResponse,
+    options: { tx?: Db; claimedAt?: Date } = {},
+  ): Promise<void> {
+    let update = (options.tx ?? this.db)
       .updateTable('idempotency_keys')
       .set({ response_status: response.status, response_body: JSON.stringify(response.body) })
       .where('scope', '=', scope)
-      .where('key', '=', key)
-      .execute();
+      .where('key', '=', key);
+    if (options.claimedAt) {
+      update = update.where('created_at', '=', options.claimedAt).where('response_status', 'is', null);
+    }
+    const result = await update.executeTakeFirst();
+    if (options.claimedAt && result.numUpdatedRows === 0n) {
+      throw new ConflictError(
+        'IDEMPOTENCY_IN_PROGRESS',
+        'a request with this Idempotency-Key is still being processed; retry shortly',
+      );
+    }
   }
 
-  /** Forgets a claim whose run failed before changing anything, so the caller may retry with the same key. */
-  async release(scope: string, key: string): Promise<void> {
-    await this.db
+  /**
+   * Forgets a claim whose run failed before changing anything, so the caller
+   * may retry with the same key. A key with an answer is kept, and so is one
+   * another run has taken over since `claimedAt`.
+   */
+  async release(scope: string, key: string, claimedAt?: Date): Promise<void> {
+    let remove = this.db
       .deleteFrom('idempotency_keys')
       .where('scope', '=', scope)
       .where('key', '=', key)
-      .where('response_status', 'is', null)
-      .execute();
+      .where('response_status', 'is', null);
+    if (claimedAt) remove = remove.where('created_at', '=', claimedAt);
+    await remove.execute();
   }
 
   async purgeExpired(): Promise<number> {

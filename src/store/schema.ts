@@ -60,7 +60,6 @@ export interface CardsTable {
   cardholder_id: string;
   external_ref: string;
   pan_sealed: Uint8Array;
-  cvc_sealed: Uint8Array | null;
   pan_fingerprint: Uint8Array;
   last_four: string;
   pan_prefix: string;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { luhnValid } from '../../src/core/luhn.js';
-import { maskPans, REDACTED } from '../../src/core/redact.js';
+import { loggableUrl, maskPans, REDACTED } from '../../src/core/redact.js';
 import { captureStream } from '../support/capture.js';
 
 // Mastercard test numbers (Luhn-valid, never issued to a person).
@@ -63,5 +63,33 @@ describe('log redaction', () => {
         expect(masked).not.toContain(p);
       }),
     );
+  });
+
+  it('logs a request URL as its path and query names, never a query value', () => {
+    expect(
+      loggableUrl('/v1/provisionings/prv_1/callback?state=s3cr3t&results%5BMCC-abc%5D=APPROVED%7CDWSP'),
+    ).toBe(`/v1/provisionings/prv_1/callback?state=${REDACTED}&${REDACTED}=${REDACTED}`);
+    expect(loggableUrl('/push?pushAccountData=eyJ.eyJ.sig')).toBe(`/push?pushAccountData=${REDACTED}`);
+    expect(
+      loggableUrl('/push?pushAccountReceipts=MCC-1,MCC-2&callbackURL=https%3A%2F%2Fbank%2Fcb%3Fstate%3Dx'),
+    ).toBe(`/push?pushAccountReceipts=${REDACTED}&callbackURL=${REDACTED}`);
+    expect(loggableUrl('/v1/ops/provisioning-stats')).toBe('/v1/ops/provisioning-stats');
+    expect(loggableUrl('/a?')).toBe('/a');
+    expect(loggableUrl('/a?%E0%A4%A=1')).toBe(`/a?${REDACTED}=${REDACTED}`);
+  });
+
+  it("writes Fastify's request lines through it", () => {
+    const capture = captureStream();
+    const log = createLogger({ format: 'json', destination: capture.stream });
+    log.info(
+      { req: { id: 'r1', method: 'GET', url: '/v1/provisionings/prv_1/callback?state=s3cr3t' } },
+      'incoming',
+    );
+    expect(capture.text()).not.toContain('s3cr3t');
+    expect(JSON.parse(capture.lines()[0] ?? '{}').req).toEqual({
+      id: 'r1',
+      method: 'GET',
+      url: `/v1/provisionings/prv_1/callback?state=${REDACTED}`,
+    });
   });
 });

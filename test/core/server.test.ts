@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { PushprovError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -117,5 +118,35 @@ describe('server plumbing', () => {
     expect(deep.statusCode).toBe(200);
     expect((await post('/echo/a', { name: 'plain' })).statusCode).toBe(200);
     expect(reached).toBe(2);
+  });
+
+  it('takes JSON bodies as typed: no coercion of strings, numbers, booleans or arrays (issuer, simulator and merchant alike)', async () => {
+    const app = createServer({ name: 't', logger, readiness: async () => [] });
+    const Body = Type.Object({
+      ids: Type.Array(Type.String()),
+      id: Type.String(),
+      yes: Type.Boolean(),
+      n: Type.Optional(Type.Integer()),
+    });
+    app.post('/typed', { schema: { body: Body } }, async (request) => request.body);
+    const post = (payload: unknown) =>
+      app.inject({ method: 'POST', url: '/typed', payload: payload as object });
+    const good = { ids: ['a'], id: '50182375119', yes: true, n: 3 };
+    expect((await post(good)).json()).toEqual(good);
+    for (const bad of [
+      { ...good, yes: 'true' },
+      { ...good, yes: 1 },
+      { ...good, yes: [true] },
+      { ...good, ids: 'a' },
+      { ...good, id: 50182375119 },
+      { ...good, id: true },
+      { ...good, n: '3' },
+    ]) {
+      const res = await post(bad);
+      expect([res.statusCode, res.json().error.code], JSON.stringify(bad)).toEqual([
+        400,
+        'VALIDATION_FAILED',
+      ]);
+    }
   });
 });

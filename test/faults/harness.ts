@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { systemClock } from '../../src/core/clock.js';
+import { type Clock, systemClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
 import { isFinal } from '../../src/domain/provisioning.js';
@@ -21,7 +21,8 @@ import { MDES_ACCOUNT_RANGES } from '../../src/simulator/token-connect/catalogue
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
-import { prepareIssuerStore } from '../../src/store/store.js';
+import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import type { Sealer } from '../../src/store/vault/sealer.js';
 import {
   ISSUER_KEY,
   KEYS,
@@ -56,8 +57,8 @@ export interface FaultStack {
   faults: FaultInjector;
   service: ProvisioningService;
   repository: ProvisioningRepository;
-  /** Pushes the card; the provisioning's id, or the error the service threw. */
-  push(tokenRequestorId: string): Promise<string>;
+  /** Pushes the card (with a fresh Idempotency-Key unless given); the provisioning's id, or the error the service threw. */
+  push(tokenRequestorId: string, idempotencyKey?: string): Promise<string>;
   /** Runs reconcile until nothing is pending or `rounds` runs are done. */
   reconcileAll(rounds?: number): Promise<void>;
   /** Every provisioning with what the simulator holds for its requestId. */
@@ -76,12 +77,18 @@ export interface Ledger {
   simulatorReceipts: number;
 }
 
+/** Stand-ins for the issuer's stores, to make a step of a push fail (a crash, say). */
+export interface FaultStackOptions {
+  idempotency?: (db: IssuerDb, clock: Clock) => IdempotencyStore;
+  repository?: (db: IssuerDb, sealer: Sealer) => ProvisioningRepository;
+}
+
 /**
  * The issuer's real TokenConnectClient and ProvisioningService against the
  * real simulator over HTTP, with a fault injector in the simulator and a
  * short client timeout, on one fresh database.
  */
-export async function startFaultStack(): Promise<FaultStack> {
+export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
   const database = await testDatabase();
   await prepareSimulatorStore(database.db);
   await registerClient(database.db, {
@@ -113,11 +120,11 @@ export async function startFaultStack(): Promise<FaultStack> {
   });
   const db = await prepareIssuerStore(database.db);
   const accountRanges = MDES_ACCOUNT_RANGES.map((r) => r.prefix);
-  const repository = new ProvisioningRepository(db, testSealer());
+  const repository = options.repository?.(db, testSealer()) ?? new ProvisioningRepository(db, testSealer());
   const service = new ProvisioningService({
     repository,
     audit: new AuditLog(db, clock),
-    idempotency: new IdempotencyStore(db, clock),
+    idempotency: options.idempotency?.(db, clock) ?? new IdempotencyStore(db, clock),
     cards: {
       ownedCard: async (holder, id) => (id === CARD.id && holder === CARD.cardholderId ? CARD : undefined),
       listCards: async (holder) => (holder === CARD.cardholderId ? [CARD] : []),
@@ -150,13 +157,13 @@ export async function startFaultStack(): Promise<FaultStack> {
     faults,
     service,
     repository,
-    async push(tokenRequestorId) {
+    async push(tokenRequestorId, idempotencyKey = `faults-${++key}`) {
       const { view } = await service.push({
         cardholderId: CARD.cardholderId,
         cardIds: [CARD.id],
         tokenRequestorId,
         consent: true,
-        idempotencyKey: `faults-${++key}`,
+        idempotencyKey,
       });
       return view.id;
     },

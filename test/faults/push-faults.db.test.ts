@@ -161,6 +161,16 @@ describe('pushes under injected faults (real client, service and simulator over 
       body: JSON.stringify({ rules: [{ operation: 'pushMultipleAccounts', fault: 'explode' }] }),
     });
     expect(bad.status).toBe(400);
+    // The simulator takes JSON as typed, like every pushprov server: numbers as text are refused, not coerced.
+    const coerced = await fetch(`${stack.simulatorUrl}/_faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: [{ operation: 'pushMultipleAccounts', fault: 'error', times: '1' }] }),
+    });
+    expect([coerced.status, ((await coerced.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      'VALIDATION_FAILED',
+    ]);
     const id = await stack.push(DEMO_MERCHANT);
     const status = (await (await fetch(`${stack.simulatorUrl}/_faults`)).json()) as {
       rules: { injected: number }[];

@@ -23,7 +23,7 @@ const fixture = JSON.parse(readFileSync(DEMO_CARDS_FILE, 'utf8')) as {
     externalRef: string;
     email: string;
     phone: string;
-    cards: { pan: string; cvc?: string }[];
+    cards: { pan: string }[];
   }[];
 };
 const demoImport = fixture;
@@ -123,6 +123,38 @@ describe(`ops card API on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     ]);
     expect(res.body).not.toContain('5555555555554443');
     expect(res.body).not.toContain('alice-at-example');
+  });
+
+  it('refuses a card verification code by name (CVC_NOT_ACCEPTED), stores nothing and never echoes it', async () => {
+    const withCvc = structuredClone(demoImport) as {
+      cardholders: { externalRef: string; cards: Record<string, unknown>[] }[];
+    };
+    withCvc.cardholders[0]!.cards[0]!.cvc = '731';
+    withCvc.cardholders[0]!.externalRef = 'someone-new';
+    const cardholders = async () =>
+      (
+        await db
+          .selectFrom('cardholders')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
+    const before = await cardholders();
+    const res = await importBatch(withCvc);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: 'IMPORT_INVALID',
+      details: {
+        problems: [
+          {
+            path: 'cardholders[0].cards[0].cvc',
+            code: 'CVC_NOT_ACCEPTED',
+            message: expect.stringContaining('card verification codes are not taken'),
+          },
+        ],
+      },
+    });
+    expect(res.body).not.toContain('731');
+    expect(await cardholders()).toBe(before);
   });
 
   it("lists a cardholder's cards masked, and 404s an unknown cardholder", async () => {

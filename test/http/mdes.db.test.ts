@@ -380,6 +380,22 @@ describe('POST /v1/mdes/notifications', () => {
         () => JSON.stringify({ ...valid(), messageType: 'SOMETHING_NEW' }),
         'MDES_NOTIFICATION_UNSUPPORTED',
       ],
+      // Signed or not, a number or a boolean is not the text the message defines (no coercion).
+      [
+        'a number for the token requestor id',
+        () => JSON.stringify({ ...valid(), token: { ...valid().token, tokenRequestorId: Number(C2P) } }),
+        'MDES_NOTIFICATION_INVALID',
+      ],
+      [
+        'a number for last four digits',
+        () => JSON.stringify({ ...valid(), token: { ...valid().token, accountPanSuffix: 4444 } }),
+        'MDES_NOTIFICATION_INVALID',
+      ],
+      [
+        'a boolean for the notification id',
+        () => JSON.stringify({ ...valid(), notificationId: true }),
+        'MDES_NOTIFICATION_INVALID',
+      ],
     ];
     for (const [name, body, code] of cases) {
       it(name, async () => {
@@ -586,6 +602,13 @@ describe('POST /v1/mdes/tokenization-authorizations', () => {
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error).toMatchObject({ code: 'MDES_NOTIFICATION_INVALID' });
     expect(malformed.json().error.message).toContain('/authorizationRequest/source');
+    for (const typed of [
+      authorizationRequest({}, { accountExpiry: 1230 }),
+      authorizationRequest({ tokenRequestorId: Number(SHOP) }),
+    ]) {
+      const refused = await authorize(typed);
+      expect([refused.statusCode, refused.json().error.code]).toEqual([400, 'MDES_NOTIFICATION_INVALID']);
+    }
     // An authorization request is not a notification either.
     expect((await send(authorizationRequest({}))).json().error.code).toBe('MDES_NOTIFICATION_UNSUPPORTED');
     expect(await recorded()).toBe(count);

@@ -14,11 +14,11 @@ interface DemoFile {
     email: string;
     phone: string;
     billingAddress: { line1: string; line2?: string };
-    cards: { pan: string; cvc?: string }[];
+    cards: { pan: string }[];
   }[];
 }
 
-/** Every PAN, CVC and PII value of the demo fixture, named for the failure message. */
+/** Every PAN and PII value of the demo fixture (which holds no CVC: none is taken), named for the failure message. */
 function secrets(): [string, string][] {
   const demo = JSON.parse(
     readFileSync(new URL('../../fixtures/demo-cards.json', import.meta.url), 'utf8'),
@@ -29,10 +29,7 @@ function secrets(): [string, string][] {
     ['phone', c.phone],
     ['address line', c.billingAddress.line1],
     ...(c.billingAddress.line2 ? [['address line', c.billingAddress.line2] as [string, string]] : []),
-    ...c.cards.flatMap((card) => [
-      ['PAN', card.pan] as [string, string],
-      ...(card.cvc ? [['CVC', card.cvc] as [string, string]] : []),
-    ]),
+    ...c.cards.map((card) => ['PAN', card.pan] as [string, string]),
   ]);
 }
 
@@ -57,16 +54,6 @@ function findLeaks(places: [string, string][]): string[] {
   const context = (text: string, at: number) => text.slice(Math.max(0, at - 120), at + 60);
   for (const [kind, value] of secrets()) {
     for (const [where, text] of places) {
-      if (kind === 'CVC') {
-        // Three digits occur by chance in ids and hashes: a CVC counts where it is named or stands alone as a value.
-        const named = new RegExp(
-          `(cvc|cvv|securityCode|security_code)\\W{0,4}${value}\\b|"${value}"|=${value}(&|$)`,
-          'i',
-        );
-        const found = named.exec(text);
-        if (found) hits.push(`CVC in ${where}: …${context(text, found.index)}…`);
-        continue;
-      }
       for (const form of forms(value)) {
         const at = text.indexOf(form);
         if (at >= 0)
@@ -177,7 +164,7 @@ describe('no card data or PII in clear anywhere', { timeout: 180_000 }, () => {
     await get(`${stack.issuer}/metrics`);
   });
 
-  it('finds no PAN, CVC, email, phone, name or address line in logs, responses or any table', async () => {
+  it('finds no PAN, email, phone, name or address line in logs, responses or any table', async () => {
     // Let the background work (notification outbox, enrolment) log what it logs.
     await new Promise((r) => setTimeout(r, 500));
     const dump = await dumpTables(stack.running.database.db);
@@ -190,7 +177,9 @@ describe('no card data or PII in clear anywhere', { timeout: 180_000 }, () => {
       ['responses', seen.join('\n')],
       ...Object.entries(dump).map(([table, rows]) => [`table ${table}`, rows.join('\n')] as [string, string]),
     ];
-    expect(findLeaks([['a planted line', '{"pan":"5555555555554444","cvc":"123"}']])).toHaveLength(2);
+    expect(
+      findLeaks([['a planted line', '{"pan":"5555555555554444","email":"alice@example.com"}']]),
+    ).toHaveLength(2);
     expect(findLeaks(places).join('\n')).toBe('');
   });
 });

@@ -75,7 +75,7 @@ describe('import validation', () => {
             card({ externalRef: 'c-3', pan: '55555555555' }),
             card({ externalRef: 'c-4', pan: '5555-5555-5555-444a' }),
             card({ externalRef: 'c-5', pan: '510510510510510' }),
-            card({ externalRef: 'c-6', cvc: '12', expiryMonth: 13, expiryYear: 1999, status: 'frozen' }),
+            card({ externalRef: 'c-6', expiryMonth: 13, expiryYear: 1999, status: 'frozen' }),
             card({ externalRef: 'c-7', pan: 5555555555554444, country: 'ZZ', productName: undefined }),
           ],
         }),
@@ -94,7 +94,6 @@ describe('import validation', () => {
       'cardholders[0].cards[2].pan PAN_LENGTH',
       'cardholders[0].cards[3].pan PAN_FORMAT',
       'cardholders[0].cards[4].pan PAN_LENGTH',
-      'cardholders[0].cards[5].cvc CVC_FORMAT',
       'cardholders[0].cards[5].expiryMonth EXPIRY_MONTH',
       'cardholders[0].cards[5].expiryYear EXPIRY_YEAR',
       'cardholders[0].cards[5].status STATUS_UNKNOWN',
@@ -130,6 +129,43 @@ describe('import validation', () => {
       'cardholders[1].cards[1].pan PAN_DUPLICATE',
     ]);
     expect(found[2]?.message).toBe('same card number as cardholders[0].cards[0].pan');
+  });
+
+  it('refuses a card verification code by name, under any of its usual names, and never echoes it', () => {
+    const found = problems({
+      cardholders: [
+        holder({
+          cards: [
+            card({ cvc: '123' }),
+            card({ externalRef: 'c-2', pan: '5105105105105100', cvv: '456', securityCode: '789' }),
+          ],
+        }),
+      ],
+    });
+    expect(found.map((p) => `${p.path} ${p.code}`)).toEqual([
+      'cardholders[0].cards[0].cvc CVC_NOT_ACCEPTED',
+      'cardholders[0].cards[1].cvv CVC_NOT_ACCEPTED',
+      'cardholders[0].cards[1].securityCode CVC_NOT_ACCEPTED',
+    ]);
+    expect(found[0]?.message).toMatch(
+      /card verification codes are not taken.*PCI DSS 3\.3.*remove the field/,
+    );
+    for (const value of ['123', '456', '789']) expect(JSON.stringify(found)).not.toContain(value);
+  });
+
+  it('names fields that shadow Object.prototype (constructor, toString) as unknown, without tripping on them', () => {
+    const found = problems(
+      JSON.parse(
+        '{"cardholders":[{"externalRef":"h-1","constructor":"","cards":[{"toString":1}]}],"constructor":""}',
+      ),
+    );
+    expect(found.map((p) => `${p.path} ${p.code}`)).toEqual(
+      expect.arrayContaining([
+        '$.constructor UNKNOWN_FIELD',
+        'cardholders[0].constructor UNKNOWN_FIELD',
+        'cardholders[0].cards[0].toString UNKNOWN_FIELD',
+      ]),
+    );
   });
 
   it('ignores a demo sign-in next to a cardholder (the demo fixture is an import file)', () => {

@@ -160,4 +160,16 @@ describe('reason codes from schema failures', () => {
       'INVALID_FIELD_FORMAT supportsTokenConnect',
     );
   });
+
+  it('takes no number or boolean for text, nor text for a boolean (no coercion)', () => {
+    expect(reasonOf(GetEligibleTokenRequestorsRequestSchema, { ...valid, requestId: 12345 })).toBe(
+      'INVALID_FIELD_FORMAT requestId',
+    );
+    expect(reasonOf(GetEligibleTokenRequestorsRequestSchema, { ...valid, requestId: true })).toBe(
+      'INVALID_FIELD_FORMAT requestId',
+    );
+    expect(
+      reasonOf(GetEligibleTokenRequestorsRequestSchema, { ...valid, supportsTokenConnect: 'true' }),
+    ).toBe('INVALID_FIELD_FORMAT supportsTokenConnect');
+  });
 });

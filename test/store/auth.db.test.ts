@@ -46,45 +46,72 @@ describe('authentication store', () => {
   describe('attempt counters', () => {
     const policy = { maxFailures: 3, lockMs: 15 * MINUTE };
 
-    it('locks on the third failure in a row, and not before', async () => {
+    it('grants three claims in a row, locks with the third, and refuses claims until the lock ends', async () => {
       const attempts = new AttemptStore(db);
-      expect(await attempts.recordFailure('k1', at(0), policy)).toEqual({ failures: 1, lockedUntil: null });
-      expect(await attempts.recordFailure('k1', at(1000), policy)).toEqual({
+      expect(await attempts.claim('k1', at(0), policy)).toEqual({
+        granted: true,
+        failures: 1,
+        lockedUntil: null,
+      });
+      expect(await attempts.claim('k1', at(1000), policy)).toEqual({
+        granted: true,
         failures: 2,
         lockedUntil: null,
       });
       expect(await attempts.lockedUntil('k1', at(2000))).toBeUndefined();
-      const third = await attempts.recordFailure('k1', at(2000), policy);
-      expect(third.lockedUntil).toEqual(at(2000 + 15 * MINUTE));
+      // The third claim is granted (its guess may be the right one) and locks the key on the spot.
+      const third = await attempts.claim('k1', at(2000), policy);
+      expect(third).toEqual({ granted: true, failures: 3, lockedUntil: at(2000 + 15 * MINUTE) });
       expect(await attempts.lockedUntil('k1', at(3000))).toEqual(at(2000 + 15 * MINUTE));
+      expect(await attempts.claim('k1', at(3000), policy)).toEqual({
+        granted: false,
+        lockedUntil: at(2000 + 15 * MINUTE),
+      });
       expect(await attempts.lockedUntil('k1', at(2000 + 15 * MINUTE))).toBeUndefined();
+      expect(await attempts.claim('k1', at(2000 + 15 * MINUTE), policy)).toEqual({
+        granted: true,
+        failures: 1,
+        lockedUntil: null,
+      });
     });
 
     it('starts counting afresh after a quiet spell as long as the lock', async () => {
       const attempts = new AttemptStore(db);
-      await attempts.recordFailure('k2', at(0), policy);
-      await attempts.recordFailure('k2', at(1000), policy);
-      const later = await attempts.recordFailure('k2', at(16 * MINUTE), policy);
-      expect(later).toEqual({ failures: 1, lockedUntil: null });
+      await attempts.claim('k2', at(0), policy);
+      await attempts.claim('k2', at(1000), policy);
+      const later = await attempts.claim('k2', at(16 * MINUTE), policy);
+      expect(later).toEqual({ granted: true, failures: 1, lockedUntil: null });
     });
 
-    it('counts parallel failures exactly (one statement per failure)', async () => {
+    it('grants exactly the limit of many parallel claims (one statement per claim)', async () => {
       const attempts = new AttemptStore(db);
+      const claims = await Promise.all(Array.from({ length: 20 }, () => attempts.claim('k3', at(0), policy)));
+      expect(claims.filter((c) => c.granted)).toHaveLength(3);
+      expect(claims.filter((c) => c.granted && c.lockedUntil)).toHaveLength(1);
+      expect(claims.filter((c) => !c.granted)).toHaveLength(17);
       const wide = { maxFailures: 100, lockMs: MINUTE };
-      await Promise.all(Array.from({ length: 20 }, () => attempts.recordFailure('k3', at(0), wide)));
+      await Promise.all(Array.from({ length: 20 }, () => attempts.claim('k3b', at(0), wide)));
       const row = await db
         .selectFrom('auth_attempts')
         .select('failures')
-        .where('key', '=', 'k3')
+        .where('key', '=', 'k3b')
         .executeTakeFirst();
       expect(row?.failures).toBe(20);
     });
 
-    it('is cleared by a success', async () => {
+    it('is cleared by a success, lock included', async () => {
       const attempts = new AttemptStore(db);
-      await attempts.recordFailure('k4', at(0), policy);
+      await attempts.claim('k4', at(0), policy);
       await attempts.clear('k4');
-      expect(await attempts.recordFailure('k4', at(0), policy)).toEqual({ failures: 1, lockedUntil: null });
+      expect(await attempts.claim('k4', at(0), policy)).toEqual({
+        granted: true,
+        failures: 1,
+        lockedUntil: null,
+      });
+      await attempts.claim('k4', at(0), policy);
+      expect((await attempts.claim('k4', at(0), policy)).lockedUntil).toEqual(at(15 * MINUTE));
+      await attempts.clear('k4');
+      expect((await attempts.claim('k4', at(0), policy)).granted).toBe(true);
     });
   });
 

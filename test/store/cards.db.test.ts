@@ -39,13 +39,12 @@ describe(`card store on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
   const newCardholder = (externalRef: string, p: CardholderProfile = profile) =>
     store.cardholders.create({ id: `chd_${externalRef}`, externalRef, profile: p, now: clock.now() });
 
-  const newCard = (cardholderId: string, externalRef: string, pan: string, cvc?: string) =>
+  const newCard = (cardholderId: string, externalRef: string, pan: string) =>
     store.cards.create({
       id: `crd_${externalRef}`,
       cardholderId,
       externalRef,
       pan,
-      ...(cvc ? { cvc } : {}),
       expiryMonth: 12,
       expiryYear: 2030,
       country: 'GB',
@@ -94,7 +93,7 @@ describe(`card store on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
   });
 
   it('stores a card masked: last four and the first eight digits, nothing else of the PAN', async () => {
-    const card = await newCard('chd_alice', 'alice-credit', '5555555555554444', '123');
+    const card = await newCard('chd_alice', 'alice-credit', '5555555555554444');
     expect(card).toMatchObject({
       id: 'crd_alice-credit',
       cardholderId: 'chd_alice',
@@ -112,8 +111,8 @@ describe(`card store on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await store.cards.findByExternalRef('alice-credit')).toEqual(card);
   });
 
-  it('reveals PAN and CVC only through revealCardData', async () => {
-    expect(await store.revealCardData('crd_alice-credit')).toEqual({ pan: '5555555555554444', cvc: '123' });
+  it('reveals the PAN only through revealCardData', async () => {
+    expect(await store.revealCardData('crd_alice-credit')).toEqual({ pan: '5555555555554444' });
     await newCard('chd_alice', 'alice-maestro', '6799990100000000019');
     expect(await store.revealCardData('crd_alice-maestro')).toEqual({ pan: '6799990100000000019' });
     await expect(store.revealCardData('crd_nope')).rejects.toMatchObject({ code: 'CARD_NOT_FOUND' });
@@ -139,17 +138,15 @@ describe(`card store on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await store.cards.listByCardholder('chd_bob')).toEqual([]);
   });
 
-  it('updates what may change, re-sealing or dropping the CVC', async () => {
+  it('updates what may change', async () => {
     clock.advance(1000);
     const updated = await store.cards.update(
       'crd_alice-credit',
-      { status: 'blocked', expiryYear: 2031, cvc: '999', cardArtRef: 'art_platinum' },
+      { status: 'blocked', expiryYear: 2031, cardArtRef: 'art_platinum' },
       clock.now(),
     );
     expect(updated).toMatchObject({ status: 'blocked', expiryYear: 2031, cardArtRef: 'art_platinum' });
     expect(updated.updatedAt).toEqual(clock.now());
-    expect((await store.revealCardData('crd_alice-credit')).cvc).toBe('999');
-    await store.cards.update('crd_alice-credit', { cvc: null }, clock.now());
     expect(await store.revealCardData('crd_alice-credit')).toEqual({ pan: '5555555555554444' });
     await expect(store.cards.update('crd_nope', { status: 'closed' }, clock.now())).rejects.toMatchObject({
       code: 'CARD_NOT_FOUND',

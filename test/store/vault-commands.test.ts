@@ -84,8 +84,8 @@ describe('pushprov cards import and keys rotate', () => {
     expect(rotated.out).toContain('… cards.pan_sealed: 3/8');
     expect(rotated.out).toContain('… cards.pan_sealed: 8/8');
     expect(rotated.out).toContain(`new vault key ${fresh} is active`);
-    expect(rotated.out).toContain('re-wrapped 17 sealed values');
-    expect(rotated.out).toContain(`${fresh}: 17 (active)`);
+    expect(rotated.out).toContain('re-wrapped 12 sealed values');
+    expect(rotated.out).toContain(`${fresh}: 12 (active)`);
     expect(rotated.out).toContain(`${old}: 0 (unused`);
     const retired = await run('keys', 'retire');
     expect(retired.out).toContain(`retired ${old}`);

@@ -82,7 +82,6 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     expect(columns).toEqual(
       expect.arrayContaining([
         'cardholders.profile_sealed (id)',
-        'cards.cvc_sealed (id)',
         'cards.pan_sealed (id)',
         'provisionings.callback_token_sealed (id)',
         'provisionings.push_links_sealed (id)',
@@ -94,8 +93,8 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
 
   it('counts sealed values per KEK', async () => {
     const counts = await sealedValueCounts(db);
-    // 4 profiles, 8 PANs, 5 CVCs, 1 callback token.
-    expect(Object.fromEntries(counts)).toEqual({ [vault.keyring.activeId]: 18 });
+    // 4 profiles, 8 PANs, 1 callback token (no CVCs: none is kept).
+    expect(Object.fromEntries(counts)).toEqual({ [vault.keyring.activeId]: 13 });
   });
 
   it('rotates: new key active and written, every value re-wrapped in batches with progress, reads unchanged', async () => {
@@ -109,8 +108,8 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     });
     expect(result.activeId).not.toBe(old);
     expect(result.created).toBe(true);
-    expect(result.report).toEqual({ rewrapped: 18, skipped: 0, failed: [] });
-    expect(Object.fromEntries(result.remaining)).toEqual({ [result.activeId]: 18 });
+    expect(result.report).toEqual({ rewrapped: 13, skipped: 0, failed: [] });
+    expect(Object.fromEntries(result.remaining)).toEqual({ [result.activeId]: 13 });
     expect(loadKeyring({ path: keyringPath }).activeId).toBe(result.activeId);
     const pans = progress.filter((p) => p.table === 'cards' && p.column === 'pan_sealed');
     expect(pans.map((p) => `${p.done}/${p.total}`)).toEqual(['3/8', '6/8', '8/8']);
@@ -138,8 +137,8 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     const partial = await sealedValueCounts(db);
     expect(partial.get(active)).toBe(8);
     const resumed = await rotateKeys(db, vault, { keyringPath, now: clock.now(), resume: true });
-    expect(resumed).toMatchObject({ activeId: active, created: false, report: { rewrapped: 10 } });
-    expect(Object.fromEntries(resumed.remaining)).toEqual({ [active]: 18 });
+    expect(resumed).toMatchObject({ activeId: active, created: false, report: { rewrapped: 5 } });
+    expect(Object.fromEntries(resumed.remaining)).toEqual({ [active]: 13 });
     expect((await rewrapSealedValues(db, vault)).rewrapped).toBe(0);
     expect(await readAll()).toEqual(expected);
   });
@@ -184,7 +183,7 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
       .where('id', '=', 'crd_during')
       .executeTakeFirstOrThrow();
     expect(vault.kekIdOf(pan_sealed)).toBe(next.activeId);
-    expect(Object.fromEntries(await sealedValueCounts(db))).toEqual({ [next.activeId]: 19 });
+    expect(Object.fromEntries(await sealedValueCounts(db))).toEqual({ [next.activeId]: 14 });
     await db.deleteFrom('cards').where('id', '=', 'crd_during').execute();
   });
 
@@ -200,7 +199,7 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     expect(report.failed).toEqual([
       { table: 'provisionings', column: 'push_links_sealed', count: 1, codes: ['VAULT_KEK_UNKNOWN'] },
     ]);
-    expect(report.rewrapped).toBe(18);
+    expect(report.rewrapped).toBe(13);
     const row = await db
       .selectFrom('provisionings')
       .select('push_links_sealed')
@@ -220,7 +219,7 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     expect(before.length).toBeGreaterThan(2);
     const { retired, kept } = await retireKeys(db, vault, { keyringPath });
     expect(retired.sort()).toEqual(before.filter((id) => id !== vault.keyring.activeId).sort());
-    expect(Object.fromEntries(kept)).toEqual({ [vault.keyring.activeId]: 18 });
+    expect(Object.fromEntries(kept)).toEqual({ [vault.keyring.activeId]: 13 });
     const reloaded = loadKeyring({ path: keyringPath });
     expect(reloaded.ids).toEqual([vault.keyring.activeId]);
     expect(await readAll(new CardStore(db, new Vault(reloaded)))).toEqual(expected);

@@ -5,7 +5,6 @@
 export const importCard = (over: Record<string, unknown> = {}) => ({
   externalRef: 'c-1',
   pan: '5555555555554444',
-  cvc: '123',
   expiryMonth: 12,
   expiryYear: 2030,
   country: 'GB',

@@ -19,7 +19,12 @@ export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'
           tags: ['ops'],
           summary:
             'Provisioning funnel by day, destination and state; recent failures; settle-time percentiles',
-          querystring: Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })) }),
+          // Query values are text and are not coerced (src/core/server.ts): 1–90 as digits.
+          querystring: Type.Object({
+            days: Type.Optional(
+              Type.String({ pattern: '^([1-9]|[1-8][0-9]|90)$', description: 'Days back, 1–90 (default 7)' }),
+            ),
+          }),
           response: {
             200: Type.Object({
               since: Type.String(),
@@ -51,7 +56,7 @@ export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'
           },
         },
       },
-      async (request) => stats.provisioning(request.query.days ?? 7),
+      async (request) => stats.provisioning(Number(request.query.days ?? 7)),
     );
   };
 }

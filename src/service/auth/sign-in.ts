@@ -11,9 +11,11 @@ import { hashPassword, verifyPassword } from './passwords.js';
  * The demo identity: usernames and scrypt-hashed passwords. Every attempt
  * costs one scrypt, whether or not the username exists, and every refusal is
  * the same `INVALID_CREDENTIALS`, so neither timing nor answers tell which
- * usernames exist. Failures are counted per username (existing or not) and
- * lock it for a while; the lock is checked before the password, so a locked
- * account cannot be probed either.
+ * usernames exist. Attempts are counted per username (existing or not) and
+ * lock it for a while. Each attempt claims a slot before its password is
+ * checked (one statement, see AttemptStore), so a locked account cannot be
+ * probed, and a burst of parallel guesses gets no more evaluations than the
+ * limit.
  */
 export const normaliseUsername = (username: string): string =>
   username.normalize('NFKC').trim().toLowerCase();
@@ -33,14 +35,14 @@ export class PasswordSignIn implements PasswordAuthenticator {
     // Keyed by digest: what people type as a username is sometimes their password.
     const key = `sign-in:${createHash('sha256').update(name).digest('hex')}`;
     const now = this.clock.now();
-    const lockedUntil = await this.attempts.lockedUntil(key, now);
-    if (lockedUntil) throw lockedError('SIGN_IN_LOCKED', 'sign-in attempts', now, lockedUntil);
+    const claim = await this.attempts.claim(key, now, this.policy);
+    if (!claim.granted) throw lockedError('SIGN_IN_LOCKED', 'sign-in attempts', now, claim.lockedUntil);
 
     const credential = name === '' ? undefined : await this.passwords.find(name);
     const ok = await verifyPassword(password, credential?.passwordHash ?? (await this.#dummy()));
     if (!credential || !ok) {
-      const state = await this.attempts.recordFailure(key, now, this.policy);
-      if (state.lockedUntil) throw lockedError('SIGN_IN_LOCKED', 'sign-in attempts', now, state.lockedUntil);
+      // Already counted by the claim; the claim that took the last slot answers with the lock.
+      if (claim.lockedUntil) throw lockedError('SIGN_IN_LOCKED', 'sign-in attempts', now, claim.lockedUntil);
       throw new AuthError('INVALID_CREDENTIALS', 'the username or password is not right');
     }
     await this.attempts.clear(key);

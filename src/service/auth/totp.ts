@@ -13,7 +13,8 @@ import { lockedError } from './limits.js';
  * One-time codes (RFC 6238: SHA-1, 6 digits, 30 s, as every authenticator app
  * does). A code is accepted one step either side of now, for clock drift, and
  * each time step is accepted once: a code seen before, or one older than the
- * last accepted, is refused. Wrong codes are counted like wrong passwords.
+ * last accepted, is refused. Codes are counted like passwords: each claims an
+ * attempt slot first, and a right one clears the count.
  */
 export interface TotpEnrolmentStart {
   /** Base32; shown once so the cardholder can type it or scan `otpauthUri`. */
@@ -56,15 +57,17 @@ export class TotpService {
     const { cardholderId } = principal;
     const key = `totp:${cardholderId}`;
     const now = this.clock.now();
-    const lockedUntil = await this.attempts.lockedUntil(key, now);
-    if (lockedUntil) throw lockedError('TOTP_LOCKED', 'one-time codes', now, lockedUntil);
     const enrolment = await this.store.find(cardholderId);
     if (!enrolment)
       throw new ConflictError('TOTP_NOT_ENROLLED', 'no one-time code authenticator is enrolled');
+    // A slot is claimed before the code is looked at (one statement, see
+    // AttemptStore), so parallel guesses get no more evaluations than the limit.
+    const claim = await this.attempts.claim(key, now, this.options.policy);
+    if (!claim.granted) throw lockedError('TOTP_LOCKED', 'one-time codes', now, claim.lockedUntil);
 
-    const fail = async (error: AuthError): Promise<never> => {
-      const state = await this.attempts.recordFailure(key, now, this.options.policy);
-      if (state.lockedUntil) throw lockedError('TOTP_LOCKED', 'one-time codes', now, state.lockedUntil);
+    // The claim already counted this attempt; the one that took the last slot answers with the lock.
+    const fail = (error: AuthError): never => {
+      if (claim.lockedUntil) throw lockedError('TOTP_LOCKED', 'one-time codes', now, claim.lockedUntil);
       throw error;
     };
     const result = /^\d{6}$/.test(code)

@@ -229,8 +229,7 @@ export class CardService {
       });
       return;
     }
-    const { cvc } = await cards.revealCardData(existing.id, tx);
-    const patch: CardPatch = { ...changes(existing, card, cvc), ...(replaced && { pan: card.pan }) };
+    const patch: CardPatch = { ...changes(existing, card), ...(replaced && { pan: card.pan }) };
     if (Object.keys(patch).length === 0) {
       tally.unchanged++;
       return;
@@ -277,7 +276,7 @@ export class CardService {
   }
 }
 
-function changes(current: Card, wanted: ImportCard, currentCvc: string | undefined): CardPatch {
+function changes(current: Card, wanted: ImportCard): CardPatch {
   const patch: CardPatch = {};
   if (current.expiryMonth !== wanted.expiryMonth) patch.expiryMonth = wanted.expiryMonth;
   if (current.expiryYear !== wanted.expiryYear) patch.expiryYear = wanted.expiryYear;
@@ -285,7 +284,6 @@ function changes(current: Card, wanted: ImportCard, currentCvc: string | undefin
   if (current.status !== wanted.status) patch.status = wanted.status;
   if (current.productName !== wanted.productName) patch.productName = wanted.productName;
   if (current.cardArtRef !== (wanted.cardArtRef ?? null)) patch.cardArtRef = wanted.cardArtRef ?? null;
-  if (currentCvc !== wanted.cvc) patch.cvc = wanted.cvc ?? null;
   return patch;
 }
 

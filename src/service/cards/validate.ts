@@ -8,6 +8,9 @@ import { normaliseEmail, normalisePan, normalisePhone } from '../../store/cards/
  * Validation of an import batch. Every problem is reported with its path and
  * a code, never with the value (it may be a PAN or PII); a batch with any
  * problem is refused whole. Values come out normalised, as they are stored.
+ * A card verification code is refused by name (CVC_NOT_ACCEPTED): no flow
+ * needs one and PCI DSS 3.3 forbids keeping it, so a file that carries one
+ * is sent back to be fixed rather than silently half-taken.
  */
 export interface ImportProblem {
   path: string;
@@ -39,6 +42,8 @@ export interface ImportInput {
 }
 
 const STATUSES: readonly CardStatus[] = ['active', 'blocked', 'closed'];
+/** The names a card verification code goes by in card files. */
+const SECURITY_CODE_FIELDS: readonly string[] = ['cvc', 'cvc2', 'cvv', 'cvv2', 'securityCode'];
 const MAX_PROBLEMS = 100;
 
 type Fields = Record<string, unknown>;
@@ -52,12 +57,21 @@ class Reader {
     return undefined;
   }
 
-  object(value: unknown, path: string, allowed: readonly string[]): Fields | undefined {
+  object(
+    value: unknown,
+    path: string,
+    allowed: readonly string[],
+    refused: ReadonlyMap<string, [code: string, message: string]> = new Map(),
+  ): Fields | undefined {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return this.problem(path, 'TYPE', 'expected an object');
     }
     for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) this.problem(`${path}.${key}`, 'UNKNOWN_FIELD', 'is not a known field');
+      // A Map, not an object: a key such as `constructor` must not find Object.prototype's.
+      const refusal = refused.get(key);
+      if (refusal) this.problem(`${path}.${key}`, ...refusal);
+      else if (!allowed.includes(key))
+        this.problem(`${path}.${key}`, 'UNKNOWN_FIELD', 'is not a known field');
     }
     return value as Fields;
   }
@@ -120,6 +134,16 @@ class Reader {
       : this.problem(`${path}.${key}`, 'COUNTRY_UNKNOWN', 'expected an ISO 3166-1 alpha-2 country code');
   }
 }
+
+const CVC_REFUSED = new Map(
+  SECURITY_CODE_FIELDS.map((field) => [
+    field,
+    [
+      'CVC_NOT_ACCEPTED',
+      'card verification codes are not taken: no push needs one and PCI DSS 3.3 forbids keeping one; remove the field',
+    ] as [string, string],
+  ]),
+);
 
 const EXTERNAL_REF = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
@@ -222,17 +246,12 @@ export function validateImport(input: unknown): { batch: ImportBatch } | { probl
     const cardList = f.cards === undefined ? [] : (r.array(f.cards, `${path}.cards`) ?? []);
     cardList.forEach((cardItem, j) => {
       const cpath = `${path}.cards[${j}]`;
-      const c = r.object(cardItem, cpath, [
-        'externalRef',
-        'pan',
-        'cvc',
-        'expiryMonth',
-        'expiryYear',
-        'country',
-        'status',
-        'productName',
-        'cardArtRef',
-      ]);
+      const c = r.object(
+        cardItem,
+        cpath,
+        ['externalRef', 'pan', 'expiryMonth', 'expiryYear', 'country', 'status', 'productName', 'cardArtRef'],
+        CVC_REFUSED,
+      );
       if (!c) return;
       const ref = r.matching(
         c,
@@ -256,7 +275,6 @@ export function validateImport(input: unknown): { batch: ImportBatch } | { probl
         else pan = normalisePan(c.pan);
       }
       unique('pan', pan, `${cpath}.pan`, 'PAN_DUPLICATE', 'same card number');
-      const cvc = r.matching(c, 'cvc', cpath, /^\d{3}$/, 'CVC_FORMAT', 'expected 3 digits', true);
       const expiryMonth = r.integer(c, 'expiryMonth', cpath, 1, 12, 'EXPIRY_MONTH');
       const expiryYear = r.integer(c, 'expiryYear', cpath, 2000, 2099, 'EXPIRY_YEAR');
       const country = r.country(c, 'country', cpath);
@@ -270,7 +288,6 @@ export function validateImport(input: unknown): { batch: ImportBatch } | { probl
         cards.push({
           externalRef: ref,
           pan,
-          ...(cvc === undefined ? {} : { cvc }),
           expiryMonth,
           expiryYear,
           country,

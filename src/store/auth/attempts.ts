@@ -2,20 +2,33 @@ import { type Kysely, sql } from 'kysely';
 import type { IssuerSchema } from '../schema.js';
 
 /**
- * Failure counters for guessable secrets. After `maxFailures` failures in a
- * row (a quiet spell as long as the lock resets the count), the key is locked
- * for `lockMs`. Each failure is counted in one statement, so parallel guesses
- * cannot slip past the limit between a read and a write.
+ * Attempt slots for guessable secrets (passwords, one-time codes). A guess
+ * must claim a slot before it is evaluated, and the claim counts it as a
+ * failure until a success clears the key: checking the limit and counting
+ * are one statement, so however many guesses arrive at once, at most
+ * `maxFailures` of them are ever evaluated. The claim that takes the last
+ * slot locks the key for `lockMs` on the spot, before its guess is judged:
+ * a right guess then clears the lock, a wrong one leaves it. A quiet spell
+ * as long as the lock, or the end of a lock, starts the count afresh (so a
+ * claim stranded by a crash is forgotten in time too).
  */
 export interface AttemptPolicy {
   maxFailures: number;
   lockMs: number;
 }
 
-export interface AttemptState {
-  failures: number;
-  lockedUntil: Date | null;
-}
+/**
+ * The answer to a claim: `granted`, the guess may be evaluated, and
+ * `lockedUntil` is set when this claim took the last slot (a wrong guess now
+ * leaves the key locked); refused, the key is locked until `lockedUntil`.
+ */
+export type AttemptClaim =
+  | { granted: true; failures: number; lockedUntil: Date | null }
+  | { granted: false; lockedUntil: Date };
+
+// A claim refused by a lock that vanished before it could be read (a
+// concurrent success or expiry) is tried again; this many times at most.
+const CLAIM_TRIES = 3;
 
 export class AttemptStore {
   constructor(private readonly db: Kysely<IssuerSchema>) {}
@@ -30,33 +43,58 @@ export class AttemptStore {
     return row?.locked_until ?? undefined;
   }
 
-  /** Counts one failure; the returned state has `lockedUntil` set when this failure locked the key. */
-  async recordFailure(key: string, now: Date, policy: AttemptPolicy): Promise<AttemptState> {
+  /** Claims one attempt slot of `key`; see AttemptClaim. */
+  async claim(key: string, now: Date, policy: AttemptPolicy): Promise<AttemptClaim> {
     const lockUntil = new Date(now.getTime() + policy.lockMs);
+    for (let i = 0; i < CLAIM_TRIES; i++) {
+      const row = await this.#claimSlot(key, now, lockUntil, policy);
+      if (row) {
+        const locking = row.locked_until !== null && row.locked_until.getTime() === lockUntil.getTime();
+        return { granted: true, failures: row.failures, lockedUntil: locking ? row.locked_until : null };
+      }
+      const lockedUntil = await this.lockedUntil(key, now);
+      if (lockedUntil) return { granted: false, lockedUntil };
+    }
+    // Still contended: refuse, as a lock would, rather than evaluate unchecked.
+    return { granted: false, lockedUntil: lockUntil };
+  }
+
+  /**
+   * One INSERT … ON CONFLICT DO UPDATE … WHERE not locked … RETURNING: the
+   * row lock it takes on a conflict serialises concurrent claims of the
+   * same key, and no row comes back when the key is locked.
+   */
+  #claimSlot(key: string, now: Date, lockUntil: Date, policy: AttemptPolicy) {
     const quietSince = new Date(now.getTime() - policy.lockMs);
-    const firstLocks = policy.maxFailures <= 1;
-    const next = sql<number>`(case when auth_attempts.updated_at < ${quietSince}::timestamptz then 1 else auth_attempts.failures + 1 end)`;
-    const row = await this.db
+    const next = sql<number>`(case when auth_attempts.updated_at < ${quietSince}::timestamptz or auth_attempts.locked_until <= ${now}::timestamptz then 1 else auth_attempts.failures + 1 end)`;
+    return this.db
       .insertInto('auth_attempts')
       .values({
         key,
-        failures: firstLocks ? 0 : 1,
-        locked_until: firstLocks ? lockUntil : null,
+        failures: 1,
+        locked_until: policy.maxFailures <= 1 ? lockUntil : null,
         updated_at: now,
       })
       .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          failures: sql<number>`case when ${next} >= ${policy.maxFailures}::int then 0 else ${next} end`,
-          locked_until: sql<Date | null>`case when ${next} >= ${policy.maxFailures}::int then ${lockUntil}::timestamptz else auth_attempts.locked_until end`,
-          updated_at: now,
-        }),
+        oc
+          .column('key')
+          .doUpdateSet({
+            failures: next,
+            locked_until: sql<Date | null>`case when ${next} >= ${policy.maxFailures}::int then ${lockUntil}::timestamptz else null end`,
+            updated_at: now,
+          })
+          .where((eb) =>
+            eb.or([
+              eb('auth_attempts.locked_until', 'is', null),
+              eb('auth_attempts.locked_until', '<=', now),
+            ]),
+          ),
       )
       .returning(['failures', 'locked_until'])
-      .executeTakeFirstOrThrow();
-    const locked = row.locked_until !== null && row.locked_until.getTime() === lockUntil.getTime();
-    return { failures: row.failures, lockedUntil: locked ? row.locked_until : null };
+      .executeTakeFirst();
   }
 
+  /** A right guess: the count (and any lock its own claim set) is gone. */
   async clear(key: string): Promise<void> {
     await this.db.deleteFrom('auth_attempts').where('key', '=', key).execute();
   }

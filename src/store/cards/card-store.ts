@@ -26,7 +26,7 @@ export class CardStore {
     return this.cards.listByCardholder(cardholderId);
   }
 
-  revealCardData(cardId: string): Promise<{ pan: string; cvc?: string }> {
+  revealCardData(cardId: string): Promise<{ pan: string }> {
     return this.cards.revealCardData(cardId);
   }
 

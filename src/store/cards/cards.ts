@@ -6,9 +6,11 @@ import { type CardVault, INDEX } from './blind-index.js';
 import { normalisePan } from './normalise.js';
 
 /**
- * Cards. Rows are read masked: nothing here loads the PAN or CVC except
+ * Cards. Rows are read masked: nothing here loads the PAN except
  * `revealCardData`, so card data cannot reach a response or a log by a
  * careless `select *`. Duplicates are found by a keyed PAN fingerprint.
+ * Card verification codes are not kept at all: no push needs one, and PCI
+ * DSS 3.3 forbids keeping them after authorisation (migration 0012 dropped them).
  */
 export type CardStatus = 'active' | 'blocked' | 'closed';
 
@@ -35,7 +37,6 @@ export interface NewCard {
   cardholderId: string;
   externalRef: string;
   pan: string;
-  cvc?: string;
   expiryMonth: number;
   expiryYear: number;
   country: string;
@@ -49,7 +50,6 @@ export interface NewCard {
 export interface CardPatch {
   /** A replacement card under the same reference: a new number. */
   pan?: string;
-  cvc?: string | null;
   expiryMonth?: number;
   expiryYear?: number;
   country?: string;
@@ -96,7 +96,6 @@ const toCard = (row: Pick<Selectable<CardsTable>, (typeof MASKED)[number]>): Car
 export const panPrefixOf = (pan: string): string => pan.slice(0, pan.length >= 16 ? 8 : 6);
 
 const panContext = (id: string): string => `card:${id}:pan`;
-const cvcContext = (id: string): string => `card:${id}:cvc`;
 
 export class CardRepository {
   constructor(
@@ -118,7 +117,6 @@ export class CardRepository {
         cardholder_id: c.cardholderId,
         external_ref: c.externalRef,
         pan_sealed: this.vault.seal(pan, panContext(c.id)),
-        cvc_sealed: c.cvc === undefined ? null : this.vault.seal(c.cvc, cvcContext(c.id)),
         pan_fingerprint: this.fingerprint(pan),
         last_four: lastFour(pan),
         pan_prefix: panPrefixOf(pan),
@@ -144,9 +142,6 @@ export class CardRepository {
       set.pan_fingerprint = this.fingerprint(pan);
       set.last_four = lastFour(pan);
       set.pan_prefix = panPrefixOf(pan);
-    }
-    if (patch.cvc !== undefined) {
-      set.cvc_sealed = patch.cvc === null ? null : this.vault.seal(patch.cvc, cvcContext(id));
     }
     if (patch.expiryMonth !== undefined) set.expiry_month = patch.expiryMonth;
     if (patch.expiryYear !== undefined) set.expiry_year = patch.expiryYear;
@@ -213,19 +208,13 @@ export class CardRepository {
   }
 
   /**
-   * The PAN and CVC in clear, for the instant they are handed to Token
-   * Connect (or compared on import). The only way card data leaves the store.
+   * The PAN in clear, for the instant it is handed to Token Connect (or
+   * compared on import). The only way card data leaves the store.
    */
-  async revealCardData(cardId: string, tx: Db = this.db): Promise<{ pan: string; cvc?: string }> {
-    const row = await tx
-      .selectFrom('cards')
-      .select(['pan_sealed', 'cvc_sealed'])
-      .where('id', '=', cardId)
-      .executeTakeFirst();
+  async revealCardData(cardId: string, tx: Db = this.db): Promise<{ pan: string }> {
+    const row = await tx.selectFrom('cards').select('pan_sealed').where('id', '=', cardId).executeTakeFirst();
     if (!row) throw notFound();
-    const pan = this.vault.open(row.pan_sealed, panContext(cardId)).toString('utf8');
-    if (row.cvc_sealed === null) return { pan };
-    return { pan, cvc: this.vault.open(row.cvc_sealed, cvcContext(cardId)).toString('utf8') };
+    return { pan: this.vault.open(row.pan_sealed, panContext(cardId)).toString('utf8') };
   }
 }
 

@@ -11,6 +11,7 @@ import * as m0009 from './0009_token_follow_ups.js';
 import * as m0010 from './0010_token_follow_ups_block.js';
 import * as m0011 from './0011_handover.js';
 import * as m0012 from './0012_token_suspensions.js';
+import * as m0013 from './0013_drop_card_cvc.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0010_token_follow_ups_block': m0010,
   '0011_handover': m0011,
   '0012_token_suspensions': m0012,
+  '0013_drop_card_cvc': m0013,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

@@ -1,6 +1,6 @@
 /**
- * What the rest of pushprov needs from the vault: seal a secret (PAN, CVC,
- * PII, TOTP secret) so that only ciphertext reaches a database column, and
+ * What the rest of pushprov needs from the vault: seal a secret (PAN, PII,
+ * TOTP secret) so that only ciphertext reaches a database column, and
  * open it again. `context` is bound into the ciphertext as associated data
  * (e.g. `card:crd_…:pan`), so a sealed value copied to another row or
  * column does not open.

@@ -6,7 +6,6 @@ const text = (description: string, maxLength = 256) => Type.String({ description
 export const ImportCard = Type.Object({
   externalRef: text("The issuer's reference for the card; re-importing it updates the card", 64),
   pan: text('Card number (Mastercard or Maestro, Luhn-valid); sealed on arrival, never returned', 19),
-  cvc: Type.Optional(text('Three digits; sealed on arrival, never returned', 3)),
   expiryMonth: Type.Integer({ minimum: 1, maximum: 12 }),
   expiryYear: Type.Integer({ minimum: 2000, maximum: 2099 }),
   country: text('ISO 3166-1 alpha-2 country of issue', 2),
