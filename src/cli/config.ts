@@ -109,6 +109,7 @@ export interface Config {
   authLockMinutes: number;
   rateLimitPerIp: RateLimit;
   rateLimitPerCardholder: RateLimit;
+  rateLimitSignInPerIp: RateLimit;
   trustProxy: TrustProxy;
   vaultKeyringPath: string | undefined;
   vaultKek: string | undefined;
@@ -376,6 +377,13 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     env: 'PUSHPROV_RATE_LIMIT_PER_CARDHOLDER',
     description: 'Requests per signed-in cardholder, whatever address or session: burst/per second',
     default: DEFAULT_RATE_LIMITS.perCardholder,
+    parse: rateLimit,
+    show: showRateLimit,
+  },
+  rateLimitSignInPerIp: {
+    env: 'PUSHPROV_RATE_LIMIT_SIGN_IN_PER_IP',
+    description: 'Sign-ins (each a password hash) per client address: burst/per second',
+    default: DEFAULT_RATE_LIMITS.signInPerIp,
     parse: rateLimit,
     show: showRateLimit,
   },

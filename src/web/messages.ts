@@ -29,6 +29,8 @@ export const REFUSALS: Record<string, string> = {
   PASSKEY_CANCELLED: 'The passkey request was cancelled or is not available on this device.',
   INVALID_CREDENTIALS: 'The username or password is not right.',
   SIGN_IN_LOCKED: 'Too many attempts. Try again later.',
+  SIGN_IN_BUSY: 'Many people are signing in right now. Please try again in a moment.',
+  RATE_LIMITED: 'Too many requests from here. Please wait a little and try again.',
   SESSION_REQUIRED: 'Please sign in.',
   SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
   SESSION_INVALID: 'Your session has ended. Please sign in again.',

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { createIssuerApp } from '../../src/http/app.js';
 import { authGuards } from '../../src/http/auth/guards.js';
 import { authRoutes } from '../../src/http/routes/auth.js';
+import { DEFAULT_RATE_LIMITS } from '../../src/http/security/index.js';
 import { seedDemoCredentials } from '../../src/service/auth/demo.js';
 import { type Auth, createAuth } from '../../src/service/auth/index.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
@@ -67,12 +68,16 @@ describe('lockouts under concurrent requests', () => {
       issuerPublicUrl: 'http://127.0.0.1',
       opsKeys: OpsKeys.from([]),
       attempts: { maxFailures: LIMIT, lockMs: 15 * 60_000 },
+      // The lockouts alone: the busy refusal would turn most of the burst away first.
+      maxConcurrentSignIns: 1000,
     });
     app = await createIssuerApp({
       db: database.db,
       clock,
       publicUrl: 'http://127.0.0.1',
       logger: createLogger({ level: 'silent' }),
+      // The lockouts alone: the per-address sign-in limit would refuse most of the burst first.
+      rateLimits: { ...DEFAULT_RATE_LIMITS, signInPerIp: { capacity: 1000, refillPerSecond: 1000 } },
     });
     app.addHook('preHandler', async () => {
       const held = gate;

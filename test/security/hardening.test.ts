@@ -41,6 +41,7 @@ async function issuer(
     rateLimits: {
       perIp: { capacity: 5, refillPerSecond: 1 },
       perCardholder: { capacity: 3, refillPerSecond: 0.5 },
+      signInPerIp: { capacity: 2, refillPerSecond: 0.5 },
     },
   });
   await app.ready();
@@ -141,6 +142,22 @@ describe('rate limits', () => {
     clock.advance(1000);
     expect((await call('10.9.0.1')).statusCode).toBe(200);
     expect((await call('10.9.0.1')).statusCode).toBe(429);
+    await app.close();
+  });
+
+  it('hold sign-ins from one address to their own, tighter limit, leaving its other requests alone', async () => {
+    const clock = new ManualClock();
+    const app = await issuer('http://localhost:8080', clock);
+    const signIn = (path: string, remoteAddress = '10.6.0.1') =>
+      app.inject({ method: 'POST', url: path, remoteAddress, payload: {} });
+    expect((await signIn('/v1/session')).statusCode).not.toBe(429);
+    expect((await signIn('/app/signin')).statusCode).not.toBe(429);
+    const limited = await signIn('/v1/session');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 2 } });
+    // The address's other requests, and another address's sign-in, go on.
+    expect((await app.inject({ url: '/v1/mine', remoteAddress: '10.6.0.1' })).statusCode).toBe(200);
+    expect((await signIn('/v1/session', '10.6.0.2')).statusCode).not.toBe(429);
     await app.close();
   });
 

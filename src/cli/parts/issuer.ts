@@ -286,7 +286,11 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     clock,
     publicUrl: config.issuerPublicUrl,
     plugins,
-    rateLimits: { perIp: config.rateLimitPerIp, perCardholder: config.rateLimitPerCardholder },
+    rateLimits: {
+      perIp: config.rateLimitPerIp,
+      perCardholder: config.rateLimitPerCardholder,
+      signInPerIp: config.rateLimitSignInPerIp,
+    },
     trustProxy: config.trustProxy,
   });
   await app.register(

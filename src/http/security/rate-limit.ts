@@ -8,6 +8,11 @@ export interface RateLimits {
   perIp: BucketLimit;
   /** Every request of one signed-in cardholder, whatever address or session it comes from. */
   perCardholder: BucketLimit;
+  /**
+   * Sign-ins from one address, tighter than `perIp`: each costs a password
+   * hash, so a burst from one address must not queue everyone else's behind it.
+   */
+  signInPerIp?: BucketLimit;
 }
 
 /**
@@ -15,10 +20,14 @@ export interface RateLimits {
  * enough that guessing identifiers or hammering Mastercard through us stops
  * within seconds. Sign-in and step-up have their own lockouts besides.
  */
-export const DEFAULT_RATE_LIMITS: RateLimits = {
+export const DEFAULT_RATE_LIMITS = {
   perIp: { capacity: 600, refillPerSecond: 10 },
   perCardholder: { capacity: 300, refillPerSecond: 5 },
-};
+  signInPerIp: { capacity: 10, refillPerSecond: 0.2 },
+} as const satisfies Required<RateLimits>;
+
+/** The routes that check a password. */
+const SIGN_IN_PATHS = new Set(['/v1/session', '/app/signin']);
 
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -45,10 +54,13 @@ function enforce(result: Take, reply: FastifyReply): void {
 export function registerRateLimits(app: FastifyInstance, limits: RateLimits, clock: Clock): void {
   const byIp = new TokenBuckets(limits.perIp, clock);
   const byCardholder = new TokenBuckets(limits.perCardholder, clock);
+  const signInsByIp = new TokenBuckets(limits.signInPerIp ?? DEFAULT_RATE_LIMITS.signInPerIp, clock);
 
   app.addHook('onRequest', async (request, reply) => {
-    if (UNLIMITED.has(request.url.split('?')[0] ?? '')) return;
+    const path = request.url.split('?')[0] ?? '';
+    if (UNLIMITED.has(path)) return;
     enforce(byIp.take(request.ip), reply);
+    if (request.method === 'POST' && SIGN_IN_PATHS.has(path)) enforce(signInsByIp.take(request.ip), reply);
   });
   app.addHook('preValidation', async (request, reply) => {
     if (request.cardholder) enforce(byCardholder.take(request.cardholder.cardholderId), reply);

@@ -40,6 +40,8 @@ export interface AuthOptions {
   displayName?: string;
   /** An issuer's own username/password check instead of the demo credentials. */
   authenticator?: PasswordAuthenticator;
+  /** Password checks at once before a sign-in is refused as busy; default 8. */
+  maxConcurrentSignIns?: number;
   /** An issuer's own identity provider instead of pushprov's sessions (sign-in routes are then not offered). */
   identity?: CardholderIdentity;
 }
@@ -86,7 +88,8 @@ export function createAuth(options: AuthOptions): Auth {
     identity: options.identity ?? sessions!,
     sessions,
     authenticator:
-      options.authenticator ?? new PasswordSignIn(new PasswordStore(db), attempts, clock, policy),
+      options.authenticator ??
+      new PasswordSignIn(new PasswordStore(db), attempts, clock, policy, options.maxConcurrentSignIns),
     grants,
     factors,
     totp: new TotpService(totpStore, attempts, factors, grants, audit, clock, {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import { AuthError } from '../../core/errors.js';
+import { AuthError, PushprovError } from '../../core/errors.js';
 import type { AttemptPolicy, AttemptStore } from '../../store/auth/attempts.js';
 import type { PasswordStore } from '../../store/auth/passwords.js';
 import type { PasswordAuthenticator } from './identity.js';
@@ -22,15 +22,37 @@ export const normaliseUsername = (username: string): string =>
 
 export class PasswordSignIn implements PasswordAuthenticator {
   #dummyHash: Promise<string> | undefined;
+  #checking = 0;
 
+  /**
+   * `maxChecking` bounds the password hashes computed at once: beyond it a
+   * sign-in is refused at once (SIGN_IN_BUSY, retry in a second) rather
+   * than queued behind a flood, and before it counts as an attempt.
+   */
   constructor(
     private readonly passwords: PasswordStore,
     private readonly attempts: AttemptStore,
     private readonly clock: Clock,
     private readonly policy: AttemptPolicy,
+    private readonly maxChecking = 8,
   ) {}
 
   async authenticate(username: string, password: string): Promise<string> {
+    if (this.#checking >= this.maxChecking) {
+      throw new PushprovError('SIGN_IN_BUSY', 'too many sign-ins at once; try again in a moment', {
+        status: 503,
+        details: { retryAfterSeconds: 1 },
+      });
+    }
+    this.#checking++;
+    try {
+      return await this.#authenticate(username, password);
+    } finally {
+      this.#checking--;
+    }
+  }
+
+  async #authenticate(username: string, password: string): Promise<string> {
     const name = normaliseUsername(username);
     // Keyed by digest: what people type as a username is sometimes their password.
     const key = `sign-in:${createHash('sha256').update(name).digest('hex')}`;
