@@ -48,7 +48,14 @@ export async function start(
       servers.push(['merchant', await buildMerchant(context), config.merchantPort]);
     const stops: (() => void)[] = [];
     if (parts.includes('issuer')) {
-      const issuer = await buildIssuer({ ...context, say: (line) => logger.info(line) });
+      const issuer = await buildIssuer({
+        ...context,
+        say: (line) => logger.info(line),
+        // A secret goes to a person at a terminal, never into a log that may be shipped elsewhere.
+        reveal: (line) => {
+          if (process.stdout.isTTY) process.stdout.write(`${line}\n`);
+        },
+      });
       stops.push(issuer.stop);
       servers.push(['issuer', issuer.app, config.issuerPort]);
     }

@@ -59,6 +59,8 @@ export interface IssuerContext {
   /** The development key set (the simulator's world); real keys come from configuration. */
   keys: DevKeys;
   say: (line: string) => void;
+  /** Shows a secret to the person at the terminal, never to a log sink; absent: the secret stays in its file. */
+  reveal?: (line: string) => void;
 }
 
 /**
@@ -166,7 +168,10 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     dataDir: config.dataDir,
     development: simulated,
   });
-  if (development?.created) say(`ops API key (shown once, kept in ${development.path}): ${development.key}`);
+  if (development?.created) {
+    say(`a development ops API key was created, kept in ${development.path}`);
+    context.reveal?.(`ops API key (shown once, kept in ${development.path}): ${development.key}`);
+  }
   const auth = createAuth({
     db,
     clock,
