@@ -52,6 +52,20 @@ export function createServer(options: ServerOptions): FastifyInstance {
         .code(error.statusCode ?? 400)
         .send(errorBody(request, code, 'the request URL is not valid'));
     },
+    // What Node's HTTP parser refuses before Fastify sees a request (headers over
+    // its 16 kB limit, a malformed request line) still answers in the envelope.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const tooLarge = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
+      const [status, reason, code, message] = tooLarge
+        ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'the request headers are too large']
+        : [400, 'Bad Request', 'BAD_REQUEST', 'the request could not be read'];
+      const body = JSON.stringify({ error: { code, message, requestId: randomUUID() } });
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Fastify's Ajv coerces by default: `"true"`, `1` or `[true]` would pass as
