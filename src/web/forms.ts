@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PushprovError } from '../core/errors.js';
 import { clearSessionCookie, setSessionCookie } from '../http/auth/credentials.js';
@@ -68,7 +69,17 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
     // Consent and step-up with a one-time code, then the push; a passkey needs the browser's script.
     app.post<{ Params: { cardId: string; tokenRequestorId: string } }>(
       '/app/cards/:cardId/destinations/:tokenRequestorId/consent',
-      { onRequest: guards.requireCardholder },
+      {
+        onRequest: guards.requireCardholder,
+        // A made-up card or token requestor is no form of ours: refused as such, not sent back to a page.
+        schema: {
+          hide: true,
+          params: Type.Object({
+            cardId: Type.String({ pattern: '^crd_[a-z0-9]{8,40}$' }),
+            tokenRequestorId: Type.String({ pattern: '^[0-9]{11}$' }),
+          }),
+        },
+      },
       async (request, reply) => {
         assertSameOrigin(request, origin);
         const { cardId, tokenRequestorId } = request.params;
