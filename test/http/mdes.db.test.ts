@@ -431,6 +431,30 @@ describe('POST /v1/mdes/notifications', () => {
     }
   });
 
+  it('refuses a message id MDES already used for another kind of message with 409, changing nothing', async () => {
+    const { pushAccountId } = await pushTo(SHOP);
+    const asked = authorizationRequest({ pushAccountId }, { pushAccountReceipt: `MCC-${pushAccountId}` });
+    expect((await authorize(asked)).statusCode).toBe(200);
+    const count = await recorded();
+    const reused = await send(
+      tokenizationComplete(
+        { tokenUniqueReference: asked.token.tokenUniqueReference, tokenRequestorId: SHOP },
+        { notificationId: asked.notificationId },
+      ),
+    );
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json()).toMatchObject({ error: { code: 'MDES_MESSAGE_ID_REUSED' } });
+    expect(await recorded()).toBe(count);
+    // And the other way round.
+    const told = tokenizationComplete({ tokenUniqueReference: 'DWSPMC00000000reused01' });
+    expect((await send(told)).statusCode).toBe(200);
+    const reusedAsk = await authorize({
+      ...authorizationRequest({ pushAccountId }),
+      notificationId: told.notificationId,
+    });
+    expect([reusedAsk.statusCode, reusedAsk.json().error?.code]).toEqual([409, 'MDES_MESSAGE_ID_REUSED']);
+  });
+
   it('is documented in the OpenAPI description', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
       paths: Record<string, { post?: { requestBody?: unknown; responses?: Record<string, unknown> } }>;

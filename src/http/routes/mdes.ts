@@ -81,7 +81,7 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
           tags: ['mdes'],
           summary: 'Notifications from MDES about the issuer’s tokens (signed by Mastercard, OAuth 1.0a)',
           body: MdesNotification,
-          response: { 200: NotificationAcknowledgement, ...errorResponses(400, 401) },
+          response: { 200: NotificationAcknowledgement, ...errorResponses(400, 401, 409) },
         },
       },
       async (request) => {
@@ -110,7 +110,7 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
           summary:
             'Tokenization Authorization Request from MDES: approve, decline or ask for more authentication (signed by Mastercard, OAuth 1.0a)',
           body: TokenizationAuthorizationRequest,
-          response: { 200: TokenizationAuthorizationResponse, ...errorResponses(400, 401) },
+          response: { 200: TokenizationAuthorizationResponse, ...errorResponses(400, 401, 409) },
         },
       },
       async (request) => {

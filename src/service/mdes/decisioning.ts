@@ -14,7 +14,7 @@ export const UNMATCHED_POLICIES = ['decline', 'additional-authentication'] as co
 export type UnmatchedPolicy = (typeof UNMATCHED_POLICIES)[number];
 
 export interface TokenizationDecisionsOptions {
-  log: Pick<MdesNotificationLog, 'find' | 'record'>;
+  log: Pick<MdesNotificationLog, 'seen' | 'record'>;
   pushes: Pick<ProvisioningRepository, 'findByPushAccountId'>;
   cards: {
     ownedCard(
@@ -65,7 +65,7 @@ export class TokenizationDecisions {
 
   async decide(request: TokenizationAuthorizationRequest): Promise<TokenizationAuthorizationResponse> {
     const { notificationId, token } = request;
-    const seen = await this.#o.log.find(notificationId);
+    const seen = await this.#o.log.seen(notificationId, request.messageType);
     if (seen) return this.#answer(notificationId, seen.outcome as TokenizationDecision, seen.reasonCode);
 
     const verdict = await this.#verdict(request);

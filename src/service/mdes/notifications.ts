@@ -53,7 +53,7 @@ export class MdesNotificationService {
 
   async receive(notification: MdesNotification): Promise<NotificationAcknowledgement & { outcome: string }> {
     const { notificationId } = notification;
-    const seen = await this.#o.log.find(notificationId);
+    const seen = await this.#o.log.seen(notificationId, notification.messageType);
     if (seen) return { notificationId, status: 'ACCEPTED', duplicate: true, outcome: seen.outcome };
     const outcome = await this.#apply(notification);
     const recorded = await this.#o.log.record({

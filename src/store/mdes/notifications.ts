@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { ConflictError } from '../../core/errors.js';
 import type { IssuerSchema } from '../schema.js';
 
 /** One notification from MDES as the issuer recorded it. */
@@ -17,6 +18,21 @@ export interface ReceivedNotification {
 /** The messages MDES sent (notifications and authorization requests), each once by its id. */
 export class MdesNotificationLog {
   constructor(private readonly db: Kysely<IssuerSchema>) {}
+
+  /**
+   * The message recorded under this id, when it is of `messageType`; an id MDES
+   * already used for another kind of message is a conflict (MDES_MESSAGE_ID_REUSED).
+   */
+  async seen(notificationId: string, messageType: string): Promise<ReceivedNotification | undefined> {
+    const found = await this.find(notificationId);
+    if (found && found.messageType !== messageType) {
+      throw new ConflictError(
+        'MDES_MESSAGE_ID_REUSED',
+        'this message id was used for another kind of message',
+      );
+    }
+    return found;
+  }
 
   async find(notificationId: string): Promise<ReceivedNotification | undefined> {
     const row = await this.db
