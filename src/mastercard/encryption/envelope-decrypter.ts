@@ -1,4 +1,4 @@
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { CryptoError } from '../../core/errors.js';
 import { certificateFingerprint, publicKeyFingerprint } from '../keys/fingerprint.js';
 import type { DataEncoding } from './encoding.js';
@@ -39,6 +39,13 @@ export interface EnvelopeDecrypterOptions {
    * can be configured to write. With both, hex is read when every member is hex.
    */
   encodings: readonly DataEncoding[];
+  /**
+   * Also find a key by the SHA-1 (40 hex digits) of its public key or of its
+   * certificate, besides the SHA-256 Mastercard's libraries compute: the
+   * Pre-Digitization spec's example fingerprint has a SHA-1's length and the
+   * spec does not say what it hashes.
+   */
+  sha1Fingerprints?: boolean;
 }
 
 export class EnvelopeDecrypter {
@@ -49,6 +56,11 @@ export class EnvelopeDecrypter {
     for (const { privateKey, certificate } of keys) {
       this.#keys.set(publicKeyFingerprint(privateKey), privateKey);
       if (certificate) this.#keys.set(certificateFingerprint(certificate), privateKey);
+      if (options.sha1Fingerprints) {
+        const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+        this.#keys.set(sha1Hex(spki), privateKey);
+        if (certificate) this.#keys.set(sha1Hex(certificate.raw), privateKey);
+      }
     }
     this.#encodings = options.encodings;
   }
@@ -81,3 +93,5 @@ export class EnvelopeDecrypter {
     return hex ? 'hex' : 'base64';
   }
 }
+
+const sha1Hex = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
