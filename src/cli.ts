@@ -3,11 +3,12 @@ import { Command, Option } from 'commander';
 import { registerCardCommands } from './cli/cards.js';
 import { type Config, describeConfig, loadConfig } from './cli/config.js';
 import { conformanceCommand } from './cli/conformance/command.js';
-import { describeDevKeys, devKeysDir } from './cli/keys.js';
+import { describeDevKeys, describeDevPki, devKeysDir } from './cli/keys.js';
 import { PARTS, type Part, start } from './cli/start.js';
 import { registerVaultCommands } from './cli/vault.js';
 import { ConfigError, isPushprovError } from './core/errors.js';
 import { createLogger } from './core/logger.js';
+import { generateDevPki } from './mastercard/keys/dev-pki.js';
 import { generateDevKeys } from './mastercard/keys/generate.js';
 
 /**
@@ -41,11 +42,18 @@ program
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
     const parts = options.only ? [options.only] : PARTS;
     const running = await start(config, logger, parts);
-    logger.info({ urls: running.urls, database: running.database.engine }, 'pushprov started');
+    logger.info(
+      { urls: running.urls, mdesUrl: running.mdesUrl, database: running.database.engine },
+      'pushprov started',
+    );
     const open =
       running.urls.issuer?.replace('://127.0.0.1:', '://localhost:') ?? Object.values(running.urls)[0];
     process.stdout.write(
-      `\npushprov is up (${parts.join(', ')}; ${running.database.engine}). Open ${open}\n\n`,
+      `\npushprov is up (${parts.join(', ')}; ${running.database.engine}). Open ${open}\n` +
+        (running.mdesUrl
+          ? `MDES Pre-Digitization listener (mutual TLS): ${running.mdesUrl.replace('://127.0.0.1:', '://localhost:')}\n`
+          : '') +
+        '\n',
     );
     let stopping = false;
     const shutdown = async (signal: string) => {
@@ -73,16 +81,20 @@ program
 const keys = program.command('keys').description('key management');
 keys
   .command('generate')
-  .description('write a development key set (issuer, Mastercard side, merchant) under <data dir>/keys')
+  .description(
+    'write a development key set (issuer, Mastercard side, merchant) and mutual TLS PKI under <data dir>/keys',
+  )
   .option('--dir <dir>', 'where to write the keys (default: <data dir>/keys)')
   .option('--force', 'replace an existing set')
   .action(async (options: { dir?: string; force?: boolean }) => {
     const dir = options.dir ?? devKeysDir(configOrExit());
-    const summary = await generateDevKeys(dir, {
+    const generation = {
       overwrite: options.force === true,
-      onProgress: (step) => process.stdout.write(`… ${step}\n`),
-    });
-    process.stdout.write(`${describeDevKeys(summary).join('\n')}\n`);
+      onProgress: (step: string) => process.stdout.write(`… ${step}\n`),
+    };
+    const summary = await generateDevKeys(dir, generation);
+    const pki = await generateDevPki(dir, generation);
+    process.stdout.write(`${[...describeDevKeys(summary), ...describeDevPki(pki)].join('\n')}\n`);
   });
 
 registerVaultCommands(keys, configOrExit);

@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { DEFAULT_RATE_LIMITS } from '../http/security/index.js';
 import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js';
+import { type DevPkiRole, devPkiFiles } from '../mastercard/keys/dev-pki.js';
+import { DEFAULT_CONTEXT_ROOT, parseContextRoot } from '../mastercard/pre-digitization/paths.js';
 import { UNMATCHED_POLICIES, type UnmatchedPolicy } from '../service/mdes/decisioning.js';
 import { decodeKey } from '../store/vault/keyring.js';
 
@@ -59,6 +61,16 @@ const url =
     }
   };
 
+const existingFile: Parser<string> = (raw) => {
+  try {
+    return statSync(raw).isFile() ? raw : { problem: 'expected a file, found something else' };
+  } catch {
+    return { problem: 'file not found' };
+  }
+};
+const contextRoot: Parser<string> = (raw) =>
+  parseContextRoot(raw) ?? { problem: 'expected a URL path such as /issuerServices/1/0' };
+
 // Ops API keys: comma-separated, each a key of 32+ characters or `sha256:<64 hex>` (its digest).
 const opsKeys: Parser<string[]> = (raw) => {
   const keys = raw.split(',').map((k) => k.trim());
@@ -113,6 +125,11 @@ export interface Config {
   trustProxy: TrustProxy;
   vaultKeyringPath: string | undefined;
   vaultKek: string | undefined;
+  mdesPort: number;
+  mdesContextRoot: string;
+  mdesTlsCa: string | undefined;
+  mdesTlsCert: string | undefined;
+  mdesTlsKey: string | undefined;
 }
 
 const accountRanges: Parser<string[]> = (raw) => {
@@ -149,6 +166,16 @@ const trustProxy: Parser<TrustProxy> = (raw) => {
     ? addresses
     : { problem: 'expected false, a number of proxy hops, or comma-separated proxy addresses/CIDRs' };
 };
+
+/** In the simulator, a file of the development mutual TLS PKI (generated with the development keys). */
+const devPkiFile =
+  (role: DevPkiRole, file: 'certificate' | 'privateKey') =>
+  (c: Partial<Config>): string | undefined =>
+    c.mastercardEnv === 'simulator'
+      ? devPkiFiles(join(c.dataDir ?? '.pushprov', 'keys'))[role][file]
+      : undefined;
+
+const MDES_TLS = ['mdesTlsCa', 'mdesTlsCert', 'mdesTlsKey'] as const;
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
   `http://localhost:${c[portKey] ?? 0}`;
@@ -406,6 +433,41 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     parse: key32,
     secret: true,
   },
+  mdesPort: {
+    env: 'PUSHPROV_MDES_PORT',
+    description:
+      "Port of the issuer's MDES listener: the Pre-Digitization web services MDES calls, HTTPS with mutual TLS (0 = any free port)",
+    default: 8083,
+    parse: port,
+  },
+  mdesContextRoot: {
+    env: 'PUSHPROV_MDES_CONTEXT_ROOT',
+    description:
+      'Context root of the Pre-Digitization web services on the MDES listener, as registered with Mastercard Developers',
+    default: DEFAULT_CONTEXT_ROOT,
+    parse: contextRoot,
+  },
+  mdesTlsCa: {
+    env: 'PUSHPROV_MDES_TLS_CA',
+    description:
+      'CA certificate(s), PEM: the MDES listener accepts only client certificates that chain to them; simulator default: the development CA <dataDir>/keys/mtls-ca.crt.pem',
+    default: devPkiFile('ca', 'certificate'),
+    parse: existingFile,
+  },
+  mdesTlsCert: {
+    env: 'PUSHPROV_MDES_TLS_CERT',
+    description:
+      "The MDES listener's server certificate, PEM (intermediates after it); simulator default: <dataDir>/keys/mdes-listener.crt.pem",
+    default: devPkiFile('server', 'certificate'),
+    parse: existingFile,
+  },
+  mdesTlsKey: {
+    env: 'PUSHPROV_MDES_TLS_KEY',
+    description:
+      "The MDES listener's private key, PEM; simulator default: <dataDir>/keys/mdes-listener.key.pem",
+    default: devPkiFile('server', 'privateKey'),
+    parse: existingFile,
+  },
 };
 
 type Source = Record<string, string | undefined>;
@@ -417,6 +479,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const out: Partial<Record<keyof Config, unknown>> = {};
   const keys = Object.keys(SETTINGS) as (keyof Config)[];
   const deferred: (keyof Config)[] = [];
+  const given = new Set<keyof Config>();
   for (const key of keys) {
     const setting = SETTINGS[key] as Setting<unknown>;
     if (key in overrides) {
@@ -429,6 +492,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
       else out[key] = setting.default;
       continue;
     }
+    given.add(key);
     const parsed = setting.parse(raw);
     if (parsed !== null && typeof parsed === 'object' && 'problem' in parsed) {
       problems.push(`${setting.env}=${setting.secret ? '(hidden)' : JSON.stringify(raw)}: ${parsed.problem}`);
@@ -453,8 +517,34 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
       }
     }
   }
+  problems.push(...mdesTlsProblems(config, given));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The MDES listener's certificate and key go together, whoever gives them.
+ * Outside the simulator there are no development defaults: the listener
+ * runs when all three files are given, and not at all when none is.
+ */
+function mdesTlsProblems(config: Config, given: ReadonlySet<keyof Config>): string[] {
+  const problems: string[] = [];
+  const [, cert, key] = MDES_TLS;
+  if (given.has(cert) !== given.has(key)) {
+    const missing = given.has(cert) ? key : cert;
+    const other = given.has(cert) ? cert : key;
+    problems.push(`${SETTINGS[missing].env}: required with ${SETTINGS[other].env}`);
+  }
+  if (config.mastercardEnv !== 'simulator' && MDES_TLS.some((k) => given.has(k))) {
+    for (const k of MDES_TLS) {
+      if (!given.has(k) && !problems.some((p) => p.startsWith(`${SETTINGS[k].env}:`))) {
+        problems.push(
+          `${SETTINGS[k].env}: required for the MDES listener when MASTERCARD_ENV=${config.mastercardEnv}`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 function readConfigFile(path: string | undefined, problems: string[]): Source {

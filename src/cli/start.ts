@@ -14,6 +14,8 @@ export type Part = (typeof PARTS)[number];
 
 export interface Running {
   urls: Partial<Record<Part, string>>;
+  /** The MDES listener's base URL (its context root), when the issuer runs one. */
+  mdesUrl?: string;
   database: Database<unknown>;
   /** Stops accepting, lets in-flight requests finish (up to the timeout), closes the database. */
   stop(): Promise<void>;
@@ -39,6 +41,8 @@ export async function start(
   const { db } = database;
   const clock = systemClock;
   const servers: [Part, FastifyInstance, number][] = [];
+  const stops: (() => void)[] = [];
+  let mdes: FastifyInstance | undefined;
   try {
     const keys = await ensureDevKeys(config, (line) => logger.info(line));
     const context = { config, db, logger, clock, keys };
@@ -46,7 +50,6 @@ export async function start(
       servers.push(['simulator', await buildSimulator(context), config.simulatorPort]);
     if (parts.includes('merchant'))
       servers.push(['merchant', await buildMerchant(context), config.merchantPort]);
-    const stops: (() => void)[] = [];
     if (parts.includes('issuer')) {
       const issuer = await buildIssuer({
         ...context,
@@ -58,20 +61,31 @@ export async function start(
       });
       stops.push(issuer.stop);
       servers.push(['issuer', issuer.app, config.issuerPort]);
+      mdes = issuer.mdes;
+      if (!mdes) {
+        logger.warn(
+          'MDES listener off: set PUSHPROV_MDES_TLS_CA, PUSHPROV_MDES_TLS_CERT and PUSHPROV_MDES_TLS_KEY to serve the Pre-Digitization web services',
+        );
+      }
     }
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const urls: Partial<Record<Part, string>> = {};
     for (const [part, app, port] of servers) {
-      await app.listen({ host: config.host, port });
-      const address = app.server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
-      urls[part] = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${actual}`;
+      urls[part] = `http://${host}:${await listen(app, config.host, port)}`;
     }
+    let mdesUrl: string | undefined;
+    if (mdes) {
+      const port = await listen(mdes, config.host, config.mdesPort, 'https:');
+      mdesUrl = `https://${host}:${port}${config.mdesContextRoot === '/' ? '' : config.mdesContextRoot}`;
+    }
+    const all = [...servers.map(([, app]) => app), ...(mdes ? [mdes] : [])];
     return {
       urls,
+      ...(mdesUrl && { mdesUrl }),
       database,
       stop: async () => {
         for (const stop of stops) stop();
-        const closing = Promise.all(servers.map(([, app]) => app.close()));
+        const closing = Promise.all(all.map((app) => app.close()));
         const timeout = new Promise<'timeout'>((r) =>
           setTimeout(r, config.shutdownTimeoutMs, 'timeout').unref(),
         );
@@ -82,8 +96,21 @@ export async function start(
       },
     };
   } catch (error) {
-    await Promise.allSettled(servers.map(([, app]) => app.close()));
+    for (const stop of stops) stop();
+    await Promise.allSettled([...servers.map(([, app]) => app.close()), mdes?.close()]);
     await database.close();
     throw error;
   }
+}
+
+/** Listens and answers the port it got (the one asked for, or the free one picked for 0). */
+async function listen(app: FastifyInstance, host: string, port: number, protocol = 'http:'): Promise<number> {
+  // Fastify cannot tell a server made by a factory is HTTPS; its log line should.
+  await app.listen({
+    host,
+    port,
+    listenTextResolver: (url) => `Server listening at ${url.replace(/^http:/, protocol)}`,
+  });
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyServerFactory,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { PushprovError, ValidationError } from './errors.js';
@@ -23,6 +25,10 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Behind a proxy: its hop count or addresses, so `request.ip` is the client's (Fastify's `trustProxy`). */
   trustProxy?: false | number | string[];
+  /** Serve HTTPS with these TLS settings (certificate, key, and for mutual TLS the client CAs). */
+  https?: HttpsOptions;
+  /** Where the two probes live (`<prefix>/healthz`, `<prefix>/readyz`); default the root. */
+  probePrefix?: string;
 }
 
 export interface ErrorBody {
@@ -34,6 +40,12 @@ function trusted(trustProxy: ServerOptions['trustProxy']) {
   const hops = trustProxy;
   return typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : (hops ?? false);
 }
+
+// An https.Server is an http.Server to Fastify's types, and serves the same handler.
+const httpsFactory =
+  (tls: HttpsOptions): FastifyServerFactory =>
+  (handler) =>
+    createHttpsServer(tls, handler);
 
 export function createServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
@@ -73,6 +85,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
     // body is taken as typed or refused (VALIDATION_FAILED); query strings and
     // paths, text on the wire, are declared as the text they are.
     ajv: { customOptions: { coerceTypes: false } },
+    // A factory rather than Fastify's `https` option keeps one instance type for every server
+    // (Fastify then logs its address as http://; pass `listenTextResolver` to listen() to say otherwise).
+    ...(options.https && { serverFactory: httpsFactory(options.https) }),
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -85,8 +100,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
       throw new ValidationError('VALIDATION_FAILED', 'text may not contain the NUL character (U+0000)');
   });
 
-  app.get('/healthz', async () => ({ status: 'alive', server: options.name }));
-  app.get('/readyz', async (_request, reply) => {
+  const probes = options.probePrefix ?? '';
+  app.get(`${probes}/healthz`, async () => ({ status: 'alive', server: options.name }));
+  app.get(`${probes}/readyz`, async (_request, reply) => {
     let problems: string[];
     try {
       problems = await options.readiness();

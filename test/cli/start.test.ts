@@ -9,6 +9,8 @@ describe('pushprov start', { timeout: 120_000 }, () => {
       PUSHPROV_ISSUER_PORT: String(issuer),
       PUSHPROV_SIMULATOR_PORT: String(simulator),
       PUSHPROV_MERCHANT_PORT: String(merchant),
+      // The issuer's MDES listener too (start-mdes.test.ts tests it), on a free port.
+      PUSHPROV_MDES_PORT: '0',
     });
     await cli.waitFor('pushprov is up');
     expect(cli.stdout()).toContain(`Open http://localhost:${issuer}`);

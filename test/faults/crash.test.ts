@@ -87,6 +87,8 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
       PUSHPROV_ISSUER_PORT: String(issuerPort),
       PUSHPROV_ISSUER_URL: issuerUrl,
       PUSHPROV_SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}`,
+      // The issuer's MDES listener on any free port, never its fixed default.
+      PUSHPROV_MDES_PORT: '0',
       LOG_LEVEL: 'warn',
     };
     // The development keys the child will load, and Mastercard's side knowing its issuer.

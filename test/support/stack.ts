@@ -51,6 +51,8 @@ export async function startStack(
     PUSHPROV_ISSUER_PORT: String(issuerPort),
     PUSHPROV_SIMULATOR_PORT: String(simulatorPort),
     PUSHPROV_MERCHANT_PORT: String(merchantPort),
+    // The issuer's MDES listener (mutual TLS) on any free port, never its fixed default.
+    PUSHPROV_MDES_PORT: '0',
     ...env,
   });
   const running = await start(config, logger, undefined, await testDatabase());

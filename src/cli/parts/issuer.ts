@@ -44,9 +44,15 @@ import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
 import { openVault } from '../vault.js';
 import { mdesNotificationKeys } from './mastercard-side.js';
+import { buildMdesListener } from './mdes-listener.js';
 
 export interface IssuerPart {
   app: FastifyInstance;
+  /**
+   * The listener MDES calls (Pre-Digitization web services, mutual TLS), on
+   * its own port; undefined when not configured (outside the simulator only).
+   */
+  mdes: FastifyInstance | undefined;
   /** Stops the background jobs. */
   stop(): void;
 }
@@ -253,6 +259,9 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       ),
   });
 
+  // Before anything listens or runs: a wrong TLS file stops the start here, naming its variable.
+  const mdes = await buildMdesListener({ config, db: context.db, logger, clock });
+
   const plugins: FastifyPluginAsync[] = [
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
@@ -353,6 +362,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   }
   return {
     app,
+    mdes,
     stop: () => {
       for (const job of jobs) clearInterval(job.timer);
     },

@@ -216,7 +216,8 @@ function filesOf(root: string, role: DevKeyRole): DevKeyFiles {
 const filesIn = (files: DevKeyFiles): string[] =>
   [files.privateKey, files.publicKey, files.certificate, files.pkcs12].filter((f) => f !== undefined);
 
-async function refuseExisting(paths: string[]): Promise<void> {
+/** Stops with KEY_DEV_SET_EXISTS at the first of `paths` that exists. */
+export async function refuseExisting(paths: string[]): Promise<void> {
   for (const path of paths) {
     const exists = await access(path).then(
       () => true,
@@ -231,7 +232,8 @@ async function refuseExisting(paths: string[]): Promise<void> {
   }
 }
 
-async function writeSecret(path: string, data: string | Uint8Array, flag: string): Promise<void> {
+/** Writes key material readable by its owner only, also over an existing file. */
+export async function writeSecret(path: string, data: string | Uint8Array, flag: string): Promise<void> {
   await writeFile(path, data, { flag, mode: 0o600 });
   // mode applies only when the file is created; an overwritten file keeps its own.
   await chmod(path, 0o600);

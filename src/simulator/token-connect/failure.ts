@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
-import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { PushprovError } from '../../core/errors.js';
 import { holdsNul } from '../../core/nul.js';
+import { firstInvalidField as firstFieldError } from '../../mastercard/field-errors.js';
 import {
   describeReasonCode,
   isReasonCode,
@@ -118,61 +118,6 @@ export function firstInvalidField<T extends TSchema>(
   schema: T,
   value: unknown,
 ): { reasonCode: ReasonCode; field: string; path: string } | undefined {
-  return firstFieldError(Value.Errors(schema, value));
+  const found = firstFieldError(schema, value);
+  return found && { reasonCode: found.code, field: found.field, path: found.path };
 }
-
-// Within one field the most telling problem wins: a missing field over a
-// wrong type, a wrong type over a length, a length over a pattern, so ten
-// digits where eleven are needed is a length and not a format error.
-const PRIORITY: ReadonlyArray<[ReasonCode, ReadonlySet<ValueErrorType>]> = [
-  ['MISSING_REQUIRED_FIELD', new Set([ValueErrorType.ObjectRequiredProperty])],
-  [
-    'INVALID_FIELD_FORMAT',
-    new Set([
-      ValueErrorType.String,
-      ValueErrorType.Number,
-      ValueErrorType.Integer,
-      ValueErrorType.Boolean,
-      ValueErrorType.Object,
-      ValueErrorType.Array,
-    ]),
-  ],
-  [
-    'INVALID_FIELD_LENGTH',
-    new Set([
-      ValueErrorType.StringMinLength,
-      ValueErrorType.StringMaxLength,
-      ValueErrorType.ArrayMinItems,
-      ValueErrorType.ArrayMaxItems,
-    ]),
-  ],
-  ['INVALID_FIELD_FORMAT', new Set([ValueErrorType.StringPattern, ValueErrorType.StringFormat])],
-];
-
-function firstFieldError(
-  errors: Iterable<ValueError>,
-): { reasonCode: ReasonCode; field: string; path: string } | undefined {
-  let path: string | undefined;
-  const found: ValueError[] = [];
-  for (const error of errors) {
-    const at = fieldPath(error.path);
-    path ??= at;
-    if (at === path) found.push(error);
-  }
-  if (path === undefined) return undefined;
-  const field = fieldName(path);
-  for (const [reasonCode, types] of PRIORITY) {
-    if (found.some((e) => types.has(e.type))) return { reasonCode, field, path };
-  }
-  // Enumerations, numeric bounds, unions: the value is well formed but not allowed.
-  return { reasonCode: 'INVALID_FIELD_VALUE', field, path };
-}
-
-// Items of an array are reported under the array's name, as MDES does
-// ("Invalid Field Length - accountRanges").
-const fieldPath = (path: string): string => path.replace(/(\/\d+)+$/, '');
-
-const fieldName = (path: string): string => {
-  const segments = path.split('/').filter((s) => s !== '' && !/^\d+$/.test(s));
-  return segments.at(-1) ?? 'body';
-};

@@ -1,0 +1,94 @@
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { ConfigError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { createMdesListener } from '../../http/mdes-listener.js';
+import { type Config, SETTINGS } from '../config.js';
+
+/**
+ * The issuer's MDES listener as configured: off when no TLS files are
+ * configured (only possible outside the simulator), else built on the
+ * files, each checked now so that a wrong one stops the start with the
+ * variable that names it rather than failing MDES's first handshake.
+ */
+export async function buildMdesListener(context: {
+  config: Config;
+  db: Kysely<unknown>;
+  logger: Logger;
+  clock: Clock;
+}): Promise<FastifyInstance | undefined> {
+  const { config } = context;
+  if (!config.mdesTlsCa || !config.mdesTlsCert || !config.mdesTlsKey) return undefined;
+  return createMdesListener({
+    db: context.db,
+    logger: context.logger,
+    contextRoot: config.mdesContextRoot,
+    tls: mdesTls(config, context.clock),
+  });
+}
+
+/** The listener's TLS files, read and checked: every problem at once, each under its variable. */
+export function mdesTls(config: Config, clock: Clock): { ca: string; cert: string; key: string } {
+  const problems: string[] = [];
+  const named = (key: 'mdesTlsCa' | 'mdesTlsCert' | 'mdesTlsKey') =>
+    `${SETTINGS[key].env}=${JSON.stringify(config[key])}`;
+  const read = (key: 'mdesTlsCa' | 'mdesTlsCert' | 'mdesTlsKey'): string | undefined => {
+    try {
+      return readFileSync(config[key] ?? '', 'utf8');
+    } catch {
+      problems.push(`${named(key)}: cannot be read`);
+      return undefined;
+    }
+  };
+  const ca = read('mdesTlsCa');
+  const cert = read('mdesTlsCert');
+  const key = read('mdesTlsKey');
+
+  const cas = ca === undefined ? [] : certificates(ca, named('mdesTlsCa'), problems);
+  const chain = cert === undefined ? [] : certificates(cert, named('mdesTlsCert'), problems);
+  let privateKey: KeyObject | undefined;
+  if (key !== undefined) {
+    try {
+      privateKey = createPrivateKey(key);
+    } catch {
+      problems.push(`${named('mdesTlsKey')}: not a PEM private key (or an encrypted one)`);
+    }
+  }
+  const [leaf] = chain;
+  if (leaf && privateKey && !leaf.checkPrivateKey(privateKey)) {
+    problems.push(`${named('mdesTlsKey')}: not the key of ${SETTINGS.mdesTlsCert.env}'s certificate`);
+  }
+  const now = clock.now().getTime();
+  for (const [which, found] of [
+    ['mdesTlsCert', leaf ? [leaf] : []],
+    ['mdesTlsCa', cas],
+  ] as const) {
+    for (const certificate of found) {
+      if (Date.parse(certificate.validTo) <= now || Date.parse(certificate.validFrom) > now) {
+        problems.push(
+          `${named(which)}: a certificate is not valid now (${certificate.validFrom} – ${certificate.validTo})`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ca: ca ?? '', cert: cert ?? '', key: key ?? '' };
+}
+
+/** The certificates of a PEM bundle, in order; a problem when there is none or one does not parse. */
+function certificates(pem: string, name: string, problems: string[]): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) problems.push(`${name}: no PEM certificate in it`);
+  const parsed: X509Certificate[] = [];
+  for (const block of blocks) {
+    try {
+      parsed.push(new X509Certificate(block));
+    } catch {
+      problems.push(`${name}: a certificate in it does not parse`);
+    }
+  }
+  return parsed;
+}
