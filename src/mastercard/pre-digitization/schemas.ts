@@ -322,7 +322,8 @@ export type ActivationMethod = Static<typeof ActivationMethodSchema>;
 // authorizeService — POST <context root>/authorizeService
 // ---------------------------------------------------------------------------
 
-export const AuthorizeServiceRequestSchema = Type.Object({
+/** The fields MDES sends with both of its questions about a tokenization (Authorize Service, Request Activation Methods). */
+const tokenizationQuestion = () => ({
   requestId: requestId(),
   /** SERVICES. */
   services: strings(),
@@ -336,13 +337,17 @@ export const AuthorizeServiceRequestSchema = Type.Object({
   /** SHA-256 of the account holder's account id at the wallet (typically an e-mail address), hex. */
   accountIdHash: opt(str(1, 64, HEX)),
   mobileNumberSuffix: opt(str(4, 32)),
+  /** TOKEN_TYPES. */
+  tokenType: str(1, 16),
+  consumerFacingEntityName: opt(consumerFacingEntityName()),
+});
+
+export const AuthorizeServiceRequestSchema = Type.Object({
+  ...tokenizationQuestion(),
   /** "0" to "99" (99: 99 or more). */
   activeTokenCount: opt(str(1, 2, NUMERIC)),
   deviceInfo: opt(DeviceInfoSchema),
   walletProviderDecisioningInfo: opt(WalletProviderDecisioningInfoSchema),
-  /** TOKEN_TYPES. */
-  tokenType: str(1, 16),
-  consumerFacingEntityName: opt(consumerFacingEntityName()),
   chipDataValidationResult: opt(ChipDataValidationResultSchema),
   /** 000–099, only with chip data. */
   panSequenceNumber: opt(str(3, 3, NUMERIC)),
@@ -379,19 +384,9 @@ export type AuthorizeServiceResponse = Static<typeof AuthorizeServiceResponseSch
 // ---------------------------------------------------------------------------
 
 export const RequestActivationMethodsRequestSchema = Type.Object({
-  requestId: requestId(),
-  services: strings(),
-  fundingAccountInfo: FundingAccountInfoSchema,
-  correlationId: correlationId(),
-  tokenRequestorId: opt(tokenRequestorId()),
-  walletId: opt(str(1, 3)),
-  paymentAppInstanceId: opt(str(1, 48)),
-  accountIdHash: opt(str(1, 64, HEX)),
-  mobileNumberSuffix: opt(str(4, 32)),
-  tokenType: str(1, 16),
+  ...tokenizationQuestion(),
   /** AUTHENTICATION_REASONS; Consent Service only. */
   reasonCodes: opt(strings()),
-  consumerFacingEntityName: opt(consumerFacingEntityName()),
 });
 export type RequestActivationMethodsRequest = Static<typeof RequestActivationMethodsRequestSchema>;
 
