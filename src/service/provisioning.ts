@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Clock } from '../core/clock.js';
-import { NotFoundError, PushprovError, ValidationError } from '../core/errors.js';
+import { ConflictError, NotFoundError, PushprovError, ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { accountHolderDataFor, consentPreview, tokenConnectLocale } from '../domain/account-holder.js';
 import { accountRangeOf } from '../domain/account-ranges.js';
@@ -59,6 +59,8 @@ export interface ProvisioningServiceOptions {
   receiptValidityMinutes?: number;
   /** How many times reconciliation asks again before declaring a push failed. */
   maxPushAttempts?: number;
+  /** The token requestors holding a live token of a card (TokenRepository.liveTokenRequestors); none known without it. */
+  savedAt?: (cardId: string) => Promise<readonly string[]>;
 }
 
 export interface PushRequest {
@@ -121,11 +123,13 @@ export class ProvisioningService {
       const range = await this.#accountRange(card.id);
       const check = cardEligibility({ ...card, accountRange: range }, this.#o.clock.now());
       const destinations = check.eligible && range ? await this.#o.directory.forAccountRange(range) : [];
+      const saved = await this.#savedAt(card.id);
       out.push({
         ...maskedCard(card),
         eligible: check.eligible && destinations.length > 0,
         refusal: check.eligible ? null : { code: check.code, message: check.message },
         clickToPay: destinations.some((tr) => this.#o.directory.isClickToPay(tr.tokenRequestorId)),
+        inClickToPay: saved.some((id) => this.#o.directory.isClickToPay(id)),
       });
     }
     return out;
@@ -141,9 +145,13 @@ export class ProvisioningService {
     const card = await this.#ownedCard(cardholderId, cardId);
     const range = await this.#accountRange(card.id);
     const check = cardEligibility({ ...card, accountRange: range }, this.#o.clock.now());
+    const saved = await this.#savedAt(card.id);
     const destinations =
       check.eligible && range
-        ? (await this.#o.directory.forAccountRange(range)).map((tr) => this.#destinationView(tr))
+        ? (await this.#o.directory.forAccountRange(range)).map((tr) => ({
+            ...this.#destinationView(tr),
+            alreadyAdded: saved.includes(tr.tokenRequestorId),
+          }))
         : [];
     return {
       card: maskedCard(card),
@@ -164,6 +172,10 @@ export class ProvisioningService {
       destination: this.#destinationView(tr),
       shared: consentPreview(profile, this.#sharedElements(tr)),
     };
+  }
+
+  #savedAt(cardId: string): Promise<readonly string[]> {
+    return this.#o.savedAt?.(cardId) ?? Promise.resolve([]);
   }
 
   async push(request: PushRequest): Promise<{ status: number; view: ProvisioningView; replayed: boolean }> {
@@ -513,7 +525,16 @@ export class ProvisioningService {
         `${tr.consumerFacingEntityName} accepts one card per push`,
       );
     }
-    for (const cardId of cardIds) await this.#assertEligible(await this.#ownedCard(cardholderId, cardId), tr);
+    for (const cardId of cardIds) {
+      await this.#assertEligible(await this.#ownedCard(cardholderId, cardId), tr);
+      // One Click to Pay profile holds a card once: a second push would only make a duplicate entry.
+      if (
+        this.#o.directory.isClickToPay(tr.tokenRequestorId) &&
+        (await this.#savedAt(cardId)).includes(tr.tokenRequestorId)
+      ) {
+        throw new ConflictError('ALREADY_ADDED', 'this card is already in Click to Pay');
+      }
+    }
 
     const now = this.#o.clock.now();
     const id = newId('prv');

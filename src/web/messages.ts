@@ -44,6 +44,7 @@ export const REFUSALS: Record<string, string> = {
   TOKENIZATION_DECLINED: 'Your card could not be added there.',
   CARDHOLDER_CANCELLED: 'You chose not to add the card. You can try again whenever you like.',
   TOKEN_DELETED_BY_TOKEN_REQUESTOR: 'Your card was removed there after a failed check. You can try again.',
+  ALREADY_ADDED: 'This card is already in Click to Pay. You can manage it from “Where this card is saved”.',
   ALREADY_SAVED: 'This card was already saved there.',
   TOKEN_REQUESTOR_ERROR: 'Something went wrong there, so your card was not added. You can try again.',
   TOKEN_NOT_FOUND: 'Your card is no longer saved there.',

@@ -134,10 +134,12 @@ ${demo}`,
         const name = `${card.productName} ending in ${card.lastFour}`;
         const actions = card.eligible
           ? `${
-              card.clickToPay
-                ? `<div class="banner"><p>Check out faster online: add this card to Click to Pay, as you would to a phone wallet.</p>
+              card.inClickToPay
+                ? `<p class="added" data-added="click-to-pay">✓ Added to Click to Pay · <a href="${e(savedCardsPath(card.id))}" aria-label="Manage ${e(name)} in Click to Pay">Manage</a></p>`
+                : card.clickToPay
+                  ? `<div class="banner"><p>Check out faster online: add this card to Click to Pay, as you would to a phone wallet.</p>
 <a class="btn" href="/app/cards/${e(card.id)}/destinations/${e(c2p)}/consent" aria-label="Add ${e(name)} to Click to Pay">Add to Click to Pay</a></div>`
-                : ''
+                  : ''
             }<a class="btn secondary" href="/app/cards/${e(card.id)}/destinations" aria-label="Choose where to add ${e(name)}">Add to a merchant or wallet</a>`
           : `<p class="refusal" data-code="${e(card.refusal?.code ?? '')}">${e(messageFor(card.refusal?.code))}</p>`;
         return `<li class="card-item">
@@ -167,12 +169,19 @@ ${cards.length === 0 ? '<p>You have no cards.</p>' : `<ul class="cards">${items.
           cardholderOf(request).cardholderId,
           request.params.cardId,
         );
-        const list = destinations.map(
-          (
-            d,
-          ) => `<li><a class="destination" href="/app/cards/${e(card.id)}/destinations/${e(d.tokenRequestorId)}/consent">
-${d.logoAssetId ? `<img src="/v1/assets/${e(d.logoAssetId)}" alt="" width="48" height="48">` : '<span class="logo-blank" aria-hidden="true"></span>'}
-<span><strong>${e(d.name)}</strong><span class="muted">${d.kind === 'click_to_pay' ? 'Pay online without typing your card' : 'Save your card at this merchant'}</span></span></a></li>`,
+        const logo = (d: (typeof destinations)[number]) =>
+          d.logoAssetId
+            ? `<img src="/v1/assets/${e(d.logoAssetId)}" alt="" width="48" height="48">`
+            : '<span class="logo-blank" aria-hidden="true"></span>';
+        const list = destinations.map((d) =>
+          // Already in Click to Pay: nothing to add again, the card is managed where it is saved.
+          d.alreadyAdded && d.kind === 'click_to_pay'
+            ? `<li><a class="destination added" href="${e(savedCardsPath(card.id))}">
+${logo(d)}
+<span><strong>${e(d.name)}</strong><span class="muted">Already added · manage it</span></span></a></li>`
+            : `<li><a class="destination" href="/app/cards/${e(card.id)}/destinations/${e(d.tokenRequestorId)}/consent">
+${logo(d)}
+<span><strong>${e(d.name)}</strong><span class="muted">${d.alreadyAdded ? 'Already saved here · save again' : d.kind === 'click_to_pay' ? 'Pay online without typing your card' : 'Save your card at this merchant'}</span></span></a></li>`,
         );
         return sendPage(
           reply,

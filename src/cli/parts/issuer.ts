@@ -202,6 +202,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       logger.warn({ err: error }, 'token requestor refresh failed; serving the last list'),
   });
   const idempotency = new IdempotencyStore(db, clock);
+  const tokenRepository = new TokenRepository(db);
   const provisioning = new ProvisioningService({
     repository: new ProvisioningRepository(db, vault),
     audit,
@@ -213,10 +214,10 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     issuerUrl: config.issuerPublicUrl,
     accountRanges,
     receiptValidityMinutes: config.receiptValidityMinutes,
+    savedAt: (cardId) => tokenRepository.liveTokenRequestors(cardId),
   });
 
   // The tokens of the issuer's cards, kept from MDES's notifications, and the cardholder's control over them.
-  const tokenRepository = new TokenRepository(db);
   const tokenRecords = new TokenRecords({
     provisioning,
     pushes: new ProvisioningRepository(db, vault),

@@ -103,7 +103,14 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
               cards: Type.Array(
                 Type.Composite([
                   CardSchema,
-                  Type.Object({ eligible: Type.Boolean(), refusal: Refusal, clickToPay: Type.Boolean() }),
+                  Type.Object({
+                    eligible: Type.Boolean(),
+                    refusal: Refusal,
+                    clickToPay: Type.Boolean(),
+                    inClickToPay: Type.Boolean({
+                      description: 'The card is already in Click to Pay (a live token)',
+                    }),
+                  }),
                 ]),
               ),
             }),
@@ -127,7 +134,14 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
               card: CardSchema,
               eligible: Type.Boolean(),
               refusal: Refusal,
-              destinations: Type.Array(DestinationSchema),
+              destinations: Type.Array(
+                Type.Composite([
+                  DestinationSchema,
+                  Type.Object({
+                    alreadyAdded: Type.Boolean({ description: 'The card is already saved there' }),
+                  }),
+                ]),
+              ),
             }),
             ...errors,
           },

@@ -107,6 +107,18 @@ export class TokenRepository {
     return row && record(row);
   }
 
+  /** The token requestors holding a live token (not deleted) of the card. */
+  async liveTokenRequestors(cardId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tokens')
+      .select('token_requestor_id')
+      .distinct()
+      .where('card_id', '=', cardId)
+      .where('status', '!=', 'DELETED')
+      .execute();
+    return rows.map((row) => row.token_requestor_id);
+  }
+
   async listByCard(cardId: string): Promise<TokenRecord[]> {
     const rows = await this.db
       .selectFrom('tokens')
