@@ -143,7 +143,18 @@ export function errorHandler(
     return reply.code(error.status).send(errorBody(request, error.code, error.message, error.details));
   }
   if (error.validation) {
-    return reply.code(400).send(errorBody(request, 'VALIDATION_FAILED', error.message));
+    // The field in error by name (never its value), so that pages can word it for people.
+    const first = error.validation[0];
+    const missing = (first?.params as { missingProperty?: unknown } | undefined)?.missingProperty;
+    const field =
+      typeof missing === 'string' ? missing : (first?.instancePath ?? '').split('/').filter(Boolean).at(-1);
+    const where = error.validationContext;
+    return reply.code(400).send(
+      errorBody(request, 'VALIDATION_FAILED', error.message, {
+        ...(where && { in: where }),
+        ...(field && /^[A-Za-z0-9_-]{1,64}$/.test(field) && { field }),
+      }),
+    );
   }
   const status = error.statusCode ?? 500;
   if (status < 500) {

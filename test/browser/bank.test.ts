@@ -45,6 +45,14 @@ describe('bank pages in Chromium', () => {
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Click to Pay');
     await screenshot(page, '03-consent');
 
+    // A refused field is worded for people, never the validator's text.
+    await page.getByLabel(/I agree to share this card/).check();
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'Enter the 6-digit code from your authenticator app.',
+    );
+    await page.getByLabel(/I agree to share this card/).uncheck();
+
     // No consent, no push.
     await page
       .getByLabel('One-time code', { exact: true })

@@ -251,6 +251,25 @@ describe('authentication API', () => {
     });
   });
 
+  it('names the field a body is refused for (never its value), so that pages can word it', async () => {
+    const { app, clock } = await issuerApp();
+    const alice = await demoCardholder(clock);
+    const { token } = (await signIn(app, alice.username)).json();
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/v1/sca/totp/verify',
+      headers: bearer(token),
+      payload: { code: '' },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { in: 'body', field: 'code' },
+    });
+    const missing = await app.inject({ method: 'POST', url: '/v1/session', payload: { username: 'alice' } });
+    expect(missing.json().error).toMatchObject({ details: { in: 'body', field: 'password' } });
+  });
+
   describe('step-up and the push grant', () => {
     const stepUp = async (options: Partial<AuthOptions> = {}) => {
       const { app, clock, auth } = await issuerApp(options);

@@ -7,9 +7,10 @@ const messageFor = (code, fallback) => MESSAGES[code] || fallback || MESSAGES.UN
 const $ = (selector) => document.querySelector(selector);
 
 class ApiError extends Error {
-  constructor(code, message) {
+  constructor(code, message, details) {
     super(message);
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -33,7 +34,7 @@ async function api(method, path, body, headers = {}) {
   const parsed = text ? JSON.parse(text) : null;
   if (!response.ok) {
     const error = parsed?.error ?? {};
-    throw new ApiError(error.code ?? 'UNEXPECTED', error.message ?? '');
+    throw new ApiError(error.code ?? 'UNEXPECTED', error.message ?? '', error.details);
   }
   return parsed;
 }
@@ -42,7 +43,11 @@ function showError(error) {
   const box = $('#error');
   if (!box) return;
   const code = error instanceof ApiError ? error.code : 'UNEXPECTED';
-  box.textContent = messageFor(code, error.message);
+  // A field the API refused is worded for people, never shown as the validator's text.
+  const field = code === 'VALIDATION_FAILED' ? error.details?.field : undefined;
+  box.textContent =
+    (field && MESSAGES[`${code}.${field}`]) ||
+    messageFor(code, code === 'VALIDATION_FAILED' ? undefined : error.message);
   box.dataset.code = code;
   box.hidden = false;
   // Focus moves to the message so keyboard and screen-reader users land on it.
