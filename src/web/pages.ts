@@ -27,6 +27,8 @@ export interface WebPagesOptions {
   provisioning: ProvisioningService;
   savedCards: Pick<SavedCards, 'list'>;
   guards: Pick<AuthGuards, 'requireCardholder'>;
+  /** Which step-up methods a cardholder has (a passkey is offered only to one who registered it). */
+  factors?: { status(cardholderId: string): Promise<{ totp: boolean; passkeys: number }> };
   clickToPayTokenRequestorId: string;
   /** Simulator mode: list the demo cardholders and their TOTP secrets on the sign-in page. */
   demo: boolean;
@@ -208,11 +210,13 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
         onRequest: guards.requireCardholder,
       },
       async (request, reply) => {
+        const { cardholderId } = cardholderOf(request);
         const { card, destination, shared } = await provisioning.consent(
-          cardholderOf(request).cardholderId,
+          cardholderId,
           request.params.cardId,
           request.params.tokenRequestorId,
         );
+        const hasPasskey = ((await options.factors?.status(cardholderId))?.passkeys ?? 1) > 0;
         const rows = [
           `<dt>Card</dt><dd>${e(card.productName)} •••• ${e(card.lastFour)}, expires ${month(card.expiryMonth, card.expiryYear)}</dd>`,
           ...shared.map((s) => `<dt>${e(s.label)}</dt><dd>${e(s.value)}</dd>`),
@@ -236,7 +240,11 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
 <p id="consent-help" class="muted">You can remove the card from ${e(destination.name)} at any time.</p>
 <fieldset><legend>Confirm it is you</legend>
 <div class="check"><input type="radio" id="method-code" name="method" value="code" checked><label for="method-code">One-time code from my authenticator app</label></div>
-<div class="check"><input type="radio" id="method-passkey" name="method" value="passkey"><label for="method-passkey">Passkey on this device</label></div>
+${
+  hasPasskey
+    ? '<div class="check"><input type="radio" id="method-passkey" name="method" value="passkey"><label for="method-passkey">Passkey on this device</label></div>'
+    : '<p class="muted">No passkey yet: <a href="/app/security">add one under Security</a> to confirm with this device next time.</p>'
+}
 <div id="code-field"><label for="code">One-time code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></div>
 </fieldset>

@@ -44,6 +44,9 @@ describe('bank pages in Chromium', () => {
     await page.waitForURL(/\/consent$/);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Click to Pay');
     await screenshot(page, '03-consent');
+    // Bob has no passkey: none is offered, the way to add one is.
+    await expect(page.getByLabel('Passkey on this device').count()).resolves.toBe(0);
+    await expect(page.getByRole('link', { name: 'add one under Security' }).count()).resolves.toBe(1);
 
     // A refused field is worded for people, never the validator's text.
     await page.getByLabel(/I agree to share this card/).check();

@@ -313,6 +313,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       provisioning,
       savedCards,
       guards,
+      factors: auth.factors,
       clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
       demo: simulated,
       links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },
