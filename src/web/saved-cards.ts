@@ -86,13 +86,16 @@ export function savedCardsBody(
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 ${
   // The bank's block outranks the cardholder's controls: nothing resumes until it is lifted.
-  card.status === 'active'
+  // Said only where the card is saved: a card saved nowhere has nothing paused.
+  card.status === 'active' || tokens.length === 0
     ? ''
     : `<p class="notice">${e(REFUSALS.CARD_BLOCKED ?? '')} You can still remove it from any of them.</p>`
 }
 ${
   tokens.length === 0
-    ? '<p>This card is not saved anywhere yet. Add it to Click to Pay or a merchant from your cards.</p>'
+    ? card.status === 'active'
+      ? '<p>This card is not saved anywhere yet. Add it to Click to Pay or a merchant from your cards.</p>'
+      : '<p>This card is not saved anywhere. While it is blocked it cannot be added anywhere either.</p>'
     : `<ul class="saved">${tokens.map((t) => item(t, cardName, card.status === 'active')).join('')}</ul>`
 }
 <p><a href="/app/cards">Back to your cards</a></p>`;

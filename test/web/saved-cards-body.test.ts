@@ -37,4 +37,13 @@ describe('the saved-card page body', () => {
     expect(html).not.toContain('data-role="resume"');
     expect(html).toContain('data-action="remove"');
   });
+
+  it('says a blocked card saved nowhere is saved nowhere, without claiming anything is paused', () => {
+    const html = savedCardsBody(card('blocked'), [], undefined);
+    expect(html).not.toContain('class="notice"');
+    expect(html).not.toContain('paused');
+    expect(html).toContain(
+      'This card is not saved anywhere. While it is blocked it cannot be added anywhere either.',
+    );
+  });
 });
