@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 
-/** The pages' one script and one stylesheet, read once at start. */
+/** The pages' one script, one stylesheet and icon, read once at start. */
 const read = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 const FILES: Record<string, { type: string; body: string }> = {
   'app.js': { type: 'text/javascript; charset=utf-8', body: read('app.js') },
   'app.css': { type: 'text/css; charset=utf-8', body: read('app.css') },
+  'favicon.svg': { type: 'image/svg+xml', body: read('favicon.svg') },
 };
 
 export const staticAssets: FastifyPluginAsync = async (app) => {
@@ -18,4 +19,8 @@ export const staticAssets: FastifyPluginAsync = async (app) => {
         .send(file.body),
     );
   }
+  // Browsers ask for it whatever the page says.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
+    reply.redirect('/assets/favicon.svg', 301),
+  );
 };

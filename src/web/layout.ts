@@ -38,7 +38,7 @@ export function sendPage(
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)} · Pushprov Bank</title>
-<link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
 <body data-page="${escapeHtml(options.page)}"${data}>
 <a class="skip" href="#main">Skip to content</a>
 <header><a class="brand" href="/app/cards">Pushprov Bank</a>${nav}</header>

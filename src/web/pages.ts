@@ -261,7 +261,22 @@ ${problemBox(request.query.problem)}
       '/app/provisionings',
       { schema: hide, onRequest: guards.requireCardholder },
       async (request, reply) => {
-        const list = await provisioning.list(cardholderOf(request).cardholderId);
+        const { cardholderId } = cardholderOf(request);
+        const list = await provisioning.list(cardholderId);
+        // Which card each push took: the cardholder has several.
+        const cardNames = new Map<string, string>();
+        const names = new Map<string, string>();
+        for (const p of list) {
+          const named = [];
+          for (const { cardId } of p.cards) {
+            if (!cardNames.has(cardId)) {
+              const c = await provisioning.card(cardholderId, cardId).catch(() => undefined);
+              cardNames.set(cardId, c ? `${c.productName} •••• ${c.lastFour}` : 'a card');
+            }
+            named.push(cardNames.get(cardId));
+          }
+          names.set(p.id, named.join(', '));
+        }
         return sendPage(
           reply,
           { title: 'Cards you added', page: 'provisionings', signedIn: true },
@@ -272,7 +287,7 @@ ${
     : `<ul class="plain">${list
         .map(
           (p) =>
-            `<li><a href="${e(resultPage(p.id))}">${e(p.tokenRequestor.name)}</a> · ${e(STATE_LABELS[p.state] ?? p.state)} <span class="muted">${e(p.createdAt.slice(0, 16).replace('T', ' '))} UTC</span></li>`,
+            `<li><a href="${e(resultPage(p.id))}">${e(p.tokenRequestor.name)}</a> · ${e(names.get(p.id) ?? '')} · ${e(STATE_LABELS[p.state] ?? p.state)} <span class="muted">${e(p.createdAt.slice(0, 16).replace('T', ' '))} UTC</span></li>`,
         )
         .join('')}</ul>`
 }`,
@@ -384,6 +399,18 @@ ${next}${retry}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 <button type="submit" class="btn">Add a passkey</button>
 </form>`,
+      ),
+    );
+
+    // A mistyped or stale page address answers a page, not the API's JSON.
+    app.get('/app/*', { schema: hide }, async (request, reply) =>
+      sendPage(
+        reply,
+        { title: 'Page not found', page: 'error', signedIn: request.cardholder !== undefined },
+        `<h1>We could not find that page</h1>
+<p class="refusal" data-code="NOT_FOUND">${e(messageFor('NOT_FOUND', 'This page does not exist.'))}</p>
+<p><a class="btn" href="/app/cards">Back to your cards</a></p>`,
+        404,
       ),
     );
 

@@ -31,4 +31,18 @@ describe('the result page', { timeout: 120_000 }, () => {
     expect(html).not.toContain('class="refusal" data-code="CARDHOLDER_CANCELLED"');
     expect(html).toContain(`href="/app/cards/${card?.id}/destinations/${DEMO_SHOP}/consent">Try again</a>`);
   });
+
+  it('lists each push with the card it took; an unknown page is a page; the icon is served', async () => {
+    const alice = new CardholderClient(stack.issuer);
+    await alice.signIn(DEMO.alice);
+    const list = String((await alice.call('GET', '/app/provisionings')).body);
+    expect(list).toMatch(/Demo Shop<\/a> · [^<·]+ •••• \d{4} · /);
+    const unknown = await alice.call('GET', '/app/no-such-page');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('text/html');
+    expect(String(unknown.body)).toContain('We could not find that page');
+    const icon = await fetch(`${stack.issuer}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+  });
 });
