@@ -7,6 +7,7 @@ import { clearSessionCookie, setSessionCookie } from '../http/auth/credentials.j
 import { type AuthGuards, assertSameOrigin, cardholderOf } from '../http/auth/guards.js';
 import type { Auth } from '../service/auth/index.js';
 import type { ProvisioningService } from '../service/provisioning.js';
+import { safeNext } from './next.js';
 import { resultPage } from './pages.js';
 
 export interface WebFormsOptions {
@@ -37,13 +38,15 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
       if (!(error instanceof PushprovError)) throw error;
       const seconds = error.details?.retryAfterSeconds;
       if (typeof seconds === 'number') reply.header('retry-after', String(seconds));
-      return reply.redirect(`${path}?problem=${encodeURIComponent(error.code)}`, 303);
+      const joiner = path.endsWith('&') ? '' : '?';
+      return reply.redirect(`${path}${joiner}problem=${encodeURIComponent(error.code)}`, 303);
     };
 
     const { sessions } = auth;
     if (sessions) {
       app.post('/app/signin', async (request, reply) => {
         assertSameOrigin(request, origin);
+        const next = safeNext(field(request, 'next'));
         try {
           const cardholderId = await auth.authenticator.authenticate(
             field(request, 'username'),
@@ -52,9 +55,9 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           const started = await sessions.start(cardholderId);
           setSessionCookie(reply, guards.cookie, started.token, started.expiresAt);
           request.log.info({ cardholderId, sessionId: started.principal.sessionId }, 'cardholder signed in');
-          return reply.redirect('/app/cards', 303);
+          return reply.redirect(next ?? '/app/cards', 303);
         } catch (error) {
-          return back(reply, '/app/signin', error);
+          return back(reply, next ? `/app/signin?next=${encodeURIComponent(next)}&` : '/app/signin', error);
         }
       });
 

@@ -13,6 +13,7 @@ import type { SavedCards } from '../service/tokens/saved-cards.js';
 import { staticAssets } from './assets.js';
 import { sendPage } from './layout.js';
 import { CONFIRMING_LABEL, messageFor, STATE_LABELS } from './messages.js';
+import { safeNext } from './next.js';
 import { opsPage } from './ops.js';
 import { savedCardsBody, savedCardsPath } from './saved-cards.js';
 
@@ -40,6 +41,10 @@ export const resultPage = (provisioningId: string): string => `/app/provisioning
 const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[a-z0-9]{8,40}$`, maxLength: 48 });
 /** A form's refusal, brought back by its POST handler (src/web/forms.ts) as a code. */
 const Problem = Type.Object({ problem: Type.Optional(Type.String({ pattern: '^[A-Z_]{3,64}$' })) });
+const SignInQuery = Type.Object({
+  problem: Type.Optional(Type.String({ pattern: '^[A-Z_]{3,64}$' })),
+  next: Type.Optional(Type.String({ maxLength: 256 })),
+});
 
 /** The form's error box: the refusal worded for people when a no-script POST came back with one, else hidden for app.js. */
 const problemBox = (code: string | undefined): string =>
@@ -63,7 +68,11 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
 
     // Pages answer with pages: no session → the sign-in page; a refusal → its message.
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      if (error instanceof AuthError) return reply.redirect('/app/signin', 303);
+      if (error instanceof AuthError) {
+        // Back where they were going once signed in (a page of ours only).
+        const next = request.method === 'GET' ? safeNext(request.url) : undefined;
+        return reply.redirect(next ? `/app/signin?next=${encodeURIComponent(next)}` : '/app/signin', 303);
+      }
       const known = error instanceof PushprovError;
       const status = error.validation ? 404 : known ? error.status : 500;
       if (status >= 500) request.log.error({ err: error }, 'page failed');
@@ -97,7 +106,8 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
 
     app.get('/app', { schema: hide }, async (_request, reply) => reply.redirect('/app/cards', 303));
 
-    app.get('/app/signin', { schema: { ...hide, querystring: Problem } }, async (request, reply) => {
+    app.get('/app/signin', { schema: { ...hide, querystring: SignInQuery } }, async (request, reply) => {
+      const next = safeNext(request.query.next);
       const demo =
         demoUsers.length === 0
           ? ''
@@ -119,6 +129,7 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
         `<h1>Sign in</h1>
 <form id="signin" class="panel" method="post" action="/app/signin" novalidate>
 ${problemBox(request.query.problem)}
+${next ? `<input type="hidden" name="next" value="${e(next)}">` : ''}
 <label for="username">Username</label>
 <input id="username" name="username" autocomplete="username" required>
 <label for="password">Password</label>

@@ -79,7 +79,24 @@ describe('the bank pages without script', { timeout: 120_000 }, () => {
 
     const signedOut = await post('/app/signout', {}, cookie);
     expect([signedOut.status, signedOut.headers.get('location')]).toEqual([303, '/app/signin']);
-    expect((await get('/app/cards', cookie)).location).toBe('/app/signin');
+    expect((await get('/app/cards', cookie)).location).toBe('/app/signin?next=%2Fapp%2Fcards');
+  });
+
+  it('brings a deep link back after sign-in, to the bank’s own pages only', async () => {
+    const deep = '/app/provisionings';
+    const away = await get(deep);
+    expect(away.location).toBe(`/app/signin?next=${encodeURIComponent(deep)}`);
+    const signin = await get(away.location ?? '');
+    expect(signin.html).toContain(`<input type="hidden" name="next" value="${deep}">`);
+    const wrong = await post('/app/signin', { ...DEMO.bob, password: 'nope', next: deep });
+    expect(wrong.headers.get('location')).toBe(
+      `/app/signin?next=${encodeURIComponent(deep)}&problem=INVALID_CREDENTIALS`,
+    );
+    const right = await post('/app/signin', { ...DEMO.bob, next: deep });
+    expect(right.headers.get('location')).toBe(deep);
+    const elsewhere = await post('/app/signin', { ...DEMO.bob, next: '//evil.example/app/cards' });
+    expect(elsewhere.headers.get('location')).toBe('/app/cards');
+    expect((await get('/app/signin?next=//evil.example')).html).not.toContain('name="next"');
   });
 
   it('takes consent and a one-time code by POST, pushes, and sends the cardholder on; refusals come back worded', async () => {

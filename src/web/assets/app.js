@@ -153,7 +153,8 @@ function wireSignIn() {
     clearError();
     try {
       await api('POST', '/v1/session', { username: form.username.value, password: form.password.value });
-      location.assign('/app/cards');
+      // The page rendered `next` only when it is one of the bank's own pages.
+      location.assign(form.next?.value || '/app/cards');
     } catch (error) {
       showError(error);
     }
