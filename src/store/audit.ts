@@ -92,12 +92,22 @@ export class AuditLog {
   }
 
   /** Entries about one subject (or several), oldest first. */
-  async history(subjects: readonly string[], limit = 500): Promise<AuditRecord[]> {
-    if (subjects.length === 0) return [];
+  /** The entries about any of `subjects`, or by any of `actors` (a cardholder's own actions on their tokens). */
+  async history(
+    subjects: readonly string[],
+    limit = 500,
+    actors: readonly string[] = [],
+  ): Promise<AuditRecord[]> {
+    if (subjects.length === 0 && actors.length === 0) return [];
     const rows = await this.db
       .selectFrom('audit_log')
       .select(['seq', 'at', 'actor', 'action', 'subject', 'outcome', 'details'])
-      .where('subject', 'in', subjects)
+      .where((eb) =>
+        eb.or([
+          ...(subjects.length > 0 ? [eb('subject', 'in', subjects)] : []),
+          ...(actors.length > 0 ? [eb('actor', 'in', actors)] : []),
+        ]),
+      )
       .orderBy('seq')
       .limit(limit)
       .execute();

@@ -275,5 +275,14 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
       'token.deleted',
     ]);
     expect((await alice.call('GET', '/v1/ops/tokens/counts')).status).toBe(403);
+
+    // The cardholder's own pause, resume and remove show in their history for ops.
+    const cardholderId = (await alice.call('GET', '/v1/session')).body.cardholderId as string;
+    const trail = (await (await ops(`/v1/ops/cardholders/${cardholderId}/history`)).json()) as {
+      audit: { action: string; actor: string }[];
+    };
+    expect(trail.audit.filter((a) => a.actor === `cardholder:${cardholderId}`).map((a) => a.action)).toEqual(
+      expect.arrayContaining(['token.suspend_requested', 'token.resume_requested', 'token.delete_requested']),
+    );
   });
 });

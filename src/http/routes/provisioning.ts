@@ -298,7 +298,10 @@ export function provisioningRoutes(options: ProvisioningRoutesOptions): FastifyP
       async (request) => {
         const { cardholderId } = request.params;
         const provisionings = await provisioning.list(cardholderId);
-        const audit = await options.audit.history([cardholderId, ...provisionings.map((p) => p.id)]);
+        // The cardholder's own actions too (pausing, resuming, removing a saved card are about the token).
+        const audit = await options.audit.history([cardholderId, ...provisionings.map((p) => p.id)], 500, [
+          `cardholder:${cardholderId}`,
+        ]);
         return { provisionings, audit: audit.map((e) => ({ ...e, at: e.at.toISOString() })) };
       },
     );
