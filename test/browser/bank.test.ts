@@ -74,7 +74,10 @@ describe('bank pages in Chromium', () => {
     await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
     await page.waitForURL(/\/app\/provisionings\/prv_/);
     await screenshot(page, '04-click-to-pay-result-first-view');
+    // The page updates its live region in place: it is never reloaded under the cardholder.
+    await page.evaluate('window.pushprovStillHere = true');
     await waitForState(page, 'completed');
+    await expect(page.evaluate('window.pushprovStillHere')).resolves.toBe(true);
     await expect(page.locator('#state').textContent()).resolves.toContain('your card was added');
     await screenshot(page, '05-click-to-pay-completed');
 

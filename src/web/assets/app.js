@@ -209,23 +209,59 @@ function wirePush() {
 }
 
 function wireResult() {
-  const { provisioningId, state, final } = document.body.dataset;
+  let { provisioningId, state, final } = document.body.dataset;
   if (final === 'true') return;
-  let delay = 1000;
+  let delay = 300;
+  // The page as the bank renders it now, swapped in place: the live region's text changes (and is
+  // announced) instead of the whole page reloading under the cardholder.
+  const refresh = async () => {
+    const response = await fetch(location.href, { credentials: 'same-origin' });
+    const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+    for (const selector of ['.result-cards', '.panel.result']) {
+      const now = $(selector);
+      const next = fresh.querySelector(selector);
+      if (!now || !next) continue;
+      if (selector === '.panel.result') {
+        const live = $('#state');
+        const nextLive = next.querySelector('#state');
+        now.className = next.className;
+        for (const child of [...now.children]) if (child !== live) child.remove();
+        for (const child of [...next.children])
+          if (child.id !== 'state') now.append(document.importNode(child, true));
+        if (live && nextLive) {
+          live.innerHTML = nextLive.innerHTML;
+          live.dataset.state = nextLive.dataset.state;
+        }
+      } else {
+        now.replaceWith(document.importNode(next, true));
+      }
+    }
+    ({ state, final } = fresh.body.dataset);
+    document.body.dataset.state = state;
+    document.body.dataset.final = final;
+  };
+  // What the page shows depends on the state and on each card's reported result and error.
+  const signatureOf = (view) =>
+    [view.state, ...view.cards.map((c) => `${c.reportedResult}/${c.errorCode}`)].join(' ');
+  let shown;
   const poll = async () => {
     try {
       const view = await api('GET', `/v1/provisionings/${provisioningId}`);
-      if (view.state !== state) {
-        location.reload();
-        return;
+      const signature = signatureOf(view);
+      // The first answer is what the page was rendered from, unless the state moved meanwhile.
+      if (shown === undefined && view.state === state) shown = signature;
+      if (signature !== shown) {
+        await refresh();
+        shown = signature;
       }
     } catch {
       // A failed poll is retried; the page still says where things stood.
     }
+    if (final === 'true') return;
     delay = Math.min(delay * 1.5, 10_000);
     setTimeout(poll, delay);
   };
-  setTimeout(poll, delay);
+  poll();
 }
 
 // Mastercard confirms a change with a notification to the bank; until it lands
