@@ -1,3 +1,5 @@
+import { type Environment, resolveBaseUrl } from '../http/base-url.js';
+
 /**
  * MDES Customer Service's servers, from its "Environment Domains" page
  * (docs/mastercard/customer-service.md §1). MTF is on the production host,
@@ -10,7 +12,7 @@ export const CUSTOMER_SERVICE_BASE_URLS = {
 } as const;
 
 /** A documented environment, or any base URL (the local simulator). */
-export type CustomerServiceEnvironment = keyof typeof CUSTOMER_SERVICE_BASE_URLS | { baseUrl: string };
+export type CustomerServiceEnvironment = Environment<keyof typeof CUSTOMER_SERVICE_BASE_URLS>;
 
 /** Paths below the base URL (MDES Customer Service 2.0.7, `paths`). */
 export const CUSTOMER_SERVICE_PATHS = {
@@ -26,6 +28,5 @@ export const CUSTOMER_SERVICE_PATHS = {
 export type CustomerServiceOperation = keyof typeof CUSTOMER_SERVICE_PATHS;
 
 export function customerServiceBaseUrl(environment: CustomerServiceEnvironment): string {
-  const url = typeof environment === 'string' ? CUSTOMER_SERVICE_BASE_URLS[environment] : environment.baseUrl;
-  return url.replace(/\/+$/, '');
+  return resolveBaseUrl(CUSTOMER_SERVICE_BASE_URLS, environment);
 }

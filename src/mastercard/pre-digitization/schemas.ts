@@ -255,6 +255,9 @@ const correlationId = () => str(1, 14);
 const tokenRequestorId = () => str(11, 11, NUMERIC);
 const tokenUniqueReference = () => str(1, 64);
 const consumerFacingEntityName = () => str(1, 100);
+const responseId = () => str(1, 64);
+/** The whole response of the notifications: MDES only needs to hear that the issuer took it. */
+const acknowledgement = () => Type.Object({ responseId: responseId() });
 
 /** `fundingAccountInfoSchema1` (AuthorizeService, RequestActivationMethods). */
 export const FundingAccountInfoSchema = Type.Object({
@@ -356,7 +359,7 @@ export type AuthorizeServiceRequest = Static<typeof AuthorizeServiceRequestSchem
 
 /** `EncryptedPayloadOut`: the issuer encrypts to Mastercard's key. */
 export const AuthorizeServiceResponseSchema = Type.Object({
-  responseId: str(1, 64),
+  responseId: responseId(),
   /** A subset of the request's; services not approved are left out (described as required). */
   services: opt(strings()),
   /** DECISIONS; pushprov sends one of them. */
@@ -391,7 +394,7 @@ export const RequestActivationMethodsRequestSchema = Type.Object({
 export type RequestActivationMethodsRequest = Static<typeof RequestActivationMethodsRequestSchema>;
 
 export const RequestActivationMethodsResponseSchema = Type.Object({
-  responseId: str(1, 64),
+  responseId: responseId(),
   /** Empty when there are none, or when the card data does not verify (described as required). */
   activationMethods: opt(Type.Array(ActivationMethodSchema)),
 });
@@ -416,7 +419,7 @@ export const DeliverActivationCodeRequestSchema = Type.Object({
 });
 export type DeliverActivationCodeRequest = Static<typeof DeliverActivationCodeRequestSchema>;
 
-export const DeliverActivationCodeResponseSchema = Type.Object({ responseId: str(1, 64) });
+export const DeliverActivationCodeResponseSchema = acknowledgement();
 export type DeliverActivationCodeResponse = Static<typeof DeliverActivationCodeResponseSchema>;
 
 // ---------------------------------------------------------------------------
@@ -457,7 +460,7 @@ export const NotifyServiceActivatedRequestSchema = Type.Object({
 });
 export type NotifyServiceActivatedRequest = Static<typeof NotifyServiceActivatedRequestSchema>;
 
-export const NotifyServiceActivatedResponseSchema = Type.Object({ responseId: str(1, 64) });
+export const NotifyServiceActivatedResponseSchema = acknowledgement();
 export type NotifyServiceActivatedResponse = Static<typeof NotifyServiceActivatedResponseSchema>;
 
 // ---------------------------------------------------------------------------
@@ -486,7 +489,7 @@ export const NotifyTokenUpdatedRequestSchema = Type.Object({
 });
 export type NotifyTokenUpdatedRequest = Static<typeof NotifyTokenUpdatedRequestSchema>;
 
-export const NotifyTokenUpdatedResponseSchema = Type.Object({ responseId: str(1, 64) });
+export const NotifyTokenUpdatedResponseSchema = acknowledgement();
 export type NotifyTokenUpdatedResponse = Static<typeof NotifyTokenUpdatedResponseSchema>;
 
 // ---------------------------------------------------------------------------
@@ -494,7 +497,7 @@ export type NotifyTokenUpdatedResponse = Static<typeof NotifyTokenUpdatedRespons
 // ---------------------------------------------------------------------------
 
 export const ErrorsResponseSchema = Type.Object({
-  responseId: str(1, 64),
+  responseId: responseId(),
   /** "Conditional – required if an error occurred." */
   errorCode: opt(str(1, 32)),
   errorDescription: opt(str(1, 256)),

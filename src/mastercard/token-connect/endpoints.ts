@@ -1,3 +1,4 @@
+import { type Environment, resolveBaseUrl } from '../http/base-url.js';
 import { API_VERSION_PATH } from './schemas.js';
 import type { TokenConnectOperation } from './types.js';
 
@@ -13,7 +14,7 @@ export const TOKEN_CONNECT_BASE_URLS = {
 } as const;
 
 /** A documented environment, or any base URL (the local simulator). */
-export type TokenConnectEnvironment = keyof typeof TOKEN_CONNECT_BASE_URLS | { baseUrl: string };
+export type TokenConnectEnvironment = Environment<keyof typeof TOKEN_CONNECT_BASE_URLS>;
 
 /** Paths below the base URL; `{AssetId}` is filled in per request. */
 export const TOKEN_CONNECT_PATHS = {
@@ -24,7 +25,5 @@ export const TOKEN_CONNECT_PATHS = {
 } as const satisfies Record<TokenConnectOperation, string>;
 
 export function baseUrlOf(environment: TokenConnectEnvironment): string {
-  const url = typeof environment === 'string' ? TOKEN_CONNECT_BASE_URLS[environment] : environment.baseUrl;
-  // Paths start with '/', so a trailing one on the base would double it.
-  return url.replace(/\/+$/, '');
+  return resolveBaseUrl(TOKEN_CONNECT_BASE_URLS, environment);
 }
