@@ -274,7 +274,9 @@ describe('PreDigitizationCaller over mutual TLS', () => {
     expect(
       issuerPayloads.open(nsaInfo.encryptedPayload, ActivatedFundingAccountDataSchema, '/x').tokenData.token,
     ).toBe('5399990000000018');
-    const ntuToken = (received[1]?.body.tokens as { fundingAccountInfo: { encryptedPayload: never } }[])[0];
+    const [ntuToken] = (received[1]?.body.tokens ?? []) as {
+      fundingAccountInfo: { encryptedPayload: never };
+    }[];
     expect(
       issuerPayloads.open(
         ntuToken?.fundingAccountInfo.encryptedPayload as never,
