@@ -1,13 +1,16 @@
 import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
+import { devPkiFiles } from '../../mastercard/keys/dev-pki.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
+import type { PreDigitizationTls } from '../../mastercard/pre-digitization/caller.js';
 import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
 import {
   createSimulatorApp,
@@ -39,8 +42,8 @@ export const DEMO_MERCHANT_CONSUMER_KEY = 'pushprov-demo-merchant';
 
 /**
  * The issuer identity `pushprov conformance` pushes as at the simulator: the
- * development issuer's key under another consumer key, taking no
- * authorization requests or notifications, so MDES decides its tokens on its
+ * development issuer's key under another consumer key, with no
+ * Pre-Digitization web services, so MDES decides its tokens on its
  * behalf. Under the issuer's own consumer key the issuer would rightly
  * decline tokens of pushes it never made.
  */
@@ -73,8 +76,10 @@ export async function buildSimulator({
       role: 'issuer',
       publicKey: keys.issuerSigning.publicKey,
       displayName: 'pushprov demo issuer',
-      notificationUrl: `${config.issuerPublicUrl}${MDES_NOTIFICATIONS_PATH}`,
-      authorizationUrl: `${config.issuerPublicUrl}${MDES_AUTHORIZATIONS_PATH}`,
+      // The issuer's MDES listener, as an issuer registers it with Mastercard Developers (host, port, context root).
+      preDigitizationUrl: `https://localhost:${config.mdesPort}${config.mdesContextRoot === '/' ? '' : config.mdesContextRoot}`,
+      // MDES encrypts the Pre-Digitization payloads to the issuer's encryption certificate.
+      encryptionPublicKey: keys.issuerEncryption.certificate ?? keys.issuerEncryption.publicKey,
     },
     clock,
   );
@@ -109,9 +114,25 @@ export async function buildSimulator({
     merchantUrl: config.merchantPublicUrl,
     publicUrl: config.simulatorPublicUrl,
     authorizationStandIn: config.simulatorAuthorizationStandIn,
+    mdesTls: await mdesClientIdentity(config),
   });
   await registerTokenManagement(app, { db, clock });
   return app;
+}
+
+/**
+ * The simulated MDES's mutual TLS client identity: the development PKI's
+ * `mdes-client` certificate and key, and its CA, which also issued the
+ * issuer listener's certificate (`<dataDir>/keys`, made with the other development keys).
+ */
+async function mdesClientIdentity(config: Config): Promise<PreDigitizationTls> {
+  const pki = devPkiFiles(join(config.dataDir, 'keys'));
+  const [cert, key, ca] = await Promise.all([
+    readFile(pki.client.certificate),
+    readFile(pki.client.privateKey),
+    readFile(pki.ca.certificate),
+  ]);
+  return { cert, key, ca };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
@@ -17,13 +17,21 @@ export interface ClientRegistration {
   tokenRequestorId?: string;
   /** The client's RSA signing key: its public half, or a PEM of it (a private key is reduced to its public half). */
   publicKey: KeyObject | string;
-  /** Optional RSA key MDES encrypts token details to. */
-  encryptionPublicKey?: KeyObject | string;
+  /**
+   * Optional RSA key MDES encrypts to: a token requestor's token details, an
+   * issuer's Pre-Digitization payloads. A certificate is kept whole, so its
+   * fingerprint can name it (Mastercard's MDES presets).
+   */
+  encryptionPublicKey?: KeyObject | X509Certificate | string;
   displayName: string;
-  /** Where MDES posts its notifications (http or https): an issuer's, or a token requestor's Notify Token Updated. */
+  /** Token requestors only: where MDES posts Notify Token Updated (http or https). */
   notificationUrl?: string;
-  /** Issuers only: where MDES asks for a decision before it creates a token (http or https). */
-  authorizationUrl?: string;
+  /**
+   * Issuers only: the https base URL of its MDES Pre-Digitization web
+   * services, context root included (`https://bank.example/issuerServices/1/0`),
+   * as an issuer registers it with Mastercard Developers. Needs `encryptionPublicKey`.
+   */
+  preDigitizationUrl?: string;
 }
 
 export interface Client {
@@ -60,18 +68,30 @@ export async function registerClient(
   const encryptionPem =
     registration.encryptionPublicKey === undefined
       ? null
-      : rsaPublicPem(registration.encryptionPublicKey, 'encryption');
+      : encryptionKeyPem(registration.encryptionPublicKey);
   const notificationUrl = registration.notificationUrl ?? null;
-  if (notificationUrl !== null && !isHttpUrl(notificationUrl)) {
-    throw new ValidationError('MC_CLIENT_INVALID', 'a notification URL is an http(s) URL');
+  if (
+    notificationUrl !== null &&
+    (role !== 'token_requestor' || !isHttpUrl(notificationUrl, ['http:', 'https:']))
+  ) {
+    throw new ValidationError(
+      'MC_CLIENT_INVALID',
+      'only a token requestor has a notification URL, an http(s) URL',
+    );
   }
-  const authorizationUrl = registration.authorizationUrl ?? null;
-  if (authorizationUrl !== null && (role !== 'issuer' || !isHttpUrl(authorizationUrl))) {
-    throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has an authorization URL, an http(s) URL');
+  const preDigitizationUrl = registration.preDigitizationUrl?.replace(/\/+$/, '') ?? null;
+  if (preDigitizationUrl !== null && (role !== 'issuer' || !isHttpUrl(preDigitizationUrl, ['https:']))) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has a Pre-Digitization URL, an https URL');
+  }
+  if (preDigitizationUrl !== null && encryptionPem === null) {
+    throw new ValidationError(
+      'MC_CLIENT_INVALID',
+      'an issuer with Pre-Digitization web services needs the encryption key MDES encrypts their payloads to',
+    );
   }
   const now = clock.now();
-  // mc_clients as migrations 0003 and 0005 leave it; the gateway itself never reads the URLs.
-  const row: McClientsTable & { notification_url: string | null; authorization_url: string | null } = {
+  // mc_clients as migrations 0003 and 0007 leave it; the gateway itself never reads the URLs.
+  const row: McClientsTable & { notification_url: string | null; pre_digitization_url: string | null } = {
     consumer_key: consumerKey,
     role,
     token_requestor_id: tokenRequestorId ?? null,
@@ -79,7 +99,7 @@ export async function registerClient(
     encryption_public_key_pem: encryptionPem,
     display_name: displayName,
     notification_url: notificationUrl,
-    authorization_url: authorizationUrl,
+    pre_digitization_url: preDigitizationUrl,
     created_at: now,
     updated_at: now,
   };
@@ -99,7 +119,7 @@ export async function registerClient(
             eb('mc_clients.encryption_public_key_pem', 'is distinct from', encryptionPem),
             eb('mc_clients.display_name', '!=', displayName),
             eb('mc_clients.notification_url', 'is distinct from', notificationUrl),
-            eb('mc_clients.authorization_url', 'is distinct from', authorizationUrl),
+            eb('mc_clients.pre_digitization_url', 'is distinct from', preDigitizationUrl),
           ]),
         ),
     )
@@ -145,13 +165,31 @@ const clientOf = (row: McClientsTable, parse: (pem: string) => KeyObject = creat
   displayName: row.display_name,
 });
 
-function isHttpUrl(value: string): boolean {
+function isHttpUrl(value: string, protocols: readonly string[]): boolean {
   try {
     const { protocol } = new URL(value);
-    return (protocol === 'http:' || protocol === 'https:') && value.length <= 2048;
+    return protocols.includes(protocol) && value.length <= 2048;
   } catch {
     return false;
   }
+}
+
+/** A certificate stays a certificate PEM (its fingerprint names it); any other key becomes its public half's PEM. */
+function encryptionKeyPem(key: KeyObject | X509Certificate | string): string {
+  let certificate: X509Certificate | undefined;
+  if (key instanceof X509Certificate) certificate = key;
+  else if (typeof key === 'string' && key.includes('-----BEGIN CERTIFICATE-----')) {
+    try {
+      certificate = new X509Certificate(key);
+    } catch (error) {
+      throw new ValidationError('MC_CLIENT_INVALID', 'the encryption certificate is not readable', {
+        cause: error,
+      });
+    }
+  }
+  if (!certificate) return rsaPublicPem(key as KeyObject | string, 'encryption');
+  rsaPublicPem(certificate.publicKey, 'encryption');
+  return certificate.toString();
 }
 
 function rsaPublicPem(key: KeyObject | string, use: string): string {

@@ -6,15 +6,14 @@ import { lastFour, luhnValid } from '../../core/luhn.js';
 import { PUSHED_CARD_SOURCE } from '../../mastercard/digital-enablement/tokenize.js';
 import { encryptFieldLevel } from '../../mastercard/encryption/field-level.js';
 import { publicKeyFingerprint } from '../../mastercard/keys/fingerprint.js';
-import type { AuthorizationRequest, TokenFacts } from '../../mastercard/mdes/messages.js';
 import {
   EncryptedPayloadSchema,
   FundingAccountSchema,
   LENGTHS,
 } from '../../mastercard/token-connect/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
-import type { Decision, IssuerAuthorizer } from '../decisioning/authorizer.js';
 import type { Client } from '../gateway/clients.js';
+import type { Decision, TokenizationAuthorizer } from '../pre-digitization/authorize.js';
 import { accountRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from './catalogue.js';
 import { assertValid, parseJson, TokenConnectFailure } from './failure.js';
 import { assertUsable } from './funding-account.js';
@@ -29,8 +28,9 @@ import type { McReceiptsTable, SimulatorSchema } from './tables.js';
  * issuer's redirect (Mastercard Checkout Solutions' "Issuer-Initiated Token
  * Creation"), or with card details the cardholder typed in, encrypted to
  * Mastercard's key (`fundingAccountInfo.encryptedPayload`, "card added
- * manually"). Either way MDES first asks the card's issuer (a Tokenization
- * Authorization Request) and creates the token only when it approves.
+ * manually"). Either way MDES first asks the card's issuer (Authorize
+ * Service) and creates the token only when it approves, or requires more
+ * authentication (then the token waits INACTIVE for its activation).
  */
 export const TokenizeRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -74,7 +74,8 @@ export interface TokenCreatedEvent {
   issuerConsumerKey: string;
   /** Absent for a card added manually. */
   pushAccountReceipt: string | undefined;
-  pushAccountId: string | undefined;
+  /** INACTIVE after REQUIRE_ADDITIONAL_AUTHENTICATION, until activated. */
+  status: 'ACTIVE' | 'INACTIVE';
   accountLastFour: string;
   tokenLastFour: string;
   createdAt: Date;
@@ -87,7 +88,9 @@ export interface TokenizeDeps {
   /** Opens card details a token requestor encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
   /** Asks the card's issuer before a token is created. */
-  authorizer: Pick<IssuerAuthorizer, 'authorize'>;
+  authorizer: Pick<TokenizationAuthorizer, 'authorize'>;
+  /** The token requestor's consumer-facing name, for the issuer. */
+  tokenRequestorName: (tokenRequestorId: string) => string | undefined;
   /** Told after the token is stored; a failure here does not undo the token. */
   onTokenCreated: (event: TokenCreatedEvent) => void | Promise<void>;
   onHookError: (error: unknown) => void;
@@ -126,18 +129,22 @@ export class TokenizeService {
       year: String(expiry.getUTCFullYear() % 100).padStart(2, '0'),
     };
 
-    const decision = await this.deps.authorizer.authorize(
-      funding.issuerConsumerKey,
-      {
-        tokenUniqueReference,
-        tokenRequestorId: body.tokenRequestorId,
-        tokenPanSuffix: lastFour(tokenPan),
-        accountPanSuffix: funding.accountLastFour,
-        ...(funding.receipt?.push_account_id ? { pushAccountId: funding.receipt.push_account_id } : {}),
-      } satisfies TokenFacts,
-      authorizationRequest(body, funding),
-    );
-    if (decision.decision !== 'APPROVED') return notApproved(body.requestId, decision);
+    const panUniqueReference = `FWSPMC00000000${randomBytes(17).toString('hex')}`;
+    const decision = await this.deps.authorizer.authorize({
+      issuerConsumerKey: funding.issuerConsumerKey,
+      tokenUniqueReference,
+      panUniqueReference,
+      tokenRequestorId: body.tokenRequestorId,
+      tokenRequestorName: this.deps.tokenRequestorName(body.tokenRequestorId),
+      tokenType: body.tokenType,
+      account: funding.account,
+      // A receipt is a card the issuer pushed from its app (MDESRQ p. 25); otherwise the cardholder typed it in.
+      source: funding.receipt ? 'ACCOUNT_ADDED_VIA_APPLICATION' : 'ACCOUNT_ADDED_MANUALLY',
+      receipt: funding.receipt?.receipt,
+      decisioningData: body.decisioningData,
+    });
+    if (decision.decision === 'DECLINED') return notApproved(body.requestId, decision);
+    const status = decision.decision === 'APPROVED' ? 'ACTIVE' : 'INACTIVE';
 
     // Claiming the receipt and storing the token commit together: a receipt
     // is spent exactly once, even when two redemptions race.
@@ -168,8 +175,13 @@ export class TokenizeService {
           token_last_four: lastFour(tokenPan),
           token_sealed: this.deps.sealer.seal(tokenPan, tokenUniqueReference),
           token_expiry: `${tokenExpiry.month}${tokenExpiry.year}`,
-          status: 'ACTIVE',
+          status,
           created_at: now,
+          correlation_id: decision.correlationId,
+          pan_unique_reference: panUniqueReference,
+          decided_by: decision.decidedBy,
+          // Kept for Customer Service's activation methods; null for a token active from the start.
+          activation_methods: status === 'INACTIVE' ? JSON.stringify(decision.activationMethods) : null,
         })
         .execute();
     });
@@ -178,12 +190,21 @@ export class TokenizeService {
       tokenRequestorId: body.tokenRequestorId,
       issuerConsumerKey: funding.issuerConsumerKey,
       pushAccountReceipt: funding.receipt?.receipt,
-      pushAccountId: funding.receipt?.push_account_id ?? undefined,
+      status,
       accountLastFour: funding.accountLastFour,
       tokenLastFour: lastFour(tokenPan),
       createdAt: now,
     });
 
+    if (status === 'INACTIVE') {
+      // The token exists, awaiting activation ("authenticationMethods not currently used for MDES for Merchants").
+      return {
+        responseId: body.requestId,
+        decision: decision.decision,
+        tokenUniqueReference,
+        panUniqueReference,
+      };
+    }
     const card = funding.account.cardAccountData;
     const product = PRODUCT_CONFIGS[funding.product];
     const detail = {
@@ -196,7 +217,7 @@ export class TokenizeService {
       responseId: body.requestId,
       decision: 'APPROVED',
       tokenUniqueReference,
-      panUniqueReference: `FWSPMC00000000${randomBytes(17).toString('hex')}`,
+      panUniqueReference,
       productConfig: {
         brandLogoAssetId: ISSUER.brandLogoAssetId,
         issuerLogoAssetId: ISSUER.logoAssetId,
@@ -314,30 +335,9 @@ interface Funding {
   receipt: McReceiptsTable | undefined;
 }
 
-function authorizationRequest(body: TokenizeRequest, funding: Funding): AuthorizationRequest {
-  const card = funding.account.cardAccountData;
-  return {
-    tokenType: body.tokenType,
-    source: funding.receipt ? 'ACCOUNT_PUSHED' : 'CARD_ADDED_MANUALLY',
-    ...(funding.receipt && { pushAccountReceipt: funding.receipt.receipt }),
-    ...(card?.expiryMonth && card.expiryYear && { accountExpiry: `${card.expiryMonth}${card.expiryYear}` }),
-  };
-}
-
-/**
- * The answer when the issuer (or MDES standing in) did not approve: no
- * token. With REQUIRE_ADDITIONAL_AUTHENTICATION the cardholder is offered
- * the issuer's activation methods; activating a token that way is not
- * simulated, so none is kept (docs/simulator.md).
- */
+/** The answer when the issuer (or MDES standing in) declined: no token. */
 function notApproved(requestId: string, decision: Decision): Record<string, unknown> {
-  return {
-    responseId: requestId,
-    decision: decision.decision,
-    ...(decision.decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION' && {
-      authenticationMethods: decision.activationMethods.map((m, i) => ({ id: i + 1, ...m })),
-    }),
-  };
+  return { responseId: requestId, decision: decision.decision };
 }
 
 function assertRedeemable(
