@@ -84,7 +84,7 @@ describe('tokenize with a push account receipt (Secure Card on File)', () => {
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
       issuerConsumerKey: ISSUER_KEY,
       pushAccountReceipt: receipt,
-      pushAccountId: 'a',
+      status: 'ACTIVE',
       accountLastFour: TEST_CARDS.credit.pan.slice(-4),
       tokenLastFour: detail.tokenNumber.slice(-4),
       createdAt: h.clock.now(),
