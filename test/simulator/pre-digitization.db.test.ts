@@ -169,8 +169,8 @@ describe('Authorize Service before every token', () => {
     expect(raw).not.toContain('pushAccountId');
     expect(raw).not.toContain('pa-');
     expect(
-      (as?.body.fundingAccountInfo as { encryptedPayload: { publicKeyFingerprint: string } }).encryptedPayload
-        .publicKeyFingerprint,
+      (as?.body.fundingAccountInfo as { encryptedPayload?: { publicKeyFingerprint: string } } | undefined)
+        ?.encryptedPayload?.publicKeyFingerprint,
     ).toBe(certificateFingerprint(ISSUER_ENCRYPTION.certificate));
     expect(as?.opened[0]).toMatchObject({
       source: 'ACCOUNT_ADDED_VIA_APPLICATION',
@@ -247,7 +247,9 @@ describe('Authorize Service before every token', () => {
       cardAccountData: { accountNumber: TEST_CARDS.debit.pan },
       accountHolderData: { sourceIp: '192.0.2.10' },
     });
-    const tur = (as?.body.fundingAccountInfo as { tokenUniqueReference: string }).tokenUniqueReference;
+    const tur = String(
+      (as?.body.fundingAccountInfo as { tokenUniqueReference?: string } | undefined)?.tokenUniqueReference,
+    );
     expect(await decisionOf(tur)).toMatchObject({
       decision: 'DECLINED',
       decided_by: 'ISSUER',
