@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CUSTOMER_SERVICE_PATHS } from '../../src/mastercard/customer-service/endpoints.js';
 import { certificateFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
@@ -105,6 +105,19 @@ const decisionOfReceipt = (receipt: string) =>
     .where('receipt', '=', receipt)
     .executeTakeFirstOrThrow();
 const callsTo = (operation: string) => issuer.received.filter((r) => r.operation === operation);
+/**
+ * Customer Service starts a delivery as soon as a change commits; this
+ * drives the outbox too and waits until `check` holds, so the test reads
+ * what both made of it.
+ */
+const eventually = (check: () => Promise<void>) =>
+  vi.waitFor(
+    async () => {
+      await outbox().drain();
+      await check();
+    },
+    { timeout: 5_000, interval: 50 },
+  );
 
 /** A simulator whose issuer takes the Pre-Digitization calls at the fake issuer, MDES presenting its client certificate. */
 async function withIssuer(overrides: Parameters<typeof startSimulator>[0] = {}): Promise<Harness> {
@@ -376,5 +389,288 @@ describe('stand-in when the issuer does not answer', () => {
         encryptionPublicKey: ISSUER_ENCRYPTION.certificate,
       });
     }
+  });
+});
+
+describe('REQUIRE_ADDITIONAL_AUTHENTICATION: a token kept INACTIVE until activated', () => {
+  const SMS = { type: 'TEXT_TO_CARDHOLDER_NUMBER', value: '12X-XXX-XX32' };
+  const APP = { type: 'CARDHOLDER_TO_USE_MOBILE_APP', value: 'com.pushprov.bank' };
+  const change = (operation: 'activate' | 'suspend', tur: string, reason: string) =>
+    h.call('POST', cs(operation), {
+      [operation === 'activate' ? 'TokenActivateRequest' : 'TokenSuspendRequest']: {
+        TokenUniqueReference: tur,
+        ReasonCode: reason,
+        AuditInfo: AUDIT,
+      },
+    });
+
+  it('no methods in the answer: MDES asks Request Activation Methods, keeps them, and answers the token requestor with the token', async () => {
+    issuer.answer = (operation, body) => {
+      if (operation === 'authorizeService') {
+        return {
+          status: 200,
+          body: { responseId: body.requestId, decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION' },
+        };
+      }
+      if (operation === 'requestActivationMethods') {
+        return { status: 200, body: { responseId: body.requestId, activationMethods: [SMS, APP] } };
+      }
+      return defaultAnswer(operation, body);
+    };
+    const { answer, receipt } = await pushAndTokenize(TEST_CARDS.debit.pan);
+    expect(answer).toEqual({
+      responseId: expect.any(String),
+      decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+      tokenUniqueReference: expect.stringMatching(/^DWSPMC/),
+      panUniqueReference: expect.stringMatching(/^FWSPMC/),
+    });
+    const tur = answer.tokenUniqueReference as string;
+    const [as] = callsTo('authorizeService');
+    const [ram] = callsTo('requestActivationMethods');
+    expect(ram?.body).toMatchObject({
+      correlationId: as?.body.correlationId,
+      fundingAccountInfo: { tokenUniqueReference: tur },
+      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+    });
+    expect(ram?.opened[0]).toMatchObject({ cardAccountData: { accountNumber: TEST_CARDS.debit.pan } });
+    const token = await db()
+      .selectFrom('mc_tokens')
+      .selectAll()
+      .where('token_unique_reference', '=', tur)
+      .executeTakeFirstOrThrow();
+    expect(token).toMatchObject({ status: 'INACTIVE', receipt, decided_by: 'ISSUER' });
+    expect(JSON.parse(token.activation_methods ?? '')).toEqual([SMS, APP]);
+    expect(await decisionOf(tur)).toMatchObject({
+      decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+      decided_by: 'ISSUER',
+    });
+    // Not active: no Notify Service Activated yet.
+    expect(await outbox().drain()).toBe(0);
+
+    // Customer Service lists the kept methods in its own codes.
+    const methods = await h.call('POST', cs('activationMethods'), {
+      TokenActivationMethodsRequest: { TokenUniqueReference: tur, AuditInfo: AUDIT },
+    });
+    expect(methods.json()).toEqual({
+      TokenActivationMethodsResponse: {
+        ActivationMethods: {
+          ActivationMethod: [
+            {
+              ActivationMethodId: '1',
+              ActivationMethodType: 'SMS',
+              ActivationMethodValue: SMS.value,
+              ResendIndicator: 'TRUE',
+            },
+            {
+              ActivationMethodId: '2',
+              ActivationMethodType: 'BAP',
+              ActivationMethodValue: APP.value,
+              ResendIndicator: 'FALSE',
+            },
+          ],
+        },
+      },
+    });
+
+    // A code cannot go through the app; by text, MDES makes one and hands it to the issuer to send.
+    const resend = (id: string) =>
+      h.call('POST', cs('resendActivationCode'), {
+        TokenResendActivationCodeRequest: {
+          TokenUniqueReference: tur,
+          ActivationMethodId: id,
+          AuditInfo: AUDIT,
+        },
+      });
+    const byApp = await resend('2');
+    expect(byApp.statusCode).toBe(400);
+    expect(byApp.json()).toMatchObject({
+      Errors: {
+        Error: [
+          {
+            ReasonCode: 'INVALID_FIELD_VALUE',
+            Source: 'TokenResendActivationCodeRequest.ActivationMethodId',
+          },
+        ],
+      },
+    });
+    expect(callsTo('deliverActivationCode')).toEqual([]);
+    const bySms = await resend('1');
+    expect(bySms.json()).toEqual({
+      TokenResendActivationCodeResponse: { Token: { TokenUniqueReference: tur } },
+    });
+    const [dac] = callsTo('deliverActivationCode');
+    expect(dac?.body).toEqual({
+      requestId: expect.any(String),
+      tokenUniqueReference: tur,
+      correlationId: as?.body.correlationId,
+      activationMethod: SMS,
+      activationCode: expect.stringMatching(/^\d{6}$/),
+      expirationDateTime: new Date(h.clock.now().getTime() + 30 * 60_000).toISOString(),
+      consumerFacingEntityName: 'Demo Shop',
+    });
+    const code = String(dac?.body.activationCode);
+    const kept = await db()
+      .selectFrom('mc_tokens')
+      .selectAll()
+      .where('token_unique_reference', '=', tur)
+      .executeTakeFirstOrThrow();
+    const { createHash } = await import('node:crypto');
+    expect(kept.activation_code_hash).toBe(createHash('sha256').update(`${tur}:${code}`).digest('hex'));
+    expect(kept.activation_code_expires_at).toEqual(new Date(h.clock.now().getTime() + 30 * 60_000));
+
+    // Waiting for activation, it can be activated or deleted, not suspended.
+    expect((await change('suspend', tur, 'Z')).statusCode).toBe(400);
+    const activated = await change('activate', tur, 'C');
+    expect(activated.json()).toEqual({ TokenActivateResponse: { Token: { TokenUniqueReference: tur } } });
+    expect(
+      (
+        await db()
+          .selectFrom('mc_tokens')
+          .select('status')
+          .where('token_unique_reference', '=', tur)
+          .executeTakeFirstOrThrow()
+      ).status,
+    ).toBe('ACTIVE');
+    await eventually(async () => {
+      expect(callsTo('notifyServiceActivated')[0]?.body).toMatchObject({
+        decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+        decisionMadeBy: 'AUTHORIZATION_REQUEST',
+        fundingAccountInfo: { tokenUniqueReference: tur },
+      });
+    });
+    expect(callsTo('notifyTokenUpdated')).toEqual([]);
+  });
+
+  it('methods in the answer are kept as they are: no Request Activation Methods', async () => {
+    issuer.answer = (operation, body) =>
+      operation === 'authorizeService'
+        ? {
+            status: 200,
+            body: {
+              responseId: body.requestId,
+              decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+              activationMethods: [APP],
+            },
+          }
+        : defaultAnswer(operation, body);
+    const { answer } = await pushAndTokenize(TEST_CARDS.debit.pan);
+    expect(answer.decision).toBe('REQUIRE_ADDITIONAL_AUTHENTICATION');
+    expect(callsTo('requestActivationMethods')).toEqual([]);
+    expect((await decisionOf(answer.tokenUniqueReference as string)).activation_methods).toBe(
+      JSON.stringify([APP]),
+    );
+  });
+});
+
+describe('notifications to the issuer through the outbox', () => {
+  const suspend = (tur: string, operation: 'suspend' | 'unsuspend') =>
+    h.call('POST', cs(operation), {
+      [operation === 'suspend' ? 'TokenSuspendRequest' : 'TokenUnsuspendRequest']: {
+        TokenUniqueReference: tur,
+        ReasonCode: 'Z',
+        AuditInfo: AUDIT,
+      },
+    });
+  const rows = (tur: string) =>
+    db()
+      .selectFrom('mc_notifications')
+      .select(['state', 'attempts', 'last_error', 'message_type'])
+      .where('token_unique_reference', '=', tur)
+      .where('message_type', '=', 'ISSUER_NOTIFY_TOKEN_UPDATED')
+      .orderBy('seq')
+      .execute();
+
+  it('a 503 or an unreachable issuer is tried again after the backoff; a later change of the token waits; then both arrive in order', async () => {
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit.pan);
+    const tur = answer.tokenUniqueReference as string;
+    await outbox().drain();
+    issuer.received.length = 0;
+    let failures = 1;
+    issuer.answer = (operation, body) =>
+      operation === 'notifyTokenUpdated' && failures-- > 0
+        ? { status: 503, body: 'busy' }
+        : defaultAnswer(operation, body);
+    faults.configure({ rules: [{ operation: 'notifyTokenUpdated', fault: 'reset', times: 1 }] });
+
+    expect((await suspend(tur, 'suspend')).statusCode).toBe(200);
+    await suspend(tur, 'unsuspend');
+    await eventually(async () => {
+      expect(await rows(tur)).toMatchObject([
+        { state: 'pending', attempts: 1, last_error: 'NETWORK_ERROR ECONNREFUSED' },
+        { state: 'pending', attempts: 0 },
+      ]);
+    });
+    h.clock.advance(5_000);
+    await eventually(async () => {
+      expect(await rows(tur)).toMatchObject([
+        { state: 'pending', attempts: 2, last_error: 'HTTP_503' },
+        { attempts: 0 },
+      ]);
+    });
+    h.clock.advance(10_000);
+    await eventually(async () => {
+      expect((await rows(tur)).map((r) => r.state)).toEqual(['delivered', 'delivered']);
+    });
+    // The refused attempt reached the issuer too: the same request again, then the next.
+    const sent = callsTo('notifyTokenUpdated');
+    expect(sent.map((r) => r.body.tokens)).toEqual([
+      [{ tokenUniqueReference: tur, status: 'SUSPENDED', suspendedBy: ['ISSUER'] }],
+      [{ tokenUniqueReference: tur, status: 'SUSPENDED', suspendedBy: ['ISSUER'] }],
+      [{ tokenUniqueReference: tur, status: 'ACTIVE' }],
+    ]);
+    expect(sent[1]?.body.requestId).toBe(sent[0]?.body.requestId);
+    expect(callsTo('notifyTokenUpdated').every((r) => r.body.reasonCode === 'STATUS_UPDATE')).toBe(true);
+  });
+
+  it('an ErrorsResponse is final: rejected, and the next message of the token goes', async () => {
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit.pan);
+    const tur = answer.tokenUniqueReference as string;
+    await outbox().drain();
+    let refuse = true;
+    issuer.answer = (operation, body) => {
+      if (operation === 'notifyTokenUpdated' && refuse) {
+        refuse = false;
+        return {
+          status: 400,
+          body: {
+            responseId: body.requestId,
+            errorCode: 'INVALID_FIELD_VALUE',
+            errorDescription: 'Invalid Field Value - tokens',
+          },
+        };
+      }
+      return defaultAnswer(operation, body);
+    };
+    await suspend(tur, 'suspend');
+    await suspend(tur, 'unsuspend');
+    await eventually(async () => {
+      expect(await rows(tur)).toMatchObject([
+        { state: 'rejected', last_error: 'HTTP_400 INVALID_FIELD_VALUE' },
+        { state: 'delivered' },
+      ]);
+    });
+  });
+
+  it('a token active but never announced (a crash in between) is announced at start-up', async () => {
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit.pan);
+    const tur = answer.tokenUniqueReference as string;
+    await db().deleteFrom('mc_notifications').where('token_unique_reference', '=', tur).execute();
+    issuer.received.length = 0;
+    await h.restart();
+    await registerTokenManagement(h.app, { db: h.database.db, clock: h.clock });
+    await h.app.ready();
+    await outbox().drain();
+    // (Tokens made earlier while the issuer had no services are announced too: active, never announced.)
+    const announced = callsTo('notifyServiceActivated').map(
+      (r) => (r.body.fundingAccountInfo as { tokenUniqueReference: string }).tokenUniqueReference,
+    );
+    expect(announced.filter((t) => t === tur)).toEqual([tur]);
+    // Once: a second start announces nothing again.
+    issuer.received.length = 0;
+    await h.restart();
+    await registerTokenManagement(h.app, { db: h.database.db, clock: h.clock });
+    await h.app.ready();
+    await outbox().drain();
+    expect(callsTo('notifyServiceActivated')).toEqual([]);
   });
 });

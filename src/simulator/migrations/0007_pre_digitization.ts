@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 // MDES calls the issuer through the Pre-Digitization web services (issue 19):
 // an issuer registers the https base URL of its services (context root
@@ -25,11 +25,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('activation_code_hash', 'text')
     .addColumn('activation_code_expires_at', 'timestamptz')
     .execute();
+  await db.schema.alterTable('mc_tokens').dropConstraint('mc_tokens_status').execute();
+  await db.schema
+    .alterTable('mc_tokens')
+    .addCheckConstraint('mc_tokens_status', sql`status in ('INACTIVE', 'ACTIVE', 'SUSPENDED', 'DELETED')`)
+    .execute();
   await db.schema.alterTable('mc_notifications').addColumn('payload_sealed', 'bytea').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('mc_notifications').dropColumn('payload_sealed').execute();
+  await db
+    .deleteFrom('mc_tokens' as never)
+    .where(sql`status`, '=', 'INACTIVE')
+    .execute();
+  await db.schema.alterTable('mc_tokens').dropConstraint('mc_tokens_status').execute();
+  await db.schema
+    .alterTable('mc_tokens')
+    .addCheckConstraint('mc_tokens_status', sql`status in ('ACTIVE', 'SUSPENDED', 'DELETED')`)
+    .execute();
   await db.schema
     .alterTable('mc_tokens')
     .dropColumn('correlation_id')
