@@ -6,7 +6,9 @@ import { type DevKeys, loadDevKeys } from '../../src/mastercard/keys/generate.js
 import { signedPost } from '../../src/mastercard/oauth/signed-post.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
-import type { DecisioningSchema } from '../../src/simulator/decisioning/tables.js';
+// Issue 19: the simulated MDES now calls the issuer's Pre-Digitization web services over mutual TLS;
+// this test of the invented /v1/mdes routes fails until it is rewritten on them.
+import type { PreDigitizationSchema as DecisioningSchema } from '../../src/simulator/pre-digitization/tables.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
