@@ -67,6 +67,9 @@ export interface StatePatch {
 
 type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
 
+/** Token Connect's longest `pushAccountReceiptsValidityPeriod`: 15 minutes. */
+const MAX_RECEIPT_VALIDITY_MS = 15 * 60_000;
+
 const toCard = (row: Selectable<ProvisioningCardsTable>): ProvisioningCard => ({
   cardId: row.card_id,
   pushAccountId: row.push_account_id,
@@ -314,7 +317,16 @@ export class ProvisioningRepository {
       .where('c.token_unique_reference', 'is', null)
       .where('p.token_requestor_id', '=', tokenRequestorId)
       .where('p.state', 'in', [...states])
-      .where('p.receipts_expire_at', '>', now)
+      // Before MDES's answer is recorded the receipts' end is not known yet: at most 15 minutes after the push.
+      .where((eb) =>
+        eb.or([
+          eb('p.receipts_expire_at', '>', now),
+          eb.and([
+            eb('p.receipts_expire_at', 'is', null),
+            eb('p.created_at', '>', new Date(now.getTime() - MAX_RECEIPT_VALIDITY_MS)),
+          ]),
+        ]),
+      )
       .orderBy('p.created_at', 'desc')
       .limit(1)
       .executeTakeFirst();

@@ -96,9 +96,9 @@ function refusal(error: FastifyError | PushprovError, request: FastifyRequest, r
     );
     status = error.status;
     body = error.toErrorsResponse(responseId);
-  } else if (!(error instanceof PushprovError) && (error.statusCode ?? 500) < 500) {
-    // Fastify's own refusals: a body over the limit, a content type that is not JSON.
-    status = error.statusCode ?? 400;
+  } else if ((error instanceof PushprovError ? error.status : (error.statusCode ?? 500)) < 500) {
+    // Refused before it was read: a body over the limit, a content type that is not JSON, a NUL character.
+    status = error instanceof PushprovError ? error.status : (error.statusCode ?? 400);
     body = { responseId, errorCode: 'INVALID_JSON', errorDescription: 'Invalid JSON' };
   } else {
     request.log.error({ err: error }, 'MDES pre-digitization request failed');
