@@ -56,13 +56,17 @@ describe('the MDES listener’s configuration', () => {
       undefined,
     ]);
     const files = pki.entries;
+    const tls = {
+      PUSHPROV_MDES_TLS_CA: files.ca.files.certificate,
+      PUSHPROV_MDES_TLS_CERT: files.server.files.certificate,
+      PUSHPROV_MDES_TLS_KEY: files.server.files.privateKey,
+    };
+    // The listener decrypts what MDES sends with the issuer's own encryption key: no listener without it.
+    expect(problemsOf(() => loadConfig({ ...SANDBOX, ...tls }))).toEqual([
+      'PUSHPROV_MDES_ENCRYPTION_KEY: required for the MDES listener when MASTERCARD_ENV=sandbox',
+    ]);
     expect(
-      loadConfig({
-        ...SANDBOX,
-        PUSHPROV_MDES_TLS_CA: files.ca.files.certificate,
-        PUSHPROV_MDES_TLS_CERT: files.server.files.certificate,
-        PUSHPROV_MDES_TLS_KEY: files.server.files.privateKey,
-      }).mdesTlsKey,
+      loadConfig({ ...SANDBOX, ...tls, PUSHPROV_MDES_ENCRYPTION_KEY: files.client.files.privateKey }).mdesTlsKey,
     ).toBe(files.server.files.privateKey);
     expect(
       problemsOf(() => loadConfig({ ...SANDBOX, PUSHPROV_MDES_TLS_CA: files.ca.files.certificate })),
