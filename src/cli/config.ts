@@ -132,6 +132,7 @@ export interface Config {
   mdesTlsKey: string | undefined;
   mdesEncryptionKeyPath: string | undefined;
   mdesEncryptionCertPath: string | undefined;
+  mdesClientFingerprints: string[] | undefined;
 }
 
 const accountRanges: Parser<string[]> = (raw) => {
@@ -178,6 +179,16 @@ const devPkiFile =
       : undefined;
 
 const MDES_TLS = ['mdesTlsCa', 'mdesTlsCert', 'mdesTlsKey'] as const;
+
+/** SHA-256 fingerprints of certificates, hex, with or without colons (as `openssl x509 -fingerprint -sha256` prints them). */
+const fingerprints: Parser<string[]> = (raw) => {
+  const list = raw.split(',').map((f) => f.trim().replace(/:/g, '').toUpperCase());
+  return list.every((f) => /^[0-9A-F]{64}$/.test(f))
+    ? list
+    : {
+        problem: 'expected comma-separated SHA-256 certificate fingerprints (64 hex digits, colons allowed)',
+      };
+};
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
   `http://localhost:${c[portKey] ?? 0}`;
@@ -475,6 +486,13 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     description:
       "The issuer's Pre-Digitization encryption private key (PEM, or PKCS#12 without a password): MDES encrypts card data and PII in its requests to the certificate on-boarded with Mastercard Developers; required for the MDES listener outside the simulator (simulator: the development issuer encryption key)",
     parse: existingFile,
+  },
+  mdesClientFingerprints: {
+    env: 'PUSHPROV_MDES_CLIENT_FINGERPRINTS',
+    description:
+      "Pins MDES's client certificate(s) on top of PUSHPROV_MDES_TLS_CA: SHA-256 fingerprints, comma-separated; a client certificate of the CA that is not one of them is refused before any route runs. Unset: every certificate of the CA is let in",
+    parse: fingerprints,
+    show: (list) => (list ?? []).join(','),
   },
   mdesEncryptionCertPath: {
     env: 'PUSHPROV_MDES_ENCRYPTION_CERT',

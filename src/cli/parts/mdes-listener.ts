@@ -33,6 +33,7 @@ export async function buildMdesListener(context: {
     logger: context.logger,
     contextRoot: config.mdesContextRoot,
     tls,
+    ...(config.mdesClientFingerprints && { pinnedClients: config.mdesClientFingerprints }),
     plugins: [await context.routes()],
   });
 }
