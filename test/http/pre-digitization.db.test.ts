@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -36,6 +35,7 @@ import { Vault } from '../../src/store/vault/vault.js';
 import { recipient } from '../fixtures/encryption/keys.js';
 import { importCard, importHolder } from '../support/card-import.js';
 import { onPostgres, testDatabase } from '../support/database.js';
+import { mdesAgent, postAsMdes } from '../support/mdes-tls.js';
 
 /**
  * The issuer's Pre-Digitization web services end to end, as MDES reaches
@@ -207,45 +207,24 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     });
     await listener.listen({ port: 0, host: '127.0.0.1' });
     port = (listener.server.address() as { port: number }).port;
+    agent = mdesAgent(pki);
   });
+  let agent: ReturnType<typeof mdesAgent>;
   let activationsService: Activations;
   afterAll(async () => {
+    agent?.destroy();
     await listener?.close();
     await database?.close();
   });
 
   /** One POST as MDES: the development client certificate, JSON. */
-  function mdes(
+  async function mdes(
     operation: string,
     body: unknown,
   ): Promise<{ status: number; json: Record<string, unknown> }> {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: `${ROOT}/${operation}`,
-          method: 'POST',
-          servername: 'localhost',
-          ca: pki.ca.certificate.toString(),
-          cert: pki.client.certificate.toString(),
-          key: pki.client.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-          agent: false,
-          headers: { 'content-type': 'application/json' },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => {
-            text += chunk;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const answer = await postAsMdes(agent, port, `${ROOT}/${operation}`, payload);
+    return { status: answer.status, json: JSON.parse(answer.body) };
   }
 
   const sealed = (data: object) => {

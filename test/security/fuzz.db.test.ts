@@ -1,4 +1,3 @@
-import { Agent, request } from 'node:https';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import { type Harness, PATHS, startSimulator } from '../simulator/token-connect-harness.js';
+import { mdesAgent, postAsMdes } from '../support/mdes-tls.js';
 import { DEMO } from '../support/stack.js';
 import {
   buildTestIssuer,
@@ -211,36 +211,9 @@ describe('hostile input to the issuer', { timeout: 120_000 }, () => {
   it("MDES's Pre-Digitization requests over mutual TLS: nonsense is the spec's ErrorsResponse (400), never a 5xx", async () => {
     const pki = await loadDevPki(issuer.keysDir);
     const { port } = issuer.mdes.server.address() as { port: number };
-    const agent = new Agent({
-      keepAlive: true,
-      ca: pki.ca.certificate.toString(),
-      cert: pki.client.certificate.toString(),
-      key: pki.client.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      servername: 'localhost',
-    });
+    const agent = mdesAgent(pki);
     const post = (operation: string, payload: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(
-          {
-            host: '127.0.0.1',
-            port,
-            path: `/issuerServices/1/0/${operation}`,
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json' },
-          },
-          (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk) => {
-              body += chunk;
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
+      postAsMdes(agent, port, `/issuerServices/1/0/${operation}`, payload);
     const encrypter = new FieldLevelPayloadEncrypter({
       encryptionKey: issuer.keys.issuerEncryption.certificate!,
     });
