@@ -69,20 +69,7 @@ export async function buildSimulator({
   keys,
 }: PartContext): Promise<FastifyInstance> {
   await prepareSimulatorStore(db);
-  await registerClient(
-    db,
-    {
-      consumerKey: keys.consumerKey,
-      role: 'issuer',
-      publicKey: keys.issuerSigning.publicKey,
-      displayName: 'pushprov demo issuer',
-      // The issuer's MDES listener, as an issuer registers it with Mastercard Developers (host, port, context root).
-      preDigitizationUrl: `https://localhost:${config.mdesPort}${config.mdesContextRoot === '/' ? '' : config.mdesContextRoot}`,
-      // MDES encrypts the Pre-Digitization payloads to the issuer's encryption certificate.
-      encryptionPublicKey: keys.issuerEncryption.certificate ?? keys.issuerEncryption.publicKey,
-    },
-    clock,
-  );
+  await registerDevIssuer({ db, keys, clock }, devIssuerServicesUrl(config, config.mdesPort));
   await registerClient(
     db,
     {
@@ -118,6 +105,35 @@ export async function buildSimulator({
   });
   await registerTokenManagement(app, { db, clock });
   return app;
+}
+
+/** The development issuer's Pre-Digitization services: its MDES listener on `port`, below its context root. */
+export const devIssuerServicesUrl = (config: Config, port: number): string =>
+  `https://localhost:${port}${config.mdesContextRoot === '/' ? '' : config.mdesContextRoot}`;
+
+/**
+ * Registers the development issuer at the simulated MDES: its signing key,
+ * and the Pre-Digitization services MDES calls (the issuer's MDES listener,
+ * as an issuer registers host, port and context root with Mastercard
+ * Developers) with the encryption certificate MDES encrypts their payloads to.
+ * Called again once a listener on port 0 has its port.
+ */
+export async function registerDevIssuer(
+  { db, keys, clock }: Pick<PartContext, 'db' | 'keys' | 'clock'>,
+  preDigitizationUrl: string,
+): Promise<void> {
+  await registerClient(
+    db,
+    {
+      consumerKey: keys.consumerKey,
+      role: 'issuer',
+      publicKey: keys.issuerSigning.publicKey,
+      displayName: 'pushprov demo issuer',
+      preDigitizationUrl,
+      encryptionPublicKey: keys.issuerEncryption.certificate ?? keys.issuerEncryption.publicKey,
+    },
+    clock,
+  );
 }
 
 /**
