@@ -15,8 +15,8 @@ describe('MDES standing in for an issuer that does not answer', { timeout: 120_0
   beforeAll(async () => {
     stack = await startStack();
     // MDES is told to ask an address where nothing listens; the bank's pages stay up.
-    await sql`update mc_clients set authorization_url = 'http://127.0.0.1:9/v1/mdes/tokenization-authorizations'
-      where authorization_url is not null`.execute(stack.running.database.db);
+    await sql`update mc_clients set pre_digitization_url = 'https://127.0.0.1:9/issuerServices/1/0'
+      where pre_digitization_url is not null`.execute(stack.running.database.db);
   }, 120_000);
   afterAll(async () => stack?.stop());
 
