@@ -1,9 +1,15 @@
 import type { FastifyReply } from 'fastify';
 import { escapeHtml } from '../core/html.js';
-import { REFUSALS } from './messages.js';
+import { messageFor, REFUSALS } from './messages.js';
 
 // The message table travels as inert JSON; `<` is escaped so it cannot close the element.
 const MESSAGES_JSON = JSON.stringify(REFUSALS).replace(/</g, '\\u003c');
+
+/** A form's error box: the refusal worded for people when a no-script POST came back with one, else hidden for app.js. */
+export const problemBox = (code: string | undefined): string =>
+  code === undefined
+    ? '<div id="error" class="error" role="alert" hidden></div>'
+    : `<div id="error" class="error" role="alert" data-code="${escapeHtml(code)}">${escapeHtml(messageFor(code))}</div>`;
 
 export interface PageOptions {
   title: string;

@@ -24,9 +24,15 @@ export const REFUSALS: Record<string, string> = {
   TOTP_LOCKED: 'Too many wrong codes. Try again later.',
   TOTP_NOT_ENROLLED: 'You have no authenticator app set up. Use a passkey instead.',
   WEBAUTHN_NOT_REGISTERED: 'You have no passkey yet. Register one under Security, or use a one-time code.',
-  WEBAUTHN_CREDENTIAL_EXISTS: 'This passkey is already registered.',
+  WEBAUTHN_CREDENTIAL_EXISTS:
+    'This device already has a passkey registered with us: you can confirm it is you with it already.',
+  PASSKEY_NOT_FOUND: 'We could not find this passkey among yours.',
+  PASSKEY_LAST_FACTOR:
+    'This is your only way to confirm it is you, so it cannot be removed. Add another passkey first.',
   WEBAUTHN_RESPONSE_MALFORMED: 'The passkey answer could not be read. Try again.',
   PASSKEY_CANCELLED: 'The passkey request was cancelled or is not available on this device.',
+  PASSKEY_NEEDS_SCRIPT:
+    'A passkey needs JavaScript, which is off in this browser. Use a one-time code instead, or turn JavaScript on.',
   INVALID_CREDENTIALS: 'The username or password is not right.',
   SIGN_IN_LOCKED: 'Too many attempts. Try again later.',
   SIGN_IN_BUSY: 'Many people are signing in right now. Please try again in a moment.',
@@ -59,6 +65,7 @@ export const REFUSALS: Record<string, string> = {
   TOKEN_MANAGEMENT_REFUSED:
     'Mastercard did not accept this change. Refresh the page to see where your card stands.',
   CHANGE_UNCONFIRMED: 'Mastercard has not confirmed the change yet. This page will show it once it does.',
+  BAD_REQUEST: 'We could not read what was sent. Go back and try again.',
   NETWORK: 'We could not reach the bank. Check your connection and try again.',
   UNEXPECTED: 'Something went wrong on our side. Please try again later.',
 };

@@ -1,10 +1,12 @@
 /**
  * The ops dashboard's page. The key is asked once and kept in the tab's
  * sessionStorage: the page holds no data until the script fetches the ops
- * routes with it.
+ * routes with it. Its forms post (to a redirect back here) so that, before
+ * the script runs, neither the key nor a search lands in an address or a log.
  */
 export const opsPage = (): string => `<h1>Operations</h1>
-<form id="ops-key" class="panel" novalidate>
+<noscript><p class="notice">The dashboard needs JavaScript: it fetches the figures with the key, which never goes into an address.</p></noscript>
+<form id="ops-key" class="panel" method="post" action="/ops" novalidate>
 <label for="ops-key-input">Ops API key</label>
 <input id="ops-key-input" name="key" type="password" autocomplete="off" required>
 <button type="submit" class="btn">Open the dashboard</button>
@@ -26,7 +28,7 @@ export const opsPage = (): string => `<h1>Operations</h1>
 <p id="ops-follow-ups-status" class="muted" role="status"></p>
 <div class="scroll"><table id="ops-follow-ups"><caption class="sr-only">Pending and failed, newest first</caption></table></div></section>
 <section aria-labelledby="lookup-title"><h2 id="lookup-title">Cardholder lookup</h2>
-<form id="ops-lookup" class="inline" novalidate>
+<form id="ops-lookup" class="inline" method="post" action="/ops" novalidate>
 <label for="cardholder-id">Cardholder id</label>
 <input id="cardholder-id" name="cardholderId" placeholder="chd_…" pattern="chd_[a-z0-9]{8,40}" required>
 <button type="submit" class="btn">Look up</button>

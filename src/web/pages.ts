@@ -2,20 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, PushprovError } from '../core/errors.js';
 import { escapeHtml as e } from '../core/html.js';
 import { isFinal } from '../domain/provisioning.js';
 import { type AuthGuards, cardholderOf } from '../http/auth/guards.js';
 import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../service/auth/demo.js';
+import type { PasskeyService } from '../service/auth/passkeys.js';
 import type { ProvisioningService } from '../service/provisioning.js';
 import type { SavedCards } from '../service/tokens/saved-cards.js';
 import { staticAssets } from './assets.js';
-import { sendPage } from './layout.js';
+import { problemBox, sendPage } from './layout.js';
 import { CONFIRMING_LABEL, messageFor, STATE_LABELS } from './messages.js';
 import { safeNext } from './next.js';
 import { opsPage } from './ops.js';
 import { savedCardsBody, savedCardsPath } from './saved-cards.js';
+import { timeTag } from './time.js';
 
 /**
  * The bank's reference pages: sign-in, the card list with "Add to Click to
@@ -30,11 +32,15 @@ export interface WebPagesOptions {
   guards: Pick<AuthGuards, 'requireCardholder'>;
   /** Which step-up methods a cardholder has (a passkey is offered only to one who registered it). */
   factors?: { status(cardholderId: string): Promise<{ totp: boolean; passkeys: number }> };
+  /** The cardholder's passkeys, listed on the Security page. */
+  passkeys?: Pick<PasskeyService, 'list'>;
   clickToPayTokenRequestorId: string;
   /** Simulator mode: list the demo cardholders and their TOTP secrets on the sign-in page. */
   demo: boolean;
   links: { simulatorUrl: string; merchantUrl: string };
 }
+
+type PasskeyListing = Awaited<ReturnType<PasskeyService['list']>>[number];
 
 export const resultPage = (provisioningId: string): string => `/app/provisionings/${provisioningId}`;
 
@@ -46,11 +52,6 @@ const SignInQuery = Type.Object({
   next: Type.Optional(Type.String({ maxLength: 256 })),
 });
 
-/** The form's error box: the refusal worded for people when a no-script POST came back with one, else hidden for app.js. */
-const problemBox = (code: string | undefined): string =>
-  code === undefined
-    ? '<div id="error" class="error" role="alert" hidden></div>'
-    : `<div id="error" class="error" role="alert" data-code="${e(code)}">${e(messageFor(code))}</div>`;
 const hide = { hide: true };
 const month = (m: number, y: number) => `${String(m).padStart(2, '0')}/${String(y).slice(-2)}`;
 
@@ -59,33 +60,64 @@ async function demoCredentials(): Promise<DemoCredential[]> {
   return fixture.cardholders.flatMap((c) => (c.demo ? [c.demo] : []));
 }
 
+/** Pages (and their forms) answer with pages: no session → the sign-in page; a refusal → its message. */
+export function pageErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AuthError) {
+    // Back where they were going once signed in (a page of ours only).
+    const next = request.method === 'GET' ? safeNext(request.url) : undefined;
+    return reply.redirect(next ? `/app/signin?next=${encodeURIComponent(next)}` : '/app/signin', 303);
+  }
+  const known = error instanceof PushprovError;
+  // Fastify's own client errors (a body too large, say) keep their status; anything else unknown is ours.
+  const client = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
+  const status = error.validation ? 404 : known ? error.status : client ? (error.statusCode ?? 400) : 500;
+  if (status >= 500) request.log.error({ err: error }, 'page failed');
+  const code = error.validation ? 'NOT_FOUND' : known ? error.code : client ? 'BAD_REQUEST' : 'UNEXPECTED';
+  return sendPage(
+    reply,
+    { title: 'Something stopped us', page: 'error', signedIn: request.cardholder !== undefined },
+    `<h1>We could not do that</h1>
+<p class="refusal" data-code="${e(code)}">${e(messageFor(code, status === 404 ? 'This page does not exist.' : undefined))}</p>
+<p><a class="btn" href="/app/cards">Back to your cards</a></p>`,
+    status,
+  );
+}
+
+/** Where a passkey lives, as its record tells (WebAuthn's device type and transports). */
+function passkeyKind(p: PasskeyListing): string {
+  if (p.deviceType === 'multiDevice' || p.backedUp) return 'Synced across your devices';
+  if (p.transports.includes('internal')) return 'This device’s screen lock';
+  if (p.transports.includes('usb') || p.transports.includes('nfc')) return 'Security key';
+  return 'On one device';
+}
+
+/** One passkey with its removal: a disclosure holding a POST form (a fresh one-time code), no script needed. */
+function passkeyItem(p: PasskeyListing, n: number): string {
+  const id = `passkey-${n}`;
+  return `<li class="passkey" id="${id}">
+<p><strong>Passkey ${n}</strong> · ${e(passkeyKind(p))}<br>
+<span class="muted">Added ${timeTag(p.createdAt)} · ${p.lastUsedAt ? `last used ${timeTag(p.lastUsedAt)}` : 'not used yet'}</span></p>
+<details><summary>Remove<span class="sr-only"> passkey ${n}</span></summary>
+<form class="panel" method="post" action="/app/security/passkeys/remove" novalidate>
+<input type="hidden" name="passkey" value="${e(p.id)}">
+<p>Lost this device? Removing the passkey stops it confirming it is you. Confirm with a one-time code first.</p>
+<label for="${id}-code">One-time code</label>
+<input id="${id}-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<div class="button-row"><button type="submit" class="btn danger">Remove passkey ${n}</button></div>
+</form></details></li>`;
+}
+
 export function webPages(options: WebPagesOptions): FastifyPluginAsync {
   const { provisioning, guards } = options;
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const demoUsers = options.demo ? await demoCredentials() : [];
     await app.register(staticAssets);
+    // Without the factors (a test's pages) a passkey is offered and the API decides.
+    const hasPasskey = async (cardholderId: string) =>
+      ((await options.factors?.status(cardholderId))?.passkeys ?? 1) > 0;
 
-    // Pages answer with pages: no session → the sign-in page; a refusal → its message.
-    app.setErrorHandler((error: FastifyError, request, reply) => {
-      if (error instanceof AuthError) {
-        // Back where they were going once signed in (a page of ours only).
-        const next = request.method === 'GET' ? safeNext(request.url) : undefined;
-        return reply.redirect(next ? `/app/signin?next=${encodeURIComponent(next)}` : '/app/signin', 303);
-      }
-      const known = error instanceof PushprovError;
-      const status = error.validation ? 404 : known ? error.status : 500;
-      if (status >= 500) request.log.error({ err: error }, 'page failed');
-      const code = error.validation ? 'NOT_FOUND' : known ? error.code : 'UNEXPECTED';
-      return sendPage(
-        reply,
-        { title: 'Something stopped us', page: 'error', signedIn: request.cardholder !== undefined },
-        `<h1>We could not do that</h1>
-<p class="refusal" data-code="${e(code)}">${e(messageFor(code, status === 404 ? 'This page does not exist.' : undefined))}</p>
-<p><a class="btn" href="/app/cards">Back to your cards</a></p>`,
-        status,
-      );
-    });
+    app.setErrorHandler(pageErrorHandler);
 
     app.get('/', { schema: hide }, async (_request, reply) =>
       sendPage(
@@ -227,7 +259,6 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
           request.params.cardId,
           request.params.tokenRequestorId,
         );
-        const hasPasskey = ((await options.factors?.status(cardholderId))?.passkeys ?? 1) > 0;
         const rows = [
           `<dt>Card</dt><dd>${e(card.productName)} •••• ${e(card.lastFour)}, expires ${month(card.expiryMonth, card.expiryYear)}</dd>`,
           ...shared.map((s) => `<dt>${e(s.label)}</dt><dd>${e(s.value)}</dd>`),
@@ -252,7 +283,7 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
 <fieldset><legend>Confirm it is you</legend>
 <div class="check"><input type="radio" id="method-code" name="method" value="code" checked><label for="method-code">One-time code from my authenticator app</label></div>
 ${
-  hasPasskey
+  (await hasPasskey(cardholderId))
     ? '<div class="check"><input type="radio" id="method-passkey" name="method" value="passkey"><label for="method-passkey">Passkey on this device</label></div>'
     : '<p class="muted">No passkey yet: <a href="/app/security">add one under Security</a> to confirm with this device next time.</p>'
 }
@@ -379,7 +410,13 @@ ${next}${retry}
         schema: {
           ...hide,
           params: Type.Object({ cardId: Id('crd') }),
-          querystring: Type.Object({ changed: Type.Optional(Id('tok')) }),
+          querystring: Type.Object({
+            changed: Type.Optional(Id('tok')),
+            asked: Type.Optional(Id('tok')),
+            confirm: Type.Optional(Id('tok')),
+            resume: Type.Optional(Id('tok')),
+            problem: Problem.properties.problem,
+          }),
         },
         onRequest: guards.requireCardholder,
       },
@@ -387,30 +424,60 @@ ${next}${retry}
         const { cardholderId } = cardholderOf(request);
         const card = await provisioning.card(cardholderId, request.params.cardId);
         const tokens = await options.savedCards.list(cardholderId, card.id);
-        const changed = tokens.find((t) => t.id === request.query.changed);
+        const { changed, asked, confirm, resume, problem } = request.query;
+        const opened = resume ?? confirm;
         return sendPage(
           reply,
           { title: 'Where your card is saved', page: 'saved', signedIn: true, data: { 'card-id': card.id } },
-          savedCardsBody(card, tokens, changed),
+          savedCardsBody(card, tokens, {
+            changed: tokens.find((t) => t.id === changed),
+            asked: tokens.find((t) => t.id === asked),
+            open: opened ? { tokenId: opened, panel: resume ? 'resume' : 'confirm' } : undefined,
+            problem,
+            hasPasskey: await hasPasskey(cardholderId),
+          }),
         );
       },
     );
 
-    app.get('/app/security', { schema: hide, onRequest: guards.requireCardholder }, async (_request, reply) =>
-      sendPage(
-        reply,
-        { title: 'Security', page: 'security', signedIn: true },
-        `<h1>Security</h1>
-<form id="passkey-register" class="panel" novalidate>
+    app.get(
+      '/app/security',
+      {
+        schema: {
+          ...hide,
+          querystring: Type.Object({
+            problem: Problem.properties.problem,
+            done: Type.Optional(Type.Union([Type.Literal('added'), Type.Literal('removed')])),
+          }),
+        },
+        onRequest: guards.requireCardholder,
+      },
+      async (request, reply) => {
+        const passkeys = (await options.passkeys?.list(cardholderOf(request))) ?? [];
+        const { done, problem } = request.query;
+        return sendPage(
+          reply,
+          { title: 'Security', page: 'security', signedIn: true },
+          `<h1>Security</h1>
+<p id="flash" class="flash" role="status" tabindex="-1"${done ? '' : ' hidden'}>${done === 'added' ? 'Passkey added. You can now confirm with it.' : done === 'removed' ? 'Passkey removed. It can no longer confirm it is you.' : ''}</p>
+${problemBox(problem)}
+<section class="panel" aria-labelledby="passkeys-title"><h2 id="passkeys-title">Your passkeys</h2>
+${
+  passkeys.length === 0
+    ? '<p>You have no passkey yet.</p>'
+    : `<ul class="passkeys plain">${passkeys.map((p, i) => passkeyItem(p, i + 1)).join('')}</ul>`
+}
+</section>
+<form id="passkey-register" class="panel" method="post" action="/app/security/passkeys" novalidate>
 <h2>Add a passkey</h2>
 <p>A passkey lets you confirm pushes with this device's screen lock instead of a one-time code. First confirm it is you with a code.</p>
 <label for="code">One-time code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
-<div id="error" class="error" role="alert" hidden></div>
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 <button type="submit" class="btn">Add a passkey</button>
 </form>`,
-      ),
+        );
+      },
     );
 
     // A mistyped or stale page address answers a page, not the API's JSON.

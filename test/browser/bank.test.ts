@@ -169,11 +169,25 @@ describe('bank pages in Chromium', () => {
 
     await page.getByRole('link', { name: 'Security' }).click();
     await page
+      .locator('#passkey-register')
       .getByLabel('One-time code', { exact: true })
       .fill(await generate({ secret: DEMO.alice.totpSecret }));
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByText('Passkey added').waitFor();
+    // The Security page lists it, with its removal.
+    await expect(page.locator('.passkey strong').textContent()).resolves.toBe('Passkey 1');
+    await expect(page.getByText('Remove passkey 1', { exact: true }).count()).resolves.toBe(1);
     await screenshot(page, '06-passkey-added');
+    // The same device again: the authenticator already holds it, and the page says so (not "cancelled").
+    await page
+      .locator('#passkey-register')
+      .getByLabel('One-time code', { exact: true })
+      .fill(await generate({ secret: DEMO.alice.totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 }));
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'already has a passkey registered',
+    );
+    await expect(page.locator('.passkey').count()).resolves.toBe(1);
 
     await page.getByRole('link', { name: 'Your cards' }).click();
     // Logos come from the issuer's asset route (a CSP refusal would show among `problems`).

@@ -314,13 +314,14 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       savedCards,
       guards,
       factors: auth.factors,
+      passkeys: auth.passkeys,
       clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
       demo: simulated,
       links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },
     }),
   );
   // The same pages' forms without script: POST, then a redirect.
-  await app.register(webForms({ auth, guards, provisioning }));
+  await app.register(webForms({ auth, guards, provisioning, savedCards }));
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, taking card changes to their tokens,

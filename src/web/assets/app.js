@@ -85,6 +85,9 @@ async function credential(kind, options) {
     return result;
   } catch (error) {
     if (error instanceof ApiError) throw error;
+    // The authenticator already holds one of the excluded (registered) passkeys: not a cancel.
+    if (kind === 'create' && error?.name === 'InvalidStateError')
+      throw new ApiError('WEBAUTHN_CREDENTIAL_EXISTS', messageFor('WEBAUTHN_CREDENTIAL_EXISTS'));
     throw new ApiError('PASSKEY_CANCELLED', messageFor('PASSKEY_CANCELLED'));
   }
 }
@@ -326,8 +329,10 @@ function wireSaved() {
   for (const item of document.querySelectorAll('.saved-item')) {
     const id = item.dataset.tokenId;
     item.addEventListener('click', (event) => {
-      if (busy) return;
       const action = event.target.closest('button')?.dataset.action;
+      // The buttons are forms' (for a browser without script): here the script acts instead.
+      if (action) event.preventDefault();
+      if (busy) return;
       if (action === 'suspend') change(item, () => api('POST', `${tokenPath(id)}/suspend`), 'SUSPENDED');
       if (action === 'remove') open(item, 'confirm');
       if (action === 'remove-confirmed') change(item, () => api('DELETE', tokenPath(id)), 'DELETED');
@@ -366,6 +371,8 @@ function wireSaved() {
 }
 
 function wireSecurity() {
+  const flash = $('#flash');
+  if (!flash.hidden) flash.focus();
   const form = $('#passkey-register');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -375,8 +382,8 @@ function wireSecurity() {
       const { grant } = await codeGrant(form.code.value);
       progress('Follow your device’s prompt…');
       await registerPasskey(grant);
-      progress('Passkey added. You can now confirm pushes with it.');
-      form.reset();
+      // The page as the bank now renders it: the new passkey listed, the flash saying so.
+      location.assign('/app/security?done=added');
     } catch (error) {
       progress('');
       showError(error);
