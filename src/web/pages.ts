@@ -40,6 +40,20 @@ export interface WebPagesOptions {
   links: { simulatorUrl: string; merchantUrl: string };
 }
 
+/**
+ * Mastercard's own Click to Pay terms and privacy notice (one text for every
+ * country it serves, Germany linked from it).
+ */
+const CLICK_TO_PAY_TERMS = 'https://www.mastercard.com/global/click-to-pay/en-gb/terms-of-use.html';
+const CLICK_TO_PAY_PRIVACY = 'https://www.mastercard.com/global/click-to-pay/en-gb/privacy-notice.html';
+/** Each shared element named as the cardholder's own. */
+const SHARED_LABELS: Record<string, string> = {
+  NAME: 'Your name',
+  EMAIL_ADDRESS: 'Your email',
+  MOBILE_PHONE_NUMBER: 'Your mobile number',
+  ADDRESS: 'Your billing address',
+};
+
 type PasskeyListing = Awaited<ReturnType<PasskeyService['list']>>[number];
 
 export const resultPage = (provisioningId: string): string => `/app/provisionings/${provisioningId}`;
@@ -254,32 +268,42 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
       },
       async (request, reply) => {
         const { cardholderId } = cardholderOf(request);
+        // The cardholder's own details, whole: they check them on their own signed-in page before sharing.
         const { card, destination, shared } = await provisioning.consent(
           cardholderId,
           request.params.cardId,
           request.params.tokenRequestorId,
+          'own',
         );
+        const name = destination.name;
         const rows = [
-          `<dt>Card</dt><dd>${e(card.productName)} •••• ${e(card.lastFour)}, expires ${month(card.expiryMonth, card.expiryYear)}</dd>`,
-          ...shared.map((s) => `<dt>${e(s.label)}</dt><dd>${e(s.value)}</dd>`),
+          `<dt>Your card</dt><dd>${e(card.productName)} ending in ${e(card.lastFour)}, expires ${month(card.expiryMonth, card.expiryYear)}: as a stand-in number (a token), never your card number</dd>`,
+          ...shared.map((s) => `<dt>${e(SHARED_LABELS[s.element] ?? s.label)}</dt><dd>${e(s.value)}</dd>`),
         ];
+        const clickToPay = destination.kind === 'click_to_pay';
         return sendPage(
           reply,
           {
-            title: `Add to ${destination.name}`,
+            title: `Add to ${name}`,
             page: 'consent',
             signedIn: true,
             data: { 'card-id': card.id, trid: destination.tokenRequestorId },
           },
-          `<h1>Add your card to ${e(destination.name)}</h1>
+          `<h1>Add your card to ${e(name)}</h1>
 <form id="push" class="panel" method="post" action="/app/cards/${e(card.id)}/destinations/${e(destination.tokenRequestorId)}/consent" novalidate>
 <input type="hidden" name="idempotencyKey" value="${e(randomUUID())}">
-<h2>What ${e(destination.name)} will receive</h2>
+<h2>What ${e(name)} will receive</h2>
+<p>Mastercard gives ${e(name)} the following, so that ${clickToPay ? 'Click to Pay can recognise you and fill in your card when you pay online' : `${e(name)} can charge your card when you buy there`}:</p>
 <dl class="shared">${rows.join('')}</dl>
-<p class="muted">Details are shown masked; ${e(destination.name)} receives them from Mastercard, not your card number.</p>
+<p class="muted">${shared.length === 0 ? '' : 'These are your details as the bank holds them, shown only to you: if something is out of date, contact us before adding the card. '}${e(name)} receives nothing else from us: never your card number, security code or PIN.</p>
+${
+  clickToPay
+    ? `<p>Click to Pay is Mastercard’s service: its <a href="${CLICK_TO_PAY_TERMS}" rel="noopener">terms of use</a> and <a href="${CLICK_TO_PAY_PRIVACY}" rel="noopener">privacy notice</a> apply to your Click to Pay profile.</p>`
+    : ''
+}
 <div class="check"><input type="checkbox" id="consent" name="consent" required aria-describedby="consent-help">
-<label for="consent">I agree to share this card and the details above with ${e(destination.name)}.</label></div>
-<p id="consent-help" class="muted">You can remove the card from ${e(destination.name)} at any time.</p>
+<label for="consent">I agree to share this card and the details above with ${e(name)}.</label></div>
+<p id="consent-help" class="muted">You can pause or remove the card there at any time, from “Where this card is saved”.</p>
 <fieldset><legend>Confirm it is you</legend>
 <div class="check"><input type="radio" id="method-code" name="method" value="code" checked><label for="method-code">One-time code from my authenticator app</label></div>
 ${
@@ -292,7 +316,7 @@ ${
 </fieldset>
 ${problemBox(request.query.problem)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
-<button type="submit" class="btn">Add to ${e(destination.name)}</button>
+<button type="submit" class="btn">Add to ${e(name)}</button>
 <a class="btn secondary" href="/app/cards">Cancel</a>
 </form>`,
         );
