@@ -15,6 +15,7 @@ import { staticAssets } from './assets.js';
 import { problemBox, sendPage } from './layout.js';
 import { CONFIRMING_LABEL, messageFor, STATE_LABELS } from './messages.js';
 import { safeNext } from './next.js';
+import { nextSteps } from './next-steps.js';
 import { opsPage } from './ops.js';
 import { savedCardsBody, savedCardsPath } from './saved-cards.js';
 import { timeTag } from './time.js';
@@ -422,6 +423,19 @@ ${problem ? `<p class="refusal" data-code="${e(problem)}">${e(messageFor(problem
 ${view.error ? `<p class="${cancelled ? 'note' : 'refusal'}" data-code="${e(view.error.code)}">${e(messageFor(view.error.code))}</p>` : ''}
 ${cardErrors.length > 0 ? `<ul>${cardErrors.join('')}</ul>` : ''}
 ${next}${retry}
+${nextSteps({
+  id: view.id,
+  state: view.state,
+  errorCode: view.error?.code ?? view.cards.find((c) => c.errorCode)?.errorCode ?? undefined,
+  destination: {
+    id: view.tokenRequestor.id,
+    name,
+    kind: view.tokenRequestor.id === options.clickToPayTokenRequestorId ? 'click_to_pay' : 'merchant',
+  },
+  cardId: cards[0]?.id,
+  confirming,
+  canContinue: Boolean(view.redirectUrl),
+})}
 </div>
 <p><a href="/app/cards">Back to your cards</a></p>`,
         );

@@ -1,0 +1,79 @@
+import { escapeHtml as e } from '../core/html.js';
+import { savedCardsPath } from './saved-cards.js';
+
+/**
+ * "What now" on a push's result page: for each outcome, what the cardholder
+ * does next (or that there is nothing to do), with the link to do it. Said
+ * inside the result panel, which the page script swaps as the state moves.
+ */
+export interface Outcome {
+  id: string;
+  state: string;
+  /** The push's error, or its cards' shared one. */
+  errorCode: string | undefined;
+  destination: { id: string; name: string; kind: 'click_to_pay' | 'merchant' };
+  /** The first card the push took (its "try again" and "where saved" links). */
+  cardId: string | undefined;
+  /** Back from the token requestor, Mastercard's confirmation not yet in. */
+  confirming: boolean;
+  /** Whether the page leads on to the token requestor (its "Continue to …" button), while that is still to do. */
+  canContinue: boolean;
+}
+
+/** Failures the cardholder cannot fix by trying again at once: the bank can. */
+const CALL_US = new Set([
+  'ADDITIONAL_AUTHENTICATION_REQUIRED',
+  'TOKENIZATION_DECLINED',
+  'ACCOUNT_INELIGIBLE',
+]);
+
+function steps(o: Outcome): string[] {
+  const name = e(o.destination.name);
+  const again = o.cardId
+    ? `<a href="/app/cards/${e(o.cardId)}/destinations/${e(o.destination.id)}/consent">try again</a>`
+    : 'try again from your cards';
+  const saved = o.cardId
+    ? `<a href="${e(savedCardsPath(o.cardId))}">Where this card is saved</a>`
+    : 'your cards';
+  const reference = `Quote reference <code>${e(o.id)}</code> if you call us.`;
+  switch (o.state) {
+    case 'pending':
+      return ['Nothing to do: this page updates by itself in a moment.'];
+    case 'receipt_issued':
+      return o.confirming
+        ? ['Nothing more to do: this page updates by itself once Mastercard confirms.']
+        : [
+            o.canContinue
+              ? `Finish at ${name}: “Continue to ${name}” takes you there.`
+              : `Finish at ${name} in the window it opened.`,
+            'Closed it by mistake? Start again from your cards.',
+          ];
+    case 'completed':
+      return [
+        o.destination.kind === 'click_to_pay'
+          ? 'Next time you pay online, choose Click to Pay at checkout: your card is there, without typing it.'
+          : `Next time you buy at ${name}, choose this card at checkout: it is saved there.`,
+        `You can pause or remove it there at any time from ${saved}.`,
+      ];
+    case 'expired':
+      return [`The time to finish ran out, so nothing was added. You can ${again} whenever you like.`];
+    default:
+      if (o.errorCode === 'CARDHOLDER_CANCELLED')
+        return [`Nothing was added. You can ${again} whenever you like.`];
+      if (o.errorCode === 'ALREADY_SAVED') return [`Nothing more to do: see ${saved}.`];
+      if (o.errorCode && CALL_US.has(o.errorCode))
+        return [
+          `Trying again will not help this time: please call us on the number on the back of your card. ${reference}`,
+        ];
+      return [
+        `You can ${again}. If it fails again, call us on the number on the back of your card. ${reference}`,
+      ];
+  }
+}
+
+export function nextSteps(outcome: Outcome): string {
+  return `<section class="next-steps" aria-labelledby="next-title"><h2 id="next-title">What now</h2>
+<ul>${steps(outcome)
+    .map((step) => `<li>${step}</li>`)
+    .join('')}</ul></section>`;
+}
