@@ -178,16 +178,6 @@ describe('bank pages in Chromium', () => {
     await expect(page.locator('.passkey strong').textContent()).resolves.toBe('Passkey 1');
     await expect(page.locator('.passkey summary').textContent()).resolves.toBe('Remove passkey 1');
     await screenshot(page, '06-passkey-added');
-    // The same device again: the authenticator already holds it, and the page says so (not "cancelled").
-    await page
-      .locator('#passkey-register')
-      .getByLabel('One-time code', { exact: true })
-      .fill(await generate({ secret: DEMO.alice.totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 }));
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toContain(
-      'already has a passkey registered',
-    );
-    await expect(page.locator('.passkey').count()).resolves.toBe(1);
 
     await page.getByRole('link', { name: 'Your cards' }).click();
     // Logos come from the issuer's asset route (a CSP refusal would show among `problems`).
@@ -398,6 +388,33 @@ describe('bank pages in Chromium', () => {
     // The key stays for the tab: a reload shows the figures without asking again.
     await page.reload();
     await totals.locator('tbody tr').first().waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  // Last, with Bob: his one-time codes of this step and the next are unspent by now (the tests before
+  // used his last ones over a minute ago), and no test after this one needs another.
+  it('says a passkey is already registered when the same device is registered twice', async () => {
+    const { context, page, problems } = await openPage(browser, 'phone');
+    await addVirtualAuthenticator(context, page);
+    await signIn(page, DEMO.bob);
+    await page.goto(`${stack.issuer}/app/security`);
+    const register = async (epoch: number) => {
+      await page
+        .locator('#passkey-register')
+        .getByLabel('One-time code', { exact: true })
+        .fill(await generate({ secret: DEMO.bob.totpSecret, epoch }));
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+    };
+    await register(Math.floor(Date.now() / 1000));
+    await page.getByText('Passkey added').waitFor();
+    // The same device again: the authenticator already holds it, and the page says so (not "cancelled").
+    await register(Math.floor(Date.now() / 1000) + 30);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'already has a passkey registered',
+    );
+    await expect(page.locator('.passkey').count()).resolves.toBe(1);
+    await screenshot(page, '06b-passkey-already-registered');
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -32,7 +32,7 @@ describe('the result page', { timeout: 120_000 }, () => {
     expect(html).toContain(`href="/app/cards/${card?.id}/destinations/${DEMO_SHOP}/consent">Try again</a>`);
     // What now, inside the panel the script swaps as the state moves.
     expect(html).toMatch(
-      /<div class="panel result cancelled">[^]*<h2 id="next-title">What now<\/h2>[^]*<\/div>/,
+      /<div class="panel result cancelled">[\s\S]*<h2 id="next-title">What now<\/h2>[\s\S]*<\/div>/,
     );
     expect(html).toContain('Nothing was added. You can <a href=');
   });
