@@ -354,7 +354,7 @@ ${
     : `<ul class="plain">${list
         .map(
           (p) =>
-            `<li><a href="${e(resultPage(p.id))}">${e(p.tokenRequestor.name)}</a> · ${e(names.get(p.id) ?? '')} · ${e(STATE_LABELS[p.state] ?? p.state)} <span class="muted">${e(p.createdAt.slice(0, 16).replace('T', ' '))} UTC</span></li>`,
+            `<li><a href="${e(resultPage(p.id))}">${e(p.tokenRequestor.name)}</a> · ${e(names.get(p.id) ?? '')} · ${e(STATE_LABELS[p.state] ?? p.state)} <span class="muted">${timeTag(new Date(p.createdAt))}</span></li>`,
         )
         .join('')}</ul>`
 }`,

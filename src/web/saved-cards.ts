@@ -2,6 +2,7 @@ import { escapeHtml as e } from '../core/html.js';
 import type { SavedCard } from '../service/tokens/saved-cards.js';
 import { problemBox } from './layout.js';
 import { REFUSALS } from './messages.js';
+import { timeTag } from './time.js';
 
 /**
  * "Where my card is saved": Click to Pay and each merchant holding a token
@@ -41,8 +42,6 @@ export const savedCardsPath = (cardId: string): string => `/app/cards/${cardId}/
 /** Where a saved card's change is posted: `suspend`, `resume` or `remove`. */
 export const savedCardActionPath = (cardId: string, tokenId: string, action: string): string =>
   `${savedCardsPath(cardId)}/${tokenId}/${action}`;
-
-const day = (date: Date) => date.toISOString().slice(0, 10);
 
 function item(
   token: SavedCard,
@@ -100,7 +99,7 @@ ${back('Keep it')}</div>
   return `<li class="saved-item" id="saved-${id}" data-token-id="${id}" data-status="${e(token.status)}">
 ${logo}
 <div><h2>${e(where)}</h2>
-<p class="muted">${token.destination === 'click_to_pay' ? 'Pay online without typing your card' : 'Saved at this merchant'} · since ${day(token.createdAt)}${token.tokenPanSuffix ? ` · their number ends in ${e(token.tokenPanSuffix)}` : ''}</p>
+<p class="muted">${token.destination === 'click_to_pay' ? 'Pay online without typing your card' : 'Saved at this merchant'} · since ${timeTag(token.createdAt, 'date')}${token.tokenPanSuffix ? ` · their number ends in ${e(token.tokenPanSuffix)}` : ''}</p>
 <p class="token-status" data-status="${e(token.status)}">${e(TOKEN_STATUS_LABELS[token.status])}</p>
 ${buttons.length > 0 ? `<form class="actions" method="post" action="${action('suspend')}">${buttons.join('')}</form>` : ''}
 ${confirm}${resume}</div></li>`;

@@ -31,7 +31,8 @@ describe('bank pages in Chromium', () => {
     page.locator(`#state[data-state="${state}"]`).waitFor({ timeout: 60_000 });
 
   it('adds a card to Click to Pay: sign-in, banner, consent, one-time code, progress, completed', async () => {
-    const { context, page, problems } = await openPage(browser, 'phone');
+    // A cardholder in New York: times are shown in their zone, not the server's UTC.
+    const { context, page, problems } = await openPage(browser, 'phone', { timezoneId: 'America/New_York' });
     // The sign-in page marks the demo cardholders as such (simulator mode only).
     await page.goto(`${stack.issuer}/app/signin`);
     await expect(page.locator('#demo-title .tag').textContent()).resolves.toBe('demo');
@@ -80,6 +81,21 @@ describe('bank pages in Chromium', () => {
     await expect(page.evaluate('window.pushprovStillHere')).resolves.toBe(true);
     await expect(page.locator('#state').textContent()).resolves.toContain('your card was added');
     await screenshot(page, '05-click-to-pay-completed');
+
+    // "Cards you added" says when, in the cardholder's own time: the hour in New York, no "UTC".
+    await page.goto(`${stack.issuer}/app/provisionings`);
+    const added = page.locator('.plain li time').first();
+    const [iso, shown] = [await added.getAttribute('datetime'), await added.textContent()];
+    const newYork = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      hour: 'numeric',
+      minute: '2-digit',
+    }).formatToParts(new Date(iso ?? ''));
+    const hm = `${newYork.find((p) => p.type === 'hour')?.value}:${newYork.find((p) => p.type === 'minute')?.value}`;
+    expect(shown).not.toContain('UTC');
+    expect(shown).toContain(hm);
+    await screenshot(page, '05b-cards-you-added');
+    await page.goBack();
 
     // Where the card is saved, at phone width and by keyboard only.
     await page.getByRole('link', { name: 'Where this card is saved' }).focus();

@@ -25,11 +25,13 @@ export function launchChromium(): Promise<Browser> {
 export async function openPage(
   browser: Browser,
   size: 'phone' | 'desktop' = 'desktop',
-  options: { javaScript?: boolean } = {},
+  options: { javaScript?: boolean; timezoneId?: string; locale?: string } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({
     viewport: size === 'phone' ? { width: 390, height: 844 } : { width: 1280, height: 900 },
     javaScriptEnabled: options.javaScript ?? true,
+    ...(options.timezoneId && { timezoneId: options.timezoneId }),
+    ...(options.locale && { locale: options.locale }),
   });
   const page = await context.newPage();
   const problems: string[] = [];

@@ -33,6 +33,10 @@ describe('the saved-card page body', () => {
     expect(html).toContain('data-action="resume"');
     expect(html).toContain('data-role="resume"');
     expect(html).not.toContain('class="notice"');
+    // When it was saved: a moment the page script puts in the reader's own time zone.
+    expect(html).toContain(
+      '· since <time datetime="2026-11-01T00:00:00.000Z" data-style="date">1 Nov 2026</time>',
+    );
   });
 
   it('says a blocked card stays paused and offers only removal', () => {

@@ -5,6 +5,24 @@
 const MESSAGES = JSON.parse(document.getElementById('messages')?.textContent || '{}');
 const messageFor = (code, fallback) => MESSAGES[code] || fallback || MESSAGES.UNEXPECTED;
 const $ = (selector) => document.querySelector(selector);
+const LANG = document.documentElement.lang || undefined;
+
+// Moments are rendered in UTC (a server cannot know the reader's zone); here they become the reader's own.
+const TIME_FORMATS = {
+  date: { dateStyle: 'medium' },
+  datetime: { dateStyle: 'medium', timeStyle: 'short' },
+  seconds: { dateStyle: 'medium', timeStyle: 'medium' },
+};
+const localTime = (iso, style = 'datetime') => {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : new Intl.DateTimeFormat(LANG, TIME_FORMATS[style] ?? TIME_FORMATS.datetime).format(date);
+};
+function localTimes(root = document) {
+  for (const time of root.querySelectorAll('time[datetime]'))
+    time.textContent = localTime(time.dateTime, time.dataset.style);
+}
 
 class ApiError extends Error {
   constructor(code, message, details) {
@@ -239,6 +257,7 @@ function wireResult() {
         now.replaceWith(document.importNode(next, true));
       }
     }
+    localTimes();
     ({ state, final } = fresh.body.dataset);
     document.body.dataset.state = state;
     document.body.dataset.final = final;
@@ -431,7 +450,7 @@ function wireOps() {
     api(method, path, method === 'GET' ? undefined : {}, {
       authorization: `Bearer ${sessionStorage.getItem(OPS_KEY)}`,
     });
-  const when = (iso) => (iso ? iso.slice(0, 19).replace('T', ' ') : null);
+  const when = (iso) => (iso ? localTime(iso, 'seconds') : null);
 
   function retryButton(followUp) {
     const button = document.createElement('button');
@@ -461,7 +480,7 @@ function wireOps() {
     const { followUps } = await opsApi('/v1/ops/token-follow-ups');
     table(
       $('#ops-follow-ups'),
-      ['Queued (UTC)', 'Card', 'Change', 'State', 'Attempts', 'Last error', 'Next attempt (UTC)', 'Action'],
+      ['Queued', 'Card', 'Change', 'State', 'Attempts', 'Last error', 'Next attempt', 'Action'],
       followUps.map((f) => [
         when(f.createdAt),
         f.cardId,
@@ -486,7 +505,7 @@ function wireOps() {
       );
       table(
         $('#ops-funnel'),
-        ['Day', 'Destination', ...STATES],
+        ['Day (UTC)', 'Destination', ...STATES],
         stats.funnel.map((f) => [f.day, f.destination, ...STATES.map((s) => f.states[s] ?? 0)]),
       );
       table(
@@ -496,7 +515,7 @@ function wireOps() {
       );
       table(
         $('#ops-failures'),
-        ['When (UTC)', 'Provisioning', 'Destination', 'State', 'Error code'],
+        ['When', 'Provisioning', 'Destination', 'State', 'Error code'],
         stats.failures.map((f) => [when(f.at), f.id, f.tokenRequestor, f.state, f.errorCode]),
       );
       const { counts } = await opsApi('/v1/ops/tokens/counts');
@@ -536,14 +555,20 @@ function wireOps() {
       const provisionings = document.createElement('table');
       table(
         provisionings,
-        ['Provisioning', 'Destination', 'State', 'Error code', 'Created (UTC)'],
-        history.provisionings.map((p) => [p.id, p.tokenRequestor.name, p.state, p.error?.code, p.createdAt]),
+        ['Provisioning', 'Destination', 'State', 'Error code', 'Created'],
+        history.provisionings.map((p) => [
+          p.id,
+          p.tokenRequestor.name,
+          p.state,
+          p.error?.code,
+          when(p.createdAt),
+        ]),
       );
       const audit = document.createElement('table');
       table(
         audit,
-        ['#', 'When (UTC)', 'Actor', 'Action', 'Subject', 'Outcome'],
-        history.audit.map((a) => [a.seq, a.at, a.actor, a.action, a.subject, a.outcome]),
+        ['#', 'When', 'Actor', 'Action', 'Subject', 'Outcome'],
+        history.audit.map((a) => [a.seq, when(a.at), a.actor, a.action, a.subject, a.outcome]),
       );
       const h3a = document.createElement('h3');
       h3a.textContent = 'Provisionings';
@@ -573,6 +598,8 @@ for (const button of document.querySelectorAll('[data-action="sign-out"]')) {
     location.assign('/app/signin');
   });
 }
+
+localTimes();
 
 const WIRING = {
   signin: wireSignIn,
