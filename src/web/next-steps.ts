@@ -32,9 +32,8 @@ function steps(o: Outcome): string[] {
   const again = o.cardId
     ? `<a href="/app/cards/${e(o.cardId)}/destinations/${e(o.destination.id)}/consent">try again</a>`
     : 'try again from your cards';
-  const saved = o.cardId
-    ? `<a href="${e(savedCardsPath(o.cardId))}">Where this card is saved</a>`
-    : 'your cards';
+  // Not "Where this card is saved": the card's own link above says that; two links of one name would confuse.
+  const saved = o.cardId ? `<a href="${e(savedCardsPath(o.cardId))}">your saved cards</a>` : 'your cards';
   const reference = `Quote reference <code>${e(o.id)}</code> if you call us.`;
   switch (o.state) {
     case 'pending':
@@ -53,7 +52,7 @@ function steps(o: Outcome): string[] {
         o.destination.kind === 'click_to_pay'
           ? 'Next time you pay online, choose Click to Pay at checkout: your card is there, without typing it.'
           : `Next time you buy at ${name}, choose this card at checkout: it is saved there.`,
-        `You can pause or remove it there at any time from ${saved}.`,
+        `You can pause or remove it there at any time, under ${saved}.`,
       ];
     case 'expired':
       return [`The time to finish ran out, so nothing was added. You can ${again} whenever you like.`];

@@ -51,7 +51,7 @@ describe('what now, after a push', () => {
     [
       'already saved',
       { state: 'failed', errorCode: 'ALREADY_SAVED' },
-      /Nothing more to do: see Where this card is saved/,
+      /Nothing more to do: see your saved cards/,
     ],
   ])('%s', (_name, outcome, says) => {
     const html = nextSteps({ ...base, ...outcome });
