@@ -24,6 +24,7 @@ import { seedDemoData } from '../../service/cards/seed.js';
 import { TokenizationDecisions } from '../../service/mdes/decisioning.js';
 import { MdesNotificationService } from '../../service/mdes/notifications.js';
 import { mdesNotificationVerifier } from '../../service/mdes/verifier.js';
+import { CardholderSearch } from '../../service/ops/cardholder-search.js';
 import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
@@ -267,7 +268,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
-    opsRoutes(new OpsStats(db, clock), guards),
+    opsRoutes(new OpsStats(db, clock), guards, new CardholderSearch(db, store.cardholders, audit)),
     assetRoutes(directory),
     tokenRoutes({ savedCards, followUps, guards }),
     // MDES's notifications about the issuer's tokens (signed by Mastercard).
