@@ -18,6 +18,8 @@ export interface PageOptions {
   /** The page's name, for the script to know what to wire. */
   page: string;
   data?: Record<string, string>;
+  /** Assets of this page alone, before the pages' own (the ops dashboard's chart library). */
+  assets?: { scripts?: string[]; styles?: string[] };
 }
 
 /**
@@ -34,6 +36,10 @@ export function sendPage(
   const data = Object.entries(options.data ?? {})
     .map(([k, v]) => ` data-${k}="${escapeHtml(v)}"`)
     .join('');
+  const extra = [
+    ...(options.assets?.styles ?? []).map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`),
+    ...(options.assets?.scripts ?? []).map((src) => `<script src="${escapeHtml(src)}" defer></script>`),
+  ].join('');
   const nav = options.signedIn
     ? `<nav aria-label="Main"><a href="/app/cards">Your cards</a><a href="/app/security">Security</a><form class="signout" method="post" action="/app/signout"><button type="submit" class="link" data-action="sign-out">Sign out</button></form></nav>`
     : '';
@@ -44,7 +50,7 @@ export function sendPage(
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)} · Pushprov Bank</title>
-<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">${extra}<link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
 <body data-page="${escapeHtml(options.page)}"${data}>
 <a class="skip" href="#main">Skip to content</a>
 <header><a class="brand" href="/app/cards">Pushprov Bank</a>${nav}</header>

@@ -190,24 +190,26 @@ ${demo}`,
     app.get('/app/cards', { schema: hide, onRequest: guards.requireCardholder }, async (request, reply) => {
       const cards = await provisioning.cards(cardholderOf(request).cardholderId);
       const c2p = options.clickToPayTokenRequestorId;
+      // Each link's accessible name starts with its visible label (WCAG 2.5.3), then names the card for a
+      // screen reader, which hears several cards' links alike.
       const items = cards.map((card) => {
         const name = `${card.productName} ending in ${card.lastFour}`;
         const actions = card.eligible
           ? `${
               card.inClickToPay
-                ? `<p class="added" data-added="click-to-pay">✓ Added to Click to Pay · <a href="${e(savedCardsPath(card.id))}" aria-label="Manage ${e(name)} in Click to Pay">Manage</a></p>`
+                ? `<p class="added" data-added="click-to-pay">✓ Added to Click to Pay · <a href="${e(savedCardsPath(card.id))}">Manage<span class="sr-only"> ${e(name)} in Click to Pay</span></a></p>`
                 : card.clickToPay
                   ? `<div class="banner"><p>Check out faster online: add this card to Click to Pay, as you would to a phone wallet.</p>
-<a class="btn" href="/app/cards/${e(card.id)}/destinations/${e(c2p)}/consent" aria-label="Add ${e(name)} to Click to Pay">Add to Click to Pay</a></div>`
+<a class="btn" href="/app/cards/${e(card.id)}/destinations/${e(c2p)}/consent">Add to Click to Pay<span class="sr-only">: ${e(name)}</span></a></div>`
                   : ''
-            }<a class="btn secondary" href="/app/cards/${e(card.id)}/destinations" aria-label="Choose where to add ${e(name)}">Add to a merchant or wallet</a>`
+            }<a class="btn secondary" href="/app/cards/${e(card.id)}/destinations">Add to a merchant or wallet<span class="sr-only">: ${e(name)}</span></a>`
           : `<p class="refusal" data-code="${e(card.refusal?.code ?? '')}">${e(messageFor(card.refusal?.code))}</p>`;
         return `<li class="card-item">
 <div class="card-art" aria-hidden="true"><span>${e(card.productName)}</span><span class="num">•••• ${e(card.lastFour)}</span></div>
 <div><h2>${e(card.productName)} <span class="muted">•••• ${e(card.lastFour)}</span></h2>
 <p class="muted">Expires ${month(card.expiryMonth, card.expiryYear)} · ${e(card.country)} · ${e(card.status)}</p>
 ${actions}
-<p><a href="${e(savedCardsPath(card.id))}" aria-label="Where ${e(name)} is saved">Where this card is saved</a></p></div></li>`;
+<p><a href="${e(savedCardsPath(card.id))}">Where this card is saved<span class="sr-only">: ${e(name)}</span></a></p></div></li>`;
       });
       return sendPage(
         reply,
@@ -317,8 +319,8 @@ ${
 </fieldset>
 ${problemBox(request.query.problem)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
-<button type="submit" class="btn">Add to ${e(name)}</button>
-<a class="btn secondary" href="/app/cards">Cancel</a>
+<div class="button-row"><button type="submit" class="btn">Add to ${e(name)}</button>
+<a class="btn secondary" href="/app/cards">Cancel</a></div>
 </form>`,
         );
       },
@@ -531,7 +533,15 @@ ${
     );
 
     app.get('/ops', { schema: hide }, async (_request, reply) =>
-      sendPage(reply, { title: 'Operations', page: 'ops' }, opsPage()),
+      sendPage(
+        reply,
+        {
+          title: 'Operations',
+          page: 'ops',
+          assets: { scripts: ['/assets/uplot.js'], styles: ['/assets/uplot.css'] },
+        },
+        opsPage(),
+      ),
     );
   };
 }
