@@ -1,3 +1,6 @@
+import type { Lang } from './i18n.js';
+import { DE_MESSAGES } from './i18n-de.js';
+
 /**
  * What a cardholder reads for each refusal code, in plain words. The pages
  * render them server-side and hand the same table to the browser script, so
@@ -70,8 +73,30 @@ export const REFUSALS: Record<string, string> = {
   UNEXPECTED: 'Something went wrong on our side. Please try again later.',
 };
 
-export const messageFor = (code: string | null | undefined, fallback = REFUSALS.UNEXPECTED ?? ''): string =>
-  (code && REFUSALS[code]) || fallback;
+/** The page script's own few words (progress), in the same table as the refusals. */
+export const UI_TEXT: Record<string, string> = {
+  'ui.confirming': 'Confirming it is you…',
+  'ui.sending': 'Sending your card to Mastercard…',
+  'ui.redirecting': 'Taking you there to finish…',
+  'ui.asking': 'Asking Mastercard…',
+  'ui.waiting': 'Waiting for Mastercard to confirm…',
+  'ui.passkey-prompt': 'Follow your device’s prompt…',
+};
+
+const BY_LANG: Record<Lang, Record<string, string>> = {
+  en: { ...REFUSALS, ...UI_TEXT },
+  de: { ...REFUSALS, ...UI_TEXT, ...DE_MESSAGES },
+};
+
+/** A refusal in the page's language (German falls back to English where a text is missing). */
+export const messageFor = (
+  code: string | null | undefined,
+  fallback = REFUSALS.UNEXPECTED ?? '',
+  lang: Lang = 'en',
+): string => (code && BY_LANG[lang][code]) || fallback;
+
+/** The whole table, for the page script, in the page's language. */
+export const messagesFor = (lang: Lang): Record<string, string> => BY_LANG[lang];
 
 /** Back from the token requestor, until Mastercard confirms the token. */
 export const CONFIRMING_LABEL = 'Mastercard is confirming your card…';

@@ -1,4 +1,5 @@
 import { escapeHtml as e } from '../core/html.js';
+import { type Lang, translator } from './i18n.js';
 import { savedCardsPath } from './saved-cards.js';
 
 /**
@@ -27,52 +28,59 @@ const CALL_US = new Set([
   'ACCOUNT_INELIGIBLE',
 ]);
 
-function steps(o: Outcome): string[] {
+function steps(o: Outcome, lang: Lang): string[] {
+  const t = translator(lang);
   const name = e(o.destination.name);
   const again = o.cardId
-    ? `<a href="/app/cards/${e(o.cardId)}/destinations/${e(o.destination.id)}/consent">try again</a>`
-    : 'try again from your cards';
+    ? `<a href="/app/cards/${e(o.cardId)}/destinations/${e(o.destination.id)}/consent">${t('try again')}</a>`
+    : t('try again from your cards');
   // Not "Where this card is saved": the card's own link above says that; two links of one name would confuse.
-  const saved = o.cardId ? `<a href="${e(savedCardsPath(o.cardId))}">your saved cards</a>` : 'your cards';
-  const reference = `Quote reference <code>${e(o.id)}</code> if you call us.`;
+  const saved = o.cardId
+    ? `<a href="${e(savedCardsPath(o.cardId))}">${t('your saved cards')}</a>`
+    : t('your cards');
+  const reference = t('Quote reference {id} if you call us.', { id: `<code>${e(o.id)}</code>` });
   switch (o.state) {
     case 'pending':
-      return ['Nothing to do: this page updates by itself in a moment.'];
+      return [t('Nothing to do: this page updates by itself in a moment.')];
     case 'receipt_issued':
       return o.confirming
-        ? ['Nothing more to do: this page updates by itself once Mastercard confirms.']
+        ? [t('Nothing more to do: this page updates by itself once Mastercard confirms.')]
         : [
             o.canContinue
-              ? `Finish at ${name}: “Continue to ${name}” takes you there.`
-              : `Finish at ${name} in the window it opened.`,
-            'Closed it by mistake? Start again from your cards.',
+              ? t('Finish at {name}: “Continue to {name}” takes you there.', { name })
+              : t('Finish at {name} in the window it opened.', { name }),
+            t('Closed it by mistake? Start again from your cards.'),
           ];
     case 'completed':
       return [
         o.destination.kind === 'click_to_pay'
-          ? 'Next time you pay online, choose Click to Pay at checkout: your card is there, without typing it.'
-          : `Next time you buy at ${name}, choose this card at checkout: it is saved there.`,
-        `You can pause or remove it there at any time, under ${saved}.`,
+          ? t(
+              'Next time you pay online, choose Click to Pay at checkout: your card is there, without typing it.',
+            )
+          : t('Next time you buy at {name}, choose this card at checkout: it is saved there.', { name }),
+        t('You can pause or remove it there at any time, under {saved}.', { saved }),
       ];
     case 'expired':
-      return [`The time to finish ran out, so nothing was added. You can ${again} whenever you like.`];
+      return [
+        t('The time to finish ran out, so nothing was added. You can {again} whenever you like.', { again }),
+      ];
     default:
       if (o.errorCode === 'CARDHOLDER_CANCELLED')
-        return [`Nothing was added. You can ${again} whenever you like.`];
-      if (o.errorCode === 'ALREADY_SAVED') return [`Nothing more to do: see ${saved}.`];
+        return [t('Nothing was added. You can {again} whenever you like.', { again })];
+      if (o.errorCode === 'ALREADY_SAVED') return [t('Nothing more to do: see {saved}.', { saved })];
       if (o.errorCode && CALL_US.has(o.errorCode))
         return [
-          `Trying again will not help this time: please call us on the number on the back of your card. ${reference}`,
+          `${t('Trying again will not help this time: please call us on the number on the back of your card.')} ${reference}`,
         ];
       return [
-        `You can ${again}. If it fails again, call us on the number on the back of your card. ${reference}`,
+        `${t('You can {again}. If it fails again, call us on the number on the back of your card.', { again })} ${reference}`,
       ];
   }
 }
 
-export function nextSteps(outcome: Outcome): string {
-  return `<section class="next-steps" aria-labelledby="next-title"><h2 id="next-title">What now</h2>
-<ul>${steps(outcome)
+export function nextSteps(outcome: Outcome, lang: Lang = 'en'): string {
+  return `<section class="next-steps" aria-labelledby="next-title"><h2 id="next-title">${translator(lang)('What now')}</h2>
+<ul>${steps(outcome, lang)
     .map((step) => `<li>${step}</li>`)
     .join('')}</ul></section>`;
 }

@@ -488,4 +488,35 @@ describe('bank pages in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('speaks German to Clara (her locale), dates included, with a passkey added from the Security page', async () => {
+    const { context, page, problems } = await openPage(browser, 'desktop', { timezoneId: 'Europe/Berlin' });
+    await addVirtualAuthenticator(context, page);
+    await signIn(page, { username: 'clara', password: 'clara-demo-password' });
+    await expect(page.evaluate('document.documentElement.lang')).resolves.toBe('de');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Ihre Karten');
+    await screenshot(page, '24-german-cards');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole('link', { name: 'Sicherheit' }).click();
+    await page
+      .locator('#passkey-register')
+      .getByLabel('Einmalcode', { exact: true })
+      .fill(await generate({ secret: 'JRMQJJIPFCCEX2IAHZFFRAVMWLCI573G' }));
+    await page.getByRole('button', { name: 'Passkey hinzufügen' }).click();
+    await page.getByText('Passkey hinzugefügt').waitFor();
+    // When it was added, in German and in Berlin time (the page script, from the page's language).
+    const added = page.locator('.passkey time').first();
+    const shown = await added.textContent();
+    expect(shown).toMatch(/^\d\d\.\d\d\.\d{4}, \d\d:\d\d$/);
+    const berlin = new Intl.DateTimeFormat('de-DE', {
+      timeZone: 'Europe/Berlin',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(new Date((await added.getAttribute('datetime')) ?? ''));
+    expect(shown).toContain(berlin);
+    await screenshot(page, '25-german-security');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });

@@ -316,6 +316,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       guards,
       factors: auth.factors,
       passkeys: auth.passkeys,
+      localeOf: async (cardholderId) => (await store.profile(cardholderId)).locale,
       clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
       demo: simulated,
       links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },

@@ -205,10 +205,10 @@ function wirePush() {
     const submit = form.querySelector('button[type="submit"]');
     submit.disabled = true;
     try {
-      progress('Confirming it is you…');
+      progress(messageFor('ui.confirming'));
       const { grant } =
         form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(form.code.value);
-      progress('Sending your card to Mastercard…');
+      progress(messageFor('ui.sending'));
       const view = await api(
         'POST',
         '/v1/provisionings',
@@ -216,7 +216,7 @@ function wirePush() {
         { 'idempotency-key': idempotencyKey, 'pushprov-sca-grant': grant },
       );
       if (view.redirectUrl) {
-        progress('Taking you there to finish…');
+        progress(messageFor('ui.redirecting'));
         location.assign(view.redirectUrl);
       } else {
         location.assign(`/app/provisionings/${view.id}`);
@@ -318,9 +318,9 @@ function wireSaved() {
     const buttons = item.querySelectorAll('button');
     for (const b of buttons) b.setAttribute('aria-disabled', 'true');
     try {
-      progress('Asking Mastercard…');
+      progress(messageFor('ui.asking'));
       await ask();
-      progress('Waiting for Mastercard to confirm…');
+      progress(messageFor('ui.waiting'));
       if (await waitForStatus(cardId, item.dataset.tokenId, wanted)) {
         location.assign(`${location.pathname}?changed=${item.dataset.tokenId}`);
         return;
@@ -375,12 +375,12 @@ function wireSaved() {
       change(
         item,
         async () => {
-          progress('Confirming it is you…');
+          progress(messageFor('ui.confirming'));
           // A code is spent once sent: a retry (say after an expired confirmation) needs the next one.
           const code = form.code.value;
           form.code.value = '';
           const { grant } = form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(code);
-          progress('Asking Mastercard…');
+          progress(messageFor('ui.asking'));
           await api('POST', `${tokenPath(id)}/resume`, undefined, { 'pushprov-sca-grant': grant });
         },
         'ACTIVE',
@@ -397,9 +397,9 @@ function wireSecurity() {
     event.preventDefault();
     clearError();
     try {
-      progress('Confirming it is you…');
+      progress(messageFor('ui.confirming'));
       const { grant } = await codeGrant(form.code.value);
-      progress('Follow your device’s prompt…');
+      progress(messageFor('ui.passkey-prompt'));
       await registerPasskey(grant);
       // The page as the bank now renders it: the new passkey listed, the flash saying so.
       location.assign('/app/security?done=added');
