@@ -175,7 +175,7 @@ describe('bank pages in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('cannot reach Mastercard');
     await expect(c2p.getByRole('button', { name: 'Yes, remove it' }).isVisible()).resolves.toBe(true);
-    await screenshot(page, '18-saved-card-unavailable-phone');
+    await screenshot(page, '18-saved-card-unavailable');
     await page.unroute('**/tokens/tok_*');
 
     // A session that ends while Mastercard's answer is awaited says so at once, not "not confirmed".
