@@ -174,6 +174,7 @@ export const DE_TEXT: Record<string, string> = {
   'Page not found': 'Seite nicht gefunden',
   'Something stopped us': 'Etwas hat uns aufgehalten',
   'Keep it': 'Behalten',
+  'Check again': 'Erneut prüfen',
 };
 
 /** The refusals and the page script's words, by code. */

@@ -467,6 +467,12 @@ ${problem ? `<p class="refusal" data-code="${e(problem)}">${e(messageFor(problem
 ${view.error ? `<p class="${cancelled ? 'note' : 'refusal'}" data-code="${e(view.error.code)}">${e(messageFor(view.error.code, undefined, lang))}</p>` : ''}
 ${cardErrors.length > 0 ? `<ul>${cardErrors.join('')}</ul>` : ''}
 ${next}${retry}
+${
+  // Without script nothing updates the page: a link to look again.
+  final
+    ? ''
+    : `<noscript><p><a class="btn secondary" href="${e(resultPage(view.id))}">${t('Check again')}</a></p></noscript>`
+}
 ${nextSteps(
   {
     id: view.id,

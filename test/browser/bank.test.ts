@@ -320,6 +320,24 @@ describe('bank pages in Chromium', () => {
     await page.waitForURL(/\/app\/provisionings\/prv_/);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Click to Pay');
     await screenshot(page, '22-no-script-result');
+    // Nothing updates a page without script: "Check again" until Mastercard's confirmation is in.
+    for (let i = 0; i < 50 && (await page.locator('#state[data-state="completed"]').count()) === 0; i++) {
+      await page.waitForTimeout(200);
+      await page.getByRole('link', { name: 'Check again' }).click();
+    }
+    await expect(page.locator('#state').getAttribute('data-state')).resolves.toBe('completed');
+    // Pause it where it is saved, by the form's POST: the page comes back saying so.
+    await page.getByRole('link', { name: 'Where this card is saved' }).click();
+    const c2p = page.locator('.saved-item', { has: page.getByRole('heading', { name: 'Click to Pay' }) });
+    await c2p.getByRole('button', { name: /^Pause/ }).click();
+    await page.locator('#flash').getByText('Click to Pay is paused').waitFor({ timeout: 30_000 });
+    await expect(c2p.locator('.token-status').getAttribute('data-status')).resolves.toBe('SUSPENDED');
+    // Remove asks first, without script too: the confirmation opens, then the POST removes it.
+    await c2p.getByRole('button', { name: /^Remove/ }).click();
+    await screenshot(page, '22b-no-script-remove-confirm');
+    await page.getByRole('button', { name: 'Yes, remove it' }).click();
+    await page.locator('#flash').getByText('Click to Pay was removed').waitFor({ timeout: 30_000 });
+    await screenshot(page, '22c-no-script-removed');
     // No password, no one-time code in any URL the browser asked for.
     expect(urls.filter((u) => /password|code=|alice-demo/.test(u))).toEqual([]);
     await context.close();

@@ -129,6 +129,13 @@ describe('the bank pages without script', { timeout: 120_000 }, () => {
       cookie,
     );
     expect(badCode.headers.get('location')).toBe(`${consentPath}?problem=TOTP_CODE_INVALID`);
+    // A passkey is the browser's script's to ask for: without it the form says so, and pushes nothing.
+    const passkey = await post(
+      consentPath ?? '',
+      { consent: 'on', method: 'passkey', idempotencyKey: key },
+      cookie,
+    );
+    expect(passkey.headers.get('location')).toBe(`${consentPath}?problem=PASSKEY_NEEDS_SCRIPT`);
     expect((await get(badCode.headers.get('location') ?? '', cookie)).html).toContain(
       'That one-time code is not right.',
     );
