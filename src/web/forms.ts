@@ -9,6 +9,7 @@ import type { Principal } from '../service/auth/identity.js';
 import type { Auth } from '../service/auth/index.js';
 import type { ProvisioningService } from '../service/provisioning.js';
 import type { SavedCardAction, SavedCards } from '../service/tokens/saved-cards.js';
+import { type ActivationFormsOptions, activationForms } from './activations.js';
 import { safeNext } from './next.js';
 import { pageErrorHandler, resultPage } from './pages.js';
 import { savedCardsPath } from './saved-cards.js';
@@ -20,6 +21,8 @@ export interface WebFormsOptions {
   savedCards: Pick<SavedCards, 'change' | 'list'>;
   /** How long a saved-card change waits for Mastercard's confirmation before the page says it is asked. */
   confirmWaitMs?: number;
+  /** "Was this you?" answers (src/web/activations.ts), under the same form parser. */
+  activations?: ActivationFormsOptions['activations'];
 }
 
 /** The status Mastercard's notification brings once a change is done. */
@@ -49,6 +52,9 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
     await app.register(formbody, { bodyLimit: 4096 });
     // A form's POST answers with pages too: no session → sign-in, a card not theirs → not found.
     app.setErrorHandler(pageErrorHandler);
+    if (options.activations) {
+      await app.register(activationForms({ activations: options.activations, auth, guards }));
+    }
 
     const field = (request: FastifyRequest, name: string): string => {
       const value = (request.body as Record<string, unknown> | undefined)?.[name];

@@ -175,6 +175,9 @@ export const DE_TEXT: Record<string, string> = {
   'Something stopped us': 'Etwas hat uns aufgehalten',
   'Keep it': 'Behalten',
   'Check again': 'Erneut prüfen',
+  'Thank you. Mastercard is activating your card there; it shows below once it is done.':
+    'Danke. Mastercard aktiviert Ihre Karte dort; sie erscheint unten, sobald das erledigt ist.',
+  'Thank you. We asked Mastercard to remove it.': 'Danke. Wir haben Mastercard gebeten, sie zu entfernen.',
 };
 
 /** The refusals and the page script's words, by code. */
@@ -254,6 +257,11 @@ export const DE_MESSAGES: Record<string, string> = {
   BAD_REQUEST: 'Was gesendet wurde, konnten wir nicht lesen. Gehen Sie zurück und versuchen Sie es erneut.',
   NETWORK: 'Wir haben die Bank nicht erreicht. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   UNEXPECTED: 'Bei uns ist etwas schiefgegangen. Versuchen Sie es bitte später erneut.',
+  ACTIVATION_CODE_INVALID:
+    'Das ist nicht der Code, den wir gesendet haben. Prüfen Sie die Nachricht und versuchen Sie es erneut.',
+  ACTIVATION_CODE_UNUSABLE:
+    'Dieser Code ist abgelaufen oder wurde zu oft versucht. Bestätigen Sie stattdessen mit Ihrem Einmalcode.',
+  ACTIVATION_NOT_FOUND: 'Hier wartet nichts mehr auf Ihre Bestätigung.',
   'ui.confirming': 'Wir bestätigen, dass Sie es sind…',
   'ui.sending': 'Ihre Karte wird an Mastercard gesendet…',
   'ui.redirecting': 'Wir bringen Sie zum Abschließen dorthin…',

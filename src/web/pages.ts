@@ -10,7 +10,9 @@ import { type AuthGuards, cardholderOf } from '../http/auth/guards.js';
 import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../service/auth/demo.js';
 import type { PasskeyService } from '../service/auth/passkeys.js';
 import type { ProvisioningService } from '../service/provisioning.js';
+import type { PendingActivation } from '../service/tokens/activations.js';
 import type { SavedCards } from '../service/tokens/saved-cards.js';
+import { pendingActivationsSection } from './activations.js';
 import { staticAssets } from './assets.js';
 import { chooseLanguage, type Lang, LOCALES, type Translate, translator } from './i18n.js';
 import { problemBox, sendPage } from './layout.js';
@@ -31,6 +33,12 @@ import { timeTag } from './time.js';
 export interface WebPagesOptions {
   provisioning: ProvisioningService;
   savedCards: Pick<SavedCards, 'list'>;
+  /** Requests to save a card that wait for the cardholder to confirm it was them; none shown without it. */
+  activations?: {
+    pending(cardholderId: string, cardId: string): Promise<PendingActivation[]>;
+    /** The name the cardholder knows a token requestor by. */
+    nameOf(tokenRequestorId: string): Promise<string>;
+  };
   guards: Pick<AuthGuards, 'requireCardholder'>;
   /** Which step-up methods a cardholder has (a passkey is offered only to one who registered it). */
   factors?: { status(cardholderId: string): Promise<{ totp: boolean; passkeys: number }> };
@@ -506,6 +514,7 @@ ${nextSteps(
             asked: Type.Optional(Id('tok')),
             confirm: Type.Optional(Id('tok')),
             resume: Type.Optional(Id('tok')),
+            activation: Type.Optional(Type.Union([Type.Literal('requested'), Type.Literal('rejected')])),
             problem: Problem.properties.problem,
           }),
         },
@@ -515,9 +524,19 @@ ${nextSteps(
         const { cardholderId } = cardholderOf(request);
         const card = await provisioning.card(cardholderId, request.params.cardId);
         const tokens = await options.savedCards.list(cardholderId, card.id);
-        const { changed, asked, confirm, resume, problem } = request.query;
+        const { changed, asked, confirm, resume, activation, problem } = request.query;
         const opened = resume ?? confirm;
         const lang = await languageOf(request);
+        const t = translator(lang);
+        const { activations } = options;
+        const pending = activations
+          ? await Promise.all(
+              (await activations.pending(cardholderId, card.id)).map(async (p) => ({
+                ...p,
+                tokenRequestorName: await activations.nameOf(p.tokenRequestorId),
+              })),
+            )
+          : [];
         return sendPage(
           reply,
           {
@@ -530,6 +549,14 @@ ${nextSteps(
           savedCardsBody(card, tokens, {
             changed: tokens.find((t) => t.id === changed),
             asked: tokens.find((t) => t.id === asked),
+            // A "was this you?" answer, said in the page's flash.
+            said:
+              activation === 'requested'
+                ? t('Thank you. Mastercard is activating your card there; it shows below once it is done.')
+                : activation === 'rejected'
+                  ? t('Thank you. We asked Mastercard to remove it.')
+                  : undefined,
+            pending: pendingActivationsSection(card.id, pending),
             open: opened ? { tokenId: opened, panel: resume ? 'resume' : 'confirm' } : undefined,
             problem,
             hasPasskey: await hasPasskey(cardholderId),

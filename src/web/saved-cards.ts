@@ -29,6 +29,10 @@ const CONFIRMED: Record<SavedCard['status'], string> = {
 export interface SavedCardsView {
   /** The token whose change Mastercard just confirmed. */
   changed?: SavedCard | undefined;
+  /** Something else to say in the flash (HTML): an answer to "was this you?". */
+  said?: string | undefined;
+  /** Requests waiting for the cardholder to confirm it was them (HTML, src/web/activations.ts). */
+  pending?: string;
   /** A change asked of Mastercard and not yet confirmed when the page was drawn. */
   asked?: SavedCard | undefined;
   /** A panel opened without script: the removal's confirmation or the resume's step-up. */
@@ -128,11 +132,12 @@ export function savedCardsBody(
     ? t(CONFIRMED[changed.status], { where: e(changed.tokenRequestorName) })
     : asked
       ? `${t('Your card at {where}:', { where: e(asked.tokenRequestorName) })} ${e(messageFor('CHANGE_UNCONFIRMED', undefined, lang))}`
-      : '';
+      : (view.said ?? '');
   return `<h1>${t('Where your {card} is saved', { card: `${e(card.productName)} •••• ${e(card.lastFour)}` })}</h1>
 <p id="flash" class="flash" role="status" tabindex="-1"${flash ? '' : ' hidden'}>${flash}</p>
 ${problemBox(view.problem, lang)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
+${view.pending ?? ''}
 ${
   // The bank's block outranks the cardholder's controls: nothing resumes until it is lifted.
   // Said only where the card is saved: a card saved nowhere has nothing paused.

@@ -631,7 +631,14 @@ function wireOps() {
       table(
         $('#ops-failures'),
         ['When', 'Provisioning', 'Destination', 'State', 'Error code'],
-        stats.failures.map((f) => [when(f.at), f.id, f.tokenRequestor, stateName(f.state), f.errorCode]),
+        stats.failures.map((f) => [
+          when(f.at),
+          f.id,
+          f.tokenRequestor,
+          stateName(f.state),
+          // A decline the bank never decided: Mastercard stood in (the bank did not answer) or applied its rules.
+          f.declinedBy === 'mastercard' ? `${f.errorCode} (by Mastercard, bank not asked)` : f.errorCode,
+        ]),
       );
       // Drawn once the section shows, so that each chart takes its box's width.
       $('#ops').hidden = false;
