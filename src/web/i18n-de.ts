@@ -178,6 +178,15 @@ export const DE_TEXT: Record<string, string> = {
   'Thank you. Mastercard is activating your card there; it shows below once it is done.':
     'Danke. Mastercard aktiviert Ihre Karte dort; sie erscheint unten, sobald das erledigt ist.',
   'Thank you. We asked Mastercard to remove it.': 'Danke. Wir haben Mastercard gebeten, sie zu entfernen.',
+  '{where} asked to save this card on {when}': '{where} hat am {when} angefragt, diese Karte zu speichern',
+  'Mastercard holds it until you confirm it was you. If it was not you, say so and it is removed.':
+    'Mastercard hält sie zurück, bis Sie bestätigen, dass Sie es waren. Waren Sie es nicht, sagen Sie es uns, dann wird sie entfernt.',
+  'One-time code from your authenticator app': 'Einmalcode aus Ihrer Authenticator-App',
+  'Or enter the code we sent to {to}:': 'Oder geben Sie den Code ein, den wir an {to} gesendet haben:',
+  'Code we sent you': 'Code, den wir Ihnen gesendet haben',
+  'Yes, it was me': 'Ja, das war ich',
+  'No, it was not me': 'Nein, das war ich nicht',
+  'Waiting for you to confirm': 'Wartet auf Ihre Bestätigung',
 };
 
 /** The refusals and the page script's words, by code. */

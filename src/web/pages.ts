@@ -556,7 +556,7 @@ ${nextSteps(
                 : activation === 'rejected'
                   ? t('Thank you. We asked Mastercard to remove it.')
                   : undefined,
-            pending: pendingActivationsSection(card.id, pending),
+            pending: pendingActivationsSection(card.id, pending, lang),
             open: opened ? { tokenId: opened, panel: resume ? 'resume' : 'confirm' } : undefined,
             problem,
             hasPasskey: await hasPasskey(cardholderId),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { pendingActivationsSection } from '../../src/web/activations.js';
 import { chooseLanguage, translator } from '../../src/web/i18n.js';
 import { DE_MESSAGES, DE_TEXT } from '../../src/web/i18n-de.js';
 import { REFUSALS, UI_TEXT } from '../../src/web/messages.js';
@@ -8,7 +9,7 @@ import { formatUtc, timeTag } from '../../src/web/time.js';
 /** Every English text a page passes to t('…') (its first argument, when a literal). */
 function keysUsed(): string[] {
   const keys = new Set<string>();
-  for (const file of ['pages.ts', 'saved-cards.ts', 'next-steps.ts', 'layout.ts']) {
+  for (const file of ['pages.ts', 'saved-cards.ts', 'next-steps.ts', 'layout.ts', 'activations.ts']) {
     const source = readFileSync(new URL(`../../src/web/${file}`, import.meta.url), 'utf8');
     for (const m of source.matchAll(/\bt\(\s*'((?:[^'\\]|\\.)*)'/g)) keys.add(m[1] ?? '');
     // t(condition ? 'a' : 'b'): each branch.
@@ -52,5 +53,27 @@ describe('the pages in German', () => {
     expect(timeTag(at, 'date', 'de-DE')).toBe(
       '<time datetime="2026-12-06T14:51:00.000Z" data-style="date">06.12.2026</time>',
     );
+  });
+
+  it('asks "was this you?" in German too, with the date formatted for it', () => {
+    const html = pendingActivationsSection(
+      'crd_aaaaaaaaaa',
+      [
+        {
+          tokenUniqueReference: 'DWSPMC0000000001',
+          cardId: 'crd_aaaaaaaaaa',
+          tokenRequestorId: '50182375119',
+          tokenRequestorName: 'Demo Shop',
+          requestedAt: new Date('2026-12-06T10:00:00Z'),
+          codeSentTo: 'c••••@example.com',
+        },
+      ],
+      'de',
+    );
+    expect(html).toContain(
+      'Demo Shop hat am <time datetime="2026-12-06T10:00:00.000Z" data-style="date">06.12.2026</time>',
+    );
+    expect(html).toContain('>Ja, das war ich</button>');
+    expect(html).toContain('Oder geben Sie den Code ein, den wir an c••••@example.com gesendet haben:');
   });
 });
