@@ -2,14 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_MERCHANT_CONSUMER_KEY } from '../../src/cli/parts/mastercard-side.js';
 import { type DevKeys, loadDevKeys } from '../../src/mastercard/keys/generate.js';
-import { signedPost } from '../../src/mastercard/oauth/signed-post.js';
-import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
-import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import type { PreDigitizationSchema } from '../../src/simulator/pre-digitization/tables.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+import { tokenizeTypedIn } from '../support/typed-in.js';
 
 const DEMO_SHOP = '50182375119';
 const fixture = JSON.parse(
@@ -43,39 +40,6 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
     keys = await loadDevKeys(stack.keysDir);
   }, 120_000);
   afterAll(async () => stack?.stop());
-
-  /** The demo merchant's own MDES tokenize call for a card the shopper typed in (no push). */
-  async function tokenizeTypedIn(target: Stack, devKeys: DevKeys) {
-    const encrypted = new FieldLevelPayloadEncrypter({
-      encryptionKey: devKeys.mastercardEncryption.certificate ?? devKeys.mastercardEncryption.publicKey,
-    }).encrypt(
-      JSON.stringify({
-        cardAccountData: {
-          accountNumber: aliceCard.pan,
-          expiryMonth: String(aliceCard.expiryMonth).padStart(2, '0'),
-          expiryYear: String(aliceCard.expiryYear % 100).padStart(2, '0'),
-        },
-      }),
-    );
-    const response = await signedPost(
-      `${target.simulator}/mdes/digitization/static/1/0/tokenize`,
-      JSON.stringify({
-        requestId: `typed-${Date.now()}`,
-        tokenType: 'CLOUD',
-        tokenRequestorId: DEMO_SHOP,
-        taskId: `task-${Date.now()}`,
-        fundingAccountInfo: { encryptedPayload: encrypted },
-      }),
-      {
-        signer: new OAuthSigner({
-          consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
-          signingKey: devKeys.merchantSigning.privateKey,
-        }),
-        timeoutMs: 10_000,
-      },
-    );
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
 
   /** The issuer's audited decisions on tokenizations of cards typed in (not pushed). */
   const typedInDecisions = async (target: Stack) =>
@@ -127,7 +91,7 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
   });
 
   it('declines a card the shopper typed in at a merchant, by default, and audits it', async () => {
-    const answer = await tokenizeTypedIn(stack, keys);
+    const answer = await tokenizeTypedIn(stack, keys, aliceCard);
     expect(answer.status).toBe(200);
     expect(answer.body.decision).toBe('DECLINED');
     expect(answer.body.tokenUniqueReference).toBeUndefined();
@@ -139,7 +103,7 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
   it('asks for more authentication under that policy: MDES holds the token until the cardholder confirms it in the bank', async () => {
     const strict = await startStack({ PUSHPROV_UNMATCHED_TOKENIZATION: 'additional-authentication' });
     try {
-      const answer = await tokenizeTypedIn(strict, await loadDevKeys(strict.keysDir));
+      const answer = await tokenizeTypedIn(strict, await loadDevKeys(strict.keysDir), aliceCard);
       // MDES for Merchants: the token exists, inactive; no authentication methods go to the merchant.
       expect(answer.body).toMatchObject({ decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION' });
       expect(answer.body.authenticationMethods).toBeUndefined();
@@ -202,7 +166,7 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
         // MDES is told to ask an address where no issuer listens.
         await sql`update mc_clients set pre_digitization_url = 'https://127.0.0.1:9/issuerServices/1/0'
           where pre_digitization_url is not null`.execute(unreachable.running.database.db);
-        const answer = await tokenizeTypedIn(unreachable, await loadDevKeys(unreachable.keysDir));
+        const answer = await tokenizeTypedIn(unreachable, await loadDevKeys(unreachable.keysDir), aliceCard);
         expect(answer.body.decision).toBe(decision);
         // Approved alone, MDES creates the token for the typed-in card.
         if (decision === 'APPROVED') expect(answer.body.tokenUniqueReference).toMatch(/^DWSPMC/);

@@ -52,13 +52,14 @@ export interface ActivationsOptions {
   /** MDES Customer Service: activating or deleting a token; without it, confirmations are refused. */
   mdes: Pick<CustomerServiceClient, 'activate' | 'delete'> | undefined;
   organization: string;
-  audit: Pick<AuditLog, 'append'>;
+  audit: Pick<AuditLog, 'append' | 'history'>;
   clock: Clock;
   /** Wrong codes before a code is refused for good; default 5. */
   maxCodeFailures?: number;
 }
 
 const DELIVER_ACTIVATION_CODE = 'deliverActivationCode';
+const REJECTED = 'token.rejected_by_cardholder';
 /** How long a token waits for its cardholder: MDES resends codes up to 30 days after creation (Customer Service API, /token/resendactivationcode). */
 const ACTIVATION_WINDOW_MS = 30 * 86_400_000;
 /** A code the issuer makes itself (when MDES sends none) lasts as long as pushprov's other one-time codes. */
@@ -155,7 +156,14 @@ export class Activations {
     if (!(await cards.ownedCard(cardholderId, cardId)))
       throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
     const since = new Date(clock.now().getTime() - ACTIVATION_WINDOW_MS);
-    const decisions = await log.awaitingActivation([cardId], AUTHORIZE_SERVICE, since);
+    const held = await log.awaitingActivation([cardId], AUTHORIZE_SERVICE, since);
+    // One the cardholder said was not them is gone for them, whenever MDES confirms the deletion.
+    const refused = new Set(
+      (await this.#options.audit.history(held.map((d) => d.tokenUniqueReference)))
+        .filter((entry) => entry.action === REJECTED)
+        .map((entry) => entry.subject),
+    );
+    const decisions = held.filter((d) => !refused.has(d.tokenUniqueReference));
     return Promise.all(
       decisions.map(async (d) => ({
         tokenUniqueReference: d.tokenUniqueReference,
@@ -238,7 +246,7 @@ export class Activations {
     await this.#options.codes.forget(tokenUniqueReference);
     await this.#options.audit.append({
       actor,
-      action: 'token.rejected_by_cardholder',
+      action: REJECTED,
       subject: tokenUniqueReference,
       outcome: 'requested',
       details: { cardId },
