@@ -15,6 +15,9 @@ import { deriveIdentityKey } from './click-to-pay/identity.js';
 import { clickToPayPages } from './click-to-pay/pages.js';
 import { clickToPayRoutes } from './click-to-pay/routes.js';
 import { IssuerAuthorizer } from './decisioning/authorizer.js';
+import { Payments } from './digital-enablement/payments.js';
+import { digitalEnablementRoutes } from './digital-enablement/routes.js';
+import { TokenRequestorService } from './digital-enablement/service.js';
 import type { FaultInjector } from './faults/injector.js';
 import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
@@ -112,6 +115,7 @@ export async function createSimulatorApp(options: SimulatorOptions): Promise<Fas
       'MDES tokenize (Secure Card on File)',
       'Click to Pay enrolment',
       'MDES notifications to issuers',
+      'MDES Digital Enablement for token requestors',
     );
   }
   app.get('/', async () => ({ name: 'pushprov Mastercard simulator', apis }));
@@ -204,9 +208,24 @@ async function registerTokenConnect(
   app.addHook('onClose', async () => {
     await deliveries.stop();
   });
+  const gateway = new Gateway({ db, clock });
+  await app.register(
+    digitalEnablementRoutes({
+      gateway,
+      tokens: new TokenRequestorService({
+        db,
+        clock,
+        sealer,
+        decrypter,
+        outbox: notifications,
+        onChange: () => deliveries.wake(),
+      }),
+      payments: new Payments({ db, clock, sealer, decrypter }),
+    }),
+  );
   await app.register(
     mdesRoutes({
-      gateway: new Gateway({ db, clock }),
+      gateway,
       catalogue,
       push,
       tokenize,

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
+import { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
@@ -21,9 +22,11 @@ import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
 import { MERCHANT_NTU_PATH } from '../../simulator/merchant/token-updates.js';
 import { WorkLoop } from '../../simulator/notifications/work-loop.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
+import { deriveSealingKey, Sealer } from '../../simulator/token-connect/sealing.js';
 import { simulatorSigningKey } from '../../simulator/token-connect/signature.js';
 import { registerTokenManagement } from '../../simulator/token-management/register.js';
 import type { Config } from '../config.js';
+import type { StartKeys } from '../keys.js';
 
 /**
  * The keys the issuer checks MDES's notifications with, by consumer key: in
@@ -51,7 +54,7 @@ export interface PartContext {
   db: Kysely<unknown>;
   logger: Logger;
   clock: Clock;
-  keys: DevKeys;
+  keys: StartKeys;
 }
 
 /**
@@ -95,6 +98,8 @@ export async function buildSimulator({
       role: 'token_requestor',
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
       publicKey: keys.merchantSigning.publicKey,
+      // MDES encrypts the token details and notifications to the shop's certificate.
+      encryptionPublicKey: keys.merchantEncryption.certificate,
       displayName: 'pushprov Demo Shop',
       // MDES tells the merchant when its tokens change (Notify Token Updated).
       notificationUrl: `${config.merchantPublicUrl}${MERCHANT_NTU_PATH}`,
@@ -128,8 +133,11 @@ export async function buildMerchant({
   keys,
 }: PartContext): Promise<FastifyInstance> {
   await prepareMerchantStore(db);
+  const decrypter = new EnvelopeDecrypter([keys.merchantEncryption]);
   const tokens = new MdesTokenClient({
     baseUrl: `${config.simulatorPublicUrl}/mdes`,
+    networkUrl: config.simulatorPublicUrl,
+    decrypter,
     tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
     signer: new OAuthSigner({
       consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
@@ -148,6 +156,12 @@ export async function buildMerchant({
     clock,
     signatures,
     tokens,
+    sealer: new Sealer(
+      deriveSealingKey(keys.merchantEncryption.privateKey, {
+        salt: 'pushprov-demo-merchant',
+        info: 'saved token sealing v1',
+      }),
+    ),
     secureCookies: config.merchantPublicUrl.startsWith('https:'),
     tokenUpdates: {
       verifier: new OAuthVerifier({
@@ -155,6 +169,7 @@ export async function buildMerchant({
         nonces: new MemoryNonceStore(),
         clock,
       }),
+      decrypter,
       publicUrl: config.merchantPublicUrl,
     },
   });

@@ -28,6 +28,8 @@ interface McClientEndpointsTable {
   role: 'issuer' | 'token_requestor';
   token_requestor_id: string | null;
   notification_url: string | null;
+  encryption_public_key_pem: string | null;
+  encryption_certificate_pem: string | null;
 }
 
 export interface NotificationsSchema extends Omit<SimulatorSchema, 'mc_clients'> {
