@@ -308,6 +308,7 @@ describe('MDES notifications to the issuer', () => {
         role: 'token_requestor',
         tokenRequestorId: '50161234563',
         publicKey: KEYS.merchantSigning.publicKey,
+        encryptionPublicKey: KEYS.merchantEncryption.publicKey,
         displayName: 'Northwind',
         notificationUrl: 'javascript:alert(1)',
       }),
