@@ -479,6 +479,10 @@ describe('Notify Token Updated to the token requestor', () => {
     const toShop = attempts.filter((a) => a.url === NTU_URL);
     expect(toShop).toHaveLength(2);
     expect(toShop.every((a) => a.body === row.body)).toBe(true);
-    expect(await settledRow()).toMatchObject({ state: 'rejected', attempts: 3, last_error: 'GAVE_UP HTTP_503' });
+    expect(await settledRow()).toMatchObject({
+      state: 'rejected',
+      attempts: 3,
+      last_error: 'GAVE_UP HTTP_503',
+    });
   });
 });
