@@ -486,3 +486,101 @@ describe('Notify Token Updated to the token requestor', () => {
     });
   });
 });
+
+describe('the wire toward a token requestor', () => {
+  it('carries no card number, token number or cardholder data in clear, hex or base64', async () => {
+    await registerClient(h.database.db, {
+      consumerKey: MERCHANT_KEY,
+      role: 'token_requestor',
+      tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+      publicKey: KEYS.merchantSigning.publicKey,
+      encryptionPublicKey: KEYS.merchantEncryption.publicKey,
+      displayName: 'Demo Shop',
+      notificationUrl: NTU_URL,
+    });
+    const sent: string[] = [];
+    const asShop = async (path: string, body: Record<string, unknown>) => {
+      const answer = await h.call('POST', path, body, { as: 'merchant' });
+      sent.push(answer.body);
+      return answer.json() as Record<string, unknown>;
+    };
+    const holder = { accountHolderName: 'DOE/JANE', accountHolderEmailAddress: 'jane.doe@example.com' };
+    const push = await h.call(
+      'POST',
+      PATHS.push,
+      pushBody([account('pa-wire', TEST_CARDS.credit.pan, { accountHolderData: holder })], {
+        signatureData: { accountHolderDataSupplied: true },
+      }),
+    );
+    const receipt =
+      (push.json() as PushMultipleAccountsResponse).pushAccountReceipts?.[0]?.pushAccountReceipt ?? '';
+    const token = await asShop(PATHS.tokenize, tokenizeBody(receipt));
+    const reference = String(token.tokenUniqueReference);
+    const detail = openForTokenRequestor<{ tokenNumber: string; accountHolderData: Record<string, string> }>(
+      token.tokenDetail,
+    );
+    // What the shop was meant to receive arrived, inside the ciphertext.
+    expect(detail.accountHolderData).toEqual(holder);
+    await asShop(mdes('getToken'), {
+      requestId: requestId(),
+      tokenUniqueReference: reference,
+      includeTokenDetail: 'true',
+    });
+    await asShop(mdes('searchTokens'), { requestId: requestId() });
+    const transact = await asShop(mdes('transact'), {
+      requestId: requestId(),
+      tokenUniqueReference: reference,
+      dsrpType: 'UCAF',
+    });
+    const card = openForTokenRequestor<{ accountNumber: string; de48se43Data: string }>(
+      transact.encryptedPayload,
+    );
+    await asShop(NETWORK_AUTHORIZATION_PATH, {
+      requestId: requestId(),
+      amount: '1.00',
+      currency: 'EUR',
+      encryptedPayload: encrypt({ accountNumber: card.accountNumber, de48se43Data: card.de48se43Data }),
+    });
+    await issuer('suspend', reference);
+    await asShop(mdes('suspend'), {
+      requestId: requestId(),
+      tokenUniqueReferences: [reference],
+      causedBy: 'CARDHOLDER',
+      reasonCode: 'OTHER',
+    });
+    const update = await h.call('POST', `/mdes${CUSTOMER_SERVICE_PREFIX}${CUSTOMER_SERVICE_PATHS.update}`, {
+      TokenUpdateRequest: { TokenUniqueReference: reference, NewAccountPan: REPLACEMENT, AuditInfo: AUDIT },
+    });
+    expect(update.statusCode).toBe(200);
+    // Notify Token Updated, as every attempt would send it.
+    const notices = await db()
+      .selectFrom('mc_notifications')
+      .select('body')
+      .where('token_unique_reference', '=', reference)
+      .where('message_type', '=', 'NOTIFY_TOKEN_UPDATED')
+      .execute();
+    expect(notices.length).toBeGreaterThanOrEqual(2);
+    sent.push(...notices.map((n) => n.body));
+
+    const secrets = [
+      TEST_CARDS.credit.pan,
+      REPLACEMENT,
+      detail.tokenNumber,
+      holder.accountHolderName,
+      holder.accountHolderEmailAddress,
+      'Jane',
+      'jane.doe',
+    ];
+    const wire = sent.join('\n');
+    for (const secret of secrets) {
+      for (const form of [
+        secret,
+        Buffer.from(secret).toString('hex'),
+        Buffer.from(secret).toString('base64'),
+      ]) {
+        expect(wire.includes(form), `a token requestor was sent ${secret} as ${form}`).toBe(false);
+        expect(wire.toLowerCase().includes(form.toLowerCase()), `${secret}, any case`).toBe(false);
+      }
+    }
+  });
+});
