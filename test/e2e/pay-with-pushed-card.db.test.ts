@@ -104,7 +104,7 @@ describe('paying with a pushed card', { timeout: 120_000 }, () => {
     expect(declined.page).toContain('data-reason="TOKEN_SUSPENDED_BY_ISSUER"');
     expect(declined.page).toContain('This card is paused by your bank.');
 
-    await alice.stepUp(DEMO.alice.totpSecret);
+    // The grant of the step-up before the push is still valid (a one-time code is single use within its window).
     const resume = await alice.call('POST', `/v1/cards/${cardId}/tokens/${token?.id}/resume`, undefined, {
       'pushprov-sca-grant': alice.grant,
     });
