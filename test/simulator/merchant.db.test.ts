@@ -348,3 +348,149 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
     expect(await page()).toContain('ending in 2222 — active');
   });
 });
+
+describe('the demo shop paying with and removing a saved card', () => {
+  const SHOPPER = 'shp_bbbbbbbbbbbbbbbbbbbb';
+  let database: Database<unknown>;
+  let app: Awaited<ReturnType<typeof createMerchantApp>>;
+  const calls: string[] = [];
+  let transactNumber = TOKEN.tokenNumber;
+  let decision: 'APPROVED' | 'DECLINED' = 'APPROVED';
+  let deleteFails = false;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    await prepareMerchantStore(database.db);
+    app = await createMerchantApp({
+      db: database.db,
+      logger: createLogger({ level: 'silent' }),
+      clock: new ManualClock(),
+      signatures: new PushSignatureKeys(async () => []),
+      sealer: sealer(),
+      tokens: {
+        createToken: async () => ({ tokenUniqueReference: tur(7), lastFour: '4444', token: TOKEN }),
+        deleteToken: async (reference) => {
+          calls.push(`delete ${reference}`);
+          if (deleteFails) throw new MdesCallError('MDES_UNAVAILABLE');
+          return {
+            tokenUniqueReference: reference,
+            status: 'DEACTIVATED',
+            statusTimestamp: '2026-05-01T12:00:00.000Z',
+          };
+        },
+        transact: async (reference) => {
+          calls.push(`transact ${reference}`);
+          return {
+            accountNumber: transactNumber,
+            applicationExpiryDate: '291231',
+            de48se43Data: 'AB'.repeat(16),
+          };
+        },
+        authorize: async (payment) => {
+          calls.push(`authorize ${payment.accountNumber.slice(-4)}`);
+          return decision === 'APPROVED'
+            ? { responseId: payment.requestId, decision, accountPanSuffix: '4444' }
+            : { responseId: payment.requestId, decision, reasonCode: 'TOKEN_SUSPENDED_BY_ISSUER' };
+        },
+      },
+    });
+    // A card saved through the push flow, so its token is sealed as the shop seals it.
+    const landing = await app.inject({
+      url: pushUrl('/push', { pushAccountReceipts: [receipt(7)], accountHolderDataSupplied: false }),
+      cookies: { shopper: SHOPPER },
+    });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(landing.body)?.[1] ?? '';
+    const handover = /name="handover" value="([^"]+)"/.exec(landing.body)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    const saved = await app.inject({
+      method: 'POST',
+      url: '/push',
+      payload: new URLSearchParams({ handover, csrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      cookies: { shopper: SHOPPER, csrf },
+    });
+    expect(saved.statusCode).toBe(303);
+  });
+  afterAll(async () => database.close());
+
+  /** The home page's form for `action` on the one saved card, posted with its CSRF token. */
+  const submit = async (action: 'pay' | 'remove', options: { csrf?: string; shopper?: string } = {}) => {
+    const home = await app.inject({ url: '/', cookies: { shopper: SHOPPER } });
+    const csrf = home.cookies.find((c) => c.name === 'csrf')?.value ?? '';
+    const path = new RegExp(`action="(/cards/msc_[a-z0-9]+/${action})"`).exec(home.body)?.[1] ?? '';
+    const posted = await app.inject({
+      method: 'POST',
+      url: path,
+      payload: new URLSearchParams({ csrf: options.csrf ?? csrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      cookies: { shopper: options.shopper ?? SHOPPER, csrf },
+    });
+    if (posted.statusCode !== 303) return { status: posted.statusCode, page: posted.body };
+    const next = await app.inject({ url: String(posted.headers.location), cookies: { shopper: SHOPPER } });
+    return { status: next.statusCode, page: next.body };
+  };
+
+  it('keeps the token number sealed: no column holds it in clear, hex or base64', async () => {
+    const rows = await database.db
+      .selectFrom('merchant_saved_cards' as never)
+      .selectAll()
+      .execute();
+    const dump = JSON.stringify(rows, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('hex') + Buffer.from(v).toString('base64') : v,
+    );
+    expect(rows).toHaveLength(1);
+    for (const form of [
+      TOKEN.tokenNumber,
+      Buffer.from(TOKEN.tokenNumber).toString('hex'),
+      Buffer.from(TOKEN.tokenNumber).toString('base64'),
+    ]) {
+      expect(dump).not.toContain(form);
+    }
+  });
+
+  it('pays with the sealed number and the cryptogram, and says why a payment is declined', async () => {
+    const paid = await submit('pay');
+    expect(paid.page).toContain('You paid €12.50 with the Mastercard ending in 4444');
+    expect(calls.splice(0)).toEqual([`transact ${tur(7)}`, 'authorize 0018']);
+    decision = 'DECLINED';
+    const declined = await submit('pay');
+    expect(declined.page).toContain('This card is paused by your bank.');
+    decision = 'APPROVED';
+    // Transact naming another number than the one the shop holds: nothing is sent to the network.
+    transactNumber = '5399990000000026';
+    const mismatch = await submit('pay');
+    expect(mismatch.page).toContain('data-outcome="failed"');
+    expect(mismatch.page).toContain('data-reason="TOKEN_MISMATCH"');
+    expect(calls.splice(0).filter((c) => c.startsWith('authorize'))).toEqual(['authorize 0018']);
+    transactNumber = TOKEN.tokenNumber;
+    const states = await database.db
+      .selectFrom('merchant_payments' as never)
+      .select(['state' as never, 'reason' as never])
+      .orderBy('created_at' as never)
+      .execute();
+    expect(states).toEqual([
+      { state: 'approved', reason: null },
+      { state: 'declined', reason: 'TOKEN_SUSPENDED_BY_ISSUER' },
+      { state: 'failed', reason: 'TOKEN_MISMATCH' },
+    ]);
+  });
+
+  it('refuses a form without its CSRF token and another shopper, asking MDES nothing', async () => {
+    expect((await submit('pay', { csrf: 'x'.repeat(24) })).status).toBe(403);
+    expect((await submit('remove', { shopper: 'shp_cccccccccccccccccccc' })).status).toBe(404);
+    expect(calls).toEqual([]);
+  });
+
+  it('removes through MDES; when MDES cannot be reached the card stays as it was', async () => {
+    deleteFails = true;
+    const failed = await submit('remove');
+    expect(failed.status).toBe(502);
+    expect((await app.inject({ url: '/', cookies: { shopper: SHOPPER } })).body).toContain(
+      'ending in 4444 — active',
+    );
+    deleteFails = false;
+    const removed = await submit('remove');
+    expect(removed.page).toContain('ending in 4444 — removed');
+    expect(removed.page).not.toContain('/pay"');
+    expect(calls).toEqual([`delete ${tur(7)}`, `delete ${tur(7)}`]);
+  });
+});

@@ -3,7 +3,9 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { CryptoError } from '../../core/errors.js';
 import { selfSignedCertificate } from './certificate.js';
+import { publicKeyFingerprint } from './fingerprint.js';
 import { writeSecret } from './generate.js';
 import { loadPrivateKey, loadPublicKey } from './load.js';
 
@@ -59,6 +61,12 @@ export async function ensureEncryptionIdentity(
   }
   const privateKey = await loadPrivateKey({ path: files.privateKey });
   const { publicKey, certificate } = await loadPublicKey({ path: files.certificate });
-  if (!certificate) throw new Error(`${files.certificate} holds no certificate`);
+  // A key and a certificate that do not belong together would have MDES encrypt to a key nobody holds.
+  if (!certificate || publicKeyFingerprint(privateKey) !== publicKeyFingerprint(publicKey)) {
+    throw new CryptoError(
+      'KEY_DEV_SET_INCONSISTENT',
+      `${files.certificate} is not the certificate of ${files.privateKey}; remove both to have them made anew`,
+    );
+  }
   return { privateKey, publicKey, certificate };
 }

@@ -369,7 +369,12 @@ async function errorCodeOf(response: Response): Promise<string | undefined> {
     return undefined;
   }
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code;
+    // pushprov's issuer envelope, or a token requestor's answer in MDES's ErrorWrapper.
+    const body = JSON.parse(text) as {
+      error?: { code?: unknown };
+      errors?: { reasonCode?: unknown }[];
+    } | null;
+    const code = body?.error?.code ?? body?.errors?.[0]?.reasonCode;
     return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : undefined;
   } catch {
     return undefined;
