@@ -76,6 +76,7 @@ describe('tokenize with a push account receipt (Secure Card on File)', () => {
     // Field types as the spec writes them: dsrpCapable is the string "true".
     expect(token.tokenInfo.dsrpCapable).toBe('true');
     expect(token.productConfig.isCoBranded).toBe(false);
+    expect((token as unknown as Record<string, unknown>).supportsAuthentication).toBe(false);
     expect(typeof token.tokenDetail.encryptedData).toBe('string');
     const detail = openForTokenRequestor<{ tokenNumber: string; expiryMonth: string; expiryYear: string }>(
       token.tokenDetail,

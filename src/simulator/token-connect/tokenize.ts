@@ -238,6 +238,8 @@ export class TokenizeService {
         productCategory: funding.product === 'CREDIT' ? 'CREDIT' : 'DEBIT',
       },
       ...tokenDetail(tokenUniqueReference, detail, client),
+      // A JSON boolean, "(required)" in the spec; post-tokenization authentication is not simulated.
+      supportsAuthentication: false,
     };
   }
 
