@@ -139,7 +139,8 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
       const answer = await tokenizeTypedIn(strict, await loadDevKeys(strict.keysDir));
       expect(answer.body).toMatchObject({
         decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
-        authenticationMethods: [{ id: 1, type: 'ISSUER_APP', value: `${strict.issuer}/app` }],
+        // authenticationMethods.id is a string in the Digital Enablement API.
+        authenticationMethods: [{ id: '1', type: 'ISSUER_APP', value: `${strict.issuer}/app` }],
       });
       expect(answer.body.tokenUniqueReference).toBeUndefined();
       expect(await typedInDecisions(strict)).toMatchObject([
