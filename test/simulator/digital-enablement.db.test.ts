@@ -1,7 +1,20 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_SERVICE_PATHS } from '../../src/mastercard/customer-service/endpoints.js';
-import { DIGITAL_ENABLEMENT_PATHS as DE } from '../../src/mastercard/digital-enablement/schemas.js';
+import {
+  DIGITAL_ENABLEMENT_PATHS as DE,
+  GetTaskStatusResponseSchema,
+  GetTokenResponseSchema,
+  LifecycleResponseSchema,
+  NotifyTokenUpdatedDataSchema,
+  NotifyTokenUpdatedRequestSchema,
+  SearchTokensResponseSchema,
+  TokenDetailDataSchema,
+  TransactDataSchema,
+  TransactResponseSchema,
+} from '../../src/mastercard/digital-enablement/schemas.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
 import { registerClient } from '../../src/simulator/app.js';
@@ -499,11 +512,21 @@ describe('the wire toward a token requestor', () => {
       notificationUrl: NTU_URL,
     });
     const sent: string[] = [];
-    const asShop = async (path: string, body: Record<string, unknown>) => {
+    /** Each answer must also be the spec's shape (the project's schemas, written from Digital Enablement 1.3.3). */
+    const asShop = async (path: string, body: Record<string, unknown>, shape?: TSchema) => {
       const answer = await h.call('POST', path, body, { as: 'merchant' });
+      expect(answer.statusCode, path).toBe(200);
       sent.push(answer.body);
-      return answer.json() as Record<string, unknown>;
+      const json = answer.json() as Record<string, unknown>;
+      if (shape)
+        expect(
+          [...Value.Errors(shape, json)].map((e) => `${e.path} ${e.message}`),
+          path,
+        ).toEqual([]);
+      return json;
     };
+    const shaped = (shape: TSchema, value: unknown) =>
+      expect([...Value.Errors(shape, value)].map((e) => `${e.path} ${e.message}`)).toEqual([]);
     const holder = { accountHolderName: 'DOE/JANE', accountHolderEmailAddress: 'jane.doe@example.com' };
     const push = await h.call(
       'POST',
@@ -514,27 +537,40 @@ describe('the wire toward a token requestor', () => {
     );
     const receipt =
       (push.json() as PushMultipleAccountsResponse).pushAccountReceipts?.[0]?.pushAccountReceipt ?? '';
-    const token = await asShop(PATHS.tokenize, tokenizeBody(receipt));
+    const tokenizeRequest = tokenizeBody(receipt);
+    const token = await asShop(PATHS.tokenize, tokenizeRequest);
     const reference = String(token.tokenUniqueReference);
     const detail = openForTokenRequestor<{ tokenNumber: string; accountHolderData: Record<string, string> }>(
       token.tokenDetail,
     );
     // What the shop was meant to receive arrived, inside the ciphertext.
     expect(detail.accountHolderData).toEqual(holder);
-    await asShop(mdes('getToken'), {
-      requestId: requestId(),
-      tokenUniqueReference: reference,
-      includeTokenDetail: 'true',
-    });
-    await asShop(mdes('searchTokens'), { requestId: requestId() });
-    const transact = await asShop(mdes('transact'), {
-      requestId: requestId(),
-      tokenUniqueReference: reference,
-      dsrpType: 'UCAF',
-    });
+    shaped(TokenDetailDataSchema, detail);
+    const got = await asShop(
+      mdes('getToken'),
+      { requestId: requestId(), tokenUniqueReference: reference, includeTokenDetail: 'true' },
+      GetTokenResponseSchema,
+    );
+    shaped(TokenDetailDataSchema, openForTokenRequestor(got.tokenDetail));
+    await asShop(mdes('searchTokens'), { requestId: requestId() }, SearchTokensResponseSchema);
+    await asShop(
+      mdes('getTaskStatus'),
+      {
+        requestId: requestId(),
+        tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+        taskId: String(tokenizeRequest.taskId),
+      },
+      GetTaskStatusResponseSchema,
+    );
+    const transact = await asShop(
+      mdes('transact'),
+      { requestId: requestId(), tokenUniqueReference: reference, dsrpType: 'UCAF' },
+      TransactResponseSchema,
+    );
     const card = openForTokenRequestor<{ accountNumber: string; de48se43Data: string }>(
       transact.encryptedPayload,
     );
+    shaped(TransactDataSchema, card);
     await asShop(NETWORK_AUTHORIZATION_PATH, {
       requestId: requestId(),
       amount: '1.00',
@@ -542,12 +578,16 @@ describe('the wire toward a token requestor', () => {
       encryptedPayload: encrypt({ accountNumber: card.accountNumber, de48se43Data: card.de48se43Data }),
     });
     await issuer('suspend', reference);
-    await asShop(mdes('suspend'), {
-      requestId: requestId(),
-      tokenUniqueReferences: [reference],
-      causedBy: 'CARDHOLDER',
-      reasonCode: 'OTHER',
-    });
+    await asShop(
+      mdes('suspend'),
+      {
+        requestId: requestId(),
+        tokenUniqueReferences: [reference],
+        causedBy: 'CARDHOLDER',
+        reasonCode: 'OTHER',
+      },
+      LifecycleResponseSchema,
+    );
     const update = await h.call('POST', `/mdes${CUSTOMER_SERVICE_PREFIX}${CUSTOMER_SERVICE_PATHS.update}`, {
       TokenUpdateRequest: { TokenUniqueReference: reference, NewAccountPan: REPLACEMENT, AuditInfo: AUDIT },
     });
@@ -561,6 +601,11 @@ describe('the wire toward a token requestor', () => {
       .execute();
     expect(notices.length).toBeGreaterThanOrEqual(2);
     sent.push(...notices.map((n) => n.body));
+    for (const notice of notices) {
+      const request = JSON.parse(notice.body) as { encryptedPayload: unknown };
+      shaped(NotifyTokenUpdatedRequestSchema, request);
+      shaped(NotifyTokenUpdatedDataSchema, openForTokenRequestor(request.encryptedPayload));
+    }
 
     const secrets = [
       TEST_CARDS.credit.pan,

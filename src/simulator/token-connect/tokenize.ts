@@ -35,7 +35,8 @@ import type { McReceiptsTable, SimulatorSchema } from './tables.js';
  */
 export const TokenizeRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
-  responseHost: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  // "host[:port][/contextRoot]", 11–64 (Digital Enablement API 1.3.3 `Tokenize.responseHost`).
+  responseHost: Type.Optional(Type.String({ minLength: 11, maxLength: 64 })),
   tokenType: Type.Literal('CLOUD'),
   tokenRequestorId: Type.String({ minLength: 11, maxLength: 11, pattern: '^[0-9]{11}$' }),
   /** Unique per token requestor; identifies the task in Get Task Status. */
