@@ -323,18 +323,19 @@ export class ProvisioningService {
   }
 
   /**
-   * MDES reports a token created from one of our pushes (identified by the
-   * pushAccountId we chose). That is the authoritative end of a card's
+   * MDES reports a token created from one of our pushes (the push its
+   * Authorize Service decision matched). That is the authoritative end of a card's
    * push, whether or not the cardholder came back through the callback; the
    * push completes once every card has an outcome. Returns false when the
    * push is not ours; a repeat changes nothing.
    */
   async tokenCreated(event: {
-    pushAccountId: string;
+    provisioningId: string;
+    cardId: string;
     tokenRequestorId: string;
     tokenUniqueReference: string;
   }): Promise<boolean> {
-    const found = await this.#o.repository.findByPushAccountId(event.pushAccountId);
+    const found = await this.#o.repository.findCard(event.provisioningId, event.cardId);
     if (!found || found.provisioning.tokenRequestorId !== event.tokenRequestorId) return false;
     const { provisioning: p, card } = found;
     if (card.tokenUniqueReference === event.tokenUniqueReference) return true;

@@ -7,6 +7,7 @@ import { clearSessionCookie, setSessionCookie } from '../http/auth/credentials.j
 import { type AuthGuards, assertSameOrigin, cardholderOf } from '../http/auth/guards.js';
 import type { Auth } from '../service/auth/index.js';
 import type { ProvisioningService } from '../service/provisioning.js';
+import { type ActivationFormsOptions, activationForms } from './activations.js';
 import { safeNext } from './next.js';
 import { resultPage } from './pages.js';
 
@@ -14,6 +15,8 @@ export interface WebFormsOptions {
   auth: Pick<Auth, 'authenticator' | 'sessions' | 'totp' | 'grants' | 'issuerPublicUrl'>;
   guards: Pick<AuthGuards, 'requireCardholder' | 'cookie'>;
   provisioning: Pick<ProvisioningService, 'push'>;
+  /** "Was this you?" answers (src/web/activations.ts), under the same form parser. */
+  activations?: ActivationFormsOptions['activations'];
 }
 
 /**
@@ -29,6 +32,9 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
   const origin = new URL(auth.issuerPublicUrl).origin;
   return async (app) => {
     await app.register(formbody, { bodyLimit: 4096 });
+    if (options.activations) {
+      await app.register(activationForms({ activations: options.activations, auth, guards }));
+    }
 
     const field = (request: FastifyRequest, name: string): string => {
       const value = (request.body as Record<string, unknown> | undefined)?.[name];

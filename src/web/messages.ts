@@ -58,6 +58,10 @@ export const REFUSALS: Record<string, string> = {
     'We cannot reach Mastercard to change this right now. Please try again later.',
   TOKEN_MANAGEMENT_REFUSED:
     'Mastercard did not accept this change. Refresh the page to see where your card stands.',
+  ACTIVATION_CODE_INVALID: 'That is not the code we sent. Check the message and try again.',
+  ACTIVATION_CODE_UNUSABLE:
+    'That code has expired or was tried too many times. Confirm with your one-time code instead.',
+  ACTIVATION_NOT_FOUND: 'Nothing is waiting for your confirmation here any more.',
   CHANGE_UNCONFIRMED: 'Mastercard has not confirmed the change yet. This page will show it once it does.',
   NETWORK: 'We could not reach the bank. Check your connection and try again.',
   UNEXPECTED: 'Something went wrong on our side. Please try again later.',

@@ -9,7 +9,9 @@ import { isFinal } from '../domain/provisioning.js';
 import { type AuthGuards, cardholderOf } from '../http/auth/guards.js';
 import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../service/auth/demo.js';
 import type { ProvisioningService } from '../service/provisioning.js';
+import type { PendingActivation } from '../service/tokens/activations.js';
 import type { SavedCards } from '../service/tokens/saved-cards.js';
+import { pendingActivationsSection } from './activations.js';
 import { staticAssets } from './assets.js';
 import { sendPage } from './layout.js';
 import { CONFIRMING_LABEL, messageFor, STATE_LABELS } from './messages.js';
@@ -27,6 +29,12 @@ import { savedCardsBody, savedCardsPath } from './saved-cards.js';
 export interface WebPagesOptions {
   provisioning: ProvisioningService;
   savedCards: Pick<SavedCards, 'list'>;
+  /** Requests to save a card that wait for the cardholder to confirm it was them; none shown without it. */
+  activations?: {
+    pending(cardholderId: string, cardId: string): Promise<PendingActivation[]>;
+    /** The name the cardholder knows a token requestor by. */
+    nameOf(tokenRequestorId: string): Promise<string>;
+  };
   guards: Pick<AuthGuards, 'requireCardholder'>;
   /** Which step-up methods a cardholder has (a passkey is offered only to one who registered it). */
   factors?: { status(cardholderId: string): Promise<{ totp: boolean; passkeys: number }> };
@@ -379,7 +387,11 @@ ${next}${retry}
         schema: {
           ...hide,
           params: Type.Object({ cardId: Id('crd') }),
-          querystring: Type.Object({ changed: Type.Optional(Id('tok')) }),
+          querystring: Type.Object({
+            changed: Type.Optional(Id('tok')),
+            activation: Type.Optional(Type.Union([Type.Literal('requested'), Type.Literal('rejected')])),
+            ...Problem.properties,
+          }),
         },
         onRequest: guards.requireCardholder,
       },
@@ -388,10 +400,25 @@ ${next}${retry}
         const card = await provisioning.card(cardholderId, request.params.cardId);
         const tokens = await options.savedCards.list(cardholderId, card.id);
         const changed = tokens.find((t) => t.id === request.query.changed);
+        const { activations } = options;
+        const pending = activations
+          ? await Promise.all(
+              (await activations.pending(cardholderId, card.id)).map(async (p) => ({
+                ...p,
+                tokenRequestorName: await activations.nameOf(p.tokenRequestorId),
+              })),
+            )
+          : [];
+        const { activation, problem } = request.query;
+        const notice = problem
+          ? `<p class="error" role="alert">${e(messageFor(problem))}</p>`
+          : activation
+            ? `<p class="flash" role="status">${activation === 'requested' ? 'Thank you. Mastercard is activating your card there; it shows below once it is done.' : 'Thank you. We asked Mastercard to remove it.'}</p>`
+            : '';
         return sendPage(
           reply,
           { title: 'Where your card is saved', page: 'saved', signedIn: true, data: { 'card-id': card.id } },
-          savedCardsBody(card, tokens, changed),
+          `${notice}${pendingActivationsSection(card.id, pending)}${savedCardsBody(card, tokens, changed)}`,
         );
       },
     );

@@ -10,7 +10,6 @@ import { ensureDevKeys } from '../../src/cli/keys.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
-import { MDES_NOTIFICATIONS_PATH } from '../../src/http/routes/mdes.js';
 import {
   createSimulatorApp,
   FaultInjector,
@@ -101,7 +100,6 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
       role: 'issuer',
       publicKey: keys.issuerSigning.publicKey,
       displayName: 'pushprov demo issuer',
-      notificationUrl: `${issuerUrl}${MDES_NOTIFICATIONS_PATH}`,
     });
     simulator = await createSimulatorApp({
       db: database.db,

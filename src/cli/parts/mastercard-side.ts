@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
 import { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
@@ -76,8 +75,6 @@ export async function buildSimulator({
       role: 'issuer',
       publicKey: keys.issuerSigning.publicKey,
       displayName: 'pushprov demo issuer',
-      notificationUrl: `${config.issuerPublicUrl}${MDES_NOTIFICATIONS_PATH}`,
-      authorizationUrl: `${config.issuerPublicUrl}${MDES_AUTHORIZATIONS_PATH}`,
     },
     clock,
   );

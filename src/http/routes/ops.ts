@@ -39,6 +39,12 @@ export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'
                   tokenRequestor: Type.String(),
                   state: Type.String(),
                   errorCode: Type.Union([Type.String(), Type.Null()]),
+                  declinedBy: Type.Optional(
+                    Type.Union([Type.Literal('issuer'), Type.Literal('mastercard')], {
+                      description:
+                        'A declined tokenization: decided by the bank (Authorize Service), or by Mastercard without asking it (stand-in, rules)',
+                    }),
+                  ),
                   at: Type.String(),
                 }),
               ),

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
 import type { IssuerSchema } from '../../store/schema.js';
+import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 
 /**
  * What the ops dashboard shows of provisioning, read-only: the funnel (how
@@ -19,6 +20,13 @@ export interface ProvisioningStats {
     tokenRequestor: string;
     state: string;
     errorCode: string | null;
+    /**
+     * For a tokenization the token requestor reports declined: `issuer` when
+     * the bank's Authorize Service decided it, `mastercard` when MDES declined
+     * without asking the bank (its stand-in while the bank did not answer, or
+     * its own rules): the bank heard nothing of that tokenization.
+     */
+    declinedBy?: 'issuer' | 'mastercard';
     at: string;
   }[];
   /** created → updated of settled pushes (completed or failed), in milliseconds. */
@@ -53,6 +61,7 @@ export class OpsStats {
       .select([
         'id',
         'destination',
+        'token_requestor_id',
         'token_requestor_name',
         'state',
         'error_code',
@@ -89,17 +98,20 @@ export class OpsStats {
         (a, b) => a.day.localeCompare(b.day) || a.destination.localeCompare(b.destination),
       ),
       totals: [...totals].map(([destination, states]) => ({ destination, states })),
-      failures: rows
-        .filter((r) => FAILED.includes(r.state))
-        .slice(0, RECENT_FAILURES)
-        .map((r) => ({
-          id: r.id,
-          destination: r.destination,
-          tokenRequestor: r.token_requestor_name,
-          state: r.state,
-          errorCode: r.error_code,
-          at: new Date(r.updated_at).toISOString(),
-        })),
+      failures: await Promise.all(
+        rows
+          .filter((r) => FAILED.includes(r.state))
+          .slice(0, RECENT_FAILURES)
+          .map(async (r) => ({
+            id: r.id,
+            destination: r.destination,
+            tokenRequestor: r.token_requestor_name,
+            state: r.state,
+            errorCode: r.error_code,
+            ...(r.error_code === 'TOKENIZATION_DECLINED' && { declinedBy: await this.#declinedBy(r) }),
+            at: new Date(r.updated_at).toISOString(),
+          })),
+      ),
       latency: [...durations].map(([destination, list]) => {
         const sorted = list.sort((a, b) => a - b);
         return {
@@ -111,5 +123,26 @@ export class OpsStats {
         };
       }),
     };
+  }
+
+  /** Whether the bank was asked about a declined push's tokenization while the push was open. */
+  async #declinedBy(push: {
+    id: string;
+    token_requestor_id: string;
+    created_at: Date;
+    updated_at: Date;
+  }): Promise<'issuer' | 'mastercard'> {
+    const asked = await this.db
+      .selectFrom('mdes_notifications as n')
+      .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
+      .select('n.notification_id')
+      .where('c.provisioning_id', '=', push.id)
+      .where('n.message_type', '=', AUTHORIZE_SERVICE)
+      .where('n.token_requestor_id', '=', push.token_requestor_id)
+      .where('n.received_at', '>=', push.created_at)
+      .where('n.received_at', '<=', push.updated_at)
+      .limit(1)
+      .executeTakeFirst();
+    return asked ? 'issuer' : 'mastercard';
   }
 }

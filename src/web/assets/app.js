@@ -490,7 +490,14 @@ function wireOps() {
       table(
         $('#ops-failures'),
         ['When (UTC)', 'Provisioning', 'Destination', 'State', 'Error code'],
-        stats.failures.map((f) => [when(f.at), f.id, f.tokenRequestor, f.state, f.errorCode]),
+        stats.failures.map((f) => [
+          when(f.at),
+          f.id,
+          f.tokenRequestor,
+          f.state,
+          // A decline the bank never decided: Mastercard stood in (the bank did not answer) or applied its rules.
+          f.declinedBy === 'mastercard' ? `${f.errorCode} (by Mastercard, bank not asked)` : f.errorCode,
+        ]),
       );
       const { counts } = await opsApi('/v1/ops/tokens/counts');
       table(
