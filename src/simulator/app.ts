@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
+import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
 import { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
@@ -22,6 +23,7 @@ import type { FaultInjector } from './faults/injector.js';
 import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from './migrations/index.js';
+import { tokenEventNotification } from './notifications/envelope.js';
 import { NotificationOutbox } from './notifications/outbox.js';
 import { WorkLoop } from './notifications/work-loop.js';
 import { productAssets, tokenRequestorLogos } from './token-connect/assets.js';
@@ -217,7 +219,17 @@ async function registerTokenConnect(
         clock,
         sealer,
         decrypter,
-        outbox: notifications,
+        // A Token Event Notification to the issuer, written with the change.
+        announceToIssuer: (change, trx) =>
+          notifications.tokenEvent(
+            change.issuerConsumerKey,
+            tokenEventNotification(newId('ntf'), change.at, change.token, {
+              eventType: change.eventType,
+              causedBy: change.causedBy,
+              status: change.status,
+            }),
+            trx,
+          ),
         onChange: () => deliveries.wake(),
       }),
       payments: new Payments({ db, clock, sealer, decrypter }),

@@ -1,7 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
-import { newId } from '../../core/ids.js';
 import {
   DeleteRequestSchema,
   type FieldLevelEnvelope,
@@ -18,11 +17,9 @@ import {
   SuspendRequestSchema,
   UnsuspendRequestSchema,
 } from '../../mastercard/digital-enablement/schemas.js';
-import type { CausedBy, TokenEventType } from '../../mastercard/mdes/messages.js';
+import type { CausedBy, TokenEventType, TokenFacts } from '../../mastercard/mdes/messages.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
-import { tokenEventNotification } from '../notifications/envelope.js';
-import type { NotificationOutbox } from '../notifications/outbox.js';
 import { assertValid, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
 import type { Sealer } from '../token-connect/sealing.js';
@@ -81,9 +78,24 @@ export interface TokenRequestorServiceOptions {
   sealer: Sealer;
   /** Opens a card number a token requestor searches by, encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
-  outbox: Pick<NotificationOutbox, 'tokenEvent'>;
+  /**
+   * Tells the token's issuer of a status change the token requestor made, in
+   * the transaction that made it (how MDES tells issuers is the issuer
+   * notifications' business, wired in app.ts).
+   */
+  announceToIssuer: (change: IssuerAnnouncement, trx: Kysely<unknown>) => Promise<void>;
   /** Told after a change is committed, to deliver its notifications promptly. */
   onChange?: () => void;
+}
+
+/** A status change of one of an issuer's tokens, made by its token requestor. */
+export interface IssuerAnnouncement {
+  issuerConsumerKey: string;
+  token: TokenFacts;
+  eventType: TokenEventType;
+  causedBy: CausedBy;
+  status: McTokenStatus;
+  at: Date;
 }
 
 export class TokenRequestorService {
@@ -228,14 +240,15 @@ export class TokenRequestorService {
           .execute();
         const updated: Row = { ...row, status, suspenders: next, status_updated_at: now };
         if (status !== row.status) {
-          const causedBy: CausedBy = request.causedBy;
-          await this.#o.outbox.tokenEvent(
-            row.issuer_consumer_key,
-            tokenEventNotification(newId('ntf'), now, facts(updated), {
+          await this.#o.announceToIssuer(
+            {
+              issuerConsumerKey: row.issuer_consumer_key,
+              token: facts(updated),
               eventType: EVENTS[status],
-              causedBy,
+              causedBy: request.causedBy,
               status,
-            }),
+              at: now,
+            },
             tx as unknown as Kysely<unknown>,
           );
           changed = true;
