@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/logger.js';
 import { CUSTOMER_SERVICE_PATHS } from '../../src/mastercard/customer-service/endpoints.js';
 import {
   DIGITAL_ENABLEMENT_PATHS as DE,
@@ -15,16 +17,25 @@ import {
   TransactDataSchema,
   TransactResponseSchema,
 } from '../../src/mastercard/digital-enablement/schemas.js';
+import { EnvelopeDecrypter } from '../../src/mastercard/encryption/envelope-decrypter.js';
+import { MemoryNonceStore } from '../../src/mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
+import { OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
+import { PushSignatureKeys } from '../../src/mastercard/token-connect/push-signature.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
-import { registerClient } from '../../src/simulator/app.js';
+import { MDES_NOTIFICATION_CONSUMER_KEY, registerClient } from '../../src/simulator/app.js';
 import { NETWORK_AUTHORIZATION_PATH } from '../../src/simulator/digital-enablement/payments.js';
+import { createMerchantApp, prepareMerchantStore } from '../../src/simulator/merchant/app.js';
+import { MdesCallError } from '../../src/simulator/merchant/payments.js';
+import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js';
 import { NotificationOutbox } from '../../src/simulator/notifications/outbox.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
+import { Sealer } from '../../src/simulator/token-connect/sealing.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { registerTokenManagement } from '../../src/simulator/token-management/register.js';
 import { CUSTOMER_SERVICE_PREFIX } from '../../src/simulator/token-management/routes.js';
 import type { TokenManagementSchema } from '../../src/simulator/token-management/tables.js';
+import { testDatabase } from '../support/database.js';
 import {
   account,
   encrypt,
@@ -497,6 +508,106 @@ describe('Notify Token Updated to the token requestor', () => {
       attempts: 3,
       last_error: 'GAVE_UP HTTP_503',
     });
+  });
+
+  it('reaches the demo shop, which applies it once: a retry after a lost answer changes nothing', async () => {
+    const MERCHANT = 'http://merchant.test';
+    await register(`${MERCHANT}${MERCHANT_NTU_PATH}`);
+    const shopDb = await testDatabase();
+    try {
+      await prepareMerchantStore(shopDb.db);
+      const unused = async () => {
+        throw new MdesCallError('NOT_EXPECTED');
+      };
+      const shop = await createMerchantApp({
+        db: shopDb.db,
+        logger: createLogger({ level: 'silent' }),
+        clock: h.clock,
+        signatures: new PushSignatureKeys(async () => []),
+        sealer: new Sealer(randomBytes(32)),
+        tokens: { createToken: unused, deleteToken: unused, transact: unused, authorize: unused },
+        tokenUpdates: {
+          verifier: new OAuthVerifier({
+            resolveKey: (key) =>
+              key === MDES_NOTIFICATION_CONSUMER_KEY ? KEYS.mastercardSigning.publicKey : undefined,
+            nonces: new MemoryNonceStore(),
+            clock: h.clock,
+          }),
+          decrypter: new EnvelopeDecrypter([{ privateKey: KEYS.merchantEncryption.privateKey }]),
+          publicUrl: MERCHANT,
+        },
+      });
+      const { reference } = await newToken();
+      await sql`insert into merchant_saved_cards (id, shopper_ref, token_unique_reference, last_four, status)
+        values ('msc_ntu', 'shp_dddddddddddddddddddd', ${reference}, '4444', 'ACTIVE')`.execute(shopDb.db);
+      const shopCard = async () =>
+        (
+          await sql<{
+            status: string;
+            last_four: string;
+          }>`select status, last_four from merchant_saved_cards where id = 'msc_ntu'`.execute(shopDb.db)
+        ).rows[0];
+      // The first delivery reaches the shop, but its answer is lost; the retry carries the same request.
+      const answers: { status: number; body: string }[] = [];
+      let lose = true;
+      const outbox = new NotificationOutbox({
+        db: h.database.db,
+        clock: h.clock,
+        signer: new OAuthSigner({
+          consumerKey: MDES_NOTIFICATION_CONSUMER_KEY,
+          signingKey: KEYS.mastercardSigning.privateKey,
+          clock: h.clock,
+        }),
+        fetch: async (url, init) => {
+          if (!String(url).startsWith(MERCHANT)) return new Response('{}', { status: 503 });
+          const reply = await shop.inject({
+            method: 'POST',
+            url: new URL(String(url)).pathname,
+            payload: String(init?.body),
+            headers: Object.fromEntries(new Headers(init?.headers).entries()),
+          });
+          answers.push({ status: reply.statusCode, body: reply.body });
+          if (lose) {
+            lose = false;
+            throw Object.assign(new Error('the answer was lost'), { name: 'TypeError' });
+          }
+          return new Response(reply.body, { status: reply.statusCode });
+        },
+        retryBaseMs: 1_000,
+      });
+      await issuer('suspend', reference);
+      // The change's own delivery (the app's outbox, right after the commit) finds no shop at merchant.test.
+      const row = () =>
+        db()
+          .selectFrom('mc_notifications')
+          .select(['state', 'attempts', 'last_error'])
+          .where('token_unique_reference', '=', reference)
+          .where('message_type', '=', 'NOTIFY_TOKEN_UPDATED')
+          .executeTakeFirstOrThrow();
+      for (let i = 0; i < 100 && (await row()).last_error === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      h.clock.advance(60_000);
+      await outbox.drain();
+      expect(await shopCard()).toEqual({ status: 'SUSPENDED', last_four: '4444' });
+      expect(await row()).toMatchObject({ state: 'pending', last_error: 'NETWORK_ERROR' });
+      // Meanwhile the card changed at the shop; the redelivered notice must not undo it.
+      await sql`update merchant_saved_cards set last_four = '9999' where id = 'msc_ntu'`.execute(shopDb.db);
+      h.clock.advance(60_000);
+      await outbox.drain();
+      expect(answers).toHaveLength(2);
+      expect(answers.every((a) => a.status === 200)).toBe(true);
+      expect(answers[0]?.body).toBe(answers[1]?.body);
+      expect(JSON.parse(answers[0]?.body ?? '{}')).toMatchObject({
+        responseHost: expect.any(String),
+        responseId: expect.any(String),
+      });
+      expect(await shopCard()).toEqual({ status: 'SUSPENDED', last_four: '9999' });
+      expect(await row()).toMatchObject({ state: 'delivered', attempts: 3 });
+      await shop.close();
+    } finally {
+      await shopDb.close();
+    }
   });
 });
 
