@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
+import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
 import { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
@@ -15,6 +16,9 @@ import { ClickToPay } from './click-to-pay/enrolment.js';
 import { deriveIdentityKey } from './click-to-pay/identity.js';
 import { clickToPayPages } from './click-to-pay/pages.js';
 import { clickToPayRoutes } from './click-to-pay/routes.js';
+import { Payments } from './digital-enablement/payments.js';
+import { digitalEnablementRoutes } from './digital-enablement/routes.js';
+import { TokenRequestorService } from './digital-enablement/service.js';
 import type { FaultInjector } from './faults/injector.js';
 import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
@@ -133,6 +137,7 @@ export async function createSimulatorApp(options: SimulatorOptions): Promise<Fas
       'MDES tokenize (Secure Card on File)',
       'Click to Pay enrolment',
       'MDES Pre-Digitization calls to issuers',
+      'MDES Digital Enablement for token requestors',
     );
   }
   app.get('/', async () => ({ name: 'pushprov Mastercard simulator', apis }));
@@ -257,9 +262,25 @@ async function registerTokenConnect(
     await deliveries.stop();
     issuers.close();
   });
+  const gateway = new Gateway({ db, clock });
+  await app.register(
+    digitalEnablementRoutes({
+      gateway,
+      tokens: new TokenRequestorService({
+        db,
+        clock,
+        sealer,
+        decrypter,
+        // Notify Token Updated to the issuer, written with the change.
+        announceToIssuer: (change, trx) => issuerNotifier.statusUpdated(change.tokenUniqueReference, trx),
+        onChange: () => deliveries.wake(),
+      }),
+      payments: new Payments({ db, clock, sealer, decrypter }),
+    }),
+  );
   await app.register(
     mdesRoutes({
-      gateway: new Gateway({ db, clock }),
+      gateway,
       catalogue,
       push,
       tokenize,

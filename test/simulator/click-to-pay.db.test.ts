@@ -244,6 +244,7 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
       role: 'token_requestor',
       tokenRequestorId: C2P,
       publicKey: KEYS.otherMerchantSigning.publicKey,
+      encryptionPublicKey: KEYS.otherMerchantEncryption.publicKey,
       displayName: 'Click to Pay (test)',
     });
     const signer = new OAuthSigner({

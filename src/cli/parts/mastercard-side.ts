@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
 import { devPkiFiles } from '../../mastercard/keys/dev-pki.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
@@ -24,9 +25,11 @@ import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
 import { MERCHANT_NTU_PATH } from '../../simulator/merchant/token-updates.js';
 import { WorkLoop } from '../../simulator/notifications/work-loop.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
+import { deriveSealingKey, Sealer } from '../../simulator/token-connect/sealing.js';
 import { simulatorSigningKey } from '../../simulator/token-connect/signature.js';
 import { registerTokenManagement } from '../../simulator/token-management/register.js';
 import type { Config } from '../config.js';
+import type { StartKeys } from '../keys.js';
 
 /**
  * The keys the issuer checks MDES's notifications with, by consumer key: in
@@ -54,7 +57,7 @@ export interface PartContext {
   db: Kysely<unknown>;
   logger: Logger;
   clock: Clock;
-  keys: DevKeys;
+  keys: StartKeys;
 }
 
 /**
@@ -87,6 +90,8 @@ export async function buildSimulator({
       role: 'token_requestor',
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
       publicKey: keys.merchantSigning.publicKey,
+      // MDES encrypts the token details and notifications to the shop's certificate.
+      encryptionPublicKey: keys.merchantEncryption.certificate,
       displayName: 'pushprov Demo Shop',
       // MDES tells the merchant when its tokens change (Notify Token Updated).
       notificationUrl: `${config.merchantPublicUrl}${MERCHANT_NTU_PATH}`,
@@ -165,8 +170,11 @@ export async function buildMerchant({
   keys,
 }: PartContext): Promise<FastifyInstance> {
   await prepareMerchantStore(db);
+  const decrypter = new EnvelopeDecrypter([keys.merchantEncryption]);
   const tokens = new MdesTokenClient({
     baseUrl: `${config.simulatorPublicUrl}/mdes`,
+    networkUrl: config.simulatorPublicUrl,
+    decrypter,
     tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
     signer: new OAuthSigner({
       consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
@@ -185,6 +193,12 @@ export async function buildMerchant({
     clock,
     signatures,
     tokens,
+    sealer: new Sealer(
+      deriveSealingKey(keys.merchantEncryption.privateKey, {
+        salt: 'pushprov-demo-merchant',
+        info: 'saved token sealing v1',
+      }),
+    ),
     secureCookies: config.merchantPublicUrl.startsWith('https:'),
     tokenUpdates: {
       verifier: new OAuthVerifier({
@@ -192,6 +206,7 @@ export async function buildMerchant({
         nonces: new MemoryNonceStore(),
         clock,
       }),
+      decrypter,
       publicUrl: config.merchantPublicUrl,
     },
   });

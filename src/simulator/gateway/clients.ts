@@ -18,11 +18,13 @@ export interface ClientRegistration {
   /** The client's RSA signing key: its public half, or a PEM of it (a private key is reduced to its public half). */
   publicKey: KeyObject | string;
   /**
-   * Optional RSA key MDES encrypts to: a token requestor's token details, an
-   * issuer's Pre-Digitization payloads. A certificate is kept whole, so its
-   * fingerprint can name it (Mastercard's MDES presets).
+   * The RSA key MDES encrypts to for this client: a token requestor's token
+   * details, Notify Token Updated and Transact (required of a token requestor,
+   * as MDES never answers one in clear); an issuer's Pre-Digitization
+   * payloads. A certificate (or its PEM) is named by its fingerprint, as
+   * Mastercard's field-level encryption does; a bare key by its public key's.
    */
-  encryptionPublicKey?: KeyObject | X509Certificate | string;
+  encryptionPublicKey?: KeyObject | string | X509Certificate;
   displayName: string;
   /** Token requestors only: where MDES posts Notify Token Updated (http or https). */
   notificationUrl?: string;
@@ -40,6 +42,8 @@ export interface Client {
   tokenRequestorId: string | undefined;
   publicKey: KeyObject;
   encryptionPublicKey: KeyObject | undefined;
+  /** The certificate the encryption key was registered with, when it was. */
+  encryptionCertificate: X509Certificate | undefined;
   displayName: string;
 }
 
@@ -61,14 +65,22 @@ export async function registerClient(
       'a token requestor client needs an 11-digit token requestor id',
     );
   }
+  if (role === 'token_requestor' && registration.encryptionPublicKey === undefined) {
+    throw new ValidationError(
+      'MC_CLIENT_INVALID',
+      'a token requestor client needs an encryption key: MDES encrypts what it sends a token requestor',
+    );
+  }
   if (role === 'issuer' && tokenRequestorId !== undefined) {
     throw new ValidationError('MC_CLIENT_INVALID', 'an issuer client has no token requestor id');
   }
   const publicKeyPem = rsaPublicPem(registration.publicKey, 'signing');
+  const encryptionCertificate = certificateOf(registration.encryptionPublicKey);
   const encryptionPem =
     registration.encryptionPublicKey === undefined
       ? null
-      : encryptionKeyPem(registration.encryptionPublicKey);
+      : rsaPublicPem(encryptionCertificate?.publicKey ?? registration.encryptionPublicKey, 'encryption');
+  const encryptionCertificatePem = encryptionCertificate?.toString() ?? null;
   const notificationUrl = registration.notificationUrl ?? null;
   if (
     notificationUrl !== null &&
@@ -90,8 +102,9 @@ export async function registerClient(
     );
   }
   const now = clock.now();
-  // mc_clients as migrations 0003 and 0007 leave it; the gateway itself never reads the URLs.
+  // mc_clients as migrations 0003, 0007 and 0008 leave it; the gateway itself never reads the URLs.
   const row: McClientsTable & { notification_url: string | null; pre_digitization_url: string | null } = {
+    encryption_certificate_pem: encryptionCertificatePem,
     consumer_key: consumerKey,
     role,
     token_requestor_id: tokenRequestorId ?? null,
@@ -117,6 +130,7 @@ export async function registerClient(
             eb('mc_clients.token_requestor_id', 'is distinct from', row.token_requestor_id),
             eb('mc_clients.public_key_pem', '!=', publicKeyPem),
             eb('mc_clients.encryption_public_key_pem', 'is distinct from', encryptionPem),
+            eb('mc_clients.encryption_certificate_pem', 'is distinct from', encryptionCertificatePem),
             eb('mc_clients.display_name', '!=', displayName),
             eb('mc_clients.notification_url', 'is distinct from', notificationUrl),
             eb('mc_clients.pre_digitization_url', 'is distinct from', preDigitizationUrl),
@@ -133,6 +147,7 @@ export async function registerClient(
  */
 export class ClientRegistry {
   readonly #keys = new Map<string, KeyObject>();
+  readonly #certificates = new Map<string, X509Certificate>();
 
   constructor(private readonly db: Kysely<GatewaySchema>) {}
 
@@ -142,7 +157,23 @@ export class ClientRegistry {
       .selectAll()
       .where('consumer_key', '=', consumerKey)
       .executeTakeFirst();
-    return row && clientOf(row, (pem) => this.#key(pem));
+    return (
+      row &&
+      clientOf(
+        row,
+        (pem) => this.#key(pem),
+        (pem) => this.#certificate(pem),
+      )
+    );
+  }
+
+  #certificate(pem: string): X509Certificate {
+    let certificate = this.#certificates.get(pem);
+    if (!certificate) {
+      certificate = new X509Certificate(pem);
+      this.#certificates.set(pem, certificate);
+    }
+    return certificate;
   }
 
   #key(pem: string): KeyObject {
@@ -155,15 +186,34 @@ export class ClientRegistry {
   }
 }
 
-const clientOf = (row: McClientsTable, parse: (pem: string) => KeyObject = createPublicKey): Client => ({
+const clientOf = (
+  row: McClientsTable,
+  parse: (pem: string) => KeyObject = createPublicKey,
+  parseCertificate: (pem: string) => X509Certificate = (pem) => new X509Certificate(pem),
+): Client => ({
   consumerKey: row.consumer_key,
   role: row.role,
   tokenRequestorId: row.token_requestor_id ?? undefined,
   publicKey: parse(row.public_key_pem),
   encryptionPublicKey:
     row.encryption_public_key_pem === null ? undefined : parse(row.encryption_public_key_pem),
+  encryptionCertificate:
+    row.encryption_certificate_pem === null ? undefined : parseCertificate(row.encryption_certificate_pem),
   displayName: row.display_name,
 });
+
+/** The certificate an encryption key was given as (an X509Certificate or a PEM of one), if it was. */
+function certificateOf(key: KeyObject | string | X509Certificate | undefined): X509Certificate | undefined {
+  if (key instanceof X509Certificate) return key;
+  if (typeof key !== 'string' || !key.includes('-----BEGIN CERTIFICATE-----')) return undefined;
+  try {
+    return new X509Certificate(key);
+  } catch (error) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'the encryption certificate is not readable', {
+      cause: error,
+    });
+  }
+}
 
 function isHttpUrl(value: string, protocols: readonly string[]): boolean {
   try {
@@ -174,28 +224,15 @@ function isHttpUrl(value: string, protocols: readonly string[]): boolean {
   }
 }
 
-/** A certificate stays a certificate PEM (its fingerprint names it); any other key becomes its public half's PEM. */
-function encryptionKeyPem(key: KeyObject | X509Certificate | string): string {
-  let certificate: X509Certificate | undefined;
-  if (key instanceof X509Certificate) certificate = key;
-  else if (typeof key === 'string' && key.includes('-----BEGIN CERTIFICATE-----')) {
-    try {
-      certificate = new X509Certificate(key);
-    } catch (error) {
-      throw new ValidationError('MC_CLIENT_INVALID', 'the encryption certificate is not readable', {
-        cause: error,
-      });
-    }
-  }
-  if (!certificate) return rsaPublicPem(key as KeyObject | string, 'encryption');
-  rsaPublicPem(certificate.publicKey, 'encryption');
-  return certificate.toString();
-}
-
-function rsaPublicPem(key: KeyObject | string, use: string): string {
+function rsaPublicPem(key: KeyObject | string | X509Certificate, use: string): string {
   let publicKey: KeyObject;
   try {
-    publicKey = typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key);
+    publicKey =
+      key instanceof X509Certificate
+        ? key.publicKey
+        : typeof key !== 'string' && key.type === 'public'
+          ? key
+          : createPublicKey(key);
   } catch (error) {
     throw new ValidationError('MC_CLIENT_INVALID', `the ${use} key is not a readable public key`, {
       cause: error,

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
+import type { NotifyTokenUpdatedRequest } from '../../mastercard/digital-enablement/schemas.js';
 import { signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import type {
@@ -13,10 +14,8 @@ import type {
   ActivatedFundingAccountData,
   UpdatedFundingAccountData,
 } from '../../mastercard/pre-digitization/schemas.js';
-import {
-  type NotifyTokenUpdatedRequest,
-  NTU_MESSAGE_TYPE,
-} from '../../mastercard/token-requestor-notifications.js';
+import { NTU_MESSAGE_TYPE, type TokenUpdatedNotice } from '../../mastercard/token-requestor-notifications.js';
+import { encrypterOfRow } from '../digital-enablement/encryption.js';
 import type { IssuerServices } from '../pre-digitization/issuers.js';
 import type { Sealer } from '../token-connect/sealing.js';
 import { ISSUER_MESSAGE_TYPES, type McNotificationsTable, type NotificationsSchema } from './tables.js';
@@ -39,6 +38,8 @@ export interface OutboxOptions {
   retryBaseMs?: number;
   /** Longest delay between attempts; default 1 hour. */
   retryCapMs?: number;
+  /** Attempts at a Notify Token Updated before it is given up (`rejected`, GAVE_UP); default 10. */
+  tokenRequestorMaxAttempts?: number;
 }
 
 export interface DeliveryAttempt {
@@ -116,23 +117,33 @@ export class NotificationOutbox {
   /**
    * Records a Notify Token Updated for the token requestor that holds the
    * token, when it registered a notification URL (Click to Pay, run inside
-   * the simulator, has none). Pass the transaction that changed the token.
+   * the simulator, has none): the Digital Enablement API's request, its
+   * tokens encrypted to the token requestor's key when written, so the
+   * outbox holds, and every attempt sends, only ciphertext. Pass the
+   * transaction that changed the token.
    */
   async notifyTokenUpdated(
     tokenRequestorId: string,
-    request: NotifyTokenUpdatedRequest,
+    notice: TokenUpdatedNotice,
     trx?: Kysely<unknown>,
   ): Promise<void> {
     const db = (trx as Kysely<NotificationsSchema> | undefined) ?? this.#db;
     const requestor = await db
       .selectFrom('mc_clients')
-      .select('consumer_key')
+      .select(['consumer_key', 'encryption_public_key_pem', 'encryption_certificate_pem'])
       .where('role', '=', 'token_requestor')
       .where('token_requestor_id', '=', tokenRequestorId)
       .where('notification_url', 'is not', null)
       .executeTakeFirst();
-    const [token] = request.tokens;
-    if (!requestor || !token) return;
+    const [token] = notice.tokens;
+    // A token requestor with no key (none can register so now) is never sent anything in clear.
+    const encrypter = requestor && encrypterOfRow(requestor);
+    if (!requestor || !token || !encrypter) return;
+    const request: NotifyTokenUpdatedRequest = {
+      responseHost: notice.responseHost,
+      requestId: notice.requestId,
+      encryptedPayload: encrypter.encrypt(JSON.stringify({ tokens: notice.tokens })),
+    };
     await this.#enqueue(
       requestor.consumer_key,
       {
@@ -300,9 +311,22 @@ export class NotificationOutbox {
   async #settle(
     row: Row,
     status: number | undefined,
-    outcome: DeliveryAttempt['outcome'],
-    error: string | undefined,
+    outcomeAsked: DeliveryAttempt['outcome'],
+    errorAsked: string | undefined,
   ): Promise<void> {
+    let outcome = outcomeAsked;
+    let error = errorAsked;
+    // A token requestor is retried a bounded number of times: every notice
+    // carries the token's whole state, so the next one (or its searchTokens)
+    // brings it up to date, and one that is gone for good holds nothing up.
+    if (
+      outcome === 'retry' &&
+      row.message_type === NTU_MESSAGE_TYPE &&
+      row.attempts >= (this.#o.tokenRequestorMaxAttempts ?? 10)
+    ) {
+      outcome = 'rejected';
+      error = `GAVE_UP ${error ?? ''}`.trim();
+    }
     const now = this.#o.clock.now();
     const delay = retryDelay(row.attempts, this.#o.retryBaseMs ?? 5_000, this.#o.retryCapMs ?? 3_600_000);
     await this.#db
@@ -397,7 +421,12 @@ async function errorCodeOf(response: Response): Promise<string | undefined> {
     return undefined;
   }
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code;
+    // pushprov's issuer envelope, or a token requestor's answer in MDES's ErrorWrapper.
+    const body = JSON.parse(text) as {
+      error?: { code?: unknown };
+      errors?: { reasonCode?: unknown }[];
+    } | null;
+    const code = body?.error?.code ?? body?.errors?.[0]?.reasonCode;
     return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : undefined;
   } catch {
     return undefined;

@@ -36,6 +36,8 @@ interface McClientEndpointsTable {
   token_requestor_id: string | null;
   notification_url: string | null;
   pre_digitization_url: string | null;
+  encryption_public_key_pem: string | null;
+  encryption_certificate_pem: string | null;
 }
 
 export interface NotificationsSchema extends Omit<SimulatorSchema, 'mc_clients'> {

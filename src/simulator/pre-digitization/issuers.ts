@@ -53,12 +53,13 @@ export class IssuerServices {
   async of(issuerConsumerKey: string): Promise<IssuerCalls | undefined> {
     const row = await this.#db
       .selectFrom('mc_clients')
-      .select(['pre_digitization_url', 'encryption_public_key_pem'])
+      .select(['pre_digitization_url', 'encryption_public_key_pem', 'encryption_certificate_pem'])
       .where('consumer_key', '=', issuerConsumerKey)
       .where('role', '=', 'issuer')
       .executeTakeFirst();
     const url = row?.pre_digitization_url;
-    const keyPem = row?.encryption_public_key_pem;
+    // A certificate is named by its own fingerprint (MDES's presets); a bare key by the key's.
+    const keyPem = row?.encryption_certificate_pem ?? row?.encryption_public_key_pem;
     if (!url || !keyPem) return undefined;
     const calls = this.#o.tls ? this.#caller(issuerConsumerKey, url, keyPem, this.#o.tls) : unreachable;
     return this.#o.faults ? withFaults(calls, this.#o.faults) : calls;
@@ -78,7 +79,6 @@ export class IssuerServices {
     const caller = new PreDigitizationCaller({
       baseUrl: url,
       tls,
-      // A certificate is named by its own fingerprint (MDES's presets); a bare key by the key's.
       issuerEncryptionKey: keyPem.includes('BEGIN CERTIFICATE')
         ? new X509Certificate(keyPem)
         : createPublicKey(keyPem),

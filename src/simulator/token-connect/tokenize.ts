@@ -4,17 +4,18 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { lastFour, luhnValid } from '../../core/luhn.js';
 import { PUSHED_CARD_SOURCE } from '../../mastercard/digital-enablement/tokenize.js';
-import { encryptFieldLevel } from '../../mastercard/encryption/field-level.js';
-import { publicKeyFingerprint } from '../../mastercard/keys/fingerprint.js';
 import {
   EncryptedPayloadSchema,
   FundingAccountSchema,
   LENGTHS,
 } from '../../mastercard/token-connect/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
+import { encrypterFor } from '../digital-enablement/encryption.js';
+import { recordTask, type TaskOutcome } from '../digital-enablement/tasks.js';
+import { DSRP_CAPABLE, productConfigOf } from '../digital-enablement/token-view.js';
 import type { Client } from '../gateway/clients.js';
 import type { Decision, TokenizationAuthorizer } from '../pre-digitization/authorize.js';
-import { accountRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from './catalogue.js';
+import { accountRangeOf, type Product } from './catalogue.js';
 import { assertValid, parseJson, TokenConnectFailure } from './failure.js';
 import { assertUsable } from './funding-account.js';
 import type { PayloadDecrypter } from './push.js';
@@ -34,7 +35,8 @@ import type { McReceiptsTable, SimulatorSchema } from './tables.js';
  */
 export const TokenizeRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
-  responseHost: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  // "host[:port][/contextRoot]", 11–64 (Digital Enablement API 1.3.3 `Tokenize.responseHost`).
+  responseHost: Type.Optional(Type.String({ minLength: 11, maxLength: 64 })),
   tokenType: Type.Literal('CLOUD'),
   tokenRequestorId: Type.String({ minLength: 11, maxLength: 11, pattern: '^[0-9]{11}$' }),
   /** Unique per token requestor; identifies the task in Get Task Status. */
@@ -107,14 +109,42 @@ export class TokenizeService {
     this.#db = deps.db as Kysely<SimulatorSchema>;
   }
 
-  /** The JSON answer to a tokenize request. */
+  /**
+   * The JSON answer to a tokenize request. Its outcome is kept under the
+   * token requestor's `taskId` for Get Task Status: COMPLETED with a token,
+   * FAILED for a decision other than APPROVED or a refusal; the first
+   * outcome of a taskId stays.
+   */
   async tokenize(client: Client, rawBody: Buffer): Promise<Record<string, unknown>> {
+    const seen: { task?: { tokenRequestorId: string; taskId: string } } = {};
+    const record = (outcome: TaskOutcome) =>
+      seen.task ? recordTask(this.#db, seen.task, outcome, this.deps.clock.now()) : Promise.resolve();
+    let answer: Record<string, unknown>;
+    try {
+      answer = await this.#tokenize(client, rawBody, seen);
+    } catch (error) {
+      if (error instanceof TokenConnectFailure) await record({ status: 'FAILED' });
+      throw error;
+    }
+    const token = answer.decision === 'APPROVED' ? answer.tokenUniqueReference : undefined;
+    await record(
+      typeof token === 'string' ? { status: 'COMPLETED', tokenUniqueReference: token } : { status: 'FAILED' },
+    );
+    return answer;
+  }
+
+  async #tokenize(
+    client: Client,
+    rawBody: Buffer,
+    seen: { task?: { tokenRequestorId: string; taskId: string } },
+  ): Promise<Record<string, unknown>> {
     const request = parseJson(rawBody.toString('utf8'));
     assertValid(TokenizeRequestSchema, request);
     const body = request as TokenizeRequest;
     // A token requestor's credentials tokenize for its own TRID only.
     if (client.tokenRequestorId !== body.tokenRequestorId)
       throw new TokenConnectFailure('AUTHORIZATION_FAILED');
+    seen.task = { tokenRequestorId: body.tokenRequestorId, taskId: body.taskId };
     const now = this.deps.clock.now();
     const info = body.fundingAccountInfo;
     const funding =
@@ -206,7 +236,6 @@ export class TokenizeService {
       };
     }
     const card = funding.account.cardAccountData;
-    const product = PRODUCT_CONFIGS[funding.product];
     const detail = {
       tokenNumber: tokenPan,
       expiryMonth: tokenExpiry.month,
@@ -218,16 +247,7 @@ export class TokenizeService {
       decision: 'APPROVED',
       tokenUniqueReference,
       panUniqueReference,
-      productConfig: {
-        brandLogoAssetId: ISSUER.brandLogoAssetId,
-        issuerLogoAssetId: ISSUER.logoAssetId,
-        isCoBranded: false,
-        cardBackgroundCombinedAssetId: product.cardArtAssetId,
-        iconAssetId: ISSUER.brandLogoAssetId,
-        foregroundColor: 'ffffff',
-        issuerName: ISSUER.name,
-        shortDescription: product.shortDescription,
-      },
+      productConfig: productConfigOf(funding.product),
       tokenInfo: {
         tokenPanSuffix: lastFour(tokenPan),
         accountPanSuffix: funding.accountLastFour,
@@ -235,11 +255,13 @@ export class TokenizeService {
         ...(card?.expiryMonth && card.expiryYear
           ? { accountPanExpiry: `${card.expiryMonth}${card.expiryYear}` }
           : {}),
-        dsrpCapable: true,
+        dsrpCapable: DSRP_CAPABLE,
         tokenAssuranceLevel: 1,
         productCategory: funding.product === 'CREDIT' ? 'CREDIT' : 'DEBIT',
       },
-      tokenDetail: tokenDetail(tokenUniqueReference, detail, client),
+      ...tokenDetail(tokenUniqueReference, detail, client),
+      // A JSON boolean, "(required)" in the spec; post-tokenization authentication is not simulated.
+      supportsAuthentication: false,
     };
   }
 
@@ -355,25 +377,15 @@ function assertRedeemable(
 }
 
 /**
- * The token details, encrypted to the token requestor's registered
- * encryption key as MDES does; a client that registered none gets them in
- * clear (a development convenience of the simulator, see docs/simulator.md).
+ * The token details (`tokenDetail`), always encrypted to the token
+ * requestor's registered key as MDES does (Digital Enablement API 1.3.3
+ * `tokenDetail`). Click to Pay, which runs inside Mastercard and has no key,
+ * gets none: it never needs the token number.
  */
 function tokenDetail(tokenUniqueReference: string, detail: Record<string, unknown>, client: Client) {
-  const key = client.encryptionPublicKey;
-  if (!key) return { tokenUniqueReference, encryptedData: detail };
-  const sealed = encryptFieldLevel(JSON.stringify(detail), key, {
-    encoding: 'hex',
-    oaepHashingAlgorithm: 'SHA256',
-  });
-  return {
-    tokenUniqueReference,
-    publicKeyFingerprint: publicKeyFingerprint(key),
-    encryptedKey: sealed.encryptedKey,
-    oaepHashingAlgorithm: sealed.oaepHashingAlgorithm,
-    iv: sealed.iv,
-    encryptedData: sealed.encryptedValue,
-  };
+  const encrypter = encrypterFor(client);
+  if (!encrypter) return {};
+  return { tokenDetail: { tokenUniqueReference, ...encrypter.encrypt(JSON.stringify(detail)) } };
 }
 
 /** A 16-digit, Luhn-valid number in the simulator's token range. */

@@ -19,7 +19,7 @@ import {
   TokenUnsuspendRequestSchema,
   TokenUpdateRequestSchema,
 } from '../../mastercard/customer-service/schemas.js';
-import type { NtuToken } from '../../mastercard/token-requestor-notifications.js';
+import { fullToken, type SealedAccount } from '../digital-enablement/token-view.js';
 import type { Client } from '../gateway/clients.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import type { IssuerNotifier } from '../pre-digitization/notifier.js';
@@ -352,7 +352,11 @@ export class CustomerService {
       } else await this.#o.issuer.statusUpdated(changed, outboxTx);
       await this.#o.outbox.notifyTokenUpdated(
         current.token_requestor_id,
-        { requestId: newId('ntu'), responseHost: RESPONSE_HOST, tokens: [ntuToken(current, events)] },
+        {
+          requestId: newId('ntu'),
+          responseHost: RESPONSE_HOST,
+          tokens: [fullToken(current, this.#account(current))],
+        },
         outboxTx,
       );
       return true;
@@ -399,12 +403,6 @@ export class CustomerService {
   #accountPan(row: Row): string | undefined {
     return cardOf(this.#account(row))?.accountNumber;
   }
-}
-
-/** The funding account as tokenize sealed it. */
-interface SealedAccount {
-  cardAccountData?: { accountNumber: string; expiryMonth?: string; expiryYear?: string };
-  [other: string]: unknown;
 }
 
 const cardOf = (account: SealedAccount) => account.cardAccountData;
@@ -460,36 +458,4 @@ function searchToken(row: Row): SearchToken {
 }
 
 // Who answers, in MDES's requests to token requestors; the simulator's name for itself.
-const RESPONSE_HOST = 'mdes.pushprov.simulator';
-
-/** Customer Service's suspender codes as Notify Token Updated names them (Digital Enablement 1.3.3 `suspendedBy`). */
-const SUSPENDED_BY: Record<string, string> = {
-  I: 'ISSUER',
-  W: 'TOKEN_REQUESTOR',
-  C: 'CARDHOLDER',
-  P: 'MOBILE_PIN_LOCKED',
-  M: 'MOBILE_PIN_LOCKED',
-};
-
-/** The token as its token requestor is told of it: MDES calls a deleted token DEACTIVATED. */
-function ntuToken(row: Row, events: readonly TokenEvent[]): NtuToken {
-  const accountChanged = events.some(
-    (e) => e.eventType === 'PAN_UPDATED' || e.eventType === 'EXPIRY_UPDATED',
-  );
-  const suspendedBy = [
-    ...new Set((row.suspenders === '' ? [] : row.suspenders.split(',')).map((s) => SUSPENDED_BY[s] ?? s)),
-  ];
-  return {
-    tokenUniqueReference: row.token_unique_reference,
-    // A change leaves a token ACTIVE, SUSPENDED or DELETED: an INACTIVE one is only activated or deleted.
-    status: row.status === 'DELETED' ? 'DEACTIVATED' : (row.status as 'ACTIVE' | 'SUSPENDED'),
-    ...(row.status === 'SUSPENDED' && suspendedBy.length > 0 ? { suspendedBy } : {}),
-    statusTimestamp: (row.status_updated_at ?? row.created_at).toISOString(),
-    reasonCode: accountChanged ? 'ACCOUNT_UPDATE' : 'STATUS_UPDATE',
-    tokenInfo: {
-      tokenPanSuffix: row.token_last_four,
-      accountPanSuffix: row.account_last_four,
-      ...(row.account_expiry ? { accountPanExpiry: row.account_expiry } : {}),
-    },
-  };
-}
+export const RESPONSE_HOST = 'mdes.pushprov.simulator';
