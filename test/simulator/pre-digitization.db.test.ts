@@ -242,6 +242,30 @@ describe('Authorize Service before every token', () => {
     expect(callsTo('authorizeService').at(-1)?.body.activeTokenCount).toBe('1');
   });
 
+  it('the question is on record before the issuer hears it (PENDING), the answer once it is in', async () => {
+    const seen: Promise<unknown>[] = [];
+    issuer.answer = (operation, body) => {
+      if (operation === 'authorizeService') {
+        const tur = (body.fundingAccountInfo as { tokenUniqueReference: string }).tokenUniqueReference;
+        // Read while the issuer holds the answer: the simulator has already written the question.
+        seen.push(
+          db()
+            .selectFrom('mc_tokenization_decisions')
+            .select(['decision', 'decided_by'])
+            .where('token_unique_reference', '=', tur)
+            .executeTakeFirst(),
+        );
+      }
+      return { ...defaultAnswer(operation, body), delayMs: 200 };
+    };
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit2.pan);
+    expect(await Promise.all(seen)).toEqual([{ decision: 'PENDING', decided_by: null }]);
+    expect(await decisionOf(answer.tokenUniqueReference as string)).toMatchObject({
+      decision: 'APPROVED',
+      decided_by: 'ISSUER',
+    });
+  });
+
   it('a card typed in: ACCOUNT_ADDED_MANUALLY, the merchant’s risk data as walletProviderDecisioningInfo; DECLINED makes no token', async () => {
     issuer.answer = (operation, body) =>
       operation === 'authorizeService'

@@ -11,10 +11,13 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('mc_clients').addColumn('pre_digitization_url', 'text').execute();
   await db.schema.alterTable('mc_clients').dropColumn('authorization_url').execute();
+  // A question is recorded (PENDING, nobody has decided yet) before the issuer is asked.
   await db.schema
     .alterTable('mc_tokenization_decisions')
     .addColumn('correlation_id', 'text')
     .addColumn('activation_methods', 'text')
+    .alterColumn('decided_by', (c) => c.dropNotNull())
+    .alterColumn('reason_code', (c) => c.dropNotNull())
     .execute();
   await db.schema
     .alterTable('mc_tokens')
@@ -53,10 +56,16 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     .dropColumn('activation_code_hash')
     .dropColumn('activation_code_expires_at')
     .execute();
+  await db
+    .deleteFrom('mc_tokenization_decisions' as never)
+    .where(sql`decided_by`, 'is', null)
+    .execute();
   await db.schema
     .alterTable('mc_tokenization_decisions')
     .dropColumn('correlation_id')
     .dropColumn('activation_methods')
+    .alterColumn('decided_by', (c) => c.setNotNull())
+    .alterColumn('reason_code', (c) => c.setNotNull())
     .execute();
   await db.schema.alterTable('mc_clients').addColumn('authorization_url', 'text').execute();
   await db.schema.alterTable('mc_clients').dropColumn('pre_digitization_url').execute();
