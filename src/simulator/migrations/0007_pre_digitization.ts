@@ -34,6 +34,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('mc_tokens_status', sql`status in ('INACTIVE', 'ACTIVE', 'SUSPENDED', 'DELETED')`)
     .execute();
   await db.schema.alterTable('mc_notifications').addColumn('payload_sealed', 'bytea').execute();
+  // The invented notifications no issuer takes any more are never sent.
+  await sql`update mc_notifications set state = 'rejected', last_error = 'INTERFACE_RETIRED'
+    where state = 'pending'
+      and message_type in ('TOKENIZATION_COMPLETE_NOTIFICATION', 'TOKEN_EVENT_NOTIFICATION')`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
