@@ -161,8 +161,13 @@ export class ProvisioningService {
     };
   }
 
-  /** What will be shared with a destination, masked for review before consent. */
-  async consent(cardholderId: string, cardId: string, tokenRequestorId: string) {
+  /** What will be shared with a destination, for review before consent: masked, or whole for the bank's own page. */
+  async consent(
+    cardholderId: string,
+    cardId: string,
+    tokenRequestorId: string,
+    show: 'masked' | 'own' = 'masked',
+  ) {
     const card = await this.#ownedCard(cardholderId, cardId);
     const tr = await this.#o.directory.get(tokenRequestorId);
     await this.#assertEligible(card, tr);
@@ -170,7 +175,7 @@ export class ProvisioningService {
     return {
       card: maskedCard(card),
       destination: this.#destinationView(tr),
-      shared: consentPreview(profile, this.#sharedElements(tr)),
+      shared: consentPreview(profile, this.#sharedElements(tr), show),
     };
   }
 

@@ -5,7 +5,9 @@ import { escapeHtml as e } from '../core/html.js';
 import { type AuthGuards, assertSameOrigin, cardholderOf } from '../http/auth/guards.js';
 import type { Auth } from '../service/auth/index.js';
 import type { Activations, PendingActivation } from '../service/tokens/activations.js';
+import { type Lang, LOCALES, translator } from './i18n.js';
 import { savedCardsPath } from './saved-cards.js';
+import { timeTag } from './time.js';
 
 /**
  * "Was this you?": a request to save the card that Mastercard keeps on hold
@@ -17,37 +19,37 @@ import { savedCardsPath } from './saved-cards.js';
  * or the activation code the bank sent at Mastercard's request.
  */
 
-const day = (date: Date) => date.toISOString().slice(0, 10);
-
 /** The section of the saved-cards page; empty when nothing waits. */
 export function pendingActivationsSection(
   cardId: string,
   pending: readonly (PendingActivation & { tokenRequestorName: string })[],
+  lang: Lang = 'en',
 ): string {
   if (pending.length === 0) return '';
+  const t = translator(lang);
   const items = pending.map((p, i) => {
     const action = `${activationPath(cardId, p.tokenUniqueReference)}`;
     const where = e(p.tokenRequestorName);
     return `<li class="panel pending-activation" data-token-unique-reference="${e(p.tokenUniqueReference)}">
-<h3>${where} asked to save this card on ${day(p.requestedAt)}</h3>
-<p>Mastercard holds it until you confirm it was you. If it was not you, say so and it is removed.</p>
+<h3>${t('{where} asked to save this card on {when}', { where, when: timeTag(p.requestedAt, 'date', LOCALES[lang]) })}</h3>
+<p>${t('Mastercard holds it until you confirm it was you. If it was not you, say so and it is removed.')}</p>
 <form method="post" action="${e(action)}/confirm" class="stack">
-<label for="totp-${i}">One-time code from your authenticator app</label>
+<label for="totp-${i}">${t('One-time code from your authenticator app')}</label>
 <input id="totp-${i}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6">
 ${
   p.codeSentTo
-    ? `<p class="muted">Or enter the code we sent to ${e(p.codeSentTo)}:</p>
-<label for="activation-${i}">Code we sent you</label>
+    ? `<p class="muted">${t('Or enter the code we sent to {to}:', { to: e(p.codeSentTo) })}</p>
+<label for="activation-${i}">${t('Code we sent you')}</label>
 <input id="activation-${i}" name="activationCode" inputmode="numeric" autocomplete="one-time-code" maxlength="32">`
     : ''
 }
-<button type="submit" class="btn">Yes, it was me</button>
+<button type="submit" class="btn">${t('Yes, it was me')}</button>
 </form>
 <form method="post" action="${e(action)}/reject">
-<button type="submit" class="secondary danger">No, it was not me</button>
+<button type="submit" class="secondary danger">${t('No, it was not me')}</button>
 </form></li>`;
   });
-  return `<section aria-labelledby="pending-title"><h2 id="pending-title">Waiting for you to confirm</h2>
+  return `<section aria-labelledby="pending-title"><h2 id="pending-title">${t('Waiting for you to confirm')}</h2>
 <ul class="pending">${items.join('')}</ul></section>`;
 }
 

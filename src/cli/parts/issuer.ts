@@ -25,6 +25,7 @@ import { CardService } from '../../service/cards/cards.js';
 import { seedDemoData } from '../../service/cards/seed.js';
 import { TokenizationQuestions } from '../../service/mdes/authorize.js';
 import { MdesNotifications } from '../../service/mdes/notifications.js';
+import { CardholderSearch } from '../../service/ops/cardholder-search.js';
 import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
@@ -317,7 +318,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
-    opsRoutes(new OpsStats(db, clock), guards),
+    opsRoutes(new OpsStats(db, clock), guards, new CardholderSearch(db, store.cardholders, audit)),
     assetRoutes(directory),
     tokenRoutes({ savedCards, followUps, guards }),
     activationRoutes({ activations, guards }),
@@ -341,6 +342,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       savedCards,
       guards,
       factors: auth.factors,
+      passkeys: auth.passkeys,
+      localeOf: async (cardholderId) => (await store.profile(cardholderId)).locale,
       clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
       activations: {
         pending: (cardholderId, cardId) => activations.pending(cardholderId, cardId),
@@ -353,7 +356,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     }),
   );
   // The same pages' forms without script: POST, then a redirect.
-  await app.register(webForms({ auth, guards, provisioning, activations }));
+  await app.register(webForms({ auth, guards, provisioning, savedCards, activations }));
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, taking card changes to their tokens,

@@ -9,9 +9,9 @@ import { errorResponses } from '../auth/schemas.js';
  * The bank app's side of "was this you?" (src/service/tokens/activations.ts):
  * `GET /v1/cards/:cardId/activations` lists the requests to save the card
  * that Mastercard holds until the cardholder confirms them;
- * `POST …/activations/:tokenUniqueReference/confirm` confirms one, with a
- * fresh SCA grant (the `pushprov-sca-grant` header) or, without one, the
- * activation code the bank sent (`{ "activationCode": "…" }`);
+ * `POST …/activations/:tokenUniqueReference/confirm` confirms one with a
+ * fresh SCA grant (the `pushprov-sca-grant` header), `…/confirm-with-code`
+ * with the activation code the bank sent (`{ "activationCode": "…" }`);
  * `POST …/reject` has it removed. Both answer 202: Mastercard acts, and the
  * saved card appears (or not) when its notification comes back.
  * Paths carry their `/v1`: register without a prefix.
@@ -67,44 +67,48 @@ export function activationRoutes({ activations, guards }: ActivationRoutesOption
       }),
     );
 
-    // With an activation code the code is the proof; without one, the SCA grant must be.
     app.post(
       '/v1/cards/:cardId/activations/:tokenUniqueReference/confirm',
       {
-        // A grant sent is checked (and must hold); without one, the activation code must be given.
-        onRequest: async (request, reply) =>
-          scaGrantOf(request) === undefined
-            ? guards.requireCardholder.call(instance, request, reply)
-            : guards.requireGrant.call(instance, request, reply),
+        onRequest: guards.requireGrant,
         schema: {
           tags: ['tokens'],
-          summary:
-            'It was me: Mastercard activates the token (with an SCA grant, or the activation code sent)',
+          summary: 'It was me (with a fresh SCA grant): Mastercard activates the token',
           params: Params,
-          body: Type.Optional(
-            Type.Object(
-              { activationCode: Type.String({ minLength: 1, maxLength: 32 }) },
-              { additionalProperties: false },
-            ),
+          response: { 202: Accepted, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { cardId, tokenUniqueReference } = request.params;
+        await activations.confirm(cardholderOf(request).cardholderId, cardId, tokenUniqueReference, {
+          kind: 'sca',
+        });
+        return reply.code(202).send({ tokenUniqueReference, requested: 'activate' });
+      },
+    );
+
+    // The activation code the bank sent at Mastercard's request is the proof here.
+    app.post(
+      '/v1/cards/:cardId/activations/:tokenUniqueReference/confirm-with-code',
+      {
+        onRequest: guards.requireCardholder,
+        schema: {
+          tags: ['tokens'],
+          summary: 'It was me (with the activation code sent): Mastercard activates the token',
+          params: Params,
+          body: Type.Object(
+            { activationCode: Type.String({ minLength: 1, maxLength: 32 }) },
+            { additionalProperties: false },
           ),
           response: { 202: Accepted, ...errors },
         },
       },
       async (request, reply) => {
         const { cardId, tokenUniqueReference } = request.params;
-        const code = request.body?.activationCode;
-        if (!request.scaGrant && code === undefined) {
-          throw new AuthError(
-            'SCA_REQUIRED',
-            'confirm it is you with a step-up, or give the activation code sent',
-          );
-        }
-        await activations.confirm(
-          cardholderOf(request).cardholderId,
-          cardId,
-          tokenUniqueReference,
-          request.scaGrant || code === undefined ? { kind: 'sca' } : { kind: 'code', code },
-        );
+        await activations.confirm(cardholderOf(request).cardholderId, cardId, tokenUniqueReference, {
+          kind: 'code',
+          code: request.body.activationCode,
+        });
         return reply.code(202).send({ tokenUniqueReference, requested: 'activate' });
       },
     );

@@ -23,7 +23,7 @@ export interface ActivatedToken {
 }
 
 /** What happened to a token, as pushprov records it from a Notify Token Updated. */
-export type TokenEventType = 'ACTIVATED' | 'SUSPENDED' | 'RESUMED' | 'DELETED' | 'PAN_UPDATED';
+export type TokenEventType = 'SUSPENDED' | 'RESUMED' | 'DELETED' | 'TOKEN_UPDATED' | 'ACCOUNT_UPDATED';
 
 export interface TokenUpdate {
   requestId: string;
@@ -33,7 +33,7 @@ export interface TokenUpdate {
   status: TokenStatus | undefined;
   /** `suspendedBy`, or MDES's reason code when nobody in particular asked. */
   causedBy: string;
-  /** After a redigitization (card replacement): the new token's last four digits. */
+  /** After a redigitization: the new token's last four digits. */
   tokenPanSuffix?: string;
   at: Date;
 }
@@ -175,8 +175,12 @@ function tokenUpdate(
   switch (reasonCode) {
     case 'DELETED_FROM_CONSUMER_APP':
       return { ...base, eventType: 'DELETED', status: 'DELETED', causedBy: 'CARDHOLDER' };
+    // A new token for the card (its last four digits from the encrypted tokenData).
     case 'REDIGITIZATION_COMPLETE':
-      return { ...base, eventType: 'PAN_UPDATED', status: statusOf(token.status) };
+      return { ...base, eventType: 'TOKEN_UPDATED', status: statusOf(token.status) };
+    // The same token, now for the replacement card: nothing of the token changes.
+    case 'FUNDING_ACCOUNT_UPDATE':
+      return { ...base, eventType: 'ACCOUNT_UPDATED', status: statusOf(token.status) };
     default: {
       const status = statusOf(token.status);
       if (status === undefined) return undefined;

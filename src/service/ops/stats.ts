@@ -7,7 +7,10 @@ import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 /**
  * What the ops dashboard shows of provisioning, read-only: the funnel (how
  * many pushes reached each state, per destination and per day), the recent
- * failures with their codes, and how long pushes took to settle.
+ * failures with their codes, and how long pushes took to settle. A push the
+ * cardholder cancelled at the token requestor is the cardholder's choice,
+ * not a failure: it is counted as `cancelled`, is not among the failures, and
+ * its time (a person deciding) is not in the settle-time percentiles.
  */
 export interface ProvisioningStats {
   since: string;
@@ -34,6 +37,10 @@ export interface ProvisioningStats {
 }
 
 const SETTLED = new Set(['completed', 'failed']);
+const CANCELLED = 'CARDHOLDER_CANCELLED';
+/** The state as ops count it: a cancel apart from failures. */
+const outcomeOf = (row: { state: string; error_code: string | null }): string =>
+  row.state === 'failed' && row.error_code === CANCELLED ? 'cancelled' : row.state;
 const FAILED = ['failed', 'expired'];
 // Enough for a dashboard; beyond this the newest rows are the ones that matter.
 const ROW_LIMIT = 10_000;
@@ -80,13 +87,14 @@ export class OpsStats {
       const created = new Date(row.created_at);
       const day = created.toISOString().slice(0, 10);
       const key = `${day} ${row.destination}`;
+      const outcome = outcomeOf(row);
       const bucket = funnel.get(key) ?? { day, destination: row.destination, states: {} };
-      bucket.states[row.state] = (bucket.states[row.state] ?? 0) + 1;
+      bucket.states[outcome] = (bucket.states[outcome] ?? 0) + 1;
       funnel.set(key, bucket);
       const total = totals.get(row.destination) ?? {};
-      total[row.state] = (total[row.state] ?? 0) + 1;
+      total[outcome] = (total[outcome] ?? 0) + 1;
       totals.set(row.destination, total);
-      if (SETTLED.has(row.state)) {
+      if (SETTLED.has(outcome)) {
         const list = durations.get(row.destination) ?? [];
         list.push(Math.max(0, new Date(row.updated_at).getTime() - created.getTime()));
         durations.set(row.destination, list);
@@ -100,7 +108,7 @@ export class OpsStats {
       totals: [...totals].map(([destination, states]) => ({ destination, states })),
       failures: await Promise.all(
         rows
-          .filter((r) => FAILED.includes(r.state))
+          .filter((r) => FAILED.includes(outcomeOf(r)))
           .slice(0, RECENT_FAILURES)
           .map(async (r) => ({
             id: r.id,

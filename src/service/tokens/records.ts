@@ -98,7 +98,14 @@ export class TokenRecords implements TokenNotifications {
       if (record.status === 'DELETED') return true;
       const status = update.status ?? record.status;
       const suffix = update.tokenPanSuffix ?? record.tokenPanSuffix;
-      if (status === record.status && suffix === record.tokenPanSuffix) return true;
+      // The same update again (a redelivery under another requestId) is a repeat; an account update is news.
+      if (
+        status === record.status &&
+        suffix === record.tokenPanSuffix &&
+        update.eventType !== 'ACCOUNT_UPDATED'
+      ) {
+        return true;
+      }
       await tokens.update(
         record.id,
         {

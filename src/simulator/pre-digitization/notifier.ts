@@ -129,20 +129,25 @@ export class IssuerNotifier {
   }
 
   /**
-   * Notify Token Updated, REDIGITIZATION_COMPLETE: the token now maps to the
-   * replacement card; its expiry, and its number and expiry encrypted.
+   * Notify Token Updated, FUNDING_ACCOUNT_UPDATE: the same token now maps to
+   * the replacement card ("Token and FPAN mapping has been updated due to
+   * FPAN or expiry … but Token is not changed", the spec's `reasonCode`; its
+   * example "For FPAN Update in Same Range"): the token's expiry, and the new
+   * card's number and expiry with the token's, encrypted.
    */
-  async redigitized(tokenUniqueReference: string, trx?: Kysely<unknown>): Promise<void> {
+  async fundingAccountUpdated(tokenUniqueReference: string, trx?: Kysely<unknown>): Promise<void> {
     const db = (trx ?? this.#o.db) as Db;
     const token = await this.#token(db, tokenUniqueReference);
+    const card = this.#account(token).cardAccountData;
     await this.#updated(db, token, {
       requestId: newId('ntu'),
-      reasonCode: 'REDIGITIZATION_COMPLETE',
+      reasonCode: 'FUNDING_ACCOUNT_UPDATE',
       tokens: [
         {
           tokenUniqueReference: token.token_unique_reference,
           tokenExpiry: token.token_expiry,
           fundingAccountData: {
+            ...(card && { cardAccountData: card }),
             tokenData: {
               token: this.#o.sealer.open(token.token_sealed, token.token_unique_reference),
               expiryMonth: token.token_expiry.slice(0, 2),

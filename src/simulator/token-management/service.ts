@@ -75,7 +75,7 @@ export interface CustomerServiceOptions {
   /** Notify Token Updated to the token requestor. */
   outbox: Pick<NotificationOutbox, 'notifyTokenUpdated'>;
   /** Notify Service Activated and Notify Token Updated to the issuer. */
-  issuer: Pick<IssuerNotifier, 'activated' | 'statusUpdated' | 'redigitized'>;
+  issuer: Pick<IssuerNotifier, 'activated' | 'statusUpdated' | 'fundingAccountUpdated'>;
   /** Told after a change is committed, to deliver its notification promptly. */
   onChange?: () => void;
 }
@@ -348,7 +348,7 @@ export class CustomerService {
       // as a STATUS_UPDATE; a new card or expiry as a token re-digitized onto it.
       if (kinds.has('ACTIVATED')) await this.#o.issuer.activated(changed, outboxTx);
       else if (kinds.has('PAN_UPDATED') || kinds.has('EXPIRY_UPDATED')) {
-        await this.#o.issuer.redigitized(changed, outboxTx);
+        await this.#o.issuer.fundingAccountUpdated(changed, outboxTx);
       } else await this.#o.issuer.statusUpdated(changed, outboxTx);
       await this.#o.outbox.notifyTokenUpdated(
         current.token_requestor_id,
