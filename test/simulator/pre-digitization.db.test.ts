@@ -675,6 +675,32 @@ describe('notifications to the issuer through the outbox', () => {
     });
   });
 
+  it('a replaced card: Notify Token Updated FUNDING_ACCOUNT_UPDATE with the new card’s number and expiry, and the token’s, encrypted', async () => {
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit.pan);
+    const tur = answer.tokenUniqueReference as string;
+    await outbox().drain();
+    const replacement = '5555555551234561';
+    const updated = await h.call('POST', cs('update'), {
+      TokenUpdateRequest: {
+        TokenUniqueReference: tur,
+        NewAccountPan: replacement,
+        ExpirationDate: '0931',
+        AuditInfo: AUDIT,
+      },
+    });
+    expect(updated.statusCode).toBe(200);
+    await eventually(async () => {
+      expect(callsTo('notifyTokenUpdated')).toHaveLength(1);
+    });
+    const [ntu] = callsTo('notifyTokenUpdated');
+    expect(ntu?.body.reasonCode).toBe('FUNDING_ACCOUNT_UPDATE');
+    expect(JSON.stringify(ntu?.body)).not.toContain(replacement);
+    expect(ntu?.opened[0]).toMatchObject({
+      cardAccountData: { accountNumber: replacement, expiryMonth: '09', expiryYear: '31' },
+      tokenData: { token: expect.stringMatching(/^5399990\d{9}$/) },
+    });
+  });
+
   it('a token active but never announced (a crash in between) is announced at start-up', async () => {
     const { answer } = await pushAndTokenize(TEST_CARDS.credit.pan);
     const tur = answer.tokenUniqueReference as string;
