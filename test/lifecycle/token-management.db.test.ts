@@ -274,11 +274,11 @@ describe('simulated MDES Customer Service', () => {
     expect(updated.json()).toEqual({
       TokenUpdateResponse: { Tokens: { Token: [{ TokenUniqueReference: reference }] } },
     });
-    // One Notify Token Updated: the token re-digitized onto the new card, its expiry, its number sealed.
+    // One Notify Token Updated: the same token now on the new card, its expiry; the numbers sealed.
     const last = (await events()).at(-1);
     expect(last).toEqual({
       requestId: expect.any(String),
-      reasonCode: 'REDIGITIZATION_COMPLETE',
+      reasonCode: 'FUNDING_ACCOUNT_UPDATE',
       tokens: [{ tokenUniqueReference: reference, tokenExpiry: expect.stringMatching(/^\d{4}$/) }],
     });
     // The replaced number finds nothing; the new one finds the token.

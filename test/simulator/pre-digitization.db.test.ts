@@ -242,6 +242,30 @@ describe('Authorize Service before every token', () => {
     expect(callsTo('authorizeService').at(-1)?.body.activeTokenCount).toBe('1');
   });
 
+  it('the question is on record before the issuer hears it (PENDING), the answer once it is in', async () => {
+    const seen: Promise<unknown>[] = [];
+    issuer.answer = (operation, body) => {
+      if (operation === 'authorizeService') {
+        const tur = (body.fundingAccountInfo as { tokenUniqueReference: string }).tokenUniqueReference;
+        // Read while the issuer holds the answer: the simulator has already written the question.
+        seen.push(
+          db()
+            .selectFrom('mc_tokenization_decisions')
+            .select(['decision', 'decided_by'])
+            .where('token_unique_reference', '=', tur)
+            .executeTakeFirst(),
+        );
+      }
+      return { ...defaultAnswer(operation, body), delayMs: 200 };
+    };
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit2.pan);
+    expect(await Promise.all(seen)).toEqual([{ decision: 'PENDING', decided_by: null }]);
+    expect(await decisionOf(answer.tokenUniqueReference as string)).toMatchObject({
+      decision: 'APPROVED',
+      decided_by: 'ISSUER',
+    });
+  });
+
   it('a card typed in: ACCOUNT_ADDED_MANUALLY, the merchant’s risk data as walletProviderDecisioningInfo; DECLINED makes no token', async () => {
     issuer.answer = (operation, body) =>
       operation === 'authorizeService'
@@ -648,6 +672,32 @@ describe('notifications to the issuer through the outbox', () => {
         { state: 'rejected', last_error: 'HTTP_400 INVALID_FIELD_VALUE' },
         { state: 'delivered' },
       ]);
+    });
+  });
+
+  it('a replaced card: Notify Token Updated FUNDING_ACCOUNT_UPDATE with the new card’s number and expiry, and the token’s, encrypted', async () => {
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit.pan);
+    const tur = answer.tokenUniqueReference as string;
+    await outbox().drain();
+    const replacement = '5555555551234561';
+    const updated = await h.call('POST', cs('update'), {
+      TokenUpdateRequest: {
+        TokenUniqueReference: tur,
+        NewAccountPan: replacement,
+        ExpirationDate: '0931',
+        AuditInfo: AUDIT,
+      },
+    });
+    expect(updated.statusCode).toBe(200);
+    await eventually(async () => {
+      expect(callsTo('notifyTokenUpdated')).toHaveLength(1);
+    });
+    const [ntu] = callsTo('notifyTokenUpdated');
+    expect(ntu?.body.reasonCode).toBe('FUNDING_ACCOUNT_UPDATE');
+    expect(JSON.stringify(ntu?.body)).not.toContain(replacement);
+    expect(ntu?.opened[0]).toMatchObject({
+      cardAccountData: { accountNumber: replacement, expiryMonth: '09', expiryYear: '31' },
+      tokenData: { token: expect.stringMatching(/^5399990\d{9}$/) },
     });
   });
 

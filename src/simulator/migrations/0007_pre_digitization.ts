@@ -11,10 +11,13 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('mc_clients').addColumn('pre_digitization_url', 'text').execute();
   await db.schema.alterTable('mc_clients').dropColumn('authorization_url').execute();
+  // A question is recorded (PENDING, nobody has decided yet) before the issuer is asked.
   await db.schema
     .alterTable('mc_tokenization_decisions')
     .addColumn('correlation_id', 'text')
     .addColumn('activation_methods', 'text')
+    .alterColumn('decided_by', (c) => c.dropNotNull())
+    .alterColumn('reason_code', (c) => c.dropNotNull())
     .execute();
   await db.schema
     .alterTable('mc_tokens')
@@ -31,6 +34,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('mc_tokens_status', sql`status in ('INACTIVE', 'ACTIVE', 'SUSPENDED', 'DELETED')`)
     .execute();
   await db.schema.alterTable('mc_notifications').addColumn('payload_sealed', 'bytea').execute();
+  // The invented notifications no issuer takes any more are never sent.
+  await sql`update mc_notifications set state = 'rejected', last_error = 'INTERFACE_RETIRED'
+    where state = 'pending'
+      and message_type in ('TOKENIZATION_COMPLETE_NOTIFICATION', 'TOKEN_EVENT_NOTIFICATION')`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
@@ -53,10 +60,16 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     .dropColumn('activation_code_hash')
     .dropColumn('activation_code_expires_at')
     .execute();
+  await db
+    .deleteFrom('mc_tokenization_decisions' as never)
+    .where(sql`decided_by`, 'is', null)
+    .execute();
   await db.schema
     .alterTable('mc_tokenization_decisions')
     .dropColumn('correlation_id')
     .dropColumn('activation_methods')
+    .alterColumn('decided_by', (c) => c.setNotNull())
+    .alterColumn('reason_code', (c) => c.setNotNull())
     .execute();
   await db.schema.alterTable('mc_clients').addColumn('authorization_url', 'text').execute();
   await db.schema.alterTable('mc_clients').dropColumn('pre_digitization_url').execute();

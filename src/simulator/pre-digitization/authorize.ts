@@ -76,7 +76,7 @@ export class TokenizationAuthorizer {
     const requestId = newId('as');
     // "Value linking pre-digitization messages generated during provisioning", 1–14 characters.
     const correlationId = randomBytes(7).toString('hex');
-    const decision = await this.#ask(question, requestId, correlationId);
+    // The question is on record before the issuer hears it, the answer as soon as it is in.
     await this.#db
       .insertInto('mc_tokenization_decisions')
       .values({
@@ -86,14 +86,26 @@ export class TokenizationAuthorizer {
         token_unique_reference: question.tokenUniqueReference,
         source: question.source,
         receipt: question.receipt ?? null,
+        decision: 'PENDING',
+        decided_by: null,
+        reason_code: null,
+        activation_methods: null,
+        correlation_id: correlationId,
+        decided_at: this.#o.clock.now(),
+      })
+      .execute();
+    const decision = await this.#ask(question, requestId, correlationId);
+    await this.#db
+      .updateTable('mc_tokenization_decisions')
+      .set({
         decision: decision.decision,
         decided_by: decision.decidedBy,
         reason_code: decision.reasonCode,
         activation_methods:
           decision.activationMethods.length > 0 ? JSON.stringify(decision.activationMethods) : null,
-        correlation_id: correlationId,
         decided_at: this.#o.clock.now(),
       })
+      .where('request_id', '=', requestId)
       .execute();
     this.#o.onDecision?.(decision);
     return decision;

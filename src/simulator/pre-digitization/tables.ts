@@ -15,9 +15,11 @@ export interface McTokenizationDecisionsTable {
   /** The funding account's `source` (ACCOUNT_ADDED_VIA_APPLICATION, ACCOUNT_ADDED_MANUALLY). */
   source: string;
   receipt: string | null;
+  /** PENDING while the issuer is asked, then the decision. */
   decision: string;
-  decided_by: DecidedBy;
-  reason_code: string;
+  /** Null while PENDING. */
+  decided_by: DecidedBy | null;
+  reason_code: string | null;
   /** JSON array of the activation methods the decision came with; null when none. */
   activation_methods: string | null;
   correlation_id: string | null;

@@ -244,10 +244,17 @@ export class CustomerService {
       const sequenceChanged = sequence !== undefined && sequence !== row.account_pan_sequence;
       if (events.length === 0 && !sequenceChanged) return [];
       const card = cardOf(account);
-      const updated =
-        card && pan !== undefined
-          ? { ...account, cardAccountData: { ...card, accountNumber: pan } }
-          : account;
+      // The sealed card is the one MDES describes to the issuer (Notify Token Updated): number and expiry both follow.
+      const updated = card
+        ? {
+            ...account,
+            cardAccountData: {
+              ...card,
+              ...(pan !== undefined && { accountNumber: pan }),
+              ...(expiry !== undefined && { expiryMonth: expiry.slice(0, 2), expiryYear: expiry.slice(2) }),
+            },
+          }
+        : account;
       await tx
         .updateTable('mc_tokens')
         .set({
