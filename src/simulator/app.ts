@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
-import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
 import { OAuthSigner } from '../mastercard/oauth/signer.js';

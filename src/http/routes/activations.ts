@@ -1,8 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { AuthError } from '../../core/errors.js';
 import type { Activations } from '../../service/tokens/activations.js';
-import { type AuthGuards, cardholderOf, scaGrantOf } from '../auth/guards.js';
+import { type AuthGuards, cardholderOf } from '../auth/guards.js';
 import { errorResponses } from '../auth/schemas.js';
 
 /**
