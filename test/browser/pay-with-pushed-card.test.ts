@@ -53,7 +53,7 @@ describe('a pushed card paying at the Demo Shop, in Chromium', () => {
     await bank.waitForURL(`${stack.issuer}/app/cards`);
 
     // Push: the bank sends the card to the Demo Shop, which saves it.
-    await bank.getByRole('link', { name: /Choose where to add .* ending in 4444/ }).click();
+    await bank.getByRole('link', { name: /^Add to a merchant or wallet\W.* ending in 4444$/ }).click();
     await bank.getByRole('link', { name: /Demo Shop/ }).click();
     await bank.waitForURL(/\/consent$/);
     await bank.getByLabel(/I agree to share this card/).check();
