@@ -19,6 +19,7 @@ import {
 } from '../../src/simulator/app.js';
 import type { SimulatorSchema } from '../../src/simulator/token-connect/tables.js';
 import { testDatabase } from '../support/database.js';
+import { withDevKeys } from '../support/dev-keys.js';
 import { freePort } from '../support/process.js';
 import { CardholderClient, DEMO } from '../support/stack.js';
 
@@ -64,7 +65,7 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
   let database: Database<unknown>;
   let simulator: FastifyInstance;
   const faults = new FaultInjector();
-  const dataDir = mkdtempSync(join(tmpdir(), 'pushprov-crash-'));
+  const dataDir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-crash-')));
   let env: Record<string, string>;
   let issuerUrl: string;
   let child: ChildProcess | undefined;

@@ -13,6 +13,7 @@ import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { DevKeys } from '../../src/mastercard/keys/generate.js';
 import { testDatabase } from '../support/database.js';
+import { withDevKeys } from '../support/dev-keys.js';
 
 export const OPS_KEY = 'ops-key-for-security-tests-0123456789';
 
@@ -31,7 +32,7 @@ export interface TestIssuer {
  */
 export async function buildTestIssuer(): Promise<TestIssuer> {
   const config = loadConfig({
-    PUSHPROV_DATA_DIR: mkdtempSync(join(tmpdir(), 'pushprov-security-')),
+    PUSHPROV_DATA_DIR: withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-security-'))),
     PUSHPROV_ISSUER_PORT: '0',
     PUSHPROV_OPS_API_KEYS: OPS_KEY,
   });
