@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_MERCHANT_CONSUMER_KEY } from '../../src/cli/parts/mastercard-side.js';
 import { type DevKeys, loadDevKeys } from '../../src/mastercard/keys/generate.js';
 import { signedPost } from '../../src/mastercard/oauth/signed-post.js';
@@ -115,12 +115,13 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
     ]);
     expect(JSON.stringify(history)).not.toContain(aliceCard.pan);
 
-    let tokens: { status: string; tokenRequestorId: string }[] = [];
-    for (let i = 0; i < 100 && tokens.length === 0; i++) {
-      tokens = (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as typeof tokens;
-      if (tokens.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(tokens).toMatchObject([{ status: 'ACTIVE', tokenRequestorId: DEMO_SHOP }]);
+    await vi.waitFor(
+      async () =>
+        expect((await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens).toMatchObject([
+          { status: 'ACTIVE', tokenRequestorId: DEMO_SHOP },
+        ]),
+      { timeout: 10_000 },
+    );
   });
 
   it('declines a card the shopper typed in at a merchant, by default, and audits it', async () => {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
+import { eventually } from '../support/eventually.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
@@ -31,16 +32,8 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
 
   const tokens = async () =>
     (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as SavedCardView[];
-  /** Waits for MDES's notification to land (delivery is asynchronous, normally a few milliseconds). */
-  async function until(predicate: (list: SavedCardView[]) => boolean): Promise<SavedCardView[]> {
-    let list: SavedCardView[] = [];
-    for (let i = 0; i < 100; i++) {
-      list = await tokens();
-      if (predicate(list)) return list;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return list;
-  }
+  /** Waits for MDES's notification to land. */
+  const until = (predicate: (list: SavedCardView[]) => boolean) => eventually(tokens, predicate);
   const statusOf = async (id: string) => (await tokens()).find((t) => t.id === id)?.status;
   const mdesStatus = async (reference: string) => {
     const { rows } = await sql<{ status: string }>`
@@ -56,15 +49,11 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
   };
   /** The shopper's saved cards at the demo merchant, once MDES's Notify Token Updated has reached it. */
   let shopperCookie = '';
-  async function merchantShows(text: string): Promise<string> {
-    let page = '';
-    for (let i = 0; i < 100; i++) {
-      page = await (await fetch(`${stack.merchant}/`, { headers: { cookie: shopperCookie } })).text();
-      if (page.includes(text)) return page;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return page;
-  }
+  const merchantShows = (text: string): Promise<string> =>
+    eventually(
+      async () => (await fetch(`${stack.merchant}/`, { headers: { cookie: shopperCookie } })).text(),
+      (page) => page.includes(text),
+    );
   const ops = (path: string) =>
     fetch(`${stack.issuer}${path}`, { headers: { authorization: `Bearer ${stack.opsKey}` } });
 
@@ -92,18 +81,16 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
       where notification_id = ${notificationId}`.execute(stack.running.database.db);
     return settled(notificationId);
   }
-  async function settled(notificationId: string): Promise<string | undefined> {
-    let state: string | undefined;
-    for (let i = 0; i < 100; i++) {
-      const { rows } = await sql<{ state: string }>`
-        select state from mc_notifications where notification_id = ${notificationId}
-        order by seq desc limit 1`.execute(stack.running.database.db);
-      state = rows[0]?.state;
-      if (state !== 'pending') return state;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return state;
-  }
+  const settled = (notificationId: string): Promise<string | undefined> =>
+    eventually(
+      async () => {
+        const { rows } = await sql<{ state: string }>`
+          select state from mc_notifications where notification_id = ${notificationId}
+          order by seq desc limit 1`.execute(stack.running.database.db);
+        return rows[0]?.state;
+      },
+      (state) => state !== 'pending',
+    );
   const received = async (notificationId: string) => {
     const { rows } = await sql<{ outcome: string }>`
       select outcome from mdes_notifications where notification_id = ${notificationId}`.execute(
