@@ -48,7 +48,9 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
-  const pglite = new PGlite('dataDir' in target ? target.dataDir : undefined, {
+  // One options object: given a data directory that is not a string, PGlite ignores its second argument.
+  const pglite = new PGlite({
+    ...('dataDir' in target && { dataDir: target.dataDir }),
     ...('from' in target && target.from && { loadDataDir: target.from }),
     parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
   });
