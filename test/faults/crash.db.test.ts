@@ -17,6 +17,7 @@ import {
   registerClient,
 } from '../../src/simulator/app.js';
 import type { SimulatorSchema } from '../../src/simulator/token-connect/tables.js';
+import { withMigratedDataDir } from '../support/data-dir.js';
 import { type TestDatabase, testDatabase } from '../support/database.js';
 import { withDevKeys } from '../support/dev-keys.js';
 import { freePort } from '../support/process.js';
@@ -83,6 +84,7 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
     const [issuerPort, simulatorPort] = [await freePort(), await freePort()];
     issuerUrl = `http://127.0.0.1:${issuerPort}`;
     database = await testDatabase();
+    await withMigratedDataDir(dataDir);
     env = {
       // On PostgreSQL the issuer shares the simulator's database, as `pushprov start` does.
       ...(database.url && { DATABASE_URL: database.url }),

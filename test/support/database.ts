@@ -16,8 +16,10 @@ export { onPostgres, type TestDatabase } from './server-database.js';
 export async function testDatabase(): Promise<TestDatabase> {
   const migrated = inject('migratedDatabase');
   if ('template' in migrated) return serverDatabase(migrated.template);
-  return openDatabase<unknown>({ memory: true, from: new Blob([readFileSync(migrated.dump)]) });
+  return openDatabase<unknown>({ memory: true, from: migratedDump(migrated.dump) });
 }
+
+export const migratedDump = (path: string): Blob => new Blob([readFileSync(path)]);
 
 /** A database with no tables at all, for the tests of migrating itself. */
 export async function emptyTestDatabase(): Promise<TestDatabase> {

@@ -26,8 +26,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'pushprov-test-run-'));
   const config = loadConfig({ PUSHPROV_DATA_DIR: dir });
-  await ensureDevKeys(config, () => {});
-  project.provide('devKeysDir', devKeysDir(config));
+  // The keys are made on libuv's threads while PGlite works on this one.
+  const keys = ensureDevKeys(config, () => {});
 
   let template: string | undefined;
   if (onPostgres()) {
@@ -48,6 +48,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await pglite.close();
     project.provide('migratedDatabase', { dump });
   }
+  await keys;
+  project.provide('devKeysDir', devKeysDir(config));
 
   return async () => {
     if (template) await onServer(`drop database if exists ${template} with (force)`);
