@@ -5,7 +5,7 @@ import { DEFAULT_RATE_LIMITS } from '../http/security/index.js';
 import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js';
 import { type DevPkiRole, devPkiFiles } from '../mastercard/keys/dev-pki.js';
 import { DEFAULT_CONTEXT_ROOT, parseContextRoot } from '../mastercard/pre-digitization/paths.js';
-import { UNMATCHED_POLICIES, type UnmatchedPolicy } from '../service/mdes/decisioning.js';
+import { UNMATCHED_POLICIES, type UnmatchedPolicy } from '../service/mdes/authorize.js';
 import { decodeKey } from '../store/vault/keyring.js';
 
 /**
@@ -130,6 +130,9 @@ export interface Config {
   mdesTlsCa: string | undefined;
   mdesTlsCert: string | undefined;
   mdesTlsKey: string | undefined;
+  mdesEncryptionKeyPath: string | undefined;
+  mdesEncryptionCertPath: string | undefined;
+  mdesClientFingerprints: string[] | undefined;
 }
 
 const accountRanges: Parser<string[]> = (raw) => {
@@ -176,6 +179,16 @@ const devPkiFile =
       : undefined;
 
 const MDES_TLS = ['mdesTlsCa', 'mdesTlsCert', 'mdesTlsKey'] as const;
+
+/** SHA-256 fingerprints of certificates, hex, with or without colons (as `openssl x509 -fingerprint -sha256` prints them). */
+const fingerprints: Parser<string[]> = (raw) => {
+  const list = raw.split(',').map((f) => f.trim().replace(/:/g, '').toUpperCase());
+  return list.every((f) => /^[0-9A-F]{64}$/.test(f))
+    ? list
+    : {
+        problem: 'expected comma-separated SHA-256 certificate fingerprints (64 hex digits, colons allowed)',
+      };
+};
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
   `http://localhost:${c[portKey] ?? 0}`;
@@ -468,6 +481,25 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     default: devPkiFile('server', 'privateKey'),
     parse: existingFile,
   },
+  mdesEncryptionKeyPath: {
+    env: 'PUSHPROV_MDES_ENCRYPTION_KEY',
+    description:
+      "The issuer's Pre-Digitization encryption private key (PEM, or PKCS#12 without a password): MDES encrypts card data and PII in its requests to the certificate on-boarded with Mastercard Developers; required for the MDES listener outside the simulator (simulator: the development issuer encryption key)",
+    parse: existingFile,
+  },
+  mdesClientFingerprints: {
+    env: 'PUSHPROV_MDES_CLIENT_FINGERPRINTS',
+    description:
+      "Pins MDES's client certificate(s) on top of PUSHPROV_MDES_TLS_CA: SHA-256 fingerprints, comma-separated; a client certificate of the CA that is not one of them is refused before any route runs. Unset: every certificate of the CA is let in",
+    parse: fingerprints,
+    show: (list) => (list ?? []).join(','),
+  },
+  mdesEncryptionCertPath: {
+    env: 'PUSHPROV_MDES_ENCRYPTION_CERT',
+    description:
+      "That key's certificate (PEM or DER), so a publicKeyFingerprint of the certificate is recognised too; optional",
+    parse: existingFile,
+  },
 };
 
 type Source = Record<string, string | undefined>;
@@ -518,6 +550,11 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     }
   }
   problems.push(...mdesTlsProblems(config, given));
+  if (config.mastercardEnv !== 'simulator' && given.has('mdesTlsKey') && !config.mdesEncryptionKeyPath) {
+    problems.push(
+      `${SETTINGS.mdesEncryptionKeyPath.env}: required for the MDES listener when MASTERCARD_ENV=${config.mastercardEnv}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

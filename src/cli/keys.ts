@@ -1,5 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  type EncryptionIdentity,
+  ensureEncryptionIdentity,
+} from '../mastercard/keys/dev-encryption-identity.js';
 import { type DevPkiSummary, generateDevPki, hasDevPki } from '../mastercard/keys/dev-pki.js';
 import {
   type DevKeySummary,
@@ -13,12 +17,20 @@ const MANIFEST = 'pushprov-dev-keys.json';
 
 export const devKeysDir = (config: Config): string => join(config.dataDir, 'keys');
 
+/** The development keys `pushprov start` runs with: the key set, and the demo merchant's encryption identity. */
+export type StartKeys = DevKeys & { merchantEncryption: EncryptionIdentity };
+
+/** The file stem of the demo merchant's encryption key and certificate in the development key directory. */
+export const MERCHANT_ENCRYPTION_STEM = 'merchant-encryption';
+
 /**
- * The development key set and the development mutual TLS PKI, generated on
- * first use so `npm start` needs no setup. The PKI is looked for apart: a
- * key set written before it existed gains one without losing its keys.
+ * The development key set, the development mutual TLS PKI and the demo
+ * merchant's encryption identity (which MDES encrypts token details to),
+ * generated on first use so `npm start` needs no setup. The PKI and the
+ * merchant's identity are looked for apart: a key set written before they
+ * existed gains them without losing its keys.
  */
-export async function ensureDevKeys(config: Config, say: (line: string) => void): Promise<DevKeys> {
+export async function ensureDevKeys(config: Config, say: (line: string) => void): Promise<StartKeys> {
   const dir = devKeysDir(config);
   if (!existsSync(join(dir, MANIFEST))) {
     say(`generating development keys in ${dir} (first start only)`);
@@ -28,7 +40,10 @@ export async function ensureDevKeys(config: Config, say: (line: string) => void)
     say(`generating the development mutual TLS PKI in ${dir}`);
     await generateDevPki(dir, { overwrite: true, onProgress: (step) => say(`  ${step}`) });
   }
-  return loadDevKeys(dir);
+  const merchantEncryption = await ensureEncryptionIdentity(dir, MERCHANT_ENCRYPTION_STEM, {
+    onGenerate: (path) => say(`generating the demo merchant's encryption key and certificate (${path})`),
+  });
+  return { ...(await loadDevKeys(dir)), merchantEncryption };
 }
 
 /** The printable summary of a generated PKI: paths and certificate fingerprints. */

@@ -7,7 +7,12 @@ import type { Logger } from '../core/logger.js';
 import type { Config } from './config.js';
 import { ensureDevKeys } from './keys.js';
 import { buildIssuer } from './parts/issuer.js';
-import { buildMerchant, buildSimulator } from './parts/mastercard-side.js';
+import {
+  buildMerchant,
+  buildSimulator,
+  devIssuerServicesUrl,
+  registerDevIssuer,
+} from './parts/mastercard-side.js';
 
 export const PARTS = ['issuer', 'simulator', 'merchant'] as const;
 export type Part = (typeof PARTS)[number];
@@ -77,6 +82,10 @@ export async function start(
     if (mdes) {
       const port = await listen(mdes, config.host, config.mdesPort, 'https:');
       mdesUrl = `https://${host}:${port}${config.mdesContextRoot === '/' ? '' : config.mdesContextRoot}`;
+      // A listener on any free port (0) is known only now: the simulated MDES is told where it is.
+      if (parts.includes('simulator') && port !== config.mdesPort) {
+        await registerDevIssuer(context, devIssuerServicesUrl(config, port));
+      }
     }
     const all = [...servers.map(([, app]) => app), ...(mdes ? [mdes] : [])];
     return {

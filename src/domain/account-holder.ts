@@ -136,23 +136,42 @@ export function tokenConnectLocale(locale: string): string | undefined {
 
 /**
  * What the cardholder reviews before consenting: each element that will be
- * shared, masked so that no full PII value leaves the issuer in a response.
+ * shared. Masked by default, so that no full PII value leaves the issuer in
+ * an API response; `own` shows the values whole, for the bank's own signed-in
+ * page, where cardholders check their own details before sharing them (a
+ * no-store page, never logged).
  */
-export function consentPreview(profile: CardholderProfile, accepted: readonly string[] | undefined) {
+export function consentPreview(
+  profile: CardholderProfile,
+  accepted: readonly string[] | undefined,
+  show: 'masked' | 'own' = 'masked',
+) {
   const wants = new Set(accepted ?? []);
+  const own = show === 'own';
   const preview: { element: AccountHolderElement; label: string; value: string }[] = [];
-  if (wants.has('NAME')) preview.push({ element: 'NAME', label: 'Name', value: maskName(profile.name) });
+  if (wants.has('NAME'))
+    preview.push({ element: 'NAME', label: 'Name', value: own ? profile.name : maskName(profile.name) });
   if (wants.has('EMAIL_ADDRESS'))
-    preview.push({ element: 'EMAIL_ADDRESS', label: 'Email', value: maskEmail(profile.email) });
+    preview.push({
+      element: 'EMAIL_ADDRESS',
+      label: 'Email',
+      value: own ? profile.email : maskEmail(profile.email),
+    });
   if (wants.has('MOBILE_PHONE_NUMBER')) {
-    preview.push({ element: 'MOBILE_PHONE_NUMBER', label: 'Mobile number', value: maskPhone(profile.phone) });
+    preview.push({
+      element: 'MOBILE_PHONE_NUMBER',
+      label: 'Mobile number',
+      value: own ? profile.phone : maskPhone(profile.phone),
+    });
   }
   if (wants.has('ADDRESS')) {
     const a = profile.billingAddress;
     preview.push({
       element: 'ADDRESS',
       label: 'Billing address',
-      value: `${maskWord(a.line1)}, ${a.city} ${a.country}`,
+      value: own
+        ? [a.line1, a.line2, a.city, a.state, a.postalCode, a.country].filter(Boolean).join(', ')
+        : `${maskWord(a.line1)}, ${a.city} ${a.country}`,
     });
   }
   return preview;

@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { AuthError } from '../core/errors.js';
+import { AuthError, ForbiddenError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
 import { issuerReadiness } from '../store/store.js';
@@ -30,6 +30,13 @@ export interface MdesListenerOptions {
     /** PEM: its private key. */
     key: string;
   };
+  /**
+   * SHA-256 fingerprints (upper-case hex, no colons) of the client
+   * certificates let in: trusting a CA lets in every certificate it issued,
+   * which in production may be more than Mastercard's. Refused with 403
+   * MDES_CLIENT_NOT_PINNED before any route runs. Unset: any of the CA's.
+   */
+  pinnedClients?: readonly string[];
   /** Route plugins, registered under the context root. */
   plugins?: readonly FastifyPluginAsync[];
 }
@@ -78,9 +85,22 @@ export async function createMdesListener(options: MdesListenerOptions): Promise<
   // rejectUnauthorized already ends every connection without a trusted
   // client certificate; this refuses a request should that setting ever be
   // lost, before any route sees it.
+  // A pinned listener refuses a (CA-verified) certificate that is not one of the pinned ones, before any route.
+  const pinned = options.pinnedClients && new Set(options.pinnedClients);
   app.addHook('onRequest', async (request) => {
-    if ((request.raw.socket as TLSSocket).authorized !== true) {
+    const socket = request.raw.socket as TLSSocket;
+    if (socket.authorized !== true) {
       throw new AuthError('MDES_CLIENT_CERTIFICATE_REQUIRED', 'a trusted client certificate is required');
+    }
+    if (pinned) {
+      const fingerprint = socket.getPeerCertificate().fingerprint256?.replace(/:/g, '').toUpperCase();
+      if (!fingerprint || !pinned.has(fingerprint)) {
+        request.log.warn(
+          { tls: { reason: 'client certificate not pinned' } },
+          'MDES listener refused a client',
+        );
+        throw new ForbiddenError('MDES_CLIENT_NOT_PINNED', 'this client certificate is not one MDES uses');
+      }
     }
   });
 

@@ -161,8 +161,13 @@ export class ProvisioningService {
     };
   }
 
-  /** What will be shared with a destination, masked for review before consent. */
-  async consent(cardholderId: string, cardId: string, tokenRequestorId: string) {
+  /** What will be shared with a destination, for review before consent: masked, or whole for the bank's own page. */
+  async consent(
+    cardholderId: string,
+    cardId: string,
+    tokenRequestorId: string,
+    show: 'masked' | 'own' = 'masked',
+  ) {
     const card = await this.#ownedCard(cardholderId, cardId);
     const tr = await this.#o.directory.get(tokenRequestorId);
     await this.#assertEligible(card, tr);
@@ -170,7 +175,7 @@ export class ProvisioningService {
     return {
       card: maskedCard(card),
       destination: this.#destinationView(tr),
-      shared: consentPreview(profile, this.#sharedElements(tr)),
+      shared: consentPreview(profile, this.#sharedElements(tr), show),
     };
   }
 
@@ -323,18 +328,19 @@ export class ProvisioningService {
   }
 
   /**
-   * MDES reports a token created from one of our pushes (identified by the
-   * pushAccountId we chose). That is the authoritative end of a card's
+   * MDES reports a token created from one of our pushes (the push its
+   * Authorize Service decision matched). That is the authoritative end of a card's
    * push, whether or not the cardholder came back through the callback; the
    * push completes once every card has an outcome. Returns false when the
    * push is not ours; a repeat changes nothing.
    */
   async tokenCreated(event: {
-    pushAccountId: string;
+    provisioningId: string;
+    cardId: string;
     tokenRequestorId: string;
     tokenUniqueReference: string;
   }): Promise<boolean> {
-    const found = await this.#o.repository.findByPushAccountId(event.pushAccountId);
+    const found = await this.#o.repository.findCard(event.provisioningId, event.cardId);
     if (!found || found.provisioning.tokenRequestorId !== event.tokenRequestorId) return false;
     const { provisioning: p, card } = found;
     if (card.tokenUniqueReference === event.tokenUniqueReference) return true;

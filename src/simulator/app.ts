@@ -5,22 +5,28 @@ import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
-import { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
 import { OAuthSigner } from '../mastercard/oauth/signer.js';
+import type { PreDigitizationTls } from '../mastercard/pre-digitization/caller.js';
 import type { PayloadEncrypter } from '../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../mastercard/token-connect/encrypter.js';
 import { PushSignatureKeys, PushSigner } from '../mastercard/token-connect/push-signature.js';
+import { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/token-requestor-notifications.js';
 import { ClickToPay } from './click-to-pay/enrolment.js';
 import { deriveIdentityKey } from './click-to-pay/identity.js';
 import { clickToPayPages } from './click-to-pay/pages.js';
 import { clickToPayRoutes } from './click-to-pay/routes.js';
-import { IssuerAuthorizer } from './decisioning/authorizer.js';
+import { Payments } from './digital-enablement/payments.js';
+import { digitalEnablementRoutes } from './digital-enablement/routes.js';
+import { TokenRequestorService } from './digital-enablement/service.js';
 import type { FaultInjector } from './faults/injector.js';
 import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from './migrations/index.js';
 import { NotificationOutbox } from './notifications/outbox.js';
 import { WorkLoop } from './notifications/work-loop.js';
+import { TokenizationAuthorizer } from './pre-digitization/authorize.js';
+import { IssuerServices } from './pre-digitization/issuers.js';
+import { IssuerNotifier } from './pre-digitization/notifier.js';
 import { productAssets, tokenRequestorLogos } from './token-connect/assets.js';
 import { Catalogue } from './token-connect/catalogue.js';
 import { FieldLevelDecrypter } from './token-connect/decrypt.js';
@@ -31,7 +37,7 @@ import { deriveSealingKey, Sealer } from './token-connect/sealing.js';
 import { simulatorSigningKey } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
-export { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/mdes/messages.js';
+export { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/token-requestor-notifications.js';
 export type { ClickToPay } from './click-to-pay/enrolment.js';
 export { FaultInjector, type FaultPlan, type FaultRule } from './faults/injector.js';
 export { type ClientRegistration, registerClient } from './gateway/clients.js';
@@ -58,9 +64,9 @@ export interface SimulatorOptions {
   publicUrl?: string;
   /** 32 bytes sealing the card data the simulator stores; derived from the encryption key by default. */
   sealingKey?: Uint8Array;
-  /** Called once per token created from a receipt, beside recording the issuer's notification. */
+  /** Called once per token created, beside recording the issuer's notification. */
   onTokenCreated?: (event: TokenCreatedEvent) => void | Promise<void>;
-  /** The consumer key MDES signs its notifications to issuers with; default `mastercard-mdes`. */
+  /** The consumer key MDES signs its notifications to token requestors with; default `mastercard-mdes`. */
   notificationConsumerKey?: string;
   /**
    * Whether Click to Pay enrolments and notifications to issuers are worked
@@ -68,8 +74,20 @@ export interface SimulatorOptions {
    * want each step in hand turn it off and drive `simulatorWorkers(app)`.
    */
   background?: boolean;
-  /** MDES's decision when an issuer that takes authorization requests does not answer; default DECLINED. */
+  /**
+   * MDES's decision when an issuer with Pre-Digitization web services does
+   * not answer Authorize Service in time, cannot be reached, or answers an
+   * error or nonsense; default DECLINED.
+   */
   authorizationStandIn?: 'APPROVED' | 'DECLINED';
+  /**
+   * MDES's mutual TLS client identity for calling issuers' Pre-Digitization
+   * web services: `cert` and `key` (PEM), and `ca`, the CA(s) that issued
+   * the issuers' server certificates. Without it no issuer is reached (MDES stands in).
+   */
+  mdesTls?: PreDigitizationTls;
+  /** How long an issuer has to answer one Pre-Digitization call; default 5 s. */
+  preDigitizationTimeoutMs?: number;
   /** Faults to inject into MDES's answers (tests, drills); none by default. */
   faults?: FaultInjector;
   /** Serve `/_faults` to change the faults at run time (needs `faults`). */
@@ -80,6 +98,12 @@ export interface SimulatorOptions {
 export interface SimulatorWorkers {
   clickToPay: ClickToPay;
   notifications: NotificationOutbox;
+  /** Notify Service Activated and Notify Token Updated to issuers, through `notifications`. */
+  issuerNotifier: IssuerNotifier;
+  /** The issuers' Pre-Digitization web services as MDES calls them. */
+  issuers: IssuerServices;
+  /** A token requestor's consumer-facing name. */
+  tokenRequestorName: (tokenRequestorId: string) => string | undefined;
   /** Seals the funding accounts of tokens; Customer Service opens and reseals them. */
   sealer: Sealer;
 }
@@ -111,7 +135,8 @@ export async function createSimulatorApp(options: SimulatorOptions): Promise<Fas
       'MDES Token Connect',
       'MDES tokenize (Secure Card on File)',
       'Click to Pay enrolment',
-      'MDES notifications to issuers',
+      'MDES Pre-Digitization calls to issuers',
+      'MDES Digital Enablement for token requestors',
     );
   }
   app.get('/', async () => ({ name: 'pushprov Mastercard simulator', apis }));
@@ -146,37 +171,61 @@ async function registerTokenConnect(
     sealer,
     signer,
   });
+  const issuers = new IssuerServices({
+    db,
+    clock,
+    tls: options.mdesTls,
+    mastercardKeys: [keys.mastercardEncryption],
+    ...(options.preDigitizationTimeoutMs !== undefined && { timeoutMs: options.preDigitizationTimeoutMs }),
+    ...(options.faults && { faults: options.faults }),
+  });
   const notifications = new NotificationOutbox({
     db,
     clock,
     signer: mdesSigner,
+    sealer,
+    issuers,
     onAttempt: (attempt) =>
-      app.log[attempt.outcome === 'delivered' ? 'info' : 'warn'](
-        { attempt },
-        'MDES notification to the issuer',
-      ),
+      app.log[attempt.outcome === 'delivered' ? 'info' : 'warn']({ attempt }, 'MDES notification'),
   });
   const deliveries = new WorkLoop({
     step: () => notifications.step(),
     pollMs: 1_000,
     onError: (error) => app.log.error({ err: error }, 'notification delivery failed'),
   });
+  // The name a cardholder knows the token requestor by: consumerFacingEntityName in every Pre-Digitization call.
+  const nameOf = (tokenRequestorId: string) =>
+    catalogue.find(tokenRequestorId)?.record.consumerFacingEntityName;
+  const issuerNotifier = new IssuerNotifier({
+    db,
+    clock,
+    sealer,
+    outbox: notifications,
+    nameOf,
+  });
   const tokenize = new TokenizeService({
     db,
     clock,
     sealer,
     decrypter,
-    authorizer: new IssuerAuthorizer({
+    authorizer: new TokenizationAuthorizer({
       db,
       clock,
-      signer: mdesSigner,
+      issuers,
+      sealer,
       ...(options.authorizationStandIn && { standIn: options.authorizationStandIn }),
-      onDecision: (decision) => app.log.info({ decision }, 'tokenization decision'),
+      // Ids and outcomes only: never card data.
+      onDecision: ({ activationMethods: _methods, ...decision }) =>
+        app.log.info({ decision }, 'tokenization decision'),
     }),
+    tokenRequestorName: nameOf,
     onTokenCreated: async (event) => {
       // Either may fail (the other still runs); a hook that throws at once counts as failing.
       const done = await Promise.allSettled([
-        notifications.tokenizationComplete(event).then(() => deliveries.wake()),
+        (event.status === 'ACTIVE'
+          ? issuerNotifier.activated(event.tokenUniqueReference)
+          : Promise.resolve()
+        ).then(() => deliveries.wake()),
         (async () => options.onTokenCreated?.(event))(),
       ]);
       const failed = done.find((result) => result.status === 'rejected');
@@ -195,18 +244,42 @@ async function registerTokenConnect(
     onOutcome: (enrolment) =>
       app.log[enrolment.state === 'enrolled' ? 'info' : 'warn']({ enrolment }, 'Click to Pay enrolment'),
   });
-  workers.set(app, { clickToPay, notifications, sealer });
+  workers.set(app, {
+    clickToPay,
+    notifications,
+    issuerNotifier,
+    issuers,
+    tokenRequestorName: nameOf,
+    sealer,
+  });
   app.addHook('onReady', async () => {
-    await notifications.recover();
+    await issuerNotifier.recover();
     if (options.background === false) return;
     deliveries.start();
   });
   app.addHook('onClose', async () => {
     await deliveries.stop();
+    issuers.close();
   });
+  const gateway = new Gateway({ db, clock });
+  await app.register(
+    digitalEnablementRoutes({
+      gateway,
+      tokens: new TokenRequestorService({
+        db,
+        clock,
+        sealer,
+        decrypter,
+        // Notify Token Updated to the issuer, written with the change.
+        announceToIssuer: (change, trx) => issuerNotifier.statusUpdated(change.tokenUniqueReference, trx),
+        onChange: () => deliveries.wake(),
+      }),
+      payments: new Payments({ db, clock, sealer, decrypter }),
+    }),
+  );
   await app.register(
     mdesRoutes({
-      gateway: new Gateway({ db, clock }),
+      gateway,
       catalogue,
       push,
       tokenize,

@@ -67,6 +67,9 @@ export interface StatePatch {
 
 type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
 
+/** Token Connect's longest `pushAccountReceiptsValidityPeriod`: 15 minutes. */
+const MAX_RECEIPT_VALIDITY_MS = 15 * 60_000;
+
 const toCard = (row: Selectable<ProvisioningCardsTable>): ProvisioningCard => ({
   cardId: row.card_id,
   pushAccountId: row.push_account_id,
@@ -291,6 +294,52 @@ export class ProvisioningRepository {
       .executeTakeFirst();
     const provisioning = row && (await this.get(row.provisioning_id));
     const card = provisioning?.cards.find((c) => c.pushAccountId === pushAccountId);
+    return provisioning && card ? { provisioning, card } : undefined;
+  }
+
+  /**
+   * The push of this card to this token requestor that may still bring a
+   * token: in one of `states`, the card without a token yet, its receipts
+   * valid at `now`; the newest when there are several. How MDES's questions,
+   * which name the card and the token requestor but no push, find the push.
+   */
+  async findOpenPush(
+    cardId: string,
+    tokenRequestorId: string,
+    states: readonly ProvisioningState[],
+    now: Date,
+  ): Promise<{ provisioning: Provisioning; card: ProvisioningCard } | undefined> {
+    const row = await this.db
+      .selectFrom('provisioning_cards as c')
+      .innerJoin('provisionings as p', 'p.id', 'c.provisioning_id')
+      .select('p.id')
+      .where('c.card_id', '=', cardId)
+      .where('c.token_unique_reference', 'is', null)
+      .where('p.token_requestor_id', '=', tokenRequestorId)
+      .where('p.state', 'in', [...states])
+      // Before MDES's answer is recorded the receipts' end is not known yet: at most 15 minutes after the push.
+      .where((eb) =>
+        eb.or([
+          eb('p.receipts_expire_at', '>', now),
+          eb.and([
+            eb('p.receipts_expire_at', 'is', null),
+            eb('p.created_at', '>', new Date(now.getTime() - MAX_RECEIPT_VALIDITY_MS)),
+          ]),
+        ]),
+      )
+      .orderBy('p.created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && this.findCard(row.id, cardId);
+  }
+
+  /** A push and one of its cards. */
+  async findCard(
+    provisioningId: string,
+    cardId: string,
+  ): Promise<{ provisioning: Provisioning; card: ProvisioningCard } | undefined> {
+    const provisioning = await this.get(provisioningId);
+    const card = provisioning?.cards.find((c) => c.cardId === cardId);
     return provisioning && card ? { provisioning, card } : undefined;
   }
 

@@ -150,10 +150,18 @@ export interface AuthWebauthnCredentialsTable {
   last_used_at: Date | null;
 }
 
-export interface MdesOAuthNoncesTable {
-  consumer_key: string;
-  nonce: string;
+/** An activation code MDES asked the issuer to deliver (migration 0014): never the code itself. */
+export interface ActivationCodesTable {
+  token_unique_reference: string;
+  card_id: string;
+  /** The vault's keyed fingerprint of the code. */
+  code_fingerprint: Uint8Array;
+  method_type: string;
+  /** Where it went, masked as the cardholder is shown it. */
+  sent_to: string;
   expires_at: Date;
+  failed_attempts: Generated<number>;
+  created_at: Date;
 }
 
 export interface MdesNotificationsTable {
@@ -168,6 +176,9 @@ export interface MdesNotificationsTable {
   outcome: string;
   /** Why, for a decision (migration 0008). */
   reason_code: string | null;
+  /** For an Authorize Service decision: the card it was about and the push that explains it (migration 0014). */
+  card_id: string | null;
+  provisioning_id: string | null;
   occurred_at: Date;
   received_at: Date;
 }
@@ -240,7 +251,7 @@ export interface IssuerSchema {
   auth_challenges: AuthChallengesTable;
   auth_totp: AuthTotpTable;
   auth_webauthn_credentials: AuthWebauthnCredentialsTable;
-  mdes_oauth_nonces: MdesOAuthNoncesTable;
+  activation_codes: ActivationCodesTable;
   mdes_notifications: MdesNotificationsTable;
   tokens: TokensTable;
   token_follow_ups: TokenFollowUpsTable;

@@ -5,16 +5,36 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PushprovError } from '../core/errors.js';
 import { clearSessionCookie, setSessionCookie } from '../http/auth/credentials.js';
 import { type AuthGuards, assertSameOrigin, cardholderOf } from '../http/auth/guards.js';
+import type { Principal } from '../service/auth/identity.js';
 import type { Auth } from '../service/auth/index.js';
 import type { ProvisioningService } from '../service/provisioning.js';
+import type { SavedCardAction, SavedCards } from '../service/tokens/saved-cards.js';
+import { type ActivationFormsOptions, activationForms } from './activations.js';
 import { safeNext } from './next.js';
-import { resultPage } from './pages.js';
+import { pageErrorHandler, resultPage } from './pages.js';
+import { savedCardsPath } from './saved-cards.js';
 
 export interface WebFormsOptions {
-  auth: Pick<Auth, 'authenticator' | 'sessions' | 'totp' | 'grants' | 'issuerPublicUrl'>;
+  auth: Pick<Auth, 'authenticator' | 'sessions' | 'totp' | 'grants' | 'passkeys' | 'issuerPublicUrl'>;
   guards: Pick<AuthGuards, 'requireCardholder' | 'cookie'>;
   provisioning: Pick<ProvisioningService, 'push'>;
+  savedCards: Pick<SavedCards, 'change' | 'list'>;
+  /** How long a saved-card change waits for Mastercard's confirmation before the page says it is asked. */
+  confirmWaitMs?: number;
+  /** "Was this you?" answers (src/web/activations.ts), under the same form parser. */
+  activations?: ActivationFormsOptions['activations'];
 }
+
+/** The status Mastercard's notification brings once a change is done. */
+const WANTED = { suspend: 'SUSPENDED', resume: 'ACTIVE', delete: 'DELETED' } as const;
+const SAVED_ACTIONS: Record<string, SavedCardAction> = {
+  suspend: 'suspend',
+  resume: 'resume',
+  remove: 'delete',
+};
+const needsScript = () =>
+  new PushprovError('PASSKEY_NEEDS_SCRIPT', 'a passkey needs the page script', { status: 400 });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The bank's forms without JavaScript (or before app.js has loaded): each is
@@ -25,21 +45,36 @@ export interface WebFormsOptions {
  * page as `?problem=<CODE>`, worded there.
  */
 export function webForms(options: WebFormsOptions): FastifyPluginAsync {
-  const { auth, guards, provisioning } = options;
+  const { auth, guards, provisioning, savedCards } = options;
+  const confirmWaitMs = options.confirmWaitMs ?? 10_000;
   const origin = new URL(auth.issuerPublicUrl).origin;
   return async (app) => {
     await app.register(formbody, { bodyLimit: 4096 });
+    // A form's POST answers with pages too: no session → sign-in, a card not theirs → not found.
+    app.setErrorHandler(pageErrorHandler);
+    if (options.activations) {
+      await app.register(activationForms({ activations: options.activations, auth, guards }));
+    }
 
     const field = (request: FastifyRequest, name: string): string => {
       const value = (request.body as Record<string, unknown> | undefined)?.[name];
       return typeof value === 'string' ? value : '';
     };
     const back = (reply: FastifyReply, path: string, error: unknown) => {
-      if (!(error instanceof PushprovError)) throw error;
+      // What is not the cardholder's (or not at all) is not found, not a problem on their form.
+      if (!(error instanceof PushprovError) || error.status === 404) throw error;
       const seconds = error.details?.retryAfterSeconds;
       if (typeof seconds === 'number') reply.header('retry-after', String(seconds));
       const joiner = path.endsWith('&') ? '' : '?';
       return reply.redirect(`${path}${joiner}problem=${encodeURIComponent(error.code)}`, 303);
+    };
+
+    // Step-up with the form's one-time code; a passkey is the browser's, so it needs the script.
+    const stepUp = async (request: FastifyRequest, principal: Principal): Promise<string> => {
+      if (field(request, 'method') === 'passkey') throw needsScript();
+      const grant = await auth.totp.verify(principal, field(request, 'code').trim());
+      await auth.grants.check(grant.token, principal);
+      return grant.token;
     };
 
     const { sessions } = auth;
@@ -92,8 +127,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           if (field(request, 'consent') !== 'on') {
             throw new PushprovError('CONSENT_REQUIRED', 'consent is required', { status: 400 });
           }
-          const grant = await auth.totp.verify(principal, field(request, 'code').trim());
-          await auth.grants.check(grant.token, principal);
+          await stepUp(request, principal);
           // The form's own key: a resubmitted form finds its first push.
           const key = field(request, 'idempotencyKey');
           const { view } = await provisioning.push({
@@ -108,6 +142,80 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           return reply.redirect(resultPage(view.id), 303);
         } catch (error) {
           return back(reply, page, error);
+        }
+      },
+    );
+
+    // Pause, resume (with a one-time code) and remove a saved card. Mastercard confirms a change
+    // with a notification: the answer waits a little for it, as the script does, so the page it
+    // redirects to says what is so; a change still unconfirmed is said to be asked, never done.
+    app.post<{ Params: { cardId: string; tokenId: string; action: string } }>(
+      '/app/cards/:cardId/saved/:tokenId/:action',
+      {
+        onRequest: guards.requireCardholder,
+        schema: {
+          hide: true,
+          params: Type.Object({
+            cardId: Type.String({ pattern: '^crd_[a-z0-9]{8,40}$' }),
+            tokenId: Type.String({ pattern: '^tok_[a-z0-9]{8,40}$' }),
+            action: Type.Union([Type.Literal('suspend'), Type.Literal('resume'), Type.Literal('remove')]),
+          }),
+        },
+      },
+      async (request, reply) => {
+        assertSameOrigin(request, origin);
+        const { cardId, tokenId } = request.params;
+        const action = SAVED_ACTIONS[request.params.action] ?? 'suspend';
+        const page = savedCardsPath(encodeURIComponent(cardId));
+        const principal = cardholderOf(request);
+        try {
+          if (action === 'resume') await stepUp(request, principal);
+          await savedCards.change(principal.cardholderId, cardId, tokenId, action);
+        } catch (error) {
+          // A refused resume comes back with its step-up open, to try the next code.
+          return back(
+            reply,
+            action === 'resume' ? `${page}?resume=${encodeURIComponent(tokenId)}&` : page,
+            error,
+          );
+        }
+        const deadline = Date.now() + confirmWaitMs;
+        for (let delay = 100; ; delay = Math.min(delay * 1.5, 1000)) {
+          const tokens = await savedCards.list(principal.cardholderId, cardId);
+          if (tokens.find((t) => t.id === tokenId)?.status === WANTED[action]) {
+            return reply.redirect(`${page}?changed=${encodeURIComponent(tokenId)}`, 303);
+          }
+          if (Date.now() + delay > deadline) break;
+          await sleep(delay);
+        }
+        return reply.redirect(`${page}?asked=${encodeURIComponent(tokenId)}`, 303);
+      },
+    );
+
+    // The ops dashboard's forms are the script's; without it their POST changes nothing and comes back.
+    app.post('/ops', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/ops', 303));
+
+    // Security: a passkey is made by the browser, so adding one needs the script; removing one is a form.
+    app.post(
+      '/app/security/passkeys',
+      { onRequest: guards.requireCardholder, schema: { hide: true } },
+      async (request, reply) => {
+        assertSameOrigin(request, origin);
+        return back(reply, '/app/security', needsScript());
+      },
+    );
+    app.post(
+      '/app/security/passkeys/remove',
+      { onRequest: guards.requireCardholder, schema: { hide: true } },
+      async (request, reply) => {
+        assertSameOrigin(request, origin);
+        const principal = cardholderOf(request);
+        try {
+          const grant = await stepUp(request, principal);
+          await auth.passkeys.remove(principal, grant, field(request, 'passkey'));
+          return reply.redirect('/app/security?done=removed', 303);
+        } catch (error) {
+          return back(reply, '/app/security', error);
         }
       },
     );

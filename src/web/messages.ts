@@ -1,3 +1,6 @@
+import type { Lang } from './i18n.js';
+import { DE_MESSAGES } from './i18n-de.js';
+
 /**
  * What a cardholder reads for each refusal code, in plain words. The pages
  * render them server-side and hand the same table to the browser script, so
@@ -24,9 +27,15 @@ export const REFUSALS: Record<string, string> = {
   TOTP_LOCKED: 'Too many wrong codes. Try again later.',
   TOTP_NOT_ENROLLED: 'You have no authenticator app set up. Use a passkey instead.',
   WEBAUTHN_NOT_REGISTERED: 'You have no passkey yet. Register one under Security, or use a one-time code.',
-  WEBAUTHN_CREDENTIAL_EXISTS: 'This passkey is already registered.',
+  WEBAUTHN_CREDENTIAL_EXISTS:
+    'This device already has a passkey registered with us: you can confirm it is you with it already.',
+  PASSKEY_NOT_FOUND: 'We could not find this passkey among yours.',
+  PASSKEY_LAST_FACTOR:
+    'This is your only way to confirm it is you, so it cannot be removed. Add another passkey first.',
   WEBAUTHN_RESPONSE_MALFORMED: 'The passkey answer could not be read. Try again.',
   PASSKEY_CANCELLED: 'The passkey request was cancelled or is not available on this device.',
+  PASSKEY_NEEDS_SCRIPT:
+    'A passkey needs JavaScript, which is off in this browser. Use a one-time code instead, or turn JavaScript on.',
   INVALID_CREDENTIALS: 'The username or password is not right.',
   SIGN_IN_LOCKED: 'Too many attempts. Try again later.',
   SIGN_IN_BUSY: 'Many people are signing in right now. Please try again in a moment.',
@@ -58,13 +67,40 @@ export const REFUSALS: Record<string, string> = {
     'We cannot reach Mastercard to change this right now. Please try again later.',
   TOKEN_MANAGEMENT_REFUSED:
     'Mastercard did not accept this change. Refresh the page to see where your card stands.',
+  ACTIVATION_CODE_INVALID: 'That is not the code we sent. Check the message and try again.',
+  ACTIVATION_CODE_UNUSABLE:
+    'That code has expired or was tried too many times. Confirm with your one-time code instead.',
+  ACTIVATION_NOT_FOUND: 'Nothing is waiting for your confirmation here any more.',
   CHANGE_UNCONFIRMED: 'Mastercard has not confirmed the change yet. This page will show it once it does.',
+  BAD_REQUEST: 'We could not read what was sent. Go back and try again.',
   NETWORK: 'We could not reach the bank. Check your connection and try again.',
   UNEXPECTED: 'Something went wrong on our side. Please try again later.',
 };
 
-export const messageFor = (code: string | null | undefined, fallback = REFUSALS.UNEXPECTED ?? ''): string =>
-  (code && REFUSALS[code]) || fallback;
+/** The page script's own few words (progress), in the same table as the refusals. */
+export const UI_TEXT: Record<string, string> = {
+  'ui.confirming': 'Confirming it is you…',
+  'ui.sending': 'Sending your card to Mastercard…',
+  'ui.redirecting': 'Taking you there to finish…',
+  'ui.asking': 'Asking Mastercard…',
+  'ui.waiting': 'Waiting for Mastercard to confirm…',
+  'ui.passkey-prompt': 'Follow your device’s prompt…',
+};
+
+const BY_LANG: Record<Lang, Record<string, string>> = {
+  en: { ...REFUSALS, ...UI_TEXT },
+  de: { ...REFUSALS, ...UI_TEXT, ...DE_MESSAGES },
+};
+
+/** A refusal in the page's language (German falls back to English where a text is missing). */
+export const messageFor = (
+  code: string | null | undefined,
+  fallback = REFUSALS.UNEXPECTED ?? '',
+  lang: Lang = 'en',
+): string => (code && BY_LANG[lang][code]) || fallback;
+
+/** The whole table, for the page script, in the page's language. */
+export const messagesFor = (lang: Lang): Record<string, string> => BY_LANG[lang];
 
 /** Back from the token requestor, until Mastercard confirms the token. */
 export const CONFIRMING_LABEL = 'Mastercard is confirming your card…';

@@ -56,19 +56,36 @@ describe('the MDES listener’s configuration', () => {
       undefined,
     ]);
     const files = pki.entries;
+    const tls = {
+      PUSHPROV_MDES_TLS_CA: files.ca.files.certificate,
+      PUSHPROV_MDES_TLS_CERT: files.server.files.certificate,
+      PUSHPROV_MDES_TLS_KEY: files.server.files.privateKey,
+    };
+    // The listener decrypts what MDES sends with the issuer's own encryption key: no listener without it.
+    expect(problemsOf(() => loadConfig({ ...SANDBOX, ...tls }))).toEqual([
+      'PUSHPROV_MDES_ENCRYPTION_KEY: required for the MDES listener when MASTERCARD_ENV=sandbox',
+    ]);
     expect(
-      loadConfig({
-        ...SANDBOX,
-        PUSHPROV_MDES_TLS_CA: files.ca.files.certificate,
-        PUSHPROV_MDES_TLS_CERT: files.server.files.certificate,
-        PUSHPROV_MDES_TLS_KEY: files.server.files.privateKey,
-      }).mdesTlsKey,
+      loadConfig({ ...SANDBOX, ...tls, PUSHPROV_MDES_ENCRYPTION_KEY: files.client.files.privateKey })
+        .mdesTlsKey,
     ).toBe(files.server.files.privateKey);
     expect(
       problemsOf(() => loadConfig({ ...SANDBOX, PUSHPROV_MDES_TLS_CA: files.ca.files.certificate })),
     ).toEqual([
       'PUSHPROV_MDES_TLS_CERT: required for the MDES listener when MASTERCARD_ENV=sandbox',
       'PUSHPROV_MDES_TLS_KEY: required for the MDES listener when MASTERCARD_ENV=sandbox',
+    ]);
+  });
+
+  it('pins client certificates by SHA-256 fingerprint, colons or not, and names a bad one', () => {
+    const hex = 'ab'.repeat(32);
+    const colons = hex.match(/../g)?.join(':') ?? '';
+    expect(
+      loadConfig({ PUSHPROV_MDES_CLIENT_FINGERPRINTS: `${colons}, ${'CD'.repeat(32)}` })
+        .mdesClientFingerprints,
+    ).toEqual([hex.toUpperCase(), 'CD'.repeat(32)]);
+    expect(problemsOf(() => loadConfig({ PUSHPROV_MDES_CLIENT_FINGERPRINTS: 'ab:cd' }))).toEqual([
+      'PUSHPROV_MDES_CLIENT_FINGERPRINTS="ab:cd": expected comma-separated SHA-256 certificate fingerprints (64 hex digits, colons allowed)',
     ]);
   });
 

@@ -47,6 +47,7 @@ beforeAll(async () => {
         consumerKey: MERCHANT_KEY,
         signingKey: KEYS.merchantSigning.privateKey,
         tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+        decryptionKey: { privateKey: KEYS.merchantEncryption.privateKey },
       },
       clock: h.clock,
       advanceClock: (ms) => h.clock.advance(ms),

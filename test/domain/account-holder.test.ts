@@ -52,4 +52,14 @@ describe('account holder data', () => {
     for (const secret of ['Alice', 'alice@', '7700900123', 'Rabbit']) expect(text).not.toContain(secret);
     expect(preview[1]?.value).toBe('a••••@example.com');
   });
+
+  it("shows the cardholder's own values whole when asked for the bank's own page", () => {
+    const own = consentPreview(profile, ['NAME', 'EMAIL_ADDRESS', 'MOBILE_PHONE_NUMBER', 'ADDRESS'], 'own');
+    expect(own.map((p) => p.value)).toEqual([
+      profile.name,
+      profile.email,
+      profile.phone,
+      expect.stringContaining(profile.billingAddress.line1),
+    ]);
+  });
 });

@@ -9,7 +9,6 @@ import { loadConfig } from '../../src/cli/config.js';
 import { ensureDevKeys } from '../../src/cli/keys.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
-import { MDES_NOTIFICATIONS_PATH } from '../../src/http/routes/mdes.js';
 import {
   createSimulatorApp,
   FaultInjector,
@@ -105,7 +104,6 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
       role: 'issuer',
       publicKey: keys.issuerSigning.publicKey,
       displayName: 'pushprov demo issuer',
-      notificationUrl: `${issuerUrl}${MDES_NOTIFICATIONS_PATH}`,
     });
     simulator = await createSimulatorApp({
       db: database.db,

@@ -202,3 +202,51 @@ describe('the MDES listener (mutual TLS)', () => {
     });
   });
 });
+
+describe('a listener pinned to MDES’s certificate', () => {
+  let pinned: FastifyInstance;
+  let pinnedPort: number;
+  const pinnedLog = captureStream();
+
+  beforeAll(async () => {
+    pinned = await createMdesListener({
+      db: database.db,
+      logger: createLogger({ level: 'info', format: 'json', destination: pinnedLog.stream }),
+      contextRoot: CONTEXT_ROOT,
+      tls: {
+        ca: pki.ca.certificate.toString(),
+        cert: pki.server.certificate.toString(),
+        key: pem(pki.server.privateKey),
+      },
+      pinnedClients: [pki.client.certificate.fingerprint256.replace(/:/g, '')],
+      plugins: [probeRoute],
+    });
+    await pinned.listen({ host: '127.0.0.1', port: 0 });
+    pinnedPort = (pinned.server.address() as { port: number }).port;
+  });
+  afterAll(async () => pinned?.close());
+
+  it('lets the pinned certificate in, and refuses another of the same CA before any route runs', async () => {
+    const saved = port;
+    port = pinnedPort;
+    try {
+      expect((await call(`${CONTEXT_ROOT}/healthz`, pki.client)).status).toBe(200);
+      const before = reached.length;
+      const other = clientOf(pki.ca, { notBefore: new Date(now() - HOUR), notAfter: new Date(now() + HOUR) });
+      const answer = await call(`${CONTEXT_ROOT}/authorizeService`, other, 'POST');
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body ?? '')).toMatchObject({ error: { code: 'MDES_CLIENT_NOT_PINNED' } });
+      expect(reached).toHaveLength(before);
+      await vi.waitFor(() =>
+        expect(
+          pinnedLog
+            .lines()
+            .map((line) => JSON.parse(line) as { tls?: { reason: string } })
+            .filter((l) => l.tls?.reason === 'client certificate not pinned'),
+        ).toHaveLength(1),
+      );
+    } finally {
+      port = saved;
+    }
+  });
+});

@@ -101,11 +101,11 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     ]);
     // …and MDES's notifications reached the issuer's records.
     const issuer = await eventually(savedCards, (list) =>
-      list.every((t) => t.lastEvent === 'EXPIRY_UPDATED'),
+      list.every((t) => t.lastEvent === 'ACCOUNT_UPDATED'),
     );
     expect(issuer.map((t) => [t.status, t.lastEvent])).toEqual([
-      ['ACTIVE', 'EXPIRY_UPDATED'],
-      ['ACTIVE', 'EXPIRY_UPDATED'],
+      ['ACTIVE', 'ACCOUNT_UPDATED'],
+      ['ACTIVE', 'ACCOUNT_UPDATED'],
     ]);
     const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; lastFour: string }[];
     expect(cards.find((c) => c.id === cardId)?.lastFour).toBe('4561');

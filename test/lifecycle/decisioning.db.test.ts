@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_MERCHANT_CONSUMER_KEY } from '../../src/cli/parts/mastercard-side.js';
 import { type DevKeys, loadDevKeys } from '../../src/mastercard/keys/generate.js';
-import { signedPost } from '../../src/mastercard/oauth/signed-post.js';
-import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
-import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
-import type { DecisioningSchema } from '../../src/simulator/decisioning/tables.js';
+import type { PreDigitizationSchema } from '../../src/simulator/pre-digitization/tables.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
+import { tokenizeTypedIn } from '../support/typed-in.js';
 
 const DEMO_SHOP = '50182375119';
 const fixture = JSON.parse(
@@ -26,10 +24,12 @@ interface AuditEntry {
 }
 
 /**
- * MDES asks the issuer before every tokenization of its cards: the push
- * the issuer made is approved with nothing more asked of the cardholder,
- * anything else follows the issuer's policy, and an issuer that does not
- * answer gets MDES's stand-in decision. Whole stack over real HTTP.
+ * MDES asks the issuer before every tokenization of its cards (Authorize
+ * Service, over mutual TLS): the push the issuer made is approved with
+ * nothing more asked of the cardholder, anything else follows the issuer's
+ * policy — declined, or held by MDES until the cardholder confirms it was
+ * them in the bank — and an issuer that does not answer gets MDES's stand-in
+ * decision. Whole stack over real HTTP.
  */
 describe('tokenization decisions', { timeout: 120_000 }, () => {
   let stack: Stack;
@@ -41,39 +41,6 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
   }, 120_000);
   afterAll(async () => stack?.stop());
 
-  /** The demo merchant's own MDES tokenize call for a card the shopper typed in (no push). */
-  async function tokenizeTypedIn(target: Stack, devKeys: DevKeys) {
-    const encrypted = new FieldLevelPayloadEncrypter({
-      encryptionKey: devKeys.mastercardEncryption.certificate ?? devKeys.mastercardEncryption.publicKey,
-    }).encrypt(
-      JSON.stringify({
-        cardAccountData: {
-          accountNumber: aliceCard.pan,
-          expiryMonth: String(aliceCard.expiryMonth).padStart(2, '0'),
-          expiryYear: String(aliceCard.expiryYear % 100).padStart(2, '0'),
-        },
-      }),
-    );
-    const response = await signedPost(
-      `${target.simulator}/mdes/digitization/static/1/0/tokenize`,
-      JSON.stringify({
-        requestId: `typed-${Date.now()}`,
-        tokenType: 'CLOUD',
-        tokenRequestorId: DEMO_SHOP,
-        taskId: `task-${Date.now()}`,
-        fundingAccountInfo: { encryptedPayload: encrypted },
-      }),
-      {
-        signer: new OAuthSigner({
-          consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
-          signingKey: devKeys.merchantSigning.privateKey,
-        }),
-        timeoutMs: 10_000,
-      },
-    );
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
-
   /** The issuer's audited decisions on tokenizations of cards typed in (not pushed). */
   const typedInDecisions = async (target: Stack) =>
     (
@@ -82,7 +49,7 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
         .select(['outcome', 'details'])
         .where('action', '=', 'tokenization.decided')
         .execute()
-    ).filter((e) => (e.details as { source?: string } | null)?.source === 'CARD_ADDED_MANUALLY');
+    ).filter((e) => (e.details as { source?: string } | null)?.source === 'ACCOUNT_ADDED_MANUALLY');
   const aliceId = async (target: Stack) => {
     const alice = new CardholderClient(target.issuer);
     await alice.signIn(DEMO.alice);
@@ -125,7 +92,7 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
   });
 
   it('declines a card the shopper typed in at a merchant, by default, and audits it', async () => {
-    const answer = await tokenizeTypedIn(stack, keys);
+    const answer = await tokenizeTypedIn(stack, keys, aliceCard);
     expect(answer.status).toBe(200);
     expect(answer.body.decision).toBe('DECLINED');
     expect(answer.body.tokenUniqueReference).toBeUndefined();
@@ -134,39 +101,77 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
     ]);
   });
 
-  it('asks for more authentication under that policy', async () => {
+  it('asks for more authentication under that policy: MDES holds the token until the cardholder confirms it in the bank', async () => {
     const strict = await startStack({ PUSHPROV_UNMATCHED_TOKENIZATION: 'additional-authentication' });
     try {
-      const answer = await tokenizeTypedIn(strict, await loadDevKeys(strict.keysDir));
-      expect(answer.body).toMatchObject({
-        decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
-        authenticationMethods: [{ id: 1, type: 'ISSUER_APP', value: `${strict.issuer}/app` }],
-      });
-      expect(answer.body.tokenUniqueReference).toBeUndefined();
+      const answer = await tokenizeTypedIn(strict, await loadDevKeys(strict.keysDir), aliceCard);
+      // MDES for Merchants: the token exists, inactive; no authentication methods go to the merchant.
+      expect(answer.body).toMatchObject({ decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION' });
+      expect(answer.body.authenticationMethods).toBeUndefined();
+      const tokenUniqueReference = answer.body.tokenUniqueReference as string;
+      expect(tokenUniqueReference).toMatch(/^DWSPMC/);
       expect(await typedInDecisions(strict)).toMatchObject([
-        { outcome: 'REQUIRE_ADDITIONAL_AUTHENTICATION' },
+        { outcome: 'REQUIRE_ADDITIONAL_AUTHENTICATION', details: { reasonCode: 'NOT_PUSHED_BY_ISSUER' } },
       ]);
+      const mdesStatus = async () =>
+        (
+          await sql<{
+            status: string;
+          }>`select status from mc_tokens where token_unique_reference = ${tokenUniqueReference}`.execute(
+            strict.running.database.db,
+          )
+        ).rows[0]?.status;
+      expect(await mdesStatus()).toBe('INACTIVE');
+
+      // In the bank: the request waits for Alice; confirming needs a fresh strong authentication.
+      const alice = new CardholderClient(strict.issuer);
+      await alice.signIn(DEMO.alice);
+      const cardId = (
+        (await alice.call('GET', '/v1/cards')).body.cards as { id: string; lastFour: string }[]
+      ).find((c) => c.lastFour === aliceCard.pan.slice(-4))!.id;
+      const waiting = await alice.call('GET', `/v1/cards/${cardId}/activations`);
+      expect(waiting.body.activations).toMatchObject([{ tokenUniqueReference, tokenRequestorId: DEMO_SHOP }]);
+      const path = `/v1/cards/${cardId}/activations/${tokenUniqueReference}/confirm`;
+      const refused = await alice.call('POST', path);
+      expect(refused.status, JSON.stringify(refused.body)).toBe(401);
+      expect(await mdesStatus()).toBe('INACTIVE');
+      await alice.stepUp(DEMO.alice.totpSecret);
+      const confirmed = await alice.call('POST', path, undefined, { 'pushprov-sca-grant': alice.grant });
+      expect(confirmed.status).toBe(202);
+
+      // MDES activates it (Customer Service) and says so (Notify Service Activated): Alice sees it saved.
+      await vi.waitFor(
+        async () => {
+          const tokens = (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as {
+            status: string;
+            tokenRequestorId: string;
+          }[];
+          expect(tokens).toMatchObject([{ status: 'ACTIVE', tokenRequestorId: DEMO_SHOP }]);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      expect(await mdesStatus()).toBe('ACTIVE');
+      expect((await alice.call('GET', `/v1/cards/${cardId}/activations`)).body.activations).toEqual([]);
     } finally {
       await strict.stop();
     }
   });
 
   it('has MDES stand in when the issuer does not answer: declined by default, or as configured', async () => {
-    // MDES is told to ask an address where no issuer listens.
     for (const [standIn, decision] of [
       ['DECLINED', 'DECLINED'],
       ['APPROVED', 'APPROVED'],
     ] as const) {
-      const unreachable = await startStack({
-        PUSHPROV_ISSUER_URL: 'http://127.0.0.1:9',
-        PUSHPROV_SIMULATOR_STAND_IN: standIn,
-      });
+      const unreachable = await startStack({ PUSHPROV_SIMULATOR_STAND_IN: standIn });
       try {
-        const answer = await tokenizeTypedIn(unreachable, await loadDevKeys(unreachable.keysDir));
+        // MDES is told to ask an address where no issuer listens.
+        await sql`update mc_clients set pre_digitization_url = 'https://127.0.0.1:9/issuerServices/1/0'
+          where pre_digitization_url is not null`.execute(unreachable.running.database.db);
+        const answer = await tokenizeTypedIn(unreachable, await loadDevKeys(unreachable.keysDir), aliceCard);
         expect(answer.body.decision).toBe(decision);
         // Approved alone, MDES creates the token for the typed-in card.
         if (decision === 'APPROVED') expect(answer.body.tokenUniqueReference).toMatch(/^DWSPMC/);
-        const recorded = await (unreachable.running.database.db as Kysely<DecisioningSchema>)
+        const recorded = await (unreachable.running.database.db as Kysely<PreDigitizationSchema>)
           .selectFrom('mc_tokenization_decisions')
           .select(['decision', 'decided_by', 'reason_code', 'source'])
           .execute();
@@ -175,7 +180,7 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
             decision,
             decided_by: 'STAND_IN',
             reason_code: 'ISSUER_NOT_REACHABLE',
-            source: 'CARD_ADDED_MANUALLY',
+            source: 'ACCOUNT_ADDED_MANUALLY',
           },
         ]);
       } finally {

@@ -2,13 +2,17 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CUSTOMER_SERVICE_PATHS } from '../../src/mastercard/customer-service/endpoints.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
+import { registerClient } from '../../src/simulator/app.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { registerTokenManagement } from '../../src/simulator/token-management/register.js';
 import { CUSTOMER_SERVICE_PREFIX } from '../../src/simulator/token-management/routes.js';
 import type { TokenManagementSchema } from '../../src/simulator/token-management/tables.js';
+import { recipient } from '../fixtures/encryption/keys.js';
 import {
   account,
   type Harness,
+  ISSUER_KEY,
+  KEYS,
   PATHS,
   pushBody,
   startSimulator,
@@ -33,14 +37,19 @@ describe('simulated MDES Customer Service', () => {
         .selectFrom('mc_notifications')
         .select('body')
         .where('token_unique_reference', '=', reference)
-        .where('message_type', '=', 'TOKEN_EVENT_NOTIFICATION')
+        .where('message_type', '=', 'ISSUER_NOTIFY_TOKEN_UPDATED')
         .orderBy('seq')
         .execute()
     ).map(
       (row) =>
         JSON.parse(row.body) as {
-          token: { accountPanSuffix: string };
-          tokenEvent: { eventType: string; causedBy: string; status: string };
+          reasonCode: string;
+          tokens: {
+            tokenUniqueReference: string;
+            status?: string;
+            suspendedBy?: string[];
+            tokenExpiry?: string;
+          }[];
         },
     );
   const change = (
@@ -72,7 +81,17 @@ describe('simulated MDES Customer Service', () => {
     (response.json() as { Errors: { Error: Record<string, unknown>[] } }).Errors.Error[0];
 
   beforeAll(async () => {
-    h = await startSimulator({ background: false });
+    // The issuer takes MDES's Pre-Digitization calls, but none reaches it here (the simulator has no client
+    // certificate): MDES stands in with an approval, and each notification stays in the outbox to be read.
+    h = await startSimulator({ background: false, authorizationStandIn: 'APPROVED' });
+    await registerClient(h.database.db, {
+      consumerKey: ISSUER_KEY,
+      role: 'issuer',
+      publicKey: KEYS.issuerSigning.publicKey,
+      displayName: 'pushprov Bank',
+      preDigitizationUrl: 'https://issuer.test/issuerServices/1/0',
+      encryptionPublicKey: recipient.certificate,
+    });
     await registerTokenManagement(h.app, { db: h.database.db, clock: h.clock });
     const push = await h.call('POST', PATHS.push, pushBody([account('pa-tm-1', TEST_CARDS.credit.pan)]));
     const receipt =
@@ -203,9 +222,9 @@ describe('simulated MDES Customer Service', () => {
     });
     expect((await change('unsuspend')).statusCode).toBe(200);
     expect(await tokenAtMdes()).toMatchObject({ CurrentStatusCode: 'A' });
-    expect((await events()).map((e) => e.tokenEvent)).toEqual([
-      { eventType: 'SUSPENDED', causedBy: 'ISSUER', status: 'SUSPENDED' },
-      { eventType: 'RESUMED', causedBy: 'ISSUER', status: 'ACTIVE' },
+    expect((await events()).map((e) => [e.reasonCode, e.tokens])).toEqual([
+      ['STATUS_UPDATE', [{ tokenUniqueReference: reference, status: 'SUSPENDED', suspendedBy: ['ISSUER'] }]],
+      ['STATUS_UPDATE', [{ tokenUniqueReference: reference, status: 'ACTIVE' }]],
     ]);
   });
 
@@ -255,9 +274,13 @@ describe('simulated MDES Customer Service', () => {
     expect(updated.json()).toEqual({
       TokenUpdateResponse: { Tokens: { Token: [{ TokenUniqueReference: reference }] } },
     });
-    const last = (await events()).slice(-2);
-    expect(last.map((e) => e.tokenEvent.eventType)).toEqual(['PAN_UPDATED', 'EXPIRY_UPDATED']);
-    expect(last.every((e) => e.token.accountPanSuffix === SAME_RANGE.slice(-4))).toBe(true);
+    // One Notify Token Updated: the same token now on the new card, its expiry; the numbers sealed.
+    const last = (await events()).at(-1);
+    expect(last).toEqual({
+      requestId: expect.any(String),
+      reasonCode: 'FUNDING_ACCOUNT_UPDATE',
+      tokens: [{ tokenUniqueReference: reference, tokenExpiry: expect.stringMatching(/^\d{4}$/) }],
+    });
     // The replaced number finds nothing; the new one finds the token.
     expect((await search({ AccountPan: TEST_CARDS.credit.pan })).SearchResponse.Accounts.Account).toEqual([]);
     expect(await search({ AccountPan: SAME_RANGE })).toMatchObject({
@@ -277,6 +300,17 @@ describe('simulated MDES Customer Service', () => {
       .where('token_unique_reference', '=', reference)
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(SAME_RANGE);
+    const outbox = await db().selectFrom('mc_notifications').selectAll().execute();
+    expect(outbox.some((n) => n.payload_sealed !== null)).toBe(true);
+    expect(JSON.stringify(outbox)).not.toContain(SAME_RANGE);
+    expect(
+      outbox.every(
+        (n) =>
+          !Buffer.from(n.payload_sealed ?? [])
+            .toString('latin1')
+            .includes('5399990'),
+      ),
+    ).toBe(true);
   });
 
   it('deletes the token for good (reason C), and tells its history with who acted and why', async () => {
@@ -290,11 +324,9 @@ describe('simulated MDES Customer Service', () => {
     expect(await search({ TokenUniqueReference: reference, ExcludeDeletedIndicator: 'true' })).toEqual({
       SearchResponse: { Accounts: { Account: [] } },
     });
-    expect((await events()).at(-1)?.tokenEvent).toEqual({
-      eventType: 'DELETED',
-      causedBy: 'ISSUER',
-      status: 'DELETED',
-    });
+    expect((await events()).at(-1)?.tokens).toEqual([
+      { tokenUniqueReference: reference, status: 'DEACTIVATED' },
+    ]);
 
     const history = await h.call('POST', path('statusHistory'), {
       TokenStatusHistoryRequest: { TokenUniqueReference: reference, AuditInfo: AUDIT },

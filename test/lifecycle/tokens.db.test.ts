@@ -1,9 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
-import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
+import { loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
 import { eventually } from '../support/eventually.js';
+import { mdesAgent, postAsMdes } from '../support/mdes-tls.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
@@ -20,9 +19,9 @@ interface SavedCardView {
 
 /**
  * After the push: the token MDES creates lands in the cardholder's saved-card
- * view from the Tokenization Complete Notification, and the cardholder's
+ * view from Notify Service Activated, and the cardholder's
  * suspend / resume / delete travel to the simulator's token management and
- * come back as Token Event Notifications. Whole stack over real HTTP.
+ * come back as Notify Token Updated. Whole stack over real HTTP.
  */
 describe('token lifecycle after a push', { timeout: 120_000 }, () => {
   let stack: Stack;
@@ -57,65 +56,36 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
   const ops = (path: string) =>
     fetch(`${stack.issuer}${path}`, { headers: { authorization: `Bearer ${stack.opsKey}` } });
 
-  /**
-   * MDES sends a notification: written to the simulator's outbox as MDES
-   * writes its own, signed and delivered by its worker; resolves once the
-   * issuer has answered it.
-   */
-  async function deliver(notification: { notificationId: string; token: { tokenUniqueReference: string } }) {
-    const db = stack.running.database.db;
-    const now = new Date();
-    await sql`
-      insert into mc_notifications (notification_id, issuer_consumer_key, message_type, event_key,
-        token_unique_reference, body, state, attempts, next_attempt_at, created_at, updated_at)
-      select ${notification.notificationId}, consumer_key, 'TOKEN_EVENT_NOTIFICATION',
-        ${`test:${notification.notificationId}:${Math.random()}`}, ${notification.token.tokenUniqueReference},
-        ${JSON.stringify(notification)}, 'pending', 0, ${now}, ${now}, ${now}
-      from mc_clients where role = 'issuer' and notification_url is not null`.execute(db);
-    return settled(notification.notificationId);
+  /** MDES's Notify Token Updated, posted over mutual TLS with the development client certificate. */
+  async function notifyTokenUpdated(
+    requestId: string,
+    reference: string,
+    status: string,
+    suspendedBy?: string,
+  ) {
+    const pki = await loadDevPki(stack.keysDir);
+    const agent = mdesAgent(pki);
+    try {
+      const url = new URL(`${stack.running.mdesUrl}/notifyTokenUpdated`);
+      const body = JSON.stringify({
+        requestId,
+        reasonCode: 'STATUS_UPDATE',
+        tokens: [
+          { tokenUniqueReference: reference, status, ...(suspendedBy && { suspendedBy: [suspendedBy] }) },
+        ],
+      });
+      return await postAsMdes(agent, Number(url.port), url.pathname, body);
+    } finally {
+      agent.destroy();
+    }
   }
-  /** MDES delivers a notification again, as after a lost acknowledgement. */
-  async function redeliver(notificationId: string) {
-    await sql`
-      update mc_notifications set state = 'pending', next_attempt_at = ${new Date()}
-      where notification_id = ${notificationId}`.execute(stack.running.database.db);
-    return settled(notificationId);
-  }
-  const settled = (notificationId: string): Promise<string | undefined> =>
-    eventually(
-      async () => {
-        const { rows } = await sql<{ state: string }>`
-          select state from mc_notifications where notification_id = ${notificationId}
-          order by seq desc limit 1`.execute(stack.running.database.db);
-        return rows[0]?.state;
-      },
-      (state) => state !== 'pending',
-    );
-  const received = async (notificationId: string) => {
+  const received = async (requestId: string) => {
     const { rows } = await sql<{ outcome: string }>`
-      select outcome from mdes_notifications where notification_id = ${notificationId}`.execute(
+      select outcome from mdes_notifications where notification_id = ${requestId}`.execute(
       stack.running.database.db,
     );
     return rows.map((r) => r.outcome);
   };
-  const event = (
-    notificationId: string,
-    reference: string,
-    eventType: string,
-    status: string,
-    at = new Date(),
-  ) => ({
-    notificationId,
-    messageType: 'TOKEN_EVENT_NOTIFICATION',
-    timestamp: at.toISOString(),
-    token: {
-      tokenUniqueReference: reference,
-      tokenRequestorId: DEMO_SHOP,
-      tokenPanSuffix: token.tokenPanSuffix,
-      accountPanSuffix: '4444',
-    },
-    tokenEvent: { eventType, causedBy: 'ISSUER', status },
-  });
 
   beforeAll(async () => {
     stack = await startStack();
@@ -134,7 +104,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
   }, 120_000);
   afterAll(async () => stack?.stop());
 
-  it('records the token from the Tokenization Complete Notification: where the card is saved, ACTIVE', async () => {
+  it('records the token from Notify Service Activated: where the card is saved, ACTIVE', async () => {
     const list = await until((l) => l.length === 1);
     expect(list).toHaveLength(1);
     token = list[0] as SavedCardView;
@@ -159,7 +129,7 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     expect(await statusOf(token.id)).toBe('ACTIVE');
   });
 
-  it('suspends through MDES; the status lands with the Token Event Notification', async () => {
+  it('suspends through MDES; the status lands with Notify Token Updated', async () => {
     const asked = await alice.call('POST', `/v1/cards/${cardId}/tokens/${token.id}/suspend`);
     expect(asked.status).toBe(202);
     expect(asked.body).toMatchObject({ id: token.id, requested: 'suspend' });
@@ -186,44 +156,20 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
     expect(await merchantShows('ending in 4444 — active')).toContain('data-status="ACTIVE"');
   });
 
-  it('refuses a notification with a bad signature, and ignores an unknown token and a redelivery', async () => {
+  it('ignores an unknown token and a redelivery of Notify Token Updated', async () => {
     const reference = await tokenReference(token.id);
-    // Signed under MDES's consumer key, but not with Mastercard's key.
-    const url = `${stack.issuer}/v1/mdes/notifications`;
-    const body = JSON.stringify(event('ntf_forged0001', reference, 'SUSPENDED', 'SUSPENDED'));
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const signer = new OAuthSigner({ consumerKey: MDES_NOTIFICATION_CONSUMER_KEY, signingKey: privateKey });
-    const forged = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: signer.authorizationHeader('POST', url, body),
-      },
-      body,
-    });
-    expect(forged.status).toBe(401);
-    expect(await received('ntf_forged0001')).toEqual([]);
+    const unknown = await notifyTokenUpdated('ntu-unknown-0001', 'DWSPMC000000000000unknown', 'DEACTIVATED');
+    expect(unknown.status).toBe(200);
+    expect(JSON.parse(unknown.body)).toEqual({ responseId: 'ntu-unknown-0001' });
+    expect(await received('ntu-unknown-0001')).toEqual(['unmatched']);
     expect(await statusOf(token.id)).toBe('ACTIVE');
 
-    expect(await deliver(event('ntf_unknown0001', 'DWSPMC000000000000unknown', 'DELETED', 'DELETED'))).toBe(
-      'delivered',
-    );
-    expect(await received('ntf_unknown0001')).toEqual(['unmatched']);
-    expect(await statusOf(token.id)).toBe('ACTIVE');
-
-    // A notification MDES delivers twice: the second changes nothing, even after a newer state.
-    const once = event('ntf_twice00001', reference, 'SUSPENDED', 'SUSPENDED');
-    expect(await deliver(once)).toBe('delivered');
+    // A notification MDES sends twice (its answer lost): the second changes nothing, even after a newer state.
+    expect((await notifyTokenUpdated('ntu-twice-0001', reference, 'SUSPENDED', 'ISSUER')).status).toBe(200);
     expect(await statusOf(token.id)).toBe('SUSPENDED');
-    expect(await deliver(event('ntf_resume0001', reference, 'RESUMED', 'ACTIVE'))).toBe('delivered');
-    expect(await redeliver(once.notificationId)).toBe('delivered');
-    expect(await received('ntf_twice00001')).toEqual(['matched']);
-    expect(await statusOf(token.id)).toBe('ACTIVE');
-
-    // An event older than the last one applied (out of order) does not undo it.
-    expect(await deliver(event('ntf_stale00001', reference, 'SUSPENDED', 'SUSPENDED', new Date(0)))).toBe(
-      'delivered',
-    );
+    expect((await notifyTokenUpdated('ntu-resume-0001', reference, 'ACTIVE')).status).toBe(200);
+    expect((await notifyTokenUpdated('ntu-twice-0001', reference, 'SUSPENDED', 'ISSUER')).status).toBe(200);
+    expect(await received('ntu-twice-0001')).toEqual(['matched']);
     expect(await statusOf(token.id)).toBe('ACTIVE');
   });
 

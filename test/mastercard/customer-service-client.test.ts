@@ -177,6 +177,48 @@ describe('MDES Customer Service client: what it sends (2.0.7)', () => {
     });
   });
 
+  it('lists a token’s activation methods and has MDES resend an activation code by one of them', async () => {
+    const methods = [
+      {
+        ActivationMethodId: '1',
+        ActivationMethodType: 'SMS',
+        ActivationMethodValue: '12X-XXX-XX32',
+        ResendIndicator: 'TRUE',
+      },
+    ];
+    const { cs, sent } = client(
+      [200, { TokenActivationMethodsResponse: { ActivationMethods: { ActivationMethod: methods } } }],
+      [200, { TokenResendActivationCodeResponse: { Token: { TokenUniqueReference: TUR } } }],
+    );
+    expect(await cs.activationMethods(TUR, AUDIT)).toEqual(methods);
+    expect(
+      await cs.resendActivationCode({ tokenUniqueReference: TUR, activationMethodId: '1', auditInfo: AUDIT }),
+    ).toEqual({
+      TokenUniqueReference: TUR,
+    });
+    expect(sent.map((s) => [s.url, s.body])).toEqual([
+      [
+        `${BASE}/token/activationmethods`,
+        { TokenActivationMethodsRequest: { TokenUniqueReference: TUR, AuditInfo: AUDIT } },
+      ],
+      [
+        `${BASE}/token/resendactivationcode`,
+        {
+          TokenResendActivationCodeRequest: {
+            TokenUniqueReference: TUR,
+            ActivationMethodId: '1',
+            AuditInfo: AUDIT,
+          },
+        },
+      ],
+    ]);
+    // A resend names the method: without it nothing is sent.
+    await expect(
+      cs.resendActivationCode({ tokenUniqueReference: TUR, activationMethodId: '', auditInfo: AUDIT }),
+    ).rejects.toMatchObject({ code: 'CUSTOMER_SERVICE_INVALID_REQUEST' });
+    expect(sent).toHaveLength(2);
+  });
+
   it('refuses before sending what the spec does not allow, naming the field and never the card number', async () => {
     const { cs, sent } = client();
     const refusals = [

@@ -19,6 +19,13 @@ interface Route {
 const fill = (path: string, values: Record<string, string>) =>
   (QUERY[path] ?? '') === '' ? fillPath(path, values) : `${fillPath(path, values)}${QUERY[path]}`;
 
+/** Bodies of the right shape for routes with path parameters, so only what is under test refuses them. */
+const PATH_BODIES: Record<string, Record<string, unknown>> = {
+  'POST /v1/cards/{cardId}/activations/{tokenUniqueReference}/confirm-with-code': {
+    activationCode: '123456',
+  },
+};
+
 /** Routes that check their query before their guard is reached need a well-formed one. */
 const QUERY: Record<string, string> = {
   '/v1/provisionings/{id}/callback': '?state=not-the-state&status=success',
@@ -63,6 +70,7 @@ describe('access control', { timeout: 120_000 }, () => {
       tokenRequestorId: DEMO_SHOP,
       // No token exists in this file: the card's owner decides before the token is looked for.
       tokenId: 'tok_0000000000000000',
+      tokenUniqueReference: 'DWSPMC000000000000000000000000000000000000000000',
       followUpId: 'tfu_0000000000000000',
       cardholderId: session.body.cardholderId as string,
     };
@@ -72,7 +80,8 @@ describe('access control', { timeout: 120_000 }, () => {
   const cardholderRoutes = () =>
     routes.filter((r) => r.path.startsWith('/v1/') && !NOT_CARDHOLDER.some((p) => p.test(r.path)));
   const bodyFor = (method: string, path: string) =>
-    validBodies({ cardId: aliceIds.cardId ?? '', tokenRequestorId: DEMO_SHOP })[`${method} ${path}`];
+    validBodies({ cardId: aliceIds.cardId ?? '', tokenRequestorId: DEMO_SHOP })[`${method} ${path}`] ??
+    PATH_BODIES[`${method} ${path}`];
   const opsRoutes = () => routes.filter((r) => r.path.startsWith('/v1/ops/'));
 
   it('knows the routes it checks', () => {
@@ -127,6 +136,22 @@ describe('access control', { timeout: 120_000 }, () => {
     { method: 'POST', path: '/v1/cards/{cardId}/tokens/{tokenId}/suspend', ownerSees: false },
     { method: 'POST', path: '/v1/cards/{cardId}/tokens/{tokenId}/resume', ownerSees: false },
     { method: 'DELETE', path: '/v1/cards/{cardId}/tokens/{tokenId}', ownerSees: false },
+    { method: 'GET', path: '/v1/cards/{cardId}/activations' },
+    {
+      method: 'POST',
+      path: '/v1/cards/{cardId}/activations/{tokenUniqueReference}/confirm',
+      ownerSees: false,
+    },
+    {
+      method: 'POST',
+      path: '/v1/cards/{cardId}/activations/{tokenUniqueReference}/confirm-with-code',
+      ownerSees: false,
+    },
+    {
+      method: 'POST',
+      path: '/v1/cards/{cardId}/activations/{tokenUniqueReference}/reject',
+      ownerSees: false,
+    },
   ];
 
   it('covers every cardholder route that names a card or a provisioning', () => {
@@ -140,7 +165,7 @@ describe('access control', { timeout: 120_000 }, () => {
 
   it.each(IDOR)("$method $path: another cardholder's id is not found (404), its owner's is", async (row) => {
     const path = fill(row.path, aliceIds);
-    const body = row.method === 'POST' ? {} : undefined;
+    const body = row.method === 'POST' ? (PATH_BODIES[`${row.method} ${row.path}`] ?? {}) : undefined;
     const stolen = await bob.call(row.method, path, body, { 'pushprov-sca-grant': bob.grant });
     expect(stolen.status).toBe(404);
     expect((stolen.body.error as { code: string }).code).toMatch(/_NOT_FOUND$/);

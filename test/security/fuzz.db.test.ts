@@ -3,10 +3,10 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MDES_NOTIFICATIONS_PATH } from '../../src/http/routes/mdes.js';
-import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
-import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
+import { loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
+import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import { type Harness, PATHS, startSimulator } from '../simulator/token-connect-harness.js';
+import { mdesAgent, postAsMdes } from '../support/mdes-tls.js';
 import { DEMO } from '../support/stack.js';
 import {
   buildTestIssuer,
@@ -32,7 +32,7 @@ const DEMO_SHOP = '50182375119';
  */
 const VOLATILE = {
   skipColumns: ['last_seen_at', 'idle_expires_at'],
-  skipTables: ['auth_attempts', 'mdes_oauth_nonces'],
+  skipTables: ['auth_attempts'],
 };
 
 /** Percent-encodes even a lone surrogate, as the invalid UTF-8 a hostile client can send. */
@@ -176,10 +176,7 @@ describe('hostile input to the issuer', { timeout: 120_000 }, () => {
       paths: Record<string, Record<string, unknown>>;
     };
     const routes = Object.entries(doc.paths)
-      .filter(
-        ([path]) =>
-          path.startsWith('/v1/') && path !== MDES_NOTIFICATIONS_PATH && !path.startsWith('/v1/assets/'),
-      )
+      .filter(([path]) => path.startsWith('/v1/') && !path.startsWith('/v1/assets/'))
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })))
       .filter((r) => !(r.method === 'POST' && r.path === '/v1/session'));
     await fc.assert(
@@ -211,53 +208,73 @@ describe('hostile input to the issuer', { timeout: 120_000 }, () => {
     );
   });
 
-  it('MDES notifications: unsigned or wrongly signed input is 401, signed nonsense is 400', async () => {
-    const url = `${issuer.publicUrl}${MDES_NOTIFICATIONS_PATH}`;
-    const mdes = new OAuthSigner({
-      consumerKey: MDES_NOTIFICATION_CONSUMER_KEY,
-      signingKey: issuer.keys.mastercardSigning.privateKey,
-      clock: { now: () => new Date() },
+  it("MDES's Pre-Digitization requests over mutual TLS: nonsense is the spec's ErrorsResponse (400), never a 5xx", async () => {
+    const pki = await loadDevPki(issuer.keysDir);
+    const { port } = issuer.mdes.server.address() as { port: number };
+    const agent = mdesAgent(pki);
+    const post = (operation: string, payload: string) =>
+      postAsMdes(agent, port, `/issuerServices/1/0/${operation}`, payload);
+    const encrypter = new FieldLevelPayloadEncrypter({
+      encryptionKey: issuer.keys.issuerEncryption.certificate!,
     });
-    const valid = {
-      notificationId: 'ntf-fuzz-0001',
-      timestamp: '2026-11-25T10:00:00Z',
-      messageType: 'TOKENIZATION_COMPLETE_NOTIFICATION',
-      token: {
-        tokenUniqueReference: 'DWSPMC000000000001',
-        tokenRequestorId: DEMO_SHOP,
-        tokenPanSuffix: '1234',
-        accountPanSuffix: '4444',
-      },
-    };
-    await fc.assert(
-      fc.asyncProperty(
-        invalidBody(valid, ['timestamp', 'messageType']),
-        fc.constantFrom('signed', 'unsigned', 'hostile'),
-        hostileString.map((s) => s.replace(/[^\x20-\x7e]/g, 'x').slice(0, 2000)),
-        async (payload, how, junk) => {
-          const authorization =
-            how === 'signed'
-              ? mdes.authorizationHeader('POST', url, payload)
-              : how === 'hostile'
-                ? `OAuth oauth_consumer_key="${junk}", oauth_signature="${junk}"`
-                : undefined;
-          const r = await send({
-            method: 'POST',
-            url: MDES_NOTIFICATIONS_PATH,
-            headers: { ...json, ...(authorization && { authorization }) },
-            payload,
-          });
-          const code = expectRefusal(r, `${how} ${payload.slice(0, 120)}`);
-          if (how === 'signed' && r.statusCode !== 413) expect(code).toMatch(/^MDES_NOTIFICATION_/);
-          else expect(r.statusCode === 401 || r.statusCode === 413, `${how} ${code}`).toBe(true);
-        },
-      ),
-      // Always tried: a NUL in a free-text field, signed (PostgreSQL text cannot hold one).
-      {
-        numRuns: RUNS * 2,
-        examples: [[JSON.stringify({ ...valid, notificationId: 'ntf-\u0000' }), 'signed', '']],
-      },
+    const sealed = encrypter.encrypt(
+      JSON.stringify({
+        cardAccountData: { accountNumber: '5555555555554444' },
+        source: 'ACCOUNT_ADDED_MANUALLY',
+      }),
     );
+    const valid = {
+      requestId: 'as-fuzz-0001',
+      services: ['DIGITIZATION'],
+      fundingAccountInfo: {
+        encryptedPayload: {
+          encryptedData: sealed.encryptedData,
+          encryptedKey: sealed.encryptedKey,
+          publicKeyFingerprint: sealed.publicKeyFingerprint,
+          ...(sealed.iv && { iv: sealed.iv }),
+          ...(sealed.oaepHashingAlgorithm && { oaepHashingAlgorithm: sealed.oaepHashingAlgorithm }),
+        },
+      },
+      correlationId: 'c-fuzz-0001',
+      tokenType: 'CLOUD',
+    };
+    const codes = new Set([
+      'INVALID_JSON',
+      'MISSING_REQUIRED_FIELD',
+      'INVALID_FIELD_FORMAT',
+      'INVALID_FIELD_LENGTH',
+      'INVALID_FIELD_VALUE',
+      'CRYPTOGRAPHY_ERROR',
+    ]);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(
+            'authorizeService',
+            'notifyServiceActivated',
+            'notifyTokenUpdated',
+            'deliverActivationCode',
+          ),
+          invalidBody(valid),
+          async (operation, payload) => {
+            cases++;
+            const r = await post(operation, payload);
+            expect(r.status, `${operation} ${payload.slice(0, 120)}`).toBe(400);
+            const answer = JSON.parse(r.body) as { responseId?: unknown; errorCode?: unknown };
+            expect(typeof answer.responseId).toBe('string');
+            expect(codes.has(String(answer.errorCode)), String(answer.errorCode)).toBe(true);
+            expect(r.body).not.toContain('5555555555554444');
+          },
+        ),
+        // Always tried: a NUL in a free-text field (PostgreSQL text cannot hold one).
+        {
+          numRuns: RUNS * 2,
+          examples: [['authorizeService', JSON.stringify({ ...valid, correlationId: 'c-\u0000' })]],
+        },
+      );
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('changed no record', async () => {

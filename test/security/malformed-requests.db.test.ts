@@ -17,7 +17,8 @@ describe('requests a parser refuses', { timeout: 120_000 }, () => {
       `${stack.issuer}/v1/mdes/notifications`,
       `${stack.simulator}/mdes/connect/1/0/pushMultipleAccounts`,
       `${stack.simulator}/mdes/csapi/v2/search`,
-      `${stack.merchant}/mdes/notifyTokenUpdated`,
+      `${stack.merchant}/mdes/digitization/static/1/0/notifyTokenUpdated`,
+      `${stack.simulator}/mdes/digitization/static/1/0/getToken`,
     ];
     for (const url of targets) {
       const response = await fetch(url, {

@@ -19,6 +19,10 @@ export const OPS_KEY = 'ops-key-for-security-tests-0123456789';
 
 export interface TestIssuer {
   app: FastifyInstance;
+  /** The MDES listener (mutual TLS), listening on a free port of 127.0.0.1. */
+  mdes: FastifyInstance;
+  /** Where its development PKI and keys are. */
+  keysDir: string;
   database: Database<unknown>;
   keys: DevKeys;
   publicUrl: string;
@@ -31,9 +35,11 @@ export interface TestIssuer {
  * each request may claim its own client address.
  */
 export async function buildTestIssuer(): Promise<TestIssuer> {
+  const dataDir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-security-')));
   const config = loadConfig({
-    PUSHPROV_DATA_DIR: withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-security-'))),
+    PUSHPROV_DATA_DIR: dataDir,
     PUSHPROV_ISSUER_PORT: '0',
+    PUSHPROV_MDES_PORT: '0',
     PUSHPROV_OPS_API_KEYS: OPS_KEY,
   });
   const database = await testDatabase();
@@ -47,13 +53,19 @@ export async function buildTestIssuer(): Promise<TestIssuer> {
     keys,
     say: () => {},
   });
+  const mdes = issuer.mdes;
+  if (!mdes) throw new Error('the MDES listener runs in the simulator');
+  await mdes.listen({ host: '127.0.0.1', port: 0 });
   return {
     app: issuer.app,
+    mdes,
+    keysDir: join(dataDir, 'keys'),
     database,
     keys,
     publicUrl: config.issuerPublicUrl,
     close: async () => {
       issuer.stop();
+      await mdes.close();
       await issuer.app.close();
       await database.close();
     },

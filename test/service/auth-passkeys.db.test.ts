@@ -212,4 +212,30 @@ describe('passkeys (WebAuthn)', () => {
     expect([e.code, e.status]).toEqual(['WEBAUTHN_RESPONSE_MALFORMED', 400]);
     await auth.passkeys.verifyAuthentication(principal, response);
   });
+
+  it('lists and removes a passkey with a fresh grant, never the last step-up method', async () => {
+    const { principal, authenticator } = await registered();
+    const listed = await auth.passkeys.list(principal);
+    expect(listed.map((p) => p.id)).toEqual([authenticator.id]);
+    expect(Object.keys(listed[0] ?? {})).not.toContain('publicKey');
+    const grant = await auth.passkeys.verifyAuthentication(
+      principal,
+      authenticator.assert(await auth.passkeys.authenticationOptions(principal)),
+    );
+    // No grant, no removal: a stolen session alone cannot strip the owner's factors.
+    expect((await refusal(auth.passkeys.remove(principal, undefined, authenticator.id))).code).toBe(
+      'SCA_REQUIRED',
+    );
+    // This cardholder has no authenticator app: their only passkey stays.
+    const last = await refusal(auth.passkeys.remove(principal, grant.token, authenticator.id));
+    expect([last.code, last.status]).toEqual(['PASSKEY_LAST_FACTOR', 409]);
+
+    const second = new SoftwareAuthenticator(RP);
+    const options = await auth.passkeys.registrationOptions(principal, grant.token);
+    await auth.passkeys.verifyRegistration(principal, second.register(options));
+    const unknown = await refusal(auth.passkeys.remove(principal, grant.token, 'AAAA'));
+    expect([unknown.code, unknown.status]).toEqual(['PASSKEY_NOT_FOUND', 404]);
+    await auth.passkeys.remove(principal, grant.token, authenticator.id);
+    expect((await auth.passkeys.list(principal)).map((p) => p.id)).toEqual([second.id]);
+  });
 });

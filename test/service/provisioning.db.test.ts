@@ -289,9 +289,13 @@ describe('provisioning service', () => {
     });
     // Back at the bank: the page no longer offers the way to the token requestor.
     expect(back.redirectUrl).toBeUndefined();
-    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
     expect(
-      await service.tokenCreated({ pushAccountId, tokenRequestorId: SHOP, tokenUniqueReference: TUR }),
+      await service.tokenCreated({
+        provisioningId: view.id,
+        cardId: 'crd_gb',
+        tokenRequestorId: SHOP,
+        tokenUniqueReference: TUR,
+      }),
     ).toBe(true);
     const done = await service.view('chd_alice', view.id);
     expect(done).toMatchObject({ state: 'completed', cards: [{ state: 'completed', errorCode: null }] });
@@ -348,8 +352,12 @@ describe('provisioning service', () => {
       cards: [{ state: 'failed', errorCode: 'TOKEN_UNCONFIRMED' }],
     });
     // MDES's notification arriving after all still completes it: the token exists.
-    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
-    await service.tokenCreated({ pushAccountId, tokenRequestorId: SHOP, tokenUniqueReference: TUR });
+    await service.tokenCreated({
+      provisioningId: view.id,
+      cardId: 'crd_gb',
+      tokenRequestorId: SHOP,
+      tokenUniqueReference: TUR,
+    });
     expect((await service.view('chd_alice', view.id)).state).toBe('completed');
   });
 
@@ -383,20 +391,21 @@ describe('provisioning service', () => {
     clock.advance(15 * 60_000);
     await service.expireReceipts();
     expect((await service.view('chd_alice', approved.id)).state).toBe('receipt_issued');
-    const pushAccountId = push.mock.calls[0]?.[0].accounts[0]?.pushAccountId ?? '';
-    expect(
-      await service.tokenCreated({ pushAccountId, tokenRequestorId: SHOP, tokenUniqueReference: TUR }),
-    ).toBe(false);
+    const ids = { provisioningId: approved.id, cardId: 'crd_gb' };
+    expect(await service.tokenCreated({ ...ids, tokenRequestorId: SHOP, tokenUniqueReference: TUR })).toBe(
+      false,
+    );
     expect(
       await service.tokenCreated({
-        pushAccountId: 'not-ours',
+        provisioningId: 'prv_notours00',
+        cardId: 'crd_gb',
         tokenRequestorId: C2P,
         tokenUniqueReference: TUR,
       }),
     ).toBe(false);
-    expect(
-      await service.tokenCreated({ pushAccountId, tokenRequestorId: C2P, tokenUniqueReference: TUR }),
-    ).toBe(true);
+    expect(await service.tokenCreated({ ...ids, tokenRequestorId: C2P, tokenUniqueReference: TUR })).toBe(
+      true,
+    );
     expect((await service.view('chd_alice', approved.id)).state).toBe('completed');
   });
 

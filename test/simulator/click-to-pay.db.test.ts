@@ -81,7 +81,7 @@ async function enrol(pan: string, holder: object) {
 
 describe('Click to Pay enrolment from a Token Connect push', () => {
   it('tokenizes the receipt and creates the consumer’s profile holding the card, masked when read', async () => {
-    const { receipt, pushAccountId, enrolment, result } = await enrol(
+    const { receipt, enrolment, result } = await enrol(
       TEST_CARDS.credit.pan,
       consumer('alice@example.com', '7700900123'),
     );
@@ -123,21 +123,20 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
       updatedAt: h.clock.now().toISOString(),
     });
 
-    // MDES announces the token like any other: onTokenCreated, and the issuer's notification.
+    // MDES announces the token like any other: onTokenCreated; this issuer registered no
+    // Pre-Digitization services, so it is sent no notification (the issuer's own push id is never sent).
     expect(h.events.at(-1)).toMatchObject({
       tokenUniqueReference: token.token_unique_reference,
       tokenRequestorId: C2P,
-      pushAccountId,
+      status: 'ACTIVE',
     });
-    const notification = await db()
+    expect(h.events.at(-1)).not.toHaveProperty('pushAccountId');
+    const notifications = await db()
       .selectFrom('mc_notifications')
       .select('body')
       .where('token_unique_reference', '=', token.token_unique_reference)
-      .executeTakeFirstOrThrow();
-    expect(JSON.parse(notification.body)).toMatchObject({
-      messageType: 'TOKENIZATION_COMPLETE_NOTIFICATION',
-      token: { tokenRequestorId: C2P, pushAccountId, accountPanSuffix: '4444' },
-    });
+      .execute();
+    expect(notifications).toEqual([]);
   });
 
   it('adds a second card to the profile the same email finds, whatever its case and spacing', async () => {
@@ -245,6 +244,7 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
       role: 'token_requestor',
       tokenRequestorId: C2P,
       publicKey: KEYS.otherMerchantSigning.publicKey,
+      encryptionPublicKey: KEYS.otherMerchantEncryption.publicKey,
       displayName: 'Click to Pay (test)',
     });
     const signer = new OAuthSigner({

@@ -1,12 +1,14 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
+import { EnvelopeDecrypter } from '../../src/mastercard/encryption/envelope-decrypter.js';
 import { MemoryNonceStore } from '../../src/mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
+import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import { pushUrl } from '../../src/mastercard/token-connect/handover.js';
 import { PushSignatureKeys, PushSigner } from '../../src/mastercard/token-connect/push-signature.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
@@ -14,15 +16,31 @@ import {
   type CreatedToken,
   createMerchantApp,
   prepareMerchantStore,
+  type ShopMdes,
   TokenCreationError,
 } from '../../src/simulator/merchant/app.js';
-
+import { MdesCallError } from '../../src/simulator/merchant/payments.js';
 import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js';
+import { Sealer } from '../../src/simulator/token-connect/sealing.js';
 import { testDatabase } from '../support/database.js';
 
 const CALLBACK = 'https://bank.test/v1/provisionings/prv_1/callback?state=abc';
 const receipt = (n: number) => `MCC-STL-${String(n).padStart(8, '0')}-64B2-4930-A2D1-3D778894B02B`;
 const tur = (n: number) => `DWSPMC00000000${String(n).padStart(34, '0')}`;
+const TOKEN = { tokenNumber: '5399990000000018', expiryMonth: '12', expiryYear: '29' };
+const sealer = () => new Sealer(randomBytes(32));
+/** The shop's other calls to MDES, for tests about its pages only: none of them is expected. */
+const noOtherCalls: Omit<ShopMdes, 'createToken'> = {
+  deleteToken: async () => {
+    throw new MdesCallError('NOT_EXPECTED');
+  },
+  transact: async () => {
+    throw new MdesCallError('NOT_EXPECTED');
+  },
+  authorize: async () => {
+    throw new MdesCallError('NOT_EXPECTED');
+  },
+};
 
 describe('demo merchant', () => {
   let database: Database<unknown>;
@@ -45,12 +63,14 @@ describe('demo merchant', () => {
       logger: createLogger({ level: 'silent' }),
       clock: new ManualClock(),
       signatures: keys,
+      sealer: sealer(),
       tokens: {
+        ...noOtherCalls,
         async createToken(r: string, device?: { ipAddress?: string }): Promise<CreatedToken> {
           if (r === receipt(99)) throw new TokenCreationError('PUSH_ACCOUNT_RECEIPT_EXPIRED', 'ERROR');
           if (r === receipt(98)) throw new TokenCreationError('DECISION_DECLINED', 'DECLINED');
           redeemed.push({ receipt: r, ipAddress: device?.ipAddress });
-          return { tokenUniqueReference: tur(redeemed.length), lastFour: '4444' };
+          return { tokenUniqueReference: tur(redeemed.length), lastFour: '4444', token: TOKEN };
         },
       },
     });
@@ -203,6 +223,9 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
   const PUBLIC_URL = 'http://merchant.test';
   const mdesKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  // The shop's own encryption key, which MDES encrypts the payload to.
+  const shopKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const toShop = new FieldLevelPayloadEncrypter({ encryptionKey: shopKey.publicKey });
   const clock = new ManualClock(new Date('2026-05-01T10:00:00Z'));
   let database: Database<unknown>;
   let app: Awaited<ReturnType<typeof createMerchantApp>>;
@@ -215,8 +238,13 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
       logger: createLogger({ level: 'silent' }),
       clock,
       signatures: new PushSignatureKeys(async () => []),
-      tokens: { createToken: async () => ({ tokenUniqueReference: 'unused', lastFour: '0000' }) },
+      sealer: sealer(),
+      tokens: {
+        ...noOtherCalls,
+        createToken: async () => ({ tokenUniqueReference: 'unused', lastFour: '0000', token: TOKEN }),
+      },
       tokenUpdates: {
+        decrypter: new EnvelopeDecrypter([{ privateKey: shopKey.privateKey }]),
         verifier: new OAuthVerifier({
           resolveKey: (key) => (key === MDES_NOTIFICATION_CONSUMER_KEY ? mdesKey.publicKey : undefined),
           nonces: new MemoryNonceStore(),
@@ -226,22 +254,35 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
       },
     });
     await sql`insert into merchant_saved_cards (id, shopper_ref, token_unique_reference, last_four, status)
-      values ('msc_1', 'shp_aaaaaaaaaaaaaaaaaaaa', 'DM4MMC-1', '4444', 'ACTIVE')`.execute(database.db);
+      values ('msc_1', 'shp_aaaaaaaaaaaaaaaaaaaa', ${tur(1)}, '4444', 'ACTIVE')`.execute(database.db);
   });
   afterAll(async () => database.close());
 
+  const TUR = tur(1);
+  /** A Notify Token Updated as the Digital Enablement API writes it: the tokens encrypted to the shop. */
   const ntu = (status: string, statusTimestamp: string, accountPanSuffix = '4444') => ({
     requestId: `ntu-${Math.random().toString(36).slice(2)}`,
-    responseHost: 'mdes.test',
-    tokens: [
-      {
-        tokenUniqueReference: 'DM4MMC-1',
-        status,
-        statusTimestamp,
-        reasonCode: 'STATUS_UPDATE',
-        tokenInfo: { tokenPanSuffix: '9876', accountPanSuffix },
-      },
-    ],
+    responseHost: 'mdes.pushprov.test',
+    encryptedPayload: toShop.encrypt(
+      JSON.stringify({
+        tokens: [
+          {
+            tokenUniqueReference: TUR,
+            tokenRequestorId: '50182375119',
+            status,
+            ...(status === 'SUSPENDED' && { suspendedBy: ['ISSUER'] }),
+            statusTimestamp,
+            tokenInfo: {
+              tokenPanSuffix: '9876',
+              accountPanPrefix: '555555',
+              accountPanSuffix,
+              tokenExpiry: '1229',
+              dsrpCapable: 'true',
+            },
+          },
+        ],
+      }),
+    ),
   });
   const send = (body: unknown, key = mdesKey.privateKey) => {
     const payload = JSON.stringify(body);
@@ -263,7 +304,7 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
     const update = ntu('SUSPENDED', '2026-05-01T10:00:00.000Z');
     const answer = await send(update);
     expect(answer.statusCode).toBe(200);
-    expect(answer.json()).toMatchObject({ responseId: update.requestId });
+    expect(answer.json()).toEqual({ responseHost: 'demo-shop.pushprov', responseId: update.requestId });
     expect(await page()).toContain('ending in 4444 — suspended');
     expect(await page()).toContain('class="unusable"');
     expect((await send(ntu('ACTIVE', '2026-05-01T10:01:00.000Z', '7777'))).statusCode).toBe(200);
@@ -275,9 +316,181 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
       401,
     );
     expect((await send({ requestId: 'x', tokens: [] })).statusCode).toBe(400);
+    // A payload in clear is no Notify Token Updated: the spec's encryptedPayload is required.
+    const clear = await send({ responseHost: 'mdes.pushprov.test', requestId: 'y', tokens: [] });
+    expect(clear.json()).toMatchObject({ errors: [{ reasonCode: 'INVALID_FIELD_VALUE' }] });
+    // Encrypted to another key: one CRYPTOGRAPHY_ERROR, whatever went wrong.
+    const wrongKey = new FieldLevelPayloadEncrypter({ encryptionKey: otherKey.publicKey });
+    const misdirected = await send({
+      ...ntu('DEACTIVATED', '2026-05-01T10:02:30.000Z'),
+      encryptedPayload: wrongKey.encrypt('{"tokens":[]}'),
+    });
+    expect(misdirected.statusCode).toBe(400);
+    expect(misdirected.json()).toMatchObject({ errors: [{ reasonCode: 'CRYPTOGRAPHY_ERROR' }] });
+    expect(await page()).toContain('ending in 7777 — active');
     expect((await send(ntu('SUSPENDED', '2026-05-01T09:00:00.000Z'))).statusCode).toBe(200);
     expect(await page()).toContain('ending in 7777 — active');
     expect((await send(ntu('DEACTIVATED', '2026-05-01T10:03:00.000Z'))).statusCode).toBe(200);
     expect(await page()).toContain('ending in 4444 — removed');
+  });
+
+  it('applies each notification once: a redelivery (same requestId) is answered the same and changes nothing', async () => {
+    const removal = ntu('DEACTIVATED', '2026-05-01T11:00:00.000Z', '1111');
+    expect((await send(removal)).json()).toMatchObject({ responseId: removal.requestId });
+    expect(await page()).toContain('ending in 1111 — removed');
+    // Someone changes the card behind MDES's back; the redelivered notice must not undo it.
+    await sql`update merchant_saved_cards set last_four = '2222', status = 'ACTIVE', status_updated_at = null where id = 'msc_1'`.execute(
+      database.db,
+    );
+    const again = await send(removal);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ responseId: removal.requestId });
+    expect(await page()).toContain('ending in 2222 — active');
+  });
+});
+
+describe('the demo shop paying with and removing a saved card', () => {
+  const SHOPPER = 'shp_bbbbbbbbbbbbbbbbbbbb';
+  let database: Database<unknown>;
+  let app: Awaited<ReturnType<typeof createMerchantApp>>;
+  const calls: string[] = [];
+  let transactNumber = TOKEN.tokenNumber;
+  let decision: 'APPROVED' | 'DECLINED' = 'APPROVED';
+  let deleteFails = false;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    await prepareMerchantStore(database.db);
+    app = await createMerchantApp({
+      db: database.db,
+      logger: createLogger({ level: 'silent' }),
+      clock: new ManualClock(),
+      signatures: new PushSignatureKeys(async () => []),
+      sealer: sealer(),
+      tokens: {
+        createToken: async () => ({ tokenUniqueReference: tur(7), lastFour: '4444', token: TOKEN }),
+        deleteToken: async (reference) => {
+          calls.push(`delete ${reference}`);
+          if (deleteFails) throw new MdesCallError('MDES_UNAVAILABLE');
+          return {
+            tokenUniqueReference: reference,
+            status: 'DEACTIVATED',
+            statusTimestamp: '2026-05-01T12:00:00.000Z',
+          };
+        },
+        transact: async (reference) => {
+          calls.push(`transact ${reference}`);
+          return {
+            accountNumber: transactNumber,
+            applicationExpiryDate: '291231',
+            de48se43Data: 'AB'.repeat(16),
+          };
+        },
+        authorize: async (payment) => {
+          calls.push(`authorize ${payment.accountNumber.slice(-4)}`);
+          return decision === 'APPROVED'
+            ? { responseId: payment.requestId, decision, accountPanSuffix: '4444' }
+            : { responseId: payment.requestId, decision, reasonCode: 'TOKEN_SUSPENDED_BY_ISSUER' };
+        },
+      },
+    });
+    // A card saved through the push flow, so its token is sealed as the shop seals it.
+    const landing = await app.inject({
+      url: pushUrl('/push', { pushAccountReceipts: [receipt(7)], accountHolderDataSupplied: false }),
+      cookies: { shopper: SHOPPER },
+    });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(landing.body)?.[1] ?? '';
+    const handover = /name="handover" value="([^"]+)"/.exec(landing.body)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    const saved = await app.inject({
+      method: 'POST',
+      url: '/push',
+      payload: new URLSearchParams({ handover, csrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      cookies: { shopper: SHOPPER, csrf },
+    });
+    expect(saved.statusCode).toBe(303);
+  });
+  afterAll(async () => database.close());
+
+  /** The home page's form for `action` on the one saved card, posted with its CSRF token. */
+  const submit = async (action: 'pay' | 'remove', options: { csrf?: string; shopper?: string } = {}) => {
+    const home = await app.inject({ url: '/', cookies: { shopper: SHOPPER } });
+    const csrf = home.cookies.find((c) => c.name === 'csrf')?.value ?? '';
+    const path = new RegExp(`action="(/cards/msc_[a-z0-9]+/${action})"`).exec(home.body)?.[1] ?? '';
+    const posted = await app.inject({
+      method: 'POST',
+      url: path,
+      payload: new URLSearchParams({ csrf: options.csrf ?? csrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      cookies: { shopper: options.shopper ?? SHOPPER, csrf },
+    });
+    if (posted.statusCode !== 303) return { status: posted.statusCode, page: posted.body };
+    const next = await app.inject({ url: String(posted.headers.location), cookies: { shopper: SHOPPER } });
+    return { status: next.statusCode, page: next.body };
+  };
+
+  it('keeps the token number sealed: no column holds it in clear, hex or base64', async () => {
+    const rows = await database.db
+      .selectFrom('merchant_saved_cards' as never)
+      .selectAll()
+      .execute();
+    const dump = JSON.stringify(rows, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('hex') + Buffer.from(v).toString('base64') : v,
+    );
+    expect(rows).toHaveLength(1);
+    for (const form of [
+      TOKEN.tokenNumber,
+      Buffer.from(TOKEN.tokenNumber).toString('hex'),
+      Buffer.from(TOKEN.tokenNumber).toString('base64'),
+    ]) {
+      expect(dump).not.toContain(form);
+    }
+  });
+
+  it('pays with the sealed number and the cryptogram, and says why a payment is declined', async () => {
+    const paid = await submit('pay');
+    expect(paid.page).toContain('You paid €12.50 with the Mastercard ending in 4444');
+    expect(calls.splice(0)).toEqual([`transact ${tur(7)}`, 'authorize 0018']);
+    decision = 'DECLINED';
+    const declined = await submit('pay');
+    expect(declined.page).toContain('This card is paused by your bank.');
+    decision = 'APPROVED';
+    // Transact naming another number than the one the shop holds: nothing is sent to the network.
+    transactNumber = '5399990000000026';
+    const mismatch = await submit('pay');
+    expect(mismatch.page).toContain('data-outcome="failed"');
+    expect(mismatch.page).toContain('data-reason="TOKEN_MISMATCH"');
+    expect(calls.splice(0).filter((c) => c.startsWith('authorize'))).toEqual(['authorize 0018']);
+    transactNumber = TOKEN.tokenNumber;
+    const states = await database.db
+      .selectFrom('merchant_payments' as never)
+      .select(['state' as never, 'reason' as never])
+      .orderBy('created_at' as never)
+      .execute();
+    expect(states).toEqual([
+      { state: 'approved', reason: null },
+      { state: 'declined', reason: 'TOKEN_SUSPENDED_BY_ISSUER' },
+      { state: 'failed', reason: 'TOKEN_MISMATCH' },
+    ]);
+  });
+
+  it('refuses a form without its CSRF token and another shopper, asking MDES nothing', async () => {
+    expect((await submit('pay', { csrf: 'x'.repeat(24) })).status).toBe(403);
+    expect((await submit('remove', { shopper: 'shp_cccccccccccccccccccc' })).status).toBe(404);
+    expect(calls).toEqual([]);
+  });
+
+  it('removes through MDES; when MDES cannot be reached the card stays as it was', async () => {
+    deleteFails = true;
+    const failed = await submit('remove');
+    expect(failed.status).toBe(502);
+    expect((await app.inject({ url: '/', cookies: { shopper: SHOPPER } })).body).toContain(
+      'ending in 4444 — active',
+    );
+    deleteFails = false;
+    const removed = await submit('remove');
+    expect(removed.page).toContain('ending in 4444 — removed');
+    expect(removed.page).not.toContain('/pay"');
+    expect(calls).toEqual([`delete ${tur(7)}`, `delete ${tur(7)}`]);
   });
 });

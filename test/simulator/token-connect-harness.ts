@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
 import { pushedCardTokenizeRequest } from '../../src/mastercard/digital-enablement/tokenize.js';
+import { EnvelopeDecrypter } from '../../src/mastercard/encryption/envelope-decrypter.js';
 import { encryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
 import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
@@ -47,6 +48,7 @@ export const KEYS = {
   merchantSigning: rsa(),
   merchantEncryption: rsa(),
   otherMerchantSigning: rsa(),
+  otherMerchantEncryption: rsa(),
 };
 
 export const SIMULATOR_KEYS: SimulatorKeys = {
@@ -97,6 +99,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     role: 'token_requestor',
     tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
     publicKey: KEYS.merchantSigning.publicKey,
+    encryptionPublicKey: KEYS.merchantEncryption.publicKey,
     displayName: 'Demo Shop',
   });
   await registerClient(database.db, {
@@ -104,6 +107,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     role: 'token_requestor',
     tokenRequestorId: OTHER_MERCHANT_TRID,
     publicKey: KEYS.otherMerchantSigning.publicKey,
+    encryptionPublicKey: KEYS.otherMerchantEncryption.publicKey,
     displayName: 'Northwind Streaming',
   });
   const events: TokenCreatedEvent[] = [];
@@ -213,3 +217,20 @@ export const tokenizeBody = (receipt: string, tokenRequestorId = DEMO_MERCHANT_T
 
 export const firstError = (response: LightMyRequestResponse) =>
   (response.json() as { errors: { reasonCode: string; description: string }[] }).errors[0];
+
+/**
+ * What MDES encrypted to a token requestor (`tokenDetail`, Transact's and
+ * Notify Token Updated's `encryptedPayload`), opened with that token
+ * requestor's key as it would: the demo merchant's by default.
+ */
+export function openForTokenRequestor<T = Record<string, unknown>>(
+  envelope: unknown,
+  key: KeyObject = KEYS.merchantEncryption.privateKey,
+  certificate?: X509Certificate,
+): T {
+  return JSON.parse(
+    new EnvelopeDecrypter([{ privateKey: key, ...(certificate && { certificate }) }]).decrypt(
+      envelope as Parameters<EnvelopeDecrypter['decrypt']>[0],
+    ),
+  ) as T;
+}

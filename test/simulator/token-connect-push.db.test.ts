@@ -17,6 +17,7 @@ import {
   MASTERCARD_ENCRYPTION,
   MERCHANT_URL,
   OTHER_MERCHANT_TRID,
+  openForTokenRequestor,
   PATHS,
   pushBody,
   requestId,
@@ -375,10 +376,9 @@ describe('pushMultipleAccounts', () => {
       },
     );
     expect(response.statusCode).toBe(200);
-    const token = (await redeem(receiptsOf(body)[0]!)).json() as {
-      tokenDetail: { encryptedData: Record<string, unknown> };
-    };
-    expect(token.tokenDetail.encryptedData.accountHolderData).toEqual({
+    const token = (await redeem(receiptsOf(body)[0]!)).json() as { tokenDetail: unknown };
+    // Account holder data travel encrypted to the token requestor, in tokenDetail.
+    expect(openForTokenRequestor(token.tokenDetail).accountHolderData).toEqual({
       accountHolderName: 'DOE/JANE',
       accountHolderEmailAddress: 'jane@example.com',
     });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { luhnValid } from '../../src/core/luhn.js';
-import { decryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
+import { selfSignedCertificate } from '../../src/mastercard/keys/certificate.js';
+import { certificateFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
 import { registerClient } from '../../src/simulator/app.js';
 import {
@@ -19,8 +20,10 @@ import {
   KEYS,
   MERCHANT_KEY,
   OTHER_MERCHANT_TRID,
+  openForTokenRequestor,
   PATHS,
   pushBody,
+  START,
   startSimulator,
   tokenizeBody,
 } from './token-connect-harness.js';
@@ -70,11 +73,14 @@ describe('tokenize with a push account receipt (Secure Card on File)', () => {
     expect(token.productConfig).toMatchObject({
       cardBackgroundCombinedAssetId: PRODUCT_CONFIGS.CREDIT.cardArtAssetId,
     });
-    const detail = token.tokenDetail.encryptedData as {
-      tokenNumber: string;
-      expiryMonth: string;
-      expiryYear: string;
-    };
+    // Field types as the spec writes them: dsrpCapable is the string "true".
+    expect(token.tokenInfo.dsrpCapable).toBe('true');
+    expect(token.productConfig.isCoBranded).toBe(false);
+    expect((token as unknown as Record<string, unknown>).supportsAuthentication).toBe(false);
+    expect(typeof token.tokenDetail.encryptedData).toBe('string');
+    const detail = openForTokenRequestor<{ tokenNumber: string; expiryMonth: string; expiryYear: string }>(
+      token.tokenDetail,
+    );
     expect(detail.tokenNumber.startsWith(TOKEN_ACCOUNT_RANGE)).toBe(true);
     expect(luhnValid(detail.tokenNumber)).toBe(true);
     expect(token.tokenInfo.tokenPanSuffix).toBe(detail.tokenNumber.slice(-4));
@@ -84,7 +90,7 @@ describe('tokenize with a push account receipt (Secure Card on File)', () => {
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
       issuerConsumerKey: ISSUER_KEY,
       pushAccountReceipt: receipt,
-      pushAccountId: 'a',
+      status: 'ACTIVE',
       accountLastFour: TEST_CARDS.credit.pan.slice(-4),
       tokenLastFour: detail.tokenNumber.slice(-4),
       createdAt: h.clock.now(),
@@ -167,39 +173,75 @@ describe('tokenize with a push account receipt (Secure Card on File)', () => {
     expect(firstError(again)).toMatchObject({ reasonCode: 'PUSH_ACCOUNT_RECEIPT_ALREADY_USED' });
   });
 
-  it('encrypts the token details to a token requestor that registered an encryption key', async () => {
-    await registerClient(h.database.db, {
+  it('encrypts the token details to the token requestor, named by its certificate when it registered one', async () => {
+    const certificate = selfSignedCertificate(KEYS.merchantEncryption, {
+      commonName: 'Demo Shop encryption',
+      usage: 'encryption',
+      notBefore: new Date(START - 3_600_000),
+      notAfter: new Date(START + 86_400_000 * 365),
+    });
+    const registration = {
       consumerKey: MERCHANT_KEY,
-      role: 'token_requestor',
+      role: 'token_requestor' as const,
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
       publicKey: KEYS.merchantSigning.publicKey,
-      encryptionPublicKey: KEYS.merchantEncryption.publicKey,
       displayName: 'Demo Shop',
-    });
+    };
+    await registerClient(h.database.db, { ...registration, encryptionPublicKey: certificate });
     try {
       const receipt = await receiptFor(TEST_CARDS.credit.pan);
       const token = (
         await h.call('POST', PATHS.tokenize, tokenizeBody(receipt), { as: 'merchant' })
       ).json() as Token;
-      const sealed = token.tokenDetail;
-      expect(typeof sealed.encryptedData).toBe('string');
-      const detail = JSON.parse(
-        decryptFieldLevel(
-          { encryptedValue: sealed.encryptedData, encryptedKey: sealed.encryptedKey, iv: sealed.iv },
-          KEYS.merchantEncryption.privateKey,
-          { encoding: 'hex', oaepHashingAlgorithm: 'SHA256' },
-        ),
-      ) as { tokenNumber: string };
+      // Mastercard's MDES presets: the certificate's SHA-256, OAEP with SHA-512, hex.
+      expect(token.tokenDetail).toMatchObject({
+        tokenUniqueReference: token.tokenUniqueReference,
+        publicKeyFingerprint: certificateFingerprint(certificate),
+        oaepHashingAlgorithm: 'SHA512',
+      });
+      expect(token.tokenDetail.iv).toMatch(/^[0-9a-f]{32}$/);
+      expect(token.tokenDetail.encryptedData).toMatch(/^[0-9a-f]+$/);
+      const detail = openForTokenRequestor<{ tokenNumber: string }>(
+        token.tokenDetail,
+        KEYS.merchantEncryption.privateKey,
+        certificate,
+      );
       expect(detail.tokenNumber.slice(-4)).toBe(token.tokenInfo.tokenPanSuffix);
+      // Another key cannot open it.
+      expect(() =>
+        openForTokenRequestor(token.tokenDetail, KEYS.otherMerchantEncryption.privateKey),
+      ).toThrow();
     } finally {
       await registerClient(h.database.db, {
-        consumerKey: MERCHANT_KEY,
-        role: 'token_requestor',
-        tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
-        publicKey: KEYS.merchantSigning.publicKey,
-        displayName: 'Demo Shop',
+        ...registration,
+        encryptionPublicKey: KEYS.merchantEncryption.publicKey,
       });
     }
+  });
+
+  it('refuses to register a token requestor without an encryption key, and changes nothing', async () => {
+    const before = await h.database.db
+      .selectFrom('mc_clients' as never)
+      .selectAll()
+      .execute();
+    await expect(
+      registerClient(h.database.db, {
+        consumerKey: 'keyless-merchant',
+        role: 'token_requestor',
+        tokenRequestorId: '50170451220',
+        publicKey: KEYS.merchantSigning.publicKey,
+        displayName: 'Contoso Travel',
+      }),
+    ).rejects.toMatchObject({
+      code: 'MC_CLIENT_INVALID',
+      message: expect.stringContaining('encryption key'),
+    });
+    expect(
+      await h.database.db
+        .selectFrom('mc_clients' as never)
+        .selectAll()
+        .execute(),
+    ).toEqual(before);
   });
 
   it('still answers when the onTokenCreated hook fails', async () => {
@@ -238,7 +280,7 @@ describe('card data at rest', () => {
         const token = (
           await h.call('POST', PATHS.tokenize, tokenizeBody(r), { as: 'merchant' })
         ).json() as Token;
-        secrets.push((token.tokenDetail.encryptedData as { tokenNumber: string }).tokenNumber);
+        secrets.push(openForTokenRequestor<{ tokenNumber: string }>(token.tokenDetail).tokenNumber);
       }
     }
     const forms = secrets.flatMap((s) => [
@@ -290,7 +332,7 @@ describe('logs', () => {
       );
       const text = capture.text();
       expect(text.length).toBeGreaterThan(0);
-      const tokenNumber = (token.tokenDetail.encryptedData as { tokenNumber: string }).tokenNumber;
+      const tokenNumber = openForTokenRequestor<{ tokenNumber: string }>(token.tokenDetail).tokenNumber;
       for (const secret of [TEST_CARDS.credit.pan, TEST_CARDS.debit.pan, tokenNumber, 'jane@example.com']) {
         expect(text).not.toContain(secret);
       }

@@ -31,7 +31,7 @@ describe('a card already in Click to Pay', { timeout: 120_000 }, () => {
     );
 
     const page = String((await bob.call('GET', '/app/cards')).body);
-    expect(page).toContain(`href="/app/cards/${card?.id}/saved" aria-label="Manage`);
+    expect(page).toContain(`href="/app/cards/${card?.id}/saved">Manage<span class="sr-only">`);
     expect(page).toContain('Added to Click to Pay');
     const destinations = (await bob.call('GET', `/v1/cards/${card?.id}/destinations`)).body.destinations as {
       tokenRequestorId: string;

@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, type Stack, startStack } from '../support/stack.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { atTokenRequestor, DEMO, type Stack, startStack } from '../support/stack.js';
 
 /**
  * The bank's forms as a browser without JavaScript sends them: POSTs of
@@ -10,9 +10,12 @@ import { DEMO, type Stack, startStack } from '../support/stack.js';
 describe('the bank pages without script', { timeout: 120_000 }, () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    // Many sign-ins from one address: the sign-in limit is not what is tested here.
+    stack = await startStack({ PUSHPROV_RATE_LIMIT_SIGN_IN_PER_IP: '100/10' });
   }, 120_000);
   afterAll(async () => stack?.stop());
+  /** Bob's push to Click to Pay, made by POST in the consent test and finished at Click to Pay later. */
+  let bobsPush: { link: string; cookie: string } | undefined;
 
   const post = (path: string, fields: Record<string, string>, cookie = '') =>
     fetch(`${stack.issuer}${path}`, {
@@ -34,6 +37,13 @@ describe('the bank pages without script', { timeout: 120_000 }, () => {
   it('renders every form as a POST to a handler, never a GET', async () => {
     const signin = await get('/app/signin');
     expect(signin.html).toMatch(/<form id="signin" class="panel" method="post" action="\/app\/signin"/);
+    // The ops key and a cardholder search never go into an address, even before the script runs.
+    const ops = await get('/ops');
+    const forms = ops.html.match(/<form [^>]*>/g) ?? [];
+    expect(forms).toHaveLength(2);
+    for (const form of forms) expect(form).toContain('method="post" action="/ops"');
+    const posted = await post('/ops', { key: 'x'.repeat(40) });
+    expect([posted.status, posted.headers.get('location')]).toEqual([303, '/ops']);
   });
 
   it('signs in by POST and redirects; a wrong password comes back worded, with nothing secret in the URL', async () => {
@@ -119,6 +129,13 @@ describe('the bank pages without script', { timeout: 120_000 }, () => {
       cookie,
     );
     expect(badCode.headers.get('location')).toBe(`${consentPath}?problem=TOTP_CODE_INVALID`);
+    // A passkey is the browser's script's to ask for: without it the form says so, and pushes nothing.
+    const passkey = await post(
+      consentPath ?? '',
+      { consent: 'on', method: 'passkey', idempotencyKey: key },
+      cookie,
+    );
+    expect(passkey.headers.get('location')).toBe(`${consentPath}?problem=PASSKEY_NEEDS_SCRIPT`);
     expect((await get(badCode.headers.get('location') ?? '', cookie)).html).toContain(
       'That one-time code is not right.',
     );
@@ -135,5 +152,99 @@ describe('the bank pages without script', { timeout: 120_000 }, () => {
     const to = new URL((link ?? '').replace(/&amp;/g, '&'));
     expect(`${to.origin}${to.pathname}`).toBe(`${stack.simulator}/click-to-pay/provision`);
     expect([...to.searchParams.keys()]).toEqual(['pushAccountData']);
+    bobsPush = { link: to.toString(), cookie };
+  });
+
+  it('pauses, resumes with a one-time code and removes a saved card by POSTs and redirects; refusals come back worded', async () => {
+    // The session that pushed takes the cardholder back from Click to Pay (the return is bound to it).
+    const cookie = bobsPush?.cookie ?? cookieOf(await post('/app/signin', DEMO.bob));
+    const cards = await get('/app/cards', cookie);
+    const cardId = /href="\/app\/cards\/(crd_[a-z0-9]+)\/saved"/.exec(cards.html)?.[1] ?? '';
+    const savedPath = `/app/cards/${cardId}/saved`;
+    // The card goes to Click to Pay: the push of the test before is finished there, or one is made now.
+    if (bobsPush === undefined) {
+      const consentPath = `/app/cards/${cardId}/destinations/50123197928/consent`;
+      const key = /name="idempotencyKey" value="([^"]+)"/.exec((await get(consentPath, cookie)).html)?.[1];
+      const code = await generate({ secret: DEMO.bob.totpSecret });
+      const pushed = await post(consentPath, { consent: 'on', code, idempotencyKey: key ?? '' }, cookie);
+      const link = /<a class="btn" href="([^"]+)">Continue to Click to Pay<\/a>/
+        .exec((await get(pushed.headers.get('location') ?? '', cookie)).html)?.[1]
+        ?.replace(/&amp;/g, '&');
+      bobsPush = { link: link ?? '', cookie };
+    }
+    const back = new URL((await atTokenRequestor(bobsPush.link)).callbackUrl ?? '');
+    expect((await get(`${back.pathname}${back.search}`, cookie)).status).toBe(200);
+    let saved = await get(savedPath, cookie);
+    await vi.waitFor(
+      async () => {
+        saved = await get(savedPath, cookie);
+        expect(saved.html).toContain('data-status="ACTIVE"');
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    const tokenId = /data-token-id="(tok_[a-z0-9]+)"/.exec(saved.html)?.[1] ?? '';
+    const action = (name: string) => `${savedPath}/${tokenId}/${name}`;
+    // Every form on the page posts; Resume and Remove open their panel by a GET carrying the token's id only.
+    expect(saved.html.match(/<form [^>]*>/g)?.every((f) => f.includes('method="post"'))).toBe(true);
+    expect(saved.html).toContain(`<form class="actions" method="post" action="${action('suspend')}">`);
+    expect(saved.html).toMatch(/data-role="confirm" method="post" action="[^"]+\/remove" hidden/);
+
+    // Another site cannot pause it.
+    const foreign = await fetch(`${stack.issuer}${action('suspend')}`, {
+      method: 'POST',
+      headers: {
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie,
+      },
+      redirect: 'manual',
+    });
+    expect(foreign.status).toBe(403);
+    // Nor can another cardholder: refused as not found, nothing changed.
+    const alice = cookieOf(await post('/app/signin', DEMO.alice));
+    const notHers = await post(action('suspend'), {}, alice);
+    expect(notHers.status).toBe(404);
+    expect(await notHers.text()).toContain('data-code="CARD_NOT_FOUND"');
+    expect((await get(savedPath, cookie)).html).toContain(`data-token-id="${tokenId}" data-status="ACTIVE"`);
+
+    const paused = await post(action('suspend'), {}, cookie);
+    expect([paused.status, paused.headers.get('location')]).toEqual([303, `${savedPath}?changed=${tokenId}`]);
+    const pausedPage = await get(paused.headers.get('location') ?? '', cookie);
+    expect(pausedPage.html).toMatch(/id="flash"[^>]*>Your card at Click to Pay is paused\./);
+    expect(pausedPage.html).toContain(`data-token-id="${tokenId}" data-status="SUSPENDED"`);
+    expect(pausedPage.html).toMatch(/data-role="resume" method="post" action="[^"]+\/resume" hidden/);
+
+    // Resume opens its step-up without script; a wrong code, or a passkey, comes back worded with it open.
+    const resumePanel = await get(`${savedPath}?resume=${tokenId}`, cookie);
+    expect(resumePanel.html).toMatch(/data-role="resume" method="post" action="[^"]+\/resume" novalidate>/);
+    expect(resumePanel.html).toMatch(/name="code"[^>]* autofocus>/);
+    const wrong = await post(action('resume'), { method: 'code', code: '000000' }, cookie);
+    expect(wrong.headers.get('location')).toBe(`${savedPath}?resume=${tokenId}&problem=TOTP_CODE_INVALID`);
+    const wrongPage = await get(wrong.headers.get('location') ?? '', cookie);
+    expect(wrongPage.html).toContain('That one-time code is not right.');
+    expect(wrongPage.html).toMatch(/data-role="resume" method="post" action="[^"]+\/resume" novalidate>/);
+    const passkey = await post(action('resume'), { method: 'passkey' }, cookie);
+    expect(passkey.headers.get('location')).toBe(
+      `${savedPath}?resume=${tokenId}&problem=PASSKEY_NEEDS_SCRIPT`,
+    );
+    expect((await get(savedPath, cookie)).html).toContain(
+      `data-token-id="${tokenId}" data-status="SUSPENDED"`,
+    );
+    // This time step's code may be spent: the next one is accepted too.
+    const code = await generate({ secret: DEMO.bob.totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const resumed = await post(action('resume'), { method: 'code', code }, cookie);
+    expect(resumed.headers.get('location')).toBe(`${savedPath}?changed=${tokenId}`);
+    expect((await get(resumed.headers.get('location') ?? '', cookie)).html).toMatch(
+      /id="flash"[^>]*>Your card at Click to Pay can be used again\./,
+    );
+
+    // Remove asks first: its confirmation opens without script, then the POST removes.
+    const confirm = await get(`${savedPath}?confirm=${tokenId}`, cookie);
+    expect(confirm.html).toMatch(/data-role="confirm" method="post" action="[^"]+\/remove">/);
+    const removed = await post(action('remove'), {}, cookie);
+    expect(removed.headers.get('location')).toBe(`${savedPath}?changed=${tokenId}`);
+    const removedPage = await get(removed.headers.get('location') ?? '', cookie);
+    expect(removedPage.html).toMatch(/id="flash"[^>]*>Your card at Click to Pay was removed\./);
+    expect(removedPage.html).toContain(`data-token-id="${tokenId}" data-status="DELETED"`);
   });
 });

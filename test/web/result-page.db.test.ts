@@ -30,6 +30,11 @@ describe('the result page', { timeout: 120_000 }, () => {
     expect(html.match(/You chose not to add the card/g)).toHaveLength(1);
     expect(html).not.toContain('class="refusal" data-code="CARDHOLDER_CANCELLED"');
     expect(html).toContain(`href="/app/cards/${card?.id}/destinations/${DEMO_SHOP}/consent">Try again</a>`);
+    // What now, inside the panel the script swaps as the state moves.
+    expect(html).toMatch(
+      /<div class="panel result cancelled">[\s\S]*<h2 id="next-title">What now<\/h2>[\s\S]*<\/div>/,
+    );
+    expect(html).toContain('Nothing was added. You can <a href=');
   });
 
   it('lists each push with the card it took; an unknown page is a page; the icon is served', async () => {

@@ -20,18 +20,27 @@ const paused: SavedCard = {
   suspendedForCardBlock: false,
   logoAssetId: undefined,
 };
-const card = (status: string) => ({ productName: 'World Mastercard', lastFour: '4444', status });
+const card = (status: string) => ({
+  id: 'crd_aaaaaaaaaa',
+  productName: 'World Mastercard',
+  lastFour: '4444',
+  status,
+});
 
 describe('the saved-card page body', () => {
   it('offers to resume a paused card while the card is active', () => {
-    const html = savedCardsBody(card('active'), [paused], undefined);
+    const html = savedCardsBody(card('active'), [paused]);
     expect(html).toContain('data-action="resume"');
     expect(html).toContain('data-role="resume"');
     expect(html).not.toContain('class="notice"');
+    // When it was saved: a moment the page script puts in the reader's own time zone.
+    expect(html).toContain(
+      '· since <time datetime="2026-11-01T00:00:00.000Z" data-style="date">1 Nov 2026</time>',
+    );
   });
 
   it('says a blocked card stays paused and offers only removal', () => {
-    const html = savedCardsBody(card('blocked'), [paused], undefined);
+    const html = savedCardsBody(card('blocked'), [paused]);
     expect(html).toContain('<p class="notice">This card is blocked');
     expect(html).not.toContain('data-action="resume"');
     expect(html).not.toContain('data-role="resume"');
@@ -39,7 +48,7 @@ describe('the saved-card page body', () => {
   });
 
   it('says a blocked card saved nowhere is saved nowhere, without claiming anything is paused', () => {
-    const html = savedCardsBody(card('blocked'), [], undefined);
+    const html = savedCardsBody(card('blocked'), []);
     expect(html).not.toContain('class="notice"');
     expect(html).not.toContain('paused');
     expect(html).toContain(

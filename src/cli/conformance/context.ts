@@ -3,6 +3,7 @@ import { decodeProtectedHeader } from 'jose';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { CustomerServiceClient } from '../../mastercard/customer-service/client.js';
 import { pushedCardTokenizeRequest, TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
+import { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
 import { parseJsonLosslessly } from '../../mastercard/http/json.js';
 import type { RetryPolicy } from '../../mastercard/http/retry.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
@@ -131,6 +132,22 @@ export class ScenarioContext {
       }),
     );
     return this.#send('POST', TOKENIZE_PATH, body, new OAuthSigner({ ...tokenRequestor, clock: this.clock }));
+  }
+
+  /**
+   * What MDES encrypted to the token requestor (`tokenDetail`), opened with
+   * its key; undefined when the target has no such key or it does not open.
+   */
+  openForTokenRequestor(envelope: unknown): unknown {
+    const key = this.#target.tokenRequestor?.decryptionKey;
+    if (!key || typeof envelope !== 'object' || envelope === null) return undefined;
+    try {
+      return JSON.parse(
+        new EnvelopeDecrypter([key]).decrypt(envelope as Parameters<EnvelopeDecrypter['decrypt']>[0]),
+      );
+    } catch {
+      return undefined;
+    }
   }
 
   /** The token requestor whose key redeems receipts. */

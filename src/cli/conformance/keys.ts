@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, isPushprovError } from '../../core/errors.js';
+import { encryptionIdentityFiles } from '../../mastercard/keys/dev-encryption-identity.js';
 import { loadDevKeys } from '../../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
+import { MERCHANT_ENCRYPTION_STEM } from '../keys.js';
 import { CONFORMANCE_ISSUER_CONSUMER_KEY, DEMO_MERCHANT_CONSUMER_KEY } from '../parts/mastercard-side.js';
 import type { ConformanceTarget } from './target.js';
 
@@ -49,6 +51,15 @@ export async function loadConformanceKeys(dir: string, options: KeyOptions = {})
  */
 export async function devConformanceKeys(dir: string, options: KeyOptions = {}): Promise<ConformanceKeys> {
   const dev = await loadDevKeys(dir);
+  // The demo merchant's encryption identity, when `pushprov start` has made it: tokenDetail opens with it.
+  const merchantFiles = encryptionIdentityFiles(dir, MERCHANT_ENCRYPTION_STEM);
+  const decryptionKey =
+    existsSync(merchantFiles.privateKey) && existsSync(merchantFiles.certificate)
+      ? {
+          privateKey: await loadPrivateKey({ path: merchantFiles.privateKey }),
+          ...(await loadPublicKey({ path: merchantFiles.certificate })),
+        }
+      : undefined;
   return {
     issuer: {
       consumerKey: options.consumerKey ?? CONFORMANCE_ISSUER_CONSUMER_KEY,
@@ -59,6 +70,7 @@ export async function devConformanceKeys(dir: string, options: KeyOptions = {}):
       consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
       signingKey: dev.merchantSigning.privateKey,
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+      ...(decryptionKey && { decryptionKey }),
     },
   };
 }

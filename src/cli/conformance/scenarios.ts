@@ -777,10 +777,11 @@ export const SCENARIOS: readonly Scenario[] = [
         signatureData: { accountHolderDataSupplied: true },
       });
       const token = expectRedeemed(await ctx.redeem(receipt), 'the redemption');
-      const detail = isRecord(token.tokenDetail) ? token.tokenDetail.encryptedData : undefined;
+      // MDES encrypts tokenDetail to the token requestor (Digital Enablement 1.3.3): open it as it would.
+      const detail = ctx.openForTokenRequestor(token.tokenDetail);
       check(
         isRecord(detail),
-        'tokenDetail.encryptedData is encrypted or absent: give a token requestor without an encryption key',
+        'tokenDetail does not open with the token requestor’s key: give the token requestor’s decryption key',
       );
       const received = isRecord(detail.accountHolderData) ? detail.accountHolderData : {};
       const receivedElements = Object.entries(ACCOUNT_HOLDER_DATA_FIELDS)

@@ -24,7 +24,15 @@ export interface ConformanceTarget {
    * simulator lets an issuer hold such a key; without it the scenarios that
    * redeem are skipped.
    */
-  tokenRequestor?: ClientCredentials & { tokenRequestorId: string };
+  tokenRequestor?: ClientCredentials & {
+    tokenRequestorId: string;
+    /**
+     * The token requestor's encryption key (and the certificate it registered),
+     * which MDES encrypts `tokenDetail` to; without it the scenarios that read
+     * what a token requestor receives fail, saying so.
+     */
+    decryptionKey?: { privateKey: KeyObject; certificate?: X509Certificate };
+  };
   /** The target's time, for OAuth timestamps and dates in requests; default the system clock. */
   clock?: Clock;
   /** Moves the target's clock forward (an in-process simulator); without it, expiry scenarios are skipped. */

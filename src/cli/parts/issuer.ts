@@ -4,16 +4,18 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { createIssuerApp } from '../../http/app.js';
 import { authGuards } from '../../http/auth/guards.js';
+import { activationRoutes } from '../../http/routes/activations.js';
 import { authRoutes } from '../../http/routes/auth.js';
 import { cardRoutes } from '../../http/routes/cards.js';
-import { mdesRoutes } from '../../http/routes/mdes.js';
 import { opsRoutes } from '../../http/routes/ops.js';
+import { preDigitizationRoutes } from '../../http/routes/pre-digitization.js';
 import { assetRoutes, provisioningRoutes } from '../../http/routes/provisioning.js';
 import { tokenRoutes } from '../../http/routes/tokens.js';
 import { CustomerServiceClient } from '../../mastercard/customer-service/client.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
+import { PreDigitizationPayloads } from '../../mastercard/pre-digitization/payload.js';
 import { TokenConnectClient } from '../../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
 import { seedDemoCredentials } from '../../service/auth/demo.js';
@@ -21,12 +23,13 @@ import { createAuth } from '../../service/auth/index.js';
 import { resolveOpsKeys } from '../../service/auth/ops-keys.js';
 import { CardService } from '../../service/cards/cards.js';
 import { seedDemoData } from '../../service/cards/seed.js';
-import { TokenizationDecisions } from '../../service/mdes/decisioning.js';
-import { MdesNotificationService } from '../../service/mdes/notifications.js';
-import { mdesNotificationVerifier } from '../../service/mdes/verifier.js';
+import { TokenizationQuestions } from '../../service/mdes/authorize.js';
+import { MdesNotifications } from '../../service/mdes/notifications.js';
+import { CardholderSearch } from '../../service/ops/cardholder-search.js';
 import { OpsStats } from '../../service/ops/stats.js';
 import { ProvisioningService } from '../../service/provisioning.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
+import { Activations } from '../../service/tokens/activations.js';
 import { TokenFollowUps } from '../../service/tokens/follow-ups.js';
 import { TokenRecords } from '../../service/tokens/records.js';
 import { SavedCards } from '../../service/tokens/saved-cards.js';
@@ -34,6 +37,7 @@ import { MDES_ACCOUNT_RANGES } from '../../simulator/token-connect/catalogue.js'
 import { AuditLog } from '../../store/audit.js';
 import { CardStore } from '../../store/cards/card-store.js';
 import { IdempotencyStore } from '../../store/idempotency.js';
+import { ActivationCodeStore } from '../../store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../../store/mdes/notifications.js';
 import { ProvisioningRepository } from '../../store/provisionings.js';
 import { prepareIssuerStore } from '../../store/store.js';
@@ -43,8 +47,8 @@ import { webForms } from '../../web/forms.js';
 import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
 import { openVault } from '../vault.js';
-import { mdesNotificationKeys } from './mastercard-side.js';
-import { buildMdesListener } from './mdes-listener.js';
+import { activationCodeSender } from './activation-codes.js';
+import { buildMdesListener, mdesDecryptionKey } from './mdes-listener.js';
 
 export interface IssuerPart {
   app: FastifyInstance;
@@ -224,6 +228,25 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     tokens: tokenRepository,
     audit,
     clock,
+    clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
+  });
+  const customerService = await customerServiceClient(context, signer);
+  const mdesLog = new MdesNotificationLog(db);
+  const cardLookup = {
+    findByPan: (pan: string) => store.cards.findByPan(pan),
+    get: (cardId: string) => store.cards.get(cardId),
+    ownedCard: (cardholderId: string, cardId: string) => store.ownedCard(cardholderId, cardId),
+    profile: (cardholderId: string) => store.profile(cardholderId),
+  };
+  const activations = new Activations({
+    log: mdesLog,
+    codes: new ActivationCodeStore(db, vault),
+    cards: cardLookup,
+    sender: activationCodeSender(context),
+    mdes: customerService,
+    organization: config.issuerName,
+    audit,
+    clock,
   });
   const savedCards = new SavedCards({
     tokens: tokenRepository,
@@ -235,7 +258,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     audit,
     clock,
     organization: config.issuerName,
-    mdes: await customerServiceClient(context, signer),
+    mdes: customerService,
     logoOf: async (tokenRequestorId) => (await directory.get(tokenRequestorId)).imageAssetId,
   });
   const followUps = new TokenFollowUps({
@@ -261,39 +284,44 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   });
 
   // Before anything listens or runs: a wrong TLS file stops the start here, naming its variable.
-  const mdes = await buildMdesListener({ config, db: context.db, logger, clock });
+  const mdes = await buildMdesListener({
+    config,
+    db: context.db,
+    logger,
+    clock,
+    routes: async () =>
+      preDigitizationRoutes({
+        payloads: new PreDigitizationPayloads({
+          decryptionKeys: [await mdesDecryptionKey(config, context.keys)],
+          clock,
+        }),
+        questions: new TokenizationQuestions({
+          log: mdesLog,
+          pushes: new ProvisioningRepository(db, vault),
+          cards: cardLookup,
+          audit,
+          clock,
+          unmatched: config.unmatchedTokenization,
+          issuerApp: `${config.issuerName} app`,
+        }),
+        notifications: new MdesNotifications({
+          log: mdesLog,
+          tokens: tokenRecords,
+          cards: cardLookup,
+          clock,
+        }),
+        activations,
+      }),
+  });
 
   const plugins: FastifyPluginAsync[] = [
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
-    opsRoutes(new OpsStats(db, clock), guards),
+    opsRoutes(new OpsStats(db, clock), guards, new CardholderSearch(db, store.cardholders, audit)),
     assetRoutes(directory),
     tokenRoutes({ savedCards, followUps, guards }),
-    // MDES's notifications about the issuer's tokens (signed by Mastercard).
-    mdesRoutes({
-      decisions: new TokenizationDecisions({
-        log: new MdesNotificationLog(db),
-        pushes: new ProvisioningRepository(db, vault),
-        cards: store,
-        audit,
-        clock,
-        unmatched: config.unmatchedTokenization,
-        issuerAppUrl: `${config.issuerPublicUrl}/app`,
-      }),
-      notifications: new MdesNotificationService({
-        log: new MdesNotificationLog(db),
-        tokens: tokenRecords,
-        events: tokenRecords,
-        clock,
-      }),
-      verifier: mdesNotificationVerifier({
-        db: context.db,
-        clock,
-        keys: simulated ? mdesNotificationKeys(context.keys) : {},
-      }),
-      publicUrl: config.issuerPublicUrl,
-    }),
+    activationRoutes({ activations, guards }),
   ];
   const app = await createIssuerApp({
     db: context.db,
@@ -314,13 +342,21 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       savedCards,
       guards,
       factors: auth.factors,
+      passkeys: auth.passkeys,
+      localeOf: async (cardholderId) => (await store.profile(cardholderId)).locale,
       clickToPayTokenRequestorId: config.clickToPayTokenRequestorId,
+      activations: {
+        pending: (cardholderId, cardId) => activations.pending(cardholderId, cardId),
+        nameOf: async (tokenRequestorId) =>
+          (await directory.get(tokenRequestorId).catch(() => undefined))?.consumerFacingEntityName ??
+          tokenRequestorId,
+      },
       demo: simulated,
       links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },
     }),
   );
   // The same pages' forms without script: POST, then a redirect.
-  await app.register(webForms({ auth, guards, provisioning }));
+  await app.register(webForms({ auth, guards, provisioning, savedCards, activations }));
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, taking card changes to their tokens,

@@ -1,13 +1,17 @@
 import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
-import { MDES_AUTHORIZATIONS_PATH, MDES_NOTIFICATIONS_PATH } from '../../http/routes/mdes.js';
+import { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
+import { devPkiFiles } from '../../mastercard/keys/dev-pki.js';
 import type { DevKeys } from '../../mastercard/keys/generate.js';
 import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
 import { OAuthSigner } from '../../mastercard/oauth/signer.js';
 import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
+import type { PreDigitizationTls } from '../../mastercard/pre-digitization/caller.js';
 import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
 import {
   createSimulatorApp,
@@ -21,9 +25,11 @@ import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
 import { MERCHANT_NTU_PATH } from '../../simulator/merchant/token-updates.js';
 import { WorkLoop } from '../../simulator/notifications/work-loop.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
+import { deriveSealingKey, Sealer } from '../../simulator/token-connect/sealing.js';
 import { simulatorSigningKey } from '../../simulator/token-connect/signature.js';
 import { registerTokenManagement } from '../../simulator/token-management/register.js';
 import type { Config } from '../config.js';
+import type { StartKeys } from '../keys.js';
 
 /**
  * The keys the issuer checks MDES's notifications with, by consumer key: in
@@ -39,8 +45,8 @@ export const DEMO_MERCHANT_CONSUMER_KEY = 'pushprov-demo-merchant';
 
 /**
  * The issuer identity `pushprov conformance` pushes as at the simulator: the
- * development issuer's key under another consumer key, taking no
- * authorization requests or notifications, so MDES decides its tokens on its
+ * development issuer's key under another consumer key, with no
+ * Pre-Digitization web services, so MDES decides its tokens on its
  * behalf. Under the issuer's own consumer key the issuer would rightly
  * decline tokens of pushes it never made.
  */
@@ -51,7 +57,7 @@ export interface PartContext {
   db: Kysely<unknown>;
   logger: Logger;
   clock: Clock;
-  keys: DevKeys;
+  keys: StartKeys;
 }
 
 /**
@@ -66,18 +72,7 @@ export async function buildSimulator({
   keys,
 }: PartContext): Promise<FastifyInstance> {
   await prepareSimulatorStore(db);
-  await registerClient(
-    db,
-    {
-      consumerKey: keys.consumerKey,
-      role: 'issuer',
-      publicKey: keys.issuerSigning.publicKey,
-      displayName: 'pushprov demo issuer',
-      notificationUrl: `${config.issuerPublicUrl}${MDES_NOTIFICATIONS_PATH}`,
-      authorizationUrl: `${config.issuerPublicUrl}${MDES_AUTHORIZATIONS_PATH}`,
-    },
-    clock,
-  );
+  await registerDevIssuer({ db, keys, clock }, devIssuerServicesUrl(config, config.mdesPort));
   await registerClient(
     db,
     {
@@ -95,6 +90,8 @@ export async function buildSimulator({
       role: 'token_requestor',
       tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
       publicKey: keys.merchantSigning.publicKey,
+      // MDES encrypts the token details and notifications to the shop's certificate.
+      encryptionPublicKey: keys.merchantEncryption.certificate,
       displayName: 'pushprov Demo Shop',
       // MDES tells the merchant when its tokens change (Notify Token Updated).
       notificationUrl: `${config.merchantPublicUrl}${MERCHANT_NTU_PATH}`,
@@ -109,9 +106,54 @@ export async function buildSimulator({
     merchantUrl: config.merchantPublicUrl,
     publicUrl: config.simulatorPublicUrl,
     authorizationStandIn: config.simulatorAuthorizationStandIn,
+    mdesTls: await mdesClientIdentity(config),
   });
   await registerTokenManagement(app, { db, clock });
   return app;
+}
+
+/** The development issuer's Pre-Digitization services: its MDES listener on `port`, below its context root. */
+export const devIssuerServicesUrl = (config: Config, port: number): string =>
+  `https://localhost:${port}${config.mdesContextRoot === '/' ? '' : config.mdesContextRoot}`;
+
+/**
+ * Registers the development issuer at the simulated MDES: its signing key,
+ * and the Pre-Digitization services MDES calls (the issuer's MDES listener,
+ * as an issuer registers host, port and context root with Mastercard
+ * Developers) with the encryption certificate MDES encrypts their payloads to.
+ * Called again once a listener on port 0 has its port.
+ */
+export async function registerDevIssuer(
+  { db, keys, clock }: Pick<PartContext, 'db' | 'keys' | 'clock'>,
+  preDigitizationUrl: string,
+): Promise<void> {
+  await registerClient(
+    db,
+    {
+      consumerKey: keys.consumerKey,
+      role: 'issuer',
+      publicKey: keys.issuerSigning.publicKey,
+      displayName: 'pushprov demo issuer',
+      preDigitizationUrl,
+      encryptionPublicKey: keys.issuerEncryption.certificate ?? keys.issuerEncryption.publicKey,
+    },
+    clock,
+  );
+}
+
+/**
+ * The simulated MDES's mutual TLS client identity: the development PKI's
+ * `mdes-client` certificate and key, and its CA, which also issued the
+ * issuer listener's certificate (`<dataDir>/keys`, made with the other development keys).
+ */
+async function mdesClientIdentity(config: Config): Promise<PreDigitizationTls> {
+  const pki = devPkiFiles(join(config.dataDir, 'keys'));
+  const [cert, key, ca] = await Promise.all([
+    readFile(pki.client.certificate),
+    readFile(pki.client.privateKey),
+    readFile(pki.ca.certificate),
+  ]);
+  return { cert, key, ca };
 }
 
 /**
@@ -128,8 +170,11 @@ export async function buildMerchant({
   keys,
 }: PartContext): Promise<FastifyInstance> {
   await prepareMerchantStore(db);
+  const decrypter = new EnvelopeDecrypter([keys.merchantEncryption]);
   const tokens = new MdesTokenClient({
     baseUrl: `${config.simulatorPublicUrl}/mdes`,
+    networkUrl: config.simulatorPublicUrl,
+    decrypter,
     tokenRequestorId: DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
     signer: new OAuthSigner({
       consumerKey: DEMO_MERCHANT_CONSUMER_KEY,
@@ -148,6 +193,12 @@ export async function buildMerchant({
     clock,
     signatures,
     tokens,
+    sealer: new Sealer(
+      deriveSealingKey(keys.merchantEncryption.privateKey, {
+        salt: 'pushprov-demo-merchant',
+        info: 'saved token sealing v1',
+      }),
+    ),
     secureCookies: config.merchantPublicUrl.startsWith('https:'),
     tokenUpdates: {
       verifier: new OAuthVerifier({
@@ -155,6 +206,7 @@ export async function buildMerchant({
         nonces: new MemoryNonceStore(),
         clock,
       }),
+      decrypter,
       publicUrl: config.merchantPublicUrl,
     },
   });

@@ -1,11 +1,14 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { createMdesListener } from '../../http/mdes-listener.js';
+import type { DecryptionKey } from '../../mastercard/encryption/envelope-decrypter.js';
+import type { DevKeys } from '../../mastercard/keys/generate.js';
+import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
 import { type Config, SETTINGS } from '../config.js';
 
 /**
@@ -19,15 +22,40 @@ export async function buildMdesListener(context: {
   db: Kysely<unknown>;
   logger: Logger;
   clock: Clock;
+  /** The Pre-Digitization web services, made once the listener is known to run. */
+  routes: () => Promise<FastifyPluginAsync>;
 }): Promise<FastifyInstance | undefined> {
   const { config } = context;
   if (!config.mdesTlsCa || !config.mdesTlsCert || !config.mdesTlsKey) return undefined;
+  const tls = mdesTls(config, context.clock);
   return createMdesListener({
     db: context.db,
     logger: context.logger,
     contextRoot: config.mdesContextRoot,
-    tls: mdesTls(config, context.clock),
+    tls,
+    ...(config.mdesClientFingerprints && { pinnedClients: config.mdesClientFingerprints }),
+    plugins: [await context.routes()],
   });
+}
+
+/**
+ * The issuer's Pre-Digitization decryption key: the development issuer
+ * encryption key in the simulator, else the configured one (and its
+ * certificate, when given, so that a fingerprint of the certificate finds it).
+ */
+export async function mdesDecryptionKey(config: Config, keys: DevKeys): Promise<DecryptionKey> {
+  if (config.mastercardEnv === 'simulator') {
+    const { privateKey, certificate } = keys.issuerEncryption;
+    return { privateKey, ...(certificate && { certificate }) };
+  }
+  const privateKey = await loadPrivateKey({ path: config.mdesEncryptionKeyPath ?? '' }).catch(() => {
+    throw new ConfigError([`${SETTINGS.mdesEncryptionKeyPath.env}: not a readable private key`]);
+  });
+  if (!config.mdesEncryptionCertPath) return { privateKey };
+  const { certificate } = await loadPublicKey({ path: config.mdesEncryptionCertPath }).catch(() => {
+    throw new ConfigError([`${SETTINGS.mdesEncryptionCertPath.env}: not a readable certificate`]);
+  });
+  return { privateKey, ...(certificate && { certificate }) };
 }
 
 /** The listener's TLS files, read and checked: every problem at once, each under its variable. */

@@ -1,14 +1,19 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import type { CardholderSearch } from '../../service/ops/cardholder-search.js';
 import type { OpsStats } from '../../service/ops/stats.js';
-import type { AuthGuards } from '../auth/guards.js';
+import { type AuthGuards, opsActor } from '../auth/guards.js';
 import { errorResponses } from '../auth/schemas.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer());
 
-/** Read-only provisioning figures for the ops dashboard (ops API key only). */
-export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'>): FastifyPluginAsync {
+/** Read-only provisioning figures and the cardholder lookup for the ops dashboard (ops API key only). */
+export function opsRoutes(
+  stats: OpsStats,
+  guards: Pick<AuthGuards, 'requireOps'>,
+  search?: Pick<CardholderSearch, 'search'>,
+): FastifyPluginAsync {
   return async (fastify) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
@@ -39,6 +44,12 @@ export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'
                   tokenRequestor: Type.String(),
                   state: Type.String(),
                   errorCode: Type.Union([Type.String(), Type.Null()]),
+                  declinedBy: Type.Optional(
+                    Type.Union([Type.Literal('issuer'), Type.Literal('mastercard')], {
+                      description:
+                        'A declined tokenization: decided by the bank (Authorize Service), or by Mastercard without asking it (stand-in, rules)',
+                    }),
+                  ),
                   at: Type.String(),
                 }),
               ),
@@ -57,6 +68,42 @@ export function opsRoutes(stats: OpsStats, guards: Pick<AuthGuards, 'requireOps'
         },
       },
       async (request) => stats.provisioning(Number(request.query.days ?? 7)),
+    );
+
+    if (!search) return;
+    // A POST: the words are PII (a name, an email) and stay out of every URL and request log.
+    app.post(
+      '/v1/ops/cardholders/search',
+      {
+        onRequest: guards.requireOps,
+        schema: {
+          tags: ['ops'],
+          summary:
+            'Find cardholders by name, username, email, the last four digits of a card or chd_ id (words combine)',
+          body: Type.Object(
+            { query: Type.String({ minLength: 1, maxLength: 200 }) },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              cardholders: Type.Array(
+                Type.Object({
+                  cardholderId: Type.String(),
+                  name: Type.String(),
+                  email: Type.String({ description: 'Masked' }),
+                  usernames: Type.Array(Type.String()),
+                  cards: Type.Array(
+                    Type.Object({ id: Type.String(), lastFour: Type.String(), status: Type.String() }),
+                  ),
+                }),
+              ),
+              truncated: Type.Boolean(),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => search.search(request.body.query, opsActor(request)),
     );
   };
 }

@@ -11,6 +11,7 @@ import {
 import { CUSTOMER_SERVICE_ERROR_CODES, CustomerServiceError } from './errors.js';
 import {
   type ACTIVATE_REASONS,
+  type ActivationMethod,
   type AuditInfo,
   type DELETE_REASONS,
   SearchRequestSchema,
@@ -22,8 +23,12 @@ import {
   type SUSPEND_REASONS,
   TokenActivateRequestSchema,
   TokenActivateResponseSchema,
+  TokenActivationMethodsRequestSchema,
+  TokenActivationMethodsResponseSchema,
   TokenDeleteRequestSchema,
   TokenDeleteResponseSchema,
+  TokenResendActivationCodeRequestSchema,
+  TokenResendActivationCodeResponseSchema,
   TokenStatusHistoryRequestSchema,
   TokenStatusHistoryResponseSchema,
   TokenSuspendRequestSchema,
@@ -200,6 +205,47 @@ export class CustomerServiceClient {
       options,
     );
     return answer.TokenStatusHistoryResponse.Statuses.Status;
+  }
+
+  /** How the cardholder may activate a token awaiting activation; empty when the issuer gave none. */
+  async activationMethods(
+    tokenUniqueReference: string,
+    auditInfo: AuditInfo,
+    options: CallOptions = {},
+  ): Promise<ActivationMethod[]> {
+    const answer = await this.#call<{
+      TokenActivationMethodsResponse: { ActivationMethods: { ActivationMethod: ActivationMethod[] } };
+    }>(
+      'activationMethods',
+      TokenActivationMethodsRequestSchema,
+      { TokenActivationMethodsRequest: { TokenUniqueReference: tokenUniqueReference, AuditInfo: auditInfo } },
+      TokenActivationMethodsResponseSchema,
+      options,
+    );
+    return answer.TokenActivationMethodsResponse.ActivationMethods.ActivationMethod;
+  }
+
+  /** Has MDES make a new activation code and send it by the method `activationMethodId` names. */
+  async resendActivationCode(
+    resend: { tokenUniqueReference: string; activationMethodId: string; auditInfo: AuditInfo },
+    options: CallOptions = {},
+  ): Promise<{ TokenUniqueReference: string }> {
+    const answer = await this.#call<{
+      TokenResendActivationCodeResponse: { Token: { TokenUniqueReference: string } };
+    }>(
+      'resendActivationCode',
+      TokenResendActivationCodeRequestSchema,
+      {
+        TokenResendActivationCodeRequest: {
+          TokenUniqueReference: resend.tokenUniqueReference,
+          ActivationMethodId: resend.activationMethodId,
+          AuditInfo: resend.auditInfo,
+        },
+      },
+      TokenResendActivationCodeResponseSchema,
+      options,
+    );
+    return answer.TokenResendActivationCodeResponse.Token;
   }
 
   async #call<T>(

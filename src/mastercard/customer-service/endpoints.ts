@@ -23,6 +23,8 @@ export const CUSTOMER_SERVICE_PATHS = {
   update: '/token/update',
   activate: '/token/activate',
   statusHistory: '/token/statushistory',
+  activationMethods: '/token/activationmethods',
+  resendActivationCode: '/token/resendactivationcode',
 } as const;
 
 export type CustomerServiceOperation = keyof typeof CUSTOMER_SERVICE_PATHS;

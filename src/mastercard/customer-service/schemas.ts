@@ -107,6 +107,31 @@ export const TokenStatusHistoryRequestSchema = wrapper(
   Type.Object({ TokenUniqueReference, AuditInfo: AuditInfoSchema }, { additionalProperties: false }),
 );
 
+/** The ways a token awaiting activation can be activated (AuditInfo optional in the spec). */
+export const TokenActivationMethodsRequestSchema = wrapper(
+  'TokenActivationMethodsRequest',
+  Type.Object(
+    { TokenUniqueReference, AuditInfo: Type.Optional(AuditInfoSchema) },
+    { additionalProperties: false },
+  ),
+);
+
+/** MDES makes a new activation code and has it sent by one of the token's activation methods. */
+export const TokenResendActivationCodeRequestSchema = wrapper(
+  'TokenResendActivationCodeRequest',
+  Type.Object(
+    { TokenUniqueReference, ActivationMethodId: str(1, 64), AuditInfo: AuditInfoSchema },
+    { additionalProperties: false },
+  ),
+);
+
+/**
+ * `ActivationMethodType`: SMS text message, EMA email, ACC automated call
+ * centre, CLC call centre, WEB website, BAP mobile application, OBC a code
+ * spoken on a call to the cardholder.
+ */
+export const ACTIVATION_METHOD_CODES = ['SMS', 'EMA', 'ACC', 'CLC', 'WEB', 'BAP', 'OBC'] as const;
+
 // --- Answers -----------------------------------------------------------------------------------
 
 /** The `Token` of a search answer: the fields pushprov reads; MDES sends more. */
@@ -149,6 +174,25 @@ export const TokenSuspendResponseSchema = simpleAnswer('TokenSuspendResponse');
 export const TokenUnsuspendResponseSchema = simpleAnswer('TokenUnsuspendResponse');
 export const TokenDeleteResponseSchema = simpleAnswer('TokenDeleteResponse');
 export const TokenActivateResponseSchema = simpleAnswer('TokenActivateResponse');
+export const TokenResendActivationCodeResponseSchema = Type.Object({
+  TokenResendActivationCodeResponse: Type.Object({
+    Token: Type.Object({ TokenUniqueReference: Type.String() }),
+  }),
+});
+export const ActivationMethodSchema = Type.Object({
+  ActivationMethodId: Type.String(),
+  /** ACTIVATION_METHOD_CODES; new ones are read, not refused. */
+  ActivationMethodType: str(1, 3),
+  ActivationMethodValue: Type.String(),
+  /** "Whether the activation method can be used to re-send an activation code. Valid values are TRUE and FALSE." */
+  ResendIndicator: Type.Optional(str(4, 5)),
+});
+export type ActivationMethod = Static<typeof ActivationMethodSchema>;
+export const TokenActivationMethodsResponseSchema = Type.Object({
+  TokenActivationMethodsResponse: Type.Object({
+    ActivationMethods: Type.Object({ ActivationMethod: Type.Array(ActivationMethodSchema) }),
+  }),
+});
 export const TokenUpdateResponseSchema = Type.Object({
   TokenUpdateResponse: Type.Object({ Tokens: Type.Object({ Token: Type.Array(SimpleToken) }) }),
 });

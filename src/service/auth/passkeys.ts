@@ -10,10 +10,10 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Clock } from '../../core/clock.js';
-import { AuthError, ConflictError, ValidationError } from '../../core/errors.js';
+import { AuthError, ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { ChallengeBinding, ChallengeStore } from '../../store/auth/challenges.js';
-import type { PasskeyStore } from '../../store/auth/webauthn.js';
+import type { PasskeyRecord, PasskeyStore } from '../../store/auth/webauthn.js';
 import type { Factors } from './factors.js';
 import type { GrantService, IssuedGrant } from './grants.js';
 import type { Principal } from './identity.js';
@@ -214,6 +214,48 @@ export class PasskeyService {
       );
     }
     return this.grants.issue(principal, 'webauthn');
+  }
+
+  /** The cardholder's passkeys, as the Security page lists them (no key material). */
+  async list(
+    principal: Principal,
+  ): Promise<
+    Pick<PasskeyRecord, 'id' | 'deviceType' | 'backedUp' | 'transports' | 'createdAt' | 'lastUsedAt'>[]
+  > {
+    return (await this.passkeys.listFor(principal.cardholderId)).map(
+      ({ id, deviceType, backedUp, transports, createdAt, lastUsedAt }) => ({
+        id,
+        deviceType,
+        backedUp,
+        transports,
+        createdAt,
+        lastUsedAt,
+      }),
+    );
+  }
+
+  /**
+   * Removes one of the cardholder's passkeys (a lost phone, say), with a
+   * fresh step-up: else a stolen session could strip the owner's factors. The
+   * last step-up method is never removed, since without one anyone signed in
+   * could enrol their own (Factors.assertMayEnrol).
+   */
+  async remove(principal: Principal, grantToken: string | undefined, id: string): Promise<void> {
+    await this.grants.check(grantToken, principal);
+    const { totp, passkeys } = await this.factors.status(principal.cardholderId);
+    if (!totp && passkeys <= 1) {
+      throw new ConflictError('PASSKEY_LAST_FACTOR', 'the only step-up method left cannot be removed');
+    }
+    if (!(await this.passkeys.remove(principal.cardholderId, id))) {
+      throw new NotFoundError('PASSKEY_NOT_FOUND', 'no such passkey');
+    }
+    await this.audit.append({
+      actor: principal.cardholderId,
+      action: 'sca.webauthn.remove',
+      subject: id,
+      outcome: 'ok',
+      details: {},
+    });
   }
 
   async #remember(

@@ -2,11 +2,15 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
 import type { IssuerSchema } from '../../store/schema.js';
+import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 
 /**
  * What the ops dashboard shows of provisioning, read-only: the funnel (how
  * many pushes reached each state, per destination and per day), the recent
- * failures with their codes, and how long pushes took to settle.
+ * failures with their codes, and how long pushes took to settle. A push the
+ * cardholder cancelled at the token requestor is the cardholder's choice,
+ * not a failure: it is counted as `cancelled`, is not among the failures, and
+ * its time (a person deciding) is not in the settle-time percentiles.
  */
 export interface ProvisioningStats {
   since: string;
@@ -19,6 +23,13 @@ export interface ProvisioningStats {
     tokenRequestor: string;
     state: string;
     errorCode: string | null;
+    /**
+     * For a tokenization the token requestor reports declined: `issuer` when
+     * the bank's Authorize Service decided it, `mastercard` when MDES declined
+     * without asking the bank (its stand-in while the bank did not answer, or
+     * its own rules): the bank heard nothing of that tokenization.
+     */
+    declinedBy?: 'issuer' | 'mastercard';
     at: string;
   }[];
   /** created → updated of settled pushes (completed or failed), in milliseconds. */
@@ -26,6 +37,10 @@ export interface ProvisioningStats {
 }
 
 const SETTLED = new Set(['completed', 'failed']);
+const CANCELLED = 'CARDHOLDER_CANCELLED';
+/** The state as ops count it: a cancel apart from failures. */
+const outcomeOf = (row: { state: string; error_code: string | null }): string =>
+  row.state === 'failed' && row.error_code === CANCELLED ? 'cancelled' : row.state;
 const FAILED = ['failed', 'expired'];
 // Enough for a dashboard; beyond this the newest rows are the ones that matter.
 const ROW_LIMIT = 10_000;
@@ -53,6 +68,7 @@ export class OpsStats {
       .select([
         'id',
         'destination',
+        'token_requestor_id',
         'token_requestor_name',
         'state',
         'error_code',
@@ -71,13 +87,14 @@ export class OpsStats {
       const created = new Date(row.created_at);
       const day = created.toISOString().slice(0, 10);
       const key = `${day} ${row.destination}`;
+      const outcome = outcomeOf(row);
       const bucket = funnel.get(key) ?? { day, destination: row.destination, states: {} };
-      bucket.states[row.state] = (bucket.states[row.state] ?? 0) + 1;
+      bucket.states[outcome] = (bucket.states[outcome] ?? 0) + 1;
       funnel.set(key, bucket);
       const total = totals.get(row.destination) ?? {};
-      total[row.state] = (total[row.state] ?? 0) + 1;
+      total[outcome] = (total[outcome] ?? 0) + 1;
       totals.set(row.destination, total);
-      if (SETTLED.has(row.state)) {
+      if (SETTLED.has(outcome)) {
         const list = durations.get(row.destination) ?? [];
         list.push(Math.max(0, new Date(row.updated_at).getTime() - created.getTime()));
         durations.set(row.destination, list);
@@ -89,17 +106,20 @@ export class OpsStats {
         (a, b) => a.day.localeCompare(b.day) || a.destination.localeCompare(b.destination),
       ),
       totals: [...totals].map(([destination, states]) => ({ destination, states })),
-      failures: rows
-        .filter((r) => FAILED.includes(r.state))
-        .slice(0, RECENT_FAILURES)
-        .map((r) => ({
-          id: r.id,
-          destination: r.destination,
-          tokenRequestor: r.token_requestor_name,
-          state: r.state,
-          errorCode: r.error_code,
-          at: new Date(r.updated_at).toISOString(),
-        })),
+      failures: await Promise.all(
+        rows
+          .filter((r) => FAILED.includes(outcomeOf(r)))
+          .slice(0, RECENT_FAILURES)
+          .map(async (r) => ({
+            id: r.id,
+            destination: r.destination,
+            tokenRequestor: r.token_requestor_name,
+            state: r.state,
+            errorCode: r.error_code,
+            ...(r.error_code === 'TOKENIZATION_DECLINED' && { declinedBy: await this.#declinedBy(r) }),
+            at: new Date(r.updated_at).toISOString(),
+          })),
+      ),
       latency: [...durations].map(([destination, list]) => {
         const sorted = list.sort((a, b) => a - b);
         return {
@@ -111,5 +131,26 @@ export class OpsStats {
         };
       }),
     };
+  }
+
+  /** Whether the bank was asked about a declined push's tokenization while the push was open. */
+  async #declinedBy(push: {
+    id: string;
+    token_requestor_id: string;
+    created_at: Date;
+    updated_at: Date;
+  }): Promise<'issuer' | 'mastercard'> {
+    const asked = await this.db
+      .selectFrom('mdes_notifications as n')
+      .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
+      .select('n.notification_id')
+      .where('c.provisioning_id', '=', push.id)
+      .where('n.message_type', '=', AUTHORIZE_SERVICE)
+      .where('n.token_requestor_id', '=', push.token_requestor_id)
+      .where('n.received_at', '>=', push.created_at)
+      .where('n.received_at', '<=', push.updated_at)
+      .limit(1)
+      .executeTakeFirst();
+    return asked ? 'issuer' : 'mastercard';
   }
 }

@@ -1,108 +1,133 @@
 import type { Clock } from '../../core/clock.js';
-import type { TokenEventNotification } from '../../mastercard/mdes/messages.js';
+import type { DestinationKind } from '../../domain/provisioning.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { ProvisioningRepository } from '../../store/provisionings.js';
 import type { TokenRepository } from '../../store/tokens/tokens.js';
-import type { TokenEvents, TokenLifecycle } from '../mdes/notifications.js';
+import type { ActivatedToken, TokenNotifications, TokenUpdate } from '../mdes/notifications.js';
+
+/** What a new token of one of its pushes completes (ProvisioningService); resolves false when it is not that push's. */
+export interface PushCompletion {
+  tokenCreated(event: {
+    provisioningId: string;
+    cardId: string;
+    tokenRequestorId: string;
+    tokenUniqueReference: string;
+  }): Promise<boolean>;
+}
 
 export interface TokenRecordsOptions {
-  /** What a new token completes (ProvisioningService); its answer is passed on unchanged. */
-  provisioning: TokenLifecycle;
-  pushes: Pick<ProvisioningRepository, 'findByPushAccountId'>;
+  provisioning: PushCompletion;
+  pushes: Pick<ProvisioningRepository, 'findCard'>;
   tokens: TokenRepository;
   audit: AuditLog;
   clock: Clock;
+  /** Click to Pay's token requestor id: a token of it not made by a push is still a Click to Pay one. */
+  clickToPayTokenRequestorId: string;
 }
 
 /**
- * Keeps the issuer's record of each token from MDES's notifications: a
- * Tokenization Complete Notification for one of its pushes creates the
- * record (card, token requestor, ACTIVE), a Token Event Notification moves
- * its status. Both are idempotent (a redelivered event finds the token
- * already in its state), and an event older than the last one applied
- * changes nothing. Every change is audited with the token's id as subject,
- * which is the token's history.
+ * Keeps the issuer's record of each token from MDES's notifications: Notify
+ * Service Activated creates the record (card, token requestor, ACTIVE) and
+ * completes the push that brought it, Notify Token Updated moves its status.
+ * Both are idempotent (a repeated notification finds the token already in
+ * its state), and a deleted token stays deleted. Every change is audited
+ * with the token's id as subject, which is the token's history.
  */
-export class TokenRecords implements TokenLifecycle, TokenEvents {
-  readonly #o: TokenRecordsOptions;
+export class TokenRecords implements TokenNotifications {
+  readonly #options: TokenRecordsOptions;
 
   constructor(options: TokenRecordsOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
-  async tokenCreated(event: Parameters<TokenLifecycle['tokenCreated']>[0]): Promise<boolean> {
-    const ours = await this.#o.provisioning.tokenCreated(event);
-    if (!ours) return false;
-    const found = await this.#o.pushes.findByPushAccountId(event.pushAccountId);
-    if (!found) return ours;
-    const { provisioning, card } = found;
-    await this.#o.tokens.db.transaction().execute(async (tx) => {
-      const created = await this.#o.tokens.recordCreated(
+  async tokenActivated(token: ActivatedToken): Promise<boolean> {
+    const { provisioning, pushes, tokens, audit, clock, clickToPayTokenRequestorId } = this.#options;
+    const push = token.provisioningId ? await pushes.findCard(token.provisioningId, token.cardId) : undefined;
+    if (push) {
+      await provisioning.tokenCreated({
+        provisioningId: push.provisioning.id,
+        cardId: token.cardId,
+        tokenRequestorId: token.tokenRequestorId,
+        tokenUniqueReference: token.tokenUniqueReference,
+      });
+    }
+    const destination: DestinationKind =
+      push?.provisioning.destination ??
+      (token.tokenRequestorId === clickToPayTokenRequestorId ? 'click_to_pay' : 'merchant');
+    await tokens.db.transaction().execute(async (tx) => {
+      const created = await tokens.recordCreated(
         {
-          tokenUniqueReference: event.tokenUniqueReference,
-          cardId: card.cardId,
-          tokenRequestorId: event.tokenRequestorId,
-          tokenRequestorName: provisioning.tokenRequestorName,
-          destination: provisioning.destination,
-          // Every Tokenization Complete Notification carries it; the fallback is for other callers.
-          tokenPanSuffix: event.tokenPanSuffix ?? '0000',
-          createdAt: this.#o.clock.now(),
+          tokenUniqueReference: token.tokenUniqueReference,
+          cardId: token.cardId,
+          tokenRequestorId: token.tokenRequestorId,
+          tokenRequestorName:
+            push?.provisioning.tokenRequestorName ?? token.tokenRequestorName ?? token.tokenRequestorId,
+          destination,
+          tokenPanSuffix: token.tokenPanSuffix,
+          createdAt: clock.now(),
         },
         tx,
       );
       if (!created) return;
-      await this.#o.audit.append(
+      await audit.append(
         {
           actor: 'mdes',
           action: 'token.created',
           subject: created.id,
           outcome: created.status,
           details: {
-            cardId: card.cardId,
-            tokenRequestorId: event.tokenRequestorId,
-            provisioningId: provisioning.id,
+            cardId: token.cardId,
+            tokenRequestorId: token.tokenRequestorId,
+            requestId: token.requestId,
+            ...(push && { provisioningId: push.provisioning.id }),
+            ...(token.decisionMadeBy && { decisionMadeBy: token.decisionMadeBy }),
           },
         },
         tx,
       );
     });
-    return ours;
+    return true;
   }
 
-  async tokenEvent(notification: TokenEventNotification): Promise<boolean> {
-    const { token, tokenEvent } = notification;
-    const at = new Date(notification.timestamp);
-    return this.#o.tokens.db.transaction().execute(async (tx) => {
-      const record = await this.#o.tokens.byReference(token.tokenUniqueReference, tx);
+  async tokenUpdated(update: TokenUpdate): Promise<boolean> {
+    const { tokens, audit, clock } = this.#options;
+    return tokens.db.transaction().execute(async (tx) => {
+      const record = await tokens.byReference(update.tokenUniqueReference, tx);
       if (!record) return false;
-      // MDES orders a token's events; a late, older one must not undo a newer state.
-      if (at.getTime() < record.lastEventAt.getTime()) return true;
-      // A deleted token stays deleted; the event already applied (a concurrent redelivery) is not applied twice.
+      // A deleted token stays deleted; one already as the update says is left as it is (a repeat).
       if (record.status === 'DELETED') return true;
-      if (at.getTime() === record.lastEventAt.getTime() && record.lastEvent === tokenEvent.eventType)
+      const status = update.status ?? record.status;
+      const suffix = update.tokenPanSuffix ?? record.tokenPanSuffix;
+      // The same update again (a redelivery under another requestId) is a repeat; an account update is news.
+      if (
+        status === record.status &&
+        suffix === record.tokenPanSuffix &&
+        update.eventType !== 'ACCOUNT_UPDATED'
+      ) {
         return true;
-      await this.#o.tokens.update(
+      }
+      await tokens.update(
         record.id,
         {
-          status: tokenEvent.status,
-          tokenPanSuffix: token.tokenPanSuffix,
-          lastEvent: tokenEvent.eventType,
-          lastEventAt: at,
-          now: this.#o.clock.now(),
+          status,
+          tokenPanSuffix: suffix,
+          lastEvent: update.eventType,
+          lastEventAt: update.at,
+          now: clock.now(),
         },
         tx,
       );
-      await this.#o.audit.append(
+      await audit.append(
         {
           actor: 'mdes',
-          action: `token.${tokenEvent.eventType.toLowerCase()}`,
+          action: `token.${update.eventType.toLowerCase()}`,
           subject: record.id,
-          outcome: tokenEvent.status,
+          outcome: status,
           details: {
             cardId: record.cardId,
             tokenRequestorId: record.tokenRequestorId,
-            causedBy: tokenEvent.causedBy,
-            notificationId: notification.notificationId,
+            causedBy: update.causedBy,
+            requestId: update.requestId,
           },
         },
         tx,

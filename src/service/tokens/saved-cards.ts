@@ -97,15 +97,17 @@ export class SavedCards {
     const mdes = this.#mdes();
     switch (action) {
       case 'suspend':
-        if (!token.suspendedForCardBlock) await call(() => mdes.suspend({ ...ask, reasonCode: 'Z' }));
+        if (!token.suspendedForCardBlock)
+          await customerServiceCall(() => mdes.suspend({ ...ask, reasonCode: 'Z' }));
         await this.#reasons(token, { pausedByCardholder: true });
         break;
       case 'resume':
-        if (!token.suspendedForCardBlock) await call(() => mdes.unsuspend({ ...ask, reasonCode: 'Z' }));
+        if (!token.suspendedForCardBlock)
+          await customerServiceCall(() => mdes.unsuspend({ ...ask, reasonCode: 'Z' }));
         await this.#reasons(token, { pausedByCardholder: false });
         break;
       case 'delete':
-        await call(() => mdes.delete({ ...ask, reasonCode: 'Z' }));
+        await customerServiceCall(() => mdes.delete({ ...ask, reasonCode: 'Z' }));
         break;
     }
     await this.#o.audit.append({
@@ -138,20 +140,25 @@ export class SavedCards {
     let asked = true;
     switch (change.kind) {
       case 'replaced':
-        await call(async () => mdes.update({ ...ask, ...(await this.#replacement(change)) }));
+        await customerServiceCall(async () => mdes.update({ ...ask, ...(await this.#replacement(change)) }));
         break;
       case 'closed':
-        await call(() => mdes.delete({ ...ask, reasonCode: 'C' }));
+        await customerServiceCall(() => mdes.delete({ ...ask, reasonCode: 'C' }));
         break;
       case 'blocked':
         asked = !token.pausedByCardholder && !token.suspendedForCardBlock;
-        if (asked) await call(() => mdes.suspend({ ...ask, reasonCode: 'Z', commentText: 'Card blocked' }));
+        if (asked)
+          await customerServiceCall(() =>
+            mdes.suspend({ ...ask, reasonCode: 'Z', commentText: 'Card blocked' }),
+          );
         await this.#reasons(token, { suspendedForCardBlock: true });
         break;
       case 'unblocked':
         asked = token.suspendedForCardBlock && !token.pausedByCardholder;
         if (asked)
-          await call(() => mdes.unsuspend({ ...ask, reasonCode: 'Z', commentText: 'Card unblocked' }));
+          await customerServiceCall(() =>
+            mdes.unsuspend({ ...ask, reasonCode: 'Z', commentText: 'Card unblocked' }),
+          );
         await this.#reasons(token, { suspendedForCardBlock: false });
         break;
     }
@@ -217,7 +224,7 @@ export class SavedCards {
  * MDES does not know is TOKEN_NOT_FOUND; any other refusal
  * TOKEN_MANAGEMENT_REFUSED, with MDES's reason code and field in its details.
  */
-async function call<T>(ask: () => Promise<T>): Promise<T> {
+export async function customerServiceCall<T>(ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
   } catch (error) {

@@ -81,6 +81,7 @@ export class ClickToPay {
       tokenRequestorId: CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
       publicKey: options.publicKey,
       encryptionPublicKey: undefined,
+      encryptionCertificate: undefined,
       displayName: 'Click to Pay',
     };
   }

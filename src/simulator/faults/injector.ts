@@ -21,7 +21,21 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** The simulated operations a fault can target, or every one with '*'. */
+/** MDES's calls to an issuer's Pre-Digitization web services (src/simulator/faults/outgoing.ts). */
+export const OUTGOING_OPERATIONS = [
+  'authorizeService',
+  'requestActivationMethods',
+  'deliverActivationCode',
+  'notifyServiceActivated',
+  'notifyTokenUpdated',
+] as const;
+export type OutgoingOperation = (typeof OUTGOING_OPERATIONS)[number];
+
+/**
+ * The simulated operations a fault can target, or every one of the
+ * simulator's own routes with '*'; a call MDES makes to an issuer is hit
+ * only by a rule naming it.
+ */
 export const FAULT_OPERATIONS = [
   '*',
   'getEligibleTokenRequestors',
@@ -29,6 +43,7 @@ export const FAULT_OPERATIONS = [
   'pushMultipleAccounts',
   'pushAccount',
   'tokenize',
+  ...OUTGOING_OPERATIONS,
 ] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
@@ -85,10 +100,10 @@ export class FaultInjector {
     this.configure({ rules: [] });
   }
 
-  /** The fault for a request to `operation`, counted as injected. */
-  decide(operation: FaultOperation): Fault | undefined {
+  /** The fault for a request to `operation`, counted as injected; `wildcard: false` skips '*' rules. */
+  decide(operation: FaultOperation, { wildcard = true }: { wildcard?: boolean } = {}): Fault | undefined {
     for (const [i, rule] of this.#rules.entries()) {
-      if (rule.operation !== '*' && rule.operation !== operation) continue;
+      if (!(rule.operation === operation || (wildcard && rule.operation === '*'))) continue;
       const hits = this.#hits[i] ?? 0;
       if (rule.times !== undefined && hits >= rule.times) continue;
       if (rule.rate !== undefined && rule.rate < 1 && this.#random() >= rule.rate) continue;

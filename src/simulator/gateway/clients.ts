@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
@@ -17,13 +17,23 @@ export interface ClientRegistration {
   tokenRequestorId?: string;
   /** The client's RSA signing key: its public half, or a PEM of it (a private key is reduced to its public half). */
   publicKey: KeyObject | string;
-  /** Optional RSA key MDES encrypts token details to. */
-  encryptionPublicKey?: KeyObject | string;
+  /**
+   * The RSA key MDES encrypts to for this client: a token requestor's token
+   * details, Notify Token Updated and Transact (required of a token requestor,
+   * as MDES never answers one in clear); an issuer's Pre-Digitization
+   * payloads. A certificate (or its PEM) is named by its fingerprint, as
+   * Mastercard's field-level encryption does; a bare key by its public key's.
+   */
+  encryptionPublicKey?: KeyObject | string | X509Certificate;
   displayName: string;
-  /** Where MDES posts its notifications (http or https): an issuer's, or a token requestor's Notify Token Updated. */
+  /** Token requestors only: where MDES posts Notify Token Updated (http or https). */
   notificationUrl?: string;
-  /** Issuers only: where MDES asks for a decision before it creates a token (http or https). */
-  authorizationUrl?: string;
+  /**
+   * Issuers only: the https base URL of its MDES Pre-Digitization web
+   * services, context root included (`https://bank.example/issuerServices/1/0`),
+   * as an issuer registers it with Mastercard Developers. Needs `encryptionPublicKey`.
+   */
+  preDigitizationUrl?: string;
 }
 
 export interface Client {
@@ -32,6 +42,8 @@ export interface Client {
   tokenRequestorId: string | undefined;
   publicKey: KeyObject;
   encryptionPublicKey: KeyObject | undefined;
+  /** The certificate the encryption key was registered with, when it was. */
+  encryptionCertificate: X509Certificate | undefined;
   displayName: string;
 }
 
@@ -53,25 +65,46 @@ export async function registerClient(
       'a token requestor client needs an 11-digit token requestor id',
     );
   }
+  if (role === 'token_requestor' && registration.encryptionPublicKey === undefined) {
+    throw new ValidationError(
+      'MC_CLIENT_INVALID',
+      'a token requestor client needs an encryption key: MDES encrypts what it sends a token requestor',
+    );
+  }
   if (role === 'issuer' && tokenRequestorId !== undefined) {
     throw new ValidationError('MC_CLIENT_INVALID', 'an issuer client has no token requestor id');
   }
   const publicKeyPem = rsaPublicPem(registration.publicKey, 'signing');
+  const encryptionCertificate = certificateOf(registration.encryptionPublicKey);
   const encryptionPem =
     registration.encryptionPublicKey === undefined
       ? null
-      : rsaPublicPem(registration.encryptionPublicKey, 'encryption');
+      : rsaPublicPem(encryptionCertificate?.publicKey ?? registration.encryptionPublicKey, 'encryption');
+  const encryptionCertificatePem = encryptionCertificate?.toString() ?? null;
   const notificationUrl = registration.notificationUrl ?? null;
-  if (notificationUrl !== null && !isHttpUrl(notificationUrl)) {
-    throw new ValidationError('MC_CLIENT_INVALID', 'a notification URL is an http(s) URL');
+  if (
+    notificationUrl !== null &&
+    (role !== 'token_requestor' || !isHttpUrl(notificationUrl, ['http:', 'https:']))
+  ) {
+    throw new ValidationError(
+      'MC_CLIENT_INVALID',
+      'only a token requestor has a notification URL, an http(s) URL',
+    );
   }
-  const authorizationUrl = registration.authorizationUrl ?? null;
-  if (authorizationUrl !== null && (role !== 'issuer' || !isHttpUrl(authorizationUrl))) {
-    throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has an authorization URL, an http(s) URL');
+  const preDigitizationUrl = registration.preDigitizationUrl?.replace(/\/+$/, '') ?? null;
+  if (preDigitizationUrl !== null && (role !== 'issuer' || !isHttpUrl(preDigitizationUrl, ['https:']))) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'only an issuer has a Pre-Digitization URL, an https URL');
+  }
+  if (preDigitizationUrl !== null && encryptionPem === null) {
+    throw new ValidationError(
+      'MC_CLIENT_INVALID',
+      'an issuer with Pre-Digitization web services needs the encryption key MDES encrypts their payloads to',
+    );
   }
   const now = clock.now();
-  // mc_clients as migrations 0003 and 0005 leave it; the gateway itself never reads the URLs.
-  const row: McClientsTable & { notification_url: string | null; authorization_url: string | null } = {
+  // mc_clients as migrations 0003, 0007 and 0008 leave it; the gateway itself never reads the URLs.
+  const row: McClientsTable & { notification_url: string | null; pre_digitization_url: string | null } = {
+    encryption_certificate_pem: encryptionCertificatePem,
     consumer_key: consumerKey,
     role,
     token_requestor_id: tokenRequestorId ?? null,
@@ -79,7 +112,7 @@ export async function registerClient(
     encryption_public_key_pem: encryptionPem,
     display_name: displayName,
     notification_url: notificationUrl,
-    authorization_url: authorizationUrl,
+    pre_digitization_url: preDigitizationUrl,
     created_at: now,
     updated_at: now,
   };
@@ -97,9 +130,10 @@ export async function registerClient(
             eb('mc_clients.token_requestor_id', 'is distinct from', row.token_requestor_id),
             eb('mc_clients.public_key_pem', '!=', publicKeyPem),
             eb('mc_clients.encryption_public_key_pem', 'is distinct from', encryptionPem),
+            eb('mc_clients.encryption_certificate_pem', 'is distinct from', encryptionCertificatePem),
             eb('mc_clients.display_name', '!=', displayName),
             eb('mc_clients.notification_url', 'is distinct from', notificationUrl),
-            eb('mc_clients.authorization_url', 'is distinct from', authorizationUrl),
+            eb('mc_clients.pre_digitization_url', 'is distinct from', preDigitizationUrl),
           ]),
         ),
     )
@@ -113,6 +147,7 @@ export async function registerClient(
  */
 export class ClientRegistry {
   readonly #keys = new Map<string, KeyObject>();
+  readonly #certificates = new Map<string, X509Certificate>();
 
   constructor(private readonly db: Kysely<GatewaySchema>) {}
 
@@ -122,7 +157,23 @@ export class ClientRegistry {
       .selectAll()
       .where('consumer_key', '=', consumerKey)
       .executeTakeFirst();
-    return row && clientOf(row, (pem) => this.#key(pem));
+    return (
+      row &&
+      clientOf(
+        row,
+        (pem) => this.#key(pem),
+        (pem) => this.#certificate(pem),
+      )
+    );
+  }
+
+  #certificate(pem: string): X509Certificate {
+    let certificate = this.#certificates.get(pem);
+    if (!certificate) {
+      certificate = new X509Certificate(pem);
+      this.#certificates.set(pem, certificate);
+    }
+    return certificate;
   }
 
   #key(pem: string): KeyObject {
@@ -135,29 +186,53 @@ export class ClientRegistry {
   }
 }
 
-const clientOf = (row: McClientsTable, parse: (pem: string) => KeyObject = createPublicKey): Client => ({
+const clientOf = (
+  row: McClientsTable,
+  parse: (pem: string) => KeyObject = createPublicKey,
+  parseCertificate: (pem: string) => X509Certificate = (pem) => new X509Certificate(pem),
+): Client => ({
   consumerKey: row.consumer_key,
   role: row.role,
   tokenRequestorId: row.token_requestor_id ?? undefined,
   publicKey: parse(row.public_key_pem),
   encryptionPublicKey:
     row.encryption_public_key_pem === null ? undefined : parse(row.encryption_public_key_pem),
+  encryptionCertificate:
+    row.encryption_certificate_pem === null ? undefined : parseCertificate(row.encryption_certificate_pem),
   displayName: row.display_name,
 });
 
-function isHttpUrl(value: string): boolean {
+/** The certificate an encryption key was given as (an X509Certificate or a PEM of one), if it was. */
+function certificateOf(key: KeyObject | string | X509Certificate | undefined): X509Certificate | undefined {
+  if (key instanceof X509Certificate) return key;
+  if (typeof key !== 'string' || !key.includes('-----BEGIN CERTIFICATE-----')) return undefined;
+  try {
+    return new X509Certificate(key);
+  } catch (error) {
+    throw new ValidationError('MC_CLIENT_INVALID', 'the encryption certificate is not readable', {
+      cause: error,
+    });
+  }
+}
+
+function isHttpUrl(value: string, protocols: readonly string[]): boolean {
   try {
     const { protocol } = new URL(value);
-    return (protocol === 'http:' || protocol === 'https:') && value.length <= 2048;
+    return protocols.includes(protocol) && value.length <= 2048;
   } catch {
     return false;
   }
 }
 
-function rsaPublicPem(key: KeyObject | string, use: string): string {
+function rsaPublicPem(key: KeyObject | string | X509Certificate, use: string): string {
   let publicKey: KeyObject;
   try {
-    publicKey = typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key);
+    publicKey =
+      key instanceof X509Certificate
+        ? key.publicKey
+        : typeof key !== 'string' && key.type === 'public'
+          ? key
+          : createPublicKey(key);
   } catch (error) {
     throw new ValidationError('MC_CLIENT_INVALID', `the ${use} key is not a readable public key`, {
       cause: error,

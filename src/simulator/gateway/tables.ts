@@ -14,6 +14,8 @@ export interface McClientsTable {
   public_key_pem: string;
   /** Where MDES encrypts data to for this client (token details), if it registered one. */
   encryption_public_key_pem: string | null;
+  /** The X.509 PEM the encryption key was registered with, naming it by its fingerprint (migration 0007). */
+  encryption_certificate_pem: string | null;
   display_name: string;
   created_at: Date;
   updated_at: Date;

@@ -17,20 +17,33 @@ import {
   type TokenizationResult,
 } from '../../mastercard/token-connect/handover.js';
 import type { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
+import type { Sealer } from '../token-connect/sealing.js';
 import { MERCHANT_MIGRATION_TABLE, merchantMigrations } from './migrations/index.js';
 import { confirmPage, failedPage, homePage, resultPage } from './pages.js';
+import { type ShopPaymentsDeps, shopPaymentRoutes } from './payments.js';
 import { type TokenUpdatesOptions, tokenUpdateRoutes } from './token-updates.js';
+
+/** The token as MDES handed it over (decrypted from `tokenDetail`): kept only sealed. */
+export interface TokenCredentials {
+  tokenNumber: string;
+  expiryMonth: string;
+  expiryYear: string;
+}
 
 /** How the merchant turns a receipt into a token: MDES tokenize, as a token requestor. */
 export interface CreatedToken {
   tokenUniqueReference: string;
   lastFour: string;
+  token: TokenCredentials;
 }
 
 export interface TokenCreator {
   /** Throws TokenCreationError with Mastercard's reason and the result to give the issuer. */
   createToken(receipt: string, device?: { ipAddress?: string }): Promise<CreatedToken>;
 }
+
+/** Everything the shop asks MDES: tokenize, and for a saved card delete, Transact and the payment's authorisation. */
+export type ShopMdes = TokenCreator & ShopPaymentsDeps['mdes'];
 
 export class TokenCreationError extends Error {
   constructor(
@@ -48,11 +61,13 @@ export interface MerchantOptions {
   clock: Clock;
   /** MDES's push-signing keys, downloaded as assets ahead of time. */
   signatures: Pick<PushSignatureKeys, 'verify'>;
-  tokens: TokenCreator;
+  tokens: ShopMdes;
+  /** Seals each saved card's token number at rest (AES-256-GCM, the card's id as associated data). */
+  sealer: Pick<Sealer, 'seal' | 'open'>;
   /** Mark cookies Secure (when served over https). */
   secureCookies?: boolean;
   /** MDES's Notify Token Updated: verified with Mastercard's key, at the merchant's public URL. */
-  tokenUpdates?: Omit<TokenUpdatesOptions, 'db'>;
+  tokenUpdates?: Omit<TokenUpdatesOptions, 'db' | 'now'>;
 }
 
 export interface MerchantSchema {
@@ -65,6 +80,22 @@ export interface MerchantSchema {
     status: string;
     created_at: Date;
     status_updated_at: Date | null;
+    /** The token number and expiry, sealed (migration 0004); null for cards saved before it. */
+    token_sealed: Uint8Array | null;
+  };
+  merchant_token_updates: { request_id: string; received_at: Date };
+  merchant_payments: {
+    id: string;
+    shopper_ref: string;
+    saved_card_id: string;
+    amount: string;
+    currency: string;
+    /** pending (written before MDES is asked), approved, declined, or failed (no answer). */
+    state: 'pending' | 'approved' | 'declined' | 'failed';
+    reason: string | null;
+    account_last_four: string | null;
+    created_at: Date;
+    updated_at: Date;
   };
   merchant_push_results: {
     receipt: string;
@@ -110,7 +141,9 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
   });
   await app.register(cookie);
   await app.register(formbody);
-  if (options.tokenUpdates) await app.register(tokenUpdateRoutes({ db, ...options.tokenUpdates }));
+  if (options.tokenUpdates) {
+    await app.register(tokenUpdateRoutes({ db, now: () => options.clock.now(), ...options.tokenUpdates }));
+  }
   const cookieOptions = {
     httpOnly: true,
     sameSite: 'lax' as const,
@@ -199,12 +232,29 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
       .where('shopper_ref', '=', shopper(request, reply))
       .orderBy('created_at', 'desc')
       .execute();
+    const csrf = randomBytes(18).toString('base64url');
+    reply.setCookie('csrf', csrf, cookieOptions);
     return html(
       reply,
       200,
-      homePage(rows.map((r) => ({ lastFour: r.last_four, status: r.status, savedAt: r.created_at }))),
+      homePage(
+        rows.map((r) => ({ id: r.id, lastFour: r.last_four, status: r.status, savedAt: r.created_at })),
+        csrf,
+      ),
     );
   });
+
+  await app.register(
+    shopPaymentRoutes({
+      db,
+      clock: options.clock,
+      mdes: options.tokens,
+      sealer: options.sealer,
+      shopper,
+      csrfOk: (request) => csrfOk(request, formOf(request).csrf),
+      html,
+    }),
+  );
 
   app.get('/push', async (request, reply) => {
     const shopperRef = shopper(request, reply);
@@ -253,10 +303,12 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
       if (known.has(receipt)) continue;
       try {
         const token = await options.tokens.createToken(receipt, { ipAddress: request.ip });
+        const id = newId('msc');
         await db
           .insertInto('merchant_saved_cards')
           .values({
-            id: newId('msc'),
+            id,
+            token_sealed: options.sealer.seal(JSON.stringify(token.token), id),
             shopper_ref: shopperRef,
             token_unique_reference: token.tokenUniqueReference,
             last_four: token.lastFour,

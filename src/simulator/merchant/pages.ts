@@ -6,6 +6,8 @@
 import { escapeHtml as esc } from '../../core/html.js';
 
 export interface SavedCardView {
+  /** Present on the shopper's own list, where the card can be used or removed. */
+  id?: string;
   lastFour: string;
   status: string;
   savedAt: Date;
@@ -47,7 +49,14 @@ const STATUS_TEXT: Record<string, string> = {
   DEACTIVATED: 'removed — no longer saved here',
 };
 
-export function homePage(cards: SavedCardView[]): string {
+export function homePage(cards: SavedCardView[], csrf = ''): string {
+  const hidden = `<input type="hidden" name="csrf" value="${esc(csrf)}">`;
+  // A removed card cannot be used or removed again; a suspended one may be tried (the shop learns why it fails).
+  const actions = (c: SavedCardView) =>
+    c.id && c.status !== 'DEACTIVATED'
+      ? `<form method="post" action="/cards/${esc(c.id)}/pay">${hidden}<button class="btn" type="submit">Pay €12.50 with card ending ${esc(c.lastFour)}</button></form>
+<form method="post" action="/cards/${esc(c.id)}/remove">${hidden}<button class="btn secondary" type="submit">Remove card ending ${esc(c.lastFour)}</button></form>`
+      : '';
   const list =
     cards.length === 0
       ? '<p>No saved cards yet. Add one from your bank’s app.</p>'
@@ -55,10 +64,41 @@ export function homePage(cards: SavedCardView[]): string {
           .map((c) => {
             const usable = c.status === 'ACTIVE';
             const text = STATUS_TEXT[c.status] ?? c.status.toLowerCase();
-            return `<li data-status="${esc(c.status)}"${usable ? '' : ' class="unusable"'}>${cardArt(c.lastFour)}Mastercard ending in ${esc(c.lastFour)} — ${esc(text)}</li>`;
+            return `<li data-status="${esc(c.status)}"${usable ? '' : ' class="unusable"'}>${cardArt(c.lastFour)}Mastercard ending in ${esc(c.lastFour)} — ${esc(text)}<div>${actions(c)}</div></li>`;
           })
           .join('')}</ul>`;
   return page('Your saved cards', `<h1>Your saved cards</h1>${list}`);
+}
+
+// Why a payment did not go through, in the shopper's words.
+const DECLINES: Record<string, string> = {
+  TOKEN_SUSPENDED_BY_ISSUER: 'This card is paused by your bank. Contact your bank or use another card.',
+  TOKEN_SUSPENDED: 'This card is paused at Demo Shop.',
+  TOKEN_DEACTIVATED: 'This card has been removed and can no longer be used.',
+};
+const GENERIC_DECLINE = 'The payment could not be completed. Please try again or use another card.';
+
+export interface PaymentView {
+  amount: string;
+  currency: string;
+  state: 'pending' | 'approved' | 'declined' | 'failed';
+  reason: string | null;
+  lastFour: string;
+}
+
+export function paymentPage(view: PaymentView): string {
+  const amount = `${view.currency === 'EUR' ? '€' : `${view.currency} `}${view.amount}`;
+  if (view.state === 'approved') {
+    return page(
+      'Payment approved',
+      `<h1>Payment approved</h1><p role="status" data-outcome="approved">You paid ${esc(amount)} with the Mastercard ending in ${esc(view.lastFour)}.</p><p><a href="/">Your saved cards</a></p>`,
+    );
+  }
+  const why = view.state === 'declined' ? (DECLINES[view.reason ?? ''] ?? GENERIC_DECLINE) : GENERIC_DECLINE;
+  return page(
+    'Payment declined',
+    `<h1>Payment declined</h1><p class="error" role="alert" data-outcome="${esc(view.state)}" data-reason="${esc(view.reason ?? '')}">${esc(why)}</p><p><a href="/">Your saved cards</a></p>`,
+  );
 }
 
 export interface ConfirmForm {

@@ -5,6 +5,8 @@ import * as m0003 from './0003_click_to_pay_notifications.js';
 import * as m0004 from './0004_token_management.js';
 import * as m0005 from './0005_tokenization_decisions.js';
 import * as m0006 from './0006_customer_service.js';
+import * as m0007 from './0007_pre_digitization.js';
+import * as m0008 from './0008_digital_enablement.js';
 
 /** Mastercard's side of the world; its tables are prefixed `mc_`. */
 export const simulatorMigrations: Record<string, Migration> = {
@@ -14,6 +16,8 @@ export const simulatorMigrations: Record<string, Migration> = {
   '0004_token_management': m0004,
   '0005_tokenization_decisions': m0005,
   '0006_customer_service': m0006,
+  '0007_pre_digitization': m0007,
+  '0008_digital_enablement': m0008,
 };
 
 export const SIMULATOR_MIGRATION_TABLE = 'mc_migrations';

@@ -1,22 +1,34 @@
 import type { Kysely, Selectable } from 'kysely';
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
-import { newId } from '../../core/ids.js';
+import type { NotifyTokenUpdatedRequest } from '../../mastercard/digital-enablement/schemas.js';
 import { signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
-import {
-  type NotifyTokenUpdatedRequest,
-  NTU_MESSAGE_TYPE,
-} from '../../mastercard/token-requestor-notifications.js';
-import type { TokenCreatedEvent } from '../token-connect/tokenize.js';
-import { type Notification, tokenizationComplete } from './envelope.js';
-import type { McNotificationsTable, NotificationsSchema } from './tables.js';
+import type {
+  ClearNotifyServiceActivatedRequest,
+  ClearNotifyTokenUpdatedRequest,
+  PreDigitizationFailure,
+  PreDigitizationResult,
+} from '../../mastercard/pre-digitization/caller.js';
+import type {
+  ActivatedFundingAccountData,
+  UpdatedFundingAccountData,
+} from '../../mastercard/pre-digitization/schemas.js';
+import { NTU_MESSAGE_TYPE, type TokenUpdatedNotice } from '../../mastercard/token-requestor-notifications.js';
+import { encrypterOfRow } from '../digital-enablement/encryption.js';
+import type { IssuerServices } from '../pre-digitization/issuers.js';
+import type { Sealer } from '../token-connect/sealing.js';
+import { ISSUER_MESSAGE_TYPES, type McNotificationsTable, type NotificationsSchema } from './tables.js';
 
 export interface OutboxOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  /** Signs each attempt as MDES (OAuth 1.0a with Mastercard's signing key), with a fresh nonce. */
+  /** Signs each attempt to a token requestor as MDES (OAuth 1.0a with Mastercard's signing key), with a fresh nonce. */
   signer: Pick<OAuthSigner, 'authorizationHeader'>;
+  /** Seals the card data of a notification to an issuer until an attempt encrypts it to the issuer's key. */
+  sealer: Sealer;
+  /** The issuers' Pre-Digitization web services, which notifications to issuers are delivered to. */
+  issuers: Pick<IssuerServices, 'of'>;
   /** Told about every attempt; facts only (ids, status), never the body. */
   onAttempt?: (attempt: DeliveryAttempt) => void;
   fetch?: typeof globalThis.fetch;
@@ -26,6 +38,8 @@ export interface OutboxOptions {
   retryBaseMs?: number;
   /** Longest delay between attempts; default 1 hour. */
   retryCapMs?: number;
+  /** Attempts at a Notify Token Updated before it is given up (`rejected`, GAVE_UP); default 10. */
+  tokenRequestorMaxAttempts?: number;
 }
 
 export interface DeliveryAttempt {
@@ -63,53 +77,73 @@ export class NotificationOutbox {
     this.#o = options;
   }
 
-  /** Records a Tokenization Complete Notification for a new token; a second call for the token is a no-op. */
-  async tokenizationComplete(event: TokenCreatedEvent): Promise<void> {
-    await this.#enqueue(
-      event.issuerConsumerKey,
-      issuerMessage(tokenizationComplete(newId('ntf'), event)),
-      `TOKENIZATION_COMPLETE_NOTIFICATION:${event.tokenUniqueReference}`,
-    );
-  }
-
   /**
-   * Records a Token Event Notification; each is a message of its own. Pass
-   * the transaction that changed the token, so the change and its
-   * announcement commit together.
+   * Records a notification to an issuer's Pre-Digitization web services
+   * (Notify Service Activated, Notify Token Updated), unless the issuer
+   * registered none. Card and token numbers are sealed apart from the body,
+   * to be encrypted to the issuer's key at each attempt. Pass the
+   * transaction that changed the token, so the change and its
+   * announcement commit together; a second call with the same `eventKey`
+   * is a no-op.
    */
-  async tokenEvent(
-    issuerConsumerKey: string,
-    notification: Notification,
-    trx?: Kysely<unknown>,
-  ): Promise<void> {
+  async toIssuer(message: IssuerMessage, trx?: Kysely<unknown>): Promise<void> {
+    const db = (trx as Kysely<NotificationsSchema> | undefined) ?? this.#db;
+    const issuer = await db
+      .selectFrom('mc_clients')
+      .select('consumer_key')
+      .where('consumer_key', '=', message.issuerConsumerKey)
+      .where('pre_digitization_url', 'is not', null)
+      .executeTakeFirst();
+    if (!issuer) return;
+    const notificationId = message.request.requestId;
+    const { body, data } = splitCardData(message);
     await this.#enqueue(
-      issuerConsumerKey,
-      issuerMessage(notification),
-      `${notification.messageType}:${notification.notificationId}`,
-      trx as Kysely<NotificationsSchema> | undefined,
+      message.issuerConsumerKey,
+      {
+        notificationId,
+        messageType:
+          message.operation === 'notifyServiceActivated'
+            ? ISSUER_MESSAGE_TYPES.notifyServiceActivated
+            : ISSUER_MESSAGE_TYPES.notifyTokenUpdated,
+        tokenUniqueReference: message.tokenUniqueReference,
+        body,
+        payloadSealed: data === undefined ? null : this.#o.sealer.seal(data, notificationId),
+      },
+      message.eventKey,
+      db,
     );
   }
 
   /**
    * Records a Notify Token Updated for the token requestor that holds the
    * token, when it registered a notification URL (Click to Pay, run inside
-   * the simulator, has none). Pass the transaction that changed the token.
+   * the simulator, has none): the Digital Enablement API's request, its
+   * tokens encrypted to the token requestor's key when written, so the
+   * outbox holds, and every attempt sends, only ciphertext. Pass the
+   * transaction that changed the token.
    */
   async notifyTokenUpdated(
     tokenRequestorId: string,
-    request: NotifyTokenUpdatedRequest,
+    notice: TokenUpdatedNotice,
     trx?: Kysely<unknown>,
   ): Promise<void> {
     const db = (trx as Kysely<NotificationsSchema> | undefined) ?? this.#db;
     const requestor = await db
       .selectFrom('mc_clients')
-      .select('consumer_key')
+      .select(['consumer_key', 'encryption_public_key_pem', 'encryption_certificate_pem'])
       .where('role', '=', 'token_requestor')
       .where('token_requestor_id', '=', tokenRequestorId)
       .where('notification_url', 'is not', null)
       .executeTakeFirst();
-    const [token] = request.tokens;
-    if (!requestor || !token) return;
+    const [token] = notice.tokens;
+    // A token requestor with no key (none can register so now) is never sent anything in clear.
+    const encrypter = requestor && encrypterOfRow(requestor);
+    if (!requestor || !token || !encrypter) return;
+    const request: NotifyTokenUpdatedRequest = {
+      responseHost: notice.responseHost,
+      requestId: notice.requestId,
+      encryptedPayload: encrypter.encrypt(JSON.stringify({ tokens: notice.tokens })),
+    };
     await this.#enqueue(
       requestor.consumer_key,
       {
@@ -121,57 +155,6 @@ export class NotificationOutbox {
       `${NTU_MESSAGE_TYPE}:${request.requestId}`,
       db,
     );
-  }
-
-  /**
-   * Announces tokens that have no Tokenization Complete Notification: the
-   * token and its announcement are written one after the other, so a crash
-   * in between leaves a token only this finds. Run at start-up.
-   */
-  async recover(batch = 500): Promise<number> {
-    let recovered = 0;
-    for (;;) {
-      const missing = await this.#db
-        .selectFrom('mc_tokens as t')
-        .leftJoin('mc_receipts as r', 'r.receipt', 't.receipt')
-        .select([
-          't.token_unique_reference',
-          't.token_requestor_id',
-          't.issuer_consumer_key',
-          't.account_last_four',
-          't.token_last_four',
-          't.created_at',
-          'r.receipt',
-          'r.push_account_id',
-        ])
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('mc_notifications as n')
-                .select('n.seq')
-                .whereRef('n.token_unique_reference', '=', 't.token_unique_reference')
-                .where('n.message_type', '=', 'TOKENIZATION_COMPLETE_NOTIFICATION'),
-            ),
-          ),
-        )
-        .orderBy('t.created_at')
-        .limit(batch)
-        .execute();
-      for (const t of missing) {
-        await this.tokenizationComplete({
-          tokenUniqueReference: t.token_unique_reference,
-          tokenRequestorId: t.token_requestor_id,
-          issuerConsumerKey: t.issuer_consumer_key,
-          pushAccountReceipt: t.receipt ?? undefined,
-          pushAccountId: t.push_account_id ?? undefined,
-          accountLastFour: t.account_last_four,
-          tokenLastFour: t.token_last_four,
-          createdAt: t.created_at,
-        });
-      }
-      recovered += missing.length;
-      if (missing.length < batch) return recovered;
-    }
   }
 
   /** Delivers the next due notification, if any; resolves 1 when one was attempted, 0 otherwise. */
@@ -205,6 +188,7 @@ export class NotificationOutbox {
         event_key: eventKey,
         token_unique_reference: message.tokenUniqueReference,
         body: message.body,
+        payload_sealed: message.payloadSealed ?? null,
         state: 'pending',
         attempts: 0,
         next_attempt_at: now,
@@ -257,6 +241,7 @@ export class NotificationOutbox {
   }
 
   async #deliver(row: Row): Promise<void> {
+    if (row.message_type !== NTU_MESSAGE_TYPE) return this.#deliverToIssuer(row);
     const endpoint = await this.#db
       .selectFrom('mc_clients')
       .select('notification_url')
@@ -284,12 +269,64 @@ export class NotificationOutbox {
     return this.#settle(row, status, retry ? 'retry' : 'rejected', error);
   }
 
+  /**
+   * A notification to an issuer, over its Pre-Digitization web services: a
+   * 2xx answering this requestId is delivered; the spec's ErrorsResponse (or
+   * any 4xx but 408/425/429) is final; a timeout, a 5xx, no connection or an
+   * answer MDES cannot read is tried again.
+   */
+  async #deliverToIssuer(row: Row): Promise<void> {
+    const issuer = await this.#o.issuers.of(row.issuer_consumer_key);
+    if (!issuer) return this.#settle(row, undefined, 'retry', 'NO_PRE_DIGITIZATION_URL');
+    const data =
+      row.payload_sealed === null ? undefined : this.#o.sealer.open(row.payload_sealed, row.notification_id);
+    let result: PreDigitizationResult<unknown>;
+    if (row.message_type === ISSUER_MESSAGE_TYPES.notifyServiceActivated) {
+      const request = JSON.parse(row.body) as ClearNotifyServiceActivatedRequest;
+      result = await issuer.notifyServiceActivated(
+        request,
+        JSON.parse(data ?? '{}') as ActivatedFundingAccountData,
+      );
+    } else {
+      const request = JSON.parse(row.body) as ClearNotifyTokenUpdatedRequest;
+      const byToken = JSON.parse(data ?? '{}') as Record<string, UpdatedFundingAccountData>;
+      result = await issuer.notifyTokenUpdated({
+        ...request,
+        tokens: request.tokens.map((token) => {
+          const fundingAccountData = byToken[token.tokenUniqueReference];
+          return fundingAccountData ? { ...token, fundingAccountData } : token;
+        }),
+      });
+    }
+    if (result.ok) return this.#settle(row, result.status, 'delivered', undefined);
+    const { failure } = result;
+    const status = failure.kind === 'http' ? failure.status : undefined;
+    const outcome =
+      failure.kind === 'http' && failure.status < 500 && !RETRYABLE_STATUSES.has(failure.status)
+        ? 'rejected'
+        : 'retry';
+    return this.#settle(row, status, outcome, failureCode(failure));
+  }
+
   async #settle(
     row: Row,
     status: number | undefined,
-    outcome: DeliveryAttempt['outcome'],
-    error: string | undefined,
+    outcomeAsked: DeliveryAttempt['outcome'],
+    errorAsked: string | undefined,
   ): Promise<void> {
+    let outcome = outcomeAsked;
+    let error = errorAsked;
+    // A token requestor is retried a bounded number of times: every notice
+    // carries the token's whole state, so the next one (or its searchTokens)
+    // brings it up to date, and one that is gone for good holds nothing up.
+    if (
+      outcome === 'retry' &&
+      row.message_type === NTU_MESSAGE_TYPE &&
+      row.attempts >= (this.#o.tokenRequestorMaxAttempts ?? 10)
+    ) {
+      outcome = 'rejected';
+      error = `GAVE_UP ${error ?? ''}`.trim();
+    }
     const now = this.#o.clock.now();
     const delay = retryDelay(row.attempts, this.#o.retryBaseMs ?? 5_000, this.#o.retryCapMs ?? 3_600_000);
     await this.#db
@@ -321,20 +358,59 @@ export class NotificationOutbox {
   }
 }
 
-/** One row of the outbox: who it is, what it is, which token, and the signed body. */
+/** One row of the outbox: who it is, what it is, which token, the body, and card data sealed apart. */
 interface OutboxMessage {
   notificationId: string;
   messageType: McNotificationsTable['message_type'];
   tokenUniqueReference: string;
   body: string;
+  payloadSealed?: Buffer | null;
 }
 
-const issuerMessage = (notification: Notification): OutboxMessage => ({
-  notificationId: notification.notificationId,
-  messageType: notification.messageType,
-  tokenUniqueReference: notification.token.tokenUniqueReference,
-  body: JSON.stringify(notification),
-});
+/** A notification to an issuer, in clear: the outbox seals its card data. */
+export type IssuerMessage = {
+  issuerConsumerKey: string;
+  tokenUniqueReference: string;
+  /** One message per key: NSA once per token, NTU once per change. */
+  eventKey: string;
+} & (
+  | {
+      operation: 'notifyServiceActivated';
+      request: ClearNotifyServiceActivatedRequest;
+      data: ActivatedFundingAccountData;
+    }
+  | { operation: 'notifyTokenUpdated'; request: ClearNotifyTokenUpdatedRequest }
+);
+
+/** The body to keep as it is, and the card data (JSON) to seal. */
+function splitCardData(message: IssuerMessage): { body: string; data: string | undefined } {
+  if (message.operation === 'notifyServiceActivated') {
+    return { body: JSON.stringify(message.request), data: JSON.stringify(message.data) };
+  }
+  const byToken: Record<string, UpdatedFundingAccountData> = {};
+  const tokens = message.request.tokens.map(({ fundingAccountData, ...token }) => {
+    if (fundingAccountData) byToken[token.tokenUniqueReference] = fundingAccountData;
+    return token;
+  });
+  return {
+    body: JSON.stringify({ ...message.request, tokens }),
+    data: Object.keys(byToken).length === 0 ? undefined : JSON.stringify(byToken),
+  };
+}
+
+/** What went wrong, for `last_error`: codes, never a body. */
+function failureCode(failure: PreDigitizationFailure): string {
+  switch (failure.kind) {
+    case 'timeout':
+      return 'TIMEOUT';
+    case 'network':
+      return `NETWORK_ERROR ${failure.code}`;
+    case 'http':
+      return `HTTP_${failure.status}${failure.error?.errorCode ? ` ${failure.error.errorCode}` : ''}`;
+    case 'invalid-answer':
+      return 'ANSWER_INVALID';
+  }
+}
 
 /** The issuer's error code from pushprov's error envelope, for the record; the body is read either way. */
 async function errorCodeOf(response: Response): Promise<string | undefined> {
@@ -345,7 +421,12 @@ async function errorCodeOf(response: Response): Promise<string | undefined> {
     return undefined;
   }
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code;
+    // pushprov's issuer envelope, or a token requestor's answer in MDES's ErrorWrapper.
+    const body = JSON.parse(text) as {
+      error?: { code?: unknown };
+      errors?: { reasonCode?: unknown }[];
+    } | null;
+    const code = body?.error?.code ?? body?.errors?.[0]?.reasonCode;
     return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : undefined;
   } catch {
     return undefined;

@@ -40,13 +40,39 @@ export const RECEIPT_REASON_CODES = {
   Pick<ReasonCodeDefinition, 'status' | 'source' | 'recoverable' | 'description'>
 >;
 
-export type SimulatorReasonCode = ReasonCode | keyof typeof RECEIPT_REASON_CODES;
+/**
+ * Refusals of the token requestor's other Digital Enablement operations.
+ * INVALID_TOKEN_UNIQUE_REFERENCE is the 1.3.3 spec's own example
+ * (ErrorsResponse.errorCode); INVALID_TOKEN_STATUS (a deleted token asked
+ * to transact or change) is pushprov's (docs/mastercard/digital-enablement.md).
+ */
+export const DIGITAL_ENABLEMENT_REASON_CODES = {
+  INVALID_TOKEN_UNIQUE_REFERENCE: {
+    status: 400,
+    source: 'INPUT',
+    recoverable: false,
+    description: 'Invalid Token Unique Reference',
+  },
+  INVALID_TOKEN_STATUS: {
+    status: 400,
+    source: 'INPUT',
+    recoverable: false,
+    description: 'Invalid Token Status',
+  },
+} as const satisfies Record<
+  string,
+  Pick<ReasonCodeDefinition, 'status' | 'source' | 'recoverable' | 'description'>
+>;
+
+const OWN_REASON_CODES = { ...RECEIPT_REASON_CODES, ...DIGITAL_ENABLEMENT_REASON_CODES };
+
+export type SimulatorReasonCode = ReasonCode | keyof typeof OWN_REASON_CODES;
 
 const definitionOf = (code: SimulatorReasonCode) =>
-  isReasonCode(code) ? REASON_CODES[code] : RECEIPT_REASON_CODES[code];
+  isReasonCode(code) ? REASON_CODES[code] : OWN_REASON_CODES[code];
 
 const describe = (code: SimulatorReasonCode, field: string | undefined): string =>
-  isReasonCode(code) ? describeReasonCode(code, field) : RECEIPT_REASON_CODES[code].description;
+  isReasonCode(code) ? describeReasonCode(code, field) : OWN_REASON_CODES[code].description;
 
 /**
  * A request MDES refuses, answered with Mastercard's ErrorWrapper. The code

@@ -76,7 +76,7 @@ export function mdesRoutes(options: MdesRoutesOptions): FastifyPluginAsync {
 }
 
 /** Failures inside `/mdes` in MDES's ErrorWrapper, with the request's requestId as responseId when known. */
-function mdesErrorHandler(
+export function mdesErrorHandler(
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,

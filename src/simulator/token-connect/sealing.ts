@@ -55,7 +55,10 @@ export class Sealer {
  * encryption key, so it is the same on every start without a file of its
  * own and changes when that key is replaced.
  */
-export function deriveSealingKey(privateKey: KeyObject): Buffer {
+export function deriveSealingKey(
+  privateKey: KeyObject,
+  purpose: { salt: string; info: string } = { salt: 'pushprov-simulator', info: 'mc card data sealing v1' },
+): Buffer {
   const ikm = privateKey.export({ type: 'pkcs8', format: 'der' });
-  return Buffer.from(hkdfSync('sha256', ikm, 'pushprov-simulator', 'mc card data sealing v1', 32));
+  return Buffer.from(hkdfSync('sha256', ikm, purpose.salt, purpose.info, 32));
 }

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { GatewaySchema } from '../gateway/tables.js';
 import type { Product } from './catalogue.js';
 
@@ -41,8 +42,18 @@ export interface McTokensTable {
   token_sealed: Uint8Array;
   /** MMYY. */
   token_expiry: string;
-  status: 'ACTIVE';
+  /** INACTIVE until activated after REQUIRE_ADDITIONAL_AUTHENTICATION. */
+  status: 'ACTIVE' | 'INACTIVE';
   created_at: Date;
+  /** The Pre-Digitization exchange that made it (migration 0007): its correlationId, PAN reference, who decided. */
+  correlation_id: string | null;
+  pan_unique_reference: string | null;
+  decided_by: 'ISSUER' | 'STAND_IN' | 'MDES' | null;
+  /** JSON array of the activation methods of a token created INACTIVE (REQUIRE_ADDITIONAL_AUTHENTICATION); else null. */
+  activation_methods: string | null;
+  /** SHA-256 (hex) of the last activation code MDES made; the code itself is never kept. */
+  activation_code_hash: Generated<string | null>;
+  activation_code_expires_at: Generated<Date | null>;
 }
 
 export interface SimulatorSchema extends GatewaySchema {

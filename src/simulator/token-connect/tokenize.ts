@@ -4,18 +4,18 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { lastFour, luhnValid } from '../../core/luhn.js';
 import { PUSHED_CARD_SOURCE } from '../../mastercard/digital-enablement/tokenize.js';
-import { encryptFieldLevel } from '../../mastercard/encryption/field-level.js';
-import { publicKeyFingerprint } from '../../mastercard/keys/fingerprint.js';
-import type { AuthorizationRequest, TokenFacts } from '../../mastercard/mdes/messages.js';
 import {
   EncryptedPayloadSchema,
   FundingAccountSchema,
   LENGTHS,
 } from '../../mastercard/token-connect/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
-import type { Decision, IssuerAuthorizer } from '../decisioning/authorizer.js';
+import { encrypterFor } from '../digital-enablement/encryption.js';
+import { recordTask, type TaskOutcome } from '../digital-enablement/tasks.js';
+import { DSRP_CAPABLE, productConfigOf } from '../digital-enablement/token-view.js';
 import type { Client } from '../gateway/clients.js';
-import { accountRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from './catalogue.js';
+import type { Decision, TokenizationAuthorizer } from '../pre-digitization/authorize.js';
+import { accountRangeOf, type Product } from './catalogue.js';
 import { assertValid, parseJson, TokenConnectFailure } from './failure.js';
 import { assertUsable } from './funding-account.js';
 import type { PayloadDecrypter } from './push.js';
@@ -29,12 +29,14 @@ import type { McReceiptsTable, SimulatorSchema } from './tables.js';
  * issuer's redirect (Mastercard Checkout Solutions' "Issuer-Initiated Token
  * Creation"), or with card details the cardholder typed in, encrypted to
  * Mastercard's key (`fundingAccountInfo.encryptedPayload`, "card added
- * manually"). Either way MDES first asks the card's issuer (a Tokenization
- * Authorization Request) and creates the token only when it approves.
+ * manually"). Either way MDES first asks the card's issuer (Authorize
+ * Service) and creates the token only when it approves, or requires more
+ * authentication (then the token waits INACTIVE for its activation).
  */
 export const TokenizeRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
-  responseHost: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  // "host[:port][/contextRoot]", 11–64 (Digital Enablement API 1.3.3 `Tokenize.responseHost`).
+  responseHost: Type.Optional(Type.String({ minLength: 11, maxLength: 64 })),
   tokenType: Type.Literal('CLOUD'),
   tokenRequestorId: Type.String({ minLength: 11, maxLength: 11, pattern: '^[0-9]{11}$' }),
   /** Unique per token requestor; identifies the task in Get Task Status. */
@@ -74,7 +76,8 @@ export interface TokenCreatedEvent {
   issuerConsumerKey: string;
   /** Absent for a card added manually. */
   pushAccountReceipt: string | undefined;
-  pushAccountId: string | undefined;
+  /** INACTIVE after REQUIRE_ADDITIONAL_AUTHENTICATION, until activated. */
+  status: 'ACTIVE' | 'INACTIVE';
   accountLastFour: string;
   tokenLastFour: string;
   createdAt: Date;
@@ -87,7 +90,9 @@ export interface TokenizeDeps {
   /** Opens card details a token requestor encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
   /** Asks the card's issuer before a token is created. */
-  authorizer: Pick<IssuerAuthorizer, 'authorize'>;
+  authorizer: Pick<TokenizationAuthorizer, 'authorize'>;
+  /** The token requestor's consumer-facing name, for the issuer. */
+  tokenRequestorName: (tokenRequestorId: string) => string | undefined;
   /** Told after the token is stored; a failure here does not undo the token. */
   onTokenCreated: (event: TokenCreatedEvent) => void | Promise<void>;
   onHookError: (error: unknown) => void;
@@ -104,14 +109,42 @@ export class TokenizeService {
     this.#db = deps.db as Kysely<SimulatorSchema>;
   }
 
-  /** The JSON answer to a tokenize request. */
+  /**
+   * The JSON answer to a tokenize request. Its outcome is kept under the
+   * token requestor's `taskId` for Get Task Status: COMPLETED with a token,
+   * FAILED for a decision other than APPROVED or a refusal; the first
+   * outcome of a taskId stays.
+   */
   async tokenize(client: Client, rawBody: Buffer): Promise<Record<string, unknown>> {
+    const seen: { task?: { tokenRequestorId: string; taskId: string } } = {};
+    const record = (outcome: TaskOutcome) =>
+      seen.task ? recordTask(this.#db, seen.task, outcome, this.deps.clock.now()) : Promise.resolve();
+    let answer: Record<string, unknown>;
+    try {
+      answer = await this.#tokenize(client, rawBody, seen);
+    } catch (error) {
+      if (error instanceof TokenConnectFailure) await record({ status: 'FAILED' });
+      throw error;
+    }
+    const token = answer.decision === 'APPROVED' ? answer.tokenUniqueReference : undefined;
+    await record(
+      typeof token === 'string' ? { status: 'COMPLETED', tokenUniqueReference: token } : { status: 'FAILED' },
+    );
+    return answer;
+  }
+
+  async #tokenize(
+    client: Client,
+    rawBody: Buffer,
+    seen: { task?: { tokenRequestorId: string; taskId: string } },
+  ): Promise<Record<string, unknown>> {
     const request = parseJson(rawBody.toString('utf8'));
     assertValid(TokenizeRequestSchema, request);
     const body = request as TokenizeRequest;
     // A token requestor's credentials tokenize for its own TRID only.
     if (client.tokenRequestorId !== body.tokenRequestorId)
       throw new TokenConnectFailure('AUTHORIZATION_FAILED');
+    seen.task = { tokenRequestorId: body.tokenRequestorId, taskId: body.taskId };
     const now = this.deps.clock.now();
     const info = body.fundingAccountInfo;
     const funding =
@@ -126,18 +159,22 @@ export class TokenizeService {
       year: String(expiry.getUTCFullYear() % 100).padStart(2, '0'),
     };
 
-    const decision = await this.deps.authorizer.authorize(
-      funding.issuerConsumerKey,
-      {
-        tokenUniqueReference,
-        tokenRequestorId: body.tokenRequestorId,
-        tokenPanSuffix: lastFour(tokenPan),
-        accountPanSuffix: funding.accountLastFour,
-        ...(funding.receipt?.push_account_id ? { pushAccountId: funding.receipt.push_account_id } : {}),
-      } satisfies TokenFacts,
-      authorizationRequest(body, funding),
-    );
-    if (decision.decision !== 'APPROVED') return notApproved(body.requestId, decision);
+    const panUniqueReference = `FWSPMC00000000${randomBytes(17).toString('hex')}`;
+    const decision = await this.deps.authorizer.authorize({
+      issuerConsumerKey: funding.issuerConsumerKey,
+      tokenUniqueReference,
+      panUniqueReference,
+      tokenRequestorId: body.tokenRequestorId,
+      tokenRequestorName: this.deps.tokenRequestorName(body.tokenRequestorId),
+      tokenType: body.tokenType,
+      account: funding.account,
+      // A receipt is a card the issuer pushed from its app (MDESRQ p. 25); otherwise the cardholder typed it in.
+      source: funding.receipt ? 'ACCOUNT_ADDED_VIA_APPLICATION' : 'ACCOUNT_ADDED_MANUALLY',
+      receipt: funding.receipt?.receipt,
+      decisioningData: body.decisioningData,
+    });
+    if (decision.decision === 'DECLINED') return notApproved(body.requestId, decision);
+    const status = decision.decision === 'APPROVED' ? 'ACTIVE' : 'INACTIVE';
 
     // Claiming the receipt and storing the token commit together: a receipt
     // is spent exactly once, even when two redemptions race.
@@ -168,8 +205,13 @@ export class TokenizeService {
           token_last_four: lastFour(tokenPan),
           token_sealed: this.deps.sealer.seal(tokenPan, tokenUniqueReference),
           token_expiry: `${tokenExpiry.month}${tokenExpiry.year}`,
-          status: 'ACTIVE',
+          status,
           created_at: now,
+          correlation_id: decision.correlationId,
+          pan_unique_reference: panUniqueReference,
+          decided_by: decision.decidedBy,
+          // Kept for Customer Service's activation methods; null for a token active from the start.
+          activation_methods: status === 'INACTIVE' ? JSON.stringify(decision.activationMethods) : null,
         })
         .execute();
     });
@@ -178,14 +220,22 @@ export class TokenizeService {
       tokenRequestorId: body.tokenRequestorId,
       issuerConsumerKey: funding.issuerConsumerKey,
       pushAccountReceipt: funding.receipt?.receipt,
-      pushAccountId: funding.receipt?.push_account_id ?? undefined,
+      status,
       accountLastFour: funding.accountLastFour,
       tokenLastFour: lastFour(tokenPan),
       createdAt: now,
     });
 
+    if (status === 'INACTIVE') {
+      // The token exists, awaiting activation ("authenticationMethods not currently used for MDES for Merchants").
+      return {
+        responseId: body.requestId,
+        decision: decision.decision,
+        tokenUniqueReference,
+        panUniqueReference,
+      };
+    }
     const card = funding.account.cardAccountData;
-    const product = PRODUCT_CONFIGS[funding.product];
     const detail = {
       tokenNumber: tokenPan,
       expiryMonth: tokenExpiry.month,
@@ -196,17 +246,8 @@ export class TokenizeService {
       responseId: body.requestId,
       decision: 'APPROVED',
       tokenUniqueReference,
-      panUniqueReference: `FWSPMC00000000${randomBytes(17).toString('hex')}`,
-      productConfig: {
-        brandLogoAssetId: ISSUER.brandLogoAssetId,
-        issuerLogoAssetId: ISSUER.logoAssetId,
-        isCoBranded: false,
-        cardBackgroundCombinedAssetId: product.cardArtAssetId,
-        iconAssetId: ISSUER.brandLogoAssetId,
-        foregroundColor: 'ffffff',
-        issuerName: ISSUER.name,
-        shortDescription: product.shortDescription,
-      },
+      panUniqueReference,
+      productConfig: productConfigOf(funding.product),
       tokenInfo: {
         tokenPanSuffix: lastFour(tokenPan),
         accountPanSuffix: funding.accountLastFour,
@@ -214,11 +255,13 @@ export class TokenizeService {
         ...(card?.expiryMonth && card.expiryYear
           ? { accountPanExpiry: `${card.expiryMonth}${card.expiryYear}` }
           : {}),
-        dsrpCapable: true,
+        dsrpCapable: DSRP_CAPABLE,
         tokenAssuranceLevel: 1,
         productCategory: funding.product === 'CREDIT' ? 'CREDIT' : 'DEBIT',
       },
-      tokenDetail: tokenDetail(tokenUniqueReference, detail, client),
+      ...tokenDetail(tokenUniqueReference, detail, client),
+      // A JSON boolean, "(required)" in the spec; post-tokenization authentication is not simulated.
+      supportsAuthentication: false,
     };
   }
 
@@ -314,30 +357,9 @@ interface Funding {
   receipt: McReceiptsTable | undefined;
 }
 
-function authorizationRequest(body: TokenizeRequest, funding: Funding): AuthorizationRequest {
-  const card = funding.account.cardAccountData;
-  return {
-    tokenType: body.tokenType,
-    source: funding.receipt ? 'ACCOUNT_PUSHED' : 'CARD_ADDED_MANUALLY',
-    ...(funding.receipt && { pushAccountReceipt: funding.receipt.receipt }),
-    ...(card?.expiryMonth && card.expiryYear && { accountExpiry: `${card.expiryMonth}${card.expiryYear}` }),
-  };
-}
-
-/**
- * The answer when the issuer (or MDES standing in) did not approve: no
- * token. With REQUIRE_ADDITIONAL_AUTHENTICATION the cardholder is offered
- * the issuer's activation methods; activating a token that way is not
- * simulated, so none is kept (docs/simulator.md).
- */
+/** The answer when the issuer (or MDES standing in) declined: no token. */
 function notApproved(requestId: string, decision: Decision): Record<string, unknown> {
-  return {
-    responseId: requestId,
-    decision: decision.decision,
-    ...(decision.decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION' && {
-      authenticationMethods: decision.activationMethods.map((m, i) => ({ id: i + 1, ...m })),
-    }),
-  };
+  return { responseId: requestId, decision: decision.decision };
 }
 
 function assertRedeemable(
@@ -355,25 +377,15 @@ function assertRedeemable(
 }
 
 /**
- * The token details, encrypted to the token requestor's registered
- * encryption key as MDES does; a client that registered none gets them in
- * clear (a development convenience of the simulator, see docs/simulator.md).
+ * The token details (`tokenDetail`), always encrypted to the token
+ * requestor's registered key as MDES does (Digital Enablement API 1.3.3
+ * `tokenDetail`). Click to Pay, which runs inside Mastercard and has no key,
+ * gets none: it never needs the token number.
  */
 function tokenDetail(tokenUniqueReference: string, detail: Record<string, unknown>, client: Client) {
-  const key = client.encryptionPublicKey;
-  if (!key) return { tokenUniqueReference, encryptedData: detail };
-  const sealed = encryptFieldLevel(JSON.stringify(detail), key, {
-    encoding: 'hex',
-    oaepHashingAlgorithm: 'SHA256',
-  });
-  return {
-    tokenUniqueReference,
-    publicKeyFingerprint: publicKeyFingerprint(key),
-    encryptedKey: sealed.encryptedKey,
-    oaepHashingAlgorithm: sealed.oaepHashingAlgorithm,
-    iv: sealed.iv,
-    encryptedData: sealed.encryptedValue,
-  };
+  const encrypter = encrypterFor(client);
+  if (!encrypter) return {};
+  return { tokenDetail: { tokenUniqueReference, ...encrypter.encrypt(JSON.stringify(detail)) } };
 }
 
 /** A 16-digit, Luhn-valid number in the simulator's token range. */

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { simulatorWorkers } from '../app.js';
 import { Gateway } from '../gateway/gateway.js';
+import { TokenActivation } from './activation.js';
 import { customerServiceRoutes } from './routes.js';
 import { CustomerService } from './service.js';
 
@@ -22,10 +23,18 @@ export async function registerTokenManagement(
     ...options,
     sealer: workers.sealer,
     outbox,
+    issuer: workers.issuerNotifier,
     onChange: () => {
       outbox.drain().catch((error: unknown) => app.log.error({ err: error }, 'notification delivery failed'));
     },
   });
-  await app.register(customerServiceRoutes({ gateway: new Gateway(options), service }), { prefix: '/mdes' });
+  const activation = new TokenActivation({
+    ...options,
+    issuers: workers.issuers,
+    nameOf: workers.tokenRequestorName,
+  });
+  await app.register(customerServiceRoutes({ gateway: new Gateway(options), service, activation }), {
+    prefix: '/mdes',
+  });
   return service;
 }

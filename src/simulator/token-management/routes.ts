@@ -3,6 +3,7 @@ import { CUSTOMER_SERVICE_PATHS } from '../../mastercard/customer-service/endpoi
 import type { Client } from '../gateway/clients.js';
 import { type Gateway, JSON_TYPE } from '../gateway/gateway.js';
 import { TokenConnectFailure } from '../token-connect/failure.js';
+import type { TokenActivation } from './activation.js';
 import { CustomerServiceFailure, errorsResponse } from './failure.js';
 import type { CustomerService } from './service.js';
 
@@ -17,6 +18,7 @@ export const CUSTOMER_SERVICE_PREFIX = '/csapi/v2';
 export function customerServiceRoutes(options: {
   gateway: Gateway;
   service: CustomerService;
+  activation: TokenActivation;
 }): FastifyPluginAsync {
   return async (mdes) => {
     mdes.removeAllContentTypeParsers();
@@ -72,6 +74,14 @@ export function customerServiceRoutes(options: {
     mdes.post(
       path('statusHistory'),
       route((client, body) => service.statusHistory(client, body)),
+    );
+    mdes.post(
+      path('activationMethods'),
+      route((client, body) => options.activation.methods(client, body)),
+    );
+    mdes.post(
+      path('resendActivationCode'),
+      route((client, body) => options.activation.resend(client, body)),
     );
   };
 }

@@ -19,11 +19,10 @@ import {
   TokenUnsuspendRequestSchema,
   TokenUpdateRequestSchema,
 } from '../../mastercard/customer-service/schemas.js';
-import type { TokenEvent, TokenEventType, TokenFacts } from '../../mastercard/mdes/messages.js';
-import type { NtuToken } from '../../mastercard/token-requestor-notifications.js';
+import { fullToken, type SealedAccount } from '../digital-enablement/token-view.js';
 import type { Client } from '../gateway/clients.js';
-import { tokenEventNotification } from '../notifications/envelope.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
+import type { IssuerNotifier } from '../pre-digitization/notifier.js';
 import { accountRangeOf } from '../token-connect/catalogue.js';
 import { firstInvalidField, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import type { Sealer } from '../token-connect/sealing.js';
@@ -42,14 +41,25 @@ import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from 
  * another issuer's token is as unknown as a made-up one.
  */
 
-type Row = Selectable<McManagedTokensTable> & { push_account_id: string | null };
+type Row = Selectable<McManagedTokensTable>;
+
+/** What changed in one token: its status, or the card it maps to. */
+interface TokenEvent {
+  eventType: 'ACTIVATED' | 'SUSPENDED' | 'RESUMED' | 'DELETED' | 'PAN_UPDATED' | 'EXPIRY_UPDATED';
+}
 type Db = Kysely<TokenManagementSchema>;
 type Tx = Transaction<TokenManagementSchema>;
 
 /** An issuer's change as Customer Service records it: the issuer is suspender and initiator `I`. */
 const ISSUER: Suspender = 'I';
 
-const STATUS_CODE: Record<McTokenStatus, StatusCode> = { ACTIVE: 'A', SUSPENDED: 'S', DELETED: 'D' };
+// Assumption: a token awaiting activation is "Unmapped" (U), Customer Service's status for one not yet in use.
+const STATUS_CODE: Record<McTokenStatus, StatusCode> = {
+  INACTIVE: 'U',
+  ACTIVE: 'A',
+  SUSPENDED: 'S',
+  DELETED: 'D',
+};
 const STATUS_DESCRIPTION: Record<StatusCode, string> = {
   U: 'Unmapped',
   A: 'Active',
@@ -62,7 +72,10 @@ export interface CustomerServiceOptions {
   clock: Clock;
   /** Seals the funding account, as tokenize does. */
   sealer: Sealer;
-  outbox: Pick<NotificationOutbox, 'tokenEvent' | 'notifyTokenUpdated'>;
+  /** Notify Token Updated to the token requestor. */
+  outbox: Pick<NotificationOutbox, 'notifyTokenUpdated'>;
+  /** Notify Service Activated and Notify Token Updated to the issuer. */
+  issuer: Pick<IssuerNotifier, 'activated' | 'statusUpdated' | 'fundingAccountUpdated'>;
   /** Told after a change is committed, to deliver its notification promptly. */
   onChange?: () => void;
 }
@@ -144,8 +157,9 @@ export class CustomerService {
    * adds and removes only its own (`I`). Asking again for what is already so
    * (suspending a token the issuer suspended, resuming one it did not)
    * changes nothing and sends no notification; a deleted token can no longer
-   * change. Activate answers a token already active, as every token of the
-   * simulator is active from its creation (no activation step).
+   * change. Activate makes a token awaiting activation (INACTIVE, after
+   * REQUIRE_ADDITIONAL_AUTHENTICATION) active, and answers any other without
+   * a change; such a token can only be activated or deleted.
    */
   async change(client: Client, change: Change, raw: Buffer): Promise<Record<string, unknown>> {
     const [wrapper, schema] = WRAPPERS[change];
@@ -154,6 +168,10 @@ export class CustomerService {
     await this.#apply(client, request.TokenUniqueReference, wrapper, async (tx, row, now) => {
       if (row.status === 'DELETED')
         throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
+      if (row.status === 'INACTIVE' && (change === 'suspend' || change === 'unsuspend')) {
+        throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
+      }
+      if (row.status !== 'INACTIVE' && change === 'activate') return [];
       const suspenders = new Set(row.suspenders === '' ? [] : row.suspenders.split(','));
       if (change === 'suspend') suspenders.add(ISSUER);
       if (change === 'unsuspend') suspenders.delete(ISSUER);
@@ -167,8 +185,8 @@ export class CustomerService {
         .where('token_unique_reference', '=', row.token_unique_reference)
         .execute();
       await this.#history(tx, row.token_unique_reference, status, request, commentId, now);
-      const event = EVENTS[status];
-      return status === row.status ? [] : [{ eventType: event, causedBy: 'ISSUER', status }];
+      if (status === row.status) return [];
+      return [{ eventType: row.status === 'INACTIVE' && status === 'ACTIVE' ? 'ACTIVATED' : EVENTS[status] }];
     });
     return {
       [ANSWERS[change]]: {
@@ -214,20 +232,29 @@ export class CustomerService {
         // "The account mapping will only update an Account PAN for a new Account PAN when they are both in the same Account Range."
         throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'TokenUpdateRequest.NewAccountPan');
       }
+      // "updates will only be applied to tokens in ACTIVE or SUSPENDED state"
+      if (row.status === 'INACTIVE') {
+        throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'TokenUpdateRequest.TokenUniqueReference');
+      }
       const events: TokenEvent[] = [];
-      const status = row.status;
-      if (pan !== undefined && pan !== current)
-        events.push({ eventType: 'PAN_UPDATED', causedBy: 'ISSUER', status });
+      if (pan !== undefined && pan !== current) events.push({ eventType: 'PAN_UPDATED' });
       if (expiry !== undefined && expiry !== (row.account_expiry ?? expiryOf(account))) {
-        events.push({ eventType: 'EXPIRY_UPDATED', causedBy: 'ISSUER', status });
+        events.push({ eventType: 'EXPIRY_UPDATED' });
       }
       const sequenceChanged = sequence !== undefined && sequence !== row.account_pan_sequence;
       if (events.length === 0 && !sequenceChanged) return [];
       const card = cardOf(account);
-      const updated =
-        card && pan !== undefined
-          ? { ...account, cardAccountData: { ...card, accountNumber: pan } }
-          : account;
+      // The sealed card is the one MDES describes to the issuer (Notify Token Updated): number and expiry both follow.
+      const updated = card
+        ? {
+            ...account,
+            cardAccountData: {
+              ...card,
+              ...(pan !== undefined && { accountNumber: pan }),
+              ...(expiry !== undefined && { expiryMonth: expiry.slice(0, 2), expiryYear: expiry.slice(2) }),
+            },
+          }
+        : account;
       await tx
         .updateTable('mc_tokens')
         .set({
@@ -322,16 +349,21 @@ export class CustomerService {
         .executeTakeFirstOrThrow();
       // The outbox has its own view of the schema; the connection is the same.
       const outboxTx = tx as unknown as Kysely<unknown>;
-      for (const event of events) {
-        await this.#o.outbox.tokenEvent(
-          current.issuer_consumer_key,
-          tokenEventNotification(newId('ntf'), now, facts(current), event),
-          outboxTx,
-        );
-      }
+      const changed = current.token_unique_reference;
+      const kinds = new Set(events.map((e) => e.eventType));
+      // A token made active is announced as such (Notify Service Activated); any other status change
+      // as a STATUS_UPDATE; a new card or expiry as a token re-digitized onto it.
+      if (kinds.has('ACTIVATED')) await this.#o.issuer.activated(changed, outboxTx);
+      else if (kinds.has('PAN_UPDATED') || kinds.has('EXPIRY_UPDATED')) {
+        await this.#o.issuer.fundingAccountUpdated(changed, outboxTx);
+      } else await this.#o.issuer.statusUpdated(changed, outboxTx);
       await this.#o.outbox.notifyTokenUpdated(
         current.token_requestor_id,
-        { requestId: newId('ntu'), responseHost: RESPONSE_HOST, tokens: [ntuToken(current, events)] },
+        {
+          requestId: newId('ntu'),
+          responseHost: RESPONSE_HOST,
+          tokens: [fullToken(current, this.#account(current))],
+        },
         outboxTx,
       );
       return true;
@@ -361,13 +393,11 @@ export class CustomerService {
       .execute();
   }
 
-  /** The client's tokens, with the pushAccountId of the push each came from. */
+  /** The client's tokens. */
   async #issuerTokens(db: Db | Tx, client: Client) {
     return db
       .selectFrom('mc_tokens as t')
-      .leftJoin('mc_receipts as r', 'r.receipt', 't.receipt')
       .selectAll('t')
-      .select('r.push_account_id')
       .where('t.issuer_consumer_key', '=', client.consumerKey)
       .orderBy('t.created_at')
       .orderBy('t.token_unique_reference');
@@ -382,12 +412,6 @@ export class CustomerService {
   }
 }
 
-/** The funding account as tokenize sealed it. */
-interface SealedAccount {
-  cardAccountData?: { accountNumber: string; expiryMonth?: string; expiryYear?: string };
-  [other: string]: unknown;
-}
-
 const cardOf = (account: SealedAccount) => account.cardAccountData;
 const expiryOf = (account: SealedAccount): string | undefined => {
   const card = cardOf(account);
@@ -395,7 +419,7 @@ const expiryOf = (account: SealedAccount): string | undefined => {
 };
 
 /** Parses a body and checks it against the operation's schema; the first problem is MDES's error with its path. */
-function read<T>(schema: TSchema, raw: Buffer): T {
+export function read<T>(schema: TSchema, raw: Buffer): T {
   let body: unknown;
   try {
     body = parseJson(raw.toString('utf8'));
@@ -414,10 +438,11 @@ function read<T>(schema: TSchema, raw: Buffer): T {
   return body as T;
 }
 
-const unknownToken = (wrapper: string) =>
+export const unknownToken = (wrapper: string) =>
   new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`, { status: 404 });
 
-const EVENTS: Record<McTokenStatus, TokenEventType> = {
+const EVENTS: Record<McTokenStatus, TokenEvent['eventType']> = {
+  INACTIVE: 'SUSPENDED',
   SUSPENDED: 'SUSPENDED',
   ACTIVE: 'RESUMED',
   DELETED: 'DELETED',
@@ -440,45 +465,4 @@ function searchToken(row: Row): SearchToken {
 }
 
 // Who answers, in MDES's requests to token requestors; the simulator's name for itself.
-const RESPONSE_HOST = 'mdes.pushprov.simulator';
-
-/** Customer Service's suspender codes as Notify Token Updated names them (Digital Enablement 1.3.3 `suspendedBy`). */
-const SUSPENDED_BY: Record<string, string> = {
-  I: 'ISSUER',
-  W: 'TOKEN_REQUESTOR',
-  C: 'CARDHOLDER',
-  P: 'MOBILE_PIN_LOCKED',
-  M: 'MOBILE_PIN_LOCKED',
-};
-
-/** The token as its token requestor is told of it: MDES calls a deleted token DEACTIVATED. */
-function ntuToken(row: Row, events: readonly TokenEvent[]): NtuToken {
-  const accountChanged = events.some(
-    (e) => e.eventType === 'PAN_UPDATED' || e.eventType === 'EXPIRY_UPDATED',
-  );
-  const suspendedBy = [
-    ...new Set((row.suspenders === '' ? [] : row.suspenders.split(',')).map((s) => SUSPENDED_BY[s] ?? s)),
-  ];
-  return {
-    tokenUniqueReference: row.token_unique_reference,
-    status: row.status === 'DELETED' ? 'DEACTIVATED' : row.status,
-    ...(row.status === 'SUSPENDED' && suspendedBy.length > 0 ? { suspendedBy } : {}),
-    statusTimestamp: (row.status_updated_at ?? row.created_at).toISOString(),
-    reasonCode: accountChanged ? 'ACCOUNT_UPDATE' : 'STATUS_UPDATE',
-    tokenInfo: {
-      tokenPanSuffix: row.token_last_four,
-      accountPanSuffix: row.account_last_four,
-      ...(row.account_expiry ? { accountPanExpiry: row.account_expiry } : {}),
-    },
-  };
-}
-
-function facts(row: Row): TokenFacts {
-  return {
-    tokenUniqueReference: row.token_unique_reference,
-    tokenRequestorId: row.token_requestor_id,
-    tokenPanSuffix: row.token_last_four,
-    accountPanSuffix: row.account_last_four,
-    ...(row.push_account_id ? { pushAccountId: row.push_account_id } : {}),
-  };
-}
+export const RESPONSE_HOST = 'mdes.pushprov.simulator';

@@ -2,7 +2,8 @@ import type { Generated } from 'kysely';
 import type { NotificationsSchema } from '../notifications/tables.js';
 import type { McTokensTable } from '../token-connect/tables.js';
 
-export type McTokenStatus = 'ACTIVE' | 'SUSPENDED' | 'DELETED';
+/** INACTIVE: created after REQUIRE_ADDITIONAL_AUTHENTICATION, awaiting activation (migration 0007). */
+export type McTokenStatus = 'INACTIVE' | 'ACTIVE' | 'SUSPENDED' | 'DELETED';
 
 /** mc_tokens as token management sees it (migrations 0002 and 0004). */
 export interface McManagedTokensTable extends Omit<McTokensTable, 'status'> {

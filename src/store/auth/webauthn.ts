@@ -84,4 +84,15 @@ export class PasskeyStore {
       .executeTakeFirst();
     return row !== undefined;
   }
+
+  /** Forgets one of the cardholder's passkeys; false when they have none by that id. */
+  async remove(cardholderId: string, id: string): Promise<boolean> {
+    const row = await this.db
+      .deleteFrom('auth_webauthn_credentials')
+      .where('cardholder_id', '=', cardholderId)
+      .where('id', '=', id)
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
 }

@@ -9,13 +9,19 @@ export interface ReceivedNotification {
   tokenUniqueReference: string;
   tokenRequestorId: string;
   outcome: string;
-  /** Why, for a Tokenization Authorization Request's decision. */
+  /** Why, for an Authorize Service decision. */
   reasonCode?: string;
+  /** For an Authorize Service decision: the issuer's card it was about, and the push that explains it. */
+  cardId?: string;
+  provisioningId?: string;
   occurredAt: Date;
   receivedAt: Date;
 }
 
-/** The messages MDES sent (notifications and authorization requests), each once by its id. */
+/**
+ * The requests MDES sent to the issuer's Pre-Digitization services, each
+ * once by its requestId (the column keeps its first name, notification_id).
+ */
 export class MdesNotificationLog {
   constructor(private readonly db: Kysely<IssuerSchema>) {}
 
@@ -48,10 +54,66 @@ export class MdesNotificationLog {
         tokenRequestorId: row.token_requestor_id,
         outcome: row.outcome,
         ...(row.reason_code !== null && { reasonCode: row.reason_code }),
+        ...(row.card_id !== null && { cardId: row.card_id }),
+        ...(row.provisioning_id !== null && { provisioningId: row.provisioning_id }),
         occurredAt: row.occurred_at,
         receivedAt: row.received_at,
       }
     );
+  }
+
+  /**
+   * The latest decision of `messageType` (Authorize Service) about a token,
+   * by MDES's token unique reference: how a later message about the token
+   * finds the card and the push the decision was about.
+   */
+  async decisionFor(
+    tokenUniqueReference: string,
+    messageType: string,
+  ): Promise<ReceivedNotification | undefined> {
+    const row = await this.db
+      .selectFrom('mdes_notifications')
+      .select('notification_id')
+      .where('token_unique_reference', '=', tokenUniqueReference)
+      .where('message_type', '=', messageType)
+      .orderBy('received_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && this.find(row.notification_id);
+  }
+
+  /**
+   * Decisions that asked for more authentication about these cards, newest
+   * first, whose token the issuer has no record of yet (MDES keeps such a
+   * token inactive until it is activated) and that were made after `since`.
+   */
+  async awaitingActivation(
+    cardIds: readonly string[],
+    messageType: string,
+    since: Date,
+  ): Promise<ReceivedNotification[]> {
+    if (cardIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('mdes_notifications as n')
+      .select('n.notification_id')
+      .where('n.message_type', '=', messageType)
+      .where('n.outcome', '=', 'REQUIRE_ADDITIONAL_AUTHENTICATION')
+      .where('n.card_id', 'in', cardIds)
+      .where('n.received_at', '>', since)
+      .where('n.token_unique_reference', '!=', '')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('tokens as t')
+              .select('t.id')
+              .whereRef('t.token_unique_reference', '=', 'n.token_unique_reference'),
+          ),
+        ),
+      )
+      .orderBy('n.received_at', 'desc')
+      .execute();
+    const found = await Promise.all(rows.map((r) => this.find(r.notification_id)));
+    return found.filter((n): n is ReceivedNotification => n !== undefined);
   }
 
   /** Records a notification; false when one with its id was recorded first (a concurrent redelivery). */
@@ -65,6 +127,8 @@ export class MdesNotificationLog {
         token_requestor_id: notification.tokenRequestorId,
         outcome: notification.outcome,
         reason_code: notification.reasonCode ?? null,
+        card_id: notification.cardId ?? null,
+        provisioning_id: notification.provisioningId ?? null,
         occurred_at: notification.occurredAt,
         received_at: notification.receivedAt,
       })

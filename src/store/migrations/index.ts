@@ -12,6 +12,7 @@ import * as m0010 from './0010_token_follow_ups_block.js';
 import * as m0011 from './0011_handover.js';
 import * as m0012 from './0012_token_suspensions.js';
 import * as m0013 from './0013_drop_card_cvc.js';
+import * as m0014 from './0014_pre_digitization.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0011_handover': m0011,
   '0012_token_suspensions': m0012,
   '0013_drop_card_cvc': m0013,
+  '0014_pre_digitization': m0014,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

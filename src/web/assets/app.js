@@ -5,6 +5,24 @@
 const MESSAGES = JSON.parse(document.getElementById('messages')?.textContent || '{}');
 const messageFor = (code, fallback) => MESSAGES[code] || fallback || MESSAGES.UNEXPECTED;
 const $ = (selector) => document.querySelector(selector);
+const LANG = document.documentElement.lang || undefined;
+
+// Moments are rendered in UTC (a server cannot know the reader's zone); here they become the reader's own.
+const TIME_FORMATS = {
+  date: { dateStyle: 'medium' },
+  datetime: { dateStyle: 'medium', timeStyle: 'short' },
+  seconds: { dateStyle: 'medium', timeStyle: 'medium' },
+};
+const localTime = (iso, style = 'datetime') => {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : new Intl.DateTimeFormat(LANG, TIME_FORMATS[style] ?? TIME_FORMATS.datetime).format(date);
+};
+function localTimes(root = document) {
+  for (const time of root.querySelectorAll('time[datetime]'))
+    time.textContent = localTime(time.dateTime, time.dataset.style);
+}
 
 class ApiError extends Error {
   constructor(code, message, details) {
@@ -85,6 +103,9 @@ async function credential(kind, options) {
     return result;
   } catch (error) {
     if (error instanceof ApiError) throw error;
+    // The authenticator already holds one of the excluded (registered) passkeys: not a cancel.
+    if (kind === 'create' && error?.name === 'InvalidStateError')
+      throw new ApiError('WEBAUTHN_CREDENTIAL_EXISTS', messageFor('WEBAUTHN_CREDENTIAL_EXISTS'));
     throw new ApiError('PASSKEY_CANCELLED', messageFor('PASSKEY_CANCELLED'));
   }
 }
@@ -184,10 +205,10 @@ function wirePush() {
     const submit = form.querySelector('button[type="submit"]');
     submit.disabled = true;
     try {
-      progress('Confirming it is you…');
+      progress(messageFor('ui.confirming'));
       const { grant } =
         form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(form.code.value);
-      progress('Sending your card to Mastercard…');
+      progress(messageFor('ui.sending'));
       const view = await api(
         'POST',
         '/v1/provisionings',
@@ -195,7 +216,7 @@ function wirePush() {
         { 'idempotency-key': idempotencyKey, 'pushprov-sca-grant': grant },
       );
       if (view.redirectUrl) {
-        progress('Taking you there to finish…');
+        progress(messageFor('ui.redirecting'));
         location.assign(view.redirectUrl);
       } else {
         location.assign(`/app/provisionings/${view.id}`);
@@ -236,6 +257,7 @@ function wireResult() {
         now.replaceWith(document.importNode(next, true));
       }
     }
+    localTimes();
     ({ state, final } = fresh.body.dataset);
     document.body.dataset.state = state;
     document.body.dataset.final = final;
@@ -296,9 +318,9 @@ function wireSaved() {
     const buttons = item.querySelectorAll('button');
     for (const b of buttons) b.setAttribute('aria-disabled', 'true');
     try {
-      progress('Asking Mastercard…');
+      progress(messageFor('ui.asking'));
       await ask();
-      progress('Waiting for Mastercard to confirm…');
+      progress(messageFor('ui.waiting'));
       if (await waitForStatus(cardId, item.dataset.tokenId, wanted)) {
         location.assign(`${location.pathname}?changed=${item.dataset.tokenId}`);
         return;
@@ -326,8 +348,10 @@ function wireSaved() {
   for (const item of document.querySelectorAll('.saved-item')) {
     const id = item.dataset.tokenId;
     item.addEventListener('click', (event) => {
-      if (busy) return;
       const action = event.target.closest('button')?.dataset.action;
+      // The buttons are forms' (for a browser without script): here the script acts instead.
+      if (action) event.preventDefault();
+      if (busy) return;
       if (action === 'suspend') change(item, () => api('POST', `${tokenPath(id)}/suspend`), 'SUSPENDED');
       if (action === 'remove') open(item, 'confirm');
       if (action === 'remove-confirmed') change(item, () => api('DELETE', tokenPath(id)), 'DELETED');
@@ -351,12 +375,12 @@ function wireSaved() {
       change(
         item,
         async () => {
-          progress('Confirming it is you…');
+          progress(messageFor('ui.confirming'));
           // A code is spent once sent: a retry (say after an expired confirmation) needs the next one.
           const code = form.code.value;
           form.code.value = '';
           const { grant } = form.method.value === 'passkey' ? await passkeyGrant() : await codeGrant(code);
-          progress('Asking Mastercard…');
+          progress(messageFor('ui.asking'));
           await api('POST', `${tokenPath(id)}/resume`, undefined, { 'pushprov-sca-grant': grant });
         },
         'ACTIVE',
@@ -366,17 +390,19 @@ function wireSaved() {
 }
 
 function wireSecurity() {
+  const flash = $('#flash');
+  if (!flash.hidden) flash.focus();
   const form = $('#passkey-register');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearError();
     try {
-      progress('Confirming it is you…');
+      progress(messageFor('ui.confirming'));
       const { grant } = await codeGrant(form.code.value);
-      progress('Follow your device’s prompt…');
+      progress(messageFor('ui.passkey-prompt'));
       await registerPasskey(grant);
-      progress('Passkey added. You can now confirm pushes with it.');
-      form.reset();
+      // The page as the bank now renders it: the new passkey listed, the flash saying so.
+      location.assign('/app/security?done=added');
     } catch (error) {
       progress('');
       showError(error);
@@ -415,16 +441,131 @@ function table(element, head, rows) {
   }
 }
 
-const STATES = ['pending', 'receipt_issued', 'completed', 'failed', 'expired'];
+const STATES = ['pending', 'receipt_issued', 'completed', 'cancelled', 'failed', 'expired'];
+// What ops read: states and destinations in words, not the stored names.
+const NAMES = {
+  pending: 'Sending to Mastercard',
+  receipt_issued: 'Waiting for the cardholder',
+  completed: 'Completed',
+  cancelled: 'Cancelled by the cardholder',
+  failed: 'Failed',
+  expired: 'Expired',
+  done: 'Done',
+  click_to_pay: 'Click to Pay',
+  merchant: 'Merchants',
+  ACTIVE: 'Active',
+  SUSPENDED: 'Paused',
+  DELETED: 'Removed',
+  replaced: 'Card replaced',
+  closed: 'Card closed',
+  blocked: 'Card blocked',
+  unblocked: 'Card unblocked',
+};
+const stateName = (name) => NAMES[name] ?? name;
+
+// ---- Ops charts (uPlot, served from this origin). Each draws figures its table beside it also holds.
+
+// 3:1 or more against the white chart background (WCAG 1.4.11), and told apart by more than hue.
+const CHART_COLOURS = ['#1a1f71', '#b45309', '#0f766e', '#9d174d'];
+
+/**
+ * One chart in `box`: labels along x (states, days, percentiles, codes), one
+ * or more series, as bars or as lines with points. Nothing is drawn when the
+ * chart library did not load: the tables still say it all.
+ */
+function drawChart(box, { labels, series, bars = false, yLabel }) {
+  if (!box || typeof uPlot === 'undefined') return;
+  box.replaceChildren();
+  const xs = labels.map((_, i) => i);
+  if (xs.length === 0) {
+    box.textContent = 'Nothing yet.';
+    return;
+  }
+  const opts = {
+    width: Math.max(260, box.clientWidth || 600),
+    height: 220,
+    // A key to the series only (no live values: there is no cursor to follow).
+    legend: { show: series.length > 1, live: false },
+    cursor: { show: false },
+    scales: {
+      x: { time: false, range: () => [-0.5, xs.length - 0.5] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.15] },
+    },
+    axes: [
+      { splits: () => xs, values: (_u, splits) => splits.map((i) => labels[i] ?? ''), gap: 4, size: 40 },
+      { label: yLabel, size: 56 },
+    ],
+    series: [
+      {},
+      ...series.map((s, i) => {
+        const colour = CHART_COLOURS[i % CHART_COLOURS.length];
+        return {
+          label: s.label,
+          stroke: colour,
+          width: 2,
+          ...(bars
+            ? { fill: `${colour}cc`, paths: uPlot.paths.bars({ size: [0.6, 80] }), points: { show: false } }
+            : { points: { show: true, size: 7 }, dash: i % 2 ? [6, 4] : undefined }),
+        };
+      }),
+    ],
+  };
+  new uPlot(opts, [xs, ...series.map((s) => s.values)], box);
+}
+
+let chartedStats;
+// Charts take their box's width when drawn: a new window width draws them again.
+let redraw;
+window.addEventListener('resize', () => {
+  clearTimeout(redraw);
+  redraw = setTimeout(() => chartedStats && drawOpsCharts(chartedStats), 50);
+});
+
+function drawOpsCharts(stats) {
+  chartedStats = stats;
+  const total = (state) => stats.totals.reduce((sum, t) => sum + (t.states[state] ?? 0), 0);
+  drawChart($('#chart-funnel'), {
+    labels: STATES.map(stateName),
+    series: [{ label: 'Pushes', values: STATES.map(total) }],
+    bars: true,
+    yLabel: 'Pushes',
+  });
+  const days = [...new Set(stats.funnel.map((f) => f.day))].sort();
+  const destinations = [...new Set(stats.funnel.map((f) => f.destination))].sort();
+  const count = (day, destination) => {
+    const row = stats.funnel.find((f) => f.day === day && f.destination === destination);
+    return row ? Object.values(row.states).reduce((a, b) => a + b, 0) : 0;
+  };
+  drawChart($('#chart-daily'), {
+    labels: days.map((day) => localTime(`${day}T12:00:00Z`, 'date')),
+    series: destinations.map((d) => ({ label: stateName(d), values: days.map((day) => count(day, d)) })),
+    yLabel: 'Pushes',
+  });
+  drawChart($('#chart-latency'), {
+    labels: ['p50', 'p90', 'p99'],
+    series: stats.latency.map((l) => ({ label: stateName(l.destination), values: [l.p50, l.p90, l.p99] })),
+    yLabel: 'ms',
+  });
+  const codes = new Map();
+  for (const f of stats.failures)
+    codes.set(f.errorCode ?? 'none', (codes.get(f.errorCode ?? 'none') ?? 0) + 1);
+  const sorted = [...codes].sort((a, b) => b[1] - a[1]);
+  drawChart($('#chart-failures'), {
+    labels: sorted.map(([code]) => code),
+    series: [{ label: 'Failures', values: sorted.map(([, n]) => n) }],
+    bars: true,
+    yLabel: 'Failures',
+  });
+}
 
 function wireOps() {
   const keyForm = $('#ops-key');
   const forget = $('[data-action="ops-forget"]');
-  const opsApi = (path, method = 'GET') =>
-    api(method, path, method === 'GET' ? undefined : {}, {
+  const opsApi = (path, method = 'GET', body = {}) =>
+    api(method, path, method === 'GET' ? undefined : body, {
       authorization: `Bearer ${sessionStorage.getItem(OPS_KEY)}`,
     });
-  const when = (iso) => (iso ? iso.slice(0, 19).replace('T', ' ') : null);
+  const when = (iso) => (iso ? localTime(iso, 'seconds') : null);
 
   function retryButton(followUp) {
     const button = document.createElement('button');
@@ -454,12 +595,12 @@ function wireOps() {
     const { followUps } = await opsApi('/v1/ops/token-follow-ups');
     table(
       $('#ops-follow-ups'),
-      ['Queued (UTC)', 'Card', 'Change', 'State', 'Attempts', 'Last error', 'Next attempt (UTC)', 'Action'],
+      ['Queued', 'Card', 'Change', 'State', 'Attempts', 'Last error', 'Next attempt', 'Action'],
       followUps.map((f) => [
         when(f.createdAt),
         f.cardId,
-        f.kind,
-        f.state,
+        stateName(f.kind),
+        stateName(f.state),
         f.attempts,
         f.lastError,
         when(f.nextAttemptAt),
@@ -474,29 +615,39 @@ function wireOps() {
       const stats = await opsApi('/v1/ops/provisioning-stats?days=7');
       table(
         $('#ops-totals'),
-        ['Destination', ...STATES],
-        stats.totals.map((t) => [t.destination, ...STATES.map((s) => t.states[s] ?? 0)]),
+        ['Destination', ...STATES.map(stateName)],
+        stats.totals.map((t) => [stateName(t.destination), ...STATES.map((s) => t.states[s] ?? 0)]),
       );
       table(
         $('#ops-funnel'),
-        ['Day', 'Destination', ...STATES],
-        stats.funnel.map((f) => [f.day, f.destination, ...STATES.map((s) => f.states[s] ?? 0)]),
+        ['Day (UTC)', 'Destination', ...STATES.map(stateName)],
+        stats.funnel.map((f) => [f.day, stateName(f.destination), ...STATES.map((s) => f.states[s] ?? 0)]),
       );
       table(
         $('#ops-latency'),
         ['Destination', 'Settled', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)'],
-        stats.latency.map((l) => [l.destination, l.count, l.p50, l.p90, l.p99]),
+        stats.latency.map((l) => [stateName(l.destination), l.count, l.p50, l.p90, l.p99]),
       );
       table(
         $('#ops-failures'),
-        ['When (UTC)', 'Provisioning', 'Destination', 'State', 'Error code'],
-        stats.failures.map((f) => [when(f.at), f.id, f.tokenRequestor, f.state, f.errorCode]),
+        ['When', 'Provisioning', 'Destination', 'State', 'Error code'],
+        stats.failures.map((f) => [
+          when(f.at),
+          f.id,
+          f.tokenRequestor,
+          stateName(f.state),
+          // A decline the bank never decided: Mastercard stood in (the bank did not answer) or applied its rules.
+          f.declinedBy === 'mastercard' ? `${f.errorCode} (by Mastercard, bank not asked)` : f.errorCode,
+        ]),
       );
+      // Drawn once the section shows, so that each chart takes its box's width.
+      $('#ops').hidden = false;
+      drawOpsCharts(stats);
       const { counts } = await opsApi('/v1/ops/tokens/counts');
       table(
         $('#ops-tokens'),
         ['Destination', 'Status', 'Saved cards'],
-        counts.map((c) => [c.tokenRequestorName, c.status, c.count]),
+        counts.map((c) => [c.tokenRequestorName, stateName(c.status), c.count]),
       );
       await loadFollowUps();
       $('#ops').hidden = false;
@@ -519,38 +670,101 @@ function wireOps() {
     $('#ops').hidden = true;
     forget.hidden = true;
   });
-  $('#ops-lookup').addEventListener('submit', async (event) => {
-    event.preventDefault();
+  const heading = (text) => {
+    const h = document.createElement('h3');
+    h.textContent = text;
+    return h;
+  };
+  const scroll = (t) => {
+    const wrapper = document.createElement('div');
+    wrapper.className = 'scroll';
+    wrapper.append(t);
+    return wrapper;
+  };
+
+  async function showHistory(match) {
     clearError();
     const out = $('#ops-history');
     try {
-      const id = event.target.cardholderId.value.trim();
-      const history = await opsApi(`/v1/ops/cardholders/${encodeURIComponent(id)}/history`);
+      const history = await opsApi(`/v1/ops/cardholders/${encodeURIComponent(match.cardholderId)}/history`);
       const provisionings = document.createElement('table');
       table(
         provisionings,
-        ['Provisioning', 'Destination', 'State', 'Error code', 'Created (UTC)'],
-        history.provisionings.map((p) => [p.id, p.tokenRequestor.name, p.state, p.error?.code, p.createdAt]),
+        ['Provisioning', 'Destination', 'State', 'Error code', 'Created'],
+        history.provisionings.map((p) => [
+          p.id,
+          p.tokenRequestor.name,
+          stateName(p.state === 'failed' && p.error?.code === 'CARDHOLDER_CANCELLED' ? 'cancelled' : p.state),
+          p.error?.code,
+          when(p.createdAt),
+        ]),
       );
       const audit = document.createElement('table');
+      audit.className = 'audit';
       table(
         audit,
-        ['#', 'When (UTC)', 'Actor', 'Action', 'Subject', 'Outcome'],
-        history.audit.map((a) => [a.seq, a.at, a.actor, a.action, a.subject, a.outcome]),
+        ['#', 'When', 'Actor', 'Action', 'Subject', 'Outcome'],
+        history.audit.map((a) => [a.seq, when(a.at), a.actor, a.action, a.subject, a.outcome]),
       );
-      const h3a = document.createElement('h3');
-      h3a.textContent = 'Provisionings';
-      const h3b = document.createElement('h3');
-      h3b.textContent = 'Audit trail';
-      const scroll = (t) => {
-        const wrapper = document.createElement('div');
-        wrapper.className = 'scroll';
-        wrapper.append(t);
-        return wrapper;
-      };
-      out.replaceChildren(h3a, scroll(provisionings), h3b, scroll(audit));
+      out.replaceChildren(
+        heading(`History of ${match.name}`),
+        heading('Provisionings'),
+        scroll(provisionings),
+        heading('Audit trail'),
+        scroll(audit),
+      );
+      out.firstChild.tabIndex = -1;
+      out.firstChild.focus();
     } catch (error) {
       out.replaceChildren();
+      showError(error);
+    }
+  }
+
+  function historyButton(match) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary small';
+    button.textContent = 'Show history';
+    // The accessible name starts with the visible label (WCAG 2.5.3), then says whose.
+    button.setAttribute('aria-label', `Show history of ${match.name}`);
+    button.addEventListener('click', () => showHistory(match));
+    return button;
+  }
+
+  $('#ops-lookup').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError();
+    const found = $('#ops-found');
+    $('#ops-history').replaceChildren();
+    try {
+      // A POST: a name or an email is PII, kept out of URLs and request logs.
+      const { cardholders, truncated } = await opsApi('/v1/ops/cardholders/search', 'POST', {
+        query: event.target.query.value.trim(),
+      });
+      const results = document.createElement('table');
+      table(
+        results,
+        ['Name', 'Username', 'Email', 'Cards', 'Id', 'History'],
+        cardholders.map((c) => [
+          c.name,
+          c.usernames.join(', '),
+          c.email,
+          c.cards
+            .map((card) => `•••• ${card.lastFour}${card.status === 'active' ? '' : ` (${card.status})`}`)
+            .join(', '),
+          c.cardholderId,
+          historyButton(c),
+        ]),
+      );
+      $('#ops-found-status').textContent =
+        cardholders.length === 0
+          ? 'No cardholder matches.'
+          : `${cardholders.length} found${truncated ? '; more may match: add the last four digits to narrow it' : ''}.`;
+      found.replaceChildren(scroll(results));
+      if (cardholders.length === 1) await showHistory(cardholders[0]);
+    } catch (error) {
+      found.replaceChildren();
       showError(error);
     }
   });
@@ -566,6 +780,8 @@ for (const button of document.querySelectorAll('[data-action="sign-out"]')) {
     location.assign('/app/signin');
   });
 }
+
+localTimes();
 
 const WIRING = {
   signin: wireSignIn,

@@ -65,6 +65,14 @@ describe('ops provisioning stats', () => {
           tookMs: 900_000,
           errorCode: 'RECEIPT_EXPIRED',
         }),
+        // The cardholder cancelled at the merchant: their choice, not a failure.
+        row({
+          destination: 'merchant',
+          state: 'failed',
+          createdAgoMs: 30 * HOUR,
+          tookMs: 60_000,
+          errorCode: 'CARDHOLDER_CANCELLED',
+        }),
         // Outside a 7-day window.
         row({ destination: 'merchant', state: 'completed', createdAgoMs: 8 * 24 * HOUR, tookMs: 10 }),
       ])
@@ -77,17 +85,17 @@ describe('ops provisioning stats', () => {
     expect(stats.since).toBe(new Date(NOW - 7 * 24 * HOUR).toISOString());
     expect(Object.fromEntries(stats.totals.map((t) => [t.destination, t.states]))).toEqual({
       click_to_pay: { completed: 3, failed: 1 },
-      merchant: { receipt_issued: 1, expired: 1 },
+      merchant: { receipt_issued: 1, expired: 1, cancelled: 1 },
     });
     expect(stats.funnel).toEqual([
-      { day: '2026-06-09', destination: 'merchant', states: { receipt_issued: 1, expired: 1 } },
+      { day: '2026-06-09', destination: 'merchant', states: { receipt_issued: 1, expired: 1, cancelled: 1 } },
       { day: '2026-06-10', destination: 'click_to_pay', states: { completed: 3, failed: 1 } },
     ]);
     const wider = await new OpsStats(db, clock).provisioning(9);
     expect(wider.totals.find((t) => t.destination === 'merchant')?.states.completed).toBe(1);
   });
 
-  it('lists failures and expiries newest first, with their codes', async () => {
+  it('lists failures and expiries newest first, with their codes; a cancel is not one', async () => {
     const { failures } = await new OpsStats(db, clock).provisioning();
     expect(failures.map((f) => [f.state, f.errorCode, f.tokenRequestor])).toEqual([
       ['failed', 'ACCOUNT_INELIGIBLE', 'Click to Pay'],
@@ -95,7 +103,7 @@ describe('ops provisioning stats', () => {
     ]);
   });
 
-  it('gives settle-time percentiles of completed and failed pushes only', async () => {
+  it('gives settle-time percentiles of completed and failed pushes only (not cancels: a person deciding)', async () => {
     const { latency } = await new OpsStats(db, clock).provisioning();
     expect(latency).toEqual([{ destination: 'click_to_pay', count: 4, p50: 200, p90: 900, p99: 900 }]);
   });

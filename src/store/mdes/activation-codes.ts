@@ -1,0 +1,121 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { BlindIndexer } from '../cards/blind-index.js';
+import type { IssuerSchema } from '../schema.js';
+
+/** Keyed fingerprints of activation codes: one purpose of the vault's blind index. */
+const CODE_INDEX = 'mdes.activation-code';
+
+export interface DeliveredCode {
+  tokenUniqueReference: string;
+  cardId: string;
+  methodType: string;
+  /** Masked, as the cardholder is shown where the code went. */
+  sentTo: string;
+  expiresAt: Date;
+}
+
+/** What checking a code the cardholder typed found. */
+export type CodeCheck = 'valid' | 'wrong' | 'expired' | 'none' | 'locked';
+
+/**
+ * The activation codes MDES asked the issuer to deliver (Deliver Activation
+ * Code), one per token, the latest replacing any earlier. Only a keyed
+ * fingerprint of a code is kept (the vault's blind index: without the
+ * vault's key a stolen table does not even allow guessing a 6-digit code
+ * offline); a wrong guess is counted in the same statement that checks the
+ * limit, so concurrent guesses cannot exceed it.
+ */
+export class ActivationCodeStore {
+  constructor(
+    private readonly db: Kysely<IssuerSchema>,
+    private readonly vault: BlindIndexer,
+  ) {}
+
+  async record(code: string, delivered: DeliveredCode, now: Date): Promise<void> {
+    const row = {
+      token_unique_reference: delivered.tokenUniqueReference,
+      card_id: delivered.cardId,
+      code_fingerprint: this.#fingerprint(delivered.tokenUniqueReference, code),
+      method_type: delivered.methodType,
+      sent_to: delivered.sentTo,
+      expires_at: delivered.expiresAt,
+      failed_attempts: 0,
+      created_at: now,
+    };
+    const { token_unique_reference: _key, ...replace } = row;
+    await this.db
+      .insertInto('activation_codes')
+      .values(row)
+      .onConflict((oc) => oc.column('token_unique_reference').doUpdateSet(replace))
+      .execute();
+  }
+
+  /** The code delivered for a token, without the code. */
+  async delivered(tokenUniqueReference: string): Promise<DeliveredCode | undefined> {
+    const row = await this.db
+      .selectFrom('activation_codes')
+      .select(['token_unique_reference', 'card_id', 'method_type', 'sent_to', 'expires_at'])
+      .where('token_unique_reference', '=', tokenUniqueReference)
+      .executeTakeFirst();
+    return (
+      row && {
+        tokenUniqueReference: row.token_unique_reference,
+        cardId: row.card_id,
+        methodType: row.method_type,
+        sentTo: row.sent_to,
+        expiresAt: row.expires_at,
+      }
+    );
+  }
+
+  /**
+   * Checks a code typed by the cardholder. A right one is spent (removed); a
+   * wrong one counts against `maxFailures`, after which none is accepted.
+   */
+  async check(
+    tokenUniqueReference: string,
+    code: string,
+    now: Date,
+    maxFailures: number,
+  ): Promise<CodeCheck> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('activation_codes')
+        .select(['code_fingerprint', 'expires_at', 'failed_attempts'])
+        .where('token_unique_reference', '=', tokenUniqueReference)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) return 'none';
+      if (row.failed_attempts >= maxFailures) return 'locked';
+      if (row.expires_at.getTime() <= now.getTime()) return 'expired';
+      const given = this.#fingerprint(tokenUniqueReference, code);
+      const kept = Buffer.from(row.code_fingerprint);
+      if (given.length === kept.length && timingSafeEqual(given, kept)) {
+        await tx
+          .deleteFrom('activation_codes')
+          .where('token_unique_reference', '=', tokenUniqueReference)
+          .execute();
+        return 'valid';
+      }
+      await tx
+        .updateTable('activation_codes')
+        .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+        .where('token_unique_reference', '=', tokenUniqueReference)
+        .execute();
+      return 'wrong';
+    });
+  }
+
+  async forget(tokenUniqueReference: string): Promise<void> {
+    await this.db
+      .deleteFrom('activation_codes')
+      .where('token_unique_reference', '=', tokenUniqueReference)
+      .execute();
+  }
+
+  // Bound to its token, so the same code for two tokens gives two fingerprints.
+  #fingerprint(tokenUniqueReference: string, code: string): Buffer {
+    return this.vault.blindIndex(CODE_INDEX, `${tokenUniqueReference}:${code}`);
+  }
+}

@@ -1,0 +1,530 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Database } from '../../src/core/db.js';
+import { createLogger } from '../../src/core/logger.js';
+import { createMdesListener } from '../../src/http/mdes-listener.js';
+import { preDigitizationRoutes } from '../../src/http/routes/pre-digitization.js';
+import { type DevPki, generateDevPki, loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
+import { PreDigitizationPayloads } from '../../src/mastercard/pre-digitization/payload.js';
+import type { PushMultipleAccountsInput } from '../../src/mastercard/token-connect/client.js';
+import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
+import type { TokenRequestor } from '../../src/mastercard/token-connect/types.js';
+import { CardService } from '../../src/service/cards/cards.js';
+import { TokenizationQuestions, type UnmatchedPolicy } from '../../src/service/mdes/authorize.js';
+import { MdesNotifications } from '../../src/service/mdes/notifications.js';
+import { ProvisioningService } from '../../src/service/provisioning.js';
+import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
+import { type ActivationCodeMessage, Activations } from '../../src/service/tokens/activations.js';
+import { TokenRecords } from '../../src/service/tokens/records.js';
+import { AuditLog } from '../../src/store/audit.js';
+import { CardStore } from '../../src/store/cards/card-store.js';
+import { IdempotencyStore } from '../../src/store/idempotency.js';
+import { ActivationCodeStore } from '../../src/store/mdes/activation-codes.js';
+import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
+import { ProvisioningRepository } from '../../src/store/provisionings.js';
+import type { IssuerSchema } from '../../src/store/schema.js';
+import { prepareIssuerStore } from '../../src/store/store.js';
+import { TokenRepository } from '../../src/store/tokens/tokens.js';
+import { Keyring } from '../../src/store/vault/keyring.js';
+import { Vault } from '../../src/store/vault/vault.js';
+import { recipient } from '../fixtures/encryption/keys.js';
+import { importCard, importHolder } from '../support/card-import.js';
+import { onPostgres, testDatabase } from '../support/database.js';
+import { mdesAgent, postAsMdes } from '../support/mdes-tls.js';
+
+/**
+ * The issuer's Pre-Digitization web services end to end, as MDES reaches
+ * them: over mutual TLS with the development PKI's client certificate, card
+ * data encrypted to the issuer's key. A card the bank pushed is approved by
+ * what the request carries (the card, the token requestor, the time, the
+ * pushed-card source) and Notify Service Activated completes its push; an
+ * unmatched tokenization follows the policy; a blocked card is declined; an
+ * activation code is delivered and confirms the token through Customer
+ * Service; Notify Token Updated moves the token's record; refusals are the
+ * spec's ErrorsResponse and change nothing.
+ */
+
+const C2P = '50123197928';
+const SHOP = '50182375119';
+const RANGE = '555555555';
+const PAN = '5555555555554444';
+const BLOCKED_PAN = '5105105105105100';
+const ROOT = '/issuerServices/1/0';
+
+const clock = new ManualClock(new Date('2026-11-25T10:00:00Z'));
+const tokenRequestors: TokenRequestor[] = [C2P, SHOP].map((tokenRequestorId) => ({
+  tokenRequestorId,
+  name: tokenRequestorId === C2P ? 'Mastercard' : 'Demo Shop Ltd',
+  consumerFacingEntityName: tokenRequestorId === C2P ? 'Click to Pay' : 'Demo Shop',
+  tokenRequestorType: tokenRequestorId === C2P ? 'WALLET' : 'MERCHANT',
+  enabledAccountRanges: [RANGE.padEnd(19, '0')],
+  supportsMultiplePushedCards: false,
+  supportedAccountHolderData: ['EMAIL_ADDRESS'],
+  availablePushMethods: [{ type: 'WEB', uri: 'http://merchant.test/push' }],
+}));
+
+describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
+  let database: Database<unknown>;
+  let db: Kysely<IssuerSchema>;
+  let pki: DevPki;
+  let listener: FastifyInstance;
+  let port: number;
+  let provisioning: ProvisioningService;
+  let audit: AuditLog;
+  let aliceId: string;
+  let cardId: string;
+  let unmatched: UnmatchedPolicy = 'decline';
+  const sent: ActivationCodeMessage[] = [];
+  const customerService: string[] = [];
+  /** MDES's side of the payload encryption: to the issuer's certificate, as Mastercard's MDES presets say. */
+  const toIssuer = new FieldLevelPayloadEncrypter({ encryptionKey: recipient.certificate });
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushprov-pre-digitization-'));
+    await generateDevPki(dir);
+    pki = await loadDevPki(dir);
+    database = await testDatabase();
+    db = await prepareIssuerStore(database.db);
+    audit = new AuditLog(db, clock);
+    const vault = new Vault(Keyring.generate(clock.now()));
+    const store = new CardStore(db, vault);
+    await new CardService({ db, store, audit, clock }).importCards({
+      cardholders: [
+        importHolder({
+          externalRef: 'alice',
+          cards: [
+            importCard({ externalRef: 'alice-1', pan: PAN }),
+            importCard({ externalRef: 'alice-2', pan: BLOCKED_PAN, status: 'blocked' }),
+          ],
+        }),
+      ],
+    });
+    const card = await store.cards.findByPan(PAN);
+    cardId = card!.id;
+    aliceId = card!.cardholderId;
+    const repository = new ProvisioningRepository(db, vault);
+    provisioning = new ProvisioningService({
+      repository,
+      audit,
+      idempotency: new IdempotencyStore(db, clock),
+      cards: store,
+      directory: new TokenRequestorDirectory({
+        client: {
+          getEligibleTokenRequestors: async () => ({ responseId: 'r', tokenRequestors }),
+          getAsset: async () => ({ mediaContents: [] }),
+        },
+        accountRanges: [RANGE],
+        clickToPayTokenRequestorId: C2P,
+        clock,
+      }),
+      client: {
+        pushMultipleAccounts: async (input: PushMultipleAccountsInput) => ({
+          responseId: input.requestId ?? 'r',
+          pushAccountReceipts: input.accounts.map((a) => ({
+            pushAccountId: a.pushAccountId,
+            pushAccountReceipt: `MCC-${a.pushAccountId}`,
+          })),
+        }),
+      },
+      clock,
+      issuerUrl: 'https://bank.test',
+      accountRanges: [RANGE],
+    });
+    const log = new MdesNotificationLog(db);
+    const cards = {
+      findByPan: (pan: string) => store.cards.findByPan(pan),
+      get: (id: string) => store.cards.get(id),
+      ownedCard: (holder: string, id: string) => store.ownedCard(holder, id),
+      profile: (holder: string) => store.profile(holder),
+    };
+    const activations = new Activations({
+      log,
+      codes: new ActivationCodeStore(db, vault),
+      cards,
+      sender: { send: async (message) => void sent.push(message) },
+      mdes: {
+        activate: async ({ tokenUniqueReference }) => {
+          customerService.push(`activate ${tokenUniqueReference}`);
+          return { TokenUniqueReference: tokenUniqueReference };
+        },
+        delete: async ({ tokenUniqueReference }) => {
+          customerService.push(`delete ${tokenUniqueReference}`);
+          return { TokenUniqueReference: tokenUniqueReference };
+        },
+      },
+      organization: 'Test Bank',
+      audit,
+      clock,
+    });
+    activationsService = activations;
+    listener = await createMdesListener({
+      db: database.db,
+      logger: createLogger({ level: 'silent' }),
+      contextRoot: ROOT,
+      tls: {
+        ca: pki.ca.certificate.toString(),
+        cert: pki.server.certificate.toString(),
+        key: pki.server.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      },
+      plugins: [
+        preDigitizationRoutes({
+          payloads: new PreDigitizationPayloads({
+            decryptionKeys: [{ privateKey: recipient.privateKey, certificate: recipient.certificate }],
+            clock,
+          }),
+          questions: new TokenizationQuestions({
+            log,
+            pushes: repository,
+            cards,
+            audit,
+            clock,
+            get unmatched() {
+              return unmatched;
+            },
+            issuerApp: 'Test Bank app',
+          }),
+          notifications: new MdesNotifications({
+            log,
+            cards,
+            clock,
+            tokens: new TokenRecords({
+              provisioning,
+              pushes: repository,
+              tokens: new TokenRepository(db),
+              audit,
+              clock,
+              clickToPayTokenRequestorId: C2P,
+            }),
+          }),
+          activations,
+        }),
+      ],
+    });
+    await listener.listen({ port: 0, host: '127.0.0.1' });
+    port = (listener.server.address() as { port: number }).port;
+    agent = mdesAgent(pki);
+  });
+  let agent: ReturnType<typeof mdesAgent>;
+  let activationsService: Activations;
+  afterAll(async () => {
+    agent?.destroy();
+    await listener?.close();
+    await database?.close();
+  });
+
+  /** One POST as MDES: the development client certificate, JSON. */
+  async function mdes(
+    operation: string,
+    body: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    const answer = await postAsMdes(agent, port, `${ROOT}/${operation}`, payload);
+    return { status: answer.status, json: JSON.parse(answer.body) };
+  }
+
+  const sealed = (data: object) => {
+    const envelope = toIssuer.encrypt(JSON.stringify(data));
+    return {
+      encryptedData: envelope.encryptedData,
+      encryptedKey: envelope.encryptedKey,
+      publicKeyFingerprint: envelope.publicKeyFingerprint,
+      ...(envelope.iv && { iv: envelope.iv }),
+      ...(envelope.oaepHashingAlgorithm && { oaepHashingAlgorithm: envelope.oaepHashingAlgorithm }),
+    };
+  };
+
+  let sequence = 0;
+  const next = (prefix: string) => `${prefix}${String(++sequence).padStart(6, '0')}`;
+  const tokenReference = () => `DWSPMC${String(++sequence).padStart(42, '0')}`;
+
+  /** An Authorize Service request for `pan`, as MDES sends it. */
+  function authorizeService(over: {
+    pan?: string;
+    tokenRequestorId?: string;
+    source?: string;
+    tokenUniqueReference?: string;
+    expiry?: [string, string];
+  }) {
+    const [expiryMonth, expiryYear] = over.expiry ?? ['12', '30'];
+    return {
+      requestId: next('as'),
+      services: ['DIGITIZATION'],
+      fundingAccountInfo: {
+        tokenUniqueReference: over.tokenUniqueReference ?? tokenReference(),
+        panUniqueReference: 'FWSPMC000000000159f71f703d2141efaf04dd26803f922b',
+        encryptedPayload: sealed({
+          cardAccountData: { accountNumber: over.pan ?? PAN, expiryMonth, expiryYear },
+          source: over.source ?? 'ACCOUNT_ADDED_VIA_APPLICATION',
+          dataValidUntilTimestamp: new Date(clock.now().getTime() + 30 * 60_000).toISOString(),
+        }),
+      },
+      correlationId: next('c'),
+      tokenRequestorId: over.tokenRequestorId ?? SHOP,
+      tokenType: 'CLOUD',
+      consumerFacingEntityName: 'Demo Shop',
+    };
+  }
+
+  function notifyServiceActivated(tokenUniqueReference: string, tokenRequestorId = SHOP) {
+    return {
+      requestId: next('nsa'),
+      services: ['DIGITIZATION'],
+      fundingAccountInfo: {
+        tokenUniqueReference,
+        encryptedPayload: sealed({
+          cardAccountData: { accountNumber: PAN, expiryMonth: '12', expiryYear: '30' },
+          tokenData: { token: '5399990000001234', expiryMonth: '11', expiryYear: '29' },
+          source: 'ACCOUNT_ADDED_VIA_APPLICATION',
+        }),
+      },
+      correlationId: next('c'),
+      tokenRequestorId,
+      tokenType: 'CLOUD',
+      accountPanSuffix: '4444',
+      serviceRequestDateTime: clock.now().toISOString(),
+      decision: 'APPROVED',
+      decisionMadeBy: 'AUTHORIZATION_REQUEST',
+      tokenActivatedDateTime: clock.now().toISOString(),
+      consumerFacingEntityName: 'Demo Shop',
+    };
+  }
+
+  let keys = 0;
+  async function pushTo(tokenRequestorId: string) {
+    const { view } = await provisioning.push({
+      cardholderId: aliceId,
+      cardIds: [cardId],
+      tokenRequestorId,
+      consent: true,
+      idempotencyKey: `key-${String(++keys).padStart(8, '0')}`,
+    });
+    return view.id;
+  }
+
+  const decisionsOf = async (subject: string) =>
+    (await audit.history([subject])).filter((e) => e.action === 'tokenization.decided');
+  const recorded = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('mdes_notifications')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('approves a card the bank pushed to that token requestor, and Notify Service Activated completes the push', async () => {
+    const id = await pushTo(SHOP);
+    const tokenUniqueReference = tokenReference();
+    const body = authorizeService({ tokenUniqueReference });
+    const answer = await mdes('authorizeService', body);
+    expect(answer).toEqual({
+      status: 200,
+      json: { responseId: body.requestId, decision: 'APPROVED', services: ['DIGITIZATION'] },
+    });
+    const [decided, ...more] = await decisionsOf(id);
+    expect(more).toEqual([]);
+    expect(decided).toMatchObject({
+      actor: 'mdes',
+      outcome: 'APPROVED',
+      details: {
+        reasonCode: 'ISSUER_PUSH',
+        tokenRequestorId: SHOP,
+        cardId,
+        source: 'ACCOUNT_ADDED_VIA_APPLICATION',
+      },
+    });
+    // MDES asking again (its answer lost) hears the same; nothing more is written.
+    const before = await recorded();
+    expect(await mdes('authorizeService', body)).toEqual(answer);
+    expect(await recorded()).toBe(before);
+
+    const activated = notifyServiceActivated(tokenUniqueReference);
+    expect(await mdes('notifyServiceActivated', activated)).toEqual({
+      status: 200,
+      json: { responseId: activated.requestId },
+    });
+    const view = await provisioning.view(aliceId, id);
+    expect(view.state).toBe('completed');
+    const token = await new TokenRepository(db).byReference(tokenUniqueReference);
+    expect(token).toMatchObject({ cardId, tokenRequestorId: SHOP, status: 'ACTIVE', tokenPanSuffix: '1234' });
+    // A repeat of the notification changes nothing.
+    expect((await mdes('notifyServiceActivated', activated)).status).toBe(200);
+    expect((await audit.history([token!.id])).filter((e) => e.action === 'token.created')).toHaveLength(1);
+  });
+
+  it('declines by default what is not its own open push: another source, another token requestor, after the receipts expired', async () => {
+    await pushTo(SHOP);
+    const cases: [string, Parameters<typeof authorizeService>[0]][] = [
+      ['NOT_PUSHED_BY_ISSUER', { source: 'ACCOUNT_ADDED_MANUALLY' }],
+      ['PUSH_NOT_FOUND', { tokenRequestorId: '50000000001' }],
+      ['CARD_UNKNOWN', { pan: '5555555555551111' }],
+      ['CARD_UNKNOWN', { expiry: ['01', '30'] }],
+      ['CARD_NOT_ACTIVE', { pan: BLOCKED_PAN }],
+    ];
+    for (const [reasonCode, over] of cases) {
+      const body = authorizeService(over);
+      const answer = await mdes('authorizeService', body);
+      expect(answer.json, reasonCode).toEqual({ responseId: body.requestId, decision: 'DECLINED' });
+      const row = await db
+        .selectFrom('mdes_notifications')
+        .select(['outcome', 'reason_code'])
+        .where('notification_id', '=', body.requestId)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ outcome: 'DECLINED', reason_code: reasonCode });
+    }
+    clock.advance(16 * 60_000);
+    const late = await mdes('authorizeService', authorizeService({}));
+    expect(late.json.decision).toBe('DECLINED');
+  });
+
+  it('asks for more authentication under that policy, and the cardholder confirms with the code MDES had the bank deliver', async () => {
+    unmatched = 'additional-authentication';
+    try {
+      const tokenUniqueReference = tokenReference();
+      const body = authorizeService({ source: 'ACCOUNT_ADDED_MANUALLY', tokenUniqueReference });
+      const answer = await mdes('authorizeService', body);
+      expect(answer.json).toMatchObject({ decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION' });
+      const methods = answer.json.activationMethods as { type: string; value: string }[];
+      expect(methods.map((m) => m.type)).toEqual([
+        'CARDHOLDER_TO_USE_MOBILE_APP',
+        'TEXT_TO_CARDHOLDER_NUMBER',
+        'EMAIL_TO_CARDHOLDER_ADDRESS',
+      ]);
+      // Masked: the cardholder's contacts never leave the bank in clear.
+      expect(JSON.stringify(methods)).not.toContain('alice@example.com');
+      expect(JSON.stringify(methods)).not.toContain('7700900123');
+
+      const ram = await mdes('requestActivationMethods', { ...authorizeService({}), requestId: next('ram') });
+      expect(ram.json.activationMethods).toHaveLength(3);
+
+      const pending = await activationsService.pending(aliceId, cardId);
+      expect(pending.map((p) => p.tokenUniqueReference)).toContain(tokenUniqueReference);
+
+      const deliver = {
+        requestId: next('dac'),
+        tokenUniqueReference,
+        correlationId: next('c'),
+        activationCode: '482913',
+        expirationDateTime: new Date(clock.now().getTime() + 30 * 60_000).toISOString(),
+        activationMethod: methods[1],
+      };
+      expect(await mdes('deliverActivationCode', deliver)).toEqual({
+        status: 200,
+        json: { responseId: deliver.requestId },
+      });
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ channel: 'sms', to: '+447700900123', code: '482913' });
+      expect(sent[0]!.maskedTo).not.toContain('7700900');
+      // Only a keyed fingerprint of the code is kept.
+      const stored = JSON.stringify(await db.selectFrom('activation_codes').selectAll().execute());
+      expect(stored).not.toContain('482913');
+
+      await expect(
+        activationsService.confirm(aliceId, cardId, tokenUniqueReference, { kind: 'code', code: '000000' }),
+      ).rejects.toMatchObject({ code: 'ACTIVATION_CODE_INVALID' });
+      expect(customerService).toEqual([]);
+      await activationsService.confirm(aliceId, cardId, tokenUniqueReference, {
+        kind: 'code',
+        code: '482913',
+      });
+      expect(customerService).toEqual([`activate ${tokenUniqueReference}`]);
+
+      // MDES reports it active: the token gets its record and no longer waits.
+      await mdes('notifyServiceActivated', notifyServiceActivated(tokenUniqueReference));
+      const after = await activationsService.pending(aliceId, cardId);
+      expect(after.map((p) => p.tokenUniqueReference)).not.toContain(tokenUniqueReference);
+    } finally {
+      unmatched = 'decline';
+    }
+  });
+
+  it('keeps the token record current from Notify Token Updated, and records an unknown token with no change', async () => {
+    await pushTo(C2P);
+    const tokenUniqueReference = tokenReference();
+    await mdes('authorizeService', authorizeService({ tokenRequestorId: C2P, tokenUniqueReference }));
+    await mdes('notifyServiceActivated', notifyServiceActivated(tokenUniqueReference, C2P));
+    const tokens = new TokenRepository(db);
+    const update = (reasonCode: string, token: Record<string, unknown>) => ({
+      requestId: next('ntu'),
+      reasonCode,
+      tokens: [{ tokenUniqueReference, ...token }],
+    });
+    const suspended = update('STATUS_UPDATE', { status: 'SUSPENDED', suspendedBy: ['TOKEN_REQUESTOR'] });
+    expect((await mdes('notifyTokenUpdated', suspended)).json).toEqual({ responseId: suspended.requestId });
+    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('SUSPENDED');
+    const resumed = update('STATUS_UPDATE', { status: 'ACTIVE' });
+    await mdes('notifyTokenUpdated', resumed);
+    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('ACTIVE');
+    // The same request again (a redelivery) changes nothing, even after a later change.
+    await mdes('notifyTokenUpdated', update('STATUS_UPDATE', { status: 'DEACTIVATED' }));
+    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('DELETED');
+    await mdes('notifyTokenUpdated', resumed);
+    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('DELETED');
+
+    const unknown = {
+      requestId: next('ntu'),
+      reasonCode: 'STATUS_UPDATE',
+      tokens: [{ tokenUniqueReference: tokenReference(), status: 'SUSPENDED', suspendedBy: ['ISSUER'] }],
+    };
+    expect((await mdes('notifyTokenUpdated', unknown)).status).toBe(200);
+    const row = await db
+      .selectFrom('mdes_notifications')
+      .select('outcome')
+      .where('notification_id', '=', unknown.requestId)
+      .executeTakeFirstOrThrow();
+    expect(row.outcome).toBe('unmatched');
+  });
+
+  it('refuses what is not a valid request with the spec’s ErrorsResponse, recording nothing', async () => {
+    const before = await recorded();
+    const valid = authorizeService({});
+    const { fundingAccountInfo: _dropped, ...withoutFundingAccount } = valid;
+    const cases: [string, unknown, string][] = [
+      ['not JSON', '{"requestId":', 'INVALID_JSON'],
+      ['a required field missing', withoutFundingAccount, 'MISSING_REQUIRED_FIELD'],
+      ['a number for a string', { ...valid, tokenType: 7 }, 'INVALID_FIELD_FORMAT'],
+      [
+        'a payload for another key',
+        {
+          ...valid,
+          fundingAccountInfo: {
+            ...valid.fundingAccountInfo,
+            encryptedPayload: {
+              ...valid.fundingAccountInfo.encryptedPayload,
+              encryptedKey: 'ab'.repeat(256),
+            },
+          },
+        },
+        'CRYPTOGRAPHY_ERROR',
+      ],
+    ];
+    for (const [name, body, errorCode] of cases) {
+      const answer = await mdes('authorizeService', body);
+      expect(answer.status, name).toBe(400);
+      expect(answer.json, name).toMatchObject({ errorCode });
+      expect(JSON.stringify(answer.json), name).not.toContain(PAN);
+    }
+    expect(await recorded()).toBe(before);
+    // A requestId MDES already used for another operation.
+    const first = authorizeService({});
+    await mdes('authorizeService', first);
+    const reused = await mdes('notifyServiceActivated', {
+      ...notifyServiceActivated(tokenReference()),
+      requestId: first.requestId,
+    });
+    expect(reused).toEqual({
+      status: 400,
+      json: {
+        responseId: first.requestId,
+        errorCode: 'INVALID_FIELD_VALUE',
+        errorDescription: 'Invalid Field Value - requestId',
+      },
+    });
+  });
+});
