@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // playwright-core against the whole stack. Not part of `npm test`.
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/global-setup.ts'],
     include: ['test/browser/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

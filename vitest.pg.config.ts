@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 // The database-backed tests again, on a real PostgreSQL server named by
-// PUSHPROV_TEST_DATABASE_URL (see .ci/run). Files opt in by living under
-// test/store, test/service or test/simulator, or by ending in `.db.test.ts`.
+// PUSHPROV_TEST_DATABASE_URL (see .ci/run). A file that opens a database
+// must end in `.db.test.ts` (test/architecture/database-tests.test.ts).
 export default defineConfig({
   test: {
+    globalSetup: ['test/support/global-setup.ts'],
     include: ['test/**/*.db.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

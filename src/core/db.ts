@@ -20,7 +20,11 @@ import { PushprovError } from './errors.js';
  * when a URL is given, otherwise PostgreSQL compiled to WebAssembly (PGlite),
  * on disk or in memory. The same SQL and migrations run on both.
  */
-export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: true };
+export type DatabaseTarget =
+  | { url: string }
+  | { dataDir: string }
+  // `from`: a data directory dumped by PGlite, so a copy opens without initdb (tests open many).
+  | { memory: true; from?: Blob };
 
 export interface Database<T> {
   readonly db: KyselyType<T>;
@@ -44,7 +48,10 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
-  const pglite = new PGlite('dataDir' in target ? target.dataDir : undefined, {
+  // One options object: given a data directory that is not a string, PGlite ignores its second argument.
+  const pglite = new PGlite({
+    ...('dataDir' in target && { dataDir: target.dataDir }),
+    ...('from' in target && target.from && { loadDataDir: target.from }),
     parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
   });
   await pglite.waitReady;

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { relativeImports, sourceFiles } from './imports.js';
 
 /**
  * Layers import only downward. Each layer lists the layers it may import;
@@ -26,16 +27,6 @@ function layerOf(file: string): string {
   return top === 'cli.ts' ? 'cli' : top;
 }
 
-function* sourceFiles(dir: string): Generator<string> {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* sourceFiles(path);
-    else if (path.endsWith('.ts')) yield path;
-  }
-}
-
-const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
-
 function violations(files: Iterable<string>, read: (f: string) => string): string[] {
   const found: string[] = [];
   for (const file of files) {
@@ -45,10 +36,7 @@ function violations(files: Iterable<string>, read: (f: string) => string): strin
       found.push(`${relative(SRC, file)}: folder '${from}' is not a known layer`);
       continue;
     }
-    for (const match of read(file).matchAll(IMPORT)) {
-      const spec = match[1] ?? match[2] ?? '';
-      if (!spec.startsWith('.')) continue;
-      const target = resolve(dirname(file), spec);
+    for (const { spec, target } of relativeImports(file, read(file))) {
       if (!target.startsWith(SRC)) continue;
       const to = layerOf(target);
       if (to !== from && !allowed.includes(to)) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const CLICK_TO_PAY = '50123197928';
@@ -41,12 +42,10 @@ describe('Click to Pay end to end', { timeout: 120_000 }, () => {
     expect(back.startsWith(`${stack.issuer}/v1/provisionings/${pushed.body.id}/callback?state=`)).toBe(true);
     expect((await alice.call('GET', back)).status).toBe(200);
 
-    let view = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body;
-    for (let i = 0; i < 100 && view.state !== 'completed'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      view = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body;
-    }
-    expect(view.state).toBe('completed');
+    const view = await eventually(
+      async () => (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body,
+      (provisioning) => provisioning.state === 'completed',
+    );
     expect(view.cards).toEqual([
       { cardId: card?.id, state: 'completed', errorCode: null, reportedResult: 'APPROVED' },
     ]);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
@@ -68,10 +68,8 @@ describe('paying with a pushed card', { timeout: 120_000 }, () => {
     }
   }
 
-  const until = async (what: () => Promise<boolean>) => {
-    for (let i = 0; i < 150 && !(await what()); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await what()).toBe(true);
-  };
+  const until = (what: () => Promise<boolean>) =>
+    vi.waitFor(async () => expect(await what()).toBe(true), { timeout: 15_000, interval: 100 });
   const tokenAtBank = async () =>
     (
       (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as {

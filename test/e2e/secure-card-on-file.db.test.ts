@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
@@ -60,11 +61,10 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     const callback = await alice.call('GET', back);
     expect(callback.status).toBe(200);
     // Completed on MDES's notification of the token, never on the browser's word alone.
-    let view = callback.body;
-    for (let i = 0; i < 100 && view.state !== 'completed'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      view = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body;
-    }
+    const view = await eventually(
+      async () => (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body,
+      (provisioning) => provisioning.state === 'completed',
+    );
     expect(view).toMatchObject({
       state: 'completed',
       cards: [{ state: 'completed', reportedResult: 'APPROVED' }],
@@ -89,12 +89,11 @@ describe('Secure Card on File end to end', { timeout: 120_000 }, () => {
     const saved = await atTokenRequestor(pushed.body.redirectUrl as string);
     expect(saved.page.match(/ending in \d{4}/g)).toHaveLength(2);
     // MDES reports both tokens: the provisioning completes even before the cardholder returns.
-    let state = '';
-    for (let i = 0; i < 100 && state !== 'completed'; i++) {
-      state = (await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body.state as string;
-      if (state !== 'completed') await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(state).toBe('completed');
+    await vi.waitFor(
+      async () =>
+        expect((await alice.call('GET', `/v1/provisionings/${pushed.body.id}`)).body.state).toBe('completed'),
+      { timeout: 10_000, interval: 100 },
+    );
   });
 
   it("gives ops a cardholder's provisionings with their audit trail, and refuses cardholders there", async () => {

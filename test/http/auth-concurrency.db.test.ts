@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { generate } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -54,9 +54,11 @@ describe('lockouts under concurrent requests', () => {
   const holdRequests = (expected: number) => {
     gate = { expected, waiting: [] };
   };
-  const waitingAtGate = async (arrived: number) => {
-    while ((gate?.waiting.length ?? 0) < arrived) await new Promise((r) => setTimeout(r, 5));
-  };
+  const waitingAtGate = (arrived: number) =>
+    vi.waitFor(() => expect(gate?.waiting.length ?? 0).toBeGreaterThanOrEqual(arrived), {
+      timeout: 10_000,
+      interval: 5,
+    });
 
   beforeAll(async () => {
     database = await testDatabase();

@@ -9,10 +9,11 @@ import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createMdesListener } from '../../src/http/mdes-listener.js';
 import { certificateAuthority, tlsCertificate } from '../../src/mastercard/keys/certificate.js';
-import { type DevPki, generateDevPki, loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
+import { type DevPki, loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { captureStream } from '../support/capture.js';
 import { testDatabase } from '../support/database.js';
+import { withDevKeys } from '../support/dev-keys.js';
 
 /**
  * The MDES listener over real TLS on an ephemeral port: the development
@@ -97,9 +98,8 @@ function clientOf(
 const now = () => Date.now();
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pushprov-mdes-listener-'));
-  await generateDevPki(dir);
-  pki = await loadDevPki(dir);
+  const dir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-mdes-listener-')));
+  pki = await loadDevPki(join(dir, 'keys'));
   database = await testDatabase();
   await prepareIssuerStore(database.db);
   listener = await createMdesListener({

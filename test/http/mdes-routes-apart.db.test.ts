@@ -15,6 +15,7 @@ import {
   preDigitizationPath,
 } from '../../src/mastercard/pre-digitization/paths.js';
 import { testDatabase } from '../support/database.js';
+import { withDevKeys } from '../support/dev-keys.js';
 
 /**
  * The issuer as `pushprov start` builds it: the bank's cardholder app never
@@ -28,7 +29,7 @@ let issuer: IssuerPart;
 
 beforeAll(async () => {
   const config = loadConfig({
-    PUSHPROV_DATA_DIR: mkdtempSync(join(tmpdir(), 'pushprov-mdes-apart-')),
+    PUSHPROV_DATA_DIR: withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-mdes-apart-'))),
     PUSHPROV_ISSUER_PORT: '0',
     PUSHPROV_MDES_PORT: '0',
   });

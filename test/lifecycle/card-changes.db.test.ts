@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const CLICK_TO_PAY = '50123197928';
@@ -62,15 +63,6 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
         select token_requestor_id, account_last_four, account_expiry, status from mc_tokens
         where issuer_consumer_key is not null order by token_requestor_id`.execute(stack.running.database.db)
     ).rows;
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-    let value = await read();
-    for (let i = 0; i < 200 && !done(value); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      value = await read();
-    }
-    return value;
-  }
-
   beforeAll(async () => {
     stack = await startStack();
     alice = new CardholderClient(stack.issuer);
@@ -86,7 +78,7 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     const shop = await alice.push([cardId], DEMO_SHOP);
     shopper = (await atTokenRequestor(shop.body.redirectUrl as string)).cookie;
     expect(await merchantPage()).toContain('ending in 4444 — active');
-    const tokens = await until(savedCards, (list) => list.length === 2);
+    const tokens = await eventually(savedCards, (list) => list.length === 2);
     expect(tokens.map((t) => t.status)).toEqual(['ACTIVE', 'ACTIVE']);
   }, 120_000);
   afterAll(async () => stack?.stop());
@@ -97,7 +89,7 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     expect(imported.body.tokenFollowUps).toEqual({ replaced: 1, closed: 0, blocked: 0, unblocked: 0 });
 
     // At MDES both tokens now stand for the new card…
-    const mdes = await until(atMdes, (rows) => rows.every((r) => r.account_last_four === '4561'));
+    const mdes = await eventually(atMdes, (rows) => rows.every((r) => r.account_last_four === '4561'));
     expect(mdes).toEqual([
       {
         token_requestor_id: CLICK_TO_PAY,
@@ -108,7 +100,9 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
       { token_requestor_id: DEMO_SHOP, account_last_four: '4561', account_expiry: '0332', status: 'ACTIVE' },
     ]);
     // …and MDES's notifications reached the issuer's records.
-    const issuer = await until(savedCards, (list) => list.every((t) => t.lastEvent === 'ACCOUNT_UPDATED'));
+    const issuer = await eventually(savedCards, (list) =>
+      list.every((t) => t.lastEvent === 'ACCOUNT_UPDATED'),
+    );
     expect(issuer.map((t) => [t.status, t.lastEvent])).toEqual([
       ['ACTIVE', 'ACCOUNT_UPDATED'],
       ['ACTIVE', 'ACCOUNT_UPDATED'],
@@ -116,7 +110,7 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; lastFour: string }[];
     expect(cards.find((c) => c.id === cardId)?.lastFour).toBe('4561');
     // The merchant heard of it from MDES (Notify Token Updated) and shows the new card.
-    expect(await until(merchantPage, (html) => html.includes('ending in 4561'))).toContain(
+    expect(await eventually(merchantPage, (html) => html.includes('ending in 4561'))).toContain(
       'ending in 4561 — active',
     );
     const { rows } = await sql<{ state: string }>`select state from token_follow_ups`.execute(
@@ -163,12 +157,12 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
 
     // The cardholder paused the Demo Shop herself before the bank blocked the card.
     expect((await change(DEMO_SHOP, 'suspend')()).status).toBe(202);
-    await until(savedCards, (list) => statuses(list) === 'ACTIVE SUSPENDED');
+    await eventually(savedCards, (list) => statuses(list) === 'ACTIVE SUSPENDED');
 
     const blocked = await importAlice({ ...replacement, status: 'blocked' });
     expect(blocked.body.tokenFollowUps).toEqual({ replaced: 0, closed: 0, blocked: 1, unblocked: 0 });
     expect(
-      await until(suspendedBy, (rows) =>
+      await eventually(suspendedBy, (rows) =>
         rows.every((r) => r.status === 'SUSPENDED' && r.suspended_for_card_block),
       ),
     ).toEqual([
@@ -187,7 +181,7 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
         suspended_for_card_block: true,
       },
     ]);
-    expect(statuses(await until(savedCards, (list) => statuses(list) === 'SUSPENDED SUSPENDED'))).toBe(
+    expect(statuses(await eventually(savedCards, (list) => statuses(list) === 'SUSPENDED SUSPENDED'))).toBe(
       'SUSPENDED SUSPENDED',
     );
     // While the card is blocked, the cardholder cannot resume one; nothing is asked of MDES.
@@ -198,7 +192,10 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
     expect(unblocked.body.tokenFollowUps).toEqual({ replaced: 0, closed: 0, blocked: 0, unblocked: 1 });
     // Click to Pay is back; the Demo Shop stays paused, as the cardholder left it.
     expect(
-      await until(suspendedBy, (rows) => rows[0]?.status === 'ACTIVE' && !rows[1]?.suspended_for_card_block),
+      await eventually(
+        suspendedBy,
+        (rows) => rows[0]?.status === 'ACTIVE' && !rows[1]?.suspended_for_card_block,
+      ),
     ).toEqual([
       {
         token_requestor_id: CLICK_TO_PAY,
@@ -215,7 +212,7 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
         suspended_for_card_block: false,
       },
     ]);
-    expect(statuses(await until(savedCards, (list) => statuses(list) === 'ACTIVE SUSPENDED'))).toBe(
+    expect(statuses(await eventually(savedCards, (list) => statuses(list) === 'ACTIVE SUSPENDED'))).toBe(
       'ACTIVE SUSPENDED',
     );
     expect(await merchantPage()).toContain('ending in 4561 — suspended');
@@ -235,11 +232,11 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
       status: 'closed',
     });
     expect(imported.body.tokenFollowUps).toEqual({ replaced: 0, closed: 1, blocked: 0, unblocked: 0 });
-    const mdes = await until(atMdes, (rows) => rows.every((r) => r.status === 'DELETED'));
+    const mdes = await eventually(atMdes, (rows) => rows.every((r) => r.status === 'DELETED'));
     expect(mdes.map((r) => r.status)).toEqual(['DELETED', 'DELETED']);
-    const issuer = await until(savedCards, (list) => list.every((t) => t.status === 'DELETED'));
+    const issuer = await eventually(savedCards, (list) => list.every((t) => t.status === 'DELETED'));
     expect(issuer.map((t) => t.status)).toEqual(['DELETED', 'DELETED']);
-    expect(await until(merchantPage, (html) => html.includes('removed'))).toContain(
+    expect(await eventually(merchantPage, (html) => html.includes('removed'))).toContain(
       'ending in 4561 — removed',
     );
     await alice.stepUp(DEMO.alice.totpSecret).catch(() => undefined);

@@ -82,12 +82,13 @@ describe('tokenization decisions', { timeout: 120_000 }, () => {
     ]);
     expect(JSON.stringify(history)).not.toContain(aliceCard.pan);
 
-    let tokens: { status: string; tokenRequestorId: string }[] = [];
-    for (let i = 0; i < 100 && tokens.length === 0; i++) {
-      tokens = (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as typeof tokens;
-      if (tokens.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(tokens).toMatchObject([{ status: 'ACTIVE', tokenRequestorId: DEMO_SHOP }]);
+    await vi.waitFor(
+      async () =>
+        expect((await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens).toMatchObject([
+          { status: 'ACTIVE', tokenRequestorId: DEMO_SHOP },
+        ]),
+      { timeout: 10_000 },
+    );
   });
 
   it('declines a card the shopper typed in at a merchant, by default, and audits it', async () => {

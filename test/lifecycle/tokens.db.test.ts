@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
+import { eventually } from '../support/eventually.js';
 import { mdesAgent, postAsMdes } from '../support/mdes-tls.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
@@ -30,16 +31,8 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
 
   const tokens = async () =>
     (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as SavedCardView[];
-  /** Waits for MDES's notification to land (delivery is asynchronous, normally a few milliseconds). */
-  async function until(predicate: (list: SavedCardView[]) => boolean): Promise<SavedCardView[]> {
-    let list: SavedCardView[] = [];
-    for (let i = 0; i < 100; i++) {
-      list = await tokens();
-      if (predicate(list)) return list;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return list;
-  }
+  /** Waits for MDES's notification to land. */
+  const until = (predicate: (list: SavedCardView[]) => boolean) => eventually(tokens, predicate);
   const statusOf = async (id: string) => (await tokens()).find((t) => t.id === id)?.status;
   const mdesStatus = async (reference: string) => {
     const { rows } = await sql<{ status: string }>`
@@ -55,15 +48,11 @@ describe('token lifecycle after a push', { timeout: 120_000 }, () => {
   };
   /** The shopper's saved cards at the demo merchant, once MDES's Notify Token Updated has reached it. */
   let shopperCookie = '';
-  async function merchantShows(text: string): Promise<string> {
-    let page = '';
-    for (let i = 0; i < 100; i++) {
-      page = await (await fetch(`${stack.merchant}/`, { headers: { cookie: shopperCookie } })).text();
-      if (page.includes(text)) return page;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return page;
-  }
+  const merchantShows = (text: string): Promise<string> =>
+    eventually(
+      async () => (await fetch(`${stack.merchant}/`, { headers: { cookie: shopperCookie } })).text(),
+      (page) => page.includes(text),
+    );
   const ops = (path: string) =>
     fetch(`${stack.issuer}${path}`, { headers: { authorization: `Bearer ${stack.opsKey}` } });
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { decryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
 import { backoffDelay, parseRetryAfter } from '../../src/mastercard/http/retry.js';
@@ -462,7 +462,7 @@ describe('TokenConnectClient: retries', () => {
     const controller = new AbortController();
     const call = client(baseUrl).getEligibleTokenRequestors(input, { signal: controller.signal });
     // Cancel once the request is in flight (waiting on the server, not on a timer).
-    while (received.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(received).toHaveLength(1), { timeout: 10_000, interval: 5 });
     controller.abort(new Error('cardholder left'));
     await expect(call).rejects.toThrow('cardholder left');
     expect(received).toHaveLength(1);

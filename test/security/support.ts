@@ -13,6 +13,7 @@ import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { DevKeys } from '../../src/mastercard/keys/generate.js';
 import { testDatabase } from '../support/database.js';
+import { withDevKeys } from '../support/dev-keys.js';
 
 export const OPS_KEY = 'ops-key-for-security-tests-0123456789';
 
@@ -34,7 +35,7 @@ export interface TestIssuer {
  * each request may claim its own client address.
  */
 export async function buildTestIssuer(): Promise<TestIssuer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pushprov-security-'));
+  const dataDir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-security-')));
   const config = loadConfig({
     PUSHPROV_DATA_DIR: dataDir,
     PUSHPROV_ISSUER_PORT: '0',

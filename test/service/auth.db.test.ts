@@ -399,11 +399,12 @@ describe('cardholder authentication', () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'pushprov-ops-'));
       const configured = resolveOpsKeys({ configured: ['k'.repeat(32)], dataDir, development: true });
       expect(configured.development).toBeUndefined();
-      expect(configured.keys.match('k'.repeat(32))).toBeDefined();
+      expect(configured.keys.match('k'.repeat(32))).toMatch(/^[0-9a-f]{12}$/);
+      expect(configured.keys.match('j'.repeat(32))).toBeUndefined();
       const production = resolveOpsKeys({ configured: undefined, dataDir, development: false });
       expect(production.keys.size).toBe(0);
       const development = resolveOpsKeys({ configured: undefined, dataDir, development: true });
-      expect(development.keys.match(development.development?.key ?? '')).toBeDefined();
+      expect(development.keys.match(development.development?.key ?? '')).toMatch(/^[0-9a-f]{12}$/);
     });
   });
 

@@ -331,7 +331,9 @@ describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
       const again = await seedDemoData(service);
       expect(again.cardholders).toEqual({ created: 0, updated: 0, unchanged: first.cardholders.created });
       expect(again.cards).toEqual({ created: 0, updated: 0, unchanged: first.cards.created });
-      expect(await store.cardholders.findByExternalRef('demo-alice')).toBeDefined();
+      expect(await store.cardholders.findByExternalRef('demo-alice')).toMatchObject({
+        externalRef: 'demo-alice',
+      });
     });
 
     it('covers eligible cards in several served countries, an unserved country, an expired and a blocked card', async () => {

@@ -37,6 +37,7 @@ import { registerTokenManagement } from '../../src/simulator/token-management/re
 import { CUSTOMER_SERVICE_PREFIX } from '../../src/simulator/token-management/routes.js';
 import type { TokenManagementSchema } from '../../src/simulator/token-management/tables.js';
 import { testDatabase } from '../support/database.js';
+import { eventually } from '../support/eventually.js';
 import {
   account,
   encrypt,
@@ -479,9 +480,7 @@ describe('Notify Token Updated to the token requestor', () => {
         .select(['state', 'attempts', 'last_error', 'next_attempt_at'])
         .where('notification_id', '=', row.notification_id)
         .executeTakeFirstOrThrow();
-    for (let i = 0; i < 100 && (await settledRow()).last_error === null; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(settledRow, (settled) => settled.last_error !== null, { interval: 20 });
     expect(await settledRow()).toMatchObject({ state: 'pending', attempts: 1, last_error: 'NETWORK_ERROR' });
 
     // A token requestor that is down: the same bytes each time, given up after the third attempt.
@@ -596,9 +595,7 @@ describe('Notify Token Updated to the token requestor', () => {
           .where('token_unique_reference', '=', reference)
           .where('message_type', '=', 'NOTIFY_TOKEN_UPDATED')
           .executeTakeFirstOrThrow();
-      for (let i = 0; i < 100 && (await row()).last_error === null; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await eventually(row, (settled) => settled.last_error !== null, { interval: 20 });
       h.clock.advance(60_000);
       await outbox.drain();
       expect(await shopCard()).toEqual({ status: 'SUSPENDED', last_four: '4444' });

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/core/db.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from '../../src/simulator/migrations/index.js';
-import { testDatabase } from '../support/database.js';
+import { emptyTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * Migration 0007 on a simulator database that ran the invented interface:
@@ -11,12 +11,12 @@ import { testDatabase } from '../support/database.js';
  * URLs; and it goes back down.
  */
 describe('simulator migration 0007_pre_digitization', () => {
-  let database: Awaited<ReturnType<typeof testDatabase>>;
+  let database: TestDatabase;
   const db = () => database.db as Kysely<unknown>;
   const { '0007_pre_digitization': m0007, ...before } = simulatorMigrations;
 
   beforeAll(async () => {
-    database = await testDatabase();
+    database = await emptyTestDatabase();
     await migrate(db(), before, SIMULATOR_MIGRATION_TABLE);
     await sql`insert into mc_clients (consumer_key, role, public_key_pem, display_name, authorization_url, created_at, updated_at)
       values ('issuer', 'issuer', 'pem', 'Bank', 'http://bank.test/v1/mdes/tokenization-authorizations', now(), now())`.execute(

@@ -5,7 +5,7 @@ import { prepareSimulatorStore } from '../../src/simulator/app.js';
 import { prepareMerchantStore } from '../../src/simulator/merchant/app.js';
 import { ISSUER_MIGRATION_TABLE, issuerMigrations } from '../../src/store/migrations/index.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
-import { onPostgres, testDatabase } from '../support/database.js';
+import { emptyTestDatabase, onPostgres } from '../support/database.js';
 
 /**
  * Card verification codes are not kept anywhere (issue 14, PCI DSS 3.3):
@@ -17,7 +17,7 @@ describe(`card verification codes at rest on ${onPostgres() ? 'PostgreSQL' : 'PG
   let database: Database<unknown>;
 
   beforeAll(async () => {
-    database = await testDatabase();
+    database = await emptyTestDatabase();
   });
   afterAll(async () => database.close());
 

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/core/db.js';
 import { issuerMigrations } from '../../src/store/migrations/index.js';
 import { issuerReadiness, prepareIssuerStore } from '../../src/store/store.js';
-import { onPostgres, testDatabase } from '../support/database.js';
+import { emptyTestDatabase, onPostgres } from '../support/database.js';
 
 describe(`issuer store on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
   let database: Database<unknown>;
   beforeAll(async () => {
-    database = await testDatabase();
+    database = await emptyTestDatabase();
   });
   afterAll(async () => {
     await database.close();

@@ -1,34 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { type Database, openDatabase } from '../../src/core/db.js';
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
+import { openDatabase } from '../../src/core/db.js';
+import { onPostgres, serverDatabase, type TestDatabase } from './server-database.js';
+
+export { onPostgres, type TestDatabase } from './server-database.js';
 
 /**
- * A fresh, empty database for one test file: in-memory PGlite by default, or
- * a brand-new database on the PostgreSQL server named by
- * PUSHPROV_TEST_DATABASE_URL (dropped again on close), so the same tests
- * prove the same SQL on both engines.
+ * A database of its own for one test file, already migrated: in-memory
+ * PGlite by default, or a brand-new database on the PostgreSQL server named
+ * by PUSHPROV_TEST_DATABASE_URL (dropped again on close), so the same tests
+ * prove the same SQL on both engines. It is a copy of the one the global
+ * set-up migrated (test/support/global-setup.ts), because initdb and the
+ * migrations cost seconds per file.
  */
-export async function testDatabase(): Promise<Database<unknown>> {
-  const serverUrl = process.env.PUSHPROV_TEST_DATABASE_URL;
-  if (!serverUrl) return openDatabase<unknown>({ memory: true });
-  const name = `pushprov_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase<unknown>({ url: url.toString() });
-  return {
-    ...database,
-    close: async () => {
-      await database.close();
-      const dropper = new pg.Client({ connectionString: serverUrl });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-    },
-  };
+export async function testDatabase(): Promise<TestDatabase> {
+  const migrated = inject('migratedDatabase');
+  if ('template' in migrated) return serverDatabase(migrated.template);
+  return openDatabase<unknown>({ memory: true, from: migratedDump(migrated.dump) });
 }
 
-export const onPostgres = (): boolean => Boolean(process.env.PUSHPROV_TEST_DATABASE_URL);
+export const migratedDump = (path: string): Blob => new Blob([readFileSync(path)]);
+
+/** A database with no tables at all, for the tests of migrating itself. */
+export async function emptyTestDatabase(): Promise<TestDatabase> {
+  return onPostgres() ? serverDatabase() : openDatabase<unknown>({ memory: true });
+}

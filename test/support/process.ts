@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -27,8 +28,15 @@ export interface Cli {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
-// One data directory (and so one development key set) for every CLI run of a test file.
-const DATA_DIR = mkdtempSync(join(tmpdir(), 'pushprov-cli-'));
+// One data directory (and so one development key set) for every CLI run of a test file; by
+// the file's path, since a worker runs several files on one copy of this module (isolate: false).
+const dataDirs = new Map<string, string>();
+const dataDirOfThisFile = (): string => {
+  const file = expect.getState().testPath ?? '';
+  const dir = dataDirs.get(file) ?? mkdtempSync(join(tmpdir(), 'pushprov-cli-'));
+  dataDirs.set(file, dir);
+  return dir;
+};
 
 /** Runs `pushprov …` (the real CLI, as a child process) with an environment of the test's choosing. */
 export function runCli(args: string[], env: Record<string, string> = {}): Cli {
@@ -39,7 +47,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Cli {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       PUSHPROV_LOG_FORMAT: 'json',
-      PUSHPROV_DATA_DIR: DATA_DIR,
+      PUSHPROV_DATA_DIR: dataDirOfThisFile(),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

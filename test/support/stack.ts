@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/cli/config.js';
 import { type Running, start } from '../../src/cli/start.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
 import { testDatabase } from './database.js';
+import { withDevKeys } from './dev-keys.js';
 import { freePort } from './process.js';
 
 /** Demo cardholders of fixtures/demo-cards.json. */
@@ -45,7 +46,7 @@ export async function startStack(
   logger: Logger = createLogger({ level: 'silent' }),
 ): Promise<Stack> {
   const [issuerPort, simulatorPort, merchantPort] = [await freePort(), await freePort(), await freePort()];
-  const dataDir = mkdtempSync(join(tmpdir(), 'pushprov-stack-'));
+  const dataDir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-stack-')));
   const config = loadConfig({
     PUSHPROV_DATA_DIR: dataDir,
     PUSHPROV_ISSUER_PORT: String(issuerPort),

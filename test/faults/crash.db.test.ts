@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/cli/config.js';
 import { ensureDevKeys } from '../../src/cli/keys.js';
 import { systemClock } from '../../src/core/clock.js';
-import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
 import {
   createSimulatorApp,
@@ -17,7 +16,9 @@ import {
   registerClient,
 } from '../../src/simulator/app.js';
 import type { SimulatorSchema } from '../../src/simulator/token-connect/tables.js';
-import { testDatabase } from '../support/database.js';
+import { withMigratedDataDir } from '../support/data-dir.js';
+import { type TestDatabase, testDatabase } from '../support/database.js';
+import { withDevKeys } from '../support/dev-keys.js';
 import { freePort } from '../support/process.js';
 import { CardholderClient, DEMO } from '../support/stack.js';
 
@@ -55,15 +56,15 @@ interface ProvisioningBody {
 
 /**
  * The issuer as `pushprov start --only issuer` (a child process on a
- * file-backed PGlite database), SIGKILLed at chosen points of a push and
+ * file-backed PGlite database, or on PostgreSQL the test's), SIGKILLed at chosen points of a push and
  * started again on the same data, against the simulator in this process
  * (so faults can hold a push in flight and its tables can be counted).
  */
 describe('issuer killed during pushes', { timeout: 180_000 }, () => {
-  let database: Database<unknown>;
+  let database: TestDatabase;
   let simulator: FastifyInstance;
   const faults = new FaultInjector();
-  const dataDir = mkdtempSync(join(tmpdir(), 'pushprov-crash-'));
+  const dataDir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-crash-')));
   let env: Record<string, string>;
   let issuerUrl: string;
   let child: ChildProcess | undefined;
@@ -81,7 +82,11 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     const [issuerPort, simulatorPort] = [await freePort(), await freePort()];
     issuerUrl = `http://127.0.0.1:${issuerPort}`;
+    database = await testDatabase();
+    await withMigratedDataDir(dataDir);
     env = {
+      // On PostgreSQL the issuer shares the simulator's database, as `pushprov start` does.
+      ...(database.url && { DATABASE_URL: database.url }),
       PUSHPROV_DATA_DIR: dataDir,
       PUSHPROV_ISSUER_PORT: String(issuerPort),
       PUSHPROV_ISSUER_URL: issuerUrl,
@@ -93,7 +98,6 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
     // The development keys the child will load, and Mastercard's side knowing its issuer.
     const config = loadConfig(env);
     const keys = await ensureDevKeys(config, () => {});
-    database = await testDatabase();
     await prepareSimulatorStore(database.db);
     await registerClient(database.db, {
       consumerKey: keys.consumerKey,
@@ -132,14 +136,6 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
     await exited;
   }
 
-  const until = async (what: () => Promise<boolean>, ms: number) => {
-    const end = Date.now() + ms;
-    while (!(await what())) {
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-
   it('recovers every in-flight push after SIGKILL: none pending forever, none pushed twice', async () => {
     // First life: no reconcile of its own, so each push stays where the kill left it.
     await startIssuer(3600);
@@ -162,7 +158,10 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
     // Kill point 3: MDES has issued the receipt and holds its answer; the issuer dies waiting.
     faults.configure({ rules: [{ operation: 'pushMultipleAccounts', fault: 'timeout', ms: 5_000 }] });
     const inFlight = alice.push([cardId], DEMO_SHOP).catch(() => undefined);
-    await until(async () => (await count('mc_push_requests')) === 2, 30_000);
+    await vi.waitFor(async () => expect(await count('mc_push_requests')).toBe(2), {
+      timeout: 30_000,
+      interval: 100,
+    });
     await kill();
     await inFlight;
     faults.clear();
@@ -172,7 +171,10 @@ describe('issuer killed during pushes', { timeout: 180_000 }, () => {
     await alice.signIn(DEMO.alice);
     const list = async () =>
       (await alice.call('GET', '/v1/provisionings')).body.provisionings as unknown as ProvisioningBody[];
-    await until(async () => (await list()).every((p) => p.state !== 'pending'), 60_000);
+    await vi.waitFor(async () => expect((await list()).map((p) => p.state)).not.toContain('pending'), {
+      timeout: 60_000,
+      interval: 100,
+    });
     const after = await list();
     expect(after).toHaveLength(3);
     const byId = new Map(after.map((p) => [p.id, p]));
