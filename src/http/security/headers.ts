@@ -36,7 +36,10 @@ export function registerSecurityHeaders(app: FastifyInstance, options: SecurityH
   const headers = { ...BASE_HEADERS };
   if (new URL(options.publicUrl).protocol === 'https:') headers['strict-transport-security'] = HSTS;
   app.addHook('onSend', async (request, reply) => {
-    reply.headers(headers);
+    // A route's own, stricter header (an SVG asset's CSP, say) is never overwritten by the default.
+    for (const [name, value] of Object.entries(headers)) {
+      if (!reply.hasHeader(name)) reply.header(name, value);
+    }
     // Card lists, provisionings and sessions must not linger in shared or browser caches.
     if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control'))
       reply.header('cache-control', 'no-store');
