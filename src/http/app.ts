@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -20,6 +20,8 @@ export interface IssuerAppOptions {
   rateLimits?: RateLimits;
   /** Behind a reverse proxy: its hop count or addresses; default false (the peer is the client). */
   trustProxy?: false | number | string[];
+  /** Who may read `/metrics` (the ops guard); open when not given. */
+  metricsGuard?: onRequestHookHandler;
 }
 
 /** The issuer API: cardholder, MDES-facing and ops routes under /v1, OpenAPI at /docs, metrics. */
@@ -36,7 +38,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Fastif
     clock: options.clock,
     ...(options.rateLimits && { rateLimits: options.rateLimits }),
   });
-  registerMetrics(app);
+  registerMetrics(app, { ...(options.metricsGuard && { guard: options.metricsGuard }) });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

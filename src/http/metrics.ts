@@ -1,13 +1,19 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /**
  * Prometheus metrics for one server: request counts and latency per route
  * (the route pattern, never the concrete URL, so ids cannot explode the
  * label set), plus the process defaults. Each app owns its registry so tests
- * and several servers in one process do not collide.
+ * and several servers in one process do not collide. `guard` keeps
+ * `/metrics` for operators (the issuer's: its ops API key as a bearer token,
+ * which Prometheus sends with `authorization.credentials`).
  */
-export function registerMetrics(app: FastifyInstance, prefix = 'pushprov_'): Registry {
+export function registerMetrics(
+  app: FastifyInstance,
+  options: { prefix?: string; guard?: onRequestHookHandler } = {},
+): Registry {
+  const prefix = options.prefix ?? 'pushprov_';
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix });
   const labelNames = ['method', 'route', 'status_code'] as const;
@@ -35,7 +41,7 @@ export function registerMetrics(app: FastifyInstance, prefix = 'pushprov_'): Reg
     duration.observe(labels, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', { ...(options.guard && { onRequest: options.guard }) }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
   return registry;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { freePort, runCli } from '../support/process.js';
 
+const OPS_KEY = 'ops-key-for-the-start-test-0123456789';
+
 // Starting real processes (PGlite, key generation) is slow on a loaded machine.
 describe('pushprov start', { timeout: 120_000 }, () => {
   it('brings up issuer, simulator and merchant on PGlite, ready, and stops cleanly on SIGTERM', async () => {
@@ -11,6 +13,7 @@ describe('pushprov start', { timeout: 120_000 }, () => {
       PUSHPROV_MERCHANT_PORT: String(merchant),
       // The issuer's MDES listener too (start-mdes.test.ts tests it), on a free port.
       PUSHPROV_MDES_PORT: '0',
+      PUSHPROV_OPS_API_KEYS: OPS_KEY,
     });
     await cli.waitFor('pushprov is up');
     expect(cli.stdout()).toContain(`Open http://localhost:${issuer}`);
@@ -20,7 +23,12 @@ describe('pushprov start', { timeout: 120_000 }, () => {
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(await ready.json()).toMatchObject({ status: 'ready' });
     }
-    const metrics = await (await fetch(`http://127.0.0.1:${issuer}/metrics`)).text();
+    // The figures are the operators': no ops key, no metrics.
+    const anonymous = await fetch(`http://127.0.0.1:${issuer}/metrics`);
+    expect(anonymous.status).toBe(401);
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${issuer}/metrics`, { headers: { authorization: `Bearer ${OPS_KEY}` } })
+    ).text();
     expect(metrics).toMatch(
       /pushprov_http_requests_total\{method="GET",route="\/readyz",status_code="200"\} 1/,
     );

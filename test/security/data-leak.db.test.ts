@@ -161,7 +161,7 @@ describe('no card data or PII in clear anywhere', { timeout: 180_000 }, () => {
     });
     await get(`${stack.merchant}/`, { headers: { cookie } });
     await get(`${stack.simulator}/click-to-pay/profiles`);
-    await get(`${stack.issuer}/metrics`);
+    await get(`${stack.issuer}/metrics`, { headers: { authorization: `Bearer ${stack.opsKey}` } });
   });
 
   it('finds no PAN, email, phone, name or address line in logs, responses or any table', async () => {

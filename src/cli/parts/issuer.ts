@@ -335,6 +335,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       signInPerIp: config.rateLimitSignInPerIp,
     },
     trustProxy: config.trustProxy,
+    // Process and traffic figures are the operators', not the cardholders'.
+    metricsGuard: guards.requireOps,
   });
   await app.register(
     webPages({
