@@ -149,6 +149,7 @@ export class TokenizationQuestions {
     const { log, clock } = this.#options;
     const card = await this.#verifiedCard(fundingAccount);
     const methods = card?.status === 'active' ? await this.#methods(card) : [];
+    // Asked again, the methods are simply read again; `seen` only refuses an id used for another operation.
     await log.seen(request.requestId, REQUEST_ACTIVATION_METHODS);
     await log.record({
       notificationId: request.requestId,

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { ConflictError } from '../../core/errors.js';
-import type { IssuerSchema } from '../schema.js';
+import type { IssuerSchema, MdesNotificationsTable } from '../schema.js';
 
 /** One notification from MDES as the issuer recorded it. */
 export interface ReceivedNotification {
@@ -46,20 +46,7 @@ export class MdesNotificationLog {
       .selectAll()
       .where('notification_id', '=', notificationId)
       .executeTakeFirst();
-    return (
-      row && {
-        notificationId: row.notification_id,
-        messageType: row.message_type,
-        tokenUniqueReference: row.token_unique_reference,
-        tokenRequestorId: row.token_requestor_id,
-        outcome: row.outcome,
-        ...(row.reason_code !== null && { reasonCode: row.reason_code }),
-        ...(row.card_id !== null && { cardId: row.card_id }),
-        ...(row.provisioning_id !== null && { provisioningId: row.provisioning_id }),
-        occurredAt: row.occurred_at,
-        receivedAt: row.received_at,
-      }
-    );
+    return row && received(row);
   }
 
   /**
@@ -73,13 +60,13 @@ export class MdesNotificationLog {
   ): Promise<ReceivedNotification | undefined> {
     const row = await this.db
       .selectFrom('mdes_notifications')
-      .select('notification_id')
+      .selectAll()
       .where('token_unique_reference', '=', tokenUniqueReference)
       .where('message_type', '=', messageType)
       .orderBy('received_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return row && this.find(row.notification_id);
+    return row && received(row);
   }
 
   /**
@@ -95,7 +82,7 @@ export class MdesNotificationLog {
     if (cardIds.length === 0) return [];
     const rows = await this.db
       .selectFrom('mdes_notifications as n')
-      .select('n.notification_id')
+      .selectAll('n')
       .where('n.message_type', '=', messageType)
       .where('n.outcome', '=', 'REQUIRE_ADDITIONAL_AUTHENTICATION')
       .where('n.card_id', 'in', cardIds)
@@ -112,8 +99,7 @@ export class MdesNotificationLog {
       )
       .orderBy('n.received_at', 'desc')
       .execute();
-    const found = await Promise.all(rows.map((r) => this.find(r.notification_id)));
-    return found.filter((n): n is ReceivedNotification => n !== undefined);
+    return rows.map(received);
   }
 
   /** Records a notification; false when one with its id was recorded first (a concurrent redelivery). */
@@ -138,3 +124,16 @@ export class MdesNotificationLog {
     return row !== undefined;
   }
 }
+
+const received = (row: Selectable<MdesNotificationsTable>): ReceivedNotification => ({
+  notificationId: row.notification_id,
+  messageType: row.message_type,
+  tokenUniqueReference: row.token_unique_reference,
+  tokenRequestorId: row.token_requestor_id,
+  outcome: row.outcome,
+  ...(row.reason_code !== null && { reasonCode: row.reason_code }),
+  ...(row.card_id !== null && { cardId: row.card_id }),
+  ...(row.provisioning_id !== null && { provisioningId: row.provisioning_id }),
+  occurredAt: row.occurred_at,
+  receivedAt: row.received_at,
+});
