@@ -48,7 +48,8 @@ const outcome = sql<string>`case when state = 'failed' and error_code = ${sql.li
 const day = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`;
 const settleMs = sql<number>`greatest(0, extract(epoch from (updated_at - created_at)) * 1000)`;
 /** Nearest rank, as `percentile_disc` defines it: the smallest value whose cumulative share reaches p. */
-const nearestRank = (p: number) => sql<number>`percentile_disc(${sql.lit(p)}) within group (order by ${settleMs})`;
+const nearestRank = (p: number) =>
+  sql<number>`percentile_disc(${sql.lit(p)}) within group (order by ${settleMs})`;
 
 export class OpsStats {
   constructor(
@@ -63,7 +64,12 @@ export class OpsStats {
     const window = this.db.selectFrom('provisionings').where('created_at', '>=', since);
     const [counts, failures, latency] = await Promise.all([
       window
-        .select([day.as('day'), 'destination', outcome.as('outcome'), (eb) => eb.fn.countAll<string>().as('n')])
+        .select([
+          day.as('day'),
+          'destination',
+          outcome.as('outcome'),
+          (eb) => eb.fn.countAll<string>().as('n'),
+        ])
         .groupBy([day, 'destination', outcome])
         .orderBy('day')
         .orderBy('destination')

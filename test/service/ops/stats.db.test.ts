@@ -160,36 +160,39 @@ describe('settle-time percentiles computed by the database', () => {
   it('are the nearest-rank percentiles of the settle times', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1, maxLength: 60 }), async (ms) => {
-        run += 1;
-        await db.deleteFrom('provisionings').execute();
-        await db
-          .insertInto('provisionings')
-          .values(
-            ms.map((took, i) => ({
-              id: `prv_p${run}x${i}`,
-              cardholder_id: 'chd_test00000001',
-              destination: 'click_to_pay' as const,
-              token_requestor_id: '50123197928',
-              token_requestor_name: 'Click to Pay',
-              state: i % 3 === 0 ? 'failed' : 'completed',
-              request_id: `req-p${run}-${i}`,
-              receipt_validity_minutes: 15,
-              created_at: new Date(NOW - HOUR),
-              updated_at: new Date(NOW - HOUR + took),
-            })),
-          )
-          .execute();
-        const [latency] = (await new OpsStats(db, new ManualClock(NOW)).provisioning()).latency;
-        const sorted = [...ms].sort((a, b) => a - b);
-        expect(latency).toEqual({
-          destination: 'click_to_pay',
-          count: ms.length,
-          p50: nearestRank(sorted, 50),
-          p90: nearestRank(sorted, 90),
-          p99: nearestRank(sorted, 99),
-        });
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1, maxLength: 60 }),
+        async (ms) => {
+          run += 1;
+          await db.deleteFrom('provisionings').execute();
+          await db
+            .insertInto('provisionings')
+            .values(
+              ms.map((took, i) => ({
+                id: `prv_p${run}x${i}`,
+                cardholder_id: 'chd_test00000001',
+                destination: 'click_to_pay' as const,
+                token_requestor_id: '50123197928',
+                token_requestor_name: 'Click to Pay',
+                state: i % 3 === 0 ? 'failed' : 'completed',
+                request_id: `req-p${run}-${i}`,
+                receipt_validity_minutes: 15,
+                created_at: new Date(NOW - HOUR),
+                updated_at: new Date(NOW - HOUR + took),
+              })),
+            )
+            .execute();
+          const [latency] = (await new OpsStats(db, new ManualClock(NOW)).provisioning()).latency;
+          const sorted = [...ms].sort((a, b) => a - b);
+          expect(latency).toEqual({
+            destination: 'click_to_pay',
+            count: ms.length,
+            p50: nearestRank(sorted, 50),
+            p90: nearestRank(sorted, 90),
+            p99: nearestRank(sorted, 99),
+          });
+        },
+      ),
       { numRuns: 25 },
     );
   });
