@@ -114,21 +114,37 @@ export class AuditLog {
     return rows;
   }
 
-  /** Re-computes the whole chain; returns the first broken sequence number, or undefined when intact. */
-  async verify(): Promise<number | undefined> {
+  /**
+   * Re-computes the whole chain a page at a time (memory stays flat however
+   * long the trail): the first broken entry's sequence number, or undefined
+   * when intact, and how many entries were checked.
+   */
+  async verify(pageSize = 1000): Promise<{ brokenAt: number | undefined; checked: number }> {
     let prev = GENESIS;
-    const rows = await this.db.selectFrom('audit_log').selectAll().orderBy('seq').execute();
-    for (const row of rows) {
-      const expected = entryHash(prev, row.at, {
-        actor: row.actor,
-        action: row.action,
-        outcome: row.outcome,
-        details: row.details,
-        ...(row.subject === null ? {} : { subject: row.subject }),
-      });
-      if (row.prev_hash !== prev || row.hash !== expected) return row.seq;
-      prev = row.hash;
+    let after = 0; // seq starts at 1
+    let checked = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(pageSize)
+        .execute();
+      for (const row of rows) {
+        const expected = entryHash(prev, row.at, {
+          actor: row.actor,
+          action: row.action,
+          outcome: row.outcome,
+          details: row.details,
+          ...(row.subject === null ? {} : { subject: row.subject }),
+        });
+        if (row.prev_hash !== prev || row.hash !== expected) return { brokenAt: row.seq, checked };
+        prev = row.hash;
+        checked += 1;
+        after = row.seq;
+      }
+      if (rows.length < pageSize) return { brokenAt: undefined, checked };
     }
-    return undefined;
   }
 }

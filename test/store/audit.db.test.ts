@@ -40,7 +40,9 @@ describe('audit log', () => {
         }),
       ),
     );
-    expect(await audit.verify()).toBeUndefined();
+    expect(await audit.verify()).toEqual({ brokenAt: undefined, checked: 12 });
+    // Page by page, the chain carries across page boundaries.
+    expect(await audit.verify(5)).toEqual({ brokenAt: undefined, checked: 12 });
     const history = await audit.history(['prv_1']);
     expect(history.map((h) => h.action)).toEqual(['push.requested', 'push.receipt']);
     expect(history[0]?.details).toEqual({ zeta: 1, alpha: { b: 2, a: [1, 'x'] } });
@@ -55,6 +57,46 @@ describe('audit log', () => {
     await sql`alter table audit_log disable trigger audit_log_append_only`.execute(db);
     await sql`update audit_log set outcome = 'forged' where seq = 2`.execute(db);
     await sql`alter table audit_log enable trigger audit_log_append_only`.execute(db);
-    expect(await audit.verify()).toBe(2);
+    expect(await audit.verify()).toEqual({ brokenAt: 2, checked: 1 });
+  });
+});
+
+describe('audit chain verification finds the first broken entry', () => {
+  const tampered = async (...mutations: string[]) => {
+    const database = await testDatabase();
+    const db = await prepareIssuerStore(database.db);
+    const audit = new AuditLog(db, new ManualClock(new Date('2026-11-25T10:00:00Z')));
+    for (let i = 1; i <= 7; i++)
+      await audit.append({ actor: 'system', action: 'probe', outcome: 'ok', details: { i } });
+    await sql`alter table audit_log disable trigger audit_log_append_only`.execute(db);
+    for (const mutation of mutations) await sql.raw(mutation).execute(db);
+    const verdict = await audit.verify(3);
+    await database.close();
+    return verdict;
+  };
+
+  it('a deleted row: the next one no longer follows', async () => {
+    expect(await tampered('delete from audit_log where seq = 4')).toEqual({ brokenAt: 5, checked: 3 });
+  });
+
+  it('two rows swapped in order', async () => {
+    // The entries change places, each keeping its own hashes: a reordering, not a rewrite.
+    const swap = [
+      'create temporary table swapped as select * from audit_log where seq in (5, 6)',
+      "update audit_log set hash = hash || '~' where seq in (5, 6)", // hashes are unique, row by row
+      `update audit_log a
+        set (at, actor, action, subject, outcome, details, prev_hash, hash) =
+          (select at, actor, action, subject, outcome, details, prev_hash, hash
+             from swapped b where b.seq = case a.seq when 5 then 6 else 5 end)
+        where a.seq in (5, 6)`,
+    ];
+    expect(await tampered(...swap)).toEqual({ brokenAt: 5, checked: 4 });
+  });
+
+  it('the last row rewritten', async () => {
+    expect(await tampered(`update audit_log set actor = 'someone' where seq = 7`)).toEqual({
+      brokenAt: 7,
+      checked: 6,
+    });
   });
 });

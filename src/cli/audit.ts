@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { systemClock } from '../core/clock.js';
+import { AuditLog } from '../store/audit.js';
+import type { Config } from './config.js';
+import { withIssuerStore } from './vault.js';
+
+/** `pushprov audit verify`: re-computes the audit trail's hash chain, for operators and after a restore. */
+export function registerAuditCommands(program: Command, configOrExit: () => Config): void {
+  program
+    .command('audit')
+    .description('the tamper-evident audit trail')
+    .command('verify')
+    .description("re-compute the audit trail's hash chain; exit 1 at the first broken entry")
+    .action(async () => {
+      const { brokenAt, checked } = await withIssuerStore(configOrExit(), (db) =>
+        new AuditLog(db, systemClock).verify(),
+      );
+      if (brokenAt === undefined) {
+        process.stdout.write(`audit trail intact: ${checked} entries verified\n`);
+        return;
+      }
+      process.stdout.write(
+        `audit trail BROKEN at entry ${brokenAt}: the ${checked} entries before it verify; it and what follows cannot be trusted\n`,
+      );
+      process.exitCode = 1;
+    });
+}
