@@ -28,11 +28,13 @@ const DEMO_SHOP = '50182375119';
 /**
  * Bookkeeping a refused request may move: a session's last use, failure
  * counters of sign-in and step-up, and the nonces of Mastercard-signed requests
- * (kept before the body is read, so a replay is refused whatever it carries).
+ * (kept before the body is read, so a replay is refused whatever it carries);
+ * and the audit sealer chaining entries written before (new entries would show
+ * in audit_log itself).
  */
 const VOLATILE = {
   skipColumns: ['last_seen_at', 'idle_expires_at'],
-  skipTables: ['auth_attempts'],
+  skipTables: ['auth_attempts', 'audit_seals', 'audit_unsealed'],
 };
 
 /** Percent-encodes even a lone surrogate, as the invalid UTF-8 a hostile client can send. */
