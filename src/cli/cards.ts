@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { withIssuerStore } from './vault.js';
 
 /** `pushprov cards import FILE`: the ops import from a file, with progress and a summary. */
-export const cardService = (db: IssuerDb, vault: Vault): CardService =>
+const cardService = (db: IssuerDb, vault: Vault): CardService =>
   new CardService({
     db,
     store: new CardStore(db, vault),
@@ -22,7 +22,7 @@ export const cardService = (db: IssuerDb, vault: Vault): CardService =>
 
 const counts = (c: Counts) => `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
 
-export const describeImport = (s: ImportSummary): string =>
+const describeImport = (s: ImportSummary): string =>
   `cardholders ${counts(s.cardholders)}; cards ${counts(s.cards)}`;
 
 /** One line per tenth of the way on a pipe; one line rewritten in place on a terminal. */

@@ -38,10 +38,10 @@ import { simulatorSigningKey } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
 export { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/token-requestor-notifications.js';
-export type { ClickToPay } from './click-to-pay/enrolment.js';
-export { FaultInjector, type FaultPlan, type FaultRule } from './faults/injector.js';
-export { type ClientRegistration, registerClient } from './gateway/clients.js';
-export type { NotificationOutbox } from './notifications/outbox.js';
+
+export { FaultInjector, type FaultRule } from './faults/injector.js';
+export { registerClient } from './gateway/clients.js';
+
 export type { TokenCreatedEvent } from './token-connect/tokenize.js';
 
 /** Mastercard's own keys, as `loadDevKeys` returns them (or real ones in a test of the simulator). */

@@ -148,7 +148,7 @@ export const wrongType: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Extra members, prototype-pollution keys among them, written as JSON text so they stay own keys. */
-export const extraMembers: fc.Arbitrary<string> = fc.oneof(
+const extraMembers: fc.Arbitrary<string> = fc.oneof(
   fc.constant(''),
   fc.constant('"__proto__":{"polluted":true,"isAdmin":true}'),
   fc.constant('"constructor":{"prototype":{"polluted":true}}'),

@@ -35,7 +35,7 @@ const assetId = Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' });
 const section = <T extends Record<string, TSchema>>(properties: T) =>
   Type.Object(properties, { additionalProperties: false });
 
-export const ConformanceDataSchema = section({
+const ConformanceDataSchema = section({
   cards: section({
     /** Credit, accepted by both token requestors below: MCC- receipts. */
     credit: card,

@@ -36,7 +36,7 @@ import type { StartKeys } from '../keys.js';
  * development, the simulator's signing key. Mastercard's network carries
  * these messages over ISO 8583, so outside the simulator there are none.
  */
-export const mdesNotificationKeys = (keys: DevKeys): Record<string, KeyObject> => ({
+const mdesNotificationKeys = (keys: DevKeys): Record<string, KeyObject> => ({
   [MDES_NOTIFICATION_CONSUMER_KEY]: keys.mastercardSigning.publicKey,
 });
 

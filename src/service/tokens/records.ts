@@ -6,7 +6,7 @@ import type { TokenRepository } from '../../store/tokens/tokens.js';
 import type { ActivatedToken, TokenNotifications, TokenUpdate } from '../mdes/notifications.js';
 
 /** What a new token of one of its pushes completes (ProvisioningService); resolves false when it is not that push's. */
-export interface PushCompletion {
+interface PushCompletion {
   tokenCreated(event: {
     provisioningId: string;
     cardId: string;

@@ -38,7 +38,7 @@ const CRYPTOGRAM_VALIDITY_MS = 15 * 60_000;
 export const NETWORK_AUTHORIZATION_PATH = '/network/dsrp/authorize';
 
 /** The simulated network's authorisation request (pushprov's own; see the module's comment). */
-export const AuthorizationRequestSchema = Type.Object({
+const AuthorizationRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
   /** Decimal, at most two fractional digits. */
   amount: Type.String({ pattern: '^[0-9]{1,9}(\\.[0-9]{1,2})?$' }),
@@ -49,7 +49,7 @@ export const AuthorizationRequestSchema = Type.Object({
 export type AuthorizationRequest = Static<typeof AuthorizationRequestSchema>;
 
 /** What the authorisation's encrypted payload holds: the token's number and the cryptogram from Transact. */
-export const AuthorizationCardDataSchema = Type.Object({
+const AuthorizationCardDataSchema = Type.Object({
   accountNumber: Type.String({ minLength: 9, maxLength: 19, pattern: '^[0-9]+$' }),
   de48se43Data: Type.String({ minLength: 1, maxLength: 32 }),
 });
@@ -63,7 +63,7 @@ export const DECLINE_REASONS = [
   'INVALID_CRYPTOGRAM',
   'INVALID_ACCOUNT',
 ] as const;
-export type DeclineReason = (typeof DECLINE_REASONS)[number];
+type DeclineReason = (typeof DECLINE_REASONS)[number];
 
 export interface AuthorizationResponse {
   responseId: string;
@@ -266,7 +266,7 @@ export class Payments {
 }
 
 /** YYMMDD: the last day of the token's expiry month (MMYY). */
-export function applicationExpiryDate(mmyy: string): string {
+function applicationExpiryDate(mmyy: string): string {
   const month = Number(mmyy.slice(0, 2));
   const year = 2000 + Number(mmyy.slice(2));
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -278,7 +278,7 @@ export function applicationExpiryDate(mmyy: string): string {
  * `track2Equivalent`: number, separator D, YYMM, service code 201, zeros as
  * discretionary data, padded with F to whole bytes.
  */
-export function track2Equivalent(tokenNumber: string, mmyy: string): string {
+function track2Equivalent(tokenNumber: string, mmyy: string): string {
   const body = `${tokenNumber}D${mmyy.slice(2)}${mmyy.slice(0, 2)}201${'0'.repeat(13)}`;
   return body.length % 2 === 0 ? body : `${body}F`;
 }

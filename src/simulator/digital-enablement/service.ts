@@ -82,7 +82,7 @@ export interface TokenRequestorServiceOptions {
 }
 
 /** A status change of one of an issuer's tokens, made by its token requestor: the token says the rest. */
-export interface IssuerAnnouncement {
+interface IssuerAnnouncement {
   tokenUniqueReference: string;
 }
 

@@ -99,7 +99,7 @@ export function tokenInfoOf(row: TokenRow, account: SealedAccount): TokenInfo {
 }
 
 /** tokenInfo with the card's first six digits, as getToken and Notify Token Updated give it. */
-export function tokenInfoWithPrefixOf(row: TokenRow, account: SealedAccount): TokenInfoWithPrefix {
+function tokenInfoWithPrefixOf(row: TokenRow, account: SealedAccount): TokenInfoWithPrefix {
   return {
     ...tokenInfoOf(row, account),
     accountPanPrefix: (account.cardAccountData?.accountNumber ?? '').slice(0, 6),

@@ -16,7 +16,7 @@ export class MdesCallError extends Error {
 }
 
 /** The demo basket every "Pay" buys. */
-export const DEMO_BASKET = { amount: '12.50', currency: 'EUR' } as const;
+const DEMO_BASKET = { amount: '12.50', currency: 'EUR' } as const;
 
 export interface ShopPaymentsDeps {
   db: Kysely<MerchantSchema>;

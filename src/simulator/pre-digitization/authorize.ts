@@ -187,7 +187,7 @@ export class TokenizationAuthorizer {
 
 /** Why MDES stood in, for its record. */
 
-export function standInReason(failure: PreDigitizationFailure): string {
+function standInReason(failure: PreDigitizationFailure): string {
   switch (failure.kind) {
     case 'timeout':
       return 'ISSUER_TIMEOUT';

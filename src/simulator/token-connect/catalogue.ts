@@ -35,7 +35,7 @@ export const MDES_ACCOUNT_RANGES = [
   { prefix: '5412346789', product: 'CREDIT' },
 ] as const satisfies readonly MdesAccountRange[];
 
-export type RangePrefix = (typeof MDES_ACCOUNT_RANGES)[number]['prefix'];
+type RangePrefix = (typeof MDES_ACCOUNT_RANGES)[number]['prefix'];
 
 /** The 19-digit number MDES identifies a range by. */
 export const rangeStart = (prefix: string): string => prefix.padEnd(19, '0');
@@ -60,7 +60,7 @@ export interface CatalogueOptions {
   simulatorUrl: string;
 }
 
-export interface Logo {
+interface Logo {
   background: string;
   foreground: string;
   /** One to three capital letters or digits drawn on the logo. */

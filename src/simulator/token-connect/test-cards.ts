@@ -62,5 +62,3 @@ export const TEST_CARDS = {
     'debit, range not enrolled in MDES: ACCOUNT_INELIGIBLE everywhere',
   ),
 } as const satisfies Record<string, TestCard>;
-
-export type TestCardName = keyof typeof TEST_CARDS;

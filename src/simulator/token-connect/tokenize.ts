@@ -33,7 +33,7 @@ import type { McReceiptsTable, SimulatorSchema } from './tables.js';
  * Service) and creates the token only when it approves, or requires more
  * authentication (then the token waits INACTIVE for its activation).
  */
-export const TokenizeRequestSchema = Type.Object({
+const TokenizeRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
   // "host[:port][/contextRoot]", 11–64 (Digital Enablement API 1.3.3 `Tokenize.responseHost`).
   responseHost: Type.Optional(Type.String({ minLength: 11, maxLength: 64 })),
