@@ -27,7 +27,7 @@ import { TokenizationQuestions } from '../../service/mdes/authorize.js';
 import { MdesNotifications } from '../../service/mdes/notifications.js';
 import { CardholderSearch } from '../../service/ops/cardholder-search.js';
 import { OpsStats } from '../../service/ops/stats.js';
-import { ProvisioningService } from '../../service/provisioning.js';
+import { ProvisioningService } from '../../service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../service/token-requestors.js';
 import { Activations } from '../../service/tokens/activations.js';
 import { TokenFollowUps } from '../../service/tokens/follow-ups.js';
