@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Config } from '../app/config.js';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { CardService, type Counts, type ImportSummary } from '../service/cards/cards.js';
@@ -8,7 +9,6 @@ import { AuditLog } from '../store/audit.js';
 import { CardStore } from '../store/cards/card-store.js';
 import type { IssuerDb } from '../store/store.js';
 import type { Vault } from '../store/vault/vault.js';
-import type { Config } from './config.js';
 import { withIssuerStore } from './vault.js';
 
 /** `pushprov cards import FILE`: the ops import from a file, with progress and a summary. */

@@ -99,7 +99,7 @@ export class CardService {
     if ('problems' in validated) throw invalid(validated.problems);
     const { cardholders } = validated.batch;
     try {
-      const result = await this.#o.db.transaction().execute(async (tx) => {
+      const result = await this.#o.store.transaction(async (tx) => {
         const summary: ImportSummary = {
           cardholders: counts(),
           cards: counts(),

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
-import { IssuerRepository } from '../transaction.js';
 import type { IssuerSchema, TokenStatus, TokensTable } from '../schema.js';
+import { IssuerRepository } from '../transaction.js';
 
 export type { TokenStatus };
 
