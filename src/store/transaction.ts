@@ -10,7 +10,7 @@ export type StoreTransaction = Transaction<IssuerSchema>;
  * or roll back together. Services open transactions only through this: the
  * database handle stays inside the store.
  */
-export interface Transactional {
+interface Transactional {
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
 }
 

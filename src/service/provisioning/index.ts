@@ -9,7 +9,7 @@ import { Settlement } from './settlement.js';
 
 export type { ProvisioningServiceOptions } from './options.js';
 export type { PushRequest } from './push.js';
-export type { DestinationView, ProvisioningView } from './queries.js';
+export type { ProvisioningView } from './queries.js';
 
 /**
  * The push-provisioning use cases, one part per job: what the cardholder
