@@ -39,6 +39,7 @@ import { CardStore } from '../store/cards/card-store.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { ActivationCodeStore } from '../store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../store/mdes/notifications.js';
+import { OpsReads } from '../store/ops.js';
 import { ProvisioningRepository } from '../store/provisionings.js';
 import { prepareIssuerStore } from '../store/store.js';
 import { TokenFollowUpRepository } from '../store/tokens/follow-ups.js';
@@ -318,7 +319,11 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
-    opsRoutes(new OpsStats(db, clock), guards, new CardholderSearch(db, store.cardholders, audit)),
+    opsRoutes(
+      new OpsStats(db, clock),
+      guards,
+      new CardholderSearch(new OpsReads(db), store.cardholders, audit),
+    ),
     assetRoutes(directory),
     tokenRoutes({ savedCards, followUps, guards }),
     activationRoutes({ activations, guards }),

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
-import type { IssuerSchema } from '../../store/schema.js';
+import { OpsReads, type PushSummary } from '../../store/ops.js';
+import type { IssuerDb } from '../../store/store.js';
 import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 
 /**
@@ -54,31 +54,20 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export class OpsStats {
+  readonly #reads: OpsReads;
+
   constructor(
-    private readonly db: Kysely<IssuerSchema>,
+    db: IssuerDb,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#reads = new OpsReads(db);
+  }
 
   async provisioning(days = 7): Promise<ProvisioningStats> {
     if (!Number.isInteger(days) || days < 1 || days > 90)
       throw new ValidationError('DAYS_INVALID', 'days must be a whole number from 1 to 90');
     const since = new Date(this.clock.now().getTime() - days * 86_400_000);
-    const rows = await this.db
-      .selectFrom('provisionings')
-      .select([
-        'id',
-        'destination',
-        'token_requestor_id',
-        'token_requestor_name',
-        'state',
-        'error_code',
-        'created_at',
-        'updated_at',
-      ])
-      .where('created_at', '>=', since)
-      .orderBy('created_at', 'desc')
-      .limit(ROW_LIMIT)
-      .execute();
+    const rows = await this.#reads.pushesSince(since, ROW_LIMIT);
 
     const funnel = new Map<string, { day: string; destination: string; states: Record<string, number> }>();
     const totals = new Map<string, Record<string, number>>();
@@ -134,23 +123,7 @@ export class OpsStats {
   }
 
   /** Whether the bank was asked about a declined push's tokenization while the push was open. */
-  async #declinedBy(push: {
-    id: string;
-    token_requestor_id: string;
-    created_at: Date;
-    updated_at: Date;
-  }): Promise<'issuer' | 'mastercard'> {
-    const asked = await this.db
-      .selectFrom('mdes_notifications as n')
-      .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
-      .select('n.notification_id')
-      .where('c.provisioning_id', '=', push.id)
-      .where('n.message_type', '=', AUTHORIZE_SERVICE)
-      .where('n.token_requestor_id', '=', push.token_requestor_id)
-      .where('n.received_at', '>=', push.created_at)
-      .where('n.received_at', '<=', push.updated_at)
-      .limit(1)
-      .executeTakeFirst();
-    return asked ? 'issuer' : 'mastercard';
+  async #declinedBy(push: PushSummary): Promise<'issuer' | 'mastercard'> {
+    return (await this.#reads.askedDuring(push, AUTHORIZE_SERVICE)) ? 'issuer' : 'mastercard';
   }
 }
