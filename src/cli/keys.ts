@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../app/config.js';
 import type { StartKeys } from '../app/mastercard-side.js';
+import { withClaim } from '../core/pid-lock.js';
 import { ensureEncryptionIdentity } from '../mastercard/keys/dev-encryption-identity.js';
 import { type DevPkiSummary, generateDevPki, hasDevPki } from '../mastercard/keys/dev-pki.js';
 import { type DevKeySummary, generateDevKeys, loadDevKeys } from '../mastercard/keys/generate.js';
@@ -22,6 +23,12 @@ export const MERCHANT_ENCRYPTION_STEM = 'merchant-encryption';
  */
 export async function ensureDevKeys(config: Config, say: (line: string) => void): Promise<StartKeys> {
   const dir = devKeysDir(config);
+  // Instances started together on one data directory: one generates, the others wait and load its keys.
+  mkdirSync(config.dataDir, { recursive: true });
+  return withClaim(join(config.dataDir, 'keys.lock'), () => generateMissing(dir, say));
+}
+
+async function generateMissing(dir: string, say: (line: string) => void): Promise<StartKeys> {
   if (!existsSync(join(dir, MANIFEST))) {
     say(`generating development keys in ${dir} (first start only)`);
     await generateDevKeys(dir, { onProgress: (step) => say(`  ${step}`) });

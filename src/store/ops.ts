@@ -1,17 +1,19 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { IssuerSchema } from './schema.js';
 
-/** One push as the ops dashboard counts it. */
-export interface PushSummary {
-  id: string;
-  destination: string;
-  token_requestor_id: string;
-  token_requestor_name: string;
-  state: string;
-  error_code: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+const CANCELLED = 'CARDHOLDER_CANCELLED';
+
+/**
+ * The state as ops count it, in SQL: a cancel apart from failures. The whole
+ * window is aggregated by the database (no row cap, nothing carried to Node),
+ * and the `provisionings_created` index bounds every query to the window.
+ */
+const outcome = sql<string>`case when state = 'failed' and error_code = ${sql.lit(CANCELLED)} then 'cancelled' else state end`;
+const day = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`;
+const settleMs = sql<number>`greatest(0, extract(epoch from (updated_at - created_at)) * 1000)`;
+/** Nearest rank, as `percentile_disc` defines it: the smallest value whose cumulative share reaches p. */
+const nearestRank = (p: number) =>
+  sql<number>`percentile_disc(${sql.lit(p)}) within group (order by ${settleMs})`;
 
 /**
  * The ops dashboard's reads across the issuer's tables: pushes to count, and
@@ -21,40 +23,73 @@ export interface PushSummary {
 export class OpsReads {
   constructor(private readonly db: Kysely<IssuerSchema>) {}
 
-  /** Pushes created since `since`, newest first, at most `limit`. */
-  pushesSince(since: Date, limit: number): Promise<PushSummary[]> {
+  /** Pushes created since `since` by UTC day, destination and outcome (a cancel is `cancelled`), counted. */
+  pushCounts(since: Date) {
     return this.db
       .selectFrom('provisionings')
-      .select([
-        'id',
-        'destination',
-        'token_requestor_id',
-        'token_requestor_name',
-        'state',
-        'error_code',
-        'created_at',
-        'updated_at',
-      ])
       .where('created_at', '>=', since)
-      .orderBy('created_at', 'desc')
-      .limit(limit)
+      .select([day.as('day'), 'destination', outcome.as('outcome'), (eb) => eb.fn.countAll<string>().as('n')])
+      .groupBy([day, 'destination', outcome])
+      .orderBy('day')
+      .orderBy('destination')
       .execute();
   }
 
-  /** Whether MDES sent the issuer a `messageType` request about a card of the push while the push was open. */
-  async askedDuring(push: PushSummary, messageType: string): Promise<boolean> {
-    const asked = await this.db
-      .selectFrom('mdes_notifications as n')
-      .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
-      .select('n.notification_id')
-      .where('c.provisioning_id', '=', push.id)
-      .where('n.message_type', '=', messageType)
-      .where('n.token_requestor_id', '=', push.token_requestor_id)
-      .where('n.received_at', '>=', push.created_at)
-      .where('n.received_at', '<=', push.updated_at)
-      .limit(1)
-      .executeTakeFirst();
-    return asked !== undefined;
+  /** Settle-time percentiles (ms) by destination of the pushes since `since` that completed or failed, cancels aside. */
+  settleTimes(since: Date) {
+    return this.db
+      .selectFrom('provisionings')
+      .where('created_at', '>=', since)
+      .select([
+        'destination',
+        (eb) => eb.fn.countAll<string>().as('count'),
+        nearestRank(0.5).as('p50'),
+        nearestRank(0.9).as('p90'),
+        nearestRank(0.99).as('p99'),
+      ])
+      .where('state', 'in', ['completed', 'failed'])
+      .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '!=', CANCELLED)]))
+      .groupBy('destination')
+      .orderBy('destination')
+      .execute();
+  }
+
+  /**
+   * The newest failures and expiries since `since`, cancels aside; each with
+   * whether MDES sent the issuer a `messageType` request about a card of it
+   * while it was open (`asked`; one query, not one per row).
+   */
+  recentFailures(since: Date, limit: number, messageType: string) {
+    return this.db
+      .selectFrom('provisionings as p')
+      .select([
+        'p.id',
+        'p.destination',
+        'p.token_requestor_name',
+        'p.state',
+        'p.error_code',
+        'p.updated_at',
+        (eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('mdes_notifications as n')
+                .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
+                .select('n.notification_id')
+                .whereRef('c.provisioning_id', '=', 'p.id')
+                .where('n.message_type', '=', messageType)
+                .whereRef('n.token_requestor_id', '=', 'p.token_requestor_id')
+                .whereRef('n.received_at', '>=', 'p.created_at')
+                .whereRef('n.received_at', '<=', 'p.updated_at'),
+            )
+            .as('asked'),
+      ])
+      .where('p.created_at', '>=', since)
+      .where('p.state', 'in', ['failed', 'expired'])
+      .where((eb) => eb.or([eb('p.error_code', 'is', null), eb('p.error_code', '!=', CANCELLED)]))
+      .orderBy('p.created_at', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   /** The cardholders with a card ending in `lastFour`. */

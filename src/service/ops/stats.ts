@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
-import { OpsReads, type PushSummary } from '../../store/ops.js';
+import { OpsReads } from '../../store/ops.js';
 import type { IssuerDb } from '../../store/store.js';
 import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 
@@ -36,22 +36,7 @@ export interface ProvisioningStats {
   latency: { destination: string; count: number; p50: number; p90: number; p99: number }[];
 }
 
-const SETTLED = new Set(['completed', 'failed']);
-const CANCELLED = 'CARDHOLDER_CANCELLED';
-/** The state as ops count it: a cancel apart from failures. */
-const outcomeOf = (row: { state: string; error_code: string | null }): string =>
-  row.state === 'failed' && row.error_code === CANCELLED ? 'cancelled' : row.state;
-const FAILED = ['failed', 'expired'];
-// Enough for a dashboard; beyond this the newest rows are the ones that matter.
-const ROW_LIMIT = 10_000;
 const RECENT_FAILURES = 20;
-
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? 0;
-}
 
 export class OpsStats {
   readonly #reads: OpsReads;
@@ -67,63 +52,55 @@ export class OpsStats {
     if (!Number.isInteger(days) || days < 1 || days > 90)
       throw new ValidationError('DAYS_INVALID', 'days must be a whole number from 1 to 90');
     const since = new Date(this.clock.now().getTime() - days * 86_400_000);
-    const rows = await this.#reads.pushesSince(since, ROW_LIMIT);
+    const [counts, failures, latency] = await Promise.all([
+      this.#reads.pushCounts(since),
+      this.#recentFailures(since),
+      this.#reads.settleTimes(since),
+    ]);
 
     const funnel = new Map<string, { day: string; destination: string; states: Record<string, number> }>();
     const totals = new Map<string, Record<string, number>>();
-    const durations = new Map<string, number[]>();
-    for (const row of rows) {
-      const created = new Date(row.created_at);
-      const day = created.toISOString().slice(0, 10);
-      const key = `${day} ${row.destination}`;
-      const outcome = outcomeOf(row);
-      const bucket = funnel.get(key) ?? { day, destination: row.destination, states: {} };
-      bucket.states[outcome] = (bucket.states[outcome] ?? 0) + 1;
+    for (const row of counts) {
+      const n = Number(row.n);
+      const key = `${row.day} ${row.destination}`;
+      const bucket = funnel.get(key) ?? { day: row.day, destination: row.destination, states: {} };
+      bucket.states[row.outcome] = n;
       funnel.set(key, bucket);
       const total = totals.get(row.destination) ?? {};
-      total[outcome] = (total[outcome] ?? 0) + 1;
+      total[row.outcome] = (total[row.outcome] ?? 0) + n;
       totals.set(row.destination, total);
-      if (SETTLED.has(outcome)) {
-        const list = durations.get(row.destination) ?? [];
-        list.push(Math.max(0, new Date(row.updated_at).getTime() - created.getTime()));
-        durations.set(row.destination, list);
-      }
     }
     return {
       since: since.toISOString(),
-      funnel: [...funnel.values()].sort(
-        (a, b) => a.day.localeCompare(b.day) || a.destination.localeCompare(b.destination),
-      ),
+      funnel: [...funnel.values()],
       totals: [...totals].map(([destination, states]) => ({ destination, states })),
-      failures: await Promise.all(
-        rows
-          .filter((r) => FAILED.includes(outcomeOf(r)))
-          .slice(0, RECENT_FAILURES)
-          .map(async (r) => ({
-            id: r.id,
-            destination: r.destination,
-            tokenRequestor: r.token_requestor_name,
-            state: r.state,
-            errorCode: r.error_code,
-            ...(r.error_code === 'TOKENIZATION_DECLINED' && { declinedBy: await this.#declinedBy(r) }),
-            at: new Date(r.updated_at).toISOString(),
-          })),
-      ),
-      latency: [...durations].map(([destination, list]) => {
-        const sorted = list.sort((a, b) => a - b);
-        return {
-          destination,
-          count: sorted.length,
-          p50: percentile(sorted, 50),
-          p90: percentile(sorted, 90),
-          p99: percentile(sorted, 99),
-        };
-      }),
+      failures,
+      latency: latency.map((row) => ({
+        destination: row.destination,
+        count: Number(row.count),
+        p50: Math.round(Number(row.p50)),
+        p90: Math.round(Number(row.p90)),
+        p99: Math.round(Number(row.p99)),
+      })),
     };
   }
 
-  /** Whether the bank was asked about a declined push's tokenization while the push was open. */
-  async #declinedBy(push: PushSummary): Promise<'issuer' | 'mastercard'> {
-    return (await this.#reads.askedDuring(push, AUTHORIZE_SERVICE)) ? 'issuer' : 'mastercard';
+  /**
+   * The newest failures and expiries; for a declined tokenization, whether the
+   * bank was asked about it while the push was open (one query, not one per row).
+   */
+  async #recentFailures(since: Date): Promise<ProvisioningStats['failures']> {
+    const rows = await this.#reads.recentFailures(since, RECENT_FAILURES, AUTHORIZE_SERVICE);
+    return rows.map((r) => ({
+      id: r.id,
+      destination: r.destination,
+      tokenRequestor: r.token_requestor_name,
+      state: r.state,
+      errorCode: r.error_code,
+      ...(r.error_code === 'TOKENIZATION_DECLINED' && {
+        declinedBy: r.asked ? ('issuer' as const) : ('mastercard' as const),
+      }),
+      at: new Date(r.updated_at).toISOString(),
+    }));
   }
 }
