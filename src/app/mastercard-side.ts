@@ -26,7 +26,7 @@ import { MdesTokenClient } from '../simulator/merchant/token-client.js';
 import { MERCHANT_NTU_PATH } from '../simulator/merchant/token-updates.js';
 import { WorkLoop } from '../simulator/notifications/work-loop.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../simulator/token-connect/catalogue.js';
-import { deriveSealingKey, Sealer } from '../simulator/token-connect/sealing.js';
+import { deriveSealingKey, SimulatorSealer } from '../simulator/token-connect/sealing.js';
 import { simulatorSigningKey } from '../simulator/token-connect/signature.js';
 import { registerTokenManagement } from '../simulator/token-management/register.js';
 import type { Config } from './config.js';
@@ -196,7 +196,7 @@ export async function buildMerchant({
     clock,
     signatures,
     tokens,
-    sealer: new Sealer(
+    sealer: new SimulatorSealer(
       deriveSealingKey(keys.merchantEncryption.privateKey, {
         salt: 'pushprov-demo-merchant',
         info: 'saved token sealing v1',

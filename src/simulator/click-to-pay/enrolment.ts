@@ -10,7 +10,7 @@ import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
 import { CLICK_TO_PAY_TOKEN_REQUESTOR_ID } from '../token-connect/catalogue.js';
 import { TokenConnectFailure } from '../token-connect/failure.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { TokenizeService } from '../token-connect/tokenize.js';
 import { IdentityIndex } from './identity.js';
 import { type ProfileCard, ProfileStore } from './profiles.js';
@@ -20,7 +20,7 @@ export interface ClickToPayOptions {
   db: Kysely<unknown>;
   clock: Clock;
   /** Seals the consumer's details (the same sealer as the pushed card data). */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** At least 32 bytes keying the email and mobile number indexes. */
   identityKey: Uint8Array;
   tokenize: Pick<TokenizeService, 'tokenize'>;

@@ -13,7 +13,7 @@ import { EncryptedPayloadSchema } from '../../mastercard/token-connect/schemas.j
 import type { Client } from '../gateway/clients.js';
 import { assertValid, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
 import type { TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
@@ -104,7 +104,7 @@ type Schema = TokenManagementSchema & {
 export interface PaymentsOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** Opens the authorisation's card data, encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
 }

@@ -8,7 +8,7 @@ import type {
   TokenInfoWithPrefix,
   TokenStatus,
 } from '../../mastercard/digital-enablement/schemas.js';
-import { accountRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from '../token-connect/catalogue.js';
+import { enrolledRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from '../token-connect/catalogue.js';
 import type { McManagedTokensTable } from '../token-management/tables.js';
 
 /**
@@ -107,7 +107,7 @@ function tokenInfoWithPrefixOf(row: TokenRow, account: SealedAccount): TokenInfo
 }
 
 export const productOf = (account: SealedAccount): Product =>
-  accountRangeOf(account.cardAccountData?.accountNumber ?? '')?.product ?? 'CREDIT';
+  enrolledRangeOf(account.cardAccountData?.accountNumber ?? '')?.product ?? 'CREDIT';
 
 /** `token_for_getToken` and `token_for_NTU`. */
 export function fullToken(row: TokenRow, account: SealedAccount): FullToken {

@@ -17,7 +17,7 @@ import type {
 import { NTU_MESSAGE_TYPE, type TokenUpdatedNotice } from '../../mastercard/token-requestor-notifications.js';
 import { encrypterOfRow } from '../digital-enablement/encryption.js';
 import type { IssuerServices } from '../pre-digitization/issuers.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { ISSUER_MESSAGE_TYPES, type McNotificationsTable, type NotificationsSchema } from './tables.js';
 
 export interface OutboxOptions {
@@ -26,7 +26,7 @@ export interface OutboxOptions {
   /** Signs each attempt to a token requestor as MDES (OAuth 1.0a with Mastercard's signing key), with a fresh nonce. */
   signer: Pick<OAuthSigner, 'authorizationHeader'>;
   /** Seals the card data of a notification to an issuer until an attempt encrypts it to the issuer's key. */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** The issuers' Pre-Digitization web services, which notifications to issuers are delivered to. */
   issuers: Pick<IssuerServices, 'of'>;
   /** Told about every attempt; facts only (ids, status), never the body. */

@@ -8,7 +8,7 @@ import type {
   Decision as PreDigitizationDecision,
 } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { TokenizeRequest } from '../token-connect/tokenize.js';
 import { type FundingSource, fundingAccountData, walletProviderDecisioningInfo } from './funding.js';
 import type { IssuerServices } from './issuers.js';
@@ -19,7 +19,7 @@ export interface TokenizationAuthorizerOptions {
   clock: Clock;
   issuers: Pick<IssuerServices, 'of'>;
   /** Opens the funding accounts of existing tokens, to count the card's active tokens. */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** MDES's decision when the issuer does not answer in time, cannot be reached or answers nonsense; default DECLINED. */
   standIn?: 'APPROVED' | 'DECLINED';
   /** Told about every decision; ids and outcomes only. */

@@ -8,7 +8,7 @@ import type {
 import type { ActivatedFundingAccountData } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { fundingAccountData } from './funding.js';
 import type { McPreDigitizedTokensTable, PreDigitizationSchema } from './tables.js';
 
@@ -32,7 +32,7 @@ const STATUS: Record<McPreDigitizedTokensTable['status'], string> = {
 export interface IssuerNotifierOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   outbox: Pick<NotificationOutbox, 'toIssuer'>;
   /** The token requestor's consumer-facing name. */
   nameOf: (tokenRequestorId: string) => string | undefined;

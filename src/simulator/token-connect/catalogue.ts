@@ -41,7 +41,7 @@ type RangePrefix = (typeof MDES_ACCOUNT_RANGES)[number]['prefix'];
 export const rangeStart = (prefix: string): string => prefix.padEnd(19, '0');
 
 /** The enrolled range a PAN falls in: the longest matching prefix. */
-export function accountRangeOf(pan: string): MdesAccountRange | undefined {
+export function enrolledRangeOf(pan: string): MdesAccountRange | undefined {
   let best: MdesAccountRange | undefined;
   for (const range of MDES_ACCOUNT_RANGES) {
     if (pan.startsWith(range.prefix) && (!best || range.prefix.length > best.prefix.length)) best = range;

@@ -1,4 +1,4 @@
-import { accountRangeOf, type Product } from './catalogue.js';
+import { enrolledRangeOf, type Product } from './catalogue.js';
 
 /**
  * The card numbers to test with, in one place: publicly documented
@@ -18,7 +18,7 @@ export interface TestCard {
 const card = (pan: string, brand: TestCard['brand'], behaviour: string): TestCard => ({
   pan,
   brand,
-  product: accountRangeOf(pan)?.product,
+  product: enrolledRangeOf(pan)?.product,
   behaviour,
 });
 

@@ -23,9 +23,9 @@ import { fullToken, type SealedAccount } from '../digital-enablement/token-view.
 import type { Client } from '../gateway/clients.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import type { IssuerNotifier } from '../pre-digitization/notifier.js';
-import { accountRangeOf } from '../token-connect/catalogue.js';
+import { enrolledRangeOf } from '../token-connect/catalogue.js';
 import { firstInvalidField, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { CustomerServiceFailure } from './failure.js';
 import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from './tables.js';
 
@@ -71,7 +71,7 @@ export interface CustomerServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
   /** Seals the funding account, as tokenize does. */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** Notify Token Updated to the token requestor. */
   outbox: Pick<NotificationOutbox, 'notifyTokenUpdated'>;
   /** Notify Service Activated and Notify Token Updated to the issuer. */
@@ -228,7 +228,7 @@ export class CustomerService {
       }
       const account = this.#account(row);
       const current = cardOf(account)?.accountNumber ?? '';
-      if (pan !== undefined && accountRangeOf(pan)?.prefix !== accountRangeOf(current)?.prefix) {
+      if (pan !== undefined && enrolledRangeOf(pan)?.prefix !== enrolledRangeOf(current)?.prefix) {
         // "The account mapping will only update an Account PAN for a new Account PAN when they are both in the same Account Range."
         throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'TokenUpdateRequest.NewAccountPan');
       }
