@@ -113,11 +113,11 @@ const hash = (cryptogram: string) => createHash('sha256').update(cryptogram.toUp
 
 export class Payments {
   readonly #db: Kysely<Schema>;
-  readonly #o: PaymentsOptions;
+  readonly #options: PaymentsOptions;
 
   constructor(options: PaymentsOptions) {
     this.#db = options.db as Kysely<Schema>;
-    this.#o = options;
+    this.#options = options;
   }
 
   /**
@@ -138,9 +138,9 @@ export class Payments {
     if (row.status === 'DELETED') throw new TokenConnectFailure('INVALID_TOKEN_STATUS');
     const encrypter = encrypterFor(client);
     if (!encrypter) throw new TokenConnectFailure('AUTHORIZATION_FAILED');
-    const tokenNumber = this.#o.sealer.open(row.token_sealed, row.token_unique_reference);
+    const tokenNumber = this.#options.sealer.open(row.token_sealed, row.token_unique_reference);
     const cryptogram = randomBytes(16).toString('hex').toUpperCase();
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     await this.#db
       .insertInto('mc_dsrp_cryptograms')
       .values({
@@ -180,7 +180,7 @@ export class Payments {
     const earlier = await this.#answered(trid, request.requestId);
     if (earlier) return earlier;
     const card = this.#cardData(request);
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const answer = await this.#db.transaction().execute(async (tx) => {
       const issued = await tx
         .selectFrom('mc_dsrp_cryptograms')
@@ -205,7 +205,9 @@ export class Payments {
       });
       let result: AuthorizationResponse;
       if (!issued || !token) result = decide('INVALID_CRYPTOGRAM');
-      else if (this.#o.sealer.open(token.token_sealed, token.token_unique_reference) !== card.accountNumber)
+      else if (
+        this.#options.sealer.open(token.token_sealed, token.token_unique_reference) !== card.accountNumber
+      )
         result = decide('INVALID_ACCOUNT');
       else if (issued.used_at !== null || issued.expires_at.getTime() <= now.getTime())
         result = decide('INVALID_CRYPTOGRAM');
@@ -256,7 +258,7 @@ export class Payments {
   #cardData(request: AuthorizationRequest): AuthorizationCardData {
     let data: unknown;
     try {
-      data = JSON.parse(this.#o.decrypter.decrypt(request.encryptedPayload));
+      data = JSON.parse(this.#options.decrypter.decrypt(request.encryptedPayload));
     } catch (error) {
       throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
     }
