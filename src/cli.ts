@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { type Config, describeConfig, loadConfig } from './app/config.js';
+import { registerAuditCommands } from './cli/audit.js';
 import { registerCardCommands } from './cli/cards.js';
 import { conformanceCommand } from './cli/conformance/command.js';
 import { describeDevKeys, describeDevPki, devKeysDir } from './cli/keys.js';
@@ -99,6 +100,7 @@ keys
 
 registerVaultCommands(keys, configOrExit);
 registerCardCommands(program, configOrExit);
+registerAuditCommands(program, configOrExit);
 program.addCommand(conformanceCommand(configOrExit));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
