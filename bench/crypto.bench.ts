@@ -30,23 +30,11 @@ export async function runCryptoBench(): Promise<{ results: BenchResult[]; target
 
   const checks: [string, number, string, (v: number) => boolean][] = [
     [
-      'JWE encrypt: mastercard-client-encryption / pushprov',
-      median('JWE encrypt', 'mastercard-client-encryption') / median('JWE encrypt', 'pushprov'),
-      '≥ 5×',
-      (v) => v >= 5,
-    ],
-    [
       'field-level encrypt: mastercard-client-encryption / pushprov',
       median('field-level encrypt', 'mastercard-client-encryption') /
         median('field-level encrypt', 'pushprov'),
       '≥ 5×',
       (v) => v >= 5,
-    ],
-    [
-      'JWE decrypt: pushprov / raw private decrypt',
-      median('JWE decrypt', 'pushprov') / median(PRIVATE_FLOOR, 'node:crypto'),
-      '≤ 1.2×',
-      (v) => v <= 1.2,
     ],
     [
       'field-level decrypt: pushprov / raw private decrypt',

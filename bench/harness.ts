@@ -4,7 +4,7 @@
  * scheduler hiccup cannot move the figure. Async cases are awaited one by one.
  */
 export interface BenchCase {
-  /** What is measured, e.g. "JWE encrypt". Cases with the same group are compared. */
+  /** What is measured, e.g. "field-level encrypt". Cases with the same group are compared. */
   group: string;
   /** Who does it, e.g. "pushprov", "mastercard-client-encryption", "raw RSA-2048". */
   name: string;

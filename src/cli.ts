@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { type Config, describeConfig, loadConfig } from './app/config.js';
 import { registerAuditCommands } from './cli/audit.js';
 import { registerCardCommands } from './cli/cards.js';
-import { type Config, describeConfig, loadConfig } from './cli/config.js';
 import { conformanceCommand } from './cli/conformance/command.js';
 import { describeDevKeys, describeDevPki, devKeysDir } from './cli/keys.js';
 import { PARTS, type Part, start } from './cli/start.js';

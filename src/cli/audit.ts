@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import type { Config } from '../app/config.js';
 import { systemClock } from '../core/clock.js';
 import { AuditLog } from '../store/audit.js';
-import type { Config } from './config.js';
 import { withIssuerStore } from './vault.js';
 
 /** `pushprov audit verify`: re-computes the audit trail's hash chain, for operators and after a restore. */

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Config } from '../app/config.js';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { CardService, type Counts, type ImportSummary } from '../service/cards/cards.js';
@@ -8,11 +9,10 @@ import { AuditLog } from '../store/audit.js';
 import { CardStore } from '../store/cards/card-store.js';
 import type { IssuerDb } from '../store/store.js';
 import type { Vault } from '../store/vault/vault.js';
-import type { Config } from './config.js';
 import { withIssuerStore } from './vault.js';
 
 /** `pushprov cards import FILE`: the ops import from a file, with progress and a summary. */
-export const cardService = (db: IssuerDb, vault: Vault): CardService =>
+const cardService = (db: IssuerDb, vault: Vault): CardService =>
   new CardService({
     db,
     store: new CardStore(db, vault),
@@ -22,7 +22,7 @@ export const cardService = (db: IssuerDb, vault: Vault): CardService =>
 
 const counts = (c: Counts) => `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
 
-export const describeImport = (s: ImportSummary): string =>
+const describeImport = (s: ImportSummary): string =>
   `cardholders ${counts(s.cardholders)}; cards ${counts(s.cards)}`;
 
 /** One line per tenth of the way on a pipe; one line rewritten in place on a terminal. */

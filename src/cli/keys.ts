@@ -1,25 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../app/config.js';
+import type { StartKeys } from '../app/mastercard-side.js';
 import { withClaim } from '../core/pid-lock.js';
-import {
-  type EncryptionIdentity,
-  ensureEncryptionIdentity,
-} from '../mastercard/keys/dev-encryption-identity.js';
+import { ensureEncryptionIdentity } from '../mastercard/keys/dev-encryption-identity.js';
 import { type DevPkiSummary, generateDevPki, hasDevPki } from '../mastercard/keys/dev-pki.js';
-import {
-  type DevKeySummary,
-  type DevKeys,
-  generateDevKeys,
-  loadDevKeys,
-} from '../mastercard/keys/generate.js';
-import type { Config } from './config.js';
+import { type DevKeySummary, generateDevKeys, loadDevKeys } from '../mastercard/keys/generate.js';
 
 const MANIFEST = 'pushprov-dev-keys.json';
 
 export const devKeysDir = (config: Config): string => join(config.dataDir, 'keys');
-
-/** The development keys `pushprov start` runs with: the key set, and the demo merchant's encryption identity. */
-export type StartKeys = DevKeys & { merchantEncryption: EncryptionIdentity };
 
 /** The file stem of the demo merchant's encryption key and certificate in the development key directory. */
 export const MERCHANT_ENCRYPTION_STEM = 'merchant-encryption';

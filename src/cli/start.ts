@@ -1,18 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { systemClock } from '../core/clock.js';
-import { type Database, type DatabaseTarget, openDatabase } from '../core/db.js';
-import type { Logger } from '../core/logger.js';
-import type { Config } from './config.js';
-import { ensureDevKeys } from './keys.js';
-import { buildIssuer } from './parts/issuer.js';
+import type { Config } from '../app/config.js';
+import { buildIssuer } from '../app/issuer.js';
 import {
   buildMerchant,
   buildSimulator,
   devIssuerServicesUrl,
   registerDevIssuer,
-} from './parts/mastercard-side.js';
+} from '../app/mastercard-side.js';
+import { systemClock } from '../core/clock.js';
+import { type Database, type DatabaseTarget, openDatabase } from '../core/db.js';
+import type { Logger } from '../core/logger.js';
+import { ensureDevKeys } from './keys.js';
 
 export const PARTS = ['issuer', 'simulator', 'merchant'] as const;
 export type Part = (typeof PARTS)[number];

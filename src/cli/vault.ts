@@ -1,43 +1,19 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Config } from '../app/config.js';
+import { keyringSource, openVault } from '../app/vault.js';
 import { systemClock } from '../core/clock.js';
 import { openDatabase } from '../core/db.js';
 import { ConfigError } from '../core/errors.js';
 import { type IssuerDb, prepareIssuerStore } from '../store/store.js';
-import { KEYRING_ENV, type KeyringSource, loadKeyring } from '../store/vault/keyring.js';
+import { KEYRING_ENV } from '../store/vault/keyring.js';
 import { type RewrapProgress, retireKeys, rotateKeys } from '../store/vault/rotation.js';
-import { Vault } from '../store/vault/vault.js';
-import type { Config } from './config.js';
+import type { Vault } from '../store/vault/vault.js';
 import { databaseTarget } from './start.js';
 
 /**
- * The vault as the configuration describes it, and the `pushprov keys
- * rotate` / `retire` commands. In the simulator with no key configured, a
- * development keyring is created on first start, like the development keys.
+ * The `pushprov keys rotate` / `retire` commands, on the vault the
+ * configuration describes (src/app/vault.ts).
  */
-export const devKeyringPath = (config: Config): string =>
-  resolve(config.dataDir, 'keys', 'vault-keyring.json');
-
-export function keyringSource(config: Config): KeyringSource {
-  const configured = config.vaultKeyringPath !== undefined || config.vaultKek !== undefined;
-  if (!configured && config.mastercardEnv === 'simulator') {
-    return { path: devKeyringPath(config), createIfMissing: true };
-  }
-  return {
-    ...(config.vaultKeyringPath === undefined ? {} : { path: resolve(config.vaultKeyringPath) }),
-    ...(config.vaultKek === undefined ? {} : { kek: config.vaultKek }),
-  };
-}
-
-/** Loads the keyring once; throws ConfigError naming each bad value. */
-export function openVault(config: Config, say: (line: string) => void = () => {}): Vault {
-  const source = keyringSource(config);
-  if (source.createIfMissing && source.path && !existsSync(source.path)) {
-    say(`creating a development vault keyring in ${source.path} (first start only)`);
-  }
-  return new Vault(loadKeyring(source));
-}
 
 /** Runs `work` on the migrated issuer database with the vault unlocked, then closes the database. */
 export async function withIssuerStore<T>(

@@ -47,7 +47,7 @@ const SECRET_KEYS = new Set(
   ].map((k) => k.toLowerCase()),
 );
 
-export const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key.toLowerCase());
+const isSecretKey = (key: string): boolean => SECRET_KEYS.has(key.toLowerCase());
 
 /** Deep copy of a log object with secret-named fields replaced. */
 export function redactFields(value: unknown, depth = 0): unknown {

@@ -31,7 +31,7 @@ export interface ServerOptions {
   probePrefix?: string;
 }
 
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
 }
 
@@ -125,7 +125,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-export const errorBody = (
+const errorBody = (
   request: FastifyRequest,
   code: string,
   message: string,
@@ -133,11 +133,7 @@ export const errorBody = (
 ): ErrorBody => ({ error: { code, message, requestId: request.id, ...(details ? { details } : {}) } });
 
 /** Maps every failure to the stable envelope; unknown errors become INTERNAL without their text. */
-export function errorHandler(
-  error: FastifyError | PushprovError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-) {
+function errorHandler(error: FastifyError | PushprovError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof PushprovError) {
     if (error.status >= 500) request.log.error({ err: error }, error.message);
     return reply.code(error.status).send(errorBody(request, error.code, error.message, error.details));

@@ -25,7 +25,7 @@ export interface CardholderProfile {
   locale: string;
 }
 
-export type AccountHolderElement = (typeof ACCOUNT_HOLDER_DATA_ELEMENTS)[number];
+type AccountHolderElement = (typeof ACCOUNT_HOLDER_DATA_ELEMENTS)[number];
 
 /** Country dial-in codes of E.164 numbers, longest first so +1 does not swallow +12xx. */
 const DIAL_CODES = [
@@ -179,7 +179,7 @@ export function consentPreview(
 
 const maskWord = (w: string): string =>
   w.length <= 1 ? '•' : `${w[0]}${'•'.repeat(Math.min(w.length - 1, 6))}`;
-export const maskName = (name: string): string => name.trim().split(/\s+/).map(maskWord).join(' ');
+const maskName = (name: string): string => name.trim().split(/\s+/).map(maskWord).join(' ');
 export const maskEmail = (email: string): string => {
   const [local = '', domain = ''] = email.split('@');
   return `${maskWord(local)}@${domain}`;

@@ -22,7 +22,7 @@ export interface DestinationFacts {
   enabledAccountRanges: readonly string[];
 }
 
-export const INELIGIBILITY = {
+const INELIGIBILITY = {
   CARD_COUNTRY_NOT_SERVED: 'push provisioning is not offered for cards issued in this country',
   CARD_NOT_ACTIVE: 'the card is not active',
   CARD_EXPIRED: 'the card has expired',
@@ -30,7 +30,7 @@ export const INELIGIBILITY = {
   ACCOUNT_RANGE_NOT_ACCEPTED: 'this destination does not accept this card',
 } as const;
 
-export type IneligibilityCode = keyof typeof INELIGIBILITY;
+type IneligibilityCode = keyof typeof INELIGIBILITY;
 
 export type Eligibility = { eligible: true } | { eligible: false; code: IneligibilityCode; message: string };
 

@@ -5,7 +5,7 @@ import regionsTable from './regions.json' with { type: 'json' };
  * regional availability table (a copy of the product's regions.json).
  * Country codes are ISO 3166-1 alpha-2.
  */
-export type Region = keyof typeof regionsTable.regions;
+type Region = keyof typeof regionsTable.regions;
 
 const byCountry = new Map<string, Region>();
 for (const [region, countries] of Object.entries(regionsTable.regions) as [Region, string[]][]) {
@@ -13,7 +13,5 @@ for (const [region, countries] of Object.entries(regionsTable.regions) as [Regio
 }
 
 export const servedCountries = (): readonly string[] => [...byCountry.keys()];
-
-export const regionOf = (country: string): Region | undefined => byCountry.get(country.toUpperCase());
 
 export const isServedCountry = (country: string): boolean => byCountry.has(country.toUpperCase());

@@ -7,13 +7,13 @@ import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value'
  * services share these four codes and their "{description} - {fieldName}"
  * wording (docs/mastercard/token-connect.md §4, pre-digitization.md §5).
  */
-export const FIELD_ERROR_CODES = [
+const FIELD_ERROR_CODES = [
   'MISSING_REQUIRED_FIELD',
   'INVALID_FIELD_FORMAT',
   'INVALID_FIELD_LENGTH',
   'INVALID_FIELD_VALUE',
 ] as const;
-export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
+type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 
 export interface FieldError {
   code: FieldErrorCode;

@@ -16,7 +16,7 @@ export const NTU_MESSAGE_TYPE = 'NOTIFY_TOKEN_UPDATED' as const;
 /** The consumer key MDES signs its Notify Token Updated to token requestors with (OAuth 1.0a, Mastercard's signing key). */
 export const MDES_CONSUMER_KEY = 'mastercard-mdes';
 
-export type NtuToken = FullToken;
+type NtuToken = FullToken;
 
 export interface TokenUpdatedNotice {
   requestId: string;

@@ -33,15 +33,15 @@ import { FieldLevelDecrypter } from './token-connect/decrypt.js';
 import { tokenRequestorPages } from './token-connect/pages.js';
 import { PushService } from './token-connect/push.js';
 import { mdesRoutes } from './token-connect/routes.js';
-import { deriveSealingKey, Sealer } from './token-connect/sealing.js';
+import { deriveSealingKey, SimulatorSealer } from './token-connect/sealing.js';
 import { simulatorSigningKey } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
 export { MDES_CONSUMER_KEY as MDES_NOTIFICATION_CONSUMER_KEY } from '../mastercard/token-requestor-notifications.js';
-export type { ClickToPay } from './click-to-pay/enrolment.js';
-export { FaultInjector, type FaultPlan, type FaultRule } from './faults/injector.js';
-export { type ClientRegistration, registerClient } from './gateway/clients.js';
-export type { NotificationOutbox } from './notifications/outbox.js';
+
+export { FaultInjector, type FaultRule } from './faults/injector.js';
+export { registerClient } from './gateway/clients.js';
+
 export type { TokenCreatedEvent } from './token-connect/tokenize.js';
 
 /** Mastercard's own keys, as `loadDevKeys` returns them (or real ones in a test of the simulator). */
@@ -105,7 +105,7 @@ export interface SimulatorWorkers {
   /** A token requestor's consumer-facing name. */
   tokenRequestorName: (tokenRequestorId: string) => string | undefined;
   /** Seals the funding accounts of tokens; Customer Service opens and reseals them. */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
 }
 
 const workers = new WeakMap<FastifyInstance, SimulatorWorkers>();
@@ -153,7 +153,7 @@ async function registerTokenConnect(
     simulatorUrl: options.publicUrl ?? 'http://localhost:8081',
   });
   const sealingKey = options.sealingKey ?? deriveSealingKey(keys.mastercardEncryption.privateKey);
-  const sealer = new Sealer(sealingKey);
+  const sealer = new SimulatorSealer(sealingKey);
   const signer = new PushSigner([
     simulatorSigningKey(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey),
   ]);

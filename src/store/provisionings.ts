@@ -1,7 +1,8 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { CardState, DestinationKind, ProvisioningState } from '../domain/provisioning.js';
 import type { PushMethodType } from '../mastercard/token-connect/types.js';
 import type { IssuerSchema, ProvisioningCardsTable, ProvisioningsTable } from './schema.js';
+import { IssuerRepository, type StoreTransaction } from './transaction.js';
 import type { Sealer } from './vault/sealer.js';
 
 /**
@@ -65,7 +66,7 @@ export interface StatePatch {
   completedAt?: Date;
 }
 
-type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
+type Db = Kysely<IssuerSchema> | StoreTransaction;
 
 /** Token Connect's longest `pushAccountReceiptsValidityPeriod`: 15 minutes. */
 const MAX_RECEIPT_VALIDITY_MS = 15 * 60_000;
@@ -99,11 +100,13 @@ const toProvisioning = (row: Selectable<ProvisioningsTable>, cards: Provisioning
   cards,
 });
 
-export class ProvisioningRepository {
+export class ProvisioningRepository extends IssuerRepository {
   constructor(
-    readonly db: Kysely<IssuerSchema>,
+    db: Kysely<IssuerSchema>,
     private readonly sealer: Sealer,
-  ) {}
+  ) {
+    super(db);
+  }
 
   async create(p: NewProvisioning, tx: Db = this.db): Promise<void> {
     await tx
@@ -209,7 +212,7 @@ export class ProvisioningRepository {
    * touches a provisioning and its cards takes this first, so concurrent
    * changes (a callback and MDES's notification) queue instead of deadlocking.
    */
-  async lock(id: string, tx: Transaction<IssuerSchema>): Promise<void> {
+  async lock(id: string, tx: StoreTransaction): Promise<void> {
     await tx.selectFrom('provisionings').select('id').where('id', '=', id).forUpdate().execute();
   }
 
@@ -337,10 +340,21 @@ export class ProvisioningRepository {
   async findCard(
     provisioningId: string,
     cardId: string,
+    tx: Db = this.db,
   ): Promise<{ provisioning: Provisioning; card: ProvisioningCard } | undefined> {
-    const provisioning = await this.get(provisioningId);
+    const provisioning = await this.get(provisioningId, tx);
     const card = provisioning?.cards.find((c) => c.cardId === cardId);
     return provisioning && card ? { provisioning, card } : undefined;
+  }
+
+  /** A push and one of its cards, the push locked until `tx` ends. */
+  async lockCard(
+    provisioningId: string,
+    cardId: string,
+    tx: StoreTransaction,
+  ): Promise<{ provisioning: Provisioning; card: ProvisioningCard } | undefined> {
+    await this.lock(provisioningId, tx);
+    return this.findCard(provisioningId, cardId, tx);
   }
 
   async pushLinks(id: string): Promise<PushLinks> {

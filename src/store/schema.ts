@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 /** Kysely's view of the issuer tables; one interface per table, named as in SQL. */
-export interface AuditLogTable {
+interface AuditLogTable {
   seq: Generated<number>;
   at: ColumnType<Date, Date | undefined, never>;
   actor: string;
@@ -14,13 +14,13 @@ export interface AuditLogTable {
   hash: string | null;
 }
 
-export interface AuditSealsTable {
+interface AuditSealsTable {
   position: Generated<number>;
   seq: number;
   hash: string;
 }
 
-export interface AuditUnsealedTable {
+interface AuditUnsealedTable {
   seq: number;
 }
 
@@ -84,7 +84,7 @@ export interface CardsTable {
   updated_at: Date;
 }
 
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   scope: string;
   key: string;
   request_hash: string;
@@ -94,7 +94,7 @@ export interface IdempotencyKeysTable {
   expires_at: Date;
 }
 
-export interface AuthPasswordsTable {
+interface AuthPasswordsTable {
   username: string;
   cardholder_id: string;
   password_hash: string;
@@ -102,7 +102,7 @@ export interface AuthPasswordsTable {
   updated_at: Date;
 }
 
-export interface AuthAttemptsTable {
+interface AuthAttemptsTable {
   key: string;
   failures: number;
   locked_until: Date | null;
@@ -140,7 +140,7 @@ export interface AuthChallengesTable {
   expires_at: Date;
 }
 
-export interface AuthTotpTable {
+interface AuthTotpTable {
   cardholder_id: string;
   secret_sealed: Uint8Array;
   last_time_step: number | null;
@@ -162,7 +162,7 @@ export interface AuthWebauthnCredentialsTable {
 }
 
 /** An activation code MDES asked the issuer to deliver (migration 0014): never the code itself. */
-export interface ActivationCodesTable {
+interface ActivationCodesTable {
   token_unique_reference: string;
   card_id: string;
   /** The vault's keyed fingerprint of the code. */
@@ -239,7 +239,7 @@ export interface TokensTable {
 }
 
 /** Each token a card change is taken to, and whether MDES has taken it yet (migration 0012). */
-export interface TokenFollowUpTokensTable {
+interface TokenFollowUpTokensTable {
   follow_up_id: string;
   token_id: string;
   state: 'pending' | 'done';

@@ -7,7 +7,7 @@ import { clearSessionCookie, setSessionCookie } from '../http/auth/credentials.j
 import { type AuthGuards, assertSameOrigin, cardholderOf } from '../http/auth/guards.js';
 import type { Principal } from '../service/auth/identity.js';
 import type { Auth } from '../service/auth/index.js';
-import type { ProvisioningService } from '../service/provisioning.js';
+import type { ProvisioningService } from '../service/provisioning/index.js';
 import type { SavedCardAction, SavedCards } from '../service/tokens/saved-cards.js';
 import { type ActivationFormsOptions, activationForms } from './activations.js';
 import { safeNext } from './next.js';

@@ -9,7 +9,7 @@ import { isFinal } from '../domain/provisioning.js';
 import { type AuthGuards, cardholderOf } from '../http/auth/guards.js';
 import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../service/auth/demo.js';
 import type { PasskeyService } from '../service/auth/passkeys.js';
-import type { ProvisioningService } from '../service/provisioning.js';
+import type { ProvisioningService } from '../service/provisioning/index.js';
 import type { PendingActivation } from '../service/tokens/activations.js';
 import type { SavedCards } from '../service/tokens/saved-cards.js';
 import { pendingActivationsSection } from './activations.js';

@@ -13,7 +13,7 @@ import { timeTag } from './time.js';
  */
 
 /** Each token status as the cardholder reads it. */
-export const TOKEN_STATUS_LABELS: Record<SavedCard['status'], string> = {
+const TOKEN_STATUS_LABELS: Record<SavedCard['status'], string> = {
   ACTIVE: 'Active',
   SUSPENDED: 'Paused: it cannot be used here until you resume it',
   DELETED: 'Removed',
@@ -46,7 +46,7 @@ export interface SavedCardsView {
 
 export const savedCardsPath = (cardId: string): string => `/app/cards/${cardId}/saved`;
 /** Where a saved card's change is posted: `suspend`, `resume` or `remove`. */
-export const savedCardActionPath = (cardId: string, tokenId: string, action: string): string =>
+const savedCardActionPath = (cardId: string, tokenId: string, action: string): string =>
   `${savedCardsPath(cardId)}/${tokenId}/${action}`;
 
 function item(

@@ -5,7 +5,8 @@ import { relativeImports, sourceFiles } from './imports.js';
 
 /**
  * Layers import only downward. Each layer lists the layers it may import;
- * `core` (errors, clock, ids, logging, database connection) sits beneath all.
+ * `core` (errors, clock, ids, logging, database connection) sits beneath all,
+ * `app` (the configuration and what is built from it) beneath only `cli`.
  */
 const ALLOWED: Record<string, readonly string[]> = {
   core: [],
@@ -16,7 +17,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   service: ['core', 'mastercard', 'domain', 'store'],
   http: ['core', 'mastercard', 'domain', 'store', 'service'],
   web: ['core', 'mastercard', 'domain', 'store', 'service', 'http'],
-  cli: ['core', 'mastercard', 'simulator', 'domain', 'store', 'service', 'http', 'web'],
+  app: ['core', 'mastercard', 'simulator', 'domain', 'store', 'service', 'http', 'web'],
+  cli: ['core', 'mastercard', 'simulator', 'domain', 'store', 'service', 'http', 'web', 'app'],
 };
 
 const SRC = resolve(import.meta.dirname, '../../src');
@@ -59,6 +61,13 @@ describe('layering', () => {
     const found = violations([fake], () => "import { x } from '../service/provisioning.js';");
     expect(found).toEqual([
       "mastercard/client.ts imports ../service/provisioning.js: 'mastercard' may not import 'service'",
+    ]);
+  });
+
+  it('catches the composition root importing the command line above it', () => {
+    const fake = join(SRC, 'app', 'issuer.ts');
+    expect(violations([fake], () => "import { start } from '../cli/start.js';")).toEqual([
+      "app/issuer.ts imports ../cli/start.js: 'app' may not import 'cli'",
     ]);
   });
 

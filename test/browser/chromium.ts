@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium; a browser is never downloaded. */
-export const CHROMIUM_PATH = process.env.PUSHPROV_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = join(process.cwd(), 'test-results', 'browser');
+const CHROMIUM_PATH = process.env.PUSHPROV_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(process.cwd(), 'test-results', 'browser');
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -43,7 +43,7 @@ export async function openPage(
   return { context, page, problems };
 }
 
-export const WIDTHS = {
+const WIDTHS = {
   phone: { width: 390, height: 844 },
   desktop: { width: 1280, height: 800 },
 } as const;

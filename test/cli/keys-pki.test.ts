@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/cli/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { ensureDevKeys } from '../../src/cli/keys.js';
 import { hasDevPki, loadDevPki } from '../../src/mastercard/keys/dev-pki.js';
 import { generateDevKeys, loadDevKeys } from '../../src/mastercard/keys/generate.js';

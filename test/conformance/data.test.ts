@@ -6,16 +6,17 @@ import { loadConformanceData, overlayData, simulatorData } from '../../src/cli/c
 import { ConfigError } from '../../src/core/errors.js';
 import { luhnValid } from '../../src/core/luhn.js';
 import {
-  accountRangeOf,
   Catalogue,
+  enrolledRangeOf,
   rangeByStart,
   rangeStart,
 } from '../../src/simulator/token-connect/catalogue.js';
 
 const catalogue = new Catalogue({ merchantUrl: 'http://m.test', simulatorUrl: 'http://s.test' });
 const accepts = (trid: string, pan: string) =>
-  catalogue.find(trid)?.record.enabledAccountRanges.includes(rangeStart(accountRangeOf(pan)?.prefix ?? '')) ??
-  false;
+  catalogue
+    .find(trid)
+    ?.record.enabledAccountRanges.includes(rangeStart(enrolledRangeOf(pan)?.prefix ?? '')) ?? false;
 
 describe("the simulator's test data", () => {
   const data = simulatorData();
@@ -27,8 +28,8 @@ describe("the simulator's test data", () => {
     for (const name of ['credit', 'credit2', 'debit', 'maestro'] as const)
       expect(accepts(multipleCards, cards[name].accountNumber), name).toBe(true);
     expect(accepts(multipleCards, cards.ineligible.accountNumber)).toBe(false);
-    expect(accountRangeOf(cards.ineligible.accountNumber)).toBeDefined();
-    expect(accountRangeOf(cards.notInMdes.accountNumber)).toBeUndefined();
+    expect(enrolledRangeOf(cards.ineligible.accountNumber)).toBeDefined();
+    expect(enrolledRangeOf(cards.notInMdes.accountNumber)).toBeUndefined();
     expect(accepts(singleCardWithoutSignature, cards.credit.accountNumber)).toBe(true);
     expect(accepts(singleCardWithoutSignature, cards.debit.accountNumber)).toBe(true);
 

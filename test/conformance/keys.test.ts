@@ -3,13 +3,13 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/cli/config.js';
-import { resolveTarget, signingKeyOf } from '../../src/cli/conformance/command.js';
-import { devConformanceKeys, loadConformanceKeys } from '../../src/cli/conformance/keys.js';
+import { loadConfig } from '../../src/app/config.js';
 import {
   CONFORMANCE_ISSUER_CONSUMER_KEY,
   DEMO_MERCHANT_CONSUMER_KEY,
-} from '../../src/cli/parts/mastercard-side.js';
+} from '../../src/app/mastercard-side.js';
+import { resolveTarget, signingKeyOf } from '../../src/cli/conformance/command.js';
+import { devConformanceKeys, loadConformanceKeys } from '../../src/cli/conformance/keys.js';
 import { publicKeyFingerprint } from '../../src/mastercard/keys/fingerprint.js';
 import { generateDevKeys } from '../../src/mastercard/keys/generate.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';

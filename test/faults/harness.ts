@@ -9,7 +9,7 @@ import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { TokenConnectClient } from '../../src/mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import type { OwnedCard } from '../../src/service/ports.js';
-import { ProvisioningService } from '../../src/service/provisioning.js';
+import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import {
   createSimulatorApp,

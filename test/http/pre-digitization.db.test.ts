@@ -17,7 +17,7 @@ import type { TokenRequestor } from '../../src/mastercard/token-connect/types.js
 import { CardService } from '../../src/service/cards/cards.js';
 import { TokenizationQuestions, type UnmatchedPolicy } from '../../src/service/mdes/authorize.js';
 import { MdesNotifications } from '../../src/service/mdes/notifications.js';
-import { ProvisioningService } from '../../src/service/provisioning.js';
+import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { type ActivationCodeMessage, Activations } from '../../src/service/tokens/activations.js';
 import { TokenRecords } from '../../src/service/tokens/records.js';

@@ -10,7 +10,7 @@
  */
 
 /** The envelope members of the spec's examples, which real encryption replaces. */
-export const SPEC_ENVELOPE = {
+const SPEC_ENVELOPE = {
   publicKeyFingerprint: '4c4ead5927f0df8117f178eea9308daa58e27c2b',
   encryptedKey: 'A1B2C3D4E5F611223344556678965434',
   oaepHashingAlgorithm: 'SHA512',

@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { expect } from 'vitest';
-import { loadConfig } from '../../src/cli/config.js';
+import { loadConfig } from '../../src/app/config.js';
+import { buildIssuer } from '../../src/app/issuer.js';
 import { ensureDevKeys } from '../../src/cli/keys.js';
-import { buildIssuer } from '../../src/cli/parts/issuer.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -148,7 +148,7 @@ export const wrongType: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Extra members, prototype-pollution keys among them, written as JSON text so they stay own keys. */
-export const extraMembers: fc.Arbitrary<string> = fc.oneof(
+const extraMembers: fc.Arbitrary<string> = fc.oneof(
   fc.constant(''),
   fc.constant('"__proto__":{"polluted":true,"isAdmin":true}'),
   fc.constant('"constructor":{"prototype":{"polluted":true}}'),

@@ -10,7 +10,7 @@ import type {
   TokenRequestor,
 } from '../../src/mastercard/token-connect/types.js';
 import type { OwnedCard } from '../../src/service/ports.js';
-import { ProvisioningService, type ProvisioningView } from '../../src/service/provisioning.js';
+import { ProvisioningService, type ProvisioningView } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';

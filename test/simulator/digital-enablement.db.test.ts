@@ -31,7 +31,7 @@ import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js
 import { NotificationOutbox } from '../../src/simulator/notifications/outbox.js';
 import { ISSUER_MESSAGE_TYPES } from '../../src/simulator/notifications/tables.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
-import { Sealer } from '../../src/simulator/token-connect/sealing.js';
+import { SimulatorSealer } from '../../src/simulator/token-connect/sealing.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { registerTokenManagement } from '../../src/simulator/token-management/register.js';
 import { CUSTOMER_SERVICE_PREFIX } from '../../src/simulator/token-management/routes.js';
@@ -488,7 +488,7 @@ describe('Notify Token Updated to the token requestor', () => {
     const outbox = new NotificationOutbox({
       db: h.database.db,
       clock: h.clock,
-      sealer: new Sealer(randomBytes(32)),
+      sealer: new SimulatorSealer(randomBytes(32)),
       issuers: { of: async () => undefined },
       signer: new OAuthSigner({
         consumerKey: 'mastercard-mdes',
@@ -533,7 +533,7 @@ describe('Notify Token Updated to the token requestor', () => {
         logger: createLogger({ level: 'silent' }),
         clock: h.clock,
         signatures: new PushSignatureKeys(async () => []),
-        sealer: new Sealer(randomBytes(32)),
+        sealer: new SimulatorSealer(randomBytes(32)),
         tokens: { createToken: unused, deleteToken: unused, transact: unused, authorize: unused },
         tokenUpdates: {
           verifier: new OAuthVerifier({
@@ -562,7 +562,7 @@ describe('Notify Token Updated to the token requestor', () => {
       const outbox = new NotificationOutbox({
         db: h.database.db,
         clock: h.clock,
-        sealer: new Sealer(randomBytes(32)),
+        sealer: new SimulatorSealer(randomBytes(32)),
         issuers: { of: async () => undefined },
         signer: new OAuthSigner({
           consumerKey: MDES_NOTIFICATION_CONSUMER_KEY,

@@ -28,11 +28,11 @@ import { recipient } from '../fixtures/encryption/keys.js';
  * answers what the test says (by default: APPROVED, or an acknowledgement).
  */
 
-export const ISSUER_CONTEXT_ROOT = '/issuerServices/1/0';
+const ISSUER_CONTEXT_ROOT = '/issuerServices/1/0';
 /** The key MDES encrypts to: its certificate is what the issuer registers. */
 export const ISSUER_ENCRYPTION = recipient;
 
-export interface Received {
+interface Received {
   operation: string;
   body: Record<string, unknown>;
   /** The decrypted payload(s): one for AS, RAM and NSA; one per token for NTU. */

@@ -21,14 +21,14 @@ import {
 } from '../../src/simulator/merchant/app.js';
 import { MdesCallError } from '../../src/simulator/merchant/payments.js';
 import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js';
-import { Sealer } from '../../src/simulator/token-connect/sealing.js';
+import { SimulatorSealer } from '../../src/simulator/token-connect/sealing.js';
 import { testDatabase } from '../support/database.js';
 
 const CALLBACK = 'https://bank.test/v1/provisionings/prv_1/callback?state=abc';
 const receipt = (n: number) => `MCC-STL-${String(n).padStart(8, '0')}-64B2-4930-A2D1-3D778894B02B`;
 const tur = (n: number) => `DWSPMC00000000${String(n).padStart(34, '0')}`;
 const TOKEN = { tokenNumber: '5399990000000018', expiryMonth: '12', expiryYear: '29' };
-const sealer = () => new Sealer(randomBytes(32));
+const sealer = () => new SimulatorSealer(randomBytes(32));
 /** The shop's other calls to MDES, for tests about its pages only: none of them is expected. */
 const noOtherCalls: Omit<ShopMdes, 'createToken'> = {
   deleteToken: async () => {

@@ -9,9 +9,9 @@ import {
 } from '../../src/mastercard/token-connect/schemas.js';
 import {
   accepts,
-  accountRangeOf,
   Catalogue,
   CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
+  enrolledRangeOf,
   MDES_ACCOUNT_RANGES,
 } from '../../src/simulator/token-connect/catalogue.js';
 import { assertValid, TokenConnectFailure } from '../../src/simulator/token-connect/failure.js';
@@ -24,7 +24,7 @@ const catalogue = new Catalogue({
 });
 const doc = readFileSync(new URL('../../docs/simulator.md', import.meta.url), 'utf8');
 const acceptedBy = (pan: string) => {
-  const range = accountRangeOf(pan);
+  const range = enrolledRangeOf(pan);
   return catalogue.entries.filter((e) => range && accepts(e, range)).map((e) => e.record.tokenRequestorId);
 };
 
@@ -47,8 +47,8 @@ describe('test cards', () => {
     expect(acceptedBy(TEST_CARDS.credit.pan)).toEqual(all);
     expect(acceptedBy(TEST_CARDS.clickToPayOnly.pan)).toEqual([CLICK_TO_PAY_TOKEN_REQUESTOR_ID]);
     expect(acceptedBy(TEST_CARDS.enabledForNone.pan)).toEqual([]);
-    expect(accountRangeOf(TEST_CARDS.enabledForNone.pan)).toBeDefined();
-    expect(accountRangeOf(TEST_CARDS.notInMdes.pan)).toBeUndefined();
+    expect(enrolledRangeOf(TEST_CARDS.enabledForNone.pan)).toBeDefined();
+    expect(enrolledRangeOf(TEST_CARDS.notInMdes.pan)).toBeUndefined();
     expect([TEST_CARDS.credit.product, TEST_CARDS.debit.product, TEST_CARDS.maestro.product]).toEqual([
       'CREDIT',
       'DEBIT',

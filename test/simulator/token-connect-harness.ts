@@ -59,12 +59,12 @@ export const SIMULATOR_KEYS: SimulatorKeys = {
 export const ISSUER_KEY = 'issuer-consumer-key!0001';
 export const MERCHANT_KEY = 'merchant-consumer-key!0001';
 /** Northwind Streaming's credentials: another token requestor. */
-export const OTHER_MERCHANT_KEY = 'northwind-consumer-key!0001';
+const OTHER_MERCHANT_KEY = 'northwind-consumer-key!0001';
 export const OTHER_MERCHANT_TRID = '50161234563';
 export const MERCHANT_URL = 'http://merchant.test';
 export const START = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-export type Caller = 'issuer' | 'merchant' | 'otherMerchant';
+type Caller = 'issuer' | 'merchant' | 'otherMerchant';
 
 export interface Harness {
   database: Database<unknown>;

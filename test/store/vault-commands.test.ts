@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '../../src/cli/config.js';
-import { devKeyringPath, keyringSource } from '../../src/cli/vault.js';
+import { type Config, loadConfig } from '../../src/app/config.js';
+import { devKeyringPath, keyringSource } from '../../src/app/vault.js';
 import { runCli } from '../support/process.js';
 
 /** The vault and card commands as an operator runs them: the real CLI, in a fresh data directory. */

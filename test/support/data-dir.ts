@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
-import { loadConfig } from '../../src/cli/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { databaseTarget } from '../../src/cli/start.js';
 import { migratedDump } from './database.js';
 

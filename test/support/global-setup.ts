@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
-import { loadConfig } from '../../src/cli/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { devKeysDir, ensureDevKeys } from '../../src/cli/keys.js';
 import { openDatabase } from '../../src/core/db.js';
 import { migrateAll, onPostgres, onServer, serverDatabaseUrl } from './server-database.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { loadConfig } from '../../src/cli/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { type Running, start } from '../../src/cli/start.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
 import { testDatabase } from './database.js';

@@ -1,4 +1,4 @@
-import { DEMO_MERCHANT_CONSUMER_KEY } from '../../src/cli/parts/mastercard-side.js';
+import { DEMO_MERCHANT_CONSUMER_KEY } from '../../src/app/mastercard-side.js';
 import type { DevKeys } from '../../src/mastercard/keys/generate.js';
 import { signedPost } from '../../src/mastercard/oauth/signed-post.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';

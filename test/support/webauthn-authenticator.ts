@@ -19,7 +19,7 @@ function head(major: number, n: number): Buffer {
 }
 
 /** The subset of CBOR (RFC 8949) that WebAuthn attestation objects and COSE keys use. */
-export function cbor(value: Cbor): Buffer {
+function cbor(value: Cbor): Buffer {
   if (typeof value === 'number') return value >= 0 ? head(0, value) : head(1, -1 - value);
   if (typeof value === 'string') {
     const bytes = Buffer.from(value, 'utf8');

@@ -4,10 +4,10 @@ import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from '../../core/errors.js';
 import { luhnValid } from '../../core/luhn.js';
 import {
-  accountRangeOf,
   Catalogue,
   CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
   DEMO_MERCHANT_TOKEN_REQUESTOR_ID,
+  enrolledRangeOf,
   MDES_ACCOUNT_RANGES,
 } from '../../simulator/token-connect/catalogue.js';
 import { TEST_CARDS } from '../../simulator/token-connect/test-cards.js';
@@ -35,7 +35,7 @@ const assetId = Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' });
 const section = <T extends Record<string, TSchema>>(properties: T) =>
   Type.Object(properties, { additionalProperties: false });
 
-export const ConformanceDataSchema = section({
+const ConformanceDataSchema = section({
   cards: section({
     /** Credit, accepted by both token requestors below: MCC- receipts. */
     credit: card,
@@ -99,7 +99,7 @@ export function simulatorData(): ConformanceData {
   const logo = catalogue.find(CLICK_TO_PAY_TOKEN_REQUESTOR_ID)?.record.imageAssetId;
   if (!singleCard || !short || !logo)
     throw new Error('the simulator catalogue lost an entry the scenarios use');
-  const prefixOf = (pan: string): string => accountRangeOf(pan)?.prefix ?? pan.slice(0, 9);
+  const prefixOf = (pan: string): string => enrolledRangeOf(pan)?.prefix ?? pan.slice(0, 9);
   const cardOf = (pan: string) => ({ accountNumber: pan });
   return {
     cards: {

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONFORMANCE_ISSUER_CONSUMER_KEY, DEMO_MERCHANT_CONSUMER_KEY } from '../../app/mastercard-side.js';
 import { ConfigError, isPushprovError } from '../../core/errors.js';
 import { encryptionIdentityFiles } from '../../mastercard/keys/dev-encryption-identity.js';
 import { loadDevKeys } from '../../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
 import { MERCHANT_ENCRYPTION_STEM } from '../keys.js';
-import { CONFORMANCE_ISSUER_CONSUMER_KEY, DEMO_MERCHANT_CONSUMER_KEY } from '../parts/mastercard-side.js';
 import type { ConformanceTarget } from './target.js';
 
 /**

@@ -4,9 +4,9 @@ import { ScenarioContext } from './context.js';
 import { type Capability, SCENARIOS, type Scenario } from './scenarios.js';
 import type { ConformanceTarget } from './target.js';
 
-export type ScenarioStatus = 'pass' | 'fail' | 'skip' | 'not available';
+type ScenarioStatus = 'pass' | 'fail' | 'skip' | 'not available';
 
-export interface ScenarioResult {
+interface ScenarioResult {
   number: number;
   operation: Scenario['operation'];
   name: string;
@@ -24,7 +24,7 @@ export interface ConformanceSummary {
 }
 
 /** Where progress and the final table go: a terminal gets a bar redrawn in place, anything else plain lines. */
-export interface ConformanceOutput {
+interface ConformanceOutput {
   write(text: string): void;
   isTTY?: boolean;
 }

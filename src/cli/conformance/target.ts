@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { ConformanceData } from './data.js';
 
 /** An API client's credentials at Mastercard's gateway. */
-export interface ClientCredentials {
+interface ClientCredentials {
   consumerKey: string;
   /** RSA private key whose certificate the gateway holds for the consumer key. */
   signingKey: KeyObject;

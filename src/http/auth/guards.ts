@@ -31,7 +31,7 @@ declare module 'fastify' {
   }
 }
 
-export const SCA_GRANT_HEADER = 'pushprov-sca-grant';
+const SCA_GRANT_HEADER = 'pushprov-sca-grant';
 
 export interface AuthGuards {
   requireCardholder: onRequestAsyncHookHandler;

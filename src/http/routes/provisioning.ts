@@ -3,7 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { NotFoundError, PushprovError } from '../../core/errors.js';
 import { TokenConnectError } from '../../mastercard/token-connect/errors.js';
-import type { ProvisioningService } from '../../service/provisioning.js';
+import type { ProvisioningService } from '../../service/provisioning/index.js';
 import type { AuditLog } from '../../store/audit.js';
 import { type AuthGuards, cardholderOf } from '../auth/guards.js';
 import { errorResponses } from '../auth/schemas.js';

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { registerSecurityHeaders } from './headers.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits, registerRateLimits } from './rate-limit.js';
 
-export { DEFAULT_RATE_LIMITS, RateLimitedError, type RateLimits } from './rate-limit.js';
+export { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
 
 export interface HardeningOptions {
   publicUrl: string;

@@ -31,7 +31,7 @@ const SIGN_IN_PATHS = new Set(['/v1/session', '/app/signin']);
 
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
 
-export class RateLimitedError extends PushprovError {
+class RateLimitedError extends PushprovError {
   constructor(retryAfterSeconds: number) {
     super('RATE_LIMITED', 'too many requests; retry later', {
       status: 429,

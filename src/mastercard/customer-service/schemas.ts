@@ -15,7 +15,7 @@ const str = (min: number, max: number, extra: object = {}) =>
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 /** Who triggered the request at the issuer: required Organization, UserId, UserName. */
-export const AuditInfoSchema = Type.Object(
+const AuditInfoSchema = Type.Object(
   {
     UserId: str(1, 50),
     UserName: str(1, 200),
@@ -39,7 +39,7 @@ export const DELETE_REASONS = ['L', 'S', 'F', 'T', 'C', 'Z'] as const;
 export const ACTIVATE_REASONS = ['A', 'C'] as const;
 
 /** `Suspenders.Suspender`: issuer, token requestor (wallet), cardholder, Mobile PIN validation and change. */
-export const SUSPENDERS = ['I', 'W', 'C', 'P', 'M'] as const;
+const SUSPENDERS = ['I', 'W', 'C', 'P', 'M'] as const;
 export type Suspender = (typeof SUSPENDERS)[number];
 /** `CurrentStatusCode` / `StatusCode`: unmapped (in progress), active, suspended, deleted. */
 export const STATUS_CODES = ['U', 'A', 'S', 'D'] as const;
@@ -135,7 +135,7 @@ export const ACTIVATION_METHOD_CODES = ['SMS', 'EMA', 'ACC', 'CLC', 'WEB', 'BAP'
 // --- Answers -----------------------------------------------------------------------------------
 
 /** The `Token` of a search answer: the fields pushprov reads; MDES sends more. */
-export const SearchTokenSchema = Type.Object({
+const SearchTokenSchema = Type.Object({
   TokenUniqueReference: Type.String(),
   TokenRequestorId: Type.Optional(Type.String()),
   TokenSuffix: Type.Optional(Type.String()),
@@ -179,7 +179,7 @@ export const TokenResendActivationCodeResponseSchema = Type.Object({
     Token: Type.Object({ TokenUniqueReference: Type.String() }),
   }),
 });
-export const ActivationMethodSchema = Type.Object({
+const ActivationMethodSchema = Type.Object({
   ActivationMethodId: Type.String(),
   /** ACTIVATION_METHOD_CODES; new ones are read, not refused. */
   ActivationMethodType: str(1, 3),
@@ -197,7 +197,7 @@ export const TokenUpdateResponseSchema = Type.Object({
   TokenUpdateResponse: Type.Object({ Tokens: Type.Object({ Token: Type.Array(SimpleToken) }) }),
 });
 
-export const StatusSchema = Type.Object({
+const StatusSchema = Type.Object({
   StatusCode: literals(STATUS_CODES),
   StatusDescription: Type.Optional(Type.String()),
   StatusDateTime: Type.String(),

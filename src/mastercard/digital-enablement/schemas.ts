@@ -41,7 +41,7 @@ const hex = (min: number, max: number) => str(min, max, { pattern: '^[0-9A-Fa-f]
  * `tokenDetail`, `fundingAccountInfo.encryptedPayload`): Mastercard's
  * field-level scheme, hex, the recipient's key named by `publicKeyFingerprint`.
  */
-export const FieldLevelEnvelopeSchema = Type.Object({
+const FieldLevelEnvelopeSchema = Type.Object({
   publicKeyFingerprint: hex(32, 64),
   encryptedKey: hex(32, 512),
   oaepHashingAlgorithm: opt(Type.Union([Type.Literal('SHA256'), Type.Literal('SHA512')])),
@@ -50,16 +50,16 @@ export const FieldLevelEnvelopeSchema = Type.Object({
 });
 export type FieldLevelEnvelope = Static<typeof FieldLevelEnvelopeSchema>;
 
-export const TOKEN_STATUSES = ['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED'] as const;
+const TOKEN_STATUSES = ['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
-export const SUSPENDERS = ['ISSUER', 'TOKEN_REQUESTOR', 'MOBILE_PIN_LOCKED', 'CARDHOLDER'] as const;
+const SUSPENDERS = ['ISSUER', 'TOKEN_REQUESTOR', 'MOBILE_PIN_LOCKED', 'CARDHOLDER'] as const;
 export type SuspendedBy = (typeof SUSPENDERS)[number];
 const status = Type.Union(TOKEN_STATUSES.map((s) => Type.Literal(s)));
 /** Resilient to new values, as the spec asks of partners. */
 const suspendedBy = Type.Array(str(1, 32));
 
 /** `productConfig`: required members as the spec lists them; `isCoBranded` a JSON boolean. */
-export const ProductConfigSchema = Type.Object({
+const ProductConfigSchema = Type.Object({
   brandLogoAssetId: str(1, 64),
   issuerLogoAssetId: str(1, 64),
   isCoBranded: Type.Boolean(),
@@ -86,10 +86,10 @@ const tokenInfoMembers = {
   productCategory: opt(Type.Union(['CREDIT', 'DEBIT', 'PREPAID', 'UNKNOWN'].map((c) => Type.Literal(c)))),
 };
 /** `tokenInfo` of the tokenize answer and of searchTokens' tokens. */
-export const TokenInfoSchema = Type.Object(tokenInfoMembers);
+const TokenInfoSchema = Type.Object(tokenInfoMembers);
 export type TokenInfo = Static<typeof TokenInfoSchema>;
 /** `tokenInfo_for_NTU_and_getToken`: also the first digits of the card (`accountPanPrefix`, required). */
-export const TokenInfoWithPrefixSchema = Type.Object({
+const TokenInfoWithPrefixSchema = Type.Object({
   ...tokenInfoMembers,
   accountPanPrefix: str(4, 8, { pattern: '^[0-9]+$' }),
 });
@@ -110,7 +110,6 @@ export const TokenDetailSchema = Type.Composite([
   Type.Object({ tokenUniqueReference }),
   FieldLevelEnvelopeSchema,
 ]);
-export type TokenDetail = Static<typeof TokenDetailSchema>;
 
 // ---- getToken ----------------------------------------------------------
 
@@ -125,7 +124,7 @@ export const GetTokenRequestSchema = Type.Object({
 export type GetTokenRequest = Static<typeof GetTokenRequestSchema>;
 
 /** `token_for_getToken`, also each token of Notify Token Updated's payload (`token_for_NTU`). */
-export const FullTokenSchema = Type.Object({
+const FullTokenSchema = Type.Object({
   tokenUniqueReference,
   tokenRequestorId,
   status,
@@ -161,7 +160,7 @@ export const SearchTokensRequestSchema = Type.Object({
 export type SearchTokensRequest = Static<typeof SearchTokensRequestSchema>;
 
 /** `token` of searchTokens. */
-export const SearchedTokenSchema = Type.Object({
+const SearchedTokenSchema = Type.Object({
   tokenUniqueReference,
   status,
   suspendedBy: opt(suspendedBy),
@@ -185,7 +184,7 @@ export const GetTaskStatusRequestSchema = Type.Object({
   taskId: str(1, 64),
 });
 export type GetTaskStatusRequest = Static<typeof GetTaskStatusRequestSchema>;
-export const TASK_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED'] as const;
+const TASK_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED'] as const;
 export const GetTaskStatusResponseSchema = Type.Object({
   responseId: requestId,
   responseHost: opt(responseHost),
@@ -195,8 +194,7 @@ export const GetTaskStatusResponseSchema = Type.Object({
 // ---- suspend / unsuspend / delete --------------------------------------
 
 /** Who asks, in the token requestor's lifecycle requests: the cardholder or the token requestor itself. */
-export const LIFECYCLE_CAUSES = ['CARDHOLDER', 'TOKEN_REQUESTOR'] as const;
-export type LifecycleCause = (typeof LIFECYCLE_CAUSES)[number];
+const LIFECYCLE_CAUSES = ['CARDHOLDER', 'TOKEN_REQUESTOR'] as const;
 
 const lifecycleRequest = (reasonCodes: readonly string[]) =>
   Type.Object({
@@ -215,7 +213,7 @@ export const DeleteRequestSchema = lifecycleRequest(['SUSPECTED_FRAUD', 'OTHER']
 export type LifecycleRequest = Static<typeof SuspendRequestSchema>;
 
 /** `token_for_LCM` (suspend), `token_for_unsuspend` and `token_for_delete` in one: suspendedBy only when SUSPENDED. */
-export const LifecycleTokenSchema = Type.Object({
+const LifecycleTokenSchema = Type.Object({
   tokenUniqueReference,
   status,
   suspendedBy: opt(suspendedBy),
@@ -275,7 +273,7 @@ export const NotifyTokenUpdatedDataSchema = Type.Object({
 });
 export type NotifyTokenUpdatedData = Static<typeof NotifyTokenUpdatedDataSchema>;
 
-export const NotifyTokenUpdatedResponseSchema = Type.Object({
+const NotifyTokenUpdatedResponseSchema = Type.Object({
   responseHost: opt(responseHost),
   responseId: requestId,
 });

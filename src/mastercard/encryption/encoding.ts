@@ -1,7 +1,7 @@
 import { CryptoError } from '../../core/errors.js';
 
 /**
- * Strict decoding of the binary-to-text codings both schemes use. Node's
+ * Strict decoding of the binary-to-text codings field-level values use. Node's
  * decoders skip characters they do not know and stop at the first bad hex
  * digit, so a corrupted value would silently decode to other bytes; these
  * check the alphabet first and fail with the scheme's MALFORMED code.
@@ -12,9 +12,6 @@ export type DataEncoding = 'hex' | 'base64';
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-// mastercard-client-encryption writes JWE parts in base64 with only `+`
-// replaced (its `/` substitution matches a backslash), so `/` must pass too.
-const BASE64URL = /^[A-Za-z0-9\-_+/]*$/;
 
 /** A field-level value: hex in either case, or standard base64 with or without padding. */
 export function decodeData(text: unknown, encoding: DataEncoding, field: string): Buffer {
@@ -23,12 +20,4 @@ export function decodeData(text: unknown, encoding: DataEncoding, field: string)
     (encoding === 'hex' ? HEX.test(text) : BASE64.test(text) && text.length % 4 !== 1);
   if (!ok) throw new CryptoError('FLE_MALFORMED', `${field} is not ${encoding}`);
   return Buffer.from(text, encoding);
-}
-
-/** One part of a compact JWE. */
-export function decodeJwePart(text: string, part: string): Buffer {
-  if (!BASE64URL.test(text) || text.length % 4 === 1) {
-    throw new CryptoError('JWE_MALFORMED', `the JWE ${part} is not base64url`);
-  }
-  return Buffer.from(text, 'base64url');
 }

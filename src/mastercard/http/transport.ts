@@ -29,14 +29,14 @@ export interface RequestSigner {
 export type FailureKind = 'rejected' | 'unexpected' | 'unreachable' | 'timeout';
 
 /** Log-safe facts about one attempt: never a body, a URL query or a header. */
-export interface Attempt {
+interface Attempt {
   operation: string;
   requestId: string | undefined;
   /** 1 for the first attempt. */
   attempt: number;
 }
 
-export interface AttemptOutcome extends Attempt {
+interface AttemptOutcome extends Attempt {
   durationMs: number;
   status: number | undefined;
   failure: FailureKind | undefined;
@@ -76,7 +76,7 @@ export interface SignedRequest {
 }
 
 /** A failed call, with Mastercard's own account of why. */
-export interface TransportFailure {
+interface TransportFailure {
   kind: FailureKind;
   recoverable: boolean;
   attempts: number;
@@ -224,7 +224,7 @@ function networkFailure(error: unknown): Outcome {
  * MDES Customer Service, whose `Recoverable` is the string "true"/"false"),
  * the latter mapped to MDES's names.
  */
-export function errorsOf(body: unknown): MdesError[] {
+function errorsOf(body: unknown): MdesError[] {
   if (!isRecord(body)) return [];
   if (Array.isArray(body.errors)) return body.errors.flatMap(toMdesError);
   const wrapped = isRecord(body.Errors) ? body.Errors.Error : undefined;
@@ -269,7 +269,7 @@ function parseBody(text: string): unknown {
   }
 }
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
+const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {

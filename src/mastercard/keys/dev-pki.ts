@@ -56,7 +56,7 @@ export function devPkiFiles(dir: string): Record<DevPkiRole, TlsIdentityFiles> {
   ) as Record<DevPkiRole, TlsIdentityFiles>;
 }
 
-export interface TlsIdentity {
+interface TlsIdentity {
   certificate: X509Certificate;
   privateKey: KeyObject;
 }

@@ -61,7 +61,7 @@ const ROLES: Readonly<Record<DevKeyRole, RoleSpec>> = {
 const ROLE_NAMES = Object.keys(ROLES) as DevKeyRole[];
 const MANIFEST = 'pushprov-dev-keys.json';
 
-export interface DevKeyFiles {
+interface DevKeyFiles {
   /** PKCS#8 PEM, mode 0600. */
   privateKey: string;
   /** SubjectPublicKeyInfo PEM. */
@@ -72,7 +72,7 @@ export interface DevKeyFiles {
   pkcs12?: string;
 }
 
-export interface DevKeySummaryEntry {
+interface DevKeySummaryEntry {
   description: string;
   files: DevKeyFiles;
   publicKeyFingerprint: string;
@@ -173,7 +173,7 @@ export async function generateDevKeys(
   return summary;
 }
 
-export interface DevKeyPair {
+interface DevKeyPair {
   privateKey: KeyObject;
   publicKey: KeyObject;
   certificate?: X509Certificate;

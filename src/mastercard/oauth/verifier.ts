@@ -4,7 +4,7 @@ import { AuthError, ConfigError, ValidationError } from '../../core/errors.js';
 import { bodyHash, OAUTH_VERSION, SIGNATURE_METHOD, signatureBaseString } from './base-string.js';
 import type { NonceStore } from './nonce-store.js';
 
-export { MemoryNonceStore, type MemoryNonceStoreOptions, type NonceStore } from './nonce-store.js';
+export { MemoryNonceStore, type NonceStore } from './nonce-store.js';
 
 /** Why a request was refused; each is an AuthError (401) with this code. */
 export const OAuthErrorCode = {

@@ -93,7 +93,7 @@ export type ClearAuthorizeServiceRequest = Clear<AuthorizeServiceRequest>;
 export type ClearRequestActivationMethodsRequest = Clear<RequestActivationMethodsRequest>;
 export type ClearNotifyServiceActivatedRequest = Clear<NotifyServiceActivatedRequest>;
 /** A token of NotifyTokenUpdated whose `fundingAccountData` (if any) the caller encrypts into `fundingAccountInfo`. */
-export type ClearUpdatedToken = Omit<UpdatedToken, 'fundingAccountInfo'> & {
+type ClearUpdatedToken = Omit<UpdatedToken, 'fundingAccountInfo'> & {
   fundingAccountData?: UpdatedFundingAccountData;
 };
 export type ClearNotifyTokenUpdatedRequest = Omit<NotifyTokenUpdatedRequest, 'tokens'> & {

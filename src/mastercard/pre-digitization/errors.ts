@@ -10,7 +10,7 @@ import type { ErrorsResponse } from './schemas.js';
  * characters, `errorDescription` of at most 256) under a non-200 status (the
  * spec's `default` response). The statuses are pushprov's choice.
  */
-export const PRE_DIGITIZATION_ERRORS = {
+const PRE_DIGITIZATION_ERRORS = {
   INVALID_JSON: { status: 400, description: 'Invalid JSON' },
   MISSING_REQUIRED_FIELD: { status: 400, description: 'Missing Required Field - {fieldName}' },
   INVALID_FIELD_FORMAT: { status: 400, description: 'Invalid Field Format - {fieldName}' },

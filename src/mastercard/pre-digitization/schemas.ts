@@ -28,7 +28,7 @@ const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 const HEX = { pattern: '^[0-9A-Fa-f]+$' };
 const NUMERIC = { pattern: '^[0-9]+$' };
 /** YYYY-MM-DDThh:mm:ss[.sss]Z or YYYY-MM-DDThh:mm:ss[.sss]±hh:mm, as the spec's descriptions give them. */
-export const ISO_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?(Z|[+-]\\d{2}:\\d{2})$';
+const ISO_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?(Z|[+-]\\d{2}:\\d{2})$';
 const dateTime = () => str(20, 29, { pattern: ISO_DATE_TIME });
 const strings = () => Type.Array(Type.String());
 
@@ -36,15 +36,11 @@ const strings = () => Type.Array(Type.String());
 // Known values, from the descriptions (docs/mastercard/pre-digitization.md §2)
 // ---------------------------------------------------------------------------
 
-/** `services`: "Must be one of; DIGITIZATION". */
-export const SERVICES = ['DIGITIZATION'] as const;
-/** `tokenType`. */
-export const TOKEN_TYPES = ['EMBEDDED_SE', 'CLOUD', 'STATIC'] as const;
 /** AuthorizeServiceResponse `decision`. */
-export const DECISIONS = ['APPROVED', 'DECLINED', 'REQUIRE_ADDITIONAL_AUTHENTICATION'] as const;
+const DECISIONS = ['APPROVED', 'DECLINED', 'REQUIRE_ADDITIONAL_AUTHENTICATION'] as const;
 export type Decision = (typeof DECISIONS)[number];
 /** `activationMethod.type`, and what `value` holds for each. */
-export const ACTIVATION_METHOD_TYPES = [
+const ACTIVATION_METHOD_TYPES = [
   /** The account holder's masked mobile number. */
   'TEXT_TO_CARDHOLDER_NUMBER',
   /** The account holder's masked e-mail address. */
@@ -61,40 +57,6 @@ export const ACTIVATION_METHOD_TYPES = [
   'ISSUER_TO_CALL_CARDHOLDER_NUMBER',
 ] as const;
 export type ActivationMethodType = (typeof ACTIVATION_METHOD_TYPES)[number];
-/** fundingAccountData `source`. */
-export const FUNDING_SOURCES = [
-  'ACCOUNT_ON_FILE',
-  'ACCOUNT_ADDED_MANUALLY',
-  'ACCOUNT_ADDED_VIA_APPLICATION',
-  'EXISTING_TOKEN_CREDENTIAL',
-  'ACCOUNT_ADDED_VIA_BROWSER',
-  'ACCOUNT_ADDED_VIA_CHIP_DATA',
-] as const;
-/** `reasonCodes` of RequestActivationMethods and DeliverActivationCode (Consent Service only). */
-export const AUTHENTICATION_REASONS = ['ADD_CARD', 'VERIFY_ACCOUNT', 'OTHER'] as const;
-/** NotifyTokenUpdated `reasonCode`. */
-export const TOKEN_UPDATE_REASONS = [
-  'STATUS_UPDATE',
-  'REDIGITIZATION_COMPLETE',
-  'DELETED_FROM_CONSUMER_APP',
-  'AUTHENTICATION_PERFORMED',
-  'PAYMT_CHANNEL_PREFERENCE_UPDATED',
-  'FUNDING_ACCOUNT_UPDATE',
-] as const;
-/** Token `status`. */
-export const TOKEN_STATUSES = ['INACTIVE', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED'] as const;
-/** Token `suspendedBy`; PAYMENT_APP_PROVIDER is deprecated. */
-export const SUSPENDED_BY = [
-  'ISSUER',
-  'PAYMENT_APP_PROVIDER',
-  'TOKEN_REQUESTOR',
-  'MOBILE_PIN_LOCKED',
-  'CARDHOLDER',
-] as const;
-/** AuthorizeServiceResponse `cvcResponse`. */
-export const CVC_RESPONSES = ['MATCH', 'INVALID', 'NOT_PROCESSED'] as const;
-/** NotifyServiceActivated `decisionMadeBy`. */
-export const DECISION_MADE_BY = ['ELIGIBILITY_REQUEST', 'AUTHORIZATION_REQUEST', 'RULES'] as const;
 
 // ---------------------------------------------------------------------------
 // The encrypted payload envelope (`encryptedPayloadIn`, `EncryptedPayloadOut`,
@@ -102,9 +64,9 @@ export const DECISION_MADE_BY = ['ELIGIBILITY_REQUEST', 'AUTHORIZATION_REQUEST',
 // ---------------------------------------------------------------------------
 
 /** The OAEP digests the spec names; absent means RSA PKCS #1 v1.5. */
-export const OAEP_HASHING_ALGORITHMS = ['SHA256', 'SHA512'] as const;
+const OAEP_HASHING_ALGORITHMS = ['SHA256', 'SHA512'] as const;
 /** "Max length - 256k" of `encryptedData`, read as 256 × 1024 hex characters. */
-export const MAX_ENCRYPTED_DATA = 256 * 1024;
+const MAX_ENCRYPTED_DATA = 256 * 1024;
 
 export const EncryptedPayloadSchema = Type.Object({
   /** The ciphertext of the JSON plaintext, hex: AES-CBC with PKCS#7 padding under the one-time key. */
@@ -125,7 +87,7 @@ export type EncryptedPayload = Static<typeof EncryptedPayloadSchema>;
 // ---------------------------------------------------------------------------
 
 /** `cardAccountDataSchema`: the card. */
-export const CardAccountDataSchema = Type.Object({
+const CardAccountDataSchema = Type.Object({
   accountNumber: str(9, 19),
   /** May be omitted if the card has no expiry. */
   expiryMonth: opt(str(2, 2, NUMERIC)),
@@ -135,7 +97,7 @@ export const CardAccountDataSchema = Type.Object({
 });
 
 /** `financialAccountDataSchema`. */
-export const FinancialAccountDataSchema = Type.Object({
+const FinancialAccountDataSchema = Type.Object({
   financialAccountId: str(9, 64),
   interbankCardAssociationId: str(3, 11),
   /** ISO 3166-1 alpha-3. */
@@ -143,7 +105,7 @@ export const FinancialAccountDataSchema = Type.Object({
 });
 
 /** `tokenDataSchema`: `sequenceNumber` is required in AuthorizeServiceResponseData only. */
-export const TokenDataSchema = Type.Object({
+const TokenDataSchema = Type.Object({
   token: str(12, 19),
   expiryMonth: str(2, 2),
   expiryYear: str(2, 2),
@@ -151,7 +113,7 @@ export const TokenDataSchema = Type.Object({
 });
 
 /** `billingAddressSchema`. */
-export const BillingAddressSchema = Type.Object({
+const BillingAddressSchema = Type.Object({
   line1: opt(str(1, 64)),
   line2: opt(str(1, 64)),
   city: opt(str(1, 32)),
@@ -162,7 +124,7 @@ export const BillingAddressSchema = Type.Object({
 });
 
 /** `phoneNumberSchema`. */
-export const PhoneNumberSchema = Type.Object({
+const PhoneNumberSchema = Type.Object({
   countryDialInCode: opt(str(1, 4)),
   phoneNumber: opt(str(1, 20)),
 });
@@ -181,7 +143,7 @@ export const AccountHolderDataSchema = Type.Object({
 });
 
 /** `chipDataSchema`: only for Tap to Add Card when the issuer validates chip data itself. */
-export const ChipDataSchema = Type.Object({
+const ChipDataSchema = Type.Object({
   track2Data: str(1, 37),
   panEntryMode: str(1, 4),
   iccSystemRelatedData: str(1, 255),
@@ -211,7 +173,7 @@ export const ActivatedFundingAccountDataSchema = Type.Composite([
 export type ActivatedFundingAccountData = Static<typeof ActivatedFundingAccountDataSchema>;
 
 /** `tokenDataSchemaforNTU`. */
-export const UpdatedTokenDataSchema = Type.Object({
+const UpdatedTokenDataSchema = Type.Object({
   token: str(12, 19),
   expiryMonth: str(2, 2),
   expiryYear: str(2, 2),
@@ -260,7 +222,7 @@ const responseId = () => str(1, 64);
 const acknowledgement = () => Type.Object({ responseId: responseId() });
 
 /** `fundingAccountInfoSchema1` (AuthorizeService, RequestActivationMethods). */
-export const FundingAccountInfoSchema = Type.Object({
+const FundingAccountInfoSchema = Type.Object({
   /** Passed in AuthorizeService since July 2022. */
   tokenUniqueReference: opt(tokenUniqueReference()),
   panUniqueReference: opt(str(1, 64)),
@@ -269,7 +231,7 @@ export const FundingAccountInfoSchema = Type.Object({
 });
 
 /** `fundingAccountInfoSchema2` (NotifyServiceActivated, where tokenUniqueReference is required). */
-export const ActivatedFundingAccountInfoSchema = Type.Object({
+const ActivatedFundingAccountInfoSchema = Type.Object({
   panUniqueReference: opt(str(1, 64)),
   tokenUniqueReference: tokenUniqueReference(),
   /** Decrypts to ActivatedFundingAccountData. */
@@ -277,7 +239,7 @@ export const ActivatedFundingAccountInfoSchema = Type.Object({
 });
 
 /** `deviceInfo`. */
-export const DeviceInfoSchema = Type.Object({
+const DeviceInfoSchema = Type.Object({
   deviceName: opt(str(1, 64)),
   serialNumber: opt(str(1, 64)),
   /** PHONE, TABLET, WATCH, CARD, PC, … ("New values can be added without notice and should be accepted"). */
@@ -307,13 +269,13 @@ export const WalletProviderDecisioningInfoSchema = Type.Object({
 });
 
 /** `chipDataValidationResult`: Mastercard's on-behalf validation of chip data (Tap to Add Card). */
-export const ChipDataValidationResultSchema = Type.Object({
+const ChipDataValidationResultSchema = Type.Object({
   OBSServiceIndicator: str(1, 2),
   OBSResult: str(1, 3),
 });
 
 /** `activationMethod`. */
-export const ActivationMethodSchema = Type.Object({
+const ActivationMethodSchema = Type.Object({
   /** ACTIVATION_METHOD_TYPES. */
   type: str(1, 64),
   /** Its meaning depends on `type`: a masked number or address, a phone number, a URL. */
@@ -468,7 +430,7 @@ export type NotifyServiceActivatedResponse = Static<typeof NotifyServiceActivate
 // ---------------------------------------------------------------------------
 
 /** `token`: one updated token. Its conditional members are checked in requests.ts. */
-export const UpdatedTokenSchema = Type.Object({
+const UpdatedTokenSchema = Type.Object({
   tokenUniqueReference: tokenUniqueReference(),
   /** TOKEN_STATUSES; required when reasonCode is STATUS_UPDATE. */
   status: opt(str(1, 32)),

@@ -58,7 +58,7 @@ export interface AttemptFinished extends AttemptStarted {
 }
 
 /** For logs and metrics; a hook that throws is ignored, it never fails a call. */
-export interface TokenConnectHooks {
+interface TokenConnectHooks {
   onRequest?(event: AttemptStarted): void;
   onResponse?(event: AttemptFinished): void;
 }

@@ -67,7 +67,7 @@ const FLAGS = [
   'accountHolderDataSupplied',
 ] as const;
 
-export const isReceipt = (value: string): boolean => RECEIPT.test(value);
+const isReceipt = (value: string): boolean => RECEIPT.test(value);
 
 /**
  * The push URI with the handover appended: `pushAccountData=<JWS>` when MDES

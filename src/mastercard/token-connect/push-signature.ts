@@ -12,7 +12,7 @@ import type { MediaContent } from './types.js';
  * fetching it while verifying. One key is active at a time; a rotation is a
  * new asset id that token requestors download before the old key ends.
  */
-export const JWK_ASSET_TYPE = 'application/jwk+json';
+const JWK_ASSET_TYPE = 'application/jwk+json';
 
 /** One of MDES's signing keys; `assetId` is its `kid`. */
 export interface SigningKey {

@@ -1,4 +1,4 @@
-import { type Static, type TLiteral, type TSchema, type TUnion, Type } from '@sinclair/typebox';
+import { type Static, type TLiteral, type TUnion, Type } from '@sinclair/typebox';
 
 /**
  * TypeBox schemas for the MDES Token Connect wire format, transcribed from
@@ -91,9 +91,9 @@ export const MAX_RECEIPTS_PER_PUSH = 5;
  */
 export const RECEIPT_VALIDITY_MINUTES = { default: 15, min: 5, max: 15 } as const;
 
-export const TOKEN_REQUESTOR_TYPES = ['MERCHANT', 'WALLET'] as const;
-export const PUSH_METHOD_TYPES = ['ANDROID', 'IOS', 'WEB'] as const;
-export const MEDIA_TYPES = [
+const TOKEN_REQUESTOR_TYPES = ['MERCHANT', 'WALLET'] as const;
+const PUSH_METHOD_TYPES = ['ANDROID', 'IOS', 'WEB'] as const;
+const MEDIA_TYPES = [
   'application/pdf',
   'image/png',
   'image/svg+xml',
@@ -112,10 +112,9 @@ export const ACCOUNT_HOLDER_DATA_ELEMENTS = [
   'EMAIL_ADDRESS',
   'MOBILE_PHONE_NUMBER',
 ] as const;
-export const ERROR_SOURCES = ['INPUT', 'MDES'] as const;
 /** Absent oaepHashingAlgorithm means RSA PKCS #1 v1.5. */
-export const OAEP_HASHING_ALGORITHMS = ['SHA256', 'SHA512'] as const;
-export const CIPHER_MODES = ['CBC', 'GCM'] as const;
+const OAEP_HASHING_ALGORITHMS = ['SHA256', 'SHA512'] as const;
+const CIPHER_MODES = ['CBC', 'GCM'] as const;
 /** pushAccountReceipt prefix: the product of the funding account. */
 export const RECEIPT_PREFIXES = {
   MCC: 'Mastercard Credit',
@@ -296,7 +295,7 @@ export const EncryptedPayloadSchema = Type.Object({
 });
 
 /** Card data inside the encrypted payload (PCI). */
-export const CardAccountSchema = Type.Object({
+const CardAccountSchema = Type.Object({
   /** The PAN, 9-19 digits. */
   accountNumber: digits('accountNumber'),
   /** May be omitted if the card has no expiry; never in the past. */
@@ -304,7 +303,7 @@ export const CardAccountSchema = Type.Object({
   expiryYear: Type.Optional(digits('expiryYear')),
 });
 
-export const FinancialAccountSchema = Type.Object({
+const FinancialAccountSchema = Type.Object({
   financialAccountId: str('financialAccountId'),
   /** ICA assigned by Mastercard to the institution. */
   interbankCardAssociationId: str('interbankCardAssociationId'),
@@ -312,7 +311,7 @@ export const FinancialAccountSchema = Type.Object({
   countryCode: str('countryCode', { pattern: '^[A-Z]{3}$' }),
 });
 
-export const BillingAddressSchema = Type.Object({
+const BillingAddressSchema = Type.Object({
   line1: Type.Optional(str('line1')),
   line2: Type.Optional(str('line2')),
   city: Type.Optional(str('city')),
@@ -322,7 +321,7 @@ export const BillingAddressSchema = Type.Object({
   country: Type.Optional(str('country', { pattern: '^[A-Z]{3}$' })),
 });
 
-export const PhoneNumberSchema = Type.Object({
+const PhoneNumberSchema = Type.Object({
   /** "1" for the USA, "44" for the UK. */
   countryDialInCode: digits('countryDialInCode'),
   /** Without any domestic prefix. */
@@ -486,10 +485,3 @@ export const PushAccountResponseSchema = Type.Object({
   availablePushMethods: Type.Optional(Type.Array(PushMethodSchema)),
   errors: errorsField,
 });
-
-/** Every request schema by operation, for the simulator's router. */
-export const REQUEST_SCHEMAS = {
-  getEligibleTokenRequestors: GetEligibleTokenRequestorsRequestSchema,
-  pushMultipleAccounts: PushMultipleAccountsRequestSchema,
-  pushAccount: PushAccountRequestSchema,
-} as const satisfies Record<string, TSchema>;

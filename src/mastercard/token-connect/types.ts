@@ -2,19 +2,14 @@ import type { Static } from '@sinclair/typebox';
 import type {
   AccountHolderSchema,
   AssetResponseSchema,
-  BillingAddressSchema,
-  CardAccountSchema,
   EncryptedPayloadSchema,
   ErrorSchema,
   ErrorWrapperSchema,
-  FinancialAccountSchema,
   FundingAccountSchema,
   GatewayErrorSchema,
   GetEligibleTokenRequestorsRequestSchema,
   GetEligibleTokenRequestorsResponseSchema,
-  IssuerInitiatedDigitizationDataSchema,
   MediaContentSchema,
-  PhoneNumberSchema,
   PushAccountRequestSchema,
   PushAccountResponseSchema,
   PushAccountSignatureDataSchema,
@@ -53,8 +48,6 @@ export type PushMultipleAccountsData = Static<typeof PushMultipleAccountsDataSch
 export type PushAccountSignatureData = Static<typeof PushAccountSignatureDataSchema>;
 /** Claims of the JWS in PushMultipleAccountsResponse.signature. */
 export type PushAccountSignaturePayload = Static<typeof PushAccountSignaturePayloadSchema>;
-/** issuerInitiatedDigitizationData, base64-decoded and parsed. */
-export type IssuerInitiatedDigitizationData = Static<typeof IssuerInitiatedDigitizationDataSchema>;
 
 // Encryption: the envelope on the wire and the plaintext inside it.
 export type EncryptedPayload = Static<typeof EncryptedPayloadSchema>;
@@ -62,11 +55,7 @@ export type EncryptedPayload = Static<typeof EncryptedPayloadSchema>;
 export type FundingAccount = Static<typeof FundingAccountSchema>;
 /** One element of the plaintext array of pushMultipleAccounts' encryptedData. */
 export type PushMultipleFundingAccount = Static<typeof PushMultipleFundingAccountSchema>;
-export type CardAccount = Static<typeof CardAccountSchema>;
-export type FinancialAccount = Static<typeof FinancialAccountSchema>;
 export type AccountHolder = Static<typeof AccountHolderSchema>;
-export type BillingAddress = Static<typeof BillingAddressSchema>;
-export type PhoneNumber = Static<typeof PhoneNumberSchema>;
 
 // Errors.
 /** Named `Error` in the spec; renamed so it does not shadow the global. */

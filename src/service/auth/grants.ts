@@ -22,7 +22,7 @@ export interface IssuedGrant {
   expiresAt: Date;
 }
 
-export const GRANT_TOKEN_PREFIX = 'ppg';
+const GRANT_TOKEN_PREFIX = 'ppg';
 export const DEFAULT_GRANT_TTL_MS = 5 * 60 * 1000;
 
 const required = () =>

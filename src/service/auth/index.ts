@@ -61,8 +61,8 @@ export interface Auth {
   purgeExpired(): Promise<void>;
 }
 
-export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 30 * 60 * 1000, maxMs: 12 * 60 * 60 * 1000 };
-export const DEFAULT_ATTEMPT_POLICY: AttemptPolicy = { maxFailures: 5, lockMs: 15 * 60 * 1000 };
+const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 30 * 60 * 1000, maxMs: 12 * 60 * 60 * 1000 };
+const DEFAULT_ATTEMPT_POLICY: AttemptPolicy = { maxFailures: 5, lockMs: 15 * 60 * 1000 };
 
 export function createAuth(options: AuthOptions): Auth {
   const { db, clock } = options;

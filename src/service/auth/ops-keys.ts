@@ -11,7 +11,7 @@ import { newSecretToken, tokenDigest } from '../../store/auth/tokens.js';
  * configured digest. In development a key is generated once under
  * `<dataDir>/keys/ops-api-key` (mode 0600) and shown once by the CLI.
  */
-export const OPS_KEY_PREFIX = 'ppo';
+const OPS_KEY_PREFIX = 'ppo';
 const DIGEST = /^sha256:([0-9a-f]{64})$/i;
 
 export class OpsKeys {
@@ -49,7 +49,7 @@ export class OpsKeys {
   }
 }
 
-export const newOpsApiKey = (): string => newSecretToken(OPS_KEY_PREFIX);
+const newOpsApiKey = (): string => newSecretToken(OPS_KEY_PREFIX);
 
 export interface DevelopmentOpsKey {
   key: string;

@@ -79,7 +79,7 @@ export class PasskeyService {
     private readonly grants: GrantService,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
-    private readonly rp: RelyingParty,
+    private readonly relyingParty: RelyingParty,
   ) {}
 
   async registrationOptions(
@@ -89,8 +89,8 @@ export class PasskeyService {
     await this.factors.assertMayEnrol(principal, grantToken);
     const existing = await this.passkeys.listFor(principal.cardholderId);
     const options = await generateRegistrationOptions({
-      rpName: this.rp.name,
-      rpID: this.rp.id,
+      rpName: this.relyingParty.name,
+      rpID: this.relyingParty.id,
       // The user handle is stored on the authenticator: an opaque id, never a name or email.
       userID: Buffer.from(principal.cardholderId),
       userName: principal.cardholderId,
@@ -116,8 +116,8 @@ export class PasskeyService {
     const verification = await verifyRegistrationResponse({
       response,
       expectedChallenge: challenge,
-      expectedOrigin: this.rp.origin,
-      expectedRPID: this.rp.id,
+      expectedOrigin: this.relyingParty.origin,
+      expectedRPID: this.relyingParty.id,
       requireUserVerification: true,
     }).catch((error: unknown) => {
       throw failed(error);
@@ -151,7 +151,7 @@ export class PasskeyService {
       throw new ConflictError('WEBAUTHN_NOT_REGISTERED', 'no passkey is registered for this cardholder');
     }
     const options = await generateAuthenticationOptions({
-      rpID: this.rp.id,
+      rpID: this.relyingParty.id,
       challenge: randomBytes(32),
       timeout: CHALLENGE_TTL_MS,
       allowCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
@@ -185,8 +185,8 @@ export class PasskeyService {
     const verification = await verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
-      expectedOrigin: this.rp.origin,
-      expectedRPID: this.rp.id,
+      expectedOrigin: this.relyingParty.origin,
+      expectedRPID: this.relyingParty.id,
       credential: {
         id: passkey.id,
         publicKey: new Uint8Array(passkey.publicKey),

@@ -14,7 +14,7 @@ export interface ScryptCost {
 
 // OWASP's scrypt floor (N=2^17 is its first choice; 2^15 with r=8 keeps a
 // sign-in near 50 ms and 32 MiB on a small server).
-export const DEFAULT_SCRYPT_COST: ScryptCost = { ln: 15, r: 8, p: 1 };
+const DEFAULT_SCRYPT_COST: ScryptCost = { ln: 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 

@@ -81,11 +81,11 @@ type Tx = Transaction<IssuerSchema>;
 const counts = (): Counts => ({ created: 0, updated: 0, unchanged: 0 });
 
 export class CardService {
-  readonly #o: CardServiceOptions;
+  readonly #options: CardServiceOptions;
   readonly #followUps: Pick<TokenFollowUpRepository, 'add'>;
 
   constructor(options: CardServiceOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#followUps = options.followUps ?? new TokenFollowUpRepository(options.db);
   }
 
@@ -99,7 +99,7 @@ export class CardService {
     if ('problems' in validated) throw invalid(validated.problems);
     const { cardholders } = validated.batch;
     try {
-      const result = await this.#o.db.transaction().execute(async (tx) => {
+      const result = await this.#options.store.transaction(async (tx) => {
         const summary: ImportSummary = {
           cardholders: counts(),
           cards: counts(),
@@ -125,7 +125,7 @@ export class CardService {
         ) {
           return summary;
         }
-        await this.#o.audit.append(
+        await this.#options.audit.append(
           {
             actor,
             action: 'cards.imported',
@@ -140,7 +140,7 @@ export class CardService {
         );
         return summary;
       });
-      if (Object.values(result.tokenFollowUps).some((n) => n > 0)) this.#o.onFollowUps?.();
+      if (Object.values(result.tokenFollowUps).some((n) => n > 0)) this.#options.onFollowUps?.();
       return result;
     } catch (error) {
       // Two imports racing on the same new references: one wins, the other may simply run again.
@@ -159,14 +159,14 @@ export class CardService {
 
   /** The cardholder's cards, masked; CARDHOLDER_NOT_FOUND for an unknown id. */
   async listCards(cardholderId: string): Promise<MaskedCard[]> {
-    const holder = await this.#o.store.cardholders.get(cardholderId);
+    const holder = await this.#options.store.cardholders.get(cardholderId);
     if (!holder) throw new NotFoundError('CARDHOLDER_NOT_FOUND', 'no such cardholder');
-    return (await this.#o.store.cards.listByCardholder(cardholderId)).map(maskedCard);
+    return (await this.#options.store.cards.listByCardholder(cardholderId)).map(maskedCard);
   }
 
   async #upsertCardholder(tx: Tx, holder: ImportCardholder, tally: Counts): Promise<string> {
-    const { cardholders } = this.#o.store;
-    const now = this.#o.clock.now();
+    const { cardholders } = this.#options.store;
+    const now = this.#options.clock.now();
     const existing = await cardholders.findByExternalRef(holder.externalRef, tx, true);
     if (!existing) {
       const id = newId('chd');
@@ -193,9 +193,9 @@ export class CardService {
     summary: ImportSummary,
     problems: ImportProblem[],
   ): Promise<void> {
-    const { cards } = this.#o.store;
+    const { cards } = this.#options.store;
     const tally = summary.cards;
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const existing = await cards.findByExternalRef(card.externalRef, tx, true);
     const samePan = await cards.findByPan(card.pan, tx);
     if (samePan && samePan.externalRef !== card.externalRef) {
@@ -263,7 +263,7 @@ export class CardService {
     now: Date,
   ): Promise<void> {
     await this.#followUps.add({ ...followUp, requestedBy: actor }, now, tx);
-    await this.#o.audit.append(
+    await this.#options.audit.append(
       {
         actor,
         action: `card.${followUp.kind}`,

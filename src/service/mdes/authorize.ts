@@ -20,7 +20,7 @@ export const UNMATCHED_POLICIES = ['decline', 'additional-authentication'] as co
 export type UnmatchedPolicy = (typeof UNMATCHED_POLICIES)[number];
 
 /** The `source` MDES gives a card that the issuer's app or website pushed (Issuer Outbound API 2.0.21, `fundingAccountDataSchema.source`). */
-export const PUSHED_SOURCE = 'ACCOUNT_ADDED_VIA_APPLICATION';
+const PUSHED_SOURCE = 'ACCOUNT_ADDED_VIA_APPLICATION';
 
 /** How `mdes_notifications` names the requests this service records. */
 export const AUTHORIZE_SERVICE = 'authorizeService';

@@ -23,7 +23,7 @@ export interface ActivatedToken {
 }
 
 /** What happened to a token, as pushprov records it from a Notify Token Updated. */
-export type TokenEventType = 'SUSPENDED' | 'RESUMED' | 'DELETED' | 'TOKEN_UPDATED' | 'ACCOUNT_UPDATED';
+type TokenEventType = 'SUSPENDED' | 'RESUMED' | 'DELETED' | 'TOKEN_UPDATED' | 'ACCOUNT_UPDATED';
 
 export interface TokenUpdate {
   requestId: string;

@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely';
 import { ValidationError } from '../../core/errors.js';
 import { maskEmail } from '../../domain/account-holder.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { CardholderRepository } from '../../store/cards/cardholders.js';
-import type { IssuerSchema } from '../../store/schema.js';
+import type { OpsReads } from '../../store/ops.js';
 
 /**
  * Ops look a cardholder up the way a support agent hears them: a name, a
@@ -41,7 +40,7 @@ const fold = (text: string): string =>
 
 export class CardholderSearch {
   constructor(
-    private readonly db: Kysely<IssuerSchema>,
+    private readonly reads: OpsReads,
     private readonly cardholders: Pick<CardholderRepository, 'findByEmail' | 'profile'>,
     private readonly audit: Pick<AuditLog, 'append'>,
   ) {}
@@ -67,13 +66,7 @@ export class CardholderSearch {
     if (id) narrow([id]);
     if (email) narrow((await this.cardholders.findByEmail(email)).map((c) => c.id));
     if (lastFour) {
-      const rows = await this.db
-        .selectFrom('cards')
-        .select('cardholder_id')
-        .distinct()
-        .where('last_four', '=', lastFour)
-        .execute();
-      narrow(rows.map((r) => r.cardholder_id));
+      narrow(await this.reads.cardholdersWithLastFour(lastFour));
     }
 
     let truncated = false;
@@ -82,23 +75,12 @@ export class CardholderSearch {
       matches = [...(candidates ?? [])];
     } else {
       // The text is a username, or part of a name.
-      const byUsername = (
-        await this.db
-          .selectFrom('auth_passwords')
-          .select('cardholder_id')
-          .where('username', '=', text)
-          .execute()
-      ).map((r) => r.cardholder_id);
+      const byUsername = await this.reads.cardholdersWithUsername(text);
       let pool = candidates ? [...candidates] : undefined;
       if (!pool) {
-        const rows = await this.db
-          .selectFrom('cardholders')
-          .select('id')
-          .orderBy('created_at', 'desc')
-          .limit(SCAN_LIMIT + 1)
-          .execute();
-        truncated = rows.length > SCAN_LIMIT;
-        pool = rows.slice(0, SCAN_LIMIT).map((r) => r.id);
+        const newest = await this.reads.newestCardholders(SCAN_LIMIT + 1);
+        truncated = newest.length > SCAN_LIMIT;
+        pool = newest.slice(0, SCAN_LIMIT);
       }
       const byName: string[] = [];
       for (const cardholderId of pool) {
@@ -120,31 +102,17 @@ export class CardholderSearch {
   }
 
   async #describe(cardholderId: string): Promise<CardholderMatch | undefined> {
-    const exists = await this.db
-      .selectFrom('cardholders')
-      .select('id')
-      .where('id', '=', cardholderId)
-      .executeTakeFirst();
-    if (!exists) return undefined;
+    if (!(await this.reads.cardholderExists(cardholderId))) return undefined;
     const [profile, usernames, cards] = await Promise.all([
       this.cardholders.profile(cardholderId),
-      this.db
-        .selectFrom('auth_passwords')
-        .select('username')
-        .where('cardholder_id', '=', cardholderId)
-        .execute(),
-      this.db
-        .selectFrom('cards')
-        .select(['id', 'last_four', 'status'])
-        .where('cardholder_id', '=', cardholderId)
-        .orderBy('created_at')
-        .execute(),
+      this.reads.usernamesOf(cardholderId),
+      this.reads.cardsOf(cardholderId),
     ]);
     return {
       cardholderId,
       name: profile.name,
       email: maskEmail(profile.email),
-      usernames: usernames.map((u) => u.username),
+      usernames,
       cards: cards.map((c) => ({ id: c.id, lastFour: c.last_four, status: c.status })),
     };
   }

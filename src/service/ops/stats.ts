@@ -1,7 +1,7 @@
-import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
-import type { IssuerSchema } from '../../store/schema.js';
+import { OpsReads } from '../../store/ops.js';
+import type { IssuerDb } from '../../store/store.js';
 import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 
 /**
@@ -36,58 +36,26 @@ export interface ProvisioningStats {
   latency: { destination: string; count: number; p50: number; p90: number; p99: number }[];
 }
 
-const CANCELLED = 'CARDHOLDER_CANCELLED';
 const RECENT_FAILURES = 20;
 
-/**
- * The state as ops count it, in SQL: a cancel apart from failures. The whole
- * window is aggregated by the database (no row cap, nothing carried to Node),
- * and the `provisionings_created` index bounds every query to the window.
- */
-const outcome = sql<string>`case when state = 'failed' and error_code = ${sql.lit(CANCELLED)} then 'cancelled' else state end`;
-const day = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`;
-const settleMs = sql<number>`greatest(0, extract(epoch from (updated_at - created_at)) * 1000)`;
-/** Nearest rank, as `percentile_disc` defines it: the smallest value whose cumulative share reaches p. */
-const nearestRank = (p: number) =>
-  sql<number>`percentile_disc(${sql.lit(p)}) within group (order by ${settleMs})`;
-
 export class OpsStats {
+  readonly #reads: OpsReads;
+
   constructor(
-    private readonly db: Kysely<IssuerSchema>,
+    db: IssuerDb,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#reads = new OpsReads(db);
+  }
 
   async provisioning(days = 7): Promise<ProvisioningStats> {
     if (!Number.isInteger(days) || days < 1 || days > 90)
       throw new ValidationError('DAYS_INVALID', 'days must be a whole number from 1 to 90');
     const since = new Date(this.clock.now().getTime() - days * 86_400_000);
-    const window = this.db.selectFrom('provisionings').where('created_at', '>=', since);
     const [counts, failures, latency] = await Promise.all([
-      window
-        .select([
-          day.as('day'),
-          'destination',
-          outcome.as('outcome'),
-          (eb) => eb.fn.countAll<string>().as('n'),
-        ])
-        .groupBy([day, 'destination', outcome])
-        .orderBy('day')
-        .orderBy('destination')
-        .execute(),
+      this.#reads.pushCounts(since),
       this.#recentFailures(since),
-      window
-        .select([
-          'destination',
-          (eb) => eb.fn.countAll<string>().as('count'),
-          nearestRank(0.5).as('p50'),
-          nearestRank(0.9).as('p90'),
-          nearestRank(0.99).as('p99'),
-        ])
-        .where('state', 'in', ['completed', 'failed'])
-        .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '!=', CANCELLED)]))
-        .groupBy('destination')
-        .orderBy('destination')
-        .execute(),
+      this.#reads.settleTimes(since),
     ]);
 
     const funnel = new Map<string, { day: string; destination: string; states: Record<string, number> }>();
@@ -122,36 +90,7 @@ export class OpsStats {
    * bank was asked about it while the push was open (one query, not one per row).
    */
   async #recentFailures(since: Date): Promise<ProvisioningStats['failures']> {
-    const rows = await this.db
-      .selectFrom('provisionings as p')
-      .select([
-        'p.id',
-        'p.destination',
-        'p.token_requestor_name',
-        'p.state',
-        'p.error_code',
-        'p.updated_at',
-        (eb) =>
-          eb
-            .exists(
-              eb
-                .selectFrom('mdes_notifications as n')
-                .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
-                .select('n.notification_id')
-                .whereRef('c.provisioning_id', '=', 'p.id')
-                .where('n.message_type', '=', AUTHORIZE_SERVICE)
-                .whereRef('n.token_requestor_id', '=', 'p.token_requestor_id')
-                .whereRef('n.received_at', '>=', 'p.created_at')
-                .whereRef('n.received_at', '<=', 'p.updated_at'),
-            )
-            .as('asked'),
-      ])
-      .where('p.created_at', '>=', since)
-      .where('p.state', 'in', ['failed', 'expired'])
-      .where((eb) => eb.or([eb('p.error_code', 'is', null), eb('p.error_code', '!=', CANCELLED)]))
-      .orderBy('p.created_at', 'desc')
-      .limit(RECENT_FAILURES)
-      .execute();
+    const rows = await this.#reads.recentFailures(since, RECENT_FAILURES, AUTHORIZE_SERVICE);
     return rows.map((r) => ({
       id: r.id,
       destination: r.destination,

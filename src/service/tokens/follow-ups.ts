@@ -38,18 +38,18 @@ const LEASE_MS = 120_000;
  * is harmless: a token already as asked is left as it is.
  */
 export class TokenFollowUps {
-  readonly #o: TokenFollowUpsOptions;
+  readonly #options: TokenFollowUpsOptions;
 
   constructor(options: TokenFollowUpsOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Works on every due follow-up; resolves how many were taken to MDES. */
   async run(): Promise<number> {
     let done = 0;
     for (;;) {
-      const now = this.#o.clock.now();
-      const followUp = await this.#o.repository.claim(now, new Date(now.getTime() + LEASE_MS));
+      const now = this.#options.clock.now();
+      const followUp = await this.#options.repository.claim(now, new Date(now.getTime() + LEASE_MS));
       if (!followUp) return done;
       if (await this.#work(followUp)) done++;
     }
@@ -57,12 +57,12 @@ export class TokenFollowUps {
 
   /** Ops: what has not reached MDES yet, newest first: pending (with its next attempt) and failed. */
   unfinished(limit = 100): Promise<TokenFollowUp[]> {
-    return this.#o.repository.unfinished(limit);
+    return this.#options.repository.unfinished(limit);
   }
 
   /** Ops: a failed follow-up tried again from its first attempt; audited. */
   async retry(id: string, actor: string): Promise<TokenFollowUp> {
-    const outcome = await this.#o.repository.retry(id, this.#o.clock.now(), actor);
+    const outcome = await this.#options.repository.retry(id, this.#options.clock.now(), actor);
     if (outcome === 'not_found') throw new NotFoundError('FOLLOW_UP_NOT_FOUND', 'no such token follow-up');
     if (outcome === 'not_failed') {
       throw new ConflictError('FOLLOW_UP_NOT_FAILED', 'only a failed follow-up can be retried');
@@ -73,29 +73,29 @@ export class TokenFollowUps {
         'a later change of this card was queued after this one; import the card as it is now instead',
       );
     }
-    await this.#o.audit.append({
+    await this.#options.audit.append({
       actor,
       action: 'card.follow_up_retried',
       subject: outcome.cardId,
       outcome: 'requeued',
       details: { followUpId: outcome.id, kind: outcome.kind },
     });
-    this.#o.onRequeued?.();
+    this.#options.onRequeued?.();
     return outcome;
   }
 
   /** Each outstanding token, one call each; throws the first failure once every token was tried. */
   async #take(followUp: TokenFollowUp): Promise<void> {
-    const repository = this.#o.repository;
+    const repository = this.#options.repository;
     const failures: unknown[] = [];
-    for (const tokenId of await repository.outstandingTokens(followUp, this.#o.clock.now())) {
+    for (const tokenId of await repository.outstandingTokens(followUp, this.#options.clock.now())) {
       try {
-        await this.#o.savedCards.followCardChange(followUp, tokenId);
-        await repository.tokenSettled(followUp.id, tokenId, undefined, this.#o.clock.now());
+        await this.#options.savedCards.followCardChange(followUp, tokenId);
+        await repository.tokenSettled(followUp.id, tokenId, undefined, this.#options.clock.now());
       } catch (error) {
         failures.push(error);
         const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
-        await repository.tokenSettled(followUp.id, tokenId, code, this.#o.clock.now());
+        await repository.tokenSettled(followUp.id, tokenId, code, this.#options.clock.now());
       }
     }
     if (failures.length > 0) throw failures[0];
@@ -106,23 +106,23 @@ export class TokenFollowUps {
       await this.#take(followUp);
     } catch (error) {
       const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
-      const now = this.#o.clock.now();
-      if (followUp.attempts >= (this.#o.maxAttempts ?? 10)) {
-        await this.#o.repository.settle(followUp.id, { state: 'failed', error: code }, now);
-        this.#o.onSettled?.(followUp, 'failed', code);
+      const now = this.#options.clock.now();
+      if (followUp.attempts >= (this.#options.maxAttempts ?? 10)) {
+        await this.#options.repository.settle(followUp.id, { state: 'failed', error: code }, now);
+        this.#options.onSettled?.(followUp, 'failed', code);
       } else {
-        const delay = retryDelay(followUp.attempts, this.#o.retryBaseMs ?? 5_000, 3_600_000);
-        await this.#o.repository.settle(
+        const delay = retryDelay(followUp.attempts, this.#options.retryBaseMs ?? 5_000, 3_600_000);
+        await this.#options.repository.settle(
           followUp.id,
           { state: 'pending', retryAt: new Date(now.getTime() + delay), error: code },
           now,
         );
-        this.#o.onSettled?.(followUp, 'retry', code);
+        this.#options.onSettled?.(followUp, 'retry', code);
       }
       return false;
     }
-    await this.#o.repository.settle(followUp.id, { state: 'done' }, this.#o.clock.now());
-    this.#o.onSettled?.(followUp, 'done');
+    await this.#options.repository.settle(followUp.id, { state: 'done' }, this.#options.clock.now());
+    this.#options.onSettled?.(followUp, 'done');
     return true;
   }
 }

@@ -3,21 +3,19 @@ import type { DestinationKind } from '../../domain/provisioning.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { ProvisioningRepository } from '../../store/provisionings.js';
 import type { TokenRepository } from '../../store/tokens/tokens.js';
+import type { StoreTransaction } from '../../store/transaction.js';
 import type { ActivatedToken, TokenNotifications, TokenUpdate } from '../mdes/notifications.js';
+import type { LockedPushCard, TokenCreated } from '../provisioning/lifecycle.js';
 
 /** What a new token of one of its pushes completes (ProvisioningService); resolves false when it is not that push's. */
-export interface PushCompletion {
-  tokenCreated(event: {
-    provisioningId: string;
-    cardId: string;
-    tokenRequestorId: string;
-    tokenUniqueReference: string;
-  }): Promise<boolean>;
+interface PushCompletion {
+  completeCard(found: LockedPushCard, event: TokenCreated, tx: StoreTransaction): Promise<boolean>;
 }
 
 export interface TokenRecordsOptions {
   provisioning: PushCompletion;
-  pushes: Pick<ProvisioningRepository, 'findCard'>;
+  /** The push records: a token's record is written in the transaction that completes its push. */
+  pushes: Pick<ProvisioningRepository, 'lockCard' | 'transaction'>;
   tokens: TokenRepository;
   audit: AuditLog;
   clock: Clock;
@@ -40,21 +38,28 @@ export class TokenRecords implements TokenNotifications {
     this.#options = options;
   }
 
+  /** Reaches the push that brought the token (if any) once, locked, and completes it in the transaction that records the token. */
   async tokenActivated(token: ActivatedToken): Promise<boolean> {
     const { provisioning, pushes, tokens, audit, clock, clickToPayTokenRequestorId } = this.#options;
-    const push = token.provisioningId ? await pushes.findCard(token.provisioningId, token.cardId) : undefined;
-    if (push) {
-      await provisioning.tokenCreated({
-        provisioningId: push.provisioning.id,
-        cardId: token.cardId,
-        tokenRequestorId: token.tokenRequestorId,
-        tokenUniqueReference: token.tokenUniqueReference,
-      });
-    }
-    const destination: DestinationKind =
-      push?.provisioning.destination ??
-      (token.tokenRequestorId === clickToPayTokenRequestorId ? 'click_to_pay' : 'merchant');
-    await tokens.db.transaction().execute(async (tx) => {
+    await pushes.transaction(async (tx) => {
+      const push = token.provisioningId
+        ? await pushes.lockCard(token.provisioningId, token.cardId, tx)
+        : undefined;
+      if (push) {
+        await provisioning.completeCard(
+          push,
+          {
+            provisioningId: push.provisioning.id,
+            cardId: token.cardId,
+            tokenRequestorId: token.tokenRequestorId,
+            tokenUniqueReference: token.tokenUniqueReference,
+          },
+          tx,
+        );
+      }
+      const destination: DestinationKind =
+        push?.provisioning.destination ??
+        (token.tokenRequestorId === clickToPayTokenRequestorId ? 'click_to_pay' : 'merchant');
       const created = await tokens.recordCreated(
         {
           tokenUniqueReference: token.tokenUniqueReference,
@@ -91,7 +96,7 @@ export class TokenRecords implements TokenNotifications {
 
   async tokenUpdated(update: TokenUpdate): Promise<boolean> {
     const { tokens, audit, clock } = this.#options;
-    return tokens.db.transaction().execute(async (tx) => {
+    return tokens.transaction(async (tx) => {
       const record = await tokens.byReference(update.tokenUniqueReference, tx);
       if (!record) return false;
       // A deleted token stays deleted; one already as the update says is left as it is (a repeat).

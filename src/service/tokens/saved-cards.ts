@@ -56,19 +56,19 @@ type Mdes = NonNullable<SavedCardsOptions['mdes']>;
  * cardholder's is as unknown as one that does not exist.
  */
 export class SavedCards {
-  readonly #o: SavedCardsOptions;
+  readonly #options: SavedCardsOptions;
 
   constructor(options: SavedCardsOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   async list(cardholderId: string, cardId: string): Promise<SavedCard[]> {
     await this.#ownCard(cardholderId, cardId);
-    const tokens = await this.#o.tokens.listByCard(cardId);
+    const tokens = await this.#options.tokens.listByCard(cardId);
     return Promise.all(
       tokens.map(async (token) => ({
         ...token,
-        logoAssetId: await this.#o.logoOf?.(token.tokenRequestorId).catch(() => undefined),
+        logoAssetId: await this.#options.logoOf?.(token.tokenRequestorId).catch(() => undefined),
       })),
     );
   }
@@ -86,7 +86,7 @@ export class SavedCards {
     action: SavedCardAction,
   ): Promise<TokenRecord> {
     const card = await this.#ownCard(cardholderId, cardId);
-    const token = await this.#o.tokens.ofCard(cardId, tokenId);
+    const token = await this.#options.tokens.ofCard(cardId, tokenId);
     if (!token) throw new NotFoundError('TOKEN_NOT_FOUND', 'no such saved card');
     // The bank's block outranks the cardholder: its tokens stay suspended until the card is unblocked.
     if (action === 'resume' && card.status !== 'active') {
@@ -110,7 +110,7 @@ export class SavedCards {
         await customerServiceCall(() => mdes.delete({ ...ask, reasonCode: 'Z' }));
         break;
     }
-    await this.#o.audit.append({
+    await this.#options.audit.append({
       actor,
       action: `token.${action}_requested`,
       subject: token.id,
@@ -130,7 +130,7 @@ export class SavedCards {
    * when it already is as asked. Resolves whether MDES was asked.
    */
   async followCardChange(change: CardChange, tokenId: string): Promise<boolean> {
-    const token = await this.#o.tokens.byId(tokenId);
+    const token = await this.#options.tokens.byId(tokenId);
     if (!token || token.cardId !== change.cardId || token.status === 'DELETED') return false;
     const mdes = this.#mdes();
     const ask = {
@@ -162,7 +162,7 @@ export class SavedCards {
         await this.#reasons(token, { suspendedForCardBlock: false });
         break;
     }
-    await this.#o.audit.append({
+    await this.#options.audit.append({
       actor: change.requestedBy ?? 'issuer',
       action: `token.card_${change.kind}`,
       subject: token.id,
@@ -174,45 +174,45 @@ export class SavedCards {
 
   /** What MDES's token update needs after a card replacement: the full new number when it changed, the expiry. */
   async #replacement(change: CardChange): Promise<{ newAccountPan?: string; expirationDate?: string }> {
-    const card = await this.#o.cards.get(change.cardId);
+    const card = await this.#options.cards.get(change.cardId);
     if (!card) throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
     const expirationDate = `${String(card.expiryMonth).padStart(2, '0')}${String(card.expiryYear % 100).padStart(2, '0')}`;
     if (change.account.accountPanSuffix === undefined) return { expirationDate };
-    const { pan } = await this.#o.cards.revealCardData(change.cardId);
+    const { pan } = await this.#options.cards.revealCardData(change.cardId);
     return { newAccountPan: pan, expirationDate };
   }
 
   async #reasons(token: TokenRecord, reasons: Parameters<TokenRepository['setSuspensionReasons']>[1]) {
-    await this.#o.tokens.setSuspensionReasons(token.id, reasons, this.#o.clock.now());
+    await this.#options.tokens.setSuspensionReasons(token.id, reasons, this.#options.clock.now());
   }
 
   #auditInfo(actor: string) {
-    return auditInfoOf(actor, this.#o.organization);
+    return auditInfoOf(actor, this.#options.organization);
   }
 
   #mdes(): Mdes {
-    if (!this.#o.mdes) {
+    if (!this.#options.mdes) {
       throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'token management is not configured', {
         status: 503,
       });
     }
-    return this.#o.mdes;
+    return this.#options.mdes;
   }
 
   /** Ops: how many tokens each token requestor holds, by status. */
   counts(): Promise<TokenCount[]> {
-    return this.#o.tokens.counts();
+    return this.#options.tokens.counts();
   }
 
   /** Ops: one token's history, from the audit log. */
   async history(tokenId: string): Promise<AuditRecord[]> {
-    const entries = await this.#o.audit.history([tokenId]);
+    const entries = await this.#options.audit.history([tokenId]);
     if (entries.length === 0) throw new NotFoundError('TOKEN_NOT_FOUND', 'no such token');
     return entries;
   }
 
   async #ownCard(cardholderId: string, cardId: string): Promise<{ status: string }> {
-    const card = await this.#o.cards.ownedCard(cardholderId, cardId);
+    const card = await this.#options.cards.ownedCard(cardholderId, cardId);
     if (!card) throw new NotFoundError('CARD_NOT_FOUND', 'no such card');
     return card;
   }

@@ -10,7 +10,7 @@ import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
 import { CLICK_TO_PAY_TOKEN_REQUESTOR_ID } from '../token-connect/catalogue.js';
 import { TokenConnectFailure } from '../token-connect/failure.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { TokenizeService } from '../token-connect/tokenize.js';
 import { IdentityIndex } from './identity.js';
 import { type ProfileCard, ProfileStore } from './profiles.js';
@@ -20,7 +20,7 @@ export interface ClickToPayOptions {
   db: Kysely<unknown>;
   clock: Clock;
   /** Seals the consumer's details (the same sealer as the pushed card data). */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** At least 32 bytes keying the email and mobile number indexes. */
   identityKey: Uint8Array;
   tokenize: Pick<TokenizeService, 'tokenize'>;
@@ -68,10 +68,10 @@ export class ClickToPay {
   readonly #db: Kysely<ClickToPaySchema>;
   readonly #index: IdentityIndex;
   readonly #client: Client;
-  readonly #o: ClickToPayOptions;
+  readonly #options: ClickToPayOptions;
 
   constructor(options: ClickToPayOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#db = options.db as Kysely<ClickToPaySchema>;
     this.#index = new IdentityIndex(options.identityKey);
     this.profiles = new ProfileStore(options.db, options.sealer);
@@ -88,7 +88,7 @@ export class ClickToPay {
 
   /** Enrols one receipt pushed to Click to Pay, or gives again the result of an earlier enrolment of it. */
   async enrol(receipt: string): Promise<ReceiptResult> {
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     await this.#db
       .insertInto('mc_c2p_enrolments')
       .values({
@@ -117,7 +117,7 @@ export class ClickToPay {
       } catch (error) {
         outcome = await this.#failed(enrolment, error);
       }
-      this.#o.onOutcome?.(outcome);
+      this.#options.onOutcome?.(outcome);
       return resultOf(receipt, outcome.state, outcome.tokenUniqueReference, outcome.error);
     }
     return resultOf(
@@ -135,7 +135,7 @@ export class ClickToPay {
       .where('receipt', '=', enrolment.receipt)
       .executeTakeFirstOrThrow();
     const account = JSON.parse(
-      this.#o.sealer.open(receipt.account_sealed, enrolment.receipt),
+      this.#options.sealer.open(receipt.account_sealed, enrolment.receipt),
     ) as FundingAccount;
     const holder = account.accountHolderData;
     const identity = this.#index.of(holder);
@@ -147,7 +147,7 @@ export class ClickToPay {
       );
     }
     const card = await this.#token(enrolment.receipt);
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const profileId = await this.#db.transaction().execute(async (trx) => {
       const id = await this.profiles.enrol(trx, holder, identity, card, now);
       await trx
@@ -182,9 +182,9 @@ export class ClickToPay {
       taskId: newId('task'),
       tokenRequestorId: CLICK_TO_PAY_TOKEN_REQUESTOR_ID,
       receipt,
-      encrypter: this.#o.mastercardKey,
+      encrypter: this.#options.mastercardKey,
     });
-    const answer = await this.#o.tokenize.tokenize(
+    const answer = await this.#options.tokenize.tokenize(
       this.#client,
       Buffer.from(JSON.stringify(request), 'utf8'),
     );
@@ -224,7 +224,7 @@ export class ClickToPay {
       error instanceof TokenConnectFailure ||
       error instanceof CryptoError;
     const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     await this.#db
       .updateTable('mc_c2p_enrolments')
       .set({ last_error: code, updated_at: now, ...(final ? { state: 'failed' } : {}) })

@@ -14,7 +14,7 @@ export interface McC2pProfilesTable {
   updated_at: Date;
 }
 
-export interface McC2pProfileCardsTable {
+interface McC2pProfileCardsTable {
   token_unique_reference: string;
   profile_id: string;
   token_requestor_id: string;

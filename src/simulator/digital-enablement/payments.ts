@@ -13,7 +13,7 @@ import { EncryptedPayloadSchema } from '../../mastercard/token-connect/schemas.j
 import type { Client } from '../gateway/clients.js';
 import { assertValid, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
 import type { TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
@@ -38,7 +38,7 @@ const CRYPTOGRAM_VALIDITY_MS = 15 * 60_000;
 export const NETWORK_AUTHORIZATION_PATH = '/network/dsrp/authorize';
 
 /** The simulated network's authorisation request (pushprov's own; see the module's comment). */
-export const AuthorizationRequestSchema = Type.Object({
+const AuthorizationRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
   /** Decimal, at most two fractional digits. */
   amount: Type.String({ pattern: '^[0-9]{1,9}(\\.[0-9]{1,2})?$' }),
@@ -49,7 +49,7 @@ export const AuthorizationRequestSchema = Type.Object({
 export type AuthorizationRequest = Static<typeof AuthorizationRequestSchema>;
 
 /** What the authorisation's encrypted payload holds: the token's number and the cryptogram from Transact. */
-export const AuthorizationCardDataSchema = Type.Object({
+const AuthorizationCardDataSchema = Type.Object({
   accountNumber: Type.String({ minLength: 9, maxLength: 19, pattern: '^[0-9]+$' }),
   de48se43Data: Type.String({ minLength: 1, maxLength: 32 }),
 });
@@ -63,7 +63,7 @@ export const DECLINE_REASONS = [
   'INVALID_CRYPTOGRAM',
   'INVALID_ACCOUNT',
 ] as const;
-export type DeclineReason = (typeof DECLINE_REASONS)[number];
+type DeclineReason = (typeof DECLINE_REASONS)[number];
 
 export interface AuthorizationResponse {
   responseId: string;
@@ -104,7 +104,7 @@ type Schema = TokenManagementSchema & {
 export interface PaymentsOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** Opens the authorisation's card data, encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
 }
@@ -113,11 +113,11 @@ const hash = (cryptogram: string) => createHash('sha256').update(cryptogram.toUp
 
 export class Payments {
   readonly #db: Kysely<Schema>;
-  readonly #o: PaymentsOptions;
+  readonly #options: PaymentsOptions;
 
   constructor(options: PaymentsOptions) {
     this.#db = options.db as Kysely<Schema>;
-    this.#o = options;
+    this.#options = options;
   }
 
   /**
@@ -138,9 +138,9 @@ export class Payments {
     if (row.status === 'DELETED') throw new TokenConnectFailure('INVALID_TOKEN_STATUS');
     const encrypter = encrypterFor(client);
     if (!encrypter) throw new TokenConnectFailure('AUTHORIZATION_FAILED');
-    const tokenNumber = this.#o.sealer.open(row.token_sealed, row.token_unique_reference);
+    const tokenNumber = this.#options.sealer.open(row.token_sealed, row.token_unique_reference);
     const cryptogram = randomBytes(16).toString('hex').toUpperCase();
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     await this.#db
       .insertInto('mc_dsrp_cryptograms')
       .values({
@@ -180,7 +180,7 @@ export class Payments {
     const earlier = await this.#answered(trid, request.requestId);
     if (earlier) return earlier;
     const card = this.#cardData(request);
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const answer = await this.#db.transaction().execute(async (tx) => {
       const issued = await tx
         .selectFrom('mc_dsrp_cryptograms')
@@ -205,7 +205,9 @@ export class Payments {
       });
       let result: AuthorizationResponse;
       if (!issued || !token) result = decide('INVALID_CRYPTOGRAM');
-      else if (this.#o.sealer.open(token.token_sealed, token.token_unique_reference) !== card.accountNumber)
+      else if (
+        this.#options.sealer.open(token.token_sealed, token.token_unique_reference) !== card.accountNumber
+      )
         result = decide('INVALID_ACCOUNT');
       else if (issued.used_at !== null || issued.expires_at.getTime() <= now.getTime())
         result = decide('INVALID_CRYPTOGRAM');
@@ -256,7 +258,7 @@ export class Payments {
   #cardData(request: AuthorizationRequest): AuthorizationCardData {
     let data: unknown;
     try {
-      data = JSON.parse(this.#o.decrypter.decrypt(request.encryptedPayload));
+      data = JSON.parse(this.#options.decrypter.decrypt(request.encryptedPayload));
     } catch (error) {
       throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
     }
@@ -266,7 +268,7 @@ export class Payments {
 }
 
 /** YYMMDD: the last day of the token's expiry month (MMYY). */
-export function applicationExpiryDate(mmyy: string): string {
+function applicationExpiryDate(mmyy: string): string {
   const month = Number(mmyy.slice(0, 2));
   const year = 2000 + Number(mmyy.slice(2));
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -278,7 +280,7 @@ export function applicationExpiryDate(mmyy: string): string {
  * `track2Equivalent`: number, separator D, YYMM, service code 201, zeros as
  * discretionary data, padded with F to whole bytes.
  */
-export function track2Equivalent(tokenNumber: string, mmyy: string): string {
+function track2Equivalent(tokenNumber: string, mmyy: string): string {
   const body = `${tokenNumber}D${mmyy.slice(2)}${mmyy.slice(0, 2)}201${'0'.repeat(13)}`;
   return body.length % 2 === 0 ? body : `${body}F`;
 }

@@ -21,7 +21,7 @@ import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
 import { assertValid, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
 import type { McTokenStatus, TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
@@ -69,7 +69,7 @@ const STATUS_CODE = { ACTIVE: 'A', SUSPENDED: 'S', DELETED: 'D' } as const;
 export interface TokenRequestorServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** Opens a card number a token requestor searches by, encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
   /**
@@ -82,17 +82,17 @@ export interface TokenRequestorServiceOptions {
 }
 
 /** A status change of one of an issuer's tokens, made by its token requestor: the token says the rest. */
-export interface IssuerAnnouncement {
+interface IssuerAnnouncement {
   tokenUniqueReference: string;
 }
 
 export class TokenRequestorService {
   readonly #db: Db;
-  readonly #o: TokenRequestorServiceOptions;
+  readonly #options: TokenRequestorServiceOptions;
 
   constructor(options: TokenRequestorServiceOptions) {
     this.#db = options.db as Db;
-    this.#o = options;
+    this.#options = options;
   }
 
   /** getToken: one token's state; with `includeTokenDetail: "true"` its number too, encrypted to the caller. */
@@ -110,7 +110,7 @@ export class TokenRequestorService {
               tokenUniqueReference: row.token_unique_reference,
               ...encrypter.encrypt(
                 JSON.stringify({
-                  tokenNumber: this.#o.sealer.open(row.token_sealed, row.token_unique_reference),
+                  tokenNumber: this.#options.sealer.open(row.token_sealed, row.token_unique_reference),
                   expiryMonth: row.token_expiry.slice(0, 2),
                   expiryYear: row.token_expiry.slice(2),
                 }),
@@ -187,7 +187,7 @@ export class TokenRequestorService {
     const request = read<LifecycleRequest>(SCHEMAS[change], raw);
     const references = [...new Set(request.tokenUniqueReferences)];
     const suspender = SUSPENDER_OF_CAUSE[request.causedBy];
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     let changed = false;
     const tokens = await this.#db.transaction().execute(async (tx) => {
       const rows = await this.#own(tx, client, references, { lock: true });
@@ -232,7 +232,7 @@ export class TokenRequestorService {
           .execute();
         const updated: Row = { ...row, status, suspenders: next, status_updated_at: now };
         if (status !== row.status) {
-          await this.#o.announceToIssuer(
+          await this.#options.announceToIssuer(
             { tokenUniqueReference: row.token_unique_reference },
             tx as unknown as Kysely<unknown>,
           );
@@ -242,7 +242,7 @@ export class TokenRequestorService {
       }
       return after.map(lifecycleToken);
     });
-    if (changed) this.#o.onChange?.();
+    if (changed) this.#options.onChange?.();
     return { responseHost: RESPONSE_HOST, responseId: request.requestId, tokens };
   }
 
@@ -268,14 +268,16 @@ export class TokenRequestorService {
   }
 
   #account(row: Selectable<TokenRow>): SealedAccount {
-    return JSON.parse(this.#o.sealer.open(row.account_sealed, row.token_unique_reference)) as SealedAccount;
+    return JSON.parse(
+      this.#options.sealer.open(row.account_sealed, row.token_unique_reference),
+    ) as SealedAccount;
   }
 
   /** The card number of a searchTokens' encrypted FundingAccountData; any failure is the one CRYPTOGRAPHY_ERROR. */
   #typedInPan(payload: FieldLevelEnvelope): string {
     let account: FundingAccount | null;
     try {
-      account = JSON.parse(this.#o.decrypter.decrypt(payload)) as FundingAccount | null;
+      account = JSON.parse(this.#options.decrypter.decrypt(payload)) as FundingAccount | null;
     } catch (error) {
       throw new TokenConnectFailure('CRYPTOGRAPHY_ERROR', undefined, { cause: error });
     }

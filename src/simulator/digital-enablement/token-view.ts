@@ -8,7 +8,7 @@ import type {
   TokenInfoWithPrefix,
   TokenStatus,
 } from '../../mastercard/digital-enablement/schemas.js';
-import { accountRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from '../token-connect/catalogue.js';
+import { enrolledRangeOf, ISSUER, PRODUCT_CONFIGS, type Product } from '../token-connect/catalogue.js';
 import type { McManagedTokensTable } from '../token-management/tables.js';
 
 /**
@@ -99,7 +99,7 @@ export function tokenInfoOf(row: TokenRow, account: SealedAccount): TokenInfo {
 }
 
 /** tokenInfo with the card's first six digits, as getToken and Notify Token Updated give it. */
-export function tokenInfoWithPrefixOf(row: TokenRow, account: SealedAccount): TokenInfoWithPrefix {
+function tokenInfoWithPrefixOf(row: TokenRow, account: SealedAccount): TokenInfoWithPrefix {
   return {
     ...tokenInfoOf(row, account),
     accountPanPrefix: (account.cardAccountData?.accountNumber ?? '').slice(0, 6),
@@ -107,7 +107,7 @@ export function tokenInfoWithPrefixOf(row: TokenRow, account: SealedAccount): To
 }
 
 export const productOf = (account: SealedAccount): Product =>
-  accountRangeOf(account.cardAccountData?.accountNumber ?? '')?.product ?? 'CREDIT';
+  enrolledRangeOf(account.cardAccountData?.accountNumber ?? '')?.product ?? 'CREDIT';
 
 /** `token_for_getToken` and `token_for_NTU`. */
 export function fullToken(row: TokenRow, account: SealedAccount): FullToken {

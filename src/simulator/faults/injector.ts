@@ -10,7 +10,7 @@ import { type Static, Type } from '@sinclair/typebox';
  * - lost_after_commit: MDES does the work (receipts exist), then the connection is destroyed.
  * - expire_receipts: the receipts issued are valid `validitySeconds` only (0 by default).
  */
-export const FAULT_KINDS = [
+const FAULT_KINDS = [
   'latency',
   'timeout',
   'error',
@@ -22,7 +22,7 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** MDES's calls to an issuer's Pre-Digitization web services (src/simulator/faults/outgoing.ts). */
-export const OUTGOING_OPERATIONS = [
+const OUTGOING_OPERATIONS = [
   'authorizeService',
   'requestActivationMethods',
   'deliverActivationCode',
@@ -36,7 +36,7 @@ export type OutgoingOperation = (typeof OUTGOING_OPERATIONS)[number];
  * simulator's own routes with '*'; a call MDES makes to an issuer is hit
  * only by a rule naming it.
  */
-export const FAULT_OPERATIONS = [
+const FAULT_OPERATIONS = [
   '*',
   'getEligibleTokenRequestors',
   'getAsset',
@@ -47,7 +47,7 @@ export const FAULT_OPERATIONS = [
 ] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
-export const FaultRuleSchema = Type.Object(
+const FaultRuleSchema = Type.Object(
   {
     operation: Type.Union(FAULT_OPERATIONS.map((o) => Type.Literal(o))),
     fault: Type.Union(FAULT_KINDS.map((k) => Type.Literal(k))),

@@ -96,7 +96,7 @@ export class Gateway {
  * the verifier's (OAUTH_BAD_SIGNATURE, OAUTH_NONCE_REPLAYED, …): the names
  * Mastercard's live gateway uses could not be confirmed, see docs/simulator.md.
  */
-export function gatewayRefusal(error: AuthError): GatewayError {
+function gatewayRefusal(error: AuthError): GatewayError {
   return {
     Errors: {
       Error: [
@@ -112,5 +112,5 @@ export function gatewayRefusal(error: AuthError): GatewayError {
   };
 }
 
-export const sendGatewayRefusal = (reply: FastifyReply, error: AuthError): FastifyReply =>
+const sendGatewayRefusal = (reply: FastifyReply, error: AuthError): FastifyReply =>
   reply.code(401).header('content-type', 'application/json').send(gatewayRefusal(error));

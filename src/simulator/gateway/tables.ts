@@ -1,5 +1,5 @@
 /** Kysely's view of the gateway's tables. */
-export interface McOAuthNoncesTable {
+interface McOAuthNoncesTable {
   consumer_key: string;
   nonce: string;
   expires_at: Date;

@@ -17,7 +17,7 @@ import {
   type TokenizationResult,
 } from '../../mastercard/token-connect/handover.js';
 import type { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { MERCHANT_MIGRATION_TABLE, merchantMigrations } from './migrations/index.js';
 import { confirmPage, failedPage, homePage, resultPage } from './pages.js';
 import { type ShopPaymentsDeps, shopPaymentRoutes } from './payments.js';
@@ -63,7 +63,7 @@ export interface MerchantOptions {
   signatures: Pick<PushSignatureKeys, 'verify'>;
   tokens: ShopMdes;
   /** Seals each saved card's token number at rest (AES-256-GCM, the card's id as associated data). */
-  sealer: Pick<Sealer, 'seal' | 'open'>;
+  sealer: Pick<SimulatorSealer, 'seal' | 'open'>;
   /** Mark cookies Secure (when served over https). */
   secureCookies?: boolean;
   /** MDES's Notify Token Updated: verified with Mastercard's key, at the merchant's public URL. */

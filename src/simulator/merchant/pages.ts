@@ -30,14 +30,14 @@ form{display:inline-block;margin:.5rem .5rem 0 0}
 a:focus,button:focus{outline:3px solid #f59e0b;outline-offset:2px}
 `;
 
-export function page(title: string, body: string): string {
+function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · Demo Shop</title><style>${STYLE}</style></head>
 <body><header><a href="/">Demo Shop</a></header><main>${body}</main></body></html>`;
 }
 
-export function cardArt(lastFour: string, label = 'Mastercard'): string {
+function cardArt(lastFour: string, label = 'Mastercard'): string {
   return `<div class="card" role="img" aria-label="${esc(label)} ending in ${esc(lastFour)}">
 <span>${esc(label)}</span><span class="num" aria-hidden="true">•••• ${esc(lastFour)}</span></div>`;
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { newId } from '../../core/ids.js';
 import type { LifecycleToken, TransactData } from '../../mastercard/digital-enablement/schemas.js';
 import type { AuthorizationResponse } from '../digital-enablement/payments.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { MerchantSchema, TokenCredentials } from './app.js';
 import { failedPage, paymentPage } from './pages.js';
 
@@ -16,7 +16,7 @@ export class MdesCallError extends Error {
 }
 
 /** The demo basket every "Pay" buys. */
-export const DEMO_BASKET = { amount: '12.50', currency: 'EUR' } as const;
+const DEMO_BASKET = { amount: '12.50', currency: 'EUR' } as const;
 
 export interface ShopPaymentsDeps {
   db: Kysely<MerchantSchema>;
@@ -32,7 +32,7 @@ export interface ShopPaymentsDeps {
       de48se43Data: string;
     }): Promise<AuthorizationResponse>;
   };
-  sealer: Pick<Sealer, 'open'>;
+  sealer: Pick<SimulatorSealer, 'open'>;
   shopper: (request: FastifyRequest, reply: FastifyReply) => string;
   csrfOk: (request: FastifyRequest) => boolean;
   html: (reply: FastifyReply, status: number, body: string) => FastifyReply;

@@ -21,7 +21,7 @@ import type { MerchantSchema } from './app.js';
 export const MERCHANT_NTU_PATH = `/mdes${DIGITAL_ENABLEMENT_PATHS.notifyTokenUpdated}`;
 
 /** The shop's name for itself in its answers (`responseHost`, 11–64 characters). */
-export const MERCHANT_RESPONSE_HOST = 'demo-shop.pushprov';
+const MERCHANT_RESPONSE_HOST = 'demo-shop.pushprov';
 
 export interface TokenUpdatesOptions {
   db: Kysely<MerchantSchema>;

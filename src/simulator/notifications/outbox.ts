@@ -17,7 +17,7 @@ import type {
 import { NTU_MESSAGE_TYPE, type TokenUpdatedNotice } from '../../mastercard/token-requestor-notifications.js';
 import { encrypterOfRow } from '../digital-enablement/encryption.js';
 import type { IssuerServices } from '../pre-digitization/issuers.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { ISSUER_MESSAGE_TYPES, type McNotificationsTable, type NotificationsSchema } from './tables.js';
 
 export interface OutboxOptions {
@@ -26,7 +26,7 @@ export interface OutboxOptions {
   /** Signs each attempt to a token requestor as MDES (OAuth 1.0a with Mastercard's signing key), with a fresh nonce. */
   signer: Pick<OAuthSigner, 'authorizationHeader'>;
   /** Seals the card data of a notification to an issuer until an attempt encrypts it to the issuer's key. */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** The issuers' Pre-Digitization web services, which notifications to issuers are delivered to. */
   issuers: Pick<IssuerServices, 'of'>;
   /** Told about every attempt; facts only (ids, status), never the body. */
@@ -70,11 +70,11 @@ const RETRYABLE_STATUSES = new Set([408, 425, 429]);
  */
 export class NotificationOutbox {
   readonly #db: Kysely<NotificationsSchema>;
-  readonly #o: OutboxOptions;
+  readonly #options: OutboxOptions;
 
   constructor(options: OutboxOptions) {
     this.#db = options.db as Kysely<NotificationsSchema>;
-    this.#o = options;
+    this.#options = options;
   }
 
   /**
@@ -107,7 +107,7 @@ export class NotificationOutbox {
             : ISSUER_MESSAGE_TYPES.notifyTokenUpdated,
         tokenUniqueReference: message.tokenUniqueReference,
         body,
-        payloadSealed: data === undefined ? null : this.#o.sealer.seal(data, notificationId),
+        payloadSealed: data === undefined ? null : this.#options.sealer.seal(data, notificationId),
       },
       message.eventKey,
       db,
@@ -178,7 +178,7 @@ export class NotificationOutbox {
     eventKey: string,
     db: Kysely<NotificationsSchema> = this.#db,
   ): Promise<void> {
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     await db
       .insertInto('mc_notifications')
       .values({
@@ -208,7 +208,7 @@ export class NotificationOutbox {
    * recipient keep waiting (a merchant that is down does not hold up the issuer).
    */
   async #claim(): Promise<Row | undefined> {
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const leaseUntil = new Date(now.getTime() + this.#timeoutMs() + LEASE_MARGIN_MS);
     return this.#db
       .updateTable('mc_notifications')
@@ -253,8 +253,8 @@ export class NotificationOutbox {
     let response: Response;
     try {
       response = await signedPost(url, row.body, {
-        signer: this.#o.signer,
-        ...(this.#o.fetch && { fetch: this.#o.fetch }),
+        signer: this.#options.signer,
+        ...(this.#options.fetch && { fetch: this.#options.fetch }),
         timeoutMs: this.#timeoutMs(),
       });
     } catch (error) {
@@ -276,10 +276,12 @@ export class NotificationOutbox {
    * answer MDES cannot read is tried again.
    */
   async #deliverToIssuer(row: Row): Promise<void> {
-    const issuer = await this.#o.issuers.of(row.issuer_consumer_key);
+    const issuer = await this.#options.issuers.of(row.issuer_consumer_key);
     if (!issuer) return this.#settle(row, undefined, 'retry', 'NO_PRE_DIGITIZATION_URL');
     const data =
-      row.payload_sealed === null ? undefined : this.#o.sealer.open(row.payload_sealed, row.notification_id);
+      row.payload_sealed === null
+        ? undefined
+        : this.#options.sealer.open(row.payload_sealed, row.notification_id);
     let result: PreDigitizationResult<unknown>;
     if (row.message_type === ISSUER_MESSAGE_TYPES.notifyServiceActivated) {
       const request = JSON.parse(row.body) as ClearNotifyServiceActivatedRequest;
@@ -322,13 +324,17 @@ export class NotificationOutbox {
     if (
       outcome === 'retry' &&
       row.message_type === NTU_MESSAGE_TYPE &&
-      row.attempts >= (this.#o.tokenRequestorMaxAttempts ?? 10)
+      row.attempts >= (this.#options.tokenRequestorMaxAttempts ?? 10)
     ) {
       outcome = 'rejected';
       error = `GAVE_UP ${error ?? ''}`.trim();
     }
-    const now = this.#o.clock.now();
-    const delay = retryDelay(row.attempts, this.#o.retryBaseMs ?? 5_000, this.#o.retryCapMs ?? 3_600_000);
+    const now = this.#options.clock.now();
+    const delay = retryDelay(
+      row.attempts,
+      this.#options.retryBaseMs ?? 5_000,
+      this.#options.retryCapMs ?? 3_600_000,
+    );
     await this.#db
       .updateTable('mc_notifications')
       .set({
@@ -343,7 +349,7 @@ export class NotificationOutbox {
       .where('state', '=', 'pending')
       .where('attempts', '=', row.attempts)
       .execute();
-    this.#o.onAttempt?.({
+    this.#options.onAttempt?.({
       notificationId: row.notification_id,
       messageType: row.message_type,
       attempt: row.attempts,
@@ -354,7 +360,7 @@ export class NotificationOutbox {
   }
 
   #timeoutMs(): number {
-    return this.#o.timeoutMs ?? 10_000;
+    return this.#options.timeoutMs ?? 10_000;
   }
 }
 

@@ -8,7 +8,7 @@ import type {
   Decision as PreDigitizationDecision,
 } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { TokenizeRequest } from '../token-connect/tokenize.js';
 import { type FundingSource, fundingAccountData, walletProviderDecisioningInfo } from './funding.js';
 import type { IssuerServices } from './issuers.js';
@@ -19,7 +19,7 @@ export interface TokenizationAuthorizerOptions {
   clock: Clock;
   issuers: Pick<IssuerServices, 'of'>;
   /** Opens the funding accounts of existing tokens, to count the card's active tokens. */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** MDES's decision when the issuer does not answer in time, cannot be reached or answers nonsense; default DECLINED. */
   standIn?: 'APPROVED' | 'DECLINED';
   /** Told about every decision; ids and outcomes only. */
@@ -65,11 +65,11 @@ export interface Decision {
  */
 export class TokenizationAuthorizer {
   readonly #db: Kysely<PreDigitizationSchema>;
-  readonly #o: TokenizationAuthorizerOptions;
+  readonly #options: TokenizationAuthorizerOptions;
 
   constructor(options: TokenizationAuthorizerOptions) {
     this.#db = options.db as Kysely<PreDigitizationSchema>;
-    this.#o = options;
+    this.#options = options;
   }
 
   async authorize(question: TokenizationQuestion): Promise<Decision> {
@@ -91,7 +91,7 @@ export class TokenizationAuthorizer {
         reason_code: null,
         activation_methods: null,
         correlation_id: correlationId,
-        decided_at: this.#o.clock.now(),
+        decided_at: this.#options.clock.now(),
       })
       .execute();
     const decision = await this.#ask(question, requestId, correlationId);
@@ -103,11 +103,11 @@ export class TokenizationAuthorizer {
         reason_code: decision.reasonCode,
         activation_methods:
           decision.activationMethods.length > 0 ? JSON.stringify(decision.activationMethods) : null,
-        decided_at: this.#o.clock.now(),
+        decided_at: this.#options.clock.now(),
       })
       .where('request_id', '=', requestId)
       .execute();
-    this.#o.onDecision?.(decision);
+    this.#options.onDecision?.(decision);
     return decision;
   }
 
@@ -118,7 +118,7 @@ export class TokenizationAuthorizer {
       reasonCode: string,
       activationMethods: ActivationMethod[] = [],
     ): Decision => ({ requestId, correlationId, decision, decidedBy, reasonCode, activationMethods });
-    const issuer = await this.#o.issuers.of(question.issuerConsumerKey);
+    const issuer = await this.#options.issuers.of(question.issuerConsumerKey);
     if (!issuer) return decided('APPROVED', 'MDES', 'ON_BEHALF_OF_ISSUER');
     const data = fundingAccountData(question.account, question.source, question.decisioningData);
     const common = {
@@ -145,7 +145,7 @@ export class TokenizationAuthorizer {
       },
       data,
     );
-    const standIn = this.#o.standIn ?? 'DECLINED';
+    const standIn = this.#options.standIn ?? 'DECLINED';
     if (!result.ok) return decided(standIn, 'STAND_IN', standInReason(result.failure));
     const { decision } = result.answer;
     if (!decision) return decided(standIn, 'STAND_IN', 'ISSUER_ANSWER_INVALID');
@@ -178,7 +178,7 @@ export class TokenizationAuthorizer {
       .execute();
     return rows.filter((row) => {
       const account = JSON.parse(
-        this.#o.sealer.open(row.account_sealed, row.token_unique_reference),
+        this.#options.sealer.open(row.account_sealed, row.token_unique_reference),
       ) as FundingAccount;
       return account.cardAccountData?.accountNumber === pan;
     }).length;
@@ -187,7 +187,7 @@ export class TokenizationAuthorizer {
 
 /** Why MDES stood in, for its record. */
 
-export function standInReason(failure: PreDigitizationFailure): string {
+function standInReason(failure: PreDigitizationFailure): string {
   switch (failure.kind) {
     case 'timeout':
       return 'ISSUER_TIMEOUT';

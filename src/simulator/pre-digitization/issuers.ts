@@ -41,12 +41,12 @@ export interface IssuerServicesOptions {
  */
 export class IssuerServices {
   readonly #db: Kysely<PreDigitizationSchema>;
-  readonly #o: IssuerServicesOptions;
+  readonly #options: IssuerServicesOptions;
   readonly #callers = new Map<string, { fingerprint: string; caller: PreDigitizationCaller }>();
 
   constructor(options: IssuerServicesOptions) {
     this.#db = options.db as Kysely<PreDigitizationSchema>;
-    this.#o = options;
+    this.#options = options;
   }
 
   /** The issuer's services; undefined when it registered none (MDES then decides for it and sends it nothing). */
@@ -61,8 +61,10 @@ export class IssuerServices {
     // A certificate is named by its own fingerprint (MDES's presets); a bare key by the key's.
     const keyPem = row?.encryption_certificate_pem ?? row?.encryption_public_key_pem;
     if (!url || !keyPem) return undefined;
-    const calls = this.#o.tls ? this.#caller(issuerConsumerKey, url, keyPem, this.#o.tls) : unreachable;
-    return this.#o.faults ? withFaults(calls, this.#o.faults) : calls;
+    const calls = this.#options.tls
+      ? this.#caller(issuerConsumerKey, url, keyPem, this.#options.tls)
+      : unreachable;
+    return this.#options.faults ? withFaults(calls, this.#options.faults) : calls;
   }
 
   /** Closes every kept-alive connection. */
@@ -82,9 +84,9 @@ export class IssuerServices {
       issuerEncryptionKey: keyPem.includes('BEGIN CERTIFICATE')
         ? new X509Certificate(keyPem)
         : createPublicKey(keyPem),
-      mastercardDecryptionKeys: this.#o.mastercardKeys,
-      clock: this.#o.clock,
-      ...(this.#o.timeoutMs !== undefined && { timeoutMs: this.#o.timeoutMs }),
+      mastercardDecryptionKeys: this.#options.mastercardKeys,
+      clock: this.#options.clock,
+      ...(this.#options.timeoutMs !== undefined && { timeoutMs: this.#options.timeoutMs }),
     });
     this.#callers.set(consumerKey, { fingerprint, caller });
     return caller;

@@ -8,7 +8,7 @@ import type {
 import type { ActivatedFundingAccountData } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { fundingAccountData } from './funding.js';
 import type { McPreDigitizedTokensTable, PreDigitizationSchema } from './tables.js';
 
@@ -32,7 +32,7 @@ const STATUS: Record<McPreDigitizedTokensTable['status'], string> = {
 export interface IssuerNotifierOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   outbox: Pick<NotificationOutbox, 'toIssuer'>;
   /** The token requestor's consumer-facing name. */
   nameOf: (tokenRequestorId: string) => string | undefined;
@@ -49,15 +49,15 @@ type Token = Selectable<McPreDigitizedTokensTable>;
  * sealed, and are encrypted to the issuer's key at each delivery attempt.
  */
 export class IssuerNotifier {
-  readonly #o: IssuerNotifierOptions;
+  readonly #options: IssuerNotifierOptions;
 
   constructor(options: IssuerNotifierOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** Notify Service Activated for a token just made active; once per token. */
   async activated(tokenUniqueReference: string, trx?: Kysely<unknown>): Promise<void> {
-    const db = (trx ?? this.#o.db) as Db;
+    const db = (trx ?? this.#options.db) as Db;
     const token = await this.#token(db, tokenUniqueReference);
     const account = this.#account(token);
     const [month = '', year = ''] = [token.token_expiry.slice(0, 2), token.token_expiry.slice(2)];
@@ -68,12 +68,12 @@ export class IssuerNotifier {
     const data: ActivatedFundingAccountData = {
       ...base,
       tokenData: {
-        token: this.#o.sealer.open(token.token_sealed, token.token_unique_reference),
+        token: this.#options.sealer.open(token.token_sealed, token.token_unique_reference),
         expiryMonth: month,
         expiryYear: year,
       },
     };
-    const name = this.#o.nameOf(token.token_requestor_id);
+    const name = this.#options.nameOf(token.token_requestor_id);
     const request: ClearNotifyServiceActivatedRequest = {
       requestId: newId('nsa'),
       services: ['DIGITIZATION'],
@@ -93,7 +93,7 @@ export class IssuerNotifier {
       tokenActivatedDateTime: (token.status_updated_at ?? token.created_at).toISOString(),
       ...(name && { consumerFacingEntityName: name }),
     };
-    await this.#o.outbox.toIssuer(
+    await this.#options.outbox.toIssuer(
       {
         issuerConsumerKey: token.issuer_consumer_key,
         operation: 'notifyServiceActivated',
@@ -108,7 +108,7 @@ export class IssuerNotifier {
 
   /** Notify Token Updated, STATUS_UPDATE: the token's status now, and who suspended it. */
   async statusUpdated(tokenUniqueReference: string, trx?: Kysely<unknown>): Promise<void> {
-    const db = (trx ?? this.#o.db) as Db;
+    const db = (trx ?? this.#options.db) as Db;
     const token = await this.#token(db, tokenUniqueReference);
     const suspendedBy = [
       ...new Set(
@@ -136,7 +136,7 @@ export class IssuerNotifier {
    * card's number and expiry with the token's, encrypted.
    */
   async fundingAccountUpdated(tokenUniqueReference: string, trx?: Kysely<unknown>): Promise<void> {
-    const db = (trx ?? this.#o.db) as Db;
+    const db = (trx ?? this.#options.db) as Db;
     const token = await this.#token(db, tokenUniqueReference);
     const card = this.#account(token).cardAccountData;
     await this.#updated(db, token, {
@@ -149,7 +149,7 @@ export class IssuerNotifier {
           fundingAccountData: {
             ...(card && { cardAccountData: card }),
             tokenData: {
-              token: this.#o.sealer.open(token.token_sealed, token.token_unique_reference),
+              token: this.#options.sealer.open(token.token_sealed, token.token_unique_reference),
               expiryMonth: token.token_expiry.slice(0, 2),
               expiryYear: token.token_expiry.slice(2),
             },
@@ -164,7 +164,7 @@ export class IssuerNotifier {
    * token and its notification): each gets one. Run at start-up.
    */
   async recover(batch = 500): Promise<number> {
-    const db = this.#o.db as Db;
+    const db = this.#options.db as Db;
     const missing = await db
       .selectFrom('mc_tokens as t')
       .innerJoin('mc_clients as c', 'c.consumer_key', 't.issuer_consumer_key')
@@ -189,7 +189,7 @@ export class IssuerNotifier {
   }
 
   async #updated(db: Db, token: Token, request: ClearNotifyTokenUpdatedRequest): Promise<void> {
-    await this.#o.outbox.toIssuer(
+    await this.#options.outbox.toIssuer(
       {
         issuerConsumerKey: token.issuer_consumer_key,
         operation: 'notifyTokenUpdated',
@@ -211,7 +211,7 @@ export class IssuerNotifier {
 
   #account(token: Token): FundingAccount {
     return JSON.parse(
-      this.#o.sealer.open(token.account_sealed, token.token_unique_reference),
+      this.#options.sealer.open(token.account_sealed, token.token_unique_reference),
     ) as FundingAccount;
   }
 }

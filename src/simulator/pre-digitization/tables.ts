@@ -6,7 +6,7 @@ import type { McManagedTokensTable, TokenManagementSchema } from '../token-manag
 export type DecidedBy = NonNullable<McTokensTable['decided_by']>;
 
 /** Kysely's view of MDES's tokenization decisions (migrations 0005 and 0007). */
-export interface McTokenizationDecisionsTable {
+interface McTokenizationDecisionsTable {
   /** The Authorize Service `requestId`. */
   request_id: string;
   issuer_consumer_key: string;
@@ -27,7 +27,7 @@ export interface McTokenizationDecisionsTable {
 }
 
 /** mc_clients with the issuer's Pre-Digitization base URL (migration 0007). */
-export type McIssuerClientsTable = McClientsTable & {
+type McIssuerClientsTable = McClientsTable & {
   notification_url: string | null;
   pre_digitization_url: string | null;
 };

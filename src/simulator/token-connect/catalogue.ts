@@ -35,13 +35,13 @@ export const MDES_ACCOUNT_RANGES = [
   { prefix: '5412346789', product: 'CREDIT' },
 ] as const satisfies readonly MdesAccountRange[];
 
-export type RangePrefix = (typeof MDES_ACCOUNT_RANGES)[number]['prefix'];
+type RangePrefix = (typeof MDES_ACCOUNT_RANGES)[number]['prefix'];
 
 /** The 19-digit number MDES identifies a range by. */
 export const rangeStart = (prefix: string): string => prefix.padEnd(19, '0');
 
 /** The enrolled range a PAN falls in: the longest matching prefix. */
-export function accountRangeOf(pan: string): MdesAccountRange | undefined {
+export function enrolledRangeOf(pan: string): MdesAccountRange | undefined {
   let best: MdesAccountRange | undefined;
   for (const range of MDES_ACCOUNT_RANGES) {
     if (pan.startsWith(range.prefix) && (!best || range.prefix.length > best.prefix.length)) best = range;
@@ -60,7 +60,7 @@ export interface CatalogueOptions {
   simulatorUrl: string;
 }
 
-export interface Logo {
+interface Logo {
   background: string;
   foreground: string;
   /** One to three capital letters or digits drawn on the logo. */

@@ -46,7 +46,7 @@ export const RECEIPT_REASON_CODES = {
  * (ErrorsResponse.errorCode); INVALID_TOKEN_STATUS (a deleted token asked
  * to transact or change) is pushprov's (docs/mastercard/digital-enablement.md).
  */
-export const DIGITAL_ENABLEMENT_REASON_CODES = {
+const DIGITAL_ENABLEMENT_REASON_CODES = {
   INVALID_TOKEN_UNIQUE_REFERENCE: {
     status: 400,
     source: 'INPUT',

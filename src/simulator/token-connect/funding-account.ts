@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { luhnValid } from '../../core/luhn.js';
 import { accountHolderFieldOf } from '../../mastercard/token-connect/schemas.js';
 import type { AccountHolder, FundingAccount } from '../../mastercard/token-connect/types.js';
-import { accepts, accountRangeOf, type CatalogueEntry, type MdesAccountRange } from './catalogue.js';
+import { accepts, type CatalogueEntry, enrolledRangeOf, type MdesAccountRange } from './catalogue.js';
 import { TokenConnectFailure } from './failure.js';
 
 const MAX_DATA_VALIDITY_MS = 30 * 24 * 60 * 60 * 1000;
@@ -51,7 +51,7 @@ export function assertUsable(account: FundingAccount, clock: Clock): void {
  */
 export function eligibleRange(account: FundingAccount, entry: CatalogueEntry): MdesAccountRange | undefined {
   const pan = account.cardAccountData?.accountNumber;
-  const range = pan === undefined ? undefined : accountRangeOf(pan);
+  const range = pan === undefined ? undefined : enrolledRangeOf(pan);
   return range && accepts(entry, range) ? range : undefined;
 }
 

@@ -26,7 +26,7 @@ import type { Client } from '../gateway/clients.js';
 import { type Catalogue, type CatalogueEntry, type MdesAccountRange, RECEIPT_PREFIX } from './catalogue.js';
 import { assertValid, mdesError, parseJson, TokenConnectFailure } from './failure.js';
 import { acceptedHolderData, assertUsable, eligibleRange } from './funding-account.js';
-import type { Sealer } from './sealing.js';
+import type { SimulatorSealer } from './sealing.js';
 import { signatureClaims } from './signature.js';
 import type { McReceiptsTable, SimulatorSchema } from './tables.js';
 
@@ -40,7 +40,7 @@ export interface PushDeps {
   clock: Clock;
   catalogue: Catalogue;
   decrypter: PayloadDecrypter;
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   signer: PushSigner;
 }
 

@@ -23,7 +23,7 @@ export interface MdesRoutesOptions {
 }
 
 /** MDES Digital Enablement's getAsset, for token requestors: card art, logos, and MDES's signing keys (MDESRQ p. 43). */
-export const STATIC_ASSET_PATH = '/assets/static/1/0/asset/:assetId';
+const STATIC_ASSET_PATH = '/assets/static/1/0/asset/:assetId';
 
 /**
  * Mastercard's APIs under `/mdes`, behind the gateway, with Mastercard's

@@ -11,7 +11,7 @@ const TAG_BYTES = 16;
  * its context (the receipt or token reference) as AAD, so a sealed value
  * moved to another row does not open. Layout: version, IV, tag, ciphertext.
  */
-export class Sealer {
+export class SimulatorSealer {
   readonly #key: Buffer;
 
   constructor(key: Uint8Array) {

@@ -3,7 +3,7 @@ import type { GatewaySchema } from '../gateway/tables.js';
 import type { Product } from './catalogue.js';
 
 /** Kysely's view of the Token Connect tables (migration 0002). */
-export interface McPushRequestsTable {
+interface McPushRequestsTable {
   issuer_consumer_key: string;
   request_id: string;
   operation: 'pushMultipleAccounts' | 'pushAccount';

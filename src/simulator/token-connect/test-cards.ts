@@ -1,4 +1,4 @@
-import { accountRangeOf, type Product } from './catalogue.js';
+import { enrolledRangeOf, type Product } from './catalogue.js';
 
 /**
  * The card numbers to test with, in one place: publicly documented
@@ -18,7 +18,7 @@ export interface TestCard {
 const card = (pan: string, brand: TestCard['brand'], behaviour: string): TestCard => ({
   pan,
   brand,
-  product: accountRangeOf(pan)?.product,
+  product: enrolledRangeOf(pan)?.product,
   behaviour,
 });
 
@@ -62,5 +62,3 @@ export const TEST_CARDS = {
     'debit, range not enrolled in MDES: ACCOUNT_INELIGIBLE everywhere',
   ),
 } as const satisfies Record<string, TestCard>;
-
-export type TestCardName = keyof typeof TEST_CARDS;

@@ -15,11 +15,11 @@ import { recordTask, type TaskOutcome } from '../digital-enablement/tasks.js';
 import { DSRP_CAPABLE, productConfigOf } from '../digital-enablement/token-view.js';
 import type { Client } from '../gateway/clients.js';
 import type { Decision, TokenizationAuthorizer } from '../pre-digitization/authorize.js';
-import { accountRangeOf, type Product } from './catalogue.js';
+import { enrolledRangeOf, type Product } from './catalogue.js';
 import { assertValid, parseJson, TokenConnectFailure } from './failure.js';
 import { assertUsable } from './funding-account.js';
 import type { PayloadDecrypter } from './push.js';
-import type { Sealer } from './sealing.js';
+import type { SimulatorSealer } from './sealing.js';
 import type { McReceiptsTable, SimulatorSchema } from './tables.js';
 
 /**
@@ -33,7 +33,7 @@ import type { McReceiptsTable, SimulatorSchema } from './tables.js';
  * Service) and creates the token only when it approves, or requires more
  * authentication (then the token waits INACTIVE for its activation).
  */
-export const TokenizeRequestSchema = Type.Object({
+const TokenizeRequestSchema = Type.Object({
   requestId: Type.String({ minLength: 1, maxLength: 64 }),
   // "host[:port][/contextRoot]", 11–64 (Digital Enablement API 1.3.3 `Tokenize.responseHost`).
   responseHost: Type.Optional(Type.String({ minLength: 11, maxLength: 64 })),
@@ -86,7 +86,7 @@ export interface TokenCreatedEvent {
 export interface TokenizeDeps {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** Opens card details a token requestor encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
   /** Asks the card's issuer before a token is created. */
@@ -307,7 +307,7 @@ export class TokenizeService {
     const funding = account as FundingAccount;
     assertUsable(funding, this.deps.clock);
     const pan = funding.cardAccountData?.accountNumber ?? '';
-    const range = accountRangeOf(pan);
+    const range = enrolledRangeOf(pan);
     const issuer = await this.#db
       .selectFrom('mc_clients')
       .select('consumer_key')

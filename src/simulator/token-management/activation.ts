@@ -53,11 +53,11 @@ type Db = Kysely<PreDigitizationSchema>;
  */
 export class TokenActivation {
   readonly #db: Db;
-  readonly #o: TokenActivationOptions;
+  readonly #options: TokenActivationOptions;
 
   constructor(options: TokenActivationOptions) {
     this.#db = options.db as Db;
-    this.#o = options;
+    this.#options = options;
   }
 
   async methods(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
@@ -81,7 +81,7 @@ export class TokenActivation {
       TokenResendActivationCodeRequest: { TokenUniqueReference: string; ActivationMethodId: string };
     }>(TokenResendActivationCodeRequestSchema, raw)[wrapper];
     const token = await this.#token(client, request.TokenUniqueReference, wrapper);
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     if (token.status !== 'INACTIVE' || now.getTime() - token.created_at.getTime() > RESEND_WINDOW_MS) {
       throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
     }
@@ -91,7 +91,7 @@ export class TokenActivation {
     if (!method || !DISTRIBUTES_A_CODE.has(codeOf(method))) {
       throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.ActivationMethodId`);
     }
-    const issuer = await this.#o.issuers.of(token.issuer_consumer_key);
+    const issuer = await this.#options.issuers.of(token.issuer_consumer_key);
     if (!issuer) throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
 
     const code = String(randomInt(10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
@@ -105,7 +105,7 @@ export class TokenActivation {
       })
       .where('token_unique_reference', '=', token.token_unique_reference)
       .execute();
-    const name = this.#o.nameOf(token.token_requestor_id);
+    const name = this.#options.nameOf(token.token_requestor_id);
     const delivered = await issuer.deliverActivationCode({
       requestId: newId('dac'),
       tokenUniqueReference: token.token_unique_reference,

@@ -23,9 +23,9 @@ import { fullToken, type SealedAccount } from '../digital-enablement/token-view.
 import type { Client } from '../gateway/clients.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import type { IssuerNotifier } from '../pre-digitization/notifier.js';
-import { accountRangeOf } from '../token-connect/catalogue.js';
+import { enrolledRangeOf } from '../token-connect/catalogue.js';
 import { firstInvalidField, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
-import type { Sealer } from '../token-connect/sealing.js';
+import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { CustomerServiceFailure } from './failure.js';
 import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from './tables.js';
 
@@ -71,7 +71,7 @@ export interface CustomerServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
   /** Seals the funding account, as tokenize does. */
-  sealer: Sealer;
+  sealer: SimulatorSealer;
   /** Notify Token Updated to the token requestor. */
   outbox: Pick<NotificationOutbox, 'notifyTokenUpdated'>;
   /** Notify Service Activated and Notify Token Updated to the issuer. */
@@ -105,11 +105,11 @@ interface ChangeRequest {
 
 export class CustomerService {
   readonly #db: Db;
-  readonly #o: CustomerServiceOptions;
+  readonly #options: CustomerServiceOptions;
 
   constructor(options: CustomerServiceOptions) {
     this.#db = options.db as Db;
-    this.#o = options;
+    this.#options = options;
   }
 
   /**
@@ -228,7 +228,7 @@ export class CustomerService {
       }
       const account = this.#account(row);
       const current = cardOf(account)?.accountNumber ?? '';
-      if (pan !== undefined && accountRangeOf(pan)?.prefix !== accountRangeOf(current)?.prefix) {
+      if (pan !== undefined && enrolledRangeOf(pan)?.prefix !== enrolledRangeOf(current)?.prefix) {
         // "The account mapping will only update an Account PAN for a new Account PAN when they are both in the same Account Range."
         throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'TokenUpdateRequest.NewAccountPan');
       }
@@ -259,7 +259,7 @@ export class CustomerService {
         .updateTable('mc_tokens')
         .set({
           account_last_four: pan === undefined ? row.account_last_four : pan.slice(-4),
-          account_sealed: this.#o.sealer.seal(JSON.stringify(updated), row.token_unique_reference),
+          account_sealed: this.#options.sealer.seal(JSON.stringify(updated), row.token_unique_reference),
           account_expiry: expiry ?? row.account_expiry,
           account_pan_sequence: sequence ?? row.account_pan_sequence,
           status_updated_at: now,
@@ -335,7 +335,7 @@ export class CustomerService {
     wrapper: string,
     apply: (tx: Tx, row: Row, now: Date) => Promise<TokenEvent[]>,
   ): Promise<void> {
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     const changed = await this.#db.transaction().execute(async (tx) => {
       const locked = await (await this.#issuerTokens(tx, client))
         .where('t.token_unique_reference', '=', reference)
@@ -353,11 +353,11 @@ export class CustomerService {
       const kinds = new Set(events.map((e) => e.eventType));
       // A token made active is announced as such (Notify Service Activated); any other status change
       // as a STATUS_UPDATE; a new card or expiry as a token re-digitized onto it.
-      if (kinds.has('ACTIVATED')) await this.#o.issuer.activated(changed, outboxTx);
+      if (kinds.has('ACTIVATED')) await this.#options.issuer.activated(changed, outboxTx);
       else if (kinds.has('PAN_UPDATED') || kinds.has('EXPIRY_UPDATED')) {
-        await this.#o.issuer.fundingAccountUpdated(changed, outboxTx);
-      } else await this.#o.issuer.statusUpdated(changed, outboxTx);
-      await this.#o.outbox.notifyTokenUpdated(
+        await this.#options.issuer.fundingAccountUpdated(changed, outboxTx);
+      } else await this.#options.issuer.statusUpdated(changed, outboxTx);
+      await this.#options.outbox.notifyTokenUpdated(
         current.token_requestor_id,
         {
           requestId: newId('ntu'),
@@ -368,7 +368,7 @@ export class CustomerService {
       );
       return true;
     });
-    if (changed) this.#o.onChange?.();
+    if (changed) this.#options.onChange?.();
   }
 
   async #history(
@@ -404,7 +404,9 @@ export class CustomerService {
   }
 
   #account(row: Row): SealedAccount {
-    return JSON.parse(this.#o.sealer.open(row.account_sealed, row.token_unique_reference)) as SealedAccount;
+    return JSON.parse(
+      this.#options.sealer.open(row.account_sealed, row.token_unique_reference),
+    ) as SealedAccount;
   }
 
   #accountPan(row: Row): string | undefined {

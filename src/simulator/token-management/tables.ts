@@ -18,7 +18,7 @@ export interface McManagedTokensTable extends Omit<McTokensTable, 'status'> {
 }
 
 /** Each status a token has had, for Token Status History (migration 0006). */
-export interface McTokenStatusesTable {
+interface McTokenStatusesTable {
   id: Generated<string>;
   token_unique_reference: string;
   status_code: 'U' | 'A' | 'S' | 'D';

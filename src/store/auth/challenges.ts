@@ -6,7 +6,7 @@ import type { AuthChallengesTable, IssuerSchema } from '../schema.js';
  * session it was issued to and to one purpose, expires, and is consumed by
  * deleting it, so it verifies at most once even under concurrent requests.
  */
-export type ChallengePurpose = AuthChallengesTable['purpose'];
+type ChallengePurpose = AuthChallengesTable['purpose'];
 
 export interface ChallengeBinding {
   cardholderId: string;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CardholderProfile } from '../../domain/account-holder.js';
 import type { IssuerSchema } from '../schema.js';
+import { IssuerRepository } from '../transaction.js';
 import type { CardVault } from './blind-index.js';
 import { CardholderRepository } from './cardholders.js';
 import { type Card, CardRepository } from './cards.js';
@@ -9,11 +10,12 @@ import { type Card, CardRepository } from './cards.js';
  * Cardholders and cards together: what the use cases read card data through
  * (it satisfies the service layer's `CardSource`).
  */
-export class CardStore {
+export class CardStore extends IssuerRepository {
   readonly cardholders: CardholderRepository;
   readonly cards: CardRepository;
 
   constructor(db: Kysely<IssuerSchema>, vault: CardVault) {
+    super(db);
     this.cardholders = new CardholderRepository(db, vault);
     this.cards = new CardRepository(db, vault);
   }

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
 import type { IssuerSchema, TokenStatus, TokensTable } from '../schema.js';
+import { IssuerRepository } from '../transaction.js';
 
 export type { TokenStatus };
 
@@ -51,9 +52,7 @@ export interface TokenCount {
 type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
 
 /** The `tokens` table: one row per MDES token of the issuer's cards. */
-export class TokenRepository {
-  constructor(readonly db: Kysely<IssuerSchema>) {}
-
+export class TokenRepository extends IssuerRepository {
   /** Records a new token as ACTIVE; undefined when MDES's reference was recorded before. */
   async recordCreated(token: NewToken, tx: Db = this.db): Promise<TokenRecord | undefined> {
     const row = await tx

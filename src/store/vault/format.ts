@@ -15,13 +15,13 @@ import { CryptoError } from '../../core/errors.js';
  * the context, which names a row and a column, never a secret) only lets a
  * value opened under the wrong context fail with its own code.
  */
-export const MAGIC = Buffer.from('PPV', 'ascii');
-export const VERSION = 1;
+const MAGIC = Buffer.from('PPV', 'ascii');
+const VERSION = 1;
 /** The bytes every version-1 blob starts with; rotation matches on them in SQL. */
 export const PREFIX = Buffer.concat([MAGIC, Buffer.of(VERSION)]);
 
 export const IV_BYTES = 12;
-export const TAG_BYTES = 16;
+const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
 export const DIGEST_BYTES = 8;
 export const MAX_KEK_ID_BYTES = 64;

@@ -16,7 +16,7 @@ import { KEY_BYTES, MAX_KEK_ID_BYTES } from './format.js';
  * the file, so a deployment that rotates keeps its keyring in a file.
  */
 export const KEYRING_ENV = 'PUSHPROV_VAULT_KEYRING';
-export const KEK_ENV = 'PUSHPROV_VAULT_KEK';
+const KEK_ENV = 'PUSHPROV_VAULT_KEK';
 
 export interface Kek {
   id: string;

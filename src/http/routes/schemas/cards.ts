@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 /** Wire shapes of the ops card routes. A card on the wire is always masked. */
 const text = (description: string, maxLength = 256) => Type.String({ description, maxLength });
 
-export const ImportCard = Type.Object({
+const ImportCardSchema = Type.Object({
   externalRef: text("The issuer's reference for the card; re-importing it updates the card", 64),
   pan: text('Card number (Mastercard or Maestro, Luhn-valid); sealed on arrival, never returned', 19),
   expiryMonth: Type.Integer({ minimum: 1, maximum: 12 }),
@@ -14,7 +14,7 @@ export const ImportCard = Type.Object({
   cardArtRef: Type.Optional(text('Reference of the card art asset', 200)),
 });
 
-export const ImportCardholder = Type.Object({
+const ImportCardholderSchema = Type.Object({
   externalRef: text("The issuer's reference for the person; re-importing it updates the profile", 64),
   name: text('Full name', 100),
   email: text('Email address', 254),
@@ -28,10 +28,10 @@ export const ImportCardholder = Type.Object({
     country: text('ISO 3166-1 alpha-2', 2),
   }),
   locale: text('e.g. en-GB', 10),
-  cards: Type.Array(ImportCard),
+  cards: Type.Array(ImportCardSchema),
 });
 
-export const ImportBody = Type.Object({ cardholders: Type.Array(ImportCardholder) });
+export const ImportBody = Type.Object({ cardholders: Type.Array(ImportCardholderSchema) });
 
 const Counts = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
 
@@ -47,7 +47,7 @@ export const ImportResult = Type.Object({
   ),
 });
 
-export const MaskedCard = Type.Object({
+const MaskedCard = Type.Object({
   id: Type.String(),
   lastFour: Type.String(),
   expiryMonth: Type.Integer(),

@@ -1,5 +1,5 @@
-import { PushprovError } from '../../core/errors.js';
-import type { ActivationCodeSender } from '../../service/tokens/activations.js';
+import { PushprovError } from '../core/errors.js';
+import type { ActivationCodeSender } from '../service/tokens/activations.js';
 import type { IssuerContext } from './issuer.js';
 
 /**

@@ -1,54 +1,55 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
-import { createIssuerApp } from '../../http/app.js';
-import { authGuards } from '../../http/auth/guards.js';
-import { activationRoutes } from '../../http/routes/activations.js';
-import { authRoutes } from '../../http/routes/auth.js';
-import { cardRoutes } from '../../http/routes/cards.js';
-import { opsRoutes } from '../../http/routes/ops.js';
-import { preDigitizationRoutes } from '../../http/routes/pre-digitization.js';
-import { assetRoutes, provisioningRoutes } from '../../http/routes/provisioning.js';
-import { tokenRoutes } from '../../http/routes/tokens.js';
-import { CustomerServiceClient } from '../../mastercard/customer-service/client.js';
-import type { DevKeys } from '../../mastercard/keys/generate.js';
-import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
-import { OAuthSigner } from '../../mastercard/oauth/signer.js';
-import { PreDigitizationPayloads } from '../../mastercard/pre-digitization/payload.js';
-import { TokenConnectClient } from '../../mastercard/token-connect/client.js';
-import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
-import { seedDemoCredentials } from '../../service/auth/demo.js';
-import { createAuth } from '../../service/auth/index.js';
-import { resolveOpsKeys } from '../../service/auth/ops-keys.js';
-import { CardService } from '../../service/cards/cards.js';
-import { seedDemoData } from '../../service/cards/seed.js';
-import { TokenizationQuestions } from '../../service/mdes/authorize.js';
-import { MdesNotifications } from '../../service/mdes/notifications.js';
-import { CardholderSearch } from '../../service/ops/cardholder-search.js';
-import { OpsStats } from '../../service/ops/stats.js';
-import { ProvisioningService } from '../../service/provisioning.js';
-import { TokenRequestorDirectory } from '../../service/token-requestors.js';
-import { Activations } from '../../service/tokens/activations.js';
-import { TokenFollowUps } from '../../service/tokens/follow-ups.js';
-import { TokenRecords } from '../../service/tokens/records.js';
-import { SavedCards } from '../../service/tokens/saved-cards.js';
-import { MDES_ACCOUNT_RANGES } from '../../simulator/token-connect/catalogue.js';
-import { AuditLog } from '../../store/audit.js';
-import { CardStore } from '../../store/cards/card-store.js';
-import { IdempotencyStore } from '../../store/idempotency.js';
-import { ActivationCodeStore } from '../../store/mdes/activation-codes.js';
-import { MdesNotificationLog } from '../../store/mdes/notifications.js';
-import { ProvisioningRepository } from '../../store/provisionings.js';
-import { prepareIssuerStore } from '../../store/store.js';
-import { TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
-import { TokenRepository } from '../../store/tokens/tokens.js';
-import { webForms } from '../../web/forms.js';
-import { resultPage, webPages } from '../../web/pages.js';
-import type { Config } from '../config.js';
-import { openVault } from '../vault.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { createIssuerApp } from '../http/app.js';
+import { authGuards } from '../http/auth/guards.js';
+import { activationRoutes } from '../http/routes/activations.js';
+import { authRoutes } from '../http/routes/auth.js';
+import { cardRoutes } from '../http/routes/cards.js';
+import { opsRoutes } from '../http/routes/ops.js';
+import { preDigitizationRoutes } from '../http/routes/pre-digitization.js';
+import { assetRoutes, provisioningRoutes } from '../http/routes/provisioning.js';
+import { tokenRoutes } from '../http/routes/tokens.js';
+import { CustomerServiceClient } from '../mastercard/customer-service/client.js';
+import type { DevKeys } from '../mastercard/keys/generate.js';
+import { loadPrivateKey, loadPublicKey } from '../mastercard/keys/load.js';
+import { OAuthSigner } from '../mastercard/oauth/signer.js';
+import { PreDigitizationPayloads } from '../mastercard/pre-digitization/payload.js';
+import { TokenConnectClient } from '../mastercard/token-connect/client.js';
+import { FieldLevelPayloadEncrypter } from '../mastercard/token-connect/encrypter.js';
+import { seedDemoCredentials } from '../service/auth/demo.js';
+import { createAuth } from '../service/auth/index.js';
+import { resolveOpsKeys } from '../service/auth/ops-keys.js';
+import { CardService } from '../service/cards/cards.js';
+import { seedDemoData } from '../service/cards/seed.js';
+import { TokenizationQuestions } from '../service/mdes/authorize.js';
+import { MdesNotifications } from '../service/mdes/notifications.js';
+import { CardholderSearch } from '../service/ops/cardholder-search.js';
+import { OpsStats } from '../service/ops/stats.js';
+import { ProvisioningService } from '../service/provisioning/index.js';
+import { TokenRequestorDirectory } from '../service/token-requestors.js';
+import { Activations } from '../service/tokens/activations.js';
+import { TokenFollowUps } from '../service/tokens/follow-ups.js';
+import { TokenRecords } from '../service/tokens/records.js';
+import { SavedCards } from '../service/tokens/saved-cards.js';
+import { MDES_ACCOUNT_RANGES } from '../simulator/token-connect/catalogue.js';
+import { AuditLog } from '../store/audit.js';
+import { CardStore } from '../store/cards/card-store.js';
+import { IdempotencyStore } from '../store/idempotency.js';
+import { ActivationCodeStore } from '../store/mdes/activation-codes.js';
+import { MdesNotificationLog } from '../store/mdes/notifications.js';
+import { OpsReads } from '../store/ops.js';
+import { ProvisioningRepository } from '../store/provisionings.js';
+import { prepareIssuerStore } from '../store/store.js';
+import { TokenFollowUpRepository } from '../store/tokens/follow-ups.js';
+import { TokenRepository } from '../store/tokens/tokens.js';
+import { webForms } from '../web/forms.js';
+import { resultPage, webPages } from '../web/pages.js';
 import { activationCodeSender } from './activation-codes.js';
+import type { Config } from './config.js';
 import { buildMdesListener, mdesDecryptionKey } from './mdes-listener.js';
+import { openVault } from './vault.js';
 
 export interface IssuerPart {
   app: FastifyInstance;
@@ -318,7 +319,11 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     authRoutes(auth, guards),
     cardRoutes(cardService, { requireOps: guards.requireOps }),
     provisioningRoutes({ provisioning, audit, guards, resultPage }),
-    opsRoutes(new OpsStats(db, clock), guards, new CardholderSearch(db, store.cardholders, audit)),
+    opsRoutes(
+      new OpsStats(db, clock),
+      guards,
+      new CardholderSearch(new OpsReads(db), store.cardholders, audit),
+    ),
     assetRoutes(directory),
     tokenRoutes({ savedCards, followUps, guards }),
     activationRoutes({ activations, guards }),

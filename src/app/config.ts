@@ -79,8 +79,8 @@ const opsKeys: Parser<string[]> = (raw) => {
     : { problem: 'expected comma-separated keys of 32+ printable characters or sha256:<64 hex digits>' };
 };
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const MASTERCARD_ENVS = ['simulator', 'sandbox', 'mtf', 'production'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const MASTERCARD_ENVS = ['simulator', 'sandbox', 'mtf', 'production'] as const;
 
 export interface Config {
   host: string;
@@ -159,7 +159,7 @@ const rateLimit: Parser<RateLimit> = (raw) => {
 const showRateLimit = (limit: RateLimit) => `${limit.capacity}/${limit.refillPerSecond}`;
 
 /** Whom to believe about the client's address (X-Forwarded-For): nobody, n proxy hops, or these addresses. */
-export type TrustProxy = false | number | string[];
+type TrustProxy = false | number | string[];
 const trustProxy: Parser<TrustProxy> = (raw) => {
   const value = raw.trim();
   if (/^(0|false|no|off)$/i.test(value)) return false;

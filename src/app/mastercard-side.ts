@@ -3,40 +3,40 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/logger.js';
-import { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
-import { devPkiFiles } from '../../mastercard/keys/dev-pki.js';
-import type { DevKeys } from '../../mastercard/keys/generate.js';
-import { MemoryNonceStore } from '../../mastercard/oauth/nonce-store.js';
-import { OAuthSigner } from '../../mastercard/oauth/signer.js';
-import { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
-import type { PreDigitizationTls } from '../../mastercard/pre-digitization/caller.js';
-import { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { EnvelopeDecrypter } from '../mastercard/encryption/envelope-decrypter.js';
+import type { EncryptionIdentity } from '../mastercard/keys/dev-encryption-identity.js';
+import { devPkiFiles } from '../mastercard/keys/dev-pki.js';
+import type { DevKeys } from '../mastercard/keys/generate.js';
+import { MemoryNonceStore } from '../mastercard/oauth/nonce-store.js';
+import { OAuthSigner } from '../mastercard/oauth/signer.js';
+import { OAuthVerifier } from '../mastercard/oauth/verifier.js';
+import type { PreDigitizationTls } from '../mastercard/pre-digitization/caller.js';
+import { PushSignatureKeys } from '../mastercard/token-connect/push-signature.js';
 import {
   createSimulatorApp,
   MDES_NOTIFICATION_CONSUMER_KEY,
   mastercardEncrypter,
   prepareSimulatorStore,
   registerClient,
-} from '../../simulator/app.js';
-import { createMerchantApp, prepareMerchantStore } from '../../simulator/merchant/app.js';
-import { MdesTokenClient } from '../../simulator/merchant/token-client.js';
-import { MERCHANT_NTU_PATH } from '../../simulator/merchant/token-updates.js';
-import { WorkLoop } from '../../simulator/notifications/work-loop.js';
-import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../simulator/token-connect/catalogue.js';
-import { deriveSealingKey, Sealer } from '../../simulator/token-connect/sealing.js';
-import { simulatorSigningKey } from '../../simulator/token-connect/signature.js';
-import { registerTokenManagement } from '../../simulator/token-management/register.js';
-import type { Config } from '../config.js';
-import type { StartKeys } from '../keys.js';
+} from '../simulator/app.js';
+import { createMerchantApp, prepareMerchantStore } from '../simulator/merchant/app.js';
+import { MdesTokenClient } from '../simulator/merchant/token-client.js';
+import { MERCHANT_NTU_PATH } from '../simulator/merchant/token-updates.js';
+import { WorkLoop } from '../simulator/notifications/work-loop.js';
+import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../simulator/token-connect/catalogue.js';
+import { deriveSealingKey, SimulatorSealer } from '../simulator/token-connect/sealing.js';
+import { simulatorSigningKey } from '../simulator/token-connect/signature.js';
+import { registerTokenManagement } from '../simulator/token-management/register.js';
+import type { Config } from './config.js';
 
 /**
  * The keys the issuer checks MDES's notifications with, by consumer key: in
  * development, the simulator's signing key. Mastercard's network carries
  * these messages over ISO 8583, so outside the simulator there are none.
  */
-export const mdesNotificationKeys = (keys: DevKeys): Record<string, KeyObject> => ({
+const mdesNotificationKeys = (keys: DevKeys): Record<string, KeyObject> => ({
   [MDES_NOTIFICATION_CONSUMER_KEY]: keys.mastercardSigning.publicKey,
 });
 
@@ -51,6 +51,9 @@ export const DEMO_MERCHANT_CONSUMER_KEY = 'pushprov-demo-merchant';
  * decline tokens of pushes it never made.
  */
 export const CONFORMANCE_ISSUER_CONSUMER_KEY = 'pushprov-conformance-issuer';
+
+/** The development keys `pushprov start` runs with: the key set, and the demo merchant's encryption identity. */
+export type StartKeys = DevKeys & { merchantEncryption: EncryptionIdentity };
 
 export interface PartContext {
   config: Config;
@@ -193,7 +196,7 @@ export async function buildMerchant({
     clock,
     signatures,
     tokens,
-    sealer: new Sealer(
+    sealer: new SimulatorSealer(
       deriveSealingKey(keys.merchantEncryption.privateKey, {
         salt: 'pushprov-demo-merchant',
         info: 'saved token sealing v1',

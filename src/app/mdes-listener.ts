@@ -2,14 +2,14 @@ import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/clock.js';
-import { ConfigError } from '../../core/errors.js';
-import type { Logger } from '../../core/logger.js';
-import { createMdesListener } from '../../http/mdes-listener.js';
-import type { DecryptionKey } from '../../mastercard/encryption/envelope-decrypter.js';
-import type { DevKeys } from '../../mastercard/keys/generate.js';
-import { loadPrivateKey, loadPublicKey } from '../../mastercard/keys/load.js';
-import { type Config, SETTINGS } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { createMdesListener } from '../http/mdes-listener.js';
+import type { DecryptionKey } from '../mastercard/encryption/envelope-decrypter.js';
+import type { DevKeys } from '../mastercard/keys/generate.js';
+import { loadPrivateKey, loadPublicKey } from '../mastercard/keys/load.js';
+import { type Config, SETTINGS } from './config.js';
 
 /**
  * The issuer's MDES listener as configured: off when no TLS files are
