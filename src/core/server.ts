@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyServerFactory,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { ErrorCode, WireCode } from './error-codes.js';
 import { PushprovError, ValidationError } from './errors.js';
 import { holdsNul } from './nul.js';
 
@@ -127,7 +128,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
 export const errorBody = (
   request: FastifyRequest,
-  code: string,
+  code: ErrorCode | WireCode,
   message: string,
   details?: Record<string, unknown>,
 ): ErrorBody => ({ error: { code, message, requestId: request.id, ...(details ? { details } : {}) } });
@@ -167,7 +168,7 @@ export function errorHandler(
     .send(errorBody(request, 'INTERNAL', 'internal error; quote the requestId to support'));
 }
 
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
