@@ -15,8 +15,9 @@ import { holdsNul } from './nul.js';
 
 /**
  * What every pushprov HTTP server shares: request ids, the two probes, the
- * error envelope of DESIGN.md, and body limits. Each part (issuer, simulator,
- * merchant) adds its own routes on top.
+ * error envelope (`{ error: { code, message, requestId, details? } }`, the
+ * codes of src/core/error-codes.ts), and body limits. Each part (issuer,
+ * simulator, merchant) adds its own routes on top.
  */
 export interface ServerOptions {
   name: string;
