@@ -43,6 +43,14 @@ export const ERROR_CODES = {
   },
   CONFIG_INVALID: { status: 500, meaning: 'A configuration value is missing or malformed; start-up stops.' },
   DB_MIGRATION_FAILED: { status: 500, meaning: 'A database migration failed; start-up stops.' },
+  DATA_DIR_IN_USE: {
+    status: 500,
+    meaning: 'Another live process holds the embedded database’s data directory; start-up stops.',
+  },
+  STARTUP_LOCK_TIMEOUT: {
+    status: 500,
+    meaning: 'Another instance held the start-up lock (development keys being made) for too long.',
+  },
 
   // Cardholder sign-in, sessions and strong customer authentication.
   CROSS_ORIGIN_REFUSED: {
