@@ -9,13 +9,15 @@ import Fastify, {
   type FastifyServerFactory,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { ErrorCode, WireCode } from './error-codes.js';
 import { PushprovError, ValidationError } from './errors.js';
 import { holdsNul } from './nul.js';
 
 /**
  * What every pushprov HTTP server shares: request ids, the two probes, the
- * error envelope of DESIGN.md, and body limits. Each part (issuer, simulator,
- * merchant) adds its own routes on top.
+ * error envelope (`{ error: { code, message, requestId, details? } }`, the
+ * codes of src/core/error-codes.ts), and body limits. Each part (issuer,
+ * simulator, merchant) adds its own routes on top.
  */
 export interface ServerOptions {
   name: string;
@@ -127,7 +129,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
 const errorBody = (
   request: FastifyRequest,
-  code: string,
+  code: ErrorCode | WireCode,
   message: string,
   details?: Record<string, unknown>,
 ): ErrorBody => ({ error: { code, message, requestId: request.id, ...(details ? { details } : {}) } });
@@ -163,7 +165,7 @@ function errorHandler(error: FastifyError | PushprovError, request: FastifyReque
     .send(errorBody(request, 'INTERNAL', 'internal error; quote the requestId to support'));
 }
 
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',

@@ -1,3 +1,4 @@
+import type { PushOutcome } from '../core/error-codes.js';
 import { ConflictError } from '../core/errors.js';
 import type { TokenizationResult } from '../mastercard/token-connect/handover.js';
 
@@ -75,7 +76,7 @@ export function nextState(state: ProvisioningState, event: ProvisioningEvent): P
  * the card: a token it says it has waits for MDES to confirm it; anything
  * else ends the card with its own code.
  */
-export function reportedOutcome(result: TokenizationResult): { awaitsMdes: true } | { failed: string } {
+export function reportedOutcome(result: TokenizationResult): { awaitsMdes: true } | { failed: PushOutcome } {
   switch (result) {
     case 'APPROVED':
     case 'AUTHENTICATED':

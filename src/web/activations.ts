@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PushprovError } from '../core/errors.js';
-import { escapeHtml as e } from '../core/html.js';
+import { html, type SafeHtml } from '../core/html.js';
 import { type AuthGuards, assertSameOrigin, cardholderOf } from '../http/auth/guards.js';
 import type { Auth } from '../service/auth/index.js';
 import type { Activations, PendingActivation } from '../service/tokens/activations.js';
@@ -24,33 +24,33 @@ export function pendingActivationsSection(
   cardId: string,
   pending: readonly (PendingActivation & { tokenRequestorName: string })[],
   lang: Lang = 'en',
-): string {
-  if (pending.length === 0) return '';
+): SafeHtml {
+  if (pending.length === 0) return html``;
   const t = translator(lang);
   const items = pending.map((p, i) => {
-    const action = `${activationPath(cardId, p.tokenUniqueReference)}`;
-    const where = e(p.tokenRequestorName);
-    return `<li class="panel pending-activation" data-token-unique-reference="${e(p.tokenUniqueReference)}">
+    const action = activationPath(cardId, p.tokenUniqueReference);
+    const where = p.tokenRequestorName;
+    return html`<li class="panel pending-activation" data-token-unique-reference="${p.tokenUniqueReference}">
 <h3>${t('{where} asked to save this card on {when}', { where, when: timeTag(p.requestedAt, 'date', LOCALES[lang]) })}</h3>
 <p>${t('Mastercard holds it until you confirm it was you. If it was not you, say so and it is removed.')}</p>
-<form method="post" action="${e(action)}/confirm" class="stack">
+<form method="post" action="${action}/confirm" class="stack">
 <label for="totp-${i}">${t('One-time code from your authenticator app')}</label>
 <input id="totp-${i}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6">
 ${
   p.codeSentTo
-    ? `<p class="muted">${t('Or enter the code we sent to {to}:', { to: e(p.codeSentTo) })}</p>
+    ? html`<p class="muted">${t('Or enter the code we sent to {to}:', { to: p.codeSentTo })}</p>
 <label for="activation-${i}">${t('Code we sent you')}</label>
 <input id="activation-${i}" name="activationCode" inputmode="numeric" autocomplete="one-time-code" maxlength="32">`
     : ''
 }
 <button type="submit" class="btn">${t('Yes, it was me')}</button>
 </form>
-<form method="post" action="${e(action)}/reject">
+<form method="post" action="${action}/reject">
 <button type="submit" class="secondary danger">${t('No, it was not me')}</button>
 </form></li>`;
   });
-  return `<section aria-labelledby="pending-title"><h2 id="pending-title">${t('Waiting for you to confirm')}</h2>
-<ul class="pending">${items.join('')}</ul></section>`;
+  return html`<section aria-labelledby="pending-title"><h2 id="pending-title">${t('Waiting for you to confirm')}</h2>
+<ul class="pending">${items}</ul></section>`;
 }
 
 const activationPath = (cardId: string, tokenUniqueReference: string) =>

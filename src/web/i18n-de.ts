@@ -1,3 +1,5 @@
+import type { RefusalCode } from './messages.js';
+
 /**
  * The bank's pages in German: each text keyed by its English wording
  * (src/web/i18n.ts), and the refusals by their code (src/web/messages.ts).
@@ -190,7 +192,7 @@ export const DE_TEXT: Record<string, string> = {
 };
 
 /** The refusals and the page script's words, by code. */
-export const DE_MESSAGES: Record<string, string> = {
+export const DE_MESSAGES: Record<RefusalCode | `ui.${string}`, string> = {
   CARD_COUNTRY_NOT_SERVED:
     'Diese Karte wurde in einem Land ausgegeben, in dem dieser Dienst noch nicht angeboten wird.',
   CARD_EXPIRED: 'Diese Karte ist abgelaufen. Verwenden Sie bitte Ihre Ersatzkarte.',
@@ -200,6 +202,17 @@ export const DE_MESSAGES: Record<string, string> = {
   ACCOUNT_INELIGIBLE: 'Mastercard konnte diese Karte nicht hinzufügen. Bitte wenden Sie sich an uns.',
   CARD_NOT_FOUND: 'Diese Karte haben wir unter Ihren Karten nicht gefunden.',
   CARDS_INVALID: 'Die gewählten Karten können nicht zusammen hinzugefügt werden.',
+  NO_RECEIPT: 'Mastercard hat diese Karte für dieses Ziel nicht angenommen. Es wurde nichts hinzugefügt.',
+  TOKEN_CONNECT_REJECTED:
+    'Mastercard hat die Anfrage abgelehnt, daher wurde Ihre Karte nicht hinzugefügt. Versuchen Sie es bitte später erneut.',
+  TOKEN_CONNECT_UNEXPECTED_RESPONSE:
+    'Die Antwort von Mastercard war nicht lesbar, daher wurde Ihre Karte nicht hinzugefügt. Versuchen Sie es bitte später erneut.',
+  TOKEN_CONNECT_UNREACHABLE:
+    'Wir erreichen Mastercard gerade nicht, daher wurde Ihre Karte nicht hinzugefügt. Versuchen Sie es bitte später erneut.',
+  TOKEN_CONNECT_TIMEOUT:
+    'Mastercard hat nicht rechtzeitig geantwortet, daher wurde Ihre Karte nicht hinzugefügt. Versuchen Sie es bitte später erneut.',
+  IDEMPOTENCY_IN_PROGRESS:
+    'Ihre Anfrage wird noch bearbeitet. Warten Sie bitte kurz und laden Sie die Seite neu.',
   MULTIPLE_CARDS_NOT_SUPPORTED: 'Dieses Ziel nimmt jeweils nur eine Karte an.',
   TOKEN_REQUESTOR_NOT_FOUND: 'Dieses Ziel ist für diese Karte nicht verfügbar.',
   CONSENT_REQUIRED: 'Setzen Sie das Häkchen, um dem Teilen Ihrer Kartendaten zuzustimmen.',
@@ -217,6 +230,13 @@ export const DE_MESSAGES: Record<string, string> = {
   WEBAUTHN_CREDENTIAL_EXISTS:
     'Für dieses Gerät ist bei uns bereits ein Passkey registriert: Sie können damit schon bestätigen.',
   PASSKEY_NOT_FOUND: 'Diesen Passkey haben wir unter Ihren Passkeys nicht gefunden.',
+  WEBAUTHN_CHALLENGE_INVALID: 'Die Passkey-Anfrage ist abgelaufen. Versuchen Sie es erneut.',
+  WEBAUTHN_UNKNOWN_CREDENTIAL:
+    'Diesen Passkey haben Sie bei uns nicht registriert. Verwenden Sie einen anderen oder einen Einmalcode.',
+  WEBAUTHN_VERIFICATION_FAILED:
+    'Ihr Passkey konnte nicht geprüft werden. Versuchen Sie es erneut oder verwenden Sie einen Einmalcode.',
+  WEBAUTHN_COUNTER_REGRESSED:
+    'Der Antwort dieses Passkeys konnten wir nicht vertrauen, daher haben wir sie abgelehnt. Verwenden Sie einen Einmalcode und informieren Sie uns.',
   PASSKEY_LAST_FACTOR:
     'Das ist Ihre einzige Möglichkeit zu bestätigen, dass Sie es sind, daher kann sie nicht entfernt werden. Fügen Sie zuerst einen weiteren Passkey hinzu.',
   WEBAUTHN_RESPONSE_MALFORMED: 'Die Antwort des Passkeys war nicht lesbar. Versuchen Sie es erneut.',
@@ -227,6 +247,8 @@ export const DE_MESSAGES: Record<string, string> = {
   SIGN_IN_LOCKED: 'Zu viele Versuche. Versuchen Sie es später erneut.',
   SIGN_IN_BUSY: 'Gerade melden sich viele an. Versuchen Sie es bitte gleich noch einmal.',
   RATE_LIMITED: 'Zu viele Anfragen von hier. Warten Sie bitte kurz und versuchen Sie es erneut.',
+  CROSS_ORIGIN_REFUSED:
+    'Diese Anfrage kam nicht von unseren eigenen Seiten, daher haben wir sie abgelehnt. Öffnen Sie unsere Seite erneut.',
   SESSION_REQUIRED: 'Bitte melden Sie sich an.',
   SESSION_EXPIRED: 'Ihre Sitzung ist beendet. Bitte melden Sie sich erneut an.',
   SESSION_INVALID: 'Ihre Sitzung ist beendet. Bitte melden Sie sich erneut an.',

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../core/html.js';
+import { type HtmlValue, html, rawHtml, type SafeHtml, toHtml } from '../core/html.js';
 import { DE_TEXT } from './i18n-de.js';
 
 /**
@@ -47,11 +47,17 @@ export function chooseLanguage(acceptLanguage: string | undefined, cardholderLoc
 
 /**
  * A page's words in its language, as HTML: the text is escaped, each
- * `{name}` is replaced by its value as given (HTML the caller escaped).
+ * `{name}` is replaced by its value as HTML (text escaped, SafeHtml as it is).
  */
-export type Translate = (text: string, values?: Record<string, string>) => string;
+export type Translate = (text: string, values?: Record<string, HtmlValue>) => SafeHtml;
 
 export const translator =
   (lang: Lang): Translate =>
   (text, values = {}) =>
-    escapeHtml(TEXTS[lang][text] ?? text).replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+    rawHtml(
+      html`${TEXTS[lang][text] ?? text}`
+        .toString()
+        .replace(/\{(\w+)\}/g, (whole, key: string) =>
+          values[key] === undefined ? whole : toHtml(values[key]),
+        ),
+    );

@@ -1,19 +1,19 @@
 import type { FastifyReply } from 'fastify';
-import { escapeHtml } from '../core/html.js';
+import { html, rawHtml, type SafeHtml } from '../core/html.js';
 import { type Lang, translator } from './i18n.js';
 import { messageFor, messagesFor } from './messages.js';
 
 // The message table travels as inert JSON; `<` is escaped so it cannot close the element.
-const MESSAGES_JSON: Record<Lang, string> = {
-  en: JSON.stringify(messagesFor('en')).replace(/</g, '\\u003c'),
-  de: JSON.stringify(messagesFor('de')).replace(/</g, '\\u003c'),
+const MESSAGES_JSON: Record<Lang, SafeHtml> = {
+  en: rawHtml(JSON.stringify(messagesFor('en')).replace(/</g, '\\u003c')),
+  de: rawHtml(JSON.stringify(messagesFor('de')).replace(/</g, '\\u003c')),
 };
 
 /** A form's error box: the refusal worded for people when a no-script POST came back with one, else hidden for app.js. */
-export const problemBox = (code: string | undefined, lang: Lang = 'en'): string =>
+export const problemBox = (code: string | undefined, lang: Lang = 'en'): SafeHtml =>
   code === undefined
-    ? '<div id="error" class="error" role="alert" hidden></div>'
-    : `<div id="error" class="error" role="alert" data-code="${escapeHtml(code)}">${escapeHtml(messageFor(code, undefined, lang))}</div>`;
+    ? html`<div id="error" class="error" role="alert" hidden></div>`
+    : html`<div id="error" class="error" role="alert" data-code="${code}">${messageFor(code, undefined, lang)}</div>`;
 
 export interface PageOptions {
   /** In English, translated here; `{name}`s from `titleValues` (plain text). */
@@ -38,35 +38,35 @@ export interface PageOptions {
 export function sendPage(
   reply: FastifyReply,
   options: PageOptions,
-  body: string,
+  body: SafeHtml,
   status = 200,
 ): FastifyReply {
-  const data = Object.entries(options.data ?? {})
-    .map(([k, v]) => ` data-${k}="${escapeHtml(v)}"`)
-    .join('');
+  const data = Object.entries(options.data ?? {}).map(([k, v]) => html` data-${k}="${v}"`);
   const extra = [
-    ...(options.assets?.styles ?? []).map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`),
-    ...(options.assets?.scripts ?? []).map((src) => `<script src="${escapeHtml(src)}" defer></script>`),
-  ].join('');
+    ...(options.assets?.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`),
+    ...(options.assets?.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`),
+  ];
   const lang = options.lang ?? 'en';
   const t = translator(lang);
   const nav = options.signedIn
-    ? `<nav aria-label="${t('Main')}"><a href="/app/cards">${t('Your cards')}</a><a href="/app/security">${t('Security')}</a><form class="signout" method="post" action="/app/signout"><button type="submit" class="link" data-action="sign-out">${t('Sign out')}</button></form></nav>`
+    ? html`<nav aria-label="${t('Main')}"><a href="/app/cards">${t('Your cards')}</a><a href="/app/security">${t('Security')}</a><form class="signout" method="post" action="/app/signout"><button type="submit" class="link" data-action="sign-out">${t('Sign out')}</button></form></nav>`
     : '';
   return reply
     .code(status)
     .type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .send(`<!doctype html>
+    .send(
+      html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${t(options.title, Object.fromEntries(Object.entries(options.titleValues ?? {}).map(([k, v]) => [k, escapeHtml(v)])))} · Pushprov Bank</title>
+<title>${t(options.title, options.titleValues)} · Pushprov Bank</title>
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">${extra}<link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
-<body data-page="${escapeHtml(options.page)}"${data}>
+<body data-page="${options.page}"${data}>
 <a class="skip" href="#main">${t('Skip to content')}</a>
 <header><a class="brand" href="/app/cards">Pushprov Bank</a>${nav}</header>
 <main id="main" tabindex="-1">
 ${body}
 </main>
 <script type="application/json" id="messages">${MESSAGES_JSON[lang]}</script>
-</body></html>`);
+</body></html>`.toString(),
+    );
 }

@@ -1,12 +1,30 @@
+import type { CardholderCode, PushOutcome } from '../core/error-codes.js';
+import type { ReasonCode } from '../mastercard/token-connect/reason-codes.js';
 import type { Lang } from './i18n.js';
 import { DE_MESSAGES } from './i18n-de.js';
+
+/** The codes the pages and their script give themselves; the API never answers them. */
+type PageCode = 'UNEXPECTED' | 'NETWORK' | 'PASSKEY_CANCELLED' | 'CHANGE_UNCONFIRMED';
+
+/**
+ * Every code a page can show: the catalogue's cardholder codes, how a push
+ * ended, the one Mastercard reason code a push's card commonly ends with, the
+ * pages' own, and a form field's own wording of VALIDATION_FAILED. Any other
+ * code (one of Mastercard's) reads as UNEXPECTED's wording.
+ */
+export type RefusalCode =
+  | CardholderCode
+  | PushOutcome
+  | Extract<ReasonCode, 'ACCOUNT_INELIGIBLE'>
+  | PageCode
+  | `VALIDATION_FAILED.${string}`;
 
 /**
  * What a cardholder reads for each refusal code, in plain words. The pages
  * render them server-side and hand the same table to the browser script, so
  * a code has one wording wherever it is shown.
  */
-export const REFUSALS: Record<string, string> = {
+export const REFUSALS: Record<RefusalCode, string> = {
   CARD_COUNTRY_NOT_SERVED: 'This card was issued in a country where this service is not offered yet.',
   CARD_EXPIRED: 'This card has expired. Use your replacement card instead.',
   CARD_NOT_ACTIVE: 'This card is blocked or not yet active, so it cannot be added.',
@@ -15,6 +33,16 @@ export const REFUSALS: Record<string, string> = {
   ACCOUNT_INELIGIBLE: 'Mastercard could not add this card. Please contact us.',
   CARD_NOT_FOUND: 'We could not find this card among yours.',
   CARDS_INVALID: 'The cards chosen cannot be added together.',
+  NO_RECEIPT: 'Mastercard did not accept this card for that destination. Nothing was added.',
+  TOKEN_CONNECT_REJECTED:
+    'Mastercard refused the request, so your card was not added. Please try again later.',
+  TOKEN_CONNECT_UNEXPECTED_RESPONSE:
+    'Mastercard’s answer could not be read, so your card was not added. Please try again later.',
+  TOKEN_CONNECT_UNREACHABLE:
+    'We cannot reach Mastercard right now, so your card was not added. Please try again later.',
+  TOKEN_CONNECT_TIMEOUT:
+    'Mastercard did not answer in time, so your card was not added. Please try again later.',
+  IDEMPOTENCY_IN_PROGRESS: 'Your request is still being handled. Wait a moment and refresh the page.',
   MULTIPLE_CARDS_NOT_SUPPORTED: 'This destination accepts one card at a time.',
   TOKEN_REQUESTOR_NOT_FOUND: 'This destination is not available for this card.',
   CONSENT_REQUIRED: 'Tick the box to agree to share your card details before continuing.',
@@ -30,6 +58,12 @@ export const REFUSALS: Record<string, string> = {
   WEBAUTHN_CREDENTIAL_EXISTS:
     'This device already has a passkey registered with us: you can confirm it is you with it already.',
   PASSKEY_NOT_FOUND: 'We could not find this passkey among yours.',
+  WEBAUTHN_CHALLENGE_INVALID: 'The passkey request ran out of time. Try again.',
+  WEBAUTHN_UNKNOWN_CREDENTIAL:
+    'This passkey is not one you registered with us. Use another, or a one-time code.',
+  WEBAUTHN_VERIFICATION_FAILED: 'Your passkey could not be checked. Try again, or use a one-time code.',
+  WEBAUTHN_COUNTER_REGRESSED:
+    'We could not trust this passkey’s answer, so we refused it. Use a one-time code and tell us.',
   PASSKEY_LAST_FACTOR:
     'This is your only way to confirm it is you, so it cannot be removed. Add another passkey first.',
   WEBAUTHN_RESPONSE_MALFORMED: 'The passkey answer could not be read. Try again.',
@@ -40,6 +74,8 @@ export const REFUSALS: Record<string, string> = {
   SIGN_IN_LOCKED: 'Too many attempts. Try again later.',
   SIGN_IN_BUSY: 'Many people are signing in right now. Please try again in a moment.',
   RATE_LIMITED: 'Too many requests from here. Please wait a little and try again.',
+  CROSS_ORIGIN_REFUSED:
+    'This request did not come from our own pages, so we refused it. Open our site again.',
   SESSION_REQUIRED: 'Please sign in.',
   SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
   SESSION_INVALID: 'Your session has ended. Please sign in again.',
@@ -78,7 +114,7 @@ export const REFUSALS: Record<string, string> = {
 };
 
 /** The page script's own few words (progress), in the same table as the refusals. */
-export const UI_TEXT: Record<string, string> = {
+export const UI_TEXT: Record<`ui.${string}`, string> = {
   'ui.confirming': 'Confirming it is you…',
   'ui.sending': 'Sending your card to Mastercard…',
   'ui.redirecting': 'Taking you there to finish…',
@@ -92,10 +128,10 @@ const BY_LANG: Record<Lang, Record<string, string>> = {
   de: { ...REFUSALS, ...UI_TEXT, ...DE_MESSAGES },
 };
 
-/** A refusal in the page's language (German falls back to English where a text is missing). */
+/** A refusal in the page's language. */
 export const messageFor = (
   code: string | null | undefined,
-  fallback = REFUSALS.UNEXPECTED ?? '',
+  fallback = REFUSALS.UNEXPECTED,
   lang: Lang = 'en',
 ): string => (code && BY_LANG[lang][code]) || fallback;
 

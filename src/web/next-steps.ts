@@ -1,4 +1,4 @@
-import { escapeHtml as e } from '../core/html.js';
+import { html, type SafeHtml } from '../core/html.js';
 import { type Lang, translator } from './i18n.js';
 import { savedCardsPath } from './saved-cards.js';
 
@@ -28,17 +28,17 @@ const CALL_US = new Set([
   'ACCOUNT_INELIGIBLE',
 ]);
 
-function steps(o: Outcome, lang: Lang): string[] {
+function steps(o: Outcome, lang: Lang): SafeHtml[] {
   const t = translator(lang);
-  const name = e(o.destination.name);
+  const name = o.destination.name;
   const again = o.cardId
-    ? `<a href="/app/cards/${e(o.cardId)}/destinations/${e(o.destination.id)}/consent">${t('try again')}</a>`
+    ? html`<a href="/app/cards/${o.cardId}/destinations/${o.destination.id}/consent">${t('try again')}</a>`
     : t('try again from your cards');
   // Not "Where this card is saved": the card's own link above says that; two links of one name would confuse.
   const saved = o.cardId
-    ? `<a href="${e(savedCardsPath(o.cardId))}">${t('your saved cards')}</a>`
+    ? html`<a href="${savedCardsPath(o.cardId)}">${t('your saved cards')}</a>`
     : t('your cards');
-  const reference = t('Quote reference {id} if you call us.', { id: `<code>${e(o.id)}</code>` });
+  const reference = t('Quote reference {id} if you call us.', { id: html`<code>${o.id}</code>` });
   switch (o.state) {
     case 'pending':
       return [t('Nothing to do: this page updates by itself in a moment.')];
@@ -70,17 +70,15 @@ function steps(o: Outcome, lang: Lang): string[] {
       if (o.errorCode === 'ALREADY_SAVED') return [t('Nothing more to do: see {saved}.', { saved })];
       if (o.errorCode && CALL_US.has(o.errorCode))
         return [
-          `${t('Trying again will not help this time: please call us on the number on the back of your card.')} ${reference}`,
+          html`${t('Trying again will not help this time: please call us on the number on the back of your card.')} ${reference}`,
         ];
       return [
-        `${t('You can {again}. If it fails again, call us on the number on the back of your card.', { again })} ${reference}`,
+        html`${t('You can {again}. If it fails again, call us on the number on the back of your card.', { again })} ${reference}`,
       ];
   }
 }
 
-export function nextSteps(outcome: Outcome, lang: Lang = 'en'): string {
-  return `<section class="next-steps" aria-labelledby="next-title"><h2 id="next-title">${translator(lang)('What now')}</h2>
-<ul>${steps(outcome, lang)
-    .map((step) => `<li>${step}</li>`)
-    .join('')}</ul></section>`;
+export function nextSteps(outcome: Outcome, lang: Lang = 'en'): SafeHtml {
+  return html`<section class="next-steps" aria-labelledby="next-title"><h2 id="next-title">${translator(lang)('What now')}</h2>
+<ul>${steps(outcome, lang).map((step) => html`<li>${step}</li>`)}</ul></section>`;
 }

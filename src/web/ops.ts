@@ -1,3 +1,5 @@
+import { html, type SafeHtml } from '../core/html.js';
+
 /**
  * The ops dashboard's page. The key is asked once and kept in the tab's
  * sessionStorage: the page holds no data until the script fetches the ops
@@ -9,9 +11,9 @@
  * screen readers, which read the same figures in the table that follows it.
  */
 const chart = (id: string, caption: string) =>
-  `<figure class="chart"><figcaption>${caption}</figcaption><div id="${id}" class="chart-box" aria-hidden="true"></div></figure>`;
+  html`<figure class="chart"><figcaption>${caption}</figcaption><div id="${id}" class="chart-box" aria-hidden="true"></div></figure>`;
 
-export const opsPage = (): string => `<h1>Operations</h1>
+export const opsPage = (): SafeHtml => html`<h1>Operations</h1>
 <noscript><p class="notice">The dashboard needs JavaScript: it fetches the figures with the key, which never goes into an address.</p></noscript>
 <form id="ops-key" class="panel" method="post" action="/ops" novalidate>
 <label for="ops-key-input">Ops API key</label>

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, PushprovError } from '../core/errors.js';
-import { escapeHtml as e } from '../core/html.js';
+import { html, joinHtml, type SafeHtml } from '../core/html.js';
 import { isFinal } from '../domain/provisioning.js';
 import { type AuthGuards, cardholderOf } from '../http/auth/guards.js';
 import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../service/auth/demo.js';
@@ -108,15 +108,15 @@ export function pageErrorHandler(error: FastifyError, request: FastifyRequest, r
   return sendPage(
     reply,
     { title: 'Something stopped us', page: 'error', signedIn: request.cardholder !== undefined, lang },
-    `<h1>${t('We could not do that')}</h1>
-<p class="refusal" data-code="${e(code)}">${e(messageFor(code, status === 404 ? t('This page does not exist.') : undefined, lang))}</p>
+    html`<h1>${t('We could not do that')}</h1>
+<p class="refusal" data-code="${code}">${messageFor(code, '', lang) || (status === 404 ? t('This page does not exist.') : messageFor(code, undefined, lang))}</p>
 <p><a class="btn" href="/app/cards">${t('Back to your cards')}</a></p>`,
     status,
   );
 }
 
 /** Where a passkey lives, as its record tells (WebAuthn's device type and transports). */
-function passkeyKind(p: PasskeyListing, t: Translate): string {
+function passkeyKind(p: PasskeyListing, t: Translate): SafeHtml {
   if (p.deviceType === 'multiDevice' || p.backedUp) return t('Synced across your devices');
   if (p.transports.includes('internal')) return t('This device’s screen lock');
   if (p.transports.includes('usb') || p.transports.includes('nfc')) return t('Security key');
@@ -124,16 +124,16 @@ function passkeyKind(p: PasskeyListing, t: Translate): string {
 }
 
 /** One passkey with its removal: a disclosure holding a POST form (a fresh one-time code), no script needed. */
-function passkeyItem(p: PasskeyListing, n: number, lang: Lang): string {
+function passkeyItem(p: PasskeyListing, n: number, lang: Lang): SafeHtml {
   const t = translator(lang);
   const id = `passkey-${n}`;
   const at = (date: Date) => timeTag(date, 'datetime', LOCALES[lang]);
-  return `<li class="passkey" id="${id}">
+  return html`<li class="passkey" id="${id}">
 <p><strong>${t('Passkey {n}', { n: String(n) })}</strong> · ${passkeyKind(p, t)}<br>
 <span class="muted">${t('Added {when}', { when: at(p.createdAt) })} · ${p.lastUsedAt ? t('last used {when}', { when: at(p.lastUsedAt) }) : t('not used yet')}</span></p>
 <details><summary>${t('Remove')}<span class="sr-only"> ${t('passkey {n}', { n: String(n) })}</span></summary>
 <form class="panel" method="post" action="/app/security/passkeys/remove" novalidate>
-<input type="hidden" name="passkey" value="${e(p.id)}">
+<input type="hidden" name="passkey" value="${p.id}">
 <p>${t('Lost this device? Removing the passkey stops it confirming it is you. Confirm with a one-time code first.')}</p>
 <label for="${id}-code">${t('One-time code')}</label>
 <input id="${id}-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
@@ -164,15 +164,15 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
       sendPage(
         reply,
         { title: 'Welcome', page: 'home' },
-        `<h1>pushprov</h1>
+        html`<h1>pushprov</h1>
 <p>Issuer push provisioning to Mastercard Click to Pay and Secure Card on File.</p>
 <ul class="links">
 <li><a href="/app/signin">Sign in to the bank</a> (demo cardholders)</li>
 <li><a href="/ops">Ops dashboard</a></li>
 <li><a href="/docs">API reference (OpenAPI)</a></li>
 <li><a href="/readyz">Readiness</a> · <a href="/metrics">Metrics</a></li>
-<li><a href="${e(options.links.simulatorUrl)}/">Mastercard simulator</a></li>
-<li><a href="${e(options.links.merchantUrl)}/">Demo merchant</a></li>
+<li><a href="${options.links.simulatorUrl}/">Mastercard simulator</a></li>
+<li><a href="${options.links.merchantUrl}/">Demo merchant</a></li>
 </ul>`,
       ),
     );
@@ -186,25 +186,23 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
       const demo =
         demoUsers.length === 0
           ? ''
-          : `<section class="demo" aria-labelledby="demo-title">
+          : html`<section class="demo" aria-labelledby="demo-title">
 <h2 id="demo-title"><span class="tag">demo</span> ${t('Demo cardholders (simulator mode only)')}</h2>
 <p>${t('These sign-ins exist only in simulator mode. Add a TOTP secret to any authenticator app to get one-time codes.')}</p>
 <div class="scroll"><table><caption class="sr-only">${t('Demo cardholders')}</caption>
 <thead><tr><th scope="col">${t('Username')}</th><th scope="col">${t('Password')}</th><th scope="col">${t('TOTP secret')}</th><th scope="col"></th></tr></thead>
-<tbody>${demoUsers
-              .map(
-                (u) =>
-                  `<tr><td>${e(u.username)}</td><td><code>${e(u.password)}</code></td><td><code>${e(u.totpSecret)}</code></td>
-<td><button type="button" class="secondary small" data-action="fill" data-username="${e(u.username)}" data-password="${e(u.password)}">${t('Use')}<span class="sr-only"> ${e(u.username)}</span></button></td></tr>`,
-              )
-              .join('')}</tbody></table></div></section>`;
+<tbody>${demoUsers.map(
+              (u) =>
+                html`<tr><td>${u.username}</td><td><code>${u.password}</code></td><td><code>${u.totpSecret}</code></td>
+<td><button type="button" class="secondary small" data-action="fill" data-username="${u.username}" data-password="${u.password}">${t('Use')}<span class="sr-only"> ${u.username}</span></button></td></tr>`,
+            )}</tbody></table></div></section>`;
       return sendPage(
         reply,
         { title: 'Sign in', page: 'signin', lang },
-        `<h1>${t('Sign in')}</h1>
+        html`<h1>${t('Sign in')}</h1>
 <form id="signin" class="panel" method="post" action="/app/signin" novalidate>
 ${problemBox(request.query.problem, lang)}
-${next ? `<input type="hidden" name="next" value="${e(next)}">` : ''}
+${next ? html`<input type="hidden" name="next" value="${next}">` : ''}
 <label for="username">${t('Username')}</label>
 <input id="username" name="username" autocomplete="username" required>
 <label for="password">${t('Password')}</label>
@@ -224,31 +222,31 @@ ${demo}`,
       // screen reader, which hears several cards' links alike.
       const items = cards.map((card) => {
         const name = t('{product} ending in {lastFour}', {
-          product: e(card.productName),
-          lastFour: e(card.lastFour),
+          product: card.productName,
+          lastFour: card.lastFour,
         });
         const actions = card.eligible
-          ? `${
+          ? html`${
               card.inClickToPay
-                ? `<p class="added" data-added="click-to-pay">✓ ${t('Added to Click to Pay')} · <a href="${e(savedCardsPath(card.id))}">${t('Manage')}<span class="sr-only"> ${t('{card} in Click to Pay', { card: name })}</span></a></p>`
+                ? html`<p class="added" data-added="click-to-pay">✓ ${t('Added to Click to Pay')} · <a href="${savedCardsPath(card.id)}">${t('Manage')}<span class="sr-only"> ${t('{card} in Click to Pay', { card: name })}</span></a></p>`
                 : card.clickToPay
-                  ? `<div class="banner"><p>${t('Check out faster online: add this card to Click to Pay, as you would to a phone wallet.')}</p>
-<a class="btn" href="/app/cards/${e(card.id)}/destinations/${e(c2p)}/consent">${t('Add to Click to Pay')}<span class="sr-only">: ${name}</span></a></div>`
+                  ? html`<div class="banner"><p>${t('Check out faster online: add this card to Click to Pay, as you would to a phone wallet.')}</p>
+<a class="btn" href="/app/cards/${card.id}/destinations/${c2p}/consent">${t('Add to Click to Pay')}<span class="sr-only">: ${name}</span></a></div>`
                   : ''
-            }<a class="btn secondary" href="/app/cards/${e(card.id)}/destinations">${t('Add to a merchant or wallet')}<span class="sr-only">: ${name}</span></a>`
-          : `<p class="refusal" data-code="${e(card.refusal?.code ?? '')}">${e(messageFor(card.refusal?.code, undefined, lang))}</p>`;
-        return `<li class="card-item">
-<div class="card-art" aria-hidden="true"><span>${e(card.productName)}</span><span class="num">•••• ${e(card.lastFour)}</span></div>
-<div><h2>${e(card.productName)} <span class="muted">•••• ${e(card.lastFour)}</span></h2>
-<p class="muted">${t('Expires {month}', { month: month(card.expiryMonth, card.expiryYear) })} · ${e(card.country)} · ${t(CARD_STATUS[card.status] ?? card.status)}</p>
+            }<a class="btn secondary" href="/app/cards/${card.id}/destinations">${t('Add to a merchant or wallet')}<span class="sr-only">: ${name}</span></a>`
+          : html`<p class="refusal" data-code="${card.refusal?.code ?? ''}">${messageFor(card.refusal?.code, undefined, lang)}</p>`;
+        return html`<li class="card-item">
+<div class="card-art" aria-hidden="true"><span>${card.productName}</span><span class="num">•••• ${card.lastFour}</span></div>
+<div><h2>${card.productName} <span class="muted">•••• ${card.lastFour}</span></h2>
+<p class="muted">${t('Expires {month}', { month: month(card.expiryMonth, card.expiryYear) })} · ${card.country} · ${t(CARD_STATUS[card.status] ?? card.status)}</p>
 ${actions}
-<p><a href="${e(savedCardsPath(card.id))}">${t('Where this card is saved')}<span class="sr-only">: ${name}</span></a></p></div></li>`;
+<p><a href="${savedCardsPath(card.id)}">${t('Where this card is saved')}<span class="sr-only">: ${name}</span></a></p></div></li>`;
       });
       return sendPage(
         reply,
         { title: 'Your cards', page: 'cards', signedIn: true, lang },
-        `<h1>${t('Your cards')}</h1>
-${cards.length === 0 ? `<p>${t('You have no cards.')}</p>` : `<ul class="cards">${items.join('')}</ul>`}
+        html`<h1>${t('Your cards')}</h1>
+${cards.length === 0 ? html`<p>${t('You have no cards.')}</p>` : html`<ul class="cards">${items}</ul>`}
 <p><a href="/app/provisionings">${t('Cards you added')}</a></p>`,
       );
     });
@@ -268,24 +266,24 @@ ${cards.length === 0 ? `<p>${t('You have no cards.')}</p>` : `<ul class="cards">
         const t = translator(lang);
         const logo = (d: (typeof destinations)[number]) =>
           d.logoAssetId
-            ? `<img src="/v1/assets/${e(d.logoAssetId)}" alt="" width="48" height="48">`
-            : '<span class="logo-blank" aria-hidden="true"></span>';
+            ? html`<img src="/v1/assets/${d.logoAssetId}" alt="" width="48" height="48">`
+            : html`<span class="logo-blank" aria-hidden="true"></span>`;
         const list = destinations.map((d) =>
           // Already in Click to Pay: nothing to add again, the card is managed where it is saved.
           d.alreadyAdded && d.kind === 'click_to_pay'
-            ? `<li><a class="destination added" href="${e(savedCardsPath(card.id))}">
+            ? html`<li><a class="destination added" href="${savedCardsPath(card.id)}">
 ${logo(d)}
-<span><strong>${e(d.name)}</strong><span class="muted">${t('Already added · manage it')}</span></span></a></li>`
-            : `<li><a class="destination" href="/app/cards/${e(card.id)}/destinations/${e(d.tokenRequestorId)}/consent">
+<span><strong>${d.name}</strong><span class="muted">${t('Already added · manage it')}</span></span></a></li>`
+            : html`<li><a class="destination" href="/app/cards/${card.id}/destinations/${d.tokenRequestorId}/consent">
 ${logo(d)}
-<span><strong>${e(d.name)}</strong><span class="muted">${t(d.alreadyAdded ? 'Already saved here · save again' : d.kind === 'click_to_pay' ? 'Pay online without typing your card' : 'Save your card at this merchant')}</span></span></a></li>`,
+<span><strong>${d.name}</strong><span class="muted">${t(d.alreadyAdded ? 'Already saved here · save again' : d.kind === 'click_to_pay' ? 'Pay online without typing your card' : 'Save your card at this merchant')}</span></span></a></li>`,
         );
         return sendPage(
           reply,
           { title: 'Choose where to add your card', page: 'destinations', signedIn: true, lang },
-          `<h1>${t('Where should we add your {card}?', { card: `${e(card.productName)} •••• ${e(card.lastFour)}` })}</h1>
-${refusal ? `<p class="refusal" data-code="${e(refusal.code)}">${e(messageFor(refusal.code, undefined, lang))}</p>` : ''}
-${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ? '' : `<p>${t('No destination accepts this card yet.')}</p>`}
+          html`<h1>${t('Where should we add your {card}?', { card: `${card.productName} •••• ${card.lastFour}` })}</h1>
+${refusal ? html`<p class="refusal" data-code="${refusal.code}">${messageFor(refusal.code, undefined, lang)}</p>` : ''}
+${list.length > 0 ? html`<ul class="destinations">${list}</ul>` : refusal ? '' : html`<p>${t('No destination accepts this card yet.')}</p>`}
 <p><a href="/app/cards">${t('Back to your cards')}</a></p>`,
         );
       },
@@ -315,10 +313,10 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
         );
         const lang = await languageOf(request);
         const t = translator(lang);
-        const name = e(destination.name);
+        const name = destination.name;
         const rows = [
-          `<dt>${t('Your card')}</dt><dd>${t('{product} ending in {lastFour}, expires {month}: as a stand-in number (a token), never your card number', { product: e(card.productName), lastFour: e(card.lastFour), month: month(card.expiryMonth, card.expiryYear) })}</dd>`,
-          ...shared.map((s) => `<dt>${t(SHARED_LABELS[s.element] ?? s.label)}</dt><dd>${e(s.value)}</dd>`),
+          html`<dt>${t('Your card')}</dt><dd>${t('{product} ending in {lastFour}, expires {month}: as a stand-in number (a token), never your card number', { product: card.productName, lastFour: card.lastFour, month: month(card.expiryMonth, card.expiryYear) })}</dd>`,
+          ...shared.map((s) => html`<dt>${t(SHARED_LABELS[s.element] ?? s.label)}</dt><dd>${s.value}</dd>`),
         ];
         const clickToPay = destination.kind === 'click_to_pay';
         return sendPage(
@@ -331,20 +329,20 @@ ${list.length > 0 ? `<ul class="destinations">${list.join('')}</ul>` : refusal ?
             lang,
             data: { 'card-id': card.id, trid: destination.tokenRequestorId },
           },
-          `<h1>${t('Add your card to {name}', { name })}</h1>
-<form id="push" class="panel" method="post" action="/app/cards/${e(card.id)}/destinations/${e(destination.tokenRequestorId)}/consent" novalidate>
-<input type="hidden" name="idempotencyKey" value="${e(randomUUID())}">
+          html`<h1>${t('Add your card to {name}', { name })}</h1>
+<form id="push" class="panel" method="post" action="/app/cards/${card.id}/destinations/${destination.tokenRequestorId}/consent" novalidate>
+<input type="hidden" name="idempotencyKey" value="${randomUUID()}">
 <h2>${t('What {name} will receive', { name })}</h2>
 <p>${clickToPay ? t('Mastercard gives Click to Pay the following, so that Click to Pay can recognise you and fill in your card when you pay online:') : t('Mastercard gives {name} the following, so that {name} can charge your card when you buy there:', { name })}</p>
-<dl class="shared">${rows.join('')}</dl>
+<dl class="shared">${rows}</dl>
 <p class="muted">${shared.length === 0 ? '' : `${t('These are your details as the bank holds them, shown only to you: if something is out of date, contact us before adding the card.')} `}${t('{name} receives nothing else from us: never your card number, security code or PIN.', { name })}</p>
 ${
   clickToPay
-    ? `<p>${t(
+    ? html`<p>${t(
         'Click to Pay is Mastercard’s service: its {terms} and {privacy} apply to your Click to Pay profile.',
         {
-          terms: `<a href="${CLICK_TO_PAY_TERMS}" rel="noopener">${t('terms of use')}</a>`,
-          privacy: `<a href="${CLICK_TO_PAY_PRIVACY}" rel="noopener">${t('privacy notice')}</a>`,
+          terms: html`<a href="${CLICK_TO_PAY_TERMS}" rel="noopener">${t('terms of use')}</a>`,
+          privacy: html`<a href="${CLICK_TO_PAY_PRIVACY}" rel="noopener">${t('privacy notice')}</a>`,
         },
       )}</p>`
     : ''
@@ -356,8 +354,8 @@ ${
 <div class="check"><input type="radio" id="method-code" name="method" value="code" checked><label for="method-code">${t('One-time code from my authenticator app')}</label></div>
 ${
   (await hasPasskey(cardholderId))
-    ? `<div class="check"><input type="radio" id="method-passkey" name="method" value="passkey"><label for="method-passkey">${t('Passkey on this device')}</label></div>`
-    : `<p class="muted">${t('No passkey yet: {link} to confirm with this device next time.', { link: `<a href="/app/security">${t('add one under Security')}</a>` })}</p>`
+    ? html`<div class="check"><input type="radio" id="method-passkey" name="method" value="passkey"><label for="method-passkey">${t('Passkey on this device')}</label></div>`
+    : html`<p class="muted">${t('No passkey yet: {link} to confirm with this device next time.', { link: html`<a href="/app/security">${t('add one under Security')}</a>` })}</p>`
 }
 <div id="code-field"><label for="code">${t('One-time code')}</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></div>
@@ -380,32 +378,30 @@ ${problemBox(request.query.problem, lang)}
         const lang = await languageOf(request);
         const t = translator(lang);
         // Which card each push took: the cardholder has several.
-        const cardNames = new Map<string, string>();
-        const names = new Map<string, string>();
+        const cardNames = new Map<string, SafeHtml>();
+        const names = new Map<string, SafeHtml>();
         for (const p of list) {
           const named = [];
           for (const { cardId } of p.cards) {
             if (!cardNames.has(cardId)) {
               const c = await provisioning.card(cardholderId, cardId).catch(() => undefined);
-              cardNames.set(cardId, c ? `${c.productName} •••• ${c.lastFour}` : t('a card'));
+              cardNames.set(cardId, c ? html`${c.productName} •••• ${c.lastFour}` : t('a card'));
             }
             named.push(cardNames.get(cardId));
           }
-          names.set(p.id, named.join(', '));
+          names.set(p.id, joinHtml(named, html`, `));
         }
         return sendPage(
           reply,
           { title: 'Cards you added', page: 'provisionings', signedIn: true, lang },
-          `<h1>${t('Cards you added')}</h1>
+          html`<h1>${t('Cards you added')}</h1>
 ${
   list.length === 0
-    ? `<p>${t('Nothing yet.')}</p>`
-    : `<ul class="plain">${list
-        .map(
-          (p) =>
-            `<li><a href="${e(resultPage(p.id))}">${e(p.tokenRequestor.name)}</a> · ${e(names.get(p.id) ?? '')} · ${t(STATE_LABELS[p.state] ?? p.state)} <span class="muted">${timeTag(new Date(p.createdAt), 'datetime', LOCALES[lang])}</span></li>`,
-        )
-        .join('')}</ul>`
+    ? html`<p>${t('Nothing yet.')}</p>`
+    : html`<ul class="plain">${list.map(
+        (p) =>
+          html`<li><a href="${resultPage(p.id)}">${p.tokenRequestor.name}</a> · ${names.get(p.id) ?? ''} · ${t(STATE_LABELS[p.state] ?? p.state)} <span class="muted">${timeTag(new Date(p.createdAt), 'datetime', LOCALES[lang])}</span></li>`,
+      )}</ul>`
 }`,
         );
       },
@@ -431,15 +427,15 @@ ${
         const cards = await Promise.all(view.cards.map((c) => provisioning.card(cardholderId, c.cardId)));
         const cardNames = cards.map(
           (c) =>
-            `<li>${e(c.productName)} •••• ${e(c.lastFour)}${
+            html`<li>${c.productName} •••• ${c.lastFour}${
               view.state === 'completed'
-                ? ` · <a href="${e(savedCardsPath(c.id))}">${t('Where this card is saved')}</a>`
+                ? html` · <a href="${savedCardsPath(c.id)}">${t('Where this card is saved')}</a>`
                 : ''
             }</li>`,
         );
         const name = view.tokenRequestor.name;
         const next = view.redirectUrl
-          ? `<p><a class="btn" href="${e(view.redirectUrl)}">${t('Continue to {name}', { name: e(name) })}</a></p>`
+          ? html`<p><a class="btn" href="${view.redirectUrl}">${t('Continue to {name}', { name })}</a></p>`
           : '';
         // Back from the token requestor, its word taken down, MDES not heard from yet.
         const confirming =
@@ -447,7 +443,7 @@ ${
         // Each reason once: a card's error repeating the push's own is not said twice.
         const cardErrors = [
           ...new Set(view.cards.map((c) => c.errorCode).filter((code) => code && code !== view.error?.code)),
-        ].map((code) => `<li data-code="${e(code ?? '')}">${e(messageFor(code, undefined, lang))}</li>`);
+        ].map((code) => html`<li data-code="${code ?? ''}">${messageFor(code, undefined, lang)}</li>`);
         // A cancel is the cardholder's choice, not a failure: said plainly, with the way to try again.
         const cancelled =
           view.state === 'failed' && view.cards.every((c) => c.errorCode === 'CARDHOLDER_CANCELLED');
@@ -456,7 +452,7 @@ ${
         );
         const retry =
           cancelled && cards[0]
-            ? `<p><a class="btn" href="/app/cards/${e(cards[0].id)}/destinations/${e(view.tokenRequestor.id)}/consent">${t('Try again')}</a></p>`
+            ? html`<p><a class="btn" href="/app/cards/${cards[0].id}/destinations/${view.tokenRequestor.id}/consent">${t('Try again')}</a></p>`
             : '';
         return sendPage(
           reply,
@@ -467,19 +463,19 @@ ${
             lang,
             data: { 'provisioning-id': view.id, state: view.state, final: String(final) },
           },
-          `<h1>${e(name)}</h1>
-${cardNames.length > 0 ? `<ul class="plain result-cards" aria-label="${t(cards.length > 1 ? 'Cards' : 'Card')}">${cardNames.join('')}</ul>` : ''}
-<div class="panel result ${e(cancelled ? 'cancelled' : view.state)}">
-<p id="state" role="status" aria-live="polite" data-state="${e(view.state)}">${final ? '' : '<span class="spinner" aria-hidden="true"></span>'}${confirming ? t(CONFIRMING_LABEL) : stateLabel}</p>
-${problem ? `<p class="refusal" data-code="${e(problem)}">${e(messageFor(problem, undefined, lang))}</p>` : ''}
-${view.error ? `<p class="${cancelled ? 'note' : 'refusal'}" data-code="${e(view.error.code)}">${e(messageFor(view.error.code, undefined, lang))}</p>` : ''}
-${cardErrors.length > 0 ? `<ul>${cardErrors.join('')}</ul>` : ''}
+          html`<h1>${name}</h1>
+${cardNames.length > 0 ? html`<ul class="plain result-cards" aria-label="${t(cards.length > 1 ? 'Cards' : 'Card')}">${cardNames}</ul>` : ''}
+<div class="panel result ${cancelled ? 'cancelled' : view.state}">
+<p id="state" role="status" aria-live="polite" data-state="${view.state}">${final ? '' : html`<span class="spinner" aria-hidden="true"></span>`}${confirming ? t(CONFIRMING_LABEL) : stateLabel}</p>
+${problem ? html`<p class="refusal" data-code="${problem}">${messageFor(problem, undefined, lang)}</p>` : ''}
+${view.error ? html`<p class="${cancelled ? 'note' : 'refusal'}" data-code="${view.error.code}">${messageFor(view.error.code, undefined, lang)}</p>` : ''}
+${cardErrors.length > 0 ? html`<ul>${cardErrors}</ul>` : ''}
 ${next}${retry}
 ${
   // Without script nothing updates the page: a link to look again.
   final
     ? ''
-    : `<noscript><p><a class="btn secondary" href="${e(resultPage(view.id))}">${t('Check again')}</a></p></noscript>`
+    : html`<noscript><p><a class="btn secondary" href="${resultPage(view.id)}">${t('Check again')}</a></p></noscript>`
 }
 ${nextSteps(
   {
@@ -586,14 +582,14 @@ ${nextSteps(
         return sendPage(
           reply,
           { title: 'Security', page: 'security', signedIn: true, lang },
-          `<h1>${t('Security')}</h1>
-<p id="flash" class="flash" role="status" tabindex="-1"${done ? '' : ' hidden'}>${done === 'added' ? t('Passkey added. You can now confirm with it.') : done === 'removed' ? t('Passkey removed. It can no longer confirm it is you.') : ''}</p>
+          html`<h1>${t('Security')}</h1>
+<p id="flash" class="flash" role="status" tabindex="-1"${done ? '' : html` hidden`}>${done === 'added' ? t('Passkey added. You can now confirm with it.') : done === 'removed' ? t('Passkey removed. It can no longer confirm it is you.') : ''}</p>
 ${problemBox(problem, lang)}
 <section class="panel" aria-labelledby="passkeys-title"><h2 id="passkeys-title">${t('Your passkeys')}</h2>
 ${
   passkeys.length === 0
-    ? `<p>${t('You have no passkey yet.')}</p>`
-    : `<ul class="passkeys plain">${passkeys.map((p, i) => passkeyItem(p, i + 1, lang)).join('')}</ul>`
+    ? html`<p>${t('You have no passkey yet.')}</p>`
+    : html`<ul class="passkeys plain">${passkeys.map((p, i) => passkeyItem(p, i + 1, lang))}</ul>`
 }
 </section>
 <form id="passkey-register" class="panel" method="post" action="/app/security/passkeys" novalidate>
@@ -615,7 +611,7 @@ ${
       return sendPage(
         reply,
         { title: 'Page not found', page: 'error', signedIn: request.cardholder !== undefined, lang },
-        `<h1>${t('We could not find that page')}</h1>
+        html`<h1>${t('We could not find that page')}</h1>
 <p class="refusal" data-code="NOT_FOUND">${t('This page does not exist.')}</p>
 <p><a class="btn" href="/app/cards">${t('Back to your cards')}</a></p>`,
         404,

@@ -1,4 +1,4 @@
-import { escapeHtml as e } from '../core/html.js';
+import { html, type SafeHtml } from '../core/html.js';
 import type { SavedCard } from '../service/tokens/saved-cards.js';
 import { type Lang, LOCALES, translator } from './i18n.js';
 import { problemBox } from './layout.js';
@@ -29,10 +29,10 @@ const CONFIRMED: Record<SavedCard['status'], string> = {
 export interface SavedCardsView {
   /** The token whose change Mastercard just confirmed. */
   changed?: SavedCard | undefined;
-  /** Something else to say in the flash (HTML): an answer to "was this you?". */
-  said?: string | undefined;
-  /** Requests waiting for the cardholder to confirm it was them (HTML, src/web/activations.ts). */
-  pending?: string;
+  /** Something else to say in the flash: an answer to "was this you?". */
+  said?: SafeHtml | undefined;
+  /** Requests waiting for the cardholder to confirm it was them (src/web/activations.ts). */
+  pending?: SafeHtml;
   /** A change asked of Mastercard and not yet confirmed when the page was drawn. */
   asked?: SavedCard | undefined;
   /** A panel opened without script: the removal's confirmation or the resume's step-up. */
@@ -51,66 +51,66 @@ const savedCardActionPath = (cardId: string, tokenId: string, action: string): s
 
 function item(
   token: SavedCard,
-  card: { id: string; name: string; active: boolean },
+  card: { id: string; name: SafeHtml; active: boolean },
   view: SavedCardsView,
-): string {
+): SafeHtml {
   const lang = view.lang ?? 'en';
   const t = translator(lang);
-  const where = e(token.tokenRequestorName);
+  const where = token.tokenRequestorName;
   const at = { card: card.name, where };
-  const id = e(token.id);
-  const page = e(savedCardsPath(card.id));
-  const action = (name: string) => e(savedCardActionPath(card.id, token.id, name));
+  const id = token.id;
+  const page = savedCardsPath(card.id);
+  const action = (name: string) => savedCardActionPath(card.id, token.id, name);
   const logo = token.logoAssetId
-    ? `<img src="/v1/assets/${e(token.logoAssetId)}" alt="" width="48" height="48">`
-    : '<span class="logo-blank" aria-hidden="true"></span>';
+    ? html`<img src="/v1/assets/${token.logoAssetId}" alt="" width="48" height="48">`
+    : html`<span class="logo-blank" aria-hidden="true"></span>`;
   const live = token.status !== 'DELETED';
   const opened = view.open?.tokenId === token.id ? view.open.panel : undefined;
   // Without script each button is a form's: Pause posts; Resume and Remove come back to this page
   // with their panel open (a GET carrying only the token's id). The script intercepts all three.
   const buttons = [
     token.status === 'ACTIVE' &&
-      `<button type="submit" class="secondary small" data-action="suspend">${t('Pause')}<span class="sr-only"> ${t('{card} at {where}', at)}</span></button>`,
+      html`<button type="submit" class="secondary small" data-action="suspend">${t('Pause')}<span class="sr-only"> ${t('{card} at {where}', at)}</span></button>`,
     token.status === 'SUSPENDED' &&
       card.active &&
-      `<button type="submit" class="secondary small" data-action="resume" formmethod="get" formaction="${page}" name="resume" value="${id}">${t('Resume')}<span class="sr-only"> ${t('{card} at {where}', at)}</span></button>`,
+      html`<button type="submit" class="secondary small" data-action="resume" formmethod="get" formaction="${page}" name="resume" value="${id}">${t('Resume')}<span class="sr-only"> ${t('{card} at {where}', at)}</span></button>`,
     live &&
-      `<button type="submit" class="secondary small danger" data-action="remove" formmethod="get" formaction="${page}" name="confirm" value="${id}">${t('Remove')}<span class="sr-only"> ${t('{card} from {where}', at)}</span></button>`,
+      html`<button type="submit" class="secondary small danger" data-action="remove" formmethod="get" formaction="${page}" name="confirm" value="${id}">${t('Remove')}<span class="sr-only"> ${t('{card} from {where}', at)}</span></button>`,
   ].filter(Boolean);
   // "Cancel" and "Keep it" go back to the page as it was (a GET of it, without script).
   const back = (label: string) =>
-    `<button type="submit" class="secondary" data-action="cancel" formmethod="get" formaction="${page}" formnovalidate>${t(label)}</button>`;
+    html`<button type="submit" class="secondary" data-action="cancel" formmethod="get" formaction="${page}" formnovalidate>${t(label)}</button>`;
   // Resuming needs a fresh confirmation that it is the cardholder; pausing and removing only protect them.
   const resume =
     token.status === 'SUSPENDED' && card.active
-      ? `<form class="resume panel" data-role="resume" method="post" action="${action('resume')}"${opened === 'resume' ? '' : ' hidden'} novalidate>
+      ? html`<form class="resume panel" data-role="resume" method="post" action="${action('resume')}"${opened === 'resume' ? '' : html` hidden`} novalidate>
 <fieldset><legend>${t('Confirm it is you to resume')}</legend>
 <div class="check"><input type="radio" id="resume-code-${id}" name="method" value="code" checked><label for="resume-code-${id}">${t('One-time code from my authenticator app')}</label></div>
 ${
   view.hasPasskey === false
     ? ''
-    : `<div class="check"><input type="radio" id="resume-passkey-${id}" name="method" value="passkey"><label for="resume-passkey-${id}">${t('Passkey on this device')}</label></div>`
+    : html`<div class="check"><input type="radio" id="resume-passkey-${id}" name="method" value="passkey"><label for="resume-passkey-${id}">${t('Passkey on this device')}</label></div>`
 }
 <div class="code-field"><label for="code-${id}">${t('One-time code')}</label>
-<input id="code-${id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"${opened === 'resume' ? ' autofocus' : ''}></div>
+<input id="code-${id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"${opened === 'resume' ? html` autofocus` : ''}></div>
 </fieldset>
 <div class="button-row"><button type="submit" class="btn">${t('Confirm and resume')}</button>
 ${back('Cancel')}</div>
 </form>`
       : '';
   const confirm = live
-    ? `<form class="confirm panel" data-role="confirm" method="post" action="${action('remove')}"${opened === 'confirm' ? '' : ' hidden'}>
+    ? html`<form class="confirm panel" data-role="confirm" method="post" action="${action('remove')}"${opened === 'confirm' ? '' : html` hidden`}>
 <p>${t('Remove your card from {where}? To use it there again you would add it again from your bank.', { where })}</p>
-<div class="button-row"><button type="submit" class="btn danger" data-action="remove-confirmed"${opened === 'confirm' ? ' autofocus' : ''}>${t('Yes, remove it')}</button>
+<div class="button-row"><button type="submit" class="btn danger" data-action="remove-confirmed"${opened === 'confirm' ? html` autofocus` : ''}>${t('Yes, remove it')}</button>
 ${back('Keep it')}</div>
 </form>`
     : '';
-  return `<li class="saved-item" id="saved-${id}" data-token-id="${id}" data-status="${e(token.status)}">
+  return html`<li class="saved-item" id="saved-${id}" data-token-id="${id}" data-status="${token.status}">
 ${logo}
 <div><h2>${where}</h2>
-<p class="muted">${t(token.destination === 'click_to_pay' ? 'Pay online without typing your card' : 'Saved at this merchant')} · ${t('since {when}', { when: timeTag(token.createdAt, 'date', LOCALES[lang]) })}${token.tokenPanSuffix ? ` · ${t('their number ends in {digits}', { digits: e(token.tokenPanSuffix) })}` : ''}</p>
-<p class="token-status" data-status="${e(token.status)}">${t(TOKEN_STATUS_LABELS[token.status])}</p>
-${buttons.length > 0 ? `<form class="actions" method="post" action="${action('suspend')}">${buttons.join('')}</form>` : ''}
+<p class="muted">${t(token.destination === 'click_to_pay' ? 'Pay online without typing your card' : 'Saved at this merchant')} · ${t('since {when}', { when: timeTag(token.createdAt, 'date', LOCALES[lang]) })}${token.tokenPanSuffix ? html` · ${t('their number ends in {digits}', { digits: token.tokenPanSuffix })}` : ''}</p>
+<p class="token-status" data-status="${token.status}">${t(TOKEN_STATUS_LABELS[token.status])}</p>
+${buttons.length > 0 ? html`<form class="actions" method="post" action="${action('suspend')}">${buttons}</form>` : ''}
 ${confirm}${resume}</div></li>`;
 }
 
@@ -119,22 +119,22 @@ export function savedCardsBody(
   card: { id: string; productName: string; lastFour: string; status: string },
   tokens: SavedCard[],
   view: SavedCardsView = {},
-): string {
+): SafeHtml {
   const { changed, asked } = view;
   const lang = view.lang ?? 'en';
   const t = translator(lang);
   const named = {
     id: card.id,
-    name: t('{product} ending in {lastFour}', { product: e(card.productName), lastFour: e(card.lastFour) }),
+    name: t('{product} ending in {lastFour}', { product: card.productName, lastFour: card.lastFour }),
     active: card.status === 'active',
   };
   const flash = changed
-    ? t(CONFIRMED[changed.status], { where: e(changed.tokenRequestorName) })
+    ? t(CONFIRMED[changed.status], { where: changed.tokenRequestorName })
     : asked
-      ? `${t('Your card at {where}:', { where: e(asked.tokenRequestorName) })} ${e(messageFor('CHANGE_UNCONFIRMED', undefined, lang))}`
+      ? html`${t('Your card at {where}:', { where: asked.tokenRequestorName })} ${messageFor('CHANGE_UNCONFIRMED', undefined, lang)}`
       : (view.said ?? '');
-  return `<h1>${t('Where your {card} is saved', { card: `${e(card.productName)} •••• ${e(card.lastFour)}` })}</h1>
-<p id="flash" class="flash" role="status" tabindex="-1"${flash ? '' : ' hidden'}>${flash}</p>
+  return html`<h1>${t('Where your {card} is saved', { card: `${card.productName} •••• ${card.lastFour}` })}</h1>
+<p id="flash" class="flash" role="status" tabindex="-1"${flash ? '' : html` hidden`}>${flash}</p>
 ${problemBox(view.problem, lang)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 ${view.pending ?? ''}
@@ -143,14 +143,14 @@ ${
   // Said only where the card is saved: a card saved nowhere has nothing paused.
   card.status === 'active' || tokens.length === 0
     ? ''
-    : `<p class="notice">${e(messageFor('CARD_BLOCKED', undefined, lang))} ${t('You can still remove it from any of them.')}</p>`
+    : html`<p class="notice">${messageFor('CARD_BLOCKED', undefined, lang)} ${t('You can still remove it from any of them.')}</p>`
 }
 ${
   tokens.length === 0
     ? card.status === 'active'
-      ? `<p>${t('This card is not saved anywhere yet. Add it to Click to Pay or a merchant from your cards.')}</p>`
-      : `<p>${t('This card is not saved anywhere. While it is blocked it cannot be added anywhere either.')}</p>`
-    : `<ul class="saved">${tokens.map((t) => item(t, named, view)).join('')}</ul>`
+      ? html`<p>${t('This card is not saved anywhere yet. Add it to Click to Pay or a merchant from your cards.')}</p>`
+      : html`<p>${t('This card is not saved anywhere. While it is blocked it cannot be added anywhere either.')}</p>`
+    : html`<ul class="saved">${tokens.map((t) => item(t, named, view))}</ul>`
 }
 <p><a href="/app/cards">${t('Back to your cards')}</a></p>`;
 }

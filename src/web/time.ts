@@ -1,4 +1,4 @@
-import { escapeHtml as e } from '../core/html.js';
+import { html, type SafeHtml } from '../core/html.js';
 
 /**
  * A moment on a page: `<time datetime="…">` with the bank's rendering in
@@ -18,5 +18,5 @@ export function formatUtc(date: Date, style: TimeStyle, locale = 'en-GB'): strin
   return style === 'datetime' ? `${text} UTC` : text;
 }
 
-export const timeTag = (date: Date, style: TimeStyle = 'datetime', locale?: string): string =>
-  `<time datetime="${e(date.toISOString())}" data-style="${style}">${e(formatUtc(date, style, locale))}</time>`;
+export const timeTag = (date: Date, style: TimeStyle = 'datetime', locale?: string): SafeHtml =>
+  html`<time datetime="${date.toISOString()}" data-style="${style}">${formatUtc(date, style, locale)}</time>`;

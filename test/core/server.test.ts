@@ -33,7 +33,7 @@ describe('server plumbing', () => {
   it('answers errors with the stable envelope and hides unexpected ones', async () => {
     const app = createServer({ name: 't', logger, readiness: async () => ['database unreachable'] });
     app.get('/known', async () => {
-      throw new PushprovError('CARD_NOT_ELIGIBLE', 'card is not eligible', { status: 422 });
+      throw new PushprovError('CARD_EXPIRED', 'card is not eligible', { status: 422 });
     });
     app.get('/boom', async () => {
       throw new Error('secret internals');
@@ -43,7 +43,7 @@ describe('server plumbing', () => {
     const known = await app.inject({ url: '/known', headers: { 'x-request-id': 'req-12345678' } });
     expect(known.statusCode).toBe(422);
     expect(known.json()).toEqual({
-      error: { code: 'CARD_NOT_ELIGIBLE', message: 'card is not eligible', requestId: 'req-12345678' },
+      error: { code: 'CARD_EXPIRED', message: 'card is not eligible', requestId: 'req-12345678' },
     });
 
     const boom = await app.inject({ url: '/boom' });

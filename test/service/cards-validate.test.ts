@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { luhnValid } from '../../src/core/luhn.js';
+import { ImportCardFormat } from '../../src/service/cards/import-format.js';
 import { type ImportInput, panProblem, validateImport } from '../../src/service/cards/validate.js';
 import { importCard, importHolder } from '../support/card-import.js';
 
@@ -172,6 +173,23 @@ describe('import validation', () => {
     const result = validateImport({ cardholders: [holder({ demo: { username: 'alice' } })] });
     expect('batch' in result && result.batch.cardholders[0]).toMatchObject({ externalRef: 'h-1' });
     expect(JSON.stringify(result)).not.toContain('username');
+  });
+
+  it('takes lengths and optional fields from the format (import-format.ts), the one description of the file', () => {
+    const limit = ImportCardFormat.properties.productName.maxLength ?? 0;
+    const found = problems({
+      cardholders: [holder({ cards: [card({ productName: 'P'.repeat(limit + 1), cardArtRef: '  ' })] })],
+    });
+    expect(found).toEqual([
+      {
+        path: 'cardholders[0].cards[0].productName',
+        code: 'TOO_LONG',
+        message: `expected at most ${limit} characters`,
+      },
+    ]);
+    expect(
+      'batch' in validateImport({ cardholders: [holder({ cards: [card({ cardArtRef: '  ' })] })] }),
+    ).toBe(true);
   });
 
   it('refuses what is not a batch', () => {

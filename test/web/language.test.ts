@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { html } from '../../src/core/html.js';
 import { pendingActivationsSection } from '../../src/web/activations.js';
 import { chooseLanguage, translator } from '../../src/web/i18n.js';
 import { DE_MESSAGES, DE_TEXT } from '../../src/web/i18n-de.js';
@@ -38,25 +39,28 @@ describe('the pages in German', () => {
     expect(Object.keys({ ...REFUSALS, ...UI_TEXT }).filter((code) => !(code in DE_MESSAGES))).toEqual([]);
   });
 
-  it('escapes the text and places the values as given', () => {
+  it('escapes the text and the text values, and places HTML values as given', () => {
     const t = translator('de');
-    expect(t('Add your card to {name}', { name: '<b>Demo Shop</b>' })).toBe(
+    expect(String(t('Add your card to {name}', { name: html`<b>Demo Shop</b>` }))).toBe(
       'Ihre Karte zu <b>Demo Shop</b> hinzufügen',
     );
-    expect(translator('en')('Unknown text & more')).toBe('Unknown text &amp; more');
+    expect(String(t('Add your card to {name}', { name: '<b>Demo Shop</b>' }))).toBe(
+      'Ihre Karte zu &lt;b&gt;Demo Shop&lt;/b&gt; hinzufügen',
+    );
+    expect(String(translator('en')('Unknown text & more'))).toBe('Unknown text &amp; more');
   });
 
   it('formats dates for the language', () => {
     const at = new Date('2026-12-06T14:51:00Z');
     expect(formatUtc(at, 'datetime', 'de-DE')).toBe('06.12.2026, 14:51 UTC');
     expect(formatUtc(at, 'date', 'en-GB')).toBe('6 Dec 2026');
-    expect(timeTag(at, 'date', 'de-DE')).toBe(
+    expect(String(timeTag(at, 'date', 'de-DE'))).toBe(
       '<time datetime="2026-12-06T14:51:00.000Z" data-style="date">06.12.2026</time>',
     );
   });
 
   it('asks "was this you?" in German too, with the date formatted for it', () => {
-    const html = pendingActivationsSection(
+    const section = pendingActivationsSection(
       'crd_aaaaaaaaaa',
       [
         {
@@ -70,10 +74,12 @@ describe('the pages in German', () => {
       ],
       'de',
     );
-    expect(html).toContain(
+    expect(String(section)).toContain(
       'Demo Shop hat am <time datetime="2026-12-06T10:00:00.000Z" data-style="date">06.12.2026</time>',
     );
-    expect(html).toContain('>Ja, das war ich</button>');
-    expect(html).toContain('Oder geben Sie den Code ein, den wir an c••••@example.com gesendet haben:');
+    expect(String(section)).toContain('>Ja, das war ich</button>');
+    expect(String(section)).toContain(
+      'Oder geben Sie den Code ein, den wir an c••••@example.com gesendet haben:',
+    );
   });
 });

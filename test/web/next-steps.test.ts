@@ -10,7 +10,7 @@ const base: Outcome = {
   confirming: false,
   canContinue: false,
 };
-const text = (o: Partial<Outcome>) => nextSteps({ ...base, ...o }).replace(/<[^>]+>/g, '');
+const text = (o: Partial<Outcome>) => String(nextSteps({ ...base, ...o })).replace(/<[^>]+>/g, '');
 
 /** The result page's "What now": one next step for every outcome, never none. */
 describe('what now, after a push', () => {
@@ -54,14 +54,14 @@ describe('what now, after a push', () => {
       /Nothing more to do: see your saved cards/,
     ],
   ])('%s', (_name, outcome, says) => {
-    const html = nextSteps({ ...base, ...outcome });
+    const html = String(nextSteps({ ...base, ...outcome }));
     expect(html).toContain('<h2 id="next-title">What now</h2>');
     expect(text(outcome)).toMatch(says);
   });
 
   it('links to where the card is saved once added, and to the consent page to try again', () => {
-    expect(nextSteps(base)).toContain('href="/app/cards/crd_aaaaaaaaaa/saved"');
-    expect(nextSteps({ ...base, state: 'expired' })).toContain(
+    expect(String(nextSteps(base))).toContain('href="/app/cards/crd_aaaaaaaaaa/saved"');
+    expect(String(nextSteps({ ...base, state: 'expired' }))).toContain(
       'href="/app/cards/crd_aaaaaaaaaa/destinations/50123197928/consent"',
     );
   });

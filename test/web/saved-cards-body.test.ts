@@ -29,7 +29,7 @@ const card = (status: string) => ({
 
 describe('the saved-card page body', () => {
   it('offers to resume a paused card while the card is active', () => {
-    const html = savedCardsBody(card('active'), [paused]);
+    const html = String(savedCardsBody(card('active'), [paused]));
     expect(html).toContain('data-action="resume"');
     expect(html).toContain('data-role="resume"');
     expect(html).not.toContain('class="notice"');
@@ -40,7 +40,7 @@ describe('the saved-card page body', () => {
   });
 
   it('says a blocked card stays paused and offers only removal', () => {
-    const html = savedCardsBody(card('blocked'), [paused]);
+    const html = String(savedCardsBody(card('blocked'), [paused]));
     expect(html).toContain('<p class="notice">This card is blocked');
     expect(html).not.toContain('data-action="resume"');
     expect(html).not.toContain('data-role="resume"');
@@ -48,7 +48,7 @@ describe('the saved-card page body', () => {
   });
 
   it('says a blocked card saved nowhere is saved nowhere, without claiming anything is paused', () => {
-    const html = savedCardsBody(card('blocked'), []);
+    const html = String(savedCardsBody(card('blocked'), []));
     expect(html).not.toContain('class="notice"');
     expect(html).not.toContain('paused');
     expect(html).toContain(

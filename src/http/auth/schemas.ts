@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ERROR_CODES, type ErrorCode } from '../../core/error-codes.js';
 
 /** Wire shapes of the sign-in and step-up routes. Secrets are bounded so a huge body is refused early. */
 const base64url = (maxLength: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*$', maxLength });
@@ -6,7 +7,8 @@ const dateTime = Type.String({ format: 'date-time' });
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({
-    code: Type.String(),
+    // The catalogue's codes, so that the OpenAPI document lists every code a caller may meet.
+    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(ERROR_CODES) }),
     message: Type.String(),
     requestId: Type.String(),
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

@@ -1,9 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { CardService } from '../../service/cards/cards.js';
+import { ImportFormat } from '../../service/cards/import-format.js';
 import { opsActor } from '../auth/guards.js';
 import { errorResponses } from '../auth/schemas.js';
-import { CardholderParams, CardList, ImportBody, ImportResult } from './schemas/cards.js';
+import { CardholderParams, CardList, ImportResult } from './schemas/cards.js';
 
 /**
  * Ops routes for card data: the batch import and a cardholder's cards
@@ -29,14 +30,15 @@ export function cardRoutes(cards: CardService, options: CardRoutesOptions): Fast
       {
         onRequest: options.requireOps,
         bodyLimit: 10 * 1024 * 1024,
-        // The schema documents the format; the import validates it itself so
-        // that a bad file gets every problem by path (IMPORT_INVALID), as the
-        // CLI does, rather than only the first.
-        attachValidation: true,
+        // The schema documents the format; the import reads the body against it
+        // itself, so that a bad file gets every problem by path (IMPORT_INVALID),
+        // as the CLI does, and a refused field (a CVC) is named rather than
+        // silently stripped by the route's validator.
+        validatorCompiler: () => () => true,
         schema: {
           tags: ['ops'],
           summary: 'Import cardholders and cards: all or nothing, idempotent by external references',
-          body: ImportBody,
+          body: ImportFormat,
           response: { 200: ImportResult, ...errors },
         },
       },

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../../core/error-codes.js';
 import { PushprovError } from '../../core/errors.js';
 import type { FailureKind } from '../http/transport.js';
 import type { MdesError } from '../token-connect/types.js';
@@ -21,13 +22,6 @@ export const CUSTOMER_SERVICE_ERROR_CODES: Record<FailureKind, CustomerServiceEr
   unexpected: 'CUSTOMER_SERVICE_UNEXPECTED_RESPONSE',
   unreachable: 'CUSTOMER_SERVICE_UNREACHABLE',
   timeout: 'CUSTOMER_SERVICE_TIMEOUT',
-};
-
-const EDGE_STATUS: Record<CustomerServiceErrorCode, number> = {
-  CUSTOMER_SERVICE_REJECTED: 502,
-  CUSTOMER_SERVICE_UNEXPECTED_RESPONSE: 502,
-  CUSTOMER_SERVICE_UNREACHABLE: 503,
-  CUSTOMER_SERVICE_TIMEOUT: 504,
 };
 
 export interface CustomerServiceErrorInit {
@@ -62,7 +56,7 @@ export class CustomerServiceError extends PushprovError {
     const first = init.errors?.[0];
     const http = init.httpStatus === undefined ? '' : ` (HTTP ${init.httpStatus})`;
     super(code, `MDES Customer Service ${init.operation} failed: ${first?.reasonCode ?? code}${http}`, {
-      status: EDGE_STATUS[code],
+      status: ERROR_CODES[code].status,
       cause: init.cause,
       details: {
         operation: init.operation,

@@ -1,3 +1,4 @@
+import { wireCode } from '../../core/error-codes.js';
 import { PushprovError } from '../../core/errors.js';
 import type { FieldError } from '../field-errors.js';
 import type { ErrorsResponse } from './schemas.js';
@@ -37,7 +38,7 @@ export class PreDigitizationError extends PushprovError {
     options: { cause?: unknown } = {},
   ) {
     const { status, description } = PRE_DIGITIZATION_ERRORS[errorCode];
-    super(errorCode, description.replace('{fieldName}', where?.field ?? ''), {
+    super(wireCode(errorCode), description.replace('{fieldName}', where?.field ?? ''), {
       status,
       ...(where && { details: { field: where.field, path: where.path } }),
       ...(options.cause !== undefined && { cause: options.cause }),

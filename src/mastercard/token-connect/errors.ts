@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../../core/error-codes.js';
 import { PushprovError } from '../../core/errors.js';
 import type { MdesError, TokenConnectOperation } from './types.js';
 
@@ -13,14 +14,6 @@ export type TokenConnectErrorCode =
   | 'TOKEN_CONNECT_UNEXPECTED_RESPONSE'
   | 'TOKEN_CONNECT_UNREACHABLE'
   | 'TOKEN_CONNECT_TIMEOUT';
-
-/** Our status at the API edge: Mastercard failing is a bad or absent gateway, not the caller's fault. */
-const EDGE_STATUS: Record<TokenConnectErrorCode, number> = {
-  TOKEN_CONNECT_REJECTED: 502,
-  TOKEN_CONNECT_UNEXPECTED_RESPONSE: 502,
-  TOKEN_CONNECT_UNREACHABLE: 503,
-  TOKEN_CONNECT_TIMEOUT: 504,
-};
 
 export interface TokenConnectErrorInit {
   operation: TokenConnectOperation;
@@ -65,7 +58,8 @@ export class TokenConnectError extends PushprovError {
     const reason = first?.reasonCode ?? code;
     const http = init.httpStatus === undefined ? '' : ` (HTTP ${init.httpStatus})`;
     super(code, `Token Connect ${init.operation} failed: ${reason}${http}`, {
-      status: EDGE_STATUS[code],
+      // Mastercard failing is a bad or absent gateway at our edge, not the caller's fault.
+      status: ERROR_CODES[code].status,
       cause: init.cause,
       details: {
         operation: init.operation,

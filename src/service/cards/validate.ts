@@ -1,16 +1,21 @@
+import type { TObject, TSchema } from '@sinclair/typebox';
+import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
+import { Value } from '@sinclair/typebox/value';
 import { luhnValid } from '../../core/luhn.js';
 import type { CardholderProfile } from '../../domain/account-holder.js';
 import { isCountryCode } from '../../domain/countries.js';
-import type { CardStatus, NewCard } from '../../store/cards/cards.js';
+import type { NewCard } from '../../store/cards/cards.js';
 import { normaliseEmail, normalisePan, normalisePhone } from '../../store/cards/normalise.js';
+import { ImportFormat, type ImportInput } from './import-format.js';
 
 /**
- * Validation of an import batch. Every problem is reported with its path and
- * a code, never with the value (it may be a PAN or PII); a batch with any
- * problem is refused whole. Values come out normalised, as they are stored.
- * A card verification code is refused by name (CVC_NOT_ACCEPTED): no flow
- * needs one and PCI DSS 3.3 forbids keeping it, so a file that carries one
- * is sent back to be fixed rather than silently half-taken.
+ * Validation of an import batch against its format (src/service/cards/import-format.ts).
+ * Every problem is reported with its path and a code, never with the value
+ * (it may be a PAN or PII); a batch with any problem is refused whole. Values
+ * come out normalised, as they are stored. A card verification code is
+ * refused by name (CVC_NOT_ACCEPTED): no flow needs one and PCI DSS 3.3
+ * forbids keeping it, so a file that carries one is sent back to be fixed
+ * rather than silently half-taken.
  */
 export interface ImportProblem {
   path: string;
@@ -31,124 +36,143 @@ export interface ImportBatch {
   cardholders: ImportCardholder[];
 }
 
-/** The shape callers send (the file format of `pushprov cards import`): the profile's fields sit beside the reference. */
-export interface ImportInput {
-  cardholders: (CardholderProfile & {
-    externalRef: string;
-    /** Ignored by the import: demo sign-in credentials, seeded by the auth service. */
-    demo?: unknown;
-    cards: ImportCard[];
-  })[];
-}
+export type { ImportInput };
 
-const STATUSES: readonly CardStatus[] = ['active', 'blocked', 'closed'];
+type Refusal = [code: string, message: string];
+
 /** The names a card verification code goes by in card files. */
 const SECURITY_CODE_FIELDS: readonly string[] = ['cvc', 'cvc2', 'cvv', 'cvv2', 'securityCode'];
+const CVC_REFUSAL: Refusal = [
+  'CVC_NOT_ACCEPTED',
+  'card verification codes are not taken: no push needs one and PCI DSS 3.3 forbids keeping one; remove the field',
+];
 const MAX_PROBLEMS = 100;
 
-type Fields = Record<string, unknown>;
+/** How a field is refused when its value breaks the format's pattern, range or set. */
+const REFUSALS: Record<string, Refusal> = {
+  externalRef: ['FORMAT', 'expected 1–64 letters, digits or ._:@-'],
+  email: ['EMAIL_FORMAT', 'expected an email address'],
+  phone: ['PHONE_FORMAT', 'expected an E.164 number such as +447700900123'],
+  locale: ['LOCALE_FORMAT', 'expected a locale such as en-GB'],
+  country: ['COUNTRY_UNKNOWN', 'expected an ISO 3166-1 alpha-2 country code'],
+  expiryMonth: ['EXPIRY_MONTH', 'expected 1–12'],
+  expiryYear: ['EXPIRY_YEAR', 'expected 2000–2099'],
+  status: ['STATUS_UNKNOWN', 'expected one of active, blocked, closed'],
+};
 
-/** Collects problems while reading fields; each reader returns undefined when the field is bad. */
-class Reader {
-  readonly problems: ImportProblem[] = [];
+/** Fields read in a form of their own: separators dropped, the country upper-cased. */
+const READ_AS: Record<string, (value: string) => string> = {
+  phone: normalisePhone,
+  pan: normalisePan,
+  country: (value) => value.toUpperCase(),
+};
 
-  problem(path: string, code: string, message: string): undefined {
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ path, code, message });
-    return undefined;
+const TYPE_NAMES: Partial<Record<ValueErrorType, string>> = {
+  [ValueErrorType.Object]: 'an object',
+  [ValueErrorType.Array]: 'an array',
+  [ValueErrorType.String]: 'a string',
+  [ValueErrorType.Integer]: 'an integer',
+};
+
+/** Which complaint about a field is said: its absence or type first, then its length, then its form. */
+const RANK: Partial<Record<string, number>> = { REQUIRED: 0, TYPE: 0, TOO_LONG: 1 };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The input as the format reads it: strings trimmed with their spaces
+ * collapsed (some read in their own form), an empty or null field missing.
+ * A copy: the caller's value is not changed.
+ */
+function normalised(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => normalised(item));
+  if (typeof value === 'string') return READ_AS[key]?.(value) ?? value.trim().replace(/\s+/g, ' ');
+  if (!isObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const read = k === 'demo' ? v : normalised(v, k);
+    if (read !== null && read !== undefined && read !== '') copy[k] = read;
   }
+  return copy;
+}
 
-  object(
-    value: unknown,
-    path: string,
-    allowed: readonly string[],
-    refused: ReadonlyMap<string, [code: string, message: string]> = new Map(),
-  ): Fields | undefined {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return this.problem(path, 'TYPE', 'expected an object');
+const segmentsOf = (pointer: string): string[] =>
+  pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+/** A JSON pointer as the problems name it: `/cardholders/0/cards/1/pan` is `cardholders[0].cards[1].pan`. */
+const pathOf = (segments: readonly string[]): string =>
+  segments.length === 0
+    ? '$'
+    : segments.reduce(
+        (path, part, i) => (/^\d+$/.test(part) ? `${path}[${part}]` : i === 0 ? part : `${path}.${part}`),
+        '',
+      );
+
+/** What the format's complaint means for the field, in the import's codes. */
+function problemOf(error: ValueError): ImportProblem | undefined {
+  const segments = segmentsOf(error.path);
+  const key = segments.at(-1) ?? '';
+  const path = pathOf(segments);
+  const refused = ([code, message]: Refusal) => ({ path, code, message });
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return { path, code: 'REQUIRED', message: 'is required' };
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const at = segments.length === 1 ? `$.${key}` : path;
+      return SECURITY_CODE_FIELDS.includes(key)
+        ? { ...refused(CVC_REFUSAL), path: at }
+        : { path: at, code: 'UNKNOWN_FIELD', message: 'is not a known field' };
     }
-    for (const key of Object.keys(value)) {
-      // A Map, not an object: a key such as `constructor` must not find Object.prototype's.
-      const refusal = refused.get(key);
-      if (refusal) this.problem(`${path}.${key}`, ...refusal);
-      else if (!allowed.includes(key))
-        this.problem(`${path}.${key}`, 'UNKNOWN_FIELD', 'is not a known field');
+    case ValueErrorType.StringMaxLength:
+      return refused(['TOO_LONG', `expected at most ${String(error.schema.maxLength)} characters`]);
+    case ValueErrorType.StringPattern:
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.Union: {
+      const refusal = REFUSALS[key];
+      return refusal && refused(refusal);
     }
-    return value as Fields;
-  }
-
-  array(value: unknown, path: string): unknown[] | undefined {
-    return Array.isArray(value) ? value : this.problem(path, 'TYPE', 'expected an array');
-  }
-
-  text(fields: Fields, key: string, path: string, max: number, optional = false): string | undefined {
-    const value = fields[key];
-    const at = `${path}.${key}`;
-    if (value === undefined || value === null)
-      return optional ? undefined : this.problem(at, 'REQUIRED', 'is required');
-    if (typeof value !== 'string') return this.problem(at, 'TYPE', 'expected a string');
-    const trimmed = value.trim().replace(/\s+/g, ' ');
-    if (trimmed === '') return optional ? undefined : this.problem(at, 'REQUIRED', 'is required');
-    if (trimmed.length > max) return this.problem(at, 'TOO_LONG', `expected at most ${max} characters`);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-    if (/[\u0000-\u001f\u007f]/.test(trimmed))
-      return this.problem(at, 'FORMAT', 'contains control characters');
-    return trimmed;
-  }
-
-  matching(
-    fields: Fields,
-    key: string,
-    path: string,
-    pattern: RegExp,
-    code: string,
-    message: string,
-    optional = false,
-  ): string | undefined {
-    const value = this.text(fields, key, path, 256, optional);
-    if (value === undefined) return undefined;
-    return pattern.test(value) ? value : this.problem(`${path}.${key}`, code, message);
-  }
-
-  integer(
-    fields: Fields,
-    key: string,
-    path: string,
-    min: number,
-    max: number,
-    code: string,
-  ): number | undefined {
-    const value = fields[key];
-    const at = `${path}.${key}`;
-    if (value === undefined || value === null) return this.problem(at, 'REQUIRED', 'is required');
-    if (typeof value !== 'number' || !Number.isInteger(value))
-      return this.problem(at, 'TYPE', 'expected an integer');
-    return value >= min && value <= max ? value : this.problem(at, code, `expected ${min}–${max}`);
-  }
-
-  country(fields: Fields, key: string, path: string): string | undefined {
-    const value = this.text(fields, key, path, 2);
-    if (value === undefined) return undefined;
-    const upper = value.toUpperCase();
-    return /^[A-Z]{2}$/.test(upper) && isCountryCode(upper)
-      ? upper
-      : this.problem(`${path}.${key}`, 'COUNTRY_UNKNOWN', 'expected an ISO 3166-1 alpha-2 country code');
+    default: {
+      const type = TYPE_NAMES[error.type];
+      return type === undefined ? undefined : refused(['TYPE', `expected ${type}`]);
+    }
   }
 }
 
-const CVC_REFUSED = new Map(
-  SECURITY_CODE_FIELDS.map((field) => [
-    field,
-    [
-      'CVC_NOT_ACCEPTED',
-      'card verification codes are not taken: no push needs one and PCI DSS 3.3 forbids keeping one; remove the field',
-    ] as [string, string],
-  ]),
-);
+/**
+ * Where a field comes in the file as the problems list it: an object's
+ * unknown fields first, then its fields in the format's order, a list's
+ * items in turn.
+ */
+function placeOf(segments: readonly string[], value: unknown): number[] {
+  const place: number[] = [];
+  let schema: TSchema | undefined = ImportFormat;
+  let at = value;
+  for (const part of segments) {
+    if (Array.isArray(at)) {
+      place.push(Number(part));
+      schema = (schema as { items?: TSchema } | undefined)?.items;
+    } else {
+      const known = Object.keys((schema as TObject | undefined)?.properties ?? {});
+      const index = known.indexOf(part);
+      place.push(index < 0 ? -1000 + Object.keys(isObject(at) ? at : {}).indexOf(part) : index);
+      schema = index < 0 ? undefined : (schema as TObject).properties[part];
+    }
+    at = isObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[part] : undefined;
+  }
+  return place;
+}
 
-const EXTERNAL_REF = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
-const LOCALE = /^([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{2}))?$/;
+const inFileOrder = (a: number[], b: number[]): number => {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] ?? 0) - (b[i] ?? 0);
+  return a.length - b.length;
+};
 
 /** Mastercard (2221–2720, 51–55; 16 digits) or Maestro (50, 56–69; 12–19 digits). */
 export function panProblem(pan: string): [code: string, message: string] | undefined {
@@ -164,176 +188,109 @@ export function panProblem(pan: string): [code: string, message: string] | undef
   return undefined;
 }
 
-/** The batch, normalised, or every problem found in it. */
+/** Every string of the file but a demo sign-in's, with its JSON pointer. */
+function* strings(value: unknown, pointer = ''): Generator<[pointer: string, text: string]> {
+  if (typeof value === 'string') yield [pointer, value];
+  else if (Array.isArray(value))
+    for (const [i, item] of value.entries()) yield* strings(item, `${pointer}/${i}`);
+  else if (isObject(value))
+    for (const [key, item] of Object.entries(value))
+      if (key !== 'demo') yield* strings(item, `${pointer}/${key}`);
+}
+
+/** The batch, normalised, or every problem found in it (each field's first), in the order of the file. */
 export function validateImport(input: unknown): { batch: ImportBatch } | { problems: ImportProblem[] } {
-  const r = new Reader();
-  const root = r.object(input, '$', ['cardholders']);
-  const list = root && r.array(root.cardholders, 'cardholders');
-  const cardholders: ImportCardholder[] = [];
-  const refs = {
-    cardholder: new Map<string, string>(),
-    card: new Map<string, string>(),
-    pan: new Map<string, string>(),
+  const value = normalised(input);
+  const found = new Map<string, { problem: ImportProblem; pointer: string }>();
+  const say = (pointer: string, problem: ImportProblem | undefined) => {
+    if (!problem) return;
+    const said = found.get(problem.path);
+    if (!said || (RANK[problem.code] ?? 2) < (RANK[said.problem.code] ?? 2))
+      found.set(problem.path, { problem, pointer });
   };
-  const unique = (
-    kind: keyof typeof refs,
-    value: string | undefined,
-    path: string,
-    code: string,
-    what: string,
-  ) => {
-    if (value === undefined) return;
-    const first = refs[kind].get(value);
-    if (first) r.problem(path, code, `${what} as ${first}`);
-    else refs[kind].set(value, path);
-  };
+  const fine = (pointer: string) => !found.has(pathOf(segmentsOf(pointer)));
+  const refuse = (pointer: string, [code, message]: Refusal) =>
+    say(pointer, { path: pathOf(segmentsOf(pointer)), code, message });
 
-  (list ?? []).forEach((item, i) => {
-    const path = `cardholders[${i}]`;
-    const f = r.object(item, path, [
-      'externalRef',
-      'name',
-      'email',
-      'phone',
-      'billingAddress',
-      'locale',
-      'cards',
-      // A demo cardholder's sign-in (fixtures/demo-cards.json): the auth seeding reads it, the import ignores it.
-      'demo',
-    ]);
-    if (!f) return;
-    const externalRef = r.matching(
-      f,
-      'externalRef',
-      path,
-      EXTERNAL_REF,
-      'FORMAT',
-      'expected 1–64 letters, digits or ._:@-',
-    );
-    unique('cardholder', externalRef, `${path}.externalRef`, 'DUPLICATE_REF', 'same externalRef');
-    const name = r.text(f, 'name', path, 100);
-    const email = r.text(f, 'email', path, 254);
-    if (email !== undefined && !EMAIL.test(email))
-      r.problem(`${path}.email`, 'EMAIL_FORMAT', 'expected an email address');
-    const phone = typeof f.phone === 'string' ? normalisePhone(f.phone) : undefined;
-    if (phone === undefined || !E164.test(phone)) {
-      if (f.phone === undefined) r.problem(`${path}.phone`, 'REQUIRED', 'is required');
-      else r.problem(`${path}.phone`, 'PHONE_FORMAT', 'expected an E.164 number such as +447700900123');
+  for (const error of Value.Errors(ImportFormat, value)) say(error.path, problemOf(error));
+  for (const [pointer, text] of strings(value)) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    if (/[\u0000-\u001f\u007f]/.test(text)) refuse(pointer, ['FORMAT', 'contains control characters']);
+  }
+  // What a schema cannot say: a card number's brand and check digit, a country that exists, and the
+  // references and card numbers a batch uses twice.
+  const firsts = new Map<string, string>();
+  const once = (kind: string, pointer: string, key: unknown, refusal: Refusal) => {
+    if (typeof key !== 'string' || !fine(pointer)) return;
+    const first = firsts.get(`${kind} ${key}`);
+    if (first) refuse(pointer, [refusal[0], `${refusal[1]} as ${first}`]);
+    else firsts.set(`${kind} ${key}`, pathOf(segmentsOf(pointer)));
+  };
+  const country = (pointer: string, code: unknown) => {
+    if (typeof code === 'string' && fine(pointer) && !isCountryCode(code))
+      refuse(pointer, REFUSALS.country ?? ['', '']);
+  };
+  const file = isObject(value) && Array.isArray(value.cardholders) ? value.cardholders : [];
+  for (const [i, holder] of file.entries()) {
+    if (!isObject(holder)) continue;
+    const at = `/cardholders/${i}`;
+    once('cardholder', `${at}/externalRef`, holder.externalRef, ['DUPLICATE_REF', 'same externalRef']);
+    if (isObject(holder.billingAddress))
+      country(`${at}/billingAddress/country`, holder.billingAddress.country);
+    for (const [j, card] of (Array.isArray(holder.cards) ? holder.cards : []).entries()) {
+      if (!isObject(card)) continue;
+      const cat = `${at}/cards/${j}`;
+      once('card', `${cat}/externalRef`, card.externalRef, ['DUPLICATE_REF', 'same externalRef']);
+      const pan = card.pan;
+      const panFault = typeof pan === 'string' && fine(`${cat}/pan`) ? panProblem(pan) : undefined;
+      if (panFault) refuse(`${cat}/pan`, panFault);
+      once('pan', `${cat}/pan`, pan, ['PAN_DUPLICATE', 'same card number']);
+      country(`${cat}/country`, card.country);
     }
-    const locale = r.matching(f, 'locale', path, LOCALE, 'LOCALE_FORMAT', 'expected a locale such as en-GB');
-    const addressPath = `${path}.billingAddress`;
-    const a =
-      f.billingAddress === undefined
-        ? r.problem(addressPath, 'REQUIRED', 'is required')
-        : r.object(f.billingAddress, addressPath, [
-            'line1',
-            'line2',
-            'city',
-            'state',
-            'postalCode',
-            'country',
-          ]);
-    const address = a && {
-      line1: r.text(a, 'line1', addressPath, 100),
-      line2: r.text(a, 'line2', addressPath, 100, true),
-      city: r.text(a, 'city', addressPath, 64),
-      state: r.text(a, 'state', addressPath, 32, true),
-      postalCode: r.text(a, 'postalCode', addressPath, 16),
-      country: r.country(a, 'country', addressPath),
-    };
+  }
 
-    const cards: ImportCard[] = [];
-    const cardList = f.cards === undefined ? [] : (r.array(f.cards, `${path}.cards`) ?? []);
-    cardList.forEach((cardItem, j) => {
-      const cpath = `${path}.cards[${j}]`;
-      const c = r.object(
-        cardItem,
-        cpath,
-        ['externalRef', 'pan', 'expiryMonth', 'expiryYear', 'country', 'status', 'productName', 'cardArtRef'],
-        CVC_REFUSED,
-      );
-      if (!c) return;
-      const ref = r.matching(
-        c,
-        'externalRef',
-        cpath,
-        EXTERNAL_REF,
-        'FORMAT',
-        'expected 1–64 letters, digits or ._:@-',
-      );
-      unique('card', ref, `${cpath}.externalRef`, 'DUPLICATE_REF', 'same externalRef');
-      let pan: string | undefined;
-      if (typeof c.pan !== 'string') {
-        r.problem(
-          `${cpath}.pan`,
-          c.pan === undefined ? 'REQUIRED' : 'TYPE',
-          c.pan === undefined ? 'is required' : 'expected a string',
-        );
-      } else {
-        const problem = panProblem(normalisePan(c.pan));
-        if (problem) r.problem(`${cpath}.pan`, ...problem);
-        else pan = normalisePan(c.pan);
-      }
-      unique('pan', pan, `${cpath}.pan`, 'PAN_DUPLICATE', 'same card number');
-      const expiryMonth = r.integer(c, 'expiryMonth', cpath, 1, 12, 'EXPIRY_MONTH');
-      const expiryYear = r.integer(c, 'expiryYear', cpath, 2000, 2099, 'EXPIRY_YEAR');
-      const country = r.country(c, 'country', cpath);
-      const status = r.text(c, 'status', cpath, 16);
-      if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-        r.problem(`${cpath}.status`, 'STATUS_UNKNOWN', `expected one of ${STATUSES.join(', ')}`);
-      }
-      const productName = r.text(c, 'productName', cpath, 64);
-      const cardArtRef = r.text(c, 'cardArtRef', cpath, 200, true);
-      if (ref && pan && expiryMonth && expiryYear && country && status && productName) {
-        cards.push({
-          externalRef: ref,
-          pan,
-          expiryMonth,
-          expiryYear,
-          country,
-          status: status as CardStatus,
-          productName,
-          ...(cardArtRef === undefined ? {} : { cardArtRef }),
-        });
-      }
-    });
+  const problems = [...found.values()]
+    .map(({ problem, pointer }) => ({ problem, place: placeOf(segmentsOf(pointer), value) }))
+    .sort((a, b) => inFileOrder(a.place, b.place))
+    .map(({ problem }) => problem)
+    .slice(0, MAX_PROBLEMS);
+  return problems.length > 0 ? { problems } : { batch: batchOf(value as ImportInput) };
+}
 
-    if (
-      externalRef &&
-      name &&
-      email &&
-      phone &&
-      locale &&
-      address?.line1 &&
-      address.city &&
-      address.postalCode &&
-      address.country
-    ) {
-      cardholders.push({
-        externalRef,
-        profile: {
-          name,
-          email: normaliseEmail(email),
-          phone,
-          billingAddress: {
-            line1: address.line1,
-            ...(address.line2 === undefined ? {} : { line2: address.line2 }),
-            city: address.city,
-            ...(address.state === undefined ? {} : { state: address.state }),
-            postalCode: address.postalCode,
-            country: address.country,
-          },
-          locale: canonicalLocale(locale),
+/** A batch the format accepted, as it is stored. */
+function batchOf(file: ImportInput): ImportBatch {
+  return {
+    cardholders: file.cardholders.map((holder) => ({
+      externalRef: holder.externalRef,
+      profile: {
+        name: holder.name,
+        email: normaliseEmail(holder.email),
+        phone: holder.phone,
+        billingAddress: {
+          line1: holder.billingAddress.line1,
+          ...(holder.billingAddress.line2 === undefined ? {} : { line2: holder.billingAddress.line2 }),
+          city: holder.billingAddress.city,
+          ...(holder.billingAddress.state === undefined ? {} : { state: holder.billingAddress.state }),
+          postalCode: holder.billingAddress.postalCode,
+          country: holder.billingAddress.country,
         },
-        cards,
-      });
-    }
-  });
-
-  return r.problems.length > 0 ? { problems: r.problems } : { batch: { cardholders } };
+        locale: canonicalLocale(holder.locale),
+      },
+      cards: (holder.cards ?? []).map((card) => ({
+        externalRef: card.externalRef,
+        pan: card.pan,
+        expiryMonth: card.expiryMonth,
+        expiryYear: card.expiryYear,
+        country: card.country,
+        status: card.status,
+        productName: card.productName,
+        ...(card.cardArtRef === undefined ? {} : { cardArtRef: card.cardArtRef }),
+      })),
+    })),
+  };
 }
 
 const canonicalLocale = (locale: string): string => {
-  const [, language = '', region] = LOCALE.exec(locale) ?? [];
+  const [, language = '', region] = /^([a-zA-Z]{2,3})(?:[-_]([a-zA-Z]{2}))?$/.exec(locale) ?? [];
   return region ? `${language.toLowerCase()}-${region.toUpperCase()}` : language.toLowerCase();
 };

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import { wireCode } from '../../core/error-codes.js';
 import { CryptoError, PushprovError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { pushedCardTokenizeRequest } from '../../mastercard/digital-enablement/tokenize.js';
@@ -43,8 +44,15 @@ export interface EnrolmentOutcome {
 
 type Enrolment = Selectable<McC2pEnrolmentsTable>;
 
-/** An enrolment Click to Pay refuses for good: retrying cannot change the answer. */
-class EnrolmentRefused extends PushprovError {}
+/**
+ * An enrolment Click to Pay refuses for good: retrying cannot change the
+ * answer. Its code is Click to Pay's outcome, on Mastercard's side of the wire.
+ */
+class EnrolmentRefused extends PushprovError {
+  constructor(code: string, message: string) {
+    super(wireCode(code), message);
+  }
+}
 
 /** What the issuer is told of an enrolment that did not happen (MDESRQ p. 30–33): the decision, else ERROR. */
 const REFUSAL_RESULTS: Record<string, ReceiptResult['result']> = {

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { migrate, migrationReadiness } from '../../core/db.js';
+import type { SafeHtml } from '../../core/html.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { createServer } from '../../core/server.js';
@@ -159,8 +160,12 @@ export async function createMerchantApp(options: MerchantOptions): Promise<Fasti
     return id;
   };
 
-  const html = (reply: FastifyReply, status: number, body: string) =>
-    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+  const html = (reply: FastifyReply, status: number, body: SafeHtml) =>
+    reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(body.toString());
 
   /** The handover in the query, its JWS verified; a HandoverError is a 400 page (MDESRQ p. 41). */
   const handoverOf = async (query: URLSearchParams): Promise<Handover> => {

@@ -3,7 +3,7 @@
  * (card art and last four digits, never more) and sends the shopper back to
  * the bank. Server-rendered, no scripts, no external assets.
  */
-import { escapeHtml as esc } from '../../core/html.js';
+import { html, type SafeHtml } from '../../core/html.js';
 
 export interface SavedCardView {
   /** Present on the shopper's own list, where the card can be used or removed. */
@@ -13,7 +13,7 @@ export interface SavedCardView {
   savedAt: Date;
 }
 
-const STYLE = `
+const STYLE = html`
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f0fdfa;color:#134e4a}
 header{background:#0f766e;color:#fff;padding:1rem}
 header a{color:#fff;text-decoration:none;font-weight:700}
@@ -30,16 +30,16 @@ form{display:inline-block;margin:.5rem .5rem 0 0}
 a:focus,button:focus{outline:3px solid #f59e0b;outline-offset:2px}
 `;
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
+function page(title: string, body: SafeHtml): SafeHtml {
+  return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)} · Demo Shop</title><style>${STYLE}</style></head>
+<title>${title} · Demo Shop</title><style>${STYLE}</style></head>
 <body><header><a href="/">Demo Shop</a></header><main>${body}</main></body></html>`;
 }
 
-function cardArt(lastFour: string, label = 'Mastercard'): string {
-  return `<div class="card" role="img" aria-label="${esc(label)} ending in ${esc(lastFour)}">
-<span>${esc(label)}</span><span class="num" aria-hidden="true">•••• ${esc(lastFour)}</span></div>`;
+function cardArt(lastFour: string, label = 'Mastercard'): SafeHtml {
+  return html`<div class="card" role="img" aria-label="${label} ending in ${lastFour}">
+<span>${label}</span><span class="num" aria-hidden="true">•••• ${lastFour}</span></div>`;
 }
 
 // How a saved card's token status (from MDES) reads to the shopper.
@@ -49,25 +49,23 @@ const STATUS_TEXT: Record<string, string> = {
   DEACTIVATED: 'removed — no longer saved here',
 };
 
-export function homePage(cards: SavedCardView[], csrf = ''): string {
-  const hidden = `<input type="hidden" name="csrf" value="${esc(csrf)}">`;
+export function homePage(cards: SavedCardView[], csrf = ''): SafeHtml {
+  const hidden = html`<input type="hidden" name="csrf" value="${csrf}">`;
   // A removed card cannot be used or removed again; a suspended one may be tried (the shop learns why it fails).
   const actions = (c: SavedCardView) =>
     c.id && c.status !== 'DEACTIVATED'
-      ? `<form method="post" action="/cards/${esc(c.id)}/pay">${hidden}<button class="btn" type="submit">Pay €12.50 with card ending ${esc(c.lastFour)}</button></form>
-<form method="post" action="/cards/${esc(c.id)}/remove">${hidden}<button class="btn secondary" type="submit">Remove card ending ${esc(c.lastFour)}</button></form>`
+      ? html`<form method="post" action="/cards/${c.id}/pay">${hidden}<button class="btn" type="submit">Pay €12.50 with card ending ${c.lastFour}</button></form>
+<form method="post" action="/cards/${c.id}/remove">${hidden}<button class="btn secondary" type="submit">Remove card ending ${c.lastFour}</button></form>`
       : '';
   const list =
     cards.length === 0
-      ? '<p>No saved cards yet. Add one from your bank’s app.</p>'
-      : `<ul>${cards
-          .map((c) => {
-            const usable = c.status === 'ACTIVE';
-            const text = STATUS_TEXT[c.status] ?? c.status.toLowerCase();
-            return `<li data-status="${esc(c.status)}"${usable ? '' : ' class="unusable"'}>${cardArt(c.lastFour)}Mastercard ending in ${esc(c.lastFour)} — ${esc(text)}<div>${actions(c)}</div></li>`;
-          })
-          .join('')}</ul>`;
-  return page('Your saved cards', `<h1>Your saved cards</h1>${list}`);
+      ? html`<p>No saved cards yet. Add one from your bank’s app.</p>`
+      : html`<ul>${cards.map((c) => {
+          const usable = c.status === 'ACTIVE';
+          const text = STATUS_TEXT[c.status] ?? c.status.toLowerCase();
+          return html`<li data-status="${c.status}"${usable ? '' : html` class="unusable"`}>${cardArt(c.lastFour)}Mastercard ending in ${c.lastFour} — ${text}<div>${actions(c)}</div></li>`;
+        })}</ul>`;
+  return page('Your saved cards', html`<h1>Your saved cards</h1>${list}`);
 }
 
 // Why a payment did not go through, in the shopper's words.
@@ -86,18 +84,18 @@ export interface PaymentView {
   lastFour: string;
 }
 
-export function paymentPage(view: PaymentView): string {
+export function paymentPage(view: PaymentView): SafeHtml {
   const amount = `${view.currency === 'EUR' ? '€' : `${view.currency} `}${view.amount}`;
   if (view.state === 'approved') {
     return page(
       'Payment approved',
-      `<h1>Payment approved</h1><p role="status" data-outcome="approved">You paid ${esc(amount)} with the Mastercard ending in ${esc(view.lastFour)}.</p><p><a href="/">Your saved cards</a></p>`,
+      html`<h1>Payment approved</h1><p role="status" data-outcome="approved">You paid ${amount} with the Mastercard ending in ${view.lastFour}.</p><p><a href="/">Your saved cards</a></p>`,
     );
   }
   const why = view.state === 'declined' ? (DECLINES[view.reason ?? ''] ?? GENERIC_DECLINE) : GENERIC_DECLINE;
   return page(
     'Payment declined',
-    `<h1>Payment declined</h1><p class="error" role="alert" data-outcome="${esc(view.state)}" data-reason="${esc(view.reason ?? '')}">${esc(why)}</p><p><a href="/">Your saved cards</a></p>`,
+    html`<h1>Payment declined</h1><p class="error" role="alert" data-outcome="${view.state}" data-reason="${view.reason ?? ''}">${why}</p><p><a href="/">Your saved cards</a></p>`,
   );
 }
 
@@ -108,12 +106,12 @@ export interface ConfirmForm {
   csrf: string;
 }
 
-export function confirmPage(form: ConfirmForm): string {
-  const hidden = `<input type="hidden" name="handover" value="${esc(form.handover)}"><input type="hidden" name="csrf" value="${esc(form.csrf)}">`;
+export function confirmPage(form: ConfirmForm): SafeHtml {
+  const hidden = html`<input type="hidden" name="handover" value="${form.handover}"><input type="hidden" name="csrf" value="${form.csrf}">`;
   const n = form.count;
   return page(
     'Save your card',
-    `<h1>Save your card at Demo Shop</h1>
+    html`<h1>Save your card at Demo Shop</h1>
 <p>Your bank is sending ${n === 1 ? 'a card' : `${n} cards`} to Demo Shop. We will keep a secure token, never your card number.</p>
 <form method="post" action="/push">${hidden}
 <button class="btn" type="submit">Save ${n === 1 ? 'card' : 'cards'}</button>
@@ -141,25 +139,25 @@ export interface ResultView {
   returnUrl: string | undefined;
 }
 
-export function resultPage(view: ResultView): string {
+export function resultPage(view: ResultView): SafeHtml {
   const saved = view.saved.length;
   const heading =
     saved === 0 ? 'Your card was not saved' : saved === 1 ? 'Card saved' : `${saved} cards saved`;
   const failures = [...new Set(view.failures.map((f) => FAILURES[f] ?? GENERIC_FAILURE))];
   return page(
     heading,
-    `<h1>${heading}</h1>
-${saved > 0 ? '<p role="status">You can now pay at Demo Shop without typing your card details.</p>' : ''}
-${view.saved.map((c) => cardArt(c.lastFour)).join('')}
-${failures.map((f) => `<p class="${saved > 0 ? 'note' : 'error'}" role="${saved > 0 ? 'status' : 'alert'}">${esc(f)}</p>`).join('')}
-${view.returnUrl ? `<a class="btn" href="${esc(view.returnUrl)}">Continue to your bank</a>` : '<p><a href="/">Your saved cards</a></p>'}`,
+    html`<h1>${heading}</h1>
+${saved > 0 ? html`<p role="status">You can now pay at Demo Shop without typing your card details.</p>` : ''}
+${view.saved.map((c) => cardArt(c.lastFour))}
+${failures.map((f) => html`<p class="${saved > 0 ? 'note' : 'error'}" role="${saved > 0 ? 'status' : 'alert'}">${f}</p>`)}
+${view.returnUrl ? html`<a class="btn" href="${view.returnUrl}">Continue to your bank</a>` : html`<p><a href="/">Your saved cards</a></p>`}`,
   );
 }
 
-export function failedPage(message: string, returnUrl: string | undefined): string {
+export function failedPage(message: string, returnUrl: string | undefined): SafeHtml {
   return page(
     'Card not saved',
-    `<h1>Your card was not saved</h1><p class="error" role="alert">${esc(message)}</p>
-${returnUrl ? `<a class="btn" href="${esc(returnUrl)}">Return to your bank</a>` : '<p>Please start again from your bank’s app.</p>'}`,
+    html`<h1>Your card was not saved</h1><p class="error" role="alert">${message}</p>
+${returnUrl ? html`<a class="btn" href="${returnUrl}">Return to your bank</a>` : html`<p>Please start again from your bank’s app.</p>`}`,
   );
 }

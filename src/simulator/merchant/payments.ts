@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { SafeHtml } from '../../core/html.js';
 import { newId } from '../../core/ids.js';
 import type { LifecycleToken, TransactData } from '../../mastercard/digital-enablement/schemas.js';
 import type { AuthorizationResponse } from '../digital-enablement/payments.js';
@@ -35,7 +36,7 @@ export interface ShopPaymentsDeps {
   sealer: Pick<SimulatorSealer, 'open'>;
   shopper: (request: FastifyRequest, reply: FastifyReply) => string;
   csrfOk: (request: FastifyRequest) => boolean;
-  html: (reply: FastifyReply, status: number, body: string) => FastifyReply;
+  html: (reply: FastifyReply, status: number, body: SafeHtml) => FastifyReply;
 }
 
 /**

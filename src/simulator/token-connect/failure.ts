@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { wireCode } from '../../core/error-codes.js';
 import { PushprovError } from '../../core/errors.js';
 import { holdsNul } from '../../core/nul.js';
 import { firstInvalidField as firstFieldError } from '../../mastercard/field-errors.js';
@@ -89,7 +90,7 @@ export class TokenConnectFailure extends PushprovError {
     field?: string,
     options: { cause?: unknown; status?: number } = {},
   ) {
-    super(reasonCode, describe(reasonCode, field), {
+    super(wireCode(reasonCode), describe(reasonCode, field), {
       status: options.status ?? definitionOf(reasonCode).status,
       ...(options.cause === undefined ? {} : { cause: options.cause }),
     });

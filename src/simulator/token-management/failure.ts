@@ -1,3 +1,4 @@
+import { wireCode } from '../../core/error-codes.js';
 import { PushprovError } from '../../core/errors.js';
 import { REASON_CODES, type ReasonCode } from '../../mastercard/token-connect/reason-codes.js';
 
@@ -16,7 +17,7 @@ export class CustomerServiceFailure extends PushprovError {
 
   constructor(reasonCode: ReasonCode, source: string, options: { status?: number; cause?: unknown } = {}) {
     const definition = REASON_CODES[reasonCode];
-    super(reasonCode, `${definition.description} - ${source}`, {
+    super(wireCode(reasonCode), `${definition.description} - ${source}`, {
       status: options.status ?? definition.status,
       ...(options.cause === undefined ? {} : { cause: options.cause }),
     });

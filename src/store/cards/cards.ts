@@ -12,7 +12,7 @@ import { normalisePan } from './normalise.js';
  * Card verification codes are not kept at all: no push needs one, and PCI
  * DSS 3.3 forbids keeping them after authorisation (migration 0012 dropped them).
  */
-export type CardStatus = 'active' | 'blocked' | 'closed';
+type CardStatus = 'active' | 'blocked' | 'closed';
 
 export interface Card {
   id: string;
