@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,13 @@ export interface KeyLocation {
 }
 
 const modules = new Map<string, Pkcs11>();
+/**
+ * A digest of the PIN each token was logged in with. PKCS#11 login is one
+ * per application and token, so a second key's C_Login only says "already
+ * logged in", right PIN or wrong; comparing with the PIN that did log in
+ * keeps a wrong one from passing unnoticed.
+ */
+const loggedIn = new Map<string, Buffer>();
 
 function moduleAt(path: string): Pkcs11 {
   const full = resolve(path);
@@ -171,10 +179,10 @@ export class TokenKey {
 
   #connect(): void {
     const driver = pkcs11Driver();
-    const slot = this.#slot();
+    const { slot, token } = this.#slot();
     const session = this.#lib.C_OpenSession(slot, driver.CKF_SERIAL_SESSION);
     try {
-      this.#login(session);
+      this.#login(session, `${resolve(this.#location.modulePath)}|${token}`);
       this.#key = this.#find(session);
       this.#session = session;
     } catch (error) {
@@ -185,7 +193,7 @@ export class TokenKey {
     }
   }
 
-  #slot(): Handle {
+  #slot(): { slot: Handle; token: string } {
     const { uri, modulePath } = this.#location;
     const trimmed = (s: string) => s.replace(/[ \0]+$/, '');
     for (const slot of this.#lib.C_GetSlotList(true)) {
@@ -200,7 +208,7 @@ export class TokenKey {
       if (uri.serial !== undefined && trimmed(info.serialNumber) !== uri.serial) continue;
       if (uri.manufacturer !== undefined && trimmed(info.manufacturerID) !== uri.manufacturer) continue;
       if (uri.model !== undefined && trimmed(info.model) !== uri.model) continue;
-      return slot;
+      return { slot, token: `${trimmed(info.serialNumber)}|${trimmed(info.label)}` };
     }
     throw new HsmError(
       'HSM_TOKEN_NOT_FOUND',
@@ -208,17 +216,23 @@ export class TokenKey {
     );
   }
 
-  #login(session: Handle): void {
+  #login(session: Handle, token: string): void {
     const driver = pkcs11Driver();
     const pin = this.#pin();
+    const digest = createHash('sha256').update(pin).digest();
+    const wrongPin = (cause?: unknown) =>
+      new HsmError('HSM_PIN_INCORRECT', `the PIN for ${this.name} is wrong`, { cause });
     try {
       this.#lib.C_Login(session, driver.CKU_USER, pin);
+      loggedIn.set(token, digest);
     } catch (cause) {
       const code = ckr(cause);
-      if (code === 'CKR_USER_ALREADY_LOGGED_IN') return;
-      if (code === 'CKR_PIN_INCORRECT' || code === 'CKR_PIN_LEN_RANGE') {
-        throw new HsmError('HSM_PIN_INCORRECT', `the PIN for ${this.name} is wrong`, { cause });
+      if (code === 'CKR_USER_ALREADY_LOGGED_IN') {
+        const known = loggedIn.get(token);
+        if (known && !timingSafeEqual(known, digest)) throw wrongPin();
+        return;
       }
+      if (code === 'CKR_PIN_INCORRECT' || code === 'CKR_PIN_LEN_RANGE') throw wrongPin(cause);
       if (code === 'CKR_PIN_LOCKED') {
         throw new HsmError('HSM_PIN_LOCKED', `the PIN of the token holding ${this.name} is locked`, {
           cause,
