@@ -10,6 +10,7 @@ import {
   importRsaKey,
   keyUri,
   PIN,
+  removeToken,
   SOFTHSM_MODULE,
   softHsm,
   softHsmMissing,
@@ -118,6 +119,21 @@ describe.skipIf(softHsmMissing)(
           expiryYear: '30',
         });
       }
+    });
+
+    it("an HSM gone while MDES's payload is opened is HSM_UNAVAILABLE, not the payload's CRYPTOGRAPHY_ERROR", () => {
+      const spare = uniqueLabel('issuer');
+      importRsaKey('spare-4', spare, privateKey);
+      const payloads = new PreDigitizationPayloads({
+        decryptionKeys: [{ privateKey: hsmDecryptionKeyFor(config(), keyUri('spare-4', spare)) }],
+      });
+      const envelope = new FieldLevelPayloadEncrypter({ encryptionKey: publicKey }).encrypt(
+        '{"accountNumber":"5555555555554444"}',
+      );
+      removeToken('spare-4');
+      expect(() => payloads.open(envelope, CardAccountDataSchema, '/cardInfo')).toThrow(
+        expect.objectContaining({ code: 'HSM_UNAVAILABLE', status: 503 }),
+      );
     });
 
     it('refuses to start with one message naming the variable: wrong PIN, missing key', () => {
