@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { type KeyObject, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,7 @@ export function softHsm(): { lib: Pkcs11js.PKCS11; driver: typeof Pkcs11js } {
     return { lib, driver };
   }
   const dir = mkdtempSync(join(tmpdir(), 'pushprov-softhsm-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const tokens = join(dir, 'tokens');
   mkdirSync(tokens);
   const conf = join(dir, 'softhsm2.conf');
