@@ -5,6 +5,7 @@
  */
 
 import { encryptionCases } from './crypto/encryption.js';
+import { FILE_SIGNER, HSM_SIGNER, hsmSigningCases } from './crypto/hsm.js';
 import { oauthCases } from './crypto/oauth.js';
 import { type BenchCase, type BenchResult, measureInterleaved, printTable } from './harness.js';
 
@@ -12,7 +13,8 @@ const PUBLIC_FLOOR = 'raw RSA-2048 OAEP public encrypt';
 const PRIVATE_FLOOR = 'raw RSA-2048 OAEP private decrypt';
 
 export async function runCryptoBench(): Promise<{ results: BenchResult[]; targets: string[]; met: boolean }> {
-  const cases: BenchCase[] = [...oauthCases(), ...encryptionCases()];
+  const hsm = hsmSigningCases();
+  const cases: BenchCase[] = [...oauthCases(), ...hsm.cases, ...encryptionCases()];
   const results = await measureInterleaved(cases, {
     onRound: (round) => process.stderr.write(`\rmeasuring ${cases.length} operations, round ${round}/40 `),
   });
@@ -21,11 +23,14 @@ export async function runCryptoBench(): Promise<{ results: BenchResult[]; target
     results.find((r) => r.group === group && r.name === name)?.medianUs ?? Number.NaN;
   const floorOf = (r: BenchResult): number | undefined => {
     if (r.group === 'OAuth sign' || r.group === 'OAuth verify') return median(r.group, 'raw RSA-2048');
+    if (r.group === 'OAuth sign, file vs HSM') return median(r.group, FILE_SIGNER);
     if (r.group.endsWith('decrypt')) return median(PRIVATE_FLOOR, 'node:crypto');
     if (r.group.endsWith('encrypt')) return median(PUBLIC_FLOOR, 'node:crypto');
     return undefined;
   };
-  console.log('\nPer-operation cost; ratio = median / the raw RSA-2048 floor of that operation\n');
+  console.log(
+    '\nPer-operation cost; ratio = median / the raw RSA-2048 floor of that operation (file vs HSM: / the file key)\n',
+  );
   printTable(results, floorOf);
 
   const checks: [string, number, string, (v: number) => boolean][] = [
@@ -49,6 +54,17 @@ export async function runCryptoBench(): Promise<{ results: BenchResult[]; target
       (v) => v <= 1.2,
     ],
   ];
+  console.log('\nOAuth signing, the same RSA-2048 key in a file and in an HSM');
+  if (hsm.skipped) console.log(`  HSM row skipped: ${hsm.skipped}`);
+  else {
+    const file = median('OAuth sign, file vs HSM', FILE_SIGNER);
+    const inHsm = median('OAuth sign, file vs HSM', HSM_SIGNER);
+    console.log(`  ${FILE_SIGNER}: ${Math.round(1e6 / file)} ops/s`);
+    console.log(
+      `  ${HSM_SIGNER}: ${Math.round(1e6 / inHsm)} ops/s (${(inHsm / file).toFixed(2)}× the file key's time)`,
+    );
+  }
+
   console.log('\nTargets');
   const targets = checks.map(
     ([what, value, target, ok]) =>

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, isPushprovError } from '../core/errors.js';
+import { isPkcs11Uri, parsePkcs11Uri } from '../core/hsm/uri.js';
 import { DEFAULT_RATE_LIMITS } from '../http/security/index.js';
 import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js';
 import { type DevPkiRole, devPkiFiles } from '../mastercard/keys/dev-pki.js';
@@ -40,8 +41,26 @@ const bool: Parser<boolean> = (raw) =>
     : /^(0|false|no|off)$/i.test(raw)
       ? false
       : { problem: 'expected true or false' };
+/** A `pkcs11:` URI (RFC 7512) naming a key in an HSM, checked for syntax here and for the key at start-up. */
+const pkcs11Uri: Parser<string> = (raw) => {
+  try {
+    parsePkcs11Uri(raw);
+    return raw.trim();
+  } catch (error) {
+    if (!isPushprovError(error)) throw error;
+    return { problem: error.message };
+  }
+};
+/** A key file, or a key in an HSM. */
+const orPkcs11Uri =
+  (file: Parser<string>): Parser<string> =>
+  (raw) =>
+    isPkcs11Uri(raw) ? pkcs11Uri(raw) : file(raw);
 const key32: Parser<string> = (raw) =>
-  decodeKey(raw) ? raw.trim() : { problem: 'expected base64 of 32 bytes' };
+  decodeKey(raw) ? raw.trim() : { problem: 'expected base64 of 32 bytes, or a pkcs11: URI' };
+/** How a key setting is shown: a URI without its PIN. */
+const withoutPin = (value: string | undefined): string =>
+  (value ?? '').replace(/([?&])pin-value=[^&]*/, '$1pin-value=(hidden)');
 const oneOf =
   <T extends string>(...values: readonly T[]): Parser<T> =>
   (raw) =>
@@ -133,6 +152,8 @@ export interface Config {
   mdesEncryptionKeyPath: string | undefined;
   mdesEncryptionCertPath: string | undefined;
   mdesClientFingerprints: string[] | undefined;
+  pkcs11Module: string | undefined;
+  pkcs11Pin: string | undefined;
 }
 
 const accountRanges: Parser<string[]> = (raw) => {
@@ -280,8 +301,10 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   },
   mastercardSigningKeyPath: {
     env: 'MASTERCARD_SIGNING_KEY_PATH',
-    description: 'PKCS#12 or PEM signing key (required outside the simulator)',
-    parse: text,
+    description:
+      'PKCS#12 or PEM signing key, or a pkcs11: URI (RFC 7512) of the key in an HSM (required outside the simulator)',
+    parse: orPkcs11Uri(text),
+    show: withoutPin,
   },
   mastercardSigningKeyAlias: {
     env: 'MASTERCARD_SIGNING_KEY_ALIAS',
@@ -442,8 +465,9 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   },
   vaultKek: {
     env: 'PUSHPROV_VAULT_KEK',
-    description: 'One vault key-encryption key, base64 of 32 bytes: alone, or added to the keyring file',
-    parse: key32,
+    description:
+      'One vault key-encryption key, base64 of 32 bytes, or a pkcs11: URI of an AES-256 key in an HSM (which needs the keyring file too): alone, or added to the keyring file',
+    parse: (raw) => (isPkcs11Uri(raw) ? pkcs11Uri(raw) : key32(raw)),
     secret: true,
   },
   mdesPort: {
@@ -484,8 +508,9 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   mdesEncryptionKeyPath: {
     env: 'PUSHPROV_MDES_ENCRYPTION_KEY',
     description:
-      "The issuer's Pre-Digitization encryption private key (PEM, or PKCS#12 without a password): MDES encrypts card data and PII in its requests to the certificate on-boarded with Mastercard Developers; required for the MDES listener outside the simulator (simulator: the development issuer encryption key)",
-    parse: existingFile,
+      "The issuer's Pre-Digitization encryption private key (PEM, or PKCS#12 without a password): MDES encrypts card data and PII in its requests to the certificate on-boarded with Mastercard Developers; required for the MDES listener outside the simulator (simulator: the development issuer encryption key); or a pkcs11: URI of the key in an HSM",
+    parse: orPkcs11Uri(existingFile),
+    show: withoutPin,
   },
   mdesClientFingerprints: {
     env: 'PUSHPROV_MDES_CLIENT_FINGERPRINTS',
@@ -500,7 +525,23 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
       "That key's certificate (PEM or DER), so a publicKeyFingerprint of the certificate is recognised too; optional",
     parse: existingFile,
   },
+  pkcs11Module: {
+    env: 'PUSHPROV_PKCS11_MODULE',
+    description:
+      "The HSM vendor's PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so); required when a key setting is a pkcs11: URI without module-path",
+    parse: existingFile,
+  },
+  pkcs11Pin: {
+    env: 'PUSHPROV_PKCS11_PIN',
+    description:
+      'The HSM user PIN for pkcs11: URIs that carry neither pin-source (a file holding the PIN, preferred) nor pin-value',
+    parse: text,
+    secret: true,
+  },
 };
+
+/** The settings that may name a key in an HSM. */
+const HSM_KEY_SETTINGS = ['mastercardSigningKeyPath', 'mdesEncryptionKeyPath', 'vaultKek'] as const;
 
 type Source = Record<string, string | undefined>;
 
@@ -527,7 +568,9 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     given.add(key);
     const parsed = setting.parse(raw);
     if (parsed !== null && typeof parsed === 'object' && 'problem' in parsed) {
-      problems.push(`${setting.env}=${setting.secret ? '(hidden)' : JSON.stringify(raw)}: ${parsed.problem}`);
+      problems.push(
+        `${setting.env}=${setting.secret ? '(hidden)' : JSON.stringify(withoutPin(raw))}: ${parsed.problem}`,
+      );
     } else {
       out[key] = parsed;
     }
@@ -554,6 +597,17 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     problems.push(
       `${SETTINGS.mdesEncryptionKeyPath.env}: required for the MDES listener when MASTERCARD_ENV=${config.mastercardEnv}`,
     );
+  }
+  for (const key of HSM_KEY_SETTINGS) {
+    const value = config[key];
+    if (
+      value !== undefined &&
+      isPkcs11Uri(value) &&
+      !config.pkcs11Module &&
+      !parsePkcs11Uri(value).modulePath
+    ) {
+      problems.push(`${SETTINGS.pkcs11Module.env}: required, since ${SETTINGS[key].env} is a pkcs11: URI`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

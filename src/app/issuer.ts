@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import { isPkcs11Uri } from '../core/hsm/uri.js';
 import type { Logger } from '../core/logger.js';
 import { createIssuerApp } from '../http/app.js';
 import { authGuards } from '../http/auth/guards.js';
@@ -48,6 +49,7 @@ import { webForms } from '../web/forms.js';
 import { resultPage, webPages } from '../web/pages.js';
 import { activationCodeSender } from './activation-codes.js';
 import type { Config } from './config.js';
+import { hsmSigningKeyFor } from './hsm.js';
 import { buildMdesListener, mdesDecryptionKey } from './mdes-listener.js';
 import { openVault } from './vault.js';
 
@@ -90,13 +92,16 @@ async function issuerSigner(
       clock,
     });
   }
-  const signingKey = await loadPrivateKey(
-    { path: config.mastercardSigningKeyPath ?? '' },
-    {
-      ...(config.mastercardSigningKeyAlias && { alias: config.mastercardSigningKeyAlias }),
-      ...(config.mastercardSigningKeyPassword && { password: config.mastercardSigningKeyPassword }),
-    },
-  );
+  const path = config.mastercardSigningKeyPath ?? '';
+  const signingKey = isPkcs11Uri(path)
+    ? hsmSigningKeyFor(config, path)
+    : await loadPrivateKey(
+        { path },
+        {
+          ...(config.mastercardSigningKeyAlias && { alias: config.mastercardSigningKeyAlias }),
+          ...(config.mastercardSigningKeyPassword && { password: config.mastercardSigningKeyPassword }),
+        },
+      );
   return new OAuthSigner({ consumerKey: consumerKey ?? '', signingKey, clock });
 }
 

@@ -4,12 +4,14 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
+import { isPkcs11Uri } from '../core/hsm/uri.js';
 import type { Logger } from '../core/logger.js';
 import { createMdesListener } from '../http/mdes-listener.js';
 import type { DecryptionKey } from '../mastercard/encryption/envelope-decrypter.js';
 import type { DevKeys } from '../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../mastercard/keys/load.js';
 import { type Config, SETTINGS } from './config.js';
+import { hsmDecryptionKeyFor } from './hsm.js';
 
 /**
  * The issuer's MDES listener as configured: off when no TLS files are
@@ -48,9 +50,12 @@ export async function mdesDecryptionKey(config: Config, keys: DevKeys): Promise<
     const { privateKey, certificate } = keys.issuerEncryption;
     return { privateKey, ...(certificate && { certificate }) };
   }
-  const privateKey = await loadPrivateKey({ path: config.mdesEncryptionKeyPath ?? '' }).catch(() => {
-    throw new ConfigError([`${SETTINGS.mdesEncryptionKeyPath.env}: not a readable private key`]);
-  });
+  const path = config.mdesEncryptionKeyPath ?? '';
+  const privateKey = isPkcs11Uri(path)
+    ? hsmDecryptionKeyFor(config, path)
+    : await loadPrivateKey({ path }).catch(() => {
+        throw new ConfigError([`${SETTINGS.mdesEncryptionKeyPath.env}: not a readable private key`]);
+      });
   if (!config.mdesEncryptionCertPath) return { privateKey };
   const { certificate } = await loadPublicKey({ path: config.mdesEncryptionCertPath }).catch(() => {
     throw new ConfigError([`${SETTINGS.mdesEncryptionCertPath.env}: not a readable certificate`]);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type KeyringSource, loadKeyring } from '../store/vault/keyring.js';
 import { Vault } from '../store/vault/vault.js';
 import type { Config } from './config.js';
+import { hsmKekFor } from './hsm.js';
 
 /**
  * The vault as the configuration describes it. In the simulator with no key
@@ -29,5 +30,5 @@ export function openVault(config: Config, say: (line: string) => void = () => {}
   if (source.createIfMissing && source.path && !existsSync(source.path)) {
     say(`creating a development vault keyring in ${source.path} (first start only)`);
   }
-  return new Vault(loadKeyring(source));
+  return new Vault(loadKeyring({ ...source, hsm: hsmKekFor(config) }));
 }

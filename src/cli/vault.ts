@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { Config } from '../app/config.js';
+import { hsmKekFor } from '../app/hsm.js';
 import { keyringSource, openVault } from '../app/vault.js';
 import { systemClock } from '../core/clock.js';
 import { openDatabase } from '../core/db.js';
 import { ConfigError } from '../core/errors.js';
+import { isPkcs11Uri } from '../core/hsm/uri.js';
 import { type IssuerDb, prepareIssuerStore } from '../store/store.js';
-import { KEYRING_ENV } from '../store/vault/keyring.js';
+import { hsmKek, KEYRING_ENV } from '../store/vault/keyring.js';
 import { type RewrapProgress, retireKeys, rotateKeys } from '../store/vault/rotation.js';
 import type { Vault } from '../store/vault/vault.js';
 import { databaseTarget } from './start.js';
@@ -77,15 +79,24 @@ export function registerVaultCommands(keys: Command, configOrExit: () => Config)
       'make a new vault key-encryption key active and re-wrap every sealed value under it, in batches',
     )
     .option('--resume', 'finish an interrupted rotation under the current active key (no new key)')
+    .option('--to <pkcs11-uri>', 'make this AES-256 key in the HSM the active key instead of a new file key')
     .option('--batch-size <n>', 'values re-wrapped per transaction', batchSize, 500)
-    .action(async (options: { resume?: boolean; batchSize: number }) => {
+    .action(async (options: { resume?: boolean; to?: string; batchSize: number }) => {
       const config = configOrExit();
       const keyringPath = writableKeyring(config);
+      if (options.to !== undefined && !isPkcs11Uri(options.to)) {
+        throw new ConfigError([`--to ${options.to.split('?')[0]}: expected a pkcs11: URI`]);
+      }
+      const kek =
+        options.to === undefined
+          ? undefined
+          : hsmKek(options.to, hsmKekFor(config), systemClock.now().toISOString());
       await withIssuerStore(config, async (db, vault) => {
         const result = await rotateKeys(db, vault, {
           keyringPath,
           now: systemClock.now(),
           resume: options.resume === true,
+          ...(kek && { kek }),
           batchSize: options.batchSize,
           onProgress: progressLine(say),
         });

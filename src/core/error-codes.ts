@@ -334,14 +334,6 @@ export const ERROR_CODES = {
   OAUTH_NONCE_INVALID: { status: 400, meaning: 'The OAuth nonce has characters not allowed in a header.' },
   OAUTH_TIMESTAMP_INVALID: { status: 400, meaning: 'The OAuth timestamp is not whole seconds since 1970.' },
   OAUTH_URL_INVALID: { status: 400, meaning: 'The request URL cannot be signed.' },
-  ENCRYPTION_HEADERS_REQUIRED: {
-    status: 500,
-    meaning: 'The header variant of field-level encryption needs the HTTP headers.',
-  },
-  ENCRYPTION_PATH_CONFLICT: {
-    status: 400,
-    meaning: 'An encrypted field’s path collides with another value.',
-  },
   FLE_MALFORMED: { status: 400, meaning: 'A field-level encrypted value is malformed.' },
   FLE_UNSUPPORTED_ALGORITHM: {
     status: 400,
@@ -350,10 +342,6 @@ export const ERROR_CODES = {
   FLE_KEY_UNKNOWN: { status: 400, meaning: 'publicKeyFingerprint names no key held here.' },
   FLE_KEY_UNWRAP_FAILED: { status: 400, meaning: 'The session key cannot be unwrapped with this key.' },
   FLE_DECRYPTION_FAILED: { status: 400, meaning: 'A field-level encrypted value does not decrypt.' },
-  JWE_MALFORMED: { status: 400, meaning: 'A JWE is malformed.' },
-  JWE_UNSUPPORTED_ALGORITHM: { status: 400, meaning: 'A JWE names an unsupported algorithm or header.' },
-  JWE_KEY_UNWRAP_FAILED: { status: 400, meaning: 'The JWE content key cannot be unwrapped with this key.' },
-  JWE_DECRYPTION_FAILED: { status: 400, meaning: 'A JWE does not decrypt.' },
 
   // Keys and the vault.
   KEY_FILE_UNREADABLE: { status: 500, meaning: 'A key file cannot be read.' },
@@ -377,6 +365,41 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The development mutual TLS PKI’s files do not fit together.',
   },
+  AES_GCM_AUTH_FAILED: {
+    status: 400,
+    meaning: 'An AES-GCM value failed authentication (wrong key, or changed).',
+  },
+  RSA_DECRYPTION_FAILED: {
+    status: 400,
+    meaning:
+      'An RSA ciphertext does not decrypt with the key (the HSM’s raw RSA, padding removed by pushprov).',
+  },
+  // Keys in an HSM through PKCS#11 (src/core/hsm): start-up stops on each but HSM_UNAVAILABLE.
+  HSM_URI_INVALID: { status: 500, meaning: 'A pkcs11: key URI is not a valid RFC 7512 URI.' },
+  HSM_DRIVER_MISSING: {
+    status: 500,
+    meaning: 'A pkcs11: key is configured but the pkcs11js binding is not installed.',
+  },
+  HSM_MODULE_UNLOADABLE: { status: 500, meaning: 'The PKCS#11 module (the HSM’s library) cannot be loaded.' },
+  HSM_MODULE_REQUIRED: {
+    status: 500,
+    meaning: 'A pkcs11: key names no module and PUSHPROV_PKCS11_MODULE is not set.',
+  },
+  HSM_TOKEN_NOT_FOUND: { status: 500, meaning: 'No token of the HSM matches the key URI.' },
+  HSM_PIN_MISSING: { status: 500, meaning: 'No PIN is configured for the HSM token.' },
+  HSM_PIN_INCORRECT: { status: 500, meaning: 'The HSM refused the PIN.' },
+  HSM_PIN_LOCKED: { status: 500, meaning: 'The HSM token’s PIN is locked.' },
+  HSM_KEY_NOT_FOUND: { status: 500, meaning: 'No key in the token matches the key URI.' },
+  HSM_KEY_AMBIGUOUS: { status: 500, meaning: 'Several keys in the token match the key URI.' },
+  HSM_KEY_UNSUITABLE: {
+    status: 500,
+    meaning: 'The key in the HSM is not of the type or use the setting needs.',
+  },
+  HSM_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The HSM is gone (session, token or library) and did not come back on retry.',
+  },
+  HSM_OPERATION_FAILED: { status: 500, meaning: 'The HSM refused an operation for another reason.' },
   VAULT_BLOB_MALFORMED: { status: 500, meaning: 'A sealed value cannot be read.' },
   VAULT_CONTEXT_MISMATCH: { status: 500, meaning: 'A sealed value belongs to another record or field.' },
   VAULT_KEK_UNKNOWN: { status: 500, meaning: 'A sealed value’s key-encryption key is not in the keyring.' },

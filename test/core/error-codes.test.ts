@@ -98,7 +98,7 @@ const DEFAULT_STATUS: Record<string, number> = {
   ConflictError: new ConflictError('IMPORT_CONFLICT', '').status,
   AuthError: new AuthError('SESSION_REQUIRED', '').status,
   ForbiddenError: new ForbiddenError('OPS_ONLY', '').status,
-  CryptoError: new CryptoError('JWE_MALFORMED', '').status,
+  CryptoError: new CryptoError('AES_GCM_AUTH_FAILED', '').status,
 };
 
 const isCatalogued = (code: string): code is ErrorCode => Object.hasOwn(ERROR_CODES, code);

@@ -108,7 +108,7 @@ describe('vault', () => {
       }
       expect(text).toMatch(/VAULT_|sealed/);
       expect(text).not.toContain(PAN);
-      expect(text).not.toContain(vault.keyring.active.key.export().toString('base64'));
+      expect(text).not.toContain(vault.keyring.active.key!.export().toString('base64'));
     }
   });
 

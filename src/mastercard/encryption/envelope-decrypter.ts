@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { CryptoError } from '../../core/errors.js';
+import { isDecryptionKey, type RsaDecryptionKey } from '../../core/keys/decryption-key.js';
 import { certificateFingerprint, publicKeyFingerprint } from '../keys/fingerprint.js';
 import type { DataEncoding } from './encoding.js';
 import { decryptFieldLevel } from './field-level.js';
@@ -18,7 +19,8 @@ import { decryptFieldLevel } from './field-level.js';
  */
 
 export interface DecryptionKey {
-  privateKey: KeyObject;
+  /** A file's key, or one in an HSM. */
+  privateKey: KeyObject | RsaDecryptionKey;
   /** When senders encrypt to a certificate, its fingerprint names the key too. */
   certificate?: X509Certificate;
 }
@@ -49,15 +51,16 @@ export interface EnvelopeDecrypterOptions {
 }
 
 export class EnvelopeDecrypter {
-  readonly #keys = new Map<string, KeyObject>();
+  readonly #keys = new Map<string, KeyObject | RsaDecryptionKey>();
   readonly #encodings: readonly DataEncoding[];
 
   constructor(keys: readonly DecryptionKey[], options: EnvelopeDecrypterOptions = { encodings: ['hex'] }) {
     for (const { privateKey, certificate } of keys) {
-      this.#keys.set(publicKeyFingerprint(privateKey), privateKey);
+      const publicKey = isDecryptionKey(privateKey) ? privateKey.publicKey : createPublicKey(privateKey);
+      this.#keys.set(publicKeyFingerprint(publicKey), privateKey);
       if (certificate) this.#keys.set(certificateFingerprint(certificate), privateKey);
       if (options.sha1Fingerprints) {
-        const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+        const spki = publicKey.export({ type: 'spki', format: 'der' });
         this.#keys.set(sha1Hex(spki), privateKey);
         if (certificate) this.#keys.set(sha1Hex(certificate.raw), privateKey);
       }

@@ -1,13 +1,6 @@
-import {
-  constants,
-  createCipheriv,
-  createDecipheriv,
-  type KeyObject,
-  privateDecrypt,
-  publicEncrypt,
-} from 'node:crypto';
-import forge from 'node-forge';
-import { CryptoError } from '../../core/errors.js';
+import { constants, createCipheriv, createDecipheriv, type KeyObject, publicEncrypt } from 'node:crypto';
+import { CryptoError, isPushprovError } from '../../core/errors.js';
+import { fileDecryptionKey, isDecryptionKey, type RsaDecryptionKey } from '../../core/keys/decryption-key.js';
 import { publicKeyFingerprint } from '../keys/fingerprint.js';
 import { type DataEncoding, decodeData } from './encoding.js';
 import { randomKeyMaterial } from './random.js';
@@ -101,12 +94,17 @@ export function encryptFieldLevel(
   };
 }
 
-/** Decrypts with an RSA private key and returns the UTF-8 plaintext. */
+/**
+ * Decrypts with an RSA private key (a file's, or one in an HSM, which
+ * unwraps the session key) and returns the UTF-8 plaintext. The session key
+ * is used for this one value and wiped.
+ */
 export function decryptFieldLevel(
   input: FieldLevelInput,
-  privateKey: KeyObject,
+  privateKey: KeyObject | RsaDecryptionKey,
   options: FieldLevelOptions,
 ): string {
+  const key = isDecryptionKey(privateKey) ? privateKey : fileDecryptionKey(privateKey);
   const pkcs1 = input.oaepHashingAlgorithm === undefined && options.specDefaults === true;
   const digest =
     input.oaepHashingAlgorithm === undefined
@@ -131,20 +129,17 @@ export function decryptFieldLevel(
 
   let sessionKey: Buffer;
   try {
-    sessionKey = pkcs1
-      ? unwrapPkcs1(encryptedKey, privateKey)
-      : privateDecrypt(
-          { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[digest] },
-          encryptedKey,
-        );
+    sessionKey = key.decrypt(encryptedKey, pkcs1 ? 'pkcs1' : { oaep: OAEP_HASH[digest] });
   } catch (cause) {
+    // An HSM that is gone is not a bad ciphertext: it must not be answered as one.
+    if (isPushprovError(cause) && cause.code === 'HSM_UNAVAILABLE') throw cause;
     throw new CryptoError('FLE_KEY_UNWRAP_FAILED', 'the session key cannot be unwrapped with this key', {
       cause,
       details: {
         oaepHashingAlgorithm: pkcs1 ? 'PKCS1_V1_5' : digest,
         publicKeyFingerprint:
           typeof input.publicKeyFingerprint === 'string' ? input.publicKeyFingerprint : undefined,
-        keyFingerprint: publicKeyFingerprint(privateKey),
+        keyFingerprint: publicKeyFingerprint(key.publicKey),
       },
     });
   }
@@ -163,17 +158,7 @@ export function decryptFieldLevel(
     throw new CryptoError('FLE_DECRYPTION_FAILED', 'the value does not decrypt: tampered or corrupted', {
       cause,
     });
+  } finally {
+    sessionKey.fill(0);
   }
-}
-
-/**
- * RSAES-PKCS1-v1_5 unwrap, which MDES still accepts when a sender names no
- * OAEP digest. Node refuses it since CVE-2023-46809 (a timing oracle), so
- * node-forge does it; the simulator that calls this answers every failure
- * alike (CRYPTOGRAPHY_ERROR) and pushprov itself never sends it.
- */
-function unwrapPkcs1(encryptedKey: Buffer, privateKey: KeyObject): Buffer {
-  const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(pem);
-  return Buffer.from(key.decrypt(encryptedKey.toString('binary'), 'RSAES-PKCS1-V1_5'), 'binary');
 }

@@ -1,13 +1,14 @@
-import { type KeyObject, randomBytes, sign } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { type Clock, epochSeconds, systemClock } from '../../core/clock.js';
 import { ConfigError, ValidationError } from '../../core/errors.js';
+import { fileSigningKey, isSigningKey, type SigningKey } from '../../core/keys/signing-key.js';
 import { bodyHash, OAUTH_VERSION, SIGNATURE_METHOD, signatureBaseString } from './base-string.js';
 
 export interface OAuthSignerOptions {
   /** The consumer key of the Mastercard Developers project. */
   consumerKey: string;
-  /** The RSA private key whose certificate Mastercard holds for that consumer key. */
-  signingKey: KeyObject;
+  /** The RSA private key whose certificate Mastercard holds for that consumer key: a file's, or one in an HSM. */
+  signingKey: KeyObject | SigningKey;
   clock?: Clock;
   nonce?: () => string;
 }
@@ -19,19 +20,20 @@ export interface OAuthSignerOptions {
  */
 export class OAuthSigner {
   readonly #consumerKey: string;
-  readonly #signingKey: KeyObject;
+  readonly #signingKey: SigningKey;
   readonly #clock: Clock;
   readonly #nonce: () => string;
 
   constructor(options: OAuthSignerOptions) {
-    if (options.signingKey.type !== 'private' || options.signingKey.asymmetricKeyType !== 'rsa') {
+    const key = options.signingKey;
+    if (!isSigningKey(key) && (key.type !== 'private' || key.asymmetricKeyType !== 'rsa')) {
       throw new ConfigError(['the OAuth signing key must be an RSA private key']);
     }
     if (!HEADER_SAFE.test(options.consumerKey)) {
       throw new ConfigError(['the OAuth consumer key is empty or has characters not allowed in a header']);
     }
     this.#consumerKey = options.consumerKey;
-    this.#signingKey = options.signingKey;
+    this.#signingKey = isSigningKey(key) ? key : fileSigningKey(key);
     this.#clock = options.clock ?? systemClock;
     this.#nonce = options.nonce ?? randomNonce;
   }
@@ -67,7 +69,7 @@ export class OAuthSigner {
       ['oauth_version', OAUTH_VERSION],
     ];
     const baseString = signatureBaseString(method, url, params);
-    const signature = sign('sha256', Buffer.from(baseString, 'utf8'), this.#signingKey).toString('base64');
+    const signature = this.#signingKey.signSha256(Buffer.from(baseString, 'utf8')).toString('base64');
     params.push(['oauth_signature', encodeURIComponent(signature)]);
     // Values other than the signature go out unencoded, as the library sends
     // them (a consumer key's "!" stays "!"); HEADER_SAFE keeps that sound.

@@ -66,6 +66,8 @@ export class PreDigitizationPayloads {
     try {
       plaintext = JSON.parse(this.#envelopes.decrypt(envelope));
     } catch (cause) {
+      // The issuer's HSM being away is not MDES's doing: a 503 MDES retries, not a refusal.
+      if (cause instanceof PushprovError && cause.code === 'HSM_UNAVAILABLE') throw cause;
       throw new PreDigitizationError('CRYPTOGRAPHY_ERROR', undefined, { cause });
     }
     // PostgreSQL text cannot hold U+0000; nor can a card number or a name.

@@ -87,7 +87,7 @@ export type EncryptedPayload = Static<typeof EncryptedPayloadSchema>;
 // ---------------------------------------------------------------------------
 
 /** `cardAccountDataSchema`: the card. */
-const CardAccountDataSchema = Type.Object({
+export const CardAccountDataSchema = Type.Object({
   accountNumber: str(9, 19),
   /** May be omitted if the card has no expiry. */
   expiryMonth: opt(str(2, 2, NUMERIC)),

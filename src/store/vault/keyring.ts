@@ -1,7 +1,9 @@
 import { createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, isPushprovError } from '../../core/errors.js';
+import { isPkcs11Uri } from '../../core/hsm/uri.js';
 import { newId } from '../../core/ids.js';
+import { fileWrappingKey, type WrappingKey } from '../../core/keys/wrapping-key.js';
 import { publishOnce, writeAtomically } from '../../core/publish-file.js';
 import { KEY_BYTES, MAX_KEK_ID_BYTES } from './format.js';
 
@@ -18,10 +20,37 @@ import { KEY_BYTES, MAX_KEK_ID_BYTES } from './format.js';
 export const KEYRING_ENV = 'PUSHPROV_VAULT_KEYRING';
 const KEK_ENV = 'PUSHPROV_VAULT_KEK';
 
-export interface Kek {
+/**
+ * A KEK is 32 bytes in memory (`key`, from the keyring file or
+ * PUSHPROV_VAULT_KEK) or an AES key in an HSM (`pkcs11`, its URI: the
+ * keyring file keeps the URI, never key material). Either way the vault
+ * only wraps and unwraps through `wrapping`.
+ */
+export type Kek = {
   id: string;
-  key: KeyObject;
   createdAt: string | undefined;
+  wrapping: WrappingKey;
+} & ({ key: KeyObject; pkcs11?: undefined } | { pkcs11: string; key?: undefined });
+
+/** Opens the HSM key a `pkcs11:` URI names (the CLI's, which knows the module and the PIN). */
+export type HsmKekOpener = (uri: string) => WrappingKey;
+
+/** A KEK held in memory. */
+const memoryKek = (id: string, key: KeyObject, createdAt: string | undefined): Kek => ({
+  id,
+  key,
+  createdAt,
+  wrapping: fileWrappingKey(key),
+});
+
+/**
+ * A KEK in the HSM, named after the key's URI without its PIN attributes, so
+ * its id is the same on every start and every server.
+ */
+export function hsmKek(uri: string, open: HsmKekOpener, createdAt?: string): Kek {
+  const name = uri.trim().split('?')[0]!;
+  const fingerprint = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  return { id: `kek_hsm_${fingerprint}`, pkcs11: uri.trim(), createdAt, wrapping: open(uri) };
 }
 
 export class Keyring {
@@ -58,10 +87,10 @@ export class Keyring {
     return new Keyring([kek], kek.id, createSecretKey(randomBytes(KEY_BYTES)));
   }
 
-  /** A new keyring with a fresh KEK added and made active. */
-  withNewActiveKek(now: Date): Keyring {
-    const kek = freshKek(now);
-    return new Keyring([...this.keks, kek], kek.id, this.indexKey);
+  /** A new keyring with a fresh KEK (or the given one, an HSM's) added and made active. */
+  withNewActiveKek(now: Date, given?: Kek): Keyring {
+    const kek = given ?? freshKek(now);
+    return new Keyring([...this.keks.filter((k) => k.id !== kek.id), kek], kek.id, this.indexKey);
   }
 
   /** A new keyring without the given (inactive) KEKs. */
@@ -76,18 +105,17 @@ export class Keyring {
   }
 }
 
-const freshKek = (now: Date): Kek => ({
-  id: newId('kek'),
-  key: createSecretKey(randomBytes(KEY_BYTES)),
-  createdAt: now.toISOString(),
-});
+const freshKek = (now: Date): Kek =>
+  memoryKek(newId('kek'), createSecretKey(randomBytes(KEY_BYTES)), now.toISOString());
 
 /** Where the keyring comes from; the CLI derives it from the configuration. */
 export interface KeyringSource {
   /** Path of the keyring file. */
   path?: string;
-  /** One KEK, base64 of 32 bytes. */
+  /** One KEK, base64 of 32 bytes or the `pkcs11:` URI of an AES key in an HSM. */
   kek?: string;
+  /** Opens a KEK in an HSM; needed when the keyring names one. */
+  hsm?: HsmKekOpener;
   /** Create the file at `path` when it does not exist (development only). */
   createIfMissing?: boolean;
   now?: Date;
@@ -108,18 +136,28 @@ const KEY_PROBLEM = 'expected base64 of 32 bytes';
  */
 export function loadKeyring(source: KeyringSource): Keyring {
   const problems: string[] = [];
-  const envKek = source.kek === undefined ? undefined : kekFromEnv(source.kek, problems);
+  const envKek = source.kek === undefined ? undefined : kekFromEnv(source.kek, source.hsm, problems);
   let keyring: Keyring | undefined;
   if (source.path !== undefined && existsSync(source.path)) {
-    keyring = readKeyringFile(source.path, envKek, problems);
+    keyring = readKeyringFile(source.path, envKek, source.hsm, problems);
   } else if (source.path !== undefined && source.createIfMissing && envKek === undefined) {
     const generated = Keyring.generate(source.now ?? new Date());
     // Instances started together each generate one; only the first is kept,
     // and the others use it, so no card is ever sealed under a key they lack.
     keyring = publishOnce(source.path, keyringFileText(generated))
       ? generated
-      : readKeyringFile(source.path, undefined, problems);
-  } else if (envKek !== undefined) {
+      : readKeyringFile(source.path, undefined, source.hsm, problems);
+  } else if (source.path !== undefined && envKek?.pkcs11 !== undefined) {
+    // A first start on an HSM KEK: the new keyring file keeps the blind-index key and the KEK's URI.
+    const created = new Keyring([envKek], envKek.id, createSecretKey(randomBytes(KEY_BYTES)));
+    keyring = publishOnce(source.path, keyringFileText(created))
+      ? created
+      : readKeyringFile(source.path, envKek, source.hsm, problems);
+  } else if (envKek?.pkcs11 !== undefined) {
+    problems.push(
+      `${KEK_ENV}=${envKek.pkcs11.split('?')[0]}: a KEK in an HSM needs ${KEYRING_ENV} too, the file that keeps the blind-index key`,
+    );
+  } else if (envKek?.key !== undefined) {
     keyring = envOnlyKeyring(envKek);
   } else if (source.path !== undefined) {
     problems.push(`${KEYRING_ENV}=${JSON.stringify(source.path)}: file not found`);
@@ -132,19 +170,40 @@ export function loadKeyring(source: KeyringSource): Keyring {
 
 // A KEK given alone is named after its fingerprint, so its id is the same on
 // every start and on every server that shares it.
-function kekFromEnv(text: string, problems: string[]): Kek | undefined {
+function kekFromEnv(text: string, hsm: HsmKekOpener | undefined, problems: string[]): Kek | undefined {
+  if (isPkcs11Uri(text)) return openHsmKek(text, hsm, KEK_ENV, problems);
   const bytes = decodeKey(text);
   if (!bytes) {
     problems.push(`${KEK_ENV}=(hidden): ${KEY_PROBLEM}`);
     return undefined;
   }
   const fingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  return { id: `kek_env_${fingerprint}`, key: createSecretKey(bytes), createdAt: undefined };
+  return memoryKek(`kek_env_${fingerprint}`, createSecretKey(bytes), undefined);
+}
+
+function openHsmKek(
+  uri: string,
+  hsm: HsmKekOpener | undefined,
+  where: string,
+  problems: string[],
+  createdAt?: string,
+): Kek | undefined {
+  if (!hsm) {
+    problems.push(`${where}: a pkcs11: key, but no HSM is configured (PUSHPROV_PKCS11_MODULE)`);
+    return undefined;
+  }
+  try {
+    return hsmKek(uri, hsm, createdAt);
+  } catch (error) {
+    if (!isPushprovError(error)) throw error;
+    problems.push(`${where}: ${error.code}: ${error.message}`);
+    return undefined;
+  }
 }
 
 // With no file there is nowhere to keep an index key, so it is derived from
 // the KEK; rotation writes it into the new keyring file so indexes stay valid.
-function envOnlyKeyring(kek: Kek): Keyring {
+function envOnlyKeyring(kek: Kek & { key: KeyObject }): Keyring {
   const indexKey = Buffer.from(
     hkdfSync('sha256', kek.key.export(), Buffer.alloc(0), 'pushprov/vault/blind-index/v1', KEY_BYTES),
   );
@@ -155,10 +214,15 @@ interface KeyringFileJson {
   version: 1;
   active: string;
   indexKey: string;
-  keys: { id: string; key: string; createdAt?: string }[];
+  keys: ({ id: string; createdAt?: string } & ({ key: string } | { pkcs11: string }))[];
 }
 
-function readKeyringFile(path: string, envKek: Kek | undefined, problems: string[]): Keyring | undefined {
+function readKeyringFile(
+  path: string,
+  envKek: Kek | undefined,
+  hsm: HsmKekOpener | undefined,
+  problems: string[],
+): Keyring | undefined {
   const where = `${KEYRING_ENV}=${JSON.stringify(path)}`;
   let parsed: unknown;
   try {
@@ -188,14 +252,16 @@ function readKeyringFile(path: string, envKek: Kek | undefined, problems: string
         return;
       }
       if (keks.some((other) => other.id === id)) say(`keys[${i}].id: ${id} appears twice`);
+      const createdAt = typeof k.createdAt === 'string' ? k.createdAt : undefined;
+      if (typeof k.pkcs11 === 'string') {
+        const kek = openHsmKek(k.pkcs11, hsm, `${where}: keys[${i}].pkcs11`, problems, createdAt);
+        if (kek && kek.id !== id) say(`keys[${i}].id: ${id} is not the id of its pkcs11 key (${kek.id})`);
+        else if (kek) keks.push(kek);
+        return;
+      }
       const bytes = typeof k.key === 'string' ? decodeKey(k.key) : undefined;
       if (!bytes) say(`keys[${i}].key: ${KEY_PROBLEM}`);
-      else
-        keks.push({
-          id,
-          key: createSecretKey(bytes),
-          createdAt: typeof k.createdAt === 'string' ? k.createdAt : undefined,
-        });
+      else keks.push(memoryKek(id, createSecretKey(bytes), createdAt));
     });
   }
   if (typeof file.active !== 'string' || !keks.some((k) => k.id === file.active)) {
@@ -203,7 +269,8 @@ function readKeyringFile(path: string, envKek: Kek | undefined, problems: string
   }
   if (envKek) {
     const same = keks.find((k) => k.id === envKek.id);
-    if (same && !same.key.equals(envKek.key)) say(`keys: ${envKek.id} differs from ${KEK_ENV}`);
+    if (same?.key && envKek.key && !same.key.equals(envKek.key))
+      say(`keys: ${envKek.id} differs from ${KEK_ENV}`);
     else if (!same) keks.push(envKek);
   }
   if (problems.length > before || !indexKey) return undefined;
@@ -222,7 +289,7 @@ function keyringFileText(keyring: Keyring): string {
     indexKey: keyring.indexKey.export().toString('base64'),
     keys: keyring.keks.map((k) => ({
       id: k.id,
-      key: k.key.export().toString('base64'),
+      ...(k.key ? { key: k.key.export().toString('base64') } : { pkcs11: k.pkcs11 }),
       ...(k.createdAt ? { createdAt: k.createdAt } : {}),
     })),
   };

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { PushprovError } from '../../core/errors.js';
 import { PREFIX } from './format.js';
-import { writeKeyringFile } from './keyring.js';
+import { type Kek, writeKeyringFile } from './keyring.js';
 import type { Vault } from './vault.js';
 
 /**
@@ -178,6 +178,8 @@ export interface RotationOptions extends RewrapOptions {
   now: Date;
   /** Only finish re-wrapping under the current active key (after an interrupted run). */
   resume?: boolean;
+  /** The KEK to make active instead of a fresh one: a key in an HSM, say. */
+  kek?: Kek;
 }
 
 export interface RotationResult {
@@ -201,7 +203,7 @@ export async function rotateKeys<T>(
   options: RotationOptions,
 ): Promise<RotationResult> {
   if (!options.resume) {
-    const next = vault.keyring.withNewActiveKek(options.now);
+    const next = vault.keyring.withNewActiveKek(options.now, options.kek);
     writeKeyringFile(options.keyringPath, next);
     vault.useKeyring(next);
   }

@@ -1,12 +1,6 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  type KeyObject,
-  randomBytes,
-} from 'node:crypto';
-import { CryptoError } from '../../core/errors.js';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { CryptoError, isPushprovError } from '../../core/errors.js';
+import { gcmOpen, gcmSeal } from '../../core/keys/aes-gcm.js';
 import {
   DIGEST_BYTES,
   headerOf,
@@ -56,7 +50,7 @@ export class Vault implements Sealer {
     const random = randomBytes(KEY_BYTES + 2 * IV_BYTES);
     const dek = random.subarray(0, KEY_BYTES);
     try {
-      const wrapped = gcmSeal(kek.key, random.subarray(KEY_BYTES, KEY_BYTES + IV_BYTES), header, dek);
+      const wrapped = kek.wrapping.seal(random.subarray(KEY_BYTES, KEY_BYTES + IV_BYTES), header, dek);
       const data = gcmSeal(dek, random.subarray(KEY_BYTES + IV_BYTES), dataAad(context), toBytes(plaintext));
       return Buffer.concat([header, wrapped, contextDigest(context), data]);
     } finally {
@@ -73,7 +67,7 @@ export class Vault implements Sealer {
     }
     const dek = this.#unwrap(parts);
     try {
-      return gcmOpen(dek, dataAad(context), parts.iv, parts.tag, parts.ciphertext);
+      return tamperedIfFails(() => gcmOpen(dek, dataAad(context), parts.iv, parts.tag, parts.ciphertext));
     } finally {
       dek.fill(0);
     }
@@ -95,7 +89,7 @@ export class Vault implements Sealer {
     const dek = this.#unwrap(parts);
     try {
       const header = headerOf(kek.id);
-      return Buffer.concat([header, gcmSeal(kek.key, randomBytes(IV_BYTES), header, dek), parts.body]);
+      return Buffer.concat([header, kek.wrapping.seal(randomBytes(IV_BYTES), header, dek), parts.body]);
     } finally {
       dek.fill(0);
     }
@@ -126,7 +120,22 @@ export class Vault implements Sealer {
         },
       );
     }
-    return gcmOpen(kek.key, parts.header, parts.wrapIv, parts.wrapTag, parts.wrappedDek);
+    return tamperedIfFails(() =>
+      kek.wrapping.open(parts.header, parts.wrapIv, parts.wrapTag, parts.wrappedDek),
+    );
+  }
+}
+
+/** A value that does not authenticate is VAULT_TAMPERED; an HSM that is gone stays HSM_UNAVAILABLE. */
+function tamperedIfFails(open: () => Buffer): Buffer {
+  try {
+    return open();
+  } catch (error) {
+    if (isPushprovError(error) && error.code === 'HSM_UNAVAILABLE') throw error;
+    throw new CryptoError('VAULT_TAMPERED', 'sealed value failed authentication', {
+      status: 500,
+      cause: error,
+    });
   }
 }
 
@@ -139,23 +148,3 @@ const dataAad = (context: string): Buffer => Buffer.concat([PREFIX, Buffer.from(
 
 const contextDigest = (context: string): Buffer =>
   createHash('sha256').update(context, 'utf8').digest().subarray(0, DIGEST_BYTES);
-
-/** IV | ciphertext | tag — the order the blob keeps for the wrapped DEK. */
-function gcmSeal(key: KeyObject | Buffer, iv: Buffer, aad: Buffer, plaintext: Buffer): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, ciphertext, cipher.getAuthTag()]);
-}
-
-function gcmOpen(key: KeyObject | Buffer, aad: Buffer, iv: Buffer, tag: Buffer, ciphertext: Buffer): Buffer {
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(aad);
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
-  } catch (error) {
-    throw new CryptoError('VAULT_TAMPERED', 'sealed value failed authentication', {
-      status: 500,
-      cause: error,
-    });
-  }
-}
