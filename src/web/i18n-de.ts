@@ -71,6 +71,8 @@ export const DE_TEXT: Record<string, string> = {
   'You can pause or remove the card there at any time, from “Where this card is saved”.':
     'Sie können die Karte dort jederzeit pausieren oder entfernen, unter „Wo diese Karte gespeichert ist“.',
   'Confirm it is you': 'Bestätigen Sie, dass Sie es sind',
+  'You confirm it is you at the bank’s sign-in; then the card is added.':
+    'Sie bestätigen bei der Anmeldung der Bank, dass Sie es sind; dann wird die Karte hinzugefügt.',
   'One-time code from my authenticator app': 'Einmalcode aus meiner Authenticator-App',
   'Passkey on this device': 'Passkey auf diesem Gerät',
   'No passkey yet: {link} to confirm with this device next time.':

@@ -20,6 +20,7 @@ import { TokenConnectClient } from '../../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../../mastercard/token-connect/encrypter.js';
 import { seedDemoCredentials } from '../../service/auth/demo.js';
 import { createAuth } from '../../service/auth/index.js';
+import type { OidcOptions } from '../../service/auth/oidc/options.js';
 import { resolveOpsKeys } from '../../service/auth/ops-keys.js';
 import { CardService } from '../../service/cards/cards.js';
 import { seedDemoData } from '../../service/cards/seed.js';
@@ -44,6 +45,7 @@ import { prepareIssuerStore } from '../../store/store.js';
 import { TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import { TokenRepository } from '../../store/tokens/tokens.js';
 import { webForms } from '../../web/forms.js';
+import { webOidc } from '../../web/oidc.js';
 import { resultPage, webPages } from '../../web/pages.js';
 import type { Config } from '../config.js';
 import { openVault } from '../vault.js';
@@ -153,6 +155,25 @@ async function customerServiceClient(context: IssuerContext, signer: OAuthSigner
   });
 }
 
+/** The bank's OpenID provider as configured (src/cli/config.ts checked that the settings go together). */
+function oidcOptions(config: Config, issuer: string): OidcOptions {
+  return {
+    issuer,
+    audience: config.oidcAudience,
+    algorithms: config.oidcAlgorithms,
+    cardholderClaim: config.oidcCardholderClaim,
+    clockToleranceSeconds: config.oidcClockToleranceSeconds,
+    clientId: config.oidcClientId ?? '',
+    ...(config.oidcClientSecret !== undefined && { clientSecret: config.oidcClientSecret }),
+    scopes: config.oidcScopes,
+    sca: {
+      acr: config.oidcScaAcr ?? [],
+      amr: config.oidcScaAmr ?? [],
+      maxAgeSeconds: config.oidcScaMaxAgeSeconds,
+    },
+  };
+}
+
 /** Everything the issuer runs: stores, use cases, routes, and the jobs that finish what is left open. */
 export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   const { config, logger, clock, say } = context;
@@ -191,6 +212,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     session: { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxMinutes * 60_000 },
     grantTtlMs: config.scaGrantSeconds * 1000,
     attempts: { maxFailures: config.authMaxFailures, lockMs: config.authLockMinutes * 60_000 },
+    ...(config.oidcIssuer !== undefined && { oidc: oidcOptions(config, config.oidcIssuer) }),
   });
   const guards = authGuards(auth);
 
@@ -338,6 +360,10 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     // Process and traffic figures are the operators', not the cardholders'.
     metricsGuard: guards.requireOps,
   });
+  // With the bank's identity provider, the pages sign in and step up there.
+  const { oidc, sessions } = auth;
+  const identityProvider =
+    oidc && sessions && webOidc({ auth: { ...auth, oidc, sessions }, guards, provisioning });
   await app.register(
     webPages({
       provisioning,
@@ -353,12 +379,23 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
           (await directory.get(tokenRequestorId).catch(() => undefined))?.consumerFacingEntityName ??
           tokenRequestorId,
       },
-      demo: simulated,
+      demo: simulated && !identityProvider,
+      identityProvider: identityProvider !== undefined,
       links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },
     }),
   );
   // The same pages' forms without script: POST, then a redirect.
-  await app.register(webForms({ auth, guards, provisioning, savedCards, activations }));
+  await app.register(
+    webForms({
+      auth,
+      guards,
+      provisioning,
+      savedCards,
+      activations,
+      ...(identityProvider && { idpStepUp: identityProvider.stepUp }),
+    }),
+  );
+  if (identityProvider) await app.register(identityProvider.plugin);
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, taking card changes to their tokens,

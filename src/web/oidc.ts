@@ -1,0 +1,128 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError, PushprovError } from '../core/errors.js';
+import {
+  clearSessionCookie,
+  cookieValue,
+  type SessionCookie,
+  sessionCookieFor,
+  setSessionCookie,
+} from '../http/auth/credentials.js';
+import type { AuthGuards } from '../http/auth/guards.js';
+import type { Principal } from '../service/auth/identity.js';
+import type { Auth, OidcAuth } from '../service/auth/index.js';
+import { FLOW_TTL_MS } from '../service/auth/oidc/code-flow.js';
+import type { SessionService } from '../service/auth/sessions.js';
+import type { ProvisioningService } from '../service/provisioning.js';
+import { consentPage, type FormPush, pushFromForm } from './forms.js';
+import { safeNext } from './next.js';
+import { pageErrorHandler } from './pages.js';
+
+/**
+ * The bank pages with the bank's identity provider: `/app/signin` sends the
+ * browser to it (authorization code flow with PKCE), `/app/oidc/callback`
+ * takes it back. A sign-in then holds a pushprov session, as after the demo
+ * sign-in; a consent's step-up comes back with the SCA grant and the push is
+ * made. The flow's state rides in its own sealed cookie (src/service/auth/oidc/code-flow.ts);
+ * the callback's query (code, state) is never logged, as no page query is.
+ */
+export interface WebOidcOptions {
+  auth: Pick<Auth, 'identity' | 'grants' | 'issuerPublicUrl'> & { oidc: OidcAuth; sessions: SessionService };
+  guards: Pick<AuthGuards, 'cookie'>;
+  provisioning: Pick<ProvisioningService, 'push'>;
+}
+
+const CallbackQuery = Type.Object(
+  {
+    code: Type.Optional(Type.String({ maxLength: 2048 })),
+    state: Type.Optional(Type.String({ maxLength: 512 })),
+    iss: Type.Optional(Type.String({ maxLength: 512 })),
+    error: Type.Optional(Type.String({ maxLength: 256 })),
+    error_description: Type.Optional(Type.String({ maxLength: 1024 })),
+    session_state: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+
+export function webOidc(options: WebOidcOptions): {
+  plugin: FastifyPluginAsync;
+  stepUp: (reply: FastifyReply, principal: Principal, push: FormPush) => Promise<FastifyReply>;
+} {
+  const { auth, guards, provisioning } = options;
+  const { codeFlow } = auth.oidc;
+  const flowCookie: SessionCookie = sessionCookieFor(auth.issuerPublicUrl, 'oidc_flow');
+  const base = auth.issuerPublicUrl.replace(/\/$/, '');
+
+  const redirectToProvider = async (reply: FastifyReply, started: { url: string; sealed: string }) => {
+    setSessionCookie(reply, flowCookie, started.sealed, new Date(Date.now() + FLOW_TTL_MS));
+    return reply.redirect(started.url, 303);
+  };
+
+  const signedIn = async (request: FastifyRequest): Promise<Principal> => {
+    const token = request.headers.cookie && cookieValue(request.headers.cookie, guards.cookie.name);
+    if (!token) throw new AuthError('SESSION_REQUIRED', 'sign in first');
+    return auth.identity.identify(token);
+  };
+
+  const plugin: FastifyPluginAsync = async (app) => {
+    app.setErrorHandler(pageErrorHandler);
+
+    app.get(
+      '/app/signin',
+      {
+        schema: {
+          hide: true,
+          querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 256 })) }),
+        },
+      },
+      async (request, reply) => {
+        const next = safeNext((request.query as { next?: string }).next);
+        return redirectToProvider(
+          reply,
+          await codeFlow.start({ kind: 'sign-in', ...(next !== undefined && { next }) }),
+        );
+      },
+    );
+
+    app.get(
+      '/app/oidc/callback',
+      { schema: { hide: true, querystring: CallbackQuery } },
+      async (request, reply) => {
+        const sealed = request.headers.cookie && cookieValue(request.headers.cookie, flowCookie.name);
+        clearSessionCookie(reply, flowCookie);
+        const completed = await codeFlow.complete(new URL(request.url, `${base}/`), sealed || undefined);
+        if (completed.kind === 'sign-in') {
+          const started = await auth.sessions.start(completed.cardholderId);
+          setSessionCookie(reply, guards.cookie, started.token, started.expiresAt);
+          request.log.info(
+            { cardholderId: completed.cardholderId, sessionId: started.principal.sessionId },
+            'cardholder signed in at the identity provider',
+          );
+          return reply.redirect(completed.next ?? '/app/cards', 303);
+        }
+        const push: FormPush = {
+          cardId: completed.resume.cardId ?? '',
+          tokenRequestorId: completed.resume.tokenRequestorId ?? '',
+          idempotencyKey: completed.resume.idempotencyKey ?? '',
+        };
+        const principal = await signedIn(request);
+        try {
+          const grant = await codeFlow.grant(completed, principal);
+          await auth.grants.check(grant.token, principal);
+          return reply.redirect(await pushFromForm(provisioning, principal, push), 303);
+        } catch (error) {
+          // Back to the consent, saying why (a step-up not strong or recent enough, a card no longer eligible).
+          if (!(error instanceof PushprovError) || error.status === 404) throw error;
+          const page = consentPage(push.cardId, push.tokenRequestorId);
+          return reply.redirect(`${page}?problem=${encodeURIComponent(error.code)}`, 303);
+        }
+      },
+    );
+  };
+
+  return {
+    plugin,
+    stepUp: async (reply, principal, push) =>
+      redirectToProvider(reply, await codeFlow.start({ kind: 'step-up', principal, resume: { ...push } })),
+  };
+}
