@@ -27,7 +27,12 @@ export interface WebFormsOptions {
    * The consent's step-up at the bank's identity provider instead of a code
    * here: sends the browser there, the push made on its return (src/web/oidc.ts).
    */
-  idpStepUp?: (reply: FastifyReply, principal: Principal, push: FormPush) => Promise<FastifyReply>;
+  idpStepUp?: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    push: FormPush,
+  ) => Promise<FastifyReply>;
 }
 
 /** A consent form's push, once its step-up is done. */
@@ -172,7 +177,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
             tokenRequestorId,
             idempotencyKey: /^[A-Za-z0-9_.:-]{8,128}$/.test(key) ? key : randomUUID(),
           };
-          if (options.idpStepUp) return await options.idpStepUp(reply, principal, push);
+          if (options.idpStepUp) return await options.idpStepUp(request, reply, principal, push);
           await stepUp(request, principal);
           return reply.redirect(await pushFromForm(provisioning, principal, push), 303);
         } catch (error) {

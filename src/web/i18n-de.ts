@@ -73,6 +73,7 @@ export const DE_TEXT: Record<string, string> = {
   'Confirm it is you': 'Bestätigen Sie, dass Sie es sind',
   'You confirm it is you at the bank’s sign-in; then the card is added.':
     'Sie bestätigen bei der Anmeldung der Bank, dass Sie es sind; dann wird die Karte hinzugefügt.',
+  'Continue to the bank’s sign-in': 'Weiter zur Anmeldung der Bank',
   'One-time code from my authenticator app': 'Einmalcode aus meiner Authenticator-App',
   'Passkey on this device': 'Passkey auf diesem Gerät',
   'No passkey yet: {link} to confirm with this device next time.':

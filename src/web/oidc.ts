@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, PushprovError } from '../core/errors.js';
+import { escapeHtml } from '../core/html.js';
 import {
   clearSessionCookie,
   cookieValue,
@@ -15,6 +16,8 @@ import { FLOW_TTL_MS } from '../service/auth/oidc/code-flow.js';
 import type { SessionService } from '../service/auth/sessions.js';
 import type { ProvisioningService } from '../service/provisioning.js';
 import { consentPage, type FormPush, pushFromForm } from './forms.js';
+import { chooseLanguage, translator } from './i18n.js';
+import { sendPage } from './layout.js';
 import { safeNext } from './next.js';
 import { pageErrorHandler } from './pages.js';
 
@@ -32,31 +35,30 @@ export interface WebOidcOptions {
   provisioning: Pick<ProvisioningService, 'push'>;
 }
 
-const CallbackQuery = Type.Object(
-  {
-    code: Type.Optional(Type.String({ maxLength: 2048 })),
-    state: Type.Optional(Type.String({ maxLength: 512 })),
-    iss: Type.Optional(Type.String({ maxLength: 512 })),
-    error: Type.Optional(Type.String({ maxLength: 256 })),
-    error_description: Type.Optional(Type.String({ maxLength: 1024 })),
-    session_state: Type.Optional(Type.String({ maxLength: 512 })),
-  },
-  { additionalProperties: false },
-);
+// Bounded, and open to what else a provider adds (`iss`, `session_state`…).
+const CallbackQuery = Type.Object({
+  code: Type.Optional(Type.String({ maxLength: 2048 })),
+  state: Type.Optional(Type.String({ maxLength: 512 })),
+  error: Type.Optional(Type.String({ maxLength: 256 })),
+});
 
 export function webOidc(options: WebOidcOptions): {
   plugin: FastifyPluginAsync;
-  stepUp: (reply: FastifyReply, principal: Principal, push: FormPush) => Promise<FastifyReply>;
+  stepUp: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    push: FormPush,
+  ) => Promise<FastifyReply>;
 } {
   const { auth, guards, provisioning } = options;
   const { codeFlow } = auth.oidc;
   const flowCookie: SessionCookie = sessionCookieFor(auth.issuerPublicUrl, 'oidc_flow');
   const base = auth.issuerPublicUrl.replace(/\/$/, '');
 
-  const redirectToProvider = async (reply: FastifyReply, started: { url: string; sealed: string }) => {
-    setSessionCookie(reply, flowCookie, started.sealed, new Date(Date.now() + FLOW_TTL_MS));
-    return reply.redirect(started.url, 303);
-  };
+  // The flow's sealed state, for the callback in this browser only.
+  const keepFlow = (reply: FastifyReply, sealed: string) =>
+    setSessionCookie(reply, flowCookie, sealed, new Date(Date.now() + FLOW_TTL_MS));
 
   const signedIn = async (request: FastifyRequest): Promise<Principal> => {
     const token = request.headers.cookie && cookieValue(request.headers.cookie, guards.cookie.name);
@@ -77,10 +79,9 @@ export function webOidc(options: WebOidcOptions): {
       },
       async (request, reply) => {
         const next = safeNext((request.query as { next?: string }).next);
-        return redirectToProvider(
-          reply,
-          await codeFlow.start({ kind: 'sign-in', ...(next !== undefined && { next }) }),
-        );
+        const started = await codeFlow.start({ kind: 'sign-in', ...(next !== undefined && { next }) });
+        keepFlow(reply, started.sealed);
+        return reply.redirect(started.url, 303);
       },
     );
 
@@ -122,7 +123,20 @@ export function webOidc(options: WebOidcOptions): {
 
   return {
     plugin,
-    stepUp: async (reply, principal, push) =>
-      redirectToProvider(reply, await codeFlow.start({ kind: 'step-up', principal, resume: { ...push } })),
+    // A form's answer may not redirect to another origin (CSP `form-action 'self'`), so the consent
+    // is answered with a page leading to the provider, followed at once by the page script.
+    stepUp: async (request, reply, principal, push) => {
+      const started = await codeFlow.start({ kind: 'step-up', principal, resume: { ...push } });
+      keepFlow(reply, started.sealed);
+      const lang = chooseLanguage(request.headers['accept-language']);
+      const t = translator(lang);
+      return sendPage(
+        reply,
+        { title: 'Confirm it is you', page: 'step-up', signedIn: true, lang },
+        `<h1>${t('Confirm it is you')}</h1>
+<p>${t('You confirm it is you at the bank’s sign-in; then the card is added.')}</p>
+<div class="button-row"><a class="btn" id="step-up" href="${escapeHtml(started.url)}">${t('Continue to the bank’s sign-in')}</a></div>`,
+      );
+    },
   };
 }

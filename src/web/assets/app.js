@@ -788,6 +788,8 @@ localTimes();
 const WIRING = {
   signin: wireSignIn,
   consent: wirePush,
+  // The consent's step-up at the bank's identity provider: on to its sign-in at once.
+  'step-up': () => location.assign($('#step-up').href),
   result: wireResult,
   saved: wireSaved,
   security: wireSecurity,
