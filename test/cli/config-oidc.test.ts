@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/config.js';
-import { ConfigError } from '../../src/core/errors.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-};
+import { problemsOf } from '../support/config-problems.js';
 
 const GOOD = {
   PUSHPROV_OIDC_ISSUER: 'https://login.bank.example/realms/cardholders',

@@ -2,16 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
-import { createLogger } from '../../src/core/logger.js';
-import { createIssuerApp } from '../../src/http/app.js';
-import { authGuards, cardholderOf } from '../../src/http/auth/guards.js';
-import { authRoutes } from '../../src/http/routes/auth.js';
 import { createAuth } from '../../src/service/auth/index.js';
 import type { OidcOptions } from '../../src/service/auth/oidc/options.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
+import { authProbeApp } from '../support/auth-app.js';
 import { insertCardholder } from '../support/auth-fixtures.js';
 import { captureStream } from '../support/capture.js';
 import { testDatabase } from '../support/database.js';
@@ -75,19 +72,7 @@ describe('the bank’s OpenID provider, for the API', () => {
         ...oidc,
       },
     });
-    const guards = authGuards(auth);
-    const app = await createIssuerApp({
-      db: database.db,
-      clock,
-      publicUrl: ISSUER,
-      logger: createLogger({ level: 'info', format: 'json', destination: logs.stream }),
-    });
-    await app.register(authRoutes(auth, guards));
-    app.post('/v1/push-probe', { onRequest: guards.requireGrant }, async (request) => ({
-      cardholderId: cardholderOf(request).cardholderId,
-      grantId: request.scaGrant?.id,
-    }));
-    await app.ready();
+    const app = await authProbeApp({ database, auth, clock, publicUrl: ISSUER, logs: logs.stream });
     return { app, clock };
   };
 
