@@ -373,7 +373,7 @@ ${
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></div>
 </fieldset>`
 }
-${problemBox(request.query.problem, lang)}
+${problemBox(request.query.problem, lang, options.identityProvider ? 'idp' : undefined)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 <div class="button-row"><button type="submit" class="btn">${t('Add to {name}', { name })}</button>
 <a class="btn secondary" href="/app/cards">${t('Cancel')}</a></div>

@@ -228,6 +228,13 @@ describe('the bank’s OpenID provider, for the API', () => {
     expect((await whoAmI(app, ours)).statusCode).toBe(200);
   });
 
+  it('answers 503 while the provider cannot be reached, rather than calling the cardholder signed out', async () => {
+    const { app } = await issuerApp({ issuer: 'http://127.0.0.1:9' });
+    const res = await whoAmI(app, 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln');
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('IDENTITY_PROVIDER_UNAVAILABLE');
+  });
+
   it('follows the provider’s key rotation: a new key is fetched, a retired one no longer accepted', async () => {
     const { app } = await issuerApp();
     const alice = await cardholder();

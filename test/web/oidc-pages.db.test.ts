@@ -160,6 +160,10 @@ describe('the bank pages with the bank’s OpenID provider', { timeout: 120_000 
 
     const weak = await stepUp({ ...alice, ...WEAK });
     expect(weak.location).toBe(`${consentPath}?problem=SCA_REQUIRED`);
+    // Worded for a step-up at the bank, not for a code or passkey of ours.
+    expect((await get(weak.location, session)).html).toContain(
+      'Your bank’s sign-in did not confirm it is you strongly enough.',
+    );
 
     const strong = await stepUp({ ...alice, ...STRONG });
     expect(strong.status).toBe(303);
