@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// Thin launcher so `npx pushprov` works from a clone without a build step.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli.ts');
+// Runs the compiled JavaScript in dist/; in a clone, dist/ is (re)built first
+// when src/ is newer, so `npm start` never runs stale code. Development
+// without a build: `npm run dev` (tsx).
+import { ensureBuilt } from '../scripts/build.mjs';
+
+ensureBuilt();
+await import('../dist/cli.js');

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { withClaim } from '../core/pid-lock.js';
 import {
   type EncryptionIdentity,
   ensureEncryptionIdentity,
@@ -32,6 +33,12 @@ export const MERCHANT_ENCRYPTION_STEM = 'merchant-encryption';
  */
 export async function ensureDevKeys(config: Config, say: (line: string) => void): Promise<StartKeys> {
   const dir = devKeysDir(config);
+  // Instances started together on one data directory: one generates, the others wait and load its keys.
+  mkdirSync(config.dataDir, { recursive: true });
+  return withClaim(join(config.dataDir, 'keys.lock'), () => generateMissing(dir, say));
+}
+
+async function generateMissing(dir: string, say: (line: string) => void): Promise<StartKeys> {
   if (!existsSync(join(dir, MANIFEST))) {
     say(`generating development keys in ${dir} (first start only)`);
     await generateDevKeys(dir, { onProgress: (step) => say(`  ${step}`) });

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import {
   Kysely,
@@ -13,6 +14,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 import { PushprovError } from './errors.js';
 
 /**
@@ -48,13 +50,23 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
+  let lock: { release(): void } | undefined;
+  if ('dataDir' in target) {
+    mkdirSync(target.dataDir, { recursive: true });
+    lock = lockDataDir(target.dataDir);
+  }
   // One options object: given a data directory that is not a string, PGlite ignores its second argument.
   const pglite = new PGlite({
     ...('dataDir' in target && { dataDir: target.dataDir }),
     ...('from' in target && target.from && { loadDataDir: target.from }),
     parsers: { [INT8_OID]: (v: string) => Number(v), [NUMERIC_OID]: (v: string) => Number(v) },
   });
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = new Kysely<T>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }) });
   return {
     db,
@@ -62,6 +74,7 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
     close: async () => {
       await db.destroy();
       await pglite.close();
+      lock?.release();
     },
   };
 }

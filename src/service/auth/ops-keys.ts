@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { publishOnce } from '../../core/publish-file.js';
 import { newSecretToken, tokenDigest } from '../../store/auth/tokens.js';
 
 /**
@@ -60,12 +61,15 @@ export interface DevelopmentOpsKey {
 /** The development ops key under `<dataDir>/keys/ops-api-key`, created on first use. */
 export function developmentOpsKey(dataDir: string): DevelopmentOpsKey {
   const path = join(dataDir, 'keys', 'ops-api-key');
-  if (existsSync(path)) return { key: readFileSync(path, 'utf8').trim(), path, created: false };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const existing = (): DevelopmentOpsKey => ({
+    key: readFileSync(path, 'utf8').trim(),
+    path,
+    created: false,
+  });
+  if (existsSync(path)) return existing();
   const key = newOpsApiKey();
-  writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
-  return { key, path, created: true };
+  // Instances started together: one key is kept, and each shows it only if it is theirs.
+  return publishOnce(path, `${key}\n`) ? { key, path, created: true } : existing();
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { ConflictError } from '../../core/errors.js';
 import type { CardService, ImportSummary } from './cards.js';
 
 /**
@@ -14,5 +15,15 @@ export const DEMO_CARDS_FILE = fileURLToPath(new URL('../../../fixtures/demo-car
 
 export async function seedDemoData(cards: CardService, file = DEMO_CARDS_FILE): Promise<ImportSummary> {
   const fixture: unknown = JSON.parse(await readFile(file, 'utf8'));
-  return cards.importCards(fixture, { actor: 'seed' });
+  // Instances started together seed at once; the loser of a race runs again and finds the winner's records.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await cards.importCards(fixture, { actor: 'seed' });
+    } catch (error) {
+      if (!(error instanceof ConflictError && error.code === 'IMPORT_CONFLICT') || attempt === SEED_ATTEMPTS)
+        throw error;
+    }
+  }
 }
+
+const SEED_ATTEMPTS = 5;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
 import type { IssuerSchema } from '../../store/schema.js';
@@ -36,22 +36,20 @@ export interface ProvisioningStats {
   latency: { destination: string; count: number; p50: number; p90: number; p99: number }[];
 }
 
-const SETTLED = new Set(['completed', 'failed']);
 const CANCELLED = 'CARDHOLDER_CANCELLED';
-/** The state as ops count it: a cancel apart from failures. */
-const outcomeOf = (row: { state: string; error_code: string | null }): string =>
-  row.state === 'failed' && row.error_code === CANCELLED ? 'cancelled' : row.state;
-const FAILED = ['failed', 'expired'];
-// Enough for a dashboard; beyond this the newest rows are the ones that matter.
-const ROW_LIMIT = 10_000;
 const RECENT_FAILURES = 20;
 
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? 0;
-}
+/**
+ * The state as ops count it, in SQL: a cancel apart from failures. The whole
+ * window is aggregated by the database (no row cap, nothing carried to Node),
+ * and the `provisionings_created` index bounds every query to the window.
+ */
+const outcome = sql<string>`case when state = 'failed' and error_code = ${sql.lit(CANCELLED)} then 'cancelled' else state end`;
+const day = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`;
+const settleMs = sql<number>`greatest(0, extract(epoch from (updated_at - created_at)) * 1000)`;
+/** Nearest rank, as `percentile_disc` defines it: the smallest value whose cumulative share reaches p. */
+const nearestRank = (p: number) =>
+  sql<number>`percentile_disc(${sql.lit(p)}) within group (order by ${settleMs})`;
 
 export class OpsStats {
   constructor(
@@ -63,94 +61,107 @@ export class OpsStats {
     if (!Number.isInteger(days) || days < 1 || days > 90)
       throw new ValidationError('DAYS_INVALID', 'days must be a whole number from 1 to 90');
     const since = new Date(this.clock.now().getTime() - days * 86_400_000);
-    const rows = await this.db
-      .selectFrom('provisionings')
-      .select([
-        'id',
-        'destination',
-        'token_requestor_id',
-        'token_requestor_name',
-        'state',
-        'error_code',
-        'created_at',
-        'updated_at',
-      ])
-      .where('created_at', '>=', since)
-      .orderBy('created_at', 'desc')
-      .limit(ROW_LIMIT)
-      .execute();
+    const window = this.db.selectFrom('provisionings').where('created_at', '>=', since);
+    const [counts, failures, latency] = await Promise.all([
+      window
+        .select([
+          day.as('day'),
+          'destination',
+          outcome.as('outcome'),
+          (eb) => eb.fn.countAll<string>().as('n'),
+        ])
+        .groupBy([day, 'destination', outcome])
+        .orderBy('day')
+        .orderBy('destination')
+        .execute(),
+      this.#recentFailures(since),
+      window
+        .select([
+          'destination',
+          (eb) => eb.fn.countAll<string>().as('count'),
+          nearestRank(0.5).as('p50'),
+          nearestRank(0.9).as('p90'),
+          nearestRank(0.99).as('p99'),
+        ])
+        .where('state', 'in', ['completed', 'failed'])
+        .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '!=', CANCELLED)]))
+        .groupBy('destination')
+        .orderBy('destination')
+        .execute(),
+    ]);
 
     const funnel = new Map<string, { day: string; destination: string; states: Record<string, number> }>();
     const totals = new Map<string, Record<string, number>>();
-    const durations = new Map<string, number[]>();
-    for (const row of rows) {
-      const created = new Date(row.created_at);
-      const day = created.toISOString().slice(0, 10);
-      const key = `${day} ${row.destination}`;
-      const outcome = outcomeOf(row);
-      const bucket = funnel.get(key) ?? { day, destination: row.destination, states: {} };
-      bucket.states[outcome] = (bucket.states[outcome] ?? 0) + 1;
+    for (const row of counts) {
+      const n = Number(row.n);
+      const key = `${row.day} ${row.destination}`;
+      const bucket = funnel.get(key) ?? { day: row.day, destination: row.destination, states: {} };
+      bucket.states[row.outcome] = n;
       funnel.set(key, bucket);
       const total = totals.get(row.destination) ?? {};
-      total[outcome] = (total[outcome] ?? 0) + 1;
+      total[row.outcome] = (total[row.outcome] ?? 0) + n;
       totals.set(row.destination, total);
-      if (SETTLED.has(outcome)) {
-        const list = durations.get(row.destination) ?? [];
-        list.push(Math.max(0, new Date(row.updated_at).getTime() - created.getTime()));
-        durations.set(row.destination, list);
-      }
     }
     return {
       since: since.toISOString(),
-      funnel: [...funnel.values()].sort(
-        (a, b) => a.day.localeCompare(b.day) || a.destination.localeCompare(b.destination),
-      ),
+      funnel: [...funnel.values()],
       totals: [...totals].map(([destination, states]) => ({ destination, states })),
-      failures: await Promise.all(
-        rows
-          .filter((r) => FAILED.includes(outcomeOf(r)))
-          .slice(0, RECENT_FAILURES)
-          .map(async (r) => ({
-            id: r.id,
-            destination: r.destination,
-            tokenRequestor: r.token_requestor_name,
-            state: r.state,
-            errorCode: r.error_code,
-            ...(r.error_code === 'TOKENIZATION_DECLINED' && { declinedBy: await this.#declinedBy(r) }),
-            at: new Date(r.updated_at).toISOString(),
-          })),
-      ),
-      latency: [...durations].map(([destination, list]) => {
-        const sorted = list.sort((a, b) => a - b);
-        return {
-          destination,
-          count: sorted.length,
-          p50: percentile(sorted, 50),
-          p90: percentile(sorted, 90),
-          p99: percentile(sorted, 99),
-        };
-      }),
+      failures,
+      latency: latency.map((row) => ({
+        destination: row.destination,
+        count: Number(row.count),
+        p50: Math.round(Number(row.p50)),
+        p90: Math.round(Number(row.p90)),
+        p99: Math.round(Number(row.p99)),
+      })),
     };
   }
 
-  /** Whether the bank was asked about a declined push's tokenization while the push was open. */
-  async #declinedBy(push: {
-    id: string;
-    token_requestor_id: string;
-    created_at: Date;
-    updated_at: Date;
-  }): Promise<'issuer' | 'mastercard'> {
-    const asked = await this.db
-      .selectFrom('mdes_notifications as n')
-      .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
-      .select('n.notification_id')
-      .where('c.provisioning_id', '=', push.id)
-      .where('n.message_type', '=', AUTHORIZE_SERVICE)
-      .where('n.token_requestor_id', '=', push.token_requestor_id)
-      .where('n.received_at', '>=', push.created_at)
-      .where('n.received_at', '<=', push.updated_at)
-      .limit(1)
-      .executeTakeFirst();
-    return asked ? 'issuer' : 'mastercard';
+  /**
+   * The newest failures and expiries; for a declined tokenization, whether the
+   * bank was asked about it while the push was open (one query, not one per row).
+   */
+  async #recentFailures(since: Date): Promise<ProvisioningStats['failures']> {
+    const rows = await this.db
+      .selectFrom('provisionings as p')
+      .select([
+        'p.id',
+        'p.destination',
+        'p.token_requestor_name',
+        'p.state',
+        'p.error_code',
+        'p.updated_at',
+        (eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('mdes_notifications as n')
+                .innerJoin('provisioning_cards as c', 'c.card_id', 'n.card_id')
+                .select('n.notification_id')
+                .whereRef('c.provisioning_id', '=', 'p.id')
+                .where('n.message_type', '=', AUTHORIZE_SERVICE)
+                .whereRef('n.token_requestor_id', '=', 'p.token_requestor_id')
+                .whereRef('n.received_at', '>=', 'p.created_at')
+                .whereRef('n.received_at', '<=', 'p.updated_at'),
+            )
+            .as('asked'),
+      ])
+      .where('p.created_at', '>=', since)
+      .where('p.state', 'in', ['failed', 'expired'])
+      .where((eb) => eb.or([eb('p.error_code', 'is', null), eb('p.error_code', '!=', CANCELLED)]))
+      .orderBy('p.created_at', 'desc')
+      .limit(RECENT_FAILURES)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      destination: r.destination,
+      tokenRequestor: r.token_requestor_name,
+      state: r.state,
+      errorCode: r.error_code,
+      ...(r.error_code === 'TOKENIZATION_DECLINED' && {
+        declinedBy: r.asked ? ('issuer' as const) : ('mastercard' as const),
+      }),
+      at: new Date(r.updated_at).toISOString(),
+    }));
   }
 }

@@ -13,6 +13,7 @@ import * as m0011 from './0011_handover.js';
 import * as m0012 from './0012_token_suspensions.js';
 import * as m0013 from './0013_drop_card_cvc.js';
 import * as m0014 from './0014_pre_digitization.js';
+import * as m0015 from './0015_provisionings_created.js';
 import * as m0016 from './0016_sca_method_oidc.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
@@ -31,6 +32,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0012_token_suspensions': m0012,
   '0013_drop_card_cvc': m0013,
   '0014_pre_digitization': m0014,
+  '0015_provisionings_created': m0015,
   '0016_sca_method_oidc': m0016,
 };
 

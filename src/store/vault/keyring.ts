@@ -1,8 +1,8 @@
 import { createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { publishOnce, writeAtomically } from '../../core/publish-file.js';
 import { KEY_BYTES, MAX_KEK_ID_BYTES } from './format.js';
 
 /**
@@ -113,8 +113,12 @@ export function loadKeyring(source: KeyringSource): Keyring {
   if (source.path !== undefined && existsSync(source.path)) {
     keyring = readKeyringFile(source.path, envKek, problems);
   } else if (source.path !== undefined && source.createIfMissing && envKek === undefined) {
-    keyring = Keyring.generate(source.now ?? new Date());
-    writeKeyringFile(source.path, keyring);
+    const generated = Keyring.generate(source.now ?? new Date());
+    // Instances started together each generate one; only the first is kept,
+    // and the others use it, so no card is ever sealed under a key they lack.
+    keyring = publishOnce(source.path, keyringFileText(generated))
+      ? generated
+      : readKeyringFile(source.path, undefined, problems);
   } else if (envKek !== undefined) {
     keyring = envOnlyKeyring(envKek);
   } else if (source.path !== undefined) {
@@ -206,11 +210,12 @@ function readKeyringFile(path: string, envKek: Kek | undefined, problems: string
   return new Keyring(keks, file.active as string, createSecretKey(indexKey));
 }
 
-/**
- * Writes the keyring atomically (a reader sees the old file or the new one,
- * never half of one), readable by the owner only.
- */
+/** Replaces the keyring file (rotation), atomically. */
 export function writeKeyringFile(path: string, keyring: Keyring): void {
+  writeAtomically(path, keyringFileText(keyring));
+}
+
+function keyringFileText(keyring: Keyring): string {
   const json: KeyringFileJson = {
     version: 1,
     active: keyring.activeId,
@@ -221,9 +226,5 @@ export function writeKeyringFile(path: string, keyring: Keyring): void {
       ...(k.createdAt ? { createdAt: k.createdAt } : {}),
     })),
   };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
+  return `${JSON.stringify(json, null, 2)}\n`;
 }
