@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, PushprovError } from '../core/errors.js';
+import { PushprovError } from '../core/errors.js';
 import { escapeHtml } from '../core/html.js';
 import {
   clearSessionCookie,
@@ -60,10 +60,11 @@ export function webOidc(options: WebOidcOptions): {
   const keepFlow = (reply: FastifyReply, sealed: string) =>
     setSessionCookie(reply, flowCookie, sealed, new Date(Date.now() + FLOW_TTL_MS));
 
-  const signedIn = async (request: FastifyRequest): Promise<Principal> => {
+  // The page's session a step-up returns to; none (ended meanwhile): sign in again, the callback not kept as
+  // where to go next (its code is spent, and is no `next` to carry around).
+  const signedIn = async (request: FastifyRequest): Promise<Principal | undefined> => {
     const token = request.headers.cookie && cookieValue(request.headers.cookie, guards.cookie.name);
-    if (!token) throw new AuthError('SESSION_REQUIRED', 'sign in first');
-    return auth.identity.identify(token);
+    return token ? auth.identity.identify(token).catch(() => undefined) : undefined;
   };
 
   const plugin: FastifyPluginAsync = async (app) => {
@@ -107,6 +108,7 @@ export function webOidc(options: WebOidcOptions): {
           idempotencyKey: completed.resume.idempotencyKey ?? '',
         };
         const principal = await signedIn(request);
+        if (!principal) return reply.redirect('/app/signin', 303);
         try {
           const grant = await codeFlow.grant(completed, principal);
           await auth.grants.check(grant.token, principal);

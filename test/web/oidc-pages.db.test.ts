@@ -158,6 +158,16 @@ describe('the bank pages with the bank’s OpenID provider', { timeout: 120_000 
       );
     };
 
+    // A step-up that comes back to a browser signed out meanwhile: to the sign-in, no grant, no push.
+    const asked = await post(consentPath, { consent: 'on', idempotencyKey: key }, session);
+    const link = /id="step-up" href="([^"]+)"/.exec(asked.html)?.[1] ?? '';
+    const callback = await idp.authorize(link.replace(/&amp;/g, '&'), { ...alice, ...STRONG });
+    const signedOut = await get(
+      `${callback.pathname}${callback.search}`,
+      `pushprov_oidc_flow=${asked.cookies.pushprov_oidc_flow}`,
+    );
+    expect([signedOut.status, signedOut.location]).toEqual([303, '/app/signin']);
+
     const weak = await stepUp({ ...alice, ...WEAK });
     expect(weak.location).toBe(`${consentPath}?problem=SCA_REQUIRED`);
     // Worded for a step-up at the bank, not for a code or passkey of ours.
