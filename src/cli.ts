@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { registerAuditCommands } from './cli/audit.js';
 import { registerCardCommands } from './cli/cards.js';
 import { type Config, describeConfig, loadConfig } from './cli/config.js';
 import { conformanceCommand } from './cli/conformance/command.js';
@@ -99,6 +100,7 @@ keys
 
 registerVaultCommands(keys, configOrExit);
 registerCardCommands(program, configOrExit);
+registerAuditCommands(program, configOrExit);
 program.addCommand(conformanceCommand(configOrExit));
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -9,8 +9,19 @@ export interface AuditLogTable {
   subject: string | null;
   outcome: string;
   details: JSONColumnType<Record<string, unknown>>;
-  prev_hash: string;
+  /** The former design's chain; null on entries chained by a seal. */
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+export interface AuditSealsTable {
+  position: Generated<number>;
+  seq: number;
   hash: string;
+}
+
+export interface AuditUnsealedTable {
+  seq: number;
 }
 
 export interface ProvisioningsTable {
@@ -240,6 +251,8 @@ export interface TokenFollowUpTokensTable {
 
 export interface IssuerSchema {
   audit_log: AuditLogTable;
+  audit_seals: AuditSealsTable;
+  audit_unsealed: AuditUnsealedTable;
   cardholders: CardholdersTable;
   cards: CardsTable;
   provisionings: ProvisioningsTable;

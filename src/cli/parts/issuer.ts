@@ -408,6 +408,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       provisioning.reconcile(config.reconcileSeconds * 2000),
     ),
     every(30_000, 'expire receipts', () => provisioning.expireReceipts()),
+    // Appends take no lock; this chains them, about a second behind (one sealer across instances).
+    every(1000, 'seal audit entries', () => audit.seal()),
     every(10 * 60_000, 'purge expired', async () => {
       await auth.purgeExpired();
       await idempotency.purgeExpired();
