@@ -154,6 +154,17 @@ export interface Config {
   mdesClientFingerprints: string[] | undefined;
   pkcs11Module: string | undefined;
   pkcs11Pin: string | undefined;
+  oidcIssuer: string | undefined;
+  oidcAudience: string;
+  oidcAlgorithms: string[];
+  oidcCardholderClaim: string;
+  oidcClockToleranceSeconds: number;
+  oidcClientId: string | undefined;
+  oidcClientSecret: string | undefined;
+  oidcScopes: string[];
+  oidcScaAcr: string[] | undefined;
+  oidcScaAmr: string[] | undefined;
+  oidcScaMaxAgeSeconds: number;
 }
 
 const accountRanges: Parser<string[]> = (raw) => {
@@ -210,6 +221,67 @@ const fingerprints: Parser<string[]> = (raw) => {
         problem: 'expected comma-separated SHA-256 certificate fingerprints (64 hex digits, colons allowed)',
       };
 };
+
+/**
+ * The bank's OpenID provider: https, except on the machine itself (a test's
+ * or a developer's provider), where nothing crosses a network.
+ */
+const issuerUrl: Parser<string> = (raw) => {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { problem: 'expected a URL' };
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    return { problem: 'expected an https URL (http only on a loopback host)' };
+  }
+  if (u.search !== '' || u.hash !== '')
+    return { problem: 'expected an issuer URL without query or fragment' };
+  return raw;
+};
+const nonNegativeInt: Parser<number> = (raw) =>
+  /^\d+$/.test(raw) ? Number(raw) : { problem: 'expected a whole number ≥ 0' };
+const list =
+  (what: string, item: RegExp): Parser<string[]> =>
+  (raw) => {
+    const items = raw
+      .split(/[\s,]+/)
+      .map((i) => i.trim())
+      .filter(Boolean);
+    return items.length > 0 && items.every((i) => item.test(i))
+      ? items
+      : { problem: `expected ${what}, separated by commas or spaces` };
+  };
+// Asymmetric signatures only: a shared-secret (HS*) token could be minted by anyone holding the secret.
+const JWS_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+const algorithms: Parser<string[]> = (raw) => {
+  const parsed = list('signature algorithms', /^[A-Za-z0-9]+$/)(raw);
+  return Array.isArray(parsed) && !parsed.every((a) => JWS_ALGORITHMS.includes(a))
+    ? { problem: `expected some of ${JWS_ALGORITHMS.join(', ')}` }
+    : parsed;
+};
+const scopes: Parser<string[]> = (raw) => {
+  const parsed = list('scopes', /^[\x21\x23-\x5b\x5d-\x7e]+$/)(raw);
+  return Array.isArray(parsed) && !parsed.includes('openid')
+    ? { problem: 'expected openid among the scopes' }
+    : parsed;
+};
+const claimName: Parser<string> = (raw) =>
+  /^[A-Za-z0-9_:.\-/]{1,128}$/.test(raw) ? raw : { problem: 'expected a claim name' };
+const showList = (items: string[] | undefined) => (items ?? []).join(',');
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
   `http://localhost:${c[portKey] ?? 0}`;
@@ -538,10 +610,113 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     parse: text,
     secret: true,
   },
+  oidcIssuer: {
+    env: 'PUSHPROV_OIDC_ISSUER',
+    description:
+      "The bank's OpenID provider (its issuer URL, https): cardholders sign in there, the API accepts its access tokens, and its step-up yields the SCA grant (docs/oidc.md). Unset: pushprov's own demo sign-in",
+    parse: issuerUrl,
+  },
+  oidcAudience: {
+    env: 'PUSHPROV_OIDC_AUDIENCE',
+    description: "The `aud` the provider's access tokens carry for pushprov; default PUSHPROV_ISSUER_URL",
+    default: (c) => c.issuerPublicUrl ?? '',
+    parse: text,
+  },
+  oidcAlgorithms: {
+    env: 'PUSHPROV_OIDC_ALGORITHMS',
+    description: 'Signature algorithms accepted on access and ID tokens (asymmetric only), comma-separated',
+    default: ['RS256', 'PS256', 'ES256'],
+    parse: algorithms,
+    show: showList,
+  },
+  oidcCardholderClaim: {
+    env: 'PUSHPROV_OIDC_CARDHOLDER_CLAIM',
+    description:
+      "The token claim holding the cardholder's external reference of the card import (`sub` when the provider's subject is that reference)",
+    default: 'sub',
+    parse: claimName,
+  },
+  oidcClockToleranceSeconds: {
+    env: 'PUSHPROV_OIDC_CLOCK_TOLERANCE_SECONDS',
+    description: "Leeway for the provider's clock on exp, iat, nbf and auth_time",
+    default: 30,
+    parse: nonNegativeInt,
+  },
+  oidcClientId: {
+    env: 'PUSHPROV_OIDC_CLIENT_ID',
+    description:
+      "pushprov's client id at the provider, for the bank pages' sign-in and step-up (authorization code flow with PKCE; redirect URI <PUSHPROV_ISSUER_URL>/app/oidc/callback); required with PUSHPROV_OIDC_ISSUER",
+    parse: text,
+  },
+  oidcClientSecret: {
+    env: 'PUSHPROV_OIDC_CLIENT_SECRET',
+    description: 'Its client secret (client_secret_basic); unset: a public client, PKCE alone',
+    parse: text,
+    secret: true,
+  },
+  oidcScopes: {
+    env: 'PUSHPROV_OIDC_SCOPES',
+    description: 'Scopes the bank pages ask for, openid among them',
+    default: ['openid'],
+    parse: scopes,
+    show: showList,
+  },
+  oidcScaAcr: {
+    env: 'PUSHPROV_OIDC_SCA_ACR',
+    description:
+      'acr values of the provider that count as strong customer authentication (any one); the pages ask for them as acr_values on step-up',
+    parse: list('acr values', /^[\x21-\x7e]+$/),
+    show: showList,
+  },
+  oidcScaAmr: {
+    env: 'PUSHPROV_OIDC_SCA_AMR',
+    description: 'amr values that count as strong customer authentication (any one, e.g. mfa,hwk)',
+    parse: list('amr values', /^[\x21-\x7e]+$/),
+    show: showList,
+  },
+  oidcScaMaxAgeSeconds: {
+    env: 'PUSHPROV_OIDC_SCA_MAX_AGE_SECONDS',
+    description:
+      "How recent the provider's strong authentication (auth_time) must be to yield an SCA grant; sent as max_age on step-up",
+    default: 300,
+    parse: positiveInt,
+  },
 };
 
 /** The settings that may name a key in an HSM. */
 const HSM_KEY_SETTINGS = ['mastercardSigningKeyPath', 'mdesEncryptionKeyPath', 'vaultKek'] as const;
+
+const OIDC_SETTINGS = [
+  'oidcAudience',
+  'oidcAlgorithms',
+  'oidcCardholderClaim',
+  'oidcClockToleranceSeconds',
+  'oidcClientId',
+  'oidcClientSecret',
+  'oidcScopes',
+  'oidcScaAcr',
+  'oidcScaAmr',
+  'oidcScaMaxAgeSeconds',
+] as const;
+
+/** OIDC settings go with an issuer, and an issuer needs a client and a rule for what counts as strong. */
+function oidcProblems(config: Config, given: ReadonlySet<keyof Config>): string[] {
+  const issuer = SETTINGS.oidcIssuer.env;
+  if (config.oidcIssuer === undefined) {
+    return given.has('oidcIssuer')
+      ? []
+      : OIDC_SETTINGS.filter((k) => given.has(k)).map((k) => `${SETTINGS[k].env}: only used with ${issuer}`);
+  }
+  const problems: string[] = [];
+  if (config.oidcClientId === undefined)
+    problems.push(`${SETTINGS.oidcClientId.env}: required with ${issuer}`);
+  if (config.oidcScaAcr === undefined && config.oidcScaAmr === undefined) {
+    problems.push(
+      `${SETTINGS.oidcScaAcr.env} or ${SETTINGS.oidcScaAmr.env}: required with ${issuer} (which of the provider's authentications count as strong)`,
+    );
+  }
+  return problems;
+}
 
 type Source = Record<string, string | undefined>;
 
@@ -593,6 +768,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     }
   }
   problems.push(...mdesTlsProblems(config, given));
+  problems.push(...oidcProblems(config, given));
   if (config.mastercardEnv !== 'simulator' && given.has('mdesTlsKey') && !config.mdesEncryptionKeyPath) {
     problems.push(
       `${SETTINGS.mdesEncryptionKeyPath.env}: required for the MDES listener when MASTERCARD_ENV=${config.mastercardEnv}`,

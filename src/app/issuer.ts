@@ -21,6 +21,7 @@ import { TokenConnectClient } from '../mastercard/token-connect/client.js';
 import { FieldLevelPayloadEncrypter } from '../mastercard/token-connect/encrypter.js';
 import { seedDemoCredentials } from '../service/auth/demo.js';
 import { createAuth } from '../service/auth/index.js';
+import type { OidcOptions } from '../service/auth/oidc/options.js';
 import { resolveOpsKeys } from '../service/auth/ops-keys.js';
 import { CardService } from '../service/cards/cards.js';
 import { seedDemoData } from '../service/cards/seed.js';
@@ -46,6 +47,7 @@ import { prepareIssuerStore } from '../store/store.js';
 import { TokenFollowUpRepository } from '../store/tokens/follow-ups.js';
 import { TokenRepository } from '../store/tokens/tokens.js';
 import { webForms } from '../web/forms.js';
+import { webOidc } from '../web/oidc.js';
 import { resultPage, webPages } from '../web/pages.js';
 import { activationCodeSender } from './activation-codes.js';
 import type { Config } from './config.js';
@@ -144,6 +146,25 @@ async function tokenConnectClient(context: IssuerContext, signer: OAuthSigner): 
  * Service consumer key; without one outside the simulator, changes to saved
  * cards are refused with TOKEN_MANAGEMENT_UNAVAILABLE.
  */
+/** The bank's OpenID provider as configured (src/app/config.ts checked that the settings go together). */
+function oidcOptions(config: Config, issuer: string): OidcOptions {
+  return {
+    issuer,
+    audience: config.oidcAudience,
+    algorithms: config.oidcAlgorithms,
+    cardholderClaim: config.oidcCardholderClaim,
+    clockToleranceSeconds: config.oidcClockToleranceSeconds,
+    clientId: config.oidcClientId ?? '',
+    ...(config.oidcClientSecret !== undefined && { clientSecret: config.oidcClientSecret }),
+    scopes: config.oidcScopes,
+    sca: {
+      acr: config.oidcScaAcr ?? [],
+      amr: config.oidcScaAmr ?? [],
+      maxAgeSeconds: config.oidcScaMaxAgeSeconds,
+    },
+  };
+}
+
 async function customerServiceClient(context: IssuerContext, signer: OAuthSigner) {
   const { config } = context;
   if (config.mastercardEnv === 'simulator') {
@@ -197,6 +218,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     session: { idleMs: config.sessionIdleMinutes * 60_000, maxMs: config.sessionMaxMinutes * 60_000 },
     grantTtlMs: config.scaGrantSeconds * 1000,
     attempts: { maxFailures: config.authMaxFailures, lockMs: config.authLockMinutes * 60_000 },
+    ...(config.oidcIssuer !== undefined && { oidc: oidcOptions(config, config.oidcIssuer) }),
   });
   const guards = authGuards(auth);
 
@@ -348,6 +370,10 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     // Process and traffic figures are the operators', not the cardholders'.
     metricsGuard: guards.requireOps,
   });
+  // With the bank's identity provider, the pages sign in and step up there.
+  const { oidc, sessions } = auth;
+  const identityProvider =
+    oidc && sessions && webOidc({ auth: { ...auth, oidc, sessions }, guards, provisioning });
   await app.register(
     webPages({
       provisioning,
@@ -363,12 +389,23 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
           (await directory.get(tokenRequestorId).catch(() => undefined))?.consumerFacingEntityName ??
           tokenRequestorId,
       },
-      demo: simulated,
+      demo: simulated && !identityProvider,
+      identityProvider: identityProvider !== undefined,
       links: { simulatorUrl: config.simulatorPublicUrl, merchantUrl: config.merchantPublicUrl },
     }),
   );
   // The same pages' forms without script: POST, then a redirect.
-  await app.register(webForms({ auth, guards, provisioning, savedCards, activations }));
+  await app.register(
+    webForms({
+      auth,
+      guards,
+      provisioning,
+      savedCards,
+      activations,
+      ...(identityProvider && { idpStepUp: identityProvider.stepUp }),
+    }),
+  );
+  if (identityProvider) await app.register(identityProvider.plugin);
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, taking card changes to their tokens,

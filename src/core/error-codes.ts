@@ -35,6 +35,22 @@ export const ERROR_CODES = {
     meaning: 'The body, query or parameters do not match the route’s schema (details name the field).',
     cardholder: true,
   },
+  // The bank's OpenID provider (src/service/auth/oidc).
+  CARDHOLDER_UNKNOWN: {
+    status: 403,
+    meaning: 'The identity provider signed in someone who is not an imported cardholder.',
+    cardholder: true,
+  },
+  SIGN_IN_REFUSED: {
+    status: 403,
+    meaning: 'The sign-in at the identity provider came back refused, replayed or from another browser.',
+    cardholder: true,
+  },
+  IDENTITY_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The bank’s identity provider (its discovery document or keys) cannot be reached.',
+    cardholder: true,
+  },
   RATE_LIMITED: {
     status: 429,
     meaning:

@@ -125,7 +125,8 @@ export interface AuthGrantsTable {
   token_hash: string;
   cardholder_id: string;
   session_id: string;
-  method: 'totp' | 'webauthn';
+  /** totp and webauthn: pushprov's own step-up; oidc: the bank's identity provider's. */
+  method: 'totp' | 'webauthn' | 'oidc';
   created_at: Date;
   expires_at: Date;
   revoked_at: Date | null;

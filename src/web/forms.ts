@@ -23,7 +23,46 @@ export interface WebFormsOptions {
   confirmWaitMs?: number;
   /** "Was this you?" answers (src/web/activations.ts), under the same form parser. */
   activations?: ActivationFormsOptions['activations'];
+  /**
+   * The consent's step-up at the bank's identity provider instead of a code
+   * here: sends the browser there, the push made on its return (src/web/oidc.ts).
+   */
+  idpStepUp?: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    push: FormPush,
+  ) => Promise<FastifyReply>;
 }
+
+/** A consent form's push, once its step-up is done. */
+export interface FormPush {
+  cardId: string;
+  tokenRequestorId: string;
+  idempotencyKey: string;
+}
+
+/** Pushes what the consent form asked for; answers with the push's own page to go to. */
+export async function pushFromForm(
+  provisioning: Pick<ProvisioningService, 'push'>,
+  principal: Principal,
+  push: FormPush,
+): Promise<string> {
+  const { view } = await provisioning.push({
+    cardholderId: principal.cardholderId,
+    cardIds: [push.cardId],
+    tokenRequestorId: push.tokenRequestorId,
+    consent: true,
+    idempotencyKey: push.idempotencyKey,
+  });
+  // To the push's own page, whose "Continue to …" link leads on: the pages' CSP (`form-action
+  // 'self'`) rightly keeps a form's redirect from leaving the bank's origin.
+  return resultPage(view.id);
+}
+
+/** The consent form's page, where a refusal comes back to. */
+export const consentPage = (cardId: string, tokenRequestorId: string): string =>
+  `/app/cards/${encodeURIComponent(cardId)}/destinations/${encodeURIComponent(tokenRequestorId)}/consent`;
 
 /** The status Mastercard's notification brings once a change is done. */
 const WANTED = { suspend: 'SUSPENDED', resume: 'ACTIVE', delete: 'DELETED' } as const;
@@ -78,7 +117,8 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
     };
 
     const { sessions } = auth;
-    if (sessions) {
+    // With the bank's identity provider, the pages sign in there (src/web/oidc.ts).
+    if (sessions && !options.idpStepUp) {
       app.post('/app/signin', async (request, reply) => {
         assertSameOrigin(request, origin);
         const next = safeNext(field(request, 'next'));
@@ -95,12 +135,15 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           return back(reply, next ? `/app/signin?next=${encodeURIComponent(next)}&` : '/app/signin', error);
         }
       });
+    }
 
+    if (sessions) {
       app.post('/app/signout', { onRequest: guards.requireCardholder }, async (request, reply) => {
         assertSameOrigin(request, origin);
         await sessions.end(cardholderOf(request));
         clearSessionCookie(reply, guards.cookie);
-        return reply.redirect('/app/signin', 303);
+        // Not back to the sign-in, which with the bank's provider would sign them in again at once.
+        return reply.redirect(options.idpStepUp ? '/' : '/app/signin', 303);
       });
     }
 
@@ -121,25 +164,22 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
       async (request, reply) => {
         assertSameOrigin(request, origin);
         const { cardId, tokenRequestorId } = request.params;
-        const page = `/app/cards/${encodeURIComponent(cardId)}/destinations/${encodeURIComponent(tokenRequestorId)}/consent`;
+        const page = consentPage(cardId, tokenRequestorId);
         const principal = cardholderOf(request);
         try {
           if (field(request, 'consent') !== 'on') {
             throw new PushprovError('CONSENT_REQUIRED', 'consent is required', { status: 400 });
           }
-          await stepUp(request, principal);
           // The form's own key: a resubmitted form finds its first push.
           const key = field(request, 'idempotencyKey');
-          const { view } = await provisioning.push({
-            cardholderId: principal.cardholderId,
-            cardIds: [cardId],
+          const push = {
+            cardId,
             tokenRequestorId,
-            consent: true,
             idempotencyKey: /^[A-Za-z0-9_.:-]{8,128}$/.test(key) ? key : randomUUID(),
-          });
-          // To the push's own page, whose "Continue to …" link leads on: the pages' CSP (`form-action
-          // 'self'`) rightly keeps a form's redirect from leaving the bank's origin.
-          return reply.redirect(resultPage(view.id), 303);
+          };
+          if (options.idpStepUp) return await options.idpStepUp(request, reply, principal, push);
+          await stepUp(request, principal);
+          return reply.redirect(await pushFromForm(provisioning, principal, push), 303);
         } catch (error) {
           return back(reply, page, error);
         }

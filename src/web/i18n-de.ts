@@ -73,6 +73,9 @@ export const DE_TEXT: Record<string, string> = {
   'You can pause or remove the card there at any time, from “Where this card is saved”.':
     'Sie können die Karte dort jederzeit pausieren oder entfernen, unter „Wo diese Karte gespeichert ist“.',
   'Confirm it is you': 'Bestätigen Sie, dass Sie es sind',
+  'You confirm it is you at the bank’s sign-in; then the card is added.':
+    'Sie bestätigen bei der Anmeldung der Bank, dass Sie es sind; dann wird die Karte hinzugefügt.',
+  'Continue to the bank’s sign-in': 'Weiter zur Anmeldung der Bank',
   'One-time code from my authenticator app': 'Einmalcode aus meiner Authenticator-App',
   'Passkey on this device': 'Passkey auf diesem Gerät',
   'No passkey yet: {link} to confirm with this device next time.':
@@ -217,6 +220,8 @@ export const DE_MESSAGES: Record<RefusalCode | `ui.${string}`, string> = {
   TOKEN_REQUESTOR_NOT_FOUND: 'Dieses Ziel ist für diese Karte nicht verfügbar.',
   CONSENT_REQUIRED: 'Setzen Sie das Häkchen, um dem Teilen Ihrer Kartendaten zuzustimmen.',
   SCA_REQUIRED: 'Bestätigen Sie zuerst mit einem Einmalcode oder einem Passkey, dass Sie es sind.',
+  'SCA_REQUIRED.idp':
+    'Die Anmeldung Ihrer Bank hat nicht stark genug bestätigt, dass Sie es sind. Versuchen Sie es erneut und bestätigen Sie dort mit Ihrem zweiten Schritt.',
   SCA_EXPIRED: 'Ihre Bestätigung ist abgelaufen. Bestätigen Sie bitte erneut.',
   SCA_WRONG_SESSION: 'Ihre Bestätigung gehört zu einer anderen Anmeldung. Bestätigen Sie bitte erneut.',
   SCA_WRONG_CARDHOLDER: 'Ihre Bestätigung gehört zu jemand anderem. Bestätigen Sie bitte erneut.',
@@ -252,6 +257,11 @@ export const DE_MESSAGES: Record<RefusalCode | `ui.${string}`, string> = {
   SESSION_REQUIRED: 'Bitte melden Sie sich an.',
   SESSION_EXPIRED: 'Ihre Sitzung ist beendet. Bitte melden Sie sich erneut an.',
   SESSION_INVALID: 'Ihre Sitzung ist beendet. Bitte melden Sie sich erneut an.',
+  CARDHOLDER_UNKNOWN:
+    'Zu dem Konto, mit dem Sie sich angemeldet haben, haben wir keine Karten. Melden Sie sich mit dem Konto Ihrer Karten an.',
+  SIGN_IN_REFUSED: 'Die Anmeldung bei Ihrer Bank wurde nicht abgeschlossen. Bitte beginnen Sie erneut.',
+  IDENTITY_PROVIDER_UNAVAILABLE:
+    'Die Anmeldung Ihrer Bank ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
   RECEIPT_EXPIRED: 'Die Zeit zum Abschließen ist abgelaufen. Beginnen Sie erneut bei Ihren Karten.',
   PUSH_UNCONFIRMED: 'Mastercard hat die Anfrage nicht rechtzeitig bestätigt. Es wurde nichts hinzugefügt.',
   PROVISIONING_NOT_FOUND: 'Diese Anfrage haben wir nicht gefunden.',

@@ -9,11 +9,15 @@ const MESSAGES_JSON: Record<Lang, SafeHtml> = {
   de: rawHtml(JSON.stringify(messagesFor('de')).replace(/</g, '\\u003c')),
 };
 
-/** A form's error box: the refusal worded for people when a no-script POST came back with one, else hidden for app.js. */
-export const problemBox = (code: string | undefined, lang: Lang = 'en'): SafeHtml =>
+/**
+ * A form's error box: the refusal worded for people when a no-script POST came back with one, else hidden
+ * for app.js. `variant` picks the wording of `CODE.variant` where there is one (the same refusal, said for
+ * this page's way of doing things).
+ */
+export const problemBox = (code: string | undefined, lang: Lang = 'en', variant?: string): SafeHtml =>
   code === undefined
     ? html`<div id="error" class="error" role="alert" hidden></div>`
-    : html`<div id="error" class="error" role="alert" data-code="${code}">${messageFor(code, undefined, lang)}</div>`;
+    : html`<div id="error" class="error" role="alert" data-code="${code}">${messageFor(variant && `${code}.${variant}`, messageFor(code, undefined, lang), lang)}</div>`;
 
 export interface PageOptions {
   /** In English, translated here; `{name}`s from `titleValues` (plain text). */

@@ -6,6 +6,9 @@ import { DE_MESSAGES } from './i18n-de.js';
 /** The codes the pages and their script give themselves; the API never answers them. */
 type PageCode = 'UNEXPECTED' | 'NETWORK' | 'PASSKEY_CANCELLED' | 'CHANGE_UNCONFIRMED';
 
+/** A refusal said for one page's way of doing things (`problemBox`'s variant): confirming at the bank's own sign-in. */
+type Variant = 'SCA_REQUIRED.idp';
+
 /**
  * Every code a page can show: the catalogue's cardholder codes, how a push
  * ended, the one Mastercard reason code a push's card commonly ends with, the
@@ -17,6 +20,7 @@ export type RefusalCode =
   | PushOutcome
   | Extract<ReasonCode, 'ACCOUNT_INELIGIBLE'>
   | PageCode
+  | Variant
   | `VALIDATION_FAILED.${string}`;
 
 /**
@@ -47,6 +51,8 @@ export const REFUSALS: Record<RefusalCode, string> = {
   TOKEN_REQUESTOR_NOT_FOUND: 'This destination is not available for this card.',
   CONSENT_REQUIRED: 'Tick the box to agree to share your card details before continuing.',
   SCA_REQUIRED: 'Confirm it is you with a one-time code or a passkey first.',
+  'SCA_REQUIRED.idp':
+    'Your bank’s sign-in did not confirm it is you strongly enough. Try again, and confirm with your second step there.',
   SCA_EXPIRED: 'Your confirmation has expired. Confirm it is you again.',
   SCA_WRONG_SESSION: 'Your confirmation belongs to another sign-in. Confirm it is you again.',
   SCA_WRONG_CARDHOLDER: 'Your confirmation belongs to someone else. Confirm it is you again.',
@@ -79,6 +85,11 @@ export const REFUSALS: Record<RefusalCode, string> = {
   SESSION_REQUIRED: 'Please sign in.',
   SESSION_EXPIRED: 'Your session has ended. Please sign in again.',
   SESSION_INVALID: 'Your session has ended. Please sign in again.',
+  CARDHOLDER_UNKNOWN:
+    'We have no cards for the account you signed in with. Sign in with the account of your cards.',
+  SIGN_IN_REFUSED: 'Signing in at your bank did not complete. Please start again.',
+  IDENTITY_PROVIDER_UNAVAILABLE:
+    'Your bank’s sign-in cannot be reached right now. Please try again in a moment.',
   RECEIPT_EXPIRED: 'The time to finish there ran out. Start again from your cards.',
   PUSH_UNCONFIRMED: 'Mastercard did not confirm the request in time. Nothing was added.',
   PROVISIONING_NOT_FOUND: 'We could not find this request.',

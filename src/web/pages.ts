@@ -47,6 +47,11 @@ export interface WebPagesOptions {
   clickToPayTokenRequestorId: string;
   /** Simulator mode: list the demo cardholders and their TOTP secrets on the sign-in page. */
   demo: boolean;
+  /**
+   * Cardholders sign in and step up at the bank's identity provider
+   * (src/web/oidc.ts serves `/app/signin`): the consent sends them there to confirm.
+   */
+  identityProvider?: boolean;
   links: { simulatorUrl: string; merchantUrl: string };
   /** The cardholder's own locale (`de-DE`…), which chooses the pages' language once signed in. */
   localeOf?: (cardholderId: string) => Promise<string | undefined>;
@@ -179,27 +184,28 @@ export function webPages(options: WebPagesOptions): FastifyPluginAsync {
 
     app.get('/app', { schema: hide }, async (_request, reply) => reply.redirect('/app/cards', 303));
 
-    app.get('/app/signin', { schema: { ...hide, querystring: SignInQuery } }, async (request, reply) => {
-      const lang = await languageOf(request);
-      const t = translator(lang);
-      const next = safeNext(request.query.next);
-      const demo =
-        demoUsers.length === 0
-          ? ''
-          : html`<section class="demo" aria-labelledby="demo-title">
+    if (!options.identityProvider)
+      app.get('/app/signin', { schema: { ...hide, querystring: SignInQuery } }, async (request, reply) => {
+        const lang = await languageOf(request);
+        const t = translator(lang);
+        const next = safeNext(request.query.next);
+        const demo =
+          demoUsers.length === 0
+            ? ''
+            : html`<section class="demo" aria-labelledby="demo-title">
 <h2 id="demo-title"><span class="tag">demo</span> ${t('Demo cardholders (simulator mode only)')}</h2>
 <p>${t('These sign-ins exist only in simulator mode. Add a TOTP secret to any authenticator app to get one-time codes.')}</p>
 <div class="scroll"><table><caption class="sr-only">${t('Demo cardholders')}</caption>
 <thead><tr><th scope="col">${t('Username')}</th><th scope="col">${t('Password')}</th><th scope="col">${t('TOTP secret')}</th><th scope="col"></th></tr></thead>
 <tbody>${demoUsers.map(
-              (u) =>
-                html`<tr><td>${u.username}</td><td><code>${u.password}</code></td><td><code>${u.totpSecret}</code></td>
+                (u) =>
+                  html`<tr><td>${u.username}</td><td><code>${u.password}</code></td><td><code>${u.totpSecret}</code></td>
 <td><button type="button" class="secondary small" data-action="fill" data-username="${u.username}" data-password="${u.password}">${t('Use')}<span class="sr-only"> ${u.username}</span></button></td></tr>`,
-            )}</tbody></table></div></section>`;
-      return sendPage(
-        reply,
-        { title: 'Sign in', page: 'signin', lang },
-        html`<h1>${t('Sign in')}</h1>
+              )}</tbody></table></div></section>`;
+        return sendPage(
+          reply,
+          { title: 'Sign in', page: 'signin', lang },
+          html`<h1>${t('Sign in')}</h1>
 <form id="signin" class="panel" method="post" action="/app/signin" novalidate>
 ${problemBox(request.query.problem, lang)}
 ${next ? html`<input type="hidden" name="next" value="${next}">` : ''}
@@ -210,8 +216,8 @@ ${next ? html`<input type="hidden" name="next" value="${next}">` : ''}
 <button type="submit" class="btn">${t('Sign in')}</button>
 </form>
 ${demo}`,
-      );
-    });
+        );
+      });
 
     app.get('/app/cards', { schema: hide, onRequest: guards.requireCardholder }, async (request, reply) => {
       const cards = await provisioning.cards(cardholderOf(request).cardholderId);
@@ -350,7 +356,11 @@ ${
 <div class="check"><input type="checkbox" id="consent" name="consent" required aria-describedby="consent-help">
 <label for="consent">${t('I agree to share this card and the details above with {name}.', { name })}</label></div>
 <p id="consent-help" class="muted">${t('You can pause or remove the card there at any time, from “Where this card is saved”.')}</p>
-<fieldset><legend>${t('Confirm it is you')}</legend>
+${
+  options.identityProvider
+    ? html`<fieldset data-step-up="idp"><legend>${t('Confirm it is you')}</legend>
+<p>${t('You confirm it is you at the bank’s sign-in; then the card is added.')}</p></fieldset>`
+    : html`<fieldset><legend>${t('Confirm it is you')}</legend>
 <div class="check"><input type="radio" id="method-code" name="method" value="code" checked><label for="method-code">${t('One-time code from my authenticator app')}</label></div>
 ${
   (await hasPasskey(cardholderId))
@@ -359,8 +369,9 @@ ${
 }
 <div id="code-field"><label for="code">${t('One-time code')}</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"></div>
-</fieldset>
-${problemBox(request.query.problem, lang)}
+</fieldset>`
+}
+${problemBox(request.query.problem, lang, options.identityProvider ? 'idp' : undefined)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 <div class="button-row"><button type="submit" class="btn">${t('Add to {name}', { name })}</button>
 <a class="btn secondary" href="/app/cards">${t('Cancel')}</a></div>

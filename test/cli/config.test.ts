@@ -3,17 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
-import { ConfigError } from '../../src/core/errors.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-};
+import { problemsOf } from '../support/config-problems.js';
 
 describe('configuration', () => {
   it('has working defaults: three ports, embedded database, the simulator', () => {

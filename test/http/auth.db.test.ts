@@ -4,17 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { AuthError } from '../../src/core/errors.js';
-import { createLogger } from '../../src/core/logger.js';
-import { createIssuerApp } from '../../src/http/app.js';
 import { sessionCookieFor } from '../../src/http/auth/credentials.js';
-import { authGuards, cardholderOf } from '../../src/http/auth/guards.js';
-import { authRoutes } from '../../src/http/routes/auth.js';
 import { seedDemoCredentials } from '../../src/service/auth/demo.js';
 import { type AuthOptions, createAuth } from '../../src/service/auth/index.js';
 import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
+import { authProbeApp } from '../support/auth-app.js';
 import { insertCardholder } from '../support/auth-fixtures.js';
 import { captureStream } from '../support/capture.js';
 import { testDatabase } from '../support/database.js';
@@ -56,22 +53,7 @@ describe('authentication API', () => {
       opsKeys: OpsKeys.from([OPS_KEY]),
       ...options,
     });
-    const guards = authGuards(auth);
-    const app = await createIssuerApp({
-      db: database.db,
-      clock,
-      publicUrl: ISSUER,
-      logger: createLogger({ level: 'info', format: 'json', destination: logs.stream }),
-    });
-    await app.register(authRoutes(auth, guards));
-    app.post('/v1/push-probe', { onRequest: guards.requireGrant }, async (request) => ({
-      cardholderId: cardholderOf(request).cardholderId,
-      grantId: request.scaGrant?.id,
-    }));
-    app.get('/v1/ops/probe', { onRequest: guards.requireOps }, async (request) => ({
-      keyId: request.ops?.keyId,
-    }));
-    await app.ready();
+    const app = await authProbeApp({ database, auth, clock, publicUrl: ISSUER, logs: logs.stream });
     return { app, clock, auth };
   };
 

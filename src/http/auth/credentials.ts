@@ -13,9 +13,9 @@ export interface SessionCookie {
   secure: boolean;
 }
 
-export function sessionCookieFor(issuerPublicUrl: string): SessionCookie {
+export function sessionCookieFor(issuerPublicUrl: string, purpose = 'session'): SessionCookie {
   const secure = new URL(issuerPublicUrl).protocol === 'https:';
-  return { name: secure ? '__Host-pushprov_session' : 'pushprov_session', secure };
+  return { name: secure ? `__Host-pushprov_${purpose}` : `pushprov_${purpose}`, secure };
 }
 
 // Written by hand: the values are our own base64url tokens, so nothing needs
@@ -37,7 +37,8 @@ export function clearSessionCookie(reply: FastifyReply, jar: SessionCookie): voi
   reply.header('set-cookie', serialize(jar, '', new Date(0)));
 }
 
-function cookieValue(header: string, name: string): string | undefined {
+/** A cookie's value in a request's Cookie header. */
+export function cookieValue(header: string, name: string): string | undefined {
   for (const pair of header.split(';')) {
     const eq = pair.indexOf('=');
     if (eq > 0 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim() || undefined;

@@ -51,7 +51,7 @@ export const WhoAmI = Type.Object({
 export const GrantIssued = Type.Object({
   /** Send as the `Pushprov-SCA-Grant` header on push requests of this session. */
   grant: Type.String(),
-  method: Type.Union([Type.Literal('totp'), Type.Literal('webauthn')]),
+  method: Type.Union([Type.Literal('totp'), Type.Literal('webauthn'), Type.Literal('oidc')]),
   expiresAt: dateTime,
 });
 

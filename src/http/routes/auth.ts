@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { PushprovError } from '../../core/errors.js';
+import { AuthError, PushprovError } from '../../core/errors.js';
 import type { IssuedGrant } from '../../service/auth/grants.js';
 import type { Auth } from '../../service/auth/index.js';
-import { clearSessionCookie, setSessionCookie } from '../auth/credentials.js';
+import { bearerToken, clearSessionCookie, setSessionCookie } from '../auth/credentials.js';
 import { type AuthGuards, assertSameOrigin, cardholderOf, scaGrantOf } from '../auth/guards.js';
 import {
   AuthenticationResponse,
@@ -59,7 +59,8 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
     const { sessions } = auth;
-    if (sessions) {
+    // With the bank's provider, cardholders sign in there (the pages through /app/oidc), never with a password here.
+    if (sessions && !auth.oidc) {
       app.post(
         '/v1/session',
         {
@@ -88,7 +89,9 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
           });
         },
       );
+    }
 
+    if (sessions) {
       app.delete(
         '/v1/session',
         {
@@ -220,5 +223,31 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
           .code(201)
           .send(grantBody(await auth.passkeys.verifyAuthentication(cardholderOf(request), request.body))),
     );
+
+    const { oidc } = auth;
+    if (oidc) {
+      app.post(
+        '/v1/sca/oidc',
+        {
+          onRequest: guards.requireCardholder,
+          schema: {
+            tags: ['strong authentication'],
+            summary:
+              "Step up at the bank's identity provider: its access token, sent as bearer, reports a recent strong authentication (acr/amr, auth_time); returns an SCA grant",
+            response: { 201: GrantIssued, ...errorResponses(400, 401, 403, 429, 503) },
+          },
+        },
+        async (request, reply) => {
+          const token = bearerToken(request);
+          if (token === undefined) {
+            throw new AuthError(
+              'SCA_REQUIRED',
+              "send the bank's access token from a strong sign-in there as Authorization: Bearer",
+            );
+          }
+          return reply.code(201).send(grantBody(await oidc.accessTokens.stepUp(token)));
+        },
+      );
+    }
   };
 }

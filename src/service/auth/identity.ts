@@ -3,9 +3,10 @@
  * things from a sign-in system: who the cardholder behind a request is, and
  * which session the request belongs to (SCA grants are bound to it). The
  * demo username/password credentials and server-side sessions are one
- * implementation; an issuer whose app already holds its own access tokens
- * implements `CardholderIdentity` instead (verify the token, map its subject
- * to the `chd_…` id, use its session id) and passes it to `createAuth`.
+ * implementation; the bank's OpenID provider, by configuration, is another
+ * (src/service/auth/oidc, docs/oidc.md). Anything else implements
+ * `CardholderIdentity` (verify the token, map its subject to the `chd_…` id,
+ * use its session id) and passes it to `createAuth`.
  */
 export interface Principal {
   cardholderId: string;

@@ -13,9 +13,14 @@ import type { Sealer } from '../../store/vault/sealer.js';
 import { Factors } from './factors.js';
 import { DEFAULT_GRANT_TTL_MS, GrantService } from './grants.js';
 import type { CardholderIdentity, PasswordAuthenticator } from './identity.js';
+import { OidcAccessTokens } from './oidc/access-tokens.js';
+import { CardholderOfClaims } from './oidc/cardholders.js';
+import { OidcCodeFlow } from './oidc/code-flow.js';
+import type { OidcOptions } from './oidc/options.js';
+import { OidcProvider } from './oidc/provider.js';
 import type { OpsKeys } from './ops-keys.js';
 import { PasskeyService, relyingPartyFor } from './passkeys.js';
-import { type SessionPolicy, SessionService } from './sessions.js';
+import { SESSION_TOKEN_PREFIX, type SessionPolicy, SessionService } from './sessions.js';
 import { PasswordSignIn } from './sign-in.js';
 import { TotpService } from './totp.js';
 
@@ -44,12 +49,26 @@ export interface AuthOptions {
   maxConcurrentSignIns?: number;
   /** An issuer's own identity provider instead of pushprov's sessions (sign-in routes are then not offered). */
   identity?: CardholderIdentity;
+  /**
+   * The bank's OpenID provider instead of the demo sign-in: the API accepts
+   * its access tokens, the pages sign in and step up there (and then hold a
+   * pushprov session, like after the demo sign-in).
+   */
+  oidc?: OidcOptions;
+}
+
+/** The bank's OpenID provider at work: its access tokens, and the pages' code flow. */
+export interface OidcAuth {
+  accessTokens: OidcAccessTokens;
+  codeFlow: OidcCodeFlow;
 }
 
 export interface Auth {
   identity: CardholderIdentity;
   /** pushprov's own sessions; undefined when an issuer's identity provider replaces them. */
   sessions: SessionService | undefined;
+  /** Present when the bank's OpenID provider signs cardholders in; the password sign-in is then not offered. */
+  oidc: OidcAuth | undefined;
   authenticator: PasswordAuthenticator;
   grants: GrantService;
   factors: Factors;
@@ -84,9 +103,11 @@ export function createAuth(options: AuthOptions): Auth {
         ...DEFAULT_SESSION_POLICY,
         ...options.session,
       });
+  const oidc = options.oidc && oidcAuth(options, options.oidc, grants);
   return {
-    identity: options.identity ?? sessions!,
+    identity: options.identity ?? (oidc && sessions ? either(sessions, oidc.accessTokens) : sessions!),
     sessions,
+    oidc,
     authenticator:
       options.authenticator ??
       new PasswordSignIn(new PasswordStore(db), attempts, clock, policy, options.maxConcurrentSignIns),
@@ -114,5 +135,30 @@ export function createAuth(options: AuthOptions): Auth {
       await challenges.purge(now);
       await attempts.purge(now);
     },
+  };
+}
+
+function oidcAuth(options: AuthOptions, settings: OidcOptions, grants: GrantService): OidcAuth {
+  const provider = new OidcProvider(settings);
+  const cardholders = new CardholderOfClaims(options.db, settings.cardholderClaim);
+  return {
+    accessTokens: new OidcAccessTokens(provider, cardholders, grants, options.clock, settings),
+    codeFlow: new OidcCodeFlow(
+      provider,
+      cardholders,
+      grants,
+      options.sealer,
+      options.clock,
+      settings,
+      `${options.issuerPublicUrl.replace(/\/$/, '')}/app/oidc/callback`,
+    ),
+  };
+}
+
+/** The pages' pushprov session (cookie), or the bank app's access token from the provider (bearer). */
+function either(sessions: SessionService, accessTokens: OidcAccessTokens): CardholderIdentity {
+  return {
+    identify: (token) =>
+      token.startsWith(`${SESSION_TOKEN_PREFIX}_`) ? sessions.identify(token) : accessTokens.identify(token),
   };
 }

@@ -26,7 +26,7 @@ export interface StartedSession {
   expiresAt: Date;
 }
 
-const SESSION_TOKEN_PREFIX = 'pps';
+export const SESSION_TOKEN_PREFIX = 'pps';
 // Idle expiry is pushed forward at most once a minute, not on every request.
 const TOUCH_GRANULARITY_MS = 60_000;
 

@@ -15,6 +15,7 @@ import * as m0013 from './0013_drop_card_cvc.js';
 import * as m0014 from './0014_pre_digitization.js';
 import * as m0015 from './0015_provisionings_created.js';
 import * as m0016 from './0016_audit_seals.js';
+import * as m0017 from './0017_sca_method_oidc.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0014_pre_digitization': m0014,
   '0015_provisionings_created': m0015,
   '0016_audit_seals': m0016,
+  '0017_sca_method_oidc': m0017,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

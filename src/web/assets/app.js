@@ -184,6 +184,8 @@ function wireSignIn() {
 
 function wirePush() {
   const form = $('#push');
+  // A step-up at the bank's identity provider is a redirect there: the form posts as it is.
+  if (form.querySelector('[data-step-up="idp"]')) return;
   const { cardId, trid } = document.body.dataset;
   // One key per page view: a double submit or a retry after a lost answer is the same push.
   const idempotencyKey = `web-${crypto.randomUUID()}`;
@@ -786,6 +788,8 @@ localTimes();
 const WIRING = {
   signin: wireSignIn,
   consent: wirePush,
+  // The consent's step-up at the bank's identity provider: on to its sign-in at once.
+  'step-up': () => location.assign($('#step-up').href),
   result: wireResult,
   saved: wireSaved,
   security: wireSecurity,

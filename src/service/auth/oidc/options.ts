@@ -1,0 +1,38 @@
+/**
+ * The bank's OpenID provider as pushprov uses it: whose access tokens the
+ * API accepts, how a token names the cardholder, and which of the
+ * provider's authentications count as strong customer authentication.
+ */
+export interface OidcOptions {
+  issuer: string;
+  /** The `aud` access tokens carry for pushprov. */
+  audience: string;
+  algorithms: string[];
+  /** The claim holding the cardholder's external reference of the card import. */
+  cardholderClaim: string;
+  clockToleranceSeconds: number;
+  /** pushprov's client at the provider, for the bank pages' authorization code flow. */
+  clientId: string;
+  /** Absent: a public client, PKCE alone. */
+  clientSecret?: string;
+  scopes: string[];
+  sca: ScaPolicy;
+  /**
+   * How long after fetching the provider's keys an unknown `kid` waits before
+   * they are fetched again (jose's cooldown, 30 s by default): a rotation is
+   * followed, a flood of made-up key ids is not a flood of fetches.
+   */
+  jwksCooldownMs?: number;
+}
+
+/** Which authentications count as strong: any accepted acr or amr value, no older than `maxAgeSeconds`. */
+export interface ScaPolicy {
+  acr: string[];
+  amr: string[];
+  maxAgeSeconds: number;
+}
+
+/** A provider on the machine itself may speak plain http (a test's, a developer's). */
+export function isLoopback(url: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}

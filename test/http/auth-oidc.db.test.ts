@@ -1,0 +1,254 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Database } from '../../src/core/db.js';
+import { createAuth } from '../../src/service/auth/index.js';
+import type { OidcOptions } from '../../src/service/auth/oidc/options.js';
+import { OpsKeys } from '../../src/service/auth/ops-keys.js';
+import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { Keyring } from '../../src/store/vault/keyring.js';
+import { Vault } from '../../src/store/vault/vault.js';
+import { authProbeApp } from '../support/auth-app.js';
+import { insertCardholder } from '../support/auth-fixtures.js';
+import { captureStream } from '../support/capture.js';
+import { testDatabase } from '../support/database.js';
+import { PUSHPROV_CLIENT, STRONG, startTestIdp, type TestIdp, WEAK } from '../support/oidc-provider.js';
+
+/**
+ * pushprov as a resource server of a real OpenID provider (oidc-provider, in
+ * process): the bank app's access tokens sign the cardholder in, a recent
+ * strong authentication there yields the SCA grant, and every token that is
+ * not good enough is refused with the codes a bad session gets.
+ */
+const ISSUER = 'https://bank.example';
+const OPS_KEY = 'ppo_test-ops-key-0123456789abcdefghijklmnopq';
+const TOLERANCE_S = 5;
+const SCA_MAX_AGE_S = 120;
+const sealer = new Vault(Keyring.generate(new Date()));
+
+describe('the bank’s OpenID provider, for the API', () => {
+  let database: Database<unknown>;
+  let db: IssuerDb;
+  let idp: TestIdp;
+  let foreignIdp: TestIdp;
+  const logs = captureStream();
+  const tokensSeen: string[] = [];
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    db = await prepareIssuerStore(database.db);
+    idp = await startTestIdp({ audience: ISSUER });
+    foreignIdp = await startTestIdp({ audience: ISSUER });
+  });
+  afterAll(async () => {
+    const text = logs.text();
+    expect(text.length).toBeGreaterThan(0);
+    for (const token of tokensSeen) expect(text).not.toContain(token);
+    await idp.close();
+    await foreignIdp.close();
+    await database.close();
+  });
+
+  const issuerApp = async (oidc: Partial<OidcOptions> = {}) => {
+    const clock = new ManualClock(new Date());
+    const auth = createAuth({
+      db,
+      clock,
+      sealer,
+      issuerPublicUrl: ISSUER,
+      opsKeys: OpsKeys.from([OPS_KEY]),
+      oidc: {
+        issuer: idp.issuer,
+        audience: ISSUER,
+        algorithms: ['RS256'],
+        cardholderClaim: 'sub',
+        clockToleranceSeconds: TOLERANCE_S,
+        clientId: PUSHPROV_CLIENT.clientId,
+        clientSecret: PUSHPROV_CLIENT.clientSecret,
+        scopes: ['openid'],
+        sca: { acr: [STRONG.acr], amr: [], maxAgeSeconds: SCA_MAX_AGE_S },
+        // Every unknown key id fetches the key set again: the rotation below happens within seconds.
+        jwksCooldownMs: 0,
+        ...oidc,
+      },
+    });
+    const app = await authProbeApp({ database, auth, clock, publicUrl: ISSUER, logs: logs.stream });
+    return { app, clock };
+  };
+
+  /** A cardholder whose card import gave them an external reference, and that reference. */
+  const cardholder = async () => {
+    const id = await insertCardholder(db);
+    return { id, ref: `test-${id}` };
+  };
+
+  const tokenFor = async (
+    provider: TestIdp,
+    login: Parameters<TestIdp['bankAppTokens']>[0],
+    step = false,
+  ) => {
+    const { accessToken } = await provider.bankAppTokens(
+      login,
+      step ? { prompt: 'login', acr_values: STRONG.acr, max_age: String(SCA_MAX_AGE_S) } : {},
+    );
+    tokensSeen.push(accessToken);
+    return accessToken;
+  };
+
+  const whoAmI = (app: FastifyInstance, token: string) =>
+    app.inject({ method: 'GET', url: '/v1/session', headers: { authorization: `Bearer ${token}` } });
+  const stepUp = (app: FastifyInstance, token: string) =>
+    app.inject({ method: 'POST', url: '/v1/sca/oidc', headers: { authorization: `Bearer ${token}` } });
+
+  it('signs the cardholder in with the provider’s access token; the password sign-in is not offered', async () => {
+    const { app } = await issuerApp();
+    const alice = await cardholder();
+    const token = await tokenFor(idp, { accountId: alice.ref, ...WEAK });
+    const res = await whoAmI(app, token);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ cardholderId: alice.id, sessionId: expect.stringMatching(/^idp_/) });
+    expect(new Date(res.json().expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const password = await app.inject({
+      method: 'POST',
+      url: '/v1/session',
+      payload: { username: 'alice', password: 'whatever-it-is' },
+    });
+    expect(password.statusCode).toBe(404);
+  });
+
+  it('maps the subject by a configured claim holding the card import’s external reference', async () => {
+    const { app } = await issuerApp({ cardholderClaim: 'customer_ref' });
+    const bob = await cardholder();
+    const token = await tokenFor(idp, {
+      accountId: 'provider-subject-4711',
+      ...WEAK,
+      claims: { customer_ref: bob.ref },
+    });
+    expect((await whoAmI(app, token)).json().cardholderId).toBe(bob.id);
+  });
+
+  it('refuses a subject that names no cardholder of the bank, plainly', async () => {
+    const { app } = await issuerApp();
+    const token = await tokenFor(idp, { accountId: 'somebody-not-imported', ...WEAK });
+    const res = await whoAmI(app, token);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('CARDHOLDER_UNKNOWN');
+  });
+
+  it('yields the SCA grant after a recent strong authentication at the provider, and the push goes through', async () => {
+    const { app } = await issuerApp();
+    const alice = await cardholder();
+    const token = await tokenFor(idp, { accountId: alice.ref, ...STRONG }, true);
+    const res = await stepUp(app, token);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ method: 'oidc', grant: expect.stringMatching(/^ppg_/) });
+    tokensSeen.push(res.json().grant);
+
+    const push = await app.inject({
+      method: 'POST',
+      url: '/v1/push-probe',
+      headers: { authorization: `Bearer ${token}`, 'pushprov-sca-grant': res.json().grant },
+    });
+    expect(push.statusCode).toBe(200);
+    expect(push.json().cardholderId).toBe(alice.id);
+
+    // The same audit event as after a one-time code or a passkey, the method named.
+    const audit = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('actor', '=', alice.id)
+      .where('action', '=', 'sca.grant')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.details).toMatchObject({ method: 'oidc' });
+  });
+
+  it('gives no grant for a sign-in without the step-up, and no push without a grant', async () => {
+    const { app } = await issuerApp();
+    const alice = await cardholder();
+    const token = await tokenFor(idp, { accountId: alice.ref, ...WEAK });
+    const res = await stepUp(app, token);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('SCA_REQUIRED');
+    const push = await app.inject({
+      method: 'POST',
+      url: '/v1/push-probe',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(push.json().error.code).toBe('SCA_REQUIRED');
+  });
+
+  it('accepts an amr value as strong when so configured', async () => {
+    const { app } = await issuerApp({ sca: { acr: [], amr: ['otp'], maxAgeSeconds: SCA_MAX_AGE_S } });
+    const alice = await cardholder();
+    const strong = await tokenFor(idp, { accountId: alice.ref, acr: 'urn:other', amr: ['pwd', 'otp'] });
+    expect((await stepUp(app, strong)).statusCode).toBe(201);
+    const weak = await tokenFor(idp, { accountId: alice.ref, acr: 'urn:other', amr: ['pwd'] });
+    expect((await stepUp(app, weak)).json().error.code).toBe('SCA_REQUIRED');
+  });
+
+  it('gives no grant once the strong authentication is older than the configured window', async () => {
+    const { app, clock } = await issuerApp();
+    const alice = await cardholder();
+    const token = await tokenFor(idp, { accountId: alice.ref, ...STRONG }, true);
+    clock.advance((SCA_MAX_AGE_S + TOLERANCE_S + 5) * 1000);
+    expect((await whoAmI(app, token)).statusCode).toBe(200);
+    const res = await stepUp(app, token);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('SCA_REQUIRED');
+  });
+
+  it('refuses an expired access token as an expired session', async () => {
+    const { app, clock } = await issuerApp();
+    const alice = await cardholder();
+    const token = await tokenFor(idp, { accountId: alice.ref, ...WEAK });
+    expect((await whoAmI(app, token)).statusCode).toBe(200);
+    clock.advance((300 + TOLERANCE_S + 1) * 1000);
+    const res = await whoAmI(app, token);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('SESSION_EXPIRED');
+  });
+
+  it('refuses a token of another issuer, for another audience, or not a token at all', async () => {
+    const { app } = await issuerApp();
+    const alice = await cardholder();
+    const foreign = await tokenFor(foreignIdp, { accountId: alice.ref, ...STRONG });
+    const otherAudience = await issuerApp({ audience: 'https://other.example' });
+    const ours = await tokenFor(idp, { accountId: alice.ref, ...WEAK });
+    for (const [target, token] of [
+      [app, foreign],
+      [otherAudience.app, ours],
+      [app, 'not-a-jwt'],
+    ] as const) {
+      const res = await whoAmI(target, token);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('SESSION_INVALID');
+    }
+    expect((await whoAmI(app, ours)).statusCode).toBe(200);
+  });
+
+  it('answers 503 while the provider cannot be reached, rather than calling the cardholder signed out', async () => {
+    const { app } = await issuerApp({ issuer: 'http://127.0.0.1:9' });
+    const res = await whoAmI(app, 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln');
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('IDENTITY_PROVIDER_UNAVAILABLE');
+  });
+
+  it('follows the provider’s key rotation: a new key is fetched, a retired one no longer accepted', async () => {
+    const { app } = await issuerApp();
+    const alice = await cardholder();
+    const before = await tokenFor(idp, { accountId: alice.ref, ...WEAK });
+    expect((await whoAmI(app, before)).statusCode).toBe(200);
+
+    await idp.rotateKeys();
+    const after = await tokenFor(idp, { accountId: alice.ref, ...WEAK });
+    expect(JSON.parse(Buffer.from(after.split('.')[0] ?? '', 'base64url').toString()).kid).not.toBe(
+      JSON.parse(Buffer.from(before.split('.')[0] ?? '', 'base64url').toString()).kid,
+    );
+    expect((await whoAmI(app, after)).statusCode).toBe(200);
+    const retired = await whoAmI(app, before);
+    expect(retired.statusCode).toBe(401);
+    expect(retired.json().error.code).toBe('SESSION_INVALID');
+  });
+});
