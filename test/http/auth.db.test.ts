@@ -411,6 +411,20 @@ describe('authentication API', () => {
         payload: { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: '!!' } },
       });
       expect([res.statusCode, res.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+      // A post-quantum authenticator's signature (ML-DSA: up to 4,627 bytes) is read and judged, not refused by size.
+      const long = await app.inject({
+        method: 'POST',
+        url: '/v1/sca/webauthn/authentication/verify',
+        headers: bearer(started.token),
+        payload: {
+          id: 'AAAA',
+          rawId: 'AAAA',
+          type: 'public-key',
+          response: { clientDataJSON: 'AAAA', authenticatorData: 'AAAA', signature: 'A'.repeat(6170) },
+          clientExtensionResults: {},
+        },
+      });
+      expect(long.json().error.code).not.toBe('VALIDATION_FAILED');
     });
   });
 

@@ -107,7 +107,8 @@ export const AuthenticationResponse = Type.Object({
   response: Type.Object({
     clientDataJSON: base64url(4096),
     authenticatorData: base64url(16_384),
-    signature: base64url(1024),
+    // Room for post-quantum signatures (ML-DSA-87: 4,627 bytes) beside RSA and ECDSA ones.
+    signature: base64url(8192),
     userHandle: Type.Optional(base64url(1024)),
   }),
   clientExtensionResults,
