@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../error-codes.js';
+import { ERROR_CODES, type ErrorCode } from '../error-codes.js';
 import { PushprovError } from '../errors.js';
 
 /**
@@ -13,6 +13,6 @@ export class HsmError extends PushprovError {
   declare readonly code: HsmErrorCode;
 
   constructor(code: HsmErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(code, message, { status: code === 'HSM_UNAVAILABLE' ? 503 : 500, ...options });
+    super(code, message, { status: ERROR_CODES[code].status, ...options });
   }
 }
