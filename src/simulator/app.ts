@@ -215,8 +215,11 @@ async function registerTokenConnect(
       sealer,
       ...(options.authorizationStandIn && { standIn: options.authorizationStandIn }),
       // Ids and outcomes only: never card data.
+      // A stand-in is a warning: the issuer did not answer as it should have.
       onDecision: ({ activationMethods: _methods, ...decision }) =>
-        app.log.info({ decision }, 'tokenization decision'),
+        decision.decidedBy === 'STAND_IN'
+          ? app.log.warn({ decision }, 'tokenization decided in stand-in: the issuer did not answer')
+          : app.log.info({ decision }, 'tokenization decision'),
     }),
     tokenRequestorName: nameOf,
     onTokenCreated: async (event) => {
