@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
+import { DerivedKeySealer, deriveSealingKey } from '../core/derived-key-sealer.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
 import { OAuthSigner } from '../mastercard/oauth/signer.js';
@@ -33,7 +34,6 @@ import { FieldLevelDecrypter } from './token-connect/decrypt.js';
 import { tokenRequestorPages } from './token-connect/pages.js';
 import { PushService } from './token-connect/push.js';
 import { mdesRoutes } from './token-connect/routes.js';
-import { deriveSealingKey, SimulatorSealer } from './token-connect/sealing.js';
 import { simulatorSigningKey } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
@@ -105,7 +105,7 @@ export interface SimulatorWorkers {
   /** A token requestor's consumer-facing name. */
   tokenRequestorName: (tokenRequestorId: string) => string | undefined;
   /** Seals the funding accounts of tokens; Customer Service opens and reseals them. */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
 }
 
 const workers = new WeakMap<FastifyInstance, SimulatorWorkers>();
@@ -153,7 +153,7 @@ async function registerTokenConnect(
     simulatorUrl: options.publicUrl ?? 'http://localhost:8081',
   });
   const sealingKey = options.sealingKey ?? deriveSealingKey(keys.mastercardEncryption.privateKey);
-  const sealer = new SimulatorSealer(sealingKey);
+  const sealer = new DerivedKeySealer(sealingKey);
   const signer = new PushSigner([
     simulatorSigningKey(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey),
   ]);

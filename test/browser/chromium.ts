@@ -172,5 +172,8 @@ export async function shopAnswer(page: Page): Promise<string> {
   await page
     .getByRole('heading', { name: /^(Card saved|\d+ cards saved|Your card was not saved)$/ })
     .waitFor();
-  return page.locator('body').innerText();
+  return page
+    .locator('body')
+    .textContent()
+    .then((text) => text ?? '');
 }

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import {
   DeleteRequestSchema,
   type FieldLevelEnvelope,
@@ -21,7 +22,6 @@ import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
 import { assertValid, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
 import type { McTokenStatus, TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
@@ -69,7 +69,7 @@ const STATUS_CODE = { ACTIVE: 'A', SUSPENDED: 'S', DELETED: 'D' } as const;
 export interface TokenRequestorServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** Opens a card number a token requestor searches by, encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
   /**

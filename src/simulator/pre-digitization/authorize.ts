@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { newId } from '../../core/ids.js';
 import type { PreDigitizationFailure } from '../../mastercard/pre-digitization/caller.js';
 import type {
@@ -8,7 +9,6 @@ import type {
   Decision as PreDigitizationDecision,
 } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { TokenizeRequest } from '../token-connect/tokenize.js';
 import { type FundingSource, fundingAccountData, walletProviderDecisioningInfo } from './funding.js';
 import type { IssuerServices } from './issuers.js';
@@ -19,7 +19,7 @@ export interface TokenizationAuthorizerOptions {
   clock: Clock;
   issuers: Pick<IssuerServices, 'of'>;
   /** Opens the funding accounts of existing tokens, to count the card's active tokens. */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** MDES's decision when the issuer does not answer in time, cannot be reached or answers nonsense; default DECLINED. */
   standIn?: 'APPROVED' | 'DECLINED';
   /** Told about every decision; ids and outcomes only. */

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { newId } from '../../core/ids.js';
 import { luhnValid } from '../../core/luhn.js';
 import {
@@ -25,7 +26,6 @@ import type { NotificationOutbox } from '../notifications/outbox.js';
 import type { IssuerNotifier } from '../pre-digitization/notifier.js';
 import { enrolledRangeOf } from '../token-connect/catalogue.js';
 import { firstInvalidField, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { CustomerServiceFailure } from './failure.js';
 import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from './tables.js';
 
@@ -71,7 +71,7 @@ export interface CustomerServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
   /** Seals the funding account, as tokenize does. */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** Notify Token Updated to the token requestor. */
   outbox: Pick<NotificationOutbox, 'notifyTokenUpdated'>;
   /** Notify Service Activated and Notify Token Updated to the issuer. */
