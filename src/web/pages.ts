@@ -11,7 +11,7 @@ import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../ser
 import type { PasskeyService } from '../service/auth/passkeys.js';
 import type { ProvisioningService } from '../service/provisioning/index.js';
 import type { PendingActivation } from '../service/tokens/activations.js';
-import type { SavedCards } from '../service/tokens/saved-cards.js';
+import type { TokenManagement } from '../service/tokens/management.js';
 import { pendingActivationsSection } from './activations.js';
 import { staticAssets } from './assets.js';
 import { chooseLanguage, type Lang, LOCALES, type Translate, translator } from './i18n.js';
@@ -32,7 +32,7 @@ import { timeTag } from './time.js';
  */
 export interface WebPagesOptions {
   provisioning: ProvisioningService;
-  savedCards: Pick<SavedCards, 'list'>;
+  tokenManagement: Pick<TokenManagement, 'list'>;
   /** Requests to save a card that wait for the cardholder to confirm it was them; none shown without it. */
   activations?: {
     pending(cardholderId: string, cardId: string): Promise<PendingActivation[]>;
@@ -530,7 +530,7 @@ ${nextSteps(
       async (request, reply) => {
         const { cardholderId } = cardholderOf(request);
         const card = await provisioning.card(cardholderId, request.params.cardId);
-        const tokens = await options.savedCards.list(cardholderId, card.id);
+        const tokens = await options.tokenManagement.list(cardholderId, card.id);
         const { changed, asked, confirm, resume, activation, problem } = request.query;
         const opened = resume ?? confirm;
         const lang = await languageOf(request);
