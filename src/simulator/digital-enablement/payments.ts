@@ -23,7 +23,7 @@ import type { PayloadDecrypter } from '../token-connect/push.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
 import type { TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
-import { read } from './service.js';
+import { readTokenRequestorRequest } from './service.js';
 import { suspendersOf } from './token-view.js';
 
 /**
@@ -95,7 +95,7 @@ export class Payments {
    * Only the cryptogram's hash is kept, to check it once at authorisation.
    */
   async transact(client: Client, raw: Buffer): Promise<TransactResponse> {
-    const request = read<TransactRequest>(TransactRequestSchema, raw);
+    const request = readTokenRequestorRequest<TransactRequest>(TransactRequestSchema, raw);
     const row = await this.#db
       .selectFrom('mc_tokens')
       .selectAll()
@@ -143,7 +143,7 @@ export class Payments {
    * requestor gets the same answer again.
    */
   async authorize(client: Client, raw: Buffer): Promise<AuthorizationResponse> {
-    const request = read<AuthorizationRequest>(AuthorizationRequestSchema, raw);
+    const request = readTokenRequestorRequest<AuthorizationRequest>(AuthorizationRequestSchema, raw);
     const trid = client.tokenRequestorId ?? '';
     const earlier = await this.#answered(trid, request.requestId);
     if (earlier) return earlier;

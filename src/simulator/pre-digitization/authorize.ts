@@ -23,7 +23,7 @@ export interface TokenizationAuthorizerOptions {
   /** MDES's decision when the issuer does not answer in time, cannot be reached or answers nonsense; default DECLINED. */
   standIn?: 'APPROVED' | 'DECLINED';
   /** Told about every decision; ids and outcomes only. */
-  onDecision?: (decision: Decision) => void;
+  onDecision?: (decision: TokenizationDecision) => void;
 }
 
 /** What MDES knows of a tokenization when it asks the issuer. */
@@ -43,7 +43,7 @@ export interface TokenizationQuestion {
   decisioningData: TokenizeRequest['decisioningData'];
 }
 
-export interface Decision {
+export interface TokenizationDecision {
   requestId: string;
   correlationId: string;
   decision: PreDigitizationDecision;
@@ -72,7 +72,7 @@ export class TokenizationAuthorizer {
     this.#options = options;
   }
 
-  async authorize(question: TokenizationQuestion): Promise<Decision> {
+  async authorize(question: TokenizationQuestion): Promise<TokenizationDecision> {
     const requestId = newId('as');
     // "Value linking pre-digitization messages generated during provisioning", 1–14 characters.
     const correlationId = randomBytes(7).toString('hex');
@@ -111,13 +111,24 @@ export class TokenizationAuthorizer {
     return decision;
   }
 
-  async #ask(question: TokenizationQuestion, requestId: string, correlationId: string): Promise<Decision> {
+  async #ask(
+    question: TokenizationQuestion,
+    requestId: string,
+    correlationId: string,
+  ): Promise<TokenizationDecision> {
     const decided = (
       decision: PreDigitizationDecision,
       decidedBy: DecidedBy,
       reasonCode: string,
       activationMethods: ActivationMethod[] = [],
-    ): Decision => ({ requestId, correlationId, decision, decidedBy, reasonCode, activationMethods });
+    ): TokenizationDecision => ({
+      requestId,
+      correlationId,
+      decision,
+      decidedBy,
+      reasonCode,
+      activationMethods,
+    });
     const issuer = await this.#options.issuers.of(question.issuerConsumerKey);
     if (!issuer) return decided('APPROVED', 'MDES', 'ON_BEHALF_OF_ISSUER');
     const data = fundingAccountData(question.account, question.source, question.decisioningData);

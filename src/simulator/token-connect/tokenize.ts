@@ -15,7 +15,7 @@ import { encrypterFor } from '../digital-enablement/encryption.js';
 import { recordTask, type TaskOutcome } from '../digital-enablement/tasks.js';
 import { DSRP_CAPABLE, productConfigOf } from '../digital-enablement/token-view.js';
 import type { Client } from '../gateway/clients.js';
-import type { Decision, TokenizationAuthorizer } from '../pre-digitization/authorize.js';
+import type { TokenizationAuthorizer, TokenizationDecision } from '../pre-digitization/authorize.js';
 import { enrolledRangeOf, type Product } from './catalogue.js';
 import { assertValid, parseJson, TokenConnectFailure } from './failure.js';
 import { assertUsable } from './funding-account.js';
@@ -358,7 +358,7 @@ interface Funding {
 }
 
 /** The answer when the issuer (or MDES standing in) declined: no token. */
-function notApproved(requestId: string, decision: Decision): Record<string, unknown> {
+function notApproved(requestId: string, decision: TokenizationDecision): Record<string, unknown> {
   return { responseId: requestId, decision: decision.decision };
 }
 
