@@ -134,15 +134,15 @@ function passkeyItem(p: PasskeyListing, n: number, lang: Lang): SafeHtml {
   const id = `passkey-${n}`;
   const at = (date: Date) => timeTag(date, 'datetime', LOCALES[lang]);
   return html`<li class="passkey" id="${id}">
-<p><strong>${t('Passkey {n}', { n: String(n) })}</strong> · ${passkeyKind(p, t)}<br>
+<p><strong>${t('Passkey {n}', { n })}</strong> · ${passkeyKind(p, t)}<br>
 <span class="muted">${t('Added {when}', { when: at(p.createdAt) })} · ${p.lastUsedAt ? t('last used {when}', { when: at(p.lastUsedAt) }) : t('not used yet')}</span></p>
-<details><summary>${t('Remove')}<span class="sr-only"> ${t('passkey {n}', { n: String(n) })}</span></summary>
+<details><summary>${t('Remove')}<span class="sr-only"> ${t('passkey {n}', { n })}</span></summary>
 <form class="panel" method="post" action="/app/security/passkeys/remove" novalidate>
 <input type="hidden" name="passkey" value="${p.id}">
 <p>${t('Lost this device? Removing the passkey stops it confirming it is you. Confirm with a one-time code first.')}</p>
 <label for="${id}-code">${t('One-time code')}</label>
 <input id="${id}-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
-<div class="button-row"><button type="submit" class="btn danger">${t('Remove passkey {n}', { n: String(n) })}</button></div>
+<div class="button-row"><button type="submit" class="btn danger">${t('Remove passkey {n}', { n })}</button></div>
 </form></details></li>`;
 }
 

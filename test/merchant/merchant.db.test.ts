@@ -69,6 +69,7 @@ describe('demo merchant', () => {
         async createToken(r: string, device?: { ipAddress?: string }): Promise<CreatedToken> {
           if (r === receipt(99)) throw new TokenCreationError('PUSH_ACCOUNT_RECEIPT_EXPIRED', 'ERROR');
           if (r === receipt(98)) throw new TokenCreationError('DECISION_DECLINED', 'DECLINED');
+          if (r === receipt(97)) throw new TokenCreationError('PUSH_ACCOUNT_RECEIPT_ALREADY_USED', 'ERROR');
           redeemed.push({ receipt: r, ipAddress: device?.ipAddress });
           return { tokenUniqueReference: tur(redeemed.length), lastFour: '4444', token: TOKEN };
         },
@@ -156,6 +157,14 @@ describe('demo merchant', () => {
     expect(back.statusCode).toBe(303);
     expect(back.headers.location).toBe(`/push/result?receipts=${receipt(3)}`);
     expect(redeemed.length).toBe(before);
+  });
+
+  it('says the card was already saved when MDES finds the link used (another browser, an old tab)', async () => {
+    const v = await visit(clear([receipt(97)]));
+    const result = await resultOf(await v.post(), v.cookies);
+    expect(result.body).toContain('This card has already been saved from this link.');
+    expect(result.body).not.toContain('Contact your bank');
+    expect(returnLink(result.body)).toBe(`${CALLBACK}&results[${receipt(97)}]=ERROR`);
   });
 
   it('answers an expired receipt with a clear page and ERROR for the bank', async () => {
