@@ -152,6 +152,7 @@ function oidcOptions(config: Config, issuer: string): OidcOptions {
     issuer,
     audience: config.oidcAudience,
     algorithms: config.oidcAlgorithms,
+    accessTokenTypes: config.oidcAccessTokenTypes,
     cardholderClaim: config.oidcCardholderClaim,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     clientId: config.oidcClientId ?? '',
