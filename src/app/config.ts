@@ -699,7 +699,7 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
 };
 
 /** The settings that may name a key in an HSM. */
-const HSM_KEY_SETTINGS = ['mastercardSigningKeyPath', 'mdesEncryptionKeyPath', 'vaultKek'] as const;
+export const HSM_KEY_SETTINGS = ['mastercardSigningKeyPath', 'mdesEncryptionKeyPath', 'vaultKek'] as const;
 
 const OIDC_SETTINGS = [
   'oidcAudience',

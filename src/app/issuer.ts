@@ -51,7 +51,7 @@ import { webOidc } from '../web/oidc.js';
 import { resultPage, webPages } from '../web/pages.js';
 import { activationCodeSender } from './activation-codes.js';
 import type { Config } from './config.js';
-import { hsmSigningKeyFor } from './hsm.js';
+import { hsmReadiness, hsmSigningKeyFor } from './hsm.js';
 import { buildMdesListener, mdesDecryptionKey } from './mdes-listener.js';
 import { openVault } from './vault.js';
 
@@ -356,6 +356,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     tokenRoutes({ savedCards, followUps, guards }),
     activationRoutes({ activations, guards }),
   ];
+  const hsmProbes = hsmReadiness(config);
   const app = await createIssuerApp({
     db: context.db,
     logger,
@@ -370,6 +371,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     trustProxy: config.trustProxy,
     // Process and traffic figures are the operators', not the cardholders'.
     metricsGuard: guards.requireOps,
+    ...(hsmProbes && { probes: hsmProbes }),
   });
   // With the bank's identity provider, the pages sign in and step up there.
   const { oidc, sessions } = auth;
