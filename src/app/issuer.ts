@@ -376,7 +376,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   // With the bank's identity provider, the pages sign in and step up there.
   const { oidc, sessions } = auth;
   const identityProvider =
-    oidc && sessions && webOidc({ auth: { ...auth, oidc, sessions }, guards, provisioning });
+    oidc && sessions && webOidc({ auth: { ...auth, oidc, sessions }, guards, provisioning, savedCards });
   await app.register(
     webPages({
       provisioning,
