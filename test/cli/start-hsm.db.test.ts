@@ -34,7 +34,10 @@ describe.skipIf(softHsmMissing)(
         PUSHPROV_PKCS11_MODULE: SOFTHSM_MODULE,
         PUSHPROV_PKCS11_PIN: PIN,
         PUSHPROV_VAULT_KEK: keyUri('spare-5', kek, ''),
-        PUSHPROV_VAULT_KEYRING: join(mkdtempSync(join(tmpdir(), 'pushprov-hsm-start-')), 'vault-keyring.json'),
+        PUSHPROV_VAULT_KEYRING: join(
+          mkdtempSync(join(tmpdir(), 'pushprov-hsm-start-')),
+          'vault-keyring.json',
+        ),
       });
     }, 120_000);
     afterAll(async () => {

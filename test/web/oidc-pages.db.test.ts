@@ -6,9 +6,9 @@ import { PasskeyStore } from '../../src/store/auth/webauthn.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { captureStream } from '../support/capture.js';
 import { PUSHPROV_CLIENT, STRONG, startTestIdp, type TestIdp, WEAK } from '../support/oidc-provider.js';
+import { atTokenRequestor, type Stack, startStack } from '../support/stack.js';
 
 type Login = TestIdp['nextLogin'];
-import { atTokenRequestor, type Stack, startStack } from '../support/stack.js';
 
 /**
  * The bank pages signed in and stepped up at the bank's OpenID provider (a
