@@ -381,7 +381,7 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   mastercardSigningKeyPath: {
     env: 'MASTERCARD_SIGNING_KEY_PATH',
     description:
-      'PKCS#12 or PEM signing key, or a pkcs11: URI (RFC 7512) of the key in an HSM (required outside the simulator)',
+      'PKCS#12 or PEM signing key, or a pkcs11: URI (RFC 7512) of the key in an HSM (required outside the simulator; in the simulator only a pkcs11: URI is used, whose token holds the development issuer key)',
     parse: orPkcs11Uri(text),
     show: withoutPin,
   },

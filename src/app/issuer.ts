@@ -81,20 +81,22 @@ export interface IssuerContext {
 /**
  * The issuer's OAuth signer at Mastercard: the development key with the
  * simulator, else the configured one, under `consumerKey` (default the Token
- * Connect project's).
+ * Connect project's). A key in an HSM signs in the simulator too: a rehearsal
+ * of production's HSM, whose token then holds the development key, the one
+ * the simulator checks signatures with.
  */
 async function issuerSigner(
   { config, keys, clock }: IssuerContext,
   consumerKey = config.mastercardConsumerKey,
 ): Promise<OAuthSigner> {
+  const path = config.mastercardSigningKeyPath ?? '';
   if (config.mastercardEnv === 'simulator') {
     return new OAuthSigner({
       consumerKey: keys.consumerKey,
-      signingKey: keys.issuerSigning.privateKey,
+      signingKey: isPkcs11Uri(path) ? hsmSigningKeyFor(config, path) : keys.issuerSigning.privateKey,
       clock,
     });
   }
-  const path = config.mastercardSigningKeyPath ?? '';
   const signingKey = isPkcs11Uri(path)
     ? hsmSigningKeyFor(config, path)
     : await loadPrivateKey(

@@ -91,10 +91,13 @@ const held = new Set<TokenKey>();
  * is reconnected here, so the probe turns ready again once the HSM is back.
  */
 export function heldKeysProblems(): string[] {
-  return [...held].flatMap((key) => {
+  // One key may be held twice (two clients signing with it): said once.
+  const problems = new Set<string>();
+  for (const key of held) {
     const problem = key.probe();
-    return problem === undefined ? [] : [problem];
-  });
+    if (problem !== undefined) problems.add(problem);
+  }
+  return [...problems];
 }
 
 export class TokenKey {
