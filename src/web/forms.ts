@@ -149,7 +149,6 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
       const value = (request.body as Record<string, unknown> | undefined)?.[name];
       return typeof value === 'string' ? value : '';
     };
-    const back = backWithProblem;
 
     // Step-up with the form's one-time code; a passkey is the browser's, so it needs the script.
     const stepUp = async (request: FastifyRequest, principal: Principal): Promise<string> => {
@@ -175,7 +174,11 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           request.log.info({ cardholderId, sessionId: started.principal.sessionId }, 'cardholder signed in');
           return reply.redirect(next ?? '/app/cards', 303);
         } catch (error) {
-          return back(reply, next ? `/app/signin?next=${encodeURIComponent(next)}&` : '/app/signin', error);
+          return backWithProblem(
+            reply,
+            next ? `/app/signin?next=${encodeURIComponent(next)}&` : '/app/signin',
+            error,
+          );
         }
       });
     }
@@ -225,7 +228,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           await stepUp(request, principal);
           return reply.redirect(await pushFromForm(provisioning, principal, push), 303);
         } catch (error) {
-          return back(reply, page, error);
+          return backWithProblem(reply, page, error);
         }
       },
     );
@@ -269,7 +272,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
             303,
           );
         } catch (error) {
-          return back(reply, refusedTo, error);
+          return backWithProblem(reply, refusedTo, error);
         }
       },
     );
@@ -285,7 +288,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
         { onRequest: guards.requireCardholder, schema: { hide: true } },
         async (request, reply) => {
           assertSameOrigin(request, origin);
-          return back(reply, '/app/security', needsScript());
+          return backWithProblem(reply, '/app/security', needsScript());
         },
       );
     }
@@ -310,7 +313,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           await auth.passkeys.remove(principal, grant, passkeyId);
           return reply.redirect('/app/security?done=removed', 303);
         } catch (error) {
-          return back(reply, '/app/security', error);
+          return backWithProblem(reply, '/app/security', error);
         }
       },
     );
