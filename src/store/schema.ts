@@ -136,7 +136,8 @@ export interface AuthChallengesTable {
   challenge: string;
   cardholder_id: string;
   session_id: string;
-  purpose: 'webauthn.registration' | 'webauthn.authentication';
+  /** webauthn.*: a passkey ceremony's challenge; oidc.step-up: a step-up at the bank's provider, pending. */
+  purpose: 'webauthn.registration' | 'webauthn.authentication' | 'oidc.step-up';
   created_at: Date;
   expires_at: Date;
 }
