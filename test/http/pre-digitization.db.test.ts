@@ -455,12 +455,45 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
       reasonCode,
       tokens: [{ tokenUniqueReference, ...token }],
     });
+    // Notify Service Activated gave the token's expiry with its (encrypted) tokenData.
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({ tokenExpiry: '1129' });
+    expect((await tokens.byReference(tokenUniqueReference))?.suspendedBy).toBeUndefined();
     const suspended = update('STATUS_UPDATE', { status: 'SUSPENDED', suspendedBy: ['TOKEN_REQUESTOR'] });
     expect((await mdes('notifyTokenUpdated', suspended)).json).toEqual({ responseId: suspended.requestId });
-    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('SUSPENDED');
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({
+      status: 'SUSPENDED',
+      suspendedBy: ['TOKEN_REQUESTOR'],
+    });
+    // Still suspended, now by the issuer too: the news is who holds it.
+    await mdes(
+      'notifyTokenUpdated',
+      update('STATUS_UPDATE', { status: 'SUSPENDED', suspendedBy: ['TOKEN_REQUESTOR', 'ISSUER'] }),
+    );
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({
+      status: 'SUSPENDED',
+      suspendedBy: ['TOKEN_REQUESTOR', 'ISSUER'],
+    });
     const resumed = update('STATUS_UPDATE', { status: 'ACTIVE' });
     await mdes('notifyTokenUpdated', resumed);
-    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('ACTIVE');
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({ status: 'ACTIVE' });
+    expect((await tokens.byReference(tokenUniqueReference))?.suspendedBy).toBeUndefined();
+    // Redigitized (a token expiry): the new expiry from `tokenExpiry`, the new last four from the encrypted tokenData.
+    await mdes(
+      'notifyTokenUpdated',
+      update('REDIGITIZATION_COMPLETE', {
+        tokenExpiry: '0731',
+        fundingAccountInfo: {
+          encryptedPayload: sealed({
+            tokenData: { token: '5399990000005678', expiryMonth: '07', expiryYear: '31' },
+          }),
+        },
+      }),
+    );
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({
+      status: 'ACTIVE',
+      tokenExpiry: '0731',
+      tokenPanSuffix: '5678',
+    });
     // The same request again (a redelivery) changes nothing, even after a later change.
     await mdes('notifyTokenUpdated', update('STATUS_UPDATE', { status: 'DEACTIVATED' }));
     expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('DELETED');
