@@ -131,6 +131,7 @@ export interface Config {
   receiptValidityMinutes: number;
   unmatchedTokenization: UnmatchedPolicy;
   simulatorAuthorizationStandIn: 'APPROVED' | 'DECLINED';
+  simulatorFaults: boolean;
   reconcileSeconds: number;
   opsApiKeys: string[] | undefined;
   sessionIdleMinutes: number;
@@ -456,6 +457,13 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
       "The simulated MDES's decision when the issuer does not answer its authorization request in time",
     default: 'DECLINED',
     parse: oneOf('APPROVED', 'DECLINED'),
+  },
+  simulatorFaults: {
+    env: 'PUSHPROV_SIMULATOR_FAULTS',
+    description:
+      "Serve the simulated MDES's fault injector at /_faults (its own routes and its calls to the issuer's Pre-Digitization services); development and tests only, never on a shared deployment",
+    default: false,
+    parse: bool,
   },
   reconcileSeconds: {
     env: 'PUSHPROV_RECONCILE_SECONDS',

@@ -16,6 +16,7 @@ import type { PreDigitizationTls } from '../mastercard/pre-digitization/caller.j
 import { PushSignatureKeys } from '../mastercard/token-connect/push-signature.js';
 import {
   createSimulatorApp,
+  FaultInjector,
   MDES_NOTIFICATION_CONSUMER_KEY,
   mastercardEncrypter,
   prepareSimulatorStore,
@@ -110,6 +111,7 @@ export async function buildSimulator({
     publicUrl: config.simulatorPublicUrl,
     authorizationStandIn: config.simulatorAuthorizationStandIn,
     mdesTls: await mdesClientIdentity(config),
+    ...(config.simulatorFaults && { faults: new FaultInjector(), faultAdmin: true }),
   });
   await registerTokenManagement(app, { db, clock });
   return app;
