@@ -6,7 +6,12 @@ import { DEFAULT_RATE_LIMITS } from '../http/security/index.js';
 import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js';
 import { type DevPkiRole, devPkiFiles } from '../mastercard/keys/dev-pki.js';
 import { DEFAULT_CONTEXT_ROOT, parseContextRoot } from '../mastercard/pre-digitization/paths.js';
-import { UNMATCHED_POLICIES, type UnmatchedPolicy } from '../service/mdes/authorize.js';
+import {
+  UNMATCHED_POLICIES,
+  type UnmatchedPolicy,
+  WALLET_RISK_POLICIES,
+  type WalletRiskPolicy,
+} from '../service/mdes/authorize.js';
 import { decodeKey } from '../store/vault/keyring.js';
 
 /**
@@ -130,6 +135,7 @@ export interface Config {
   clickToPayTokenRequestorId: string;
   receiptValidityMinutes: number;
   unmatchedTokenization: UnmatchedPolicy;
+  walletRisk: WalletRiskPolicy;
   simulatorAuthorizationStandIn: 'APPROVED' | 'DECLINED';
   simulatorFaults: boolean;
   reconcileSeconds: number;
@@ -450,6 +456,13 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
       "MDES asks before creating a token: one of the issuer's pushes is approved; any other tokenization is declined (decline) or approved only after more authentication in the bank's app (additional-authentication)",
     default: 'decline',
     parse: oneOf(...UNMATCHED_POLICIES),
+  },
+  walletRisk: {
+    env: 'PUSHPROV_WALLET_RISK',
+    description:
+      "What Authorize Service makes of the wallet's risk data (walletProviderDecisioningInfo): follow declines on its recommendation to decline, and asks the cardholder to confirm (even for the bank's own push) on a recommendation of more authentication or a lowest score (1); ignore leaves them to the audit",
+    default: 'follow',
+    parse: oneOf(...WALLET_RISK_POLICIES),
   },
   simulatorAuthorizationStandIn: {
     env: 'PUSHPROV_SIMULATOR_STAND_IN',
