@@ -51,8 +51,11 @@ describe(`activation-code checks under concurrency on ${onPostgres() ? 'PostgreS
       },
       clock.now(),
     );
-  const tally = (results: CodeCheck[]) =>
-    results.reduce<Record<string, number>>((n, r) => ({ ...n, [r]: (n[r] ?? 0) + 1 }), {});
+  const tally = (results: CodeCheck[]) => {
+    const counts: Partial<Record<CodeCheck, number>> = {};
+    for (const r of results) counts[r] = (counts[r] ?? 0) + 1;
+    return counts;
+  };
   const failures = async (tokenUniqueReference: string) =>
     (
       await db
