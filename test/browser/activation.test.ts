@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { generate } from 'otplib';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { CustomerServiceClient } from '../../src/mastercard/customer-service/client.js';
@@ -16,6 +16,18 @@ const fixture = JSON.parse(
   cardholders: { externalRef: string; cards: { pan: string; expiryMonth: number; expiryYear: number }[] }[];
 };
 const aliceCard = fixture.cardholders.find((c) => c.externalRef === 'demo-alice')!.cards[0]!;
+
+/** Reloads the saved-cards page until MDES has activated `count` tokens and said so (Notify Service Activated). */
+const savedActive = (page: Page, count: number) =>
+  expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.locator('.saved-item[data-status="ACTIVE"]').count();
+      },
+      { timeout: 15_000, interval: 300 },
+    )
+    .toBe(count);
 
 /** The bank's customer service agent, as MDES Customer Service's AuditInfo names who acted. */
 const AGENT = { UserId: 'agent-7', UserName: 'Bank agent', Organization: 'Demo Bank' };
@@ -79,15 +91,7 @@ describe('confirming a held tokenization in Chromium', () => {
     await waiting.getByRole('button', { name: 'Yes, it was me' }).click();
     await page.waitForURL(/activation=requested/);
     // MDES activates it and says so; the page shows it saved at the merchant once that has happened.
-    await expect
-      .poll(
-        async () => {
-          await page.reload();
-          return page.locator('.saved-item[data-status="ACTIVE"]').count();
-        },
-        { timeout: 15_000, interval: 300 },
-      )
-      .toBe(1);
+    await savedActive(page, 1);
     await expect(page.locator('.pending-activation').count()).resolves.toBe(0);
     await screenshot(page, '41-confirmed');
 
@@ -132,15 +136,7 @@ describe('confirming a held tokenization in Chromium', () => {
     await third.getByLabel('Code we sent you').fill(code ?? '');
     await third.getByRole('button', { name: 'Yes, it was me' }).click();
     await page.waitForURL(/activation=requested/);
-    await expect
-      .poll(
-        async () => {
-          await page.reload();
-          return page.locator('.saved-item[data-status="ACTIVE"]').count();
-        },
-        { timeout: 15_000, interval: 300 },
-      )
-      .toBe(2);
+    await savedActive(page, 2);
     await expect(page.locator('.pending-activation').count()).resolves.toBe(0);
     await screenshot(page, '42-confirmed-with-code');
     expect(problems).toEqual([]);

@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { reimportDemoCard } from '../support/card-import.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
 const DEMO_SHOP = '50182375119';
 // In the same MDES account range as Alice's card (555555555): MDES moves a token to a new number only within it.
 const REPLACEMENT_PAN = '5555555551234561';
-const fixture = JSON.parse(
-  readFileSync(new URL('../../fixtures/demo-cards.json', import.meta.url), 'utf8'),
-) as { cardholders: { externalRef: string; cards: Record<string, unknown>[] }[] };
 
 /**
  * The life of a pushed card at the demo shop, over real HTTP with `npm
@@ -135,17 +132,10 @@ describe('paying with a pushed card', { timeout: 120_000 }, () => {
     expect(removed.page).not.toContain('/pay"');
     await until(async () => (await tokenAtBank())?.status === 'DELETED');
   });
-  /** Alice's card as the bank's card system exports it, changed, imported through the ops API. */
   const importAlice = async (change: Record<string, unknown>) => {
-    const holder = structuredClone(fixture.cardholders.find((c) => c.externalRef === 'demo-alice'))!;
-    holder.cards[0] = { ...holder.cards[0]!, ...change };
-    const response = await fetch(`${stack.issuer}/v1/ops/cards/import`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.opsKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ cardholders: [holder] }),
-    });
-    expect(response.status).toBe(200);
-    return (await response.json()) as { tokenFollowUps: Record<string, number> };
+    const imported = await reimportDemoCard(stack, 'demo-alice', change);
+    expect(imported.status).toBe(200);
+    return imported.body as { tokenFollowUps: Record<string, number> };
   };
 
   it('pays on the replacement card after the bank imports it, is declined while the bank blocks the card, and once the bank removes the token', async () => {
