@@ -10,7 +10,11 @@ import type { IssuerContext } from './issuer.js';
  * shown on the terminal (never in a log line) and the log says only that it
  * was sent, and where, masked.
  */
-export function activationCodeSender({ config, logger, reveal }: IssuerContext): ActivationCodeSender {
+export function activationCodeSender({
+  config,
+  logger,
+  reveal,
+}: Pick<IssuerContext, 'config' | 'logger' | 'reveal'>): ActivationCodeSender {
   if (config.mastercardEnv !== 'simulator') {
     return {
       send: async () => {

@@ -7,7 +7,12 @@ import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js'
 import { type DevPkiRole, devPkiFiles } from '../mastercard/keys/dev-pki.js';
 import { DEFAULT_CONTEXT_ROOT, parseContextRoot } from '../mastercard/pre-digitization/paths.js';
 import { isAccessTokenType } from '../service/auth/oidc/options.js';
-import { UNMATCHED_POLICIES, type UnmatchedPolicy } from '../service/mdes/authorize.js';
+import {
+  UNMATCHED_POLICIES,
+  type UnmatchedPolicy,
+  WALLET_RISK_POLICIES,
+  type WalletRiskPolicy,
+} from '../service/mdes/authorize.js';
 import { decodeKey } from '../store/vault/keyring.js';
 
 /**
@@ -131,7 +136,9 @@ export interface Config {
   clickToPayTokenRequestorId: string;
   receiptValidityMinutes: number;
   unmatchedTokenization: UnmatchedPolicy;
+  walletRisk: WalletRiskPolicy;
   simulatorAuthorizationStandIn: 'APPROVED' | 'DECLINED';
+  simulatorFaults: boolean;
   reconcileSeconds: number;
   opsApiKeys: string[] | undefined;
   sessionIdleMinutes: number;
@@ -457,12 +464,26 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     default: 'decline',
     parse: oneOf(...UNMATCHED_POLICIES),
   },
+  walletRisk: {
+    env: 'PUSHPROV_WALLET_RISK',
+    description:
+      "What Authorize Service makes of the wallet's risk data (walletProviderDecisioningInfo): follow declines on its recommendation to decline, and asks the cardholder to confirm (even for the bank's own push) on a recommendation of more authentication or a lowest score (1); ignore leaves them to the audit",
+    default: 'follow',
+    parse: oneOf(...WALLET_RISK_POLICIES),
+  },
   simulatorAuthorizationStandIn: {
     env: 'PUSHPROV_SIMULATOR_STAND_IN',
     description:
       "The simulated MDES's decision when the issuer does not answer its authorization request in time",
     default: 'DECLINED',
     parse: oneOf('APPROVED', 'DECLINED'),
+  },
+  simulatorFaults: {
+    env: 'PUSHPROV_SIMULATOR_FAULTS',
+    description:
+      "Serve the simulated MDES's fault injector at /_faults (its own routes and its calls to the issuer's Pre-Digitization services); development and tests only, never on a shared deployment",
+    default: false,
+    parse: bool,
   },
   reconcileSeconds: {
     env: 'PUSHPROV_RECONCILE_SECONDS',

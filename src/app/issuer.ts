@@ -333,6 +333,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
           audit,
           clock,
           unmatched: config.unmatchedTokenization,
+          walletRisk: config.walletRisk,
           issuerApp: `${config.issuerName} app`,
         }),
         notifications: new MdesNotifications({

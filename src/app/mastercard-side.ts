@@ -20,6 +20,7 @@ import { MdesTokenClient } from '../merchant/token-client.js';
 import { MERCHANT_NTU_PATH } from '../merchant/token-updates.js';
 import {
   createSimulatorApp,
+  FaultInjector,
   MDES_NOTIFICATION_CONSUMER_KEY,
   mastercardEncrypter,
   prepareSimulatorStore,
@@ -110,6 +111,7 @@ export async function buildSimulator({
     publicUrl: config.simulatorPublicUrl,
     authorizationStandIn: config.simulatorAuthorizationStandIn,
     mdesTls: await mdesClientIdentity(config),
+    ...(config.simulatorFaults && { faults: new FaultInjector(), faultAdmin: true }),
   });
   await registerTokenManagement(app, { db, clock });
   return app;

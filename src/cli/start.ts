@@ -26,6 +26,11 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** A secret goes to a person at a terminal, never into a log that may be shipped elsewhere. */
+function toTerminal(line: string): void {
+  if (process.stdout.isTTY) process.stdout.write(`${line}\n`);
+}
+
 export function databaseTarget(config: Config): DatabaseTarget {
   if (config.databaseUrl) return { url: config.databaseUrl };
   if (config.memory) return { memory: true };
@@ -41,6 +46,8 @@ export async function start(
   parts: readonly Part[] = PARTS,
   /** An already open database to run on (tests); by default the configured one. */
   database: Database<unknown> | undefined = undefined,
+  /** Where secrets meant for a person go (ops key, development activation codes); tests read them here. */
+  reveal: (line: string) => void = toTerminal,
 ): Promise<Running> {
   database ??= await openDatabase<unknown>(databaseTarget(config));
   const { db } = database;
@@ -59,10 +66,7 @@ export async function start(
       const issuer = await buildIssuer({
         ...context,
         say: (line) => logger.info(line),
-        // A secret goes to a person at a terminal, never into a log that may be shipped elsewhere.
-        reveal: (line) => {
-          if (process.stdout.isTTY) process.stdout.write(`${line}\n`);
-        },
+        reveal,
       });
       stops.push(issuer.stop);
       servers.push(['issuer', issuer.app, config.issuerPort]);

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
     status: 500,
     meaning: 'An unexpected failure; the message is hidden, the requestId finds it in the logs.',
   },
+  JSON_TOO_DEEP: { status: 400, meaning: 'The JSON body nests arrays and objects deeper than 32 levels.' },
   MALFORMED_JSON: { status: 400, meaning: 'The JSON body is empty or not JSON.' },
   NOT_FOUND: { status: 404, meaning: 'No route answers this method and path.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is in a media type the route does not take.' },

@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { ErrorCode, WireCode } from './error-codes.js';
 import { PushprovError, ValidationError } from './errors.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { holdsNul } from './nul.js';
 
 /**
@@ -94,6 +95,16 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Fastify's own JSON parser (prototype poisoning refused), behind a bound on nesting read before parsing.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonTooDeep(body as string)) {
+      done(new ValidationError('JSON_TOO_DEEP', `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
+      return;
+    }
+    parseJson(request, body as string, done);
   });
   // PostgreSQL text cannot hold U+0000 (PGlite quietly can): refused here, once, for every route,
   // rather than becoming a 500 deep in whichever query first stores the value.

@@ -238,6 +238,10 @@ export interface TokensTable {
   paused_by_cardholder: Generated<boolean>;
   /** …and/or its card is blocked. */
   suspended_for_card_block: Generated<boolean>;
+  /** The token's expiry as MDES last reported it, MMYY (migration 0018); null until it does. */
+  token_expiry: string | null;
+  /** MDES's `suspendedBy` of the token, comma-joined; empty when not suspended (migration 0018). */
+  mdes_suspended_by: Generated<string>;
 }
 
 /** Each token a card change is taken to, and whether MDES has taken it yet (migration 0012). */

@@ -108,16 +108,38 @@ describe('server plumbing', () => {
     }
     expect(reached).toBe(0);
 
-    // A body nested as deep as the size limit allows is walked without exhausting the stack.
-    const deep = await app.inject({
-      method: 'POST',
-      url: '/echo/a',
-      payload: `${'['.repeat(30_000)}${']'.repeat(30_000)}`,
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(deep.statusCode).toBe(200);
     expect((await post('/echo/a', { name: 'plain' })).statusCode).toBe(200);
+    expect(reached).toBe(1);
+  });
+
+  it('bounds JSON nesting before parsing: 32 levels pass, one more is JSON_TOO_DEEP, brackets in strings do not count', async () => {
+    const app = createServer({ name: 't', logger, readiness: async () => [] });
+    let reached = 0;
+    app.post('/echo', async () => {
+      reached += 1;
+      return { accepted: true };
+    });
+    const post = (payload: string, type = 'application/json') =>
+      app.inject({ method: 'POST', url: '/echo', payload, headers: { 'content-type': type } });
+    const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}[]${'}'.repeat(levels - 1)}`;
+
+    expect((await post(nested(32))).statusCode).toBe(200);
+    expect((await post(JSON.stringify({ text: '['.repeat(1_000) }))).statusCode).toBe(200);
+    // Deep but small: well under the body limit, so only the bound refuses it.
+    for (const body of [nested(33), `${'['.repeat(30_000)}${']'.repeat(30_000)}`]) {
+      for (const type of ['application/json', 'application/json; charset=utf-8']) {
+        const refused = await post(body, type);
+        expect(refused.statusCode).toBe(400);
+        expect(refused.json().error).toMatchObject({
+          code: 'JSON_TOO_DEEP',
+          message: 'the JSON body nests deeper than 32 levels',
+        });
+      }
+    }
     expect(reached).toBe(2);
+    // Fastify's own parser still stands behind the bound: prototype poisoning and non-JSON are refused.
+    expect((await post('{"__proto__":{"x":1}}')).statusCode).toBe(400);
+    expect((await post('{not json')).json().error.code).toBe('MALFORMED_JSON');
   });
 
   it('takes JSON bodies as typed: no coercion of strings, numbers, booleans or arrays (issuer, simulator and merchant alike)', async () => {

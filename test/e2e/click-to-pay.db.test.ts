@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PreDigitizationSchema } from '../../src/simulator/pre-digitization/tables.js';
+import type { IssuerSchema } from '../../src/store/schema.js';
 import { eventually } from '../support/eventually.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
@@ -50,6 +53,55 @@ describe('Click to Pay end to end', { timeout: 120_000 }, () => {
       { cardId: card?.id, state: 'completed', errorCode: null, reportedResult: 'APPROVED' },
     ]);
     expect(view.redirectUrl).toBeUndefined();
+
+    // Through the Pre-Digitization services over mutual TLS: MDES asked the issuer (Authorize Service), the
+    // issuer approved its own push with nothing more asked and audited it, and MDES told it of the token
+    // (Notify Service Activated), which is what completed the push.
+    const db = stack.running.database.db as Kysely<IssuerSchema & PreDigitizationSchema>;
+    const asked = await db
+      .selectFrom('mc_tokenization_decisions')
+      .select(['decision', 'decided_by', 'reason_code', 'source', 'token_unique_reference'])
+      .where('token_requestor_id', '=', CLICK_TO_PAY)
+      .execute();
+    expect(asked).toEqual([
+      {
+        decision: 'APPROVED',
+        decided_by: 'ISSUER',
+        reason_code: 'APPROVED',
+        source: 'ACCOUNT_ADDED_VIA_APPLICATION',
+        token_unique_reference: expect.stringMatching(/^DWSPMC/),
+      },
+    ]);
+    const audited = await db
+      .selectFrom('audit_log')
+      .select(['outcome', 'details'])
+      .where('action', '=', 'tokenization.decided')
+      .where('subject', '=', pushed.body.id as string)
+      .execute();
+    expect(audited).toMatchObject([
+      {
+        outcome: 'APPROVED',
+        details: { reasonCode: 'ISSUER_PUSH', tokenRequestorId: CLICK_TO_PAY, cardId: card?.id },
+      },
+    ]);
+    const heard = await db
+      .selectFrom('mdes_notifications')
+      .select(['message_type', 'outcome', 'token_unique_reference'])
+      .where('provisioning_id', '=', pushed.body.id as string)
+      .orderBy('received_at')
+      .execute();
+    expect(heard).toEqual([
+      {
+        message_type: 'authorizeService',
+        outcome: 'APPROVED',
+        token_unique_reference: asked[0]?.token_unique_reference,
+      },
+      {
+        message_type: 'notifyServiceActivated',
+        outcome: 'matched',
+        token_unique_reference: asked[0]?.token_unique_reference,
+      },
+    ]);
 
     // Click to Pay holds the card in the consumer's profile.
     const profiles = (await (await fetch(`${stack.simulator}/click-to-pay/profiles`)).json()) as {

@@ -1,6 +1,11 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../../src/simulator/app.js';
+import type { NotificationsSchema } from '../../src/simulator/notifications/tables.js';
+import type { PreDigitizationSchema } from '../../src/simulator/pre-digitization/tables.js';
+import type { IssuerSchema } from '../../src/store/schema.js';
+import { eventually } from '../support/eventually.js';
+import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 import {
   CLICK_TO_PAY,
   CLIENT_TIMEOUT_MS,
@@ -179,5 +184,118 @@ describe('pushes under injected faults (real client, service and simulator over 
     expect((await stack.ledger()).find((l) => l.id === id)?.state).toBe('receipt_issued');
     expect((await fetch(`${stack.simulatorUrl}/_faults`, { method: 'DELETE' })).status).toBe(204);
     expect(stack.faults.status().rules).toEqual([]);
+  });
+});
+
+/**
+ * The fault injector on MDES's calls to the issuer (Pre-Digitization over
+ * mutual TLS), in the whole stack as `npm start` runs it with
+ * PUSHPROV_SIMULATOR_FAULTS: Authorize Service unanswered in time has MDES
+ * stand in as configured; Notify Service Activated failing once is sent
+ * again, and the push completes once.
+ */
+describe('MDES calling the issuer under injected faults (whole stack over HTTP)', {
+  timeout: 120_000,
+}, () => {
+  let stack: Stack;
+  let alice: CardholderClient;
+  let cardId: string;
+  let db: Kysely<IssuerSchema & PreDigitizationSchema & NotificationsSchema>;
+  beforeAll(async () => {
+    // A stand-in other than the default, to see that MDES decides as configured.
+    stack = await startStack({ PUSHPROV_SIMULATOR_FAULTS: 'true', PUSHPROV_SIMULATOR_STAND_IN: 'APPROVED' });
+    db = stack.running.database.db as Kysely<IssuerSchema & PreDigitizationSchema & NotificationsSchema>;
+    alice = new CardholderClient(stack.issuer);
+    await alice.signIn(DEMO.alice);
+    await alice.stepUp(DEMO.alice.totpSecret);
+    const cards = (await alice.call('GET', '/v1/cards')).body.cards as { id: string; eligible: boolean }[];
+    cardId = cards.find((c) => c.eligible)?.id ?? '';
+  }, 120_000);
+  afterAll(async () => stack?.stop());
+
+  const faults = async (rules: unknown[]) => {
+    const answer = await fetch(`${stack.simulator}/_faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules }),
+    });
+    expect(answer.status).toBe(200);
+  };
+  const injected = async () =>
+    (
+      (await (await fetch(`${stack.simulator}/_faults`)).json()) as { rules: { injected: number }[] }
+    ).rules.map((r) => r.injected);
+  const pushAndRedeem = async () => {
+    const pushed = await alice.push([cardId], DEMO_MERCHANT);
+    expect(pushed.status).toBe(201);
+    const merchant = await atTokenRequestor(pushed.body.redirectUrl as string);
+    return { id: pushed.body.id as string, merchant };
+  };
+  const decisions = () =>
+    db
+      .selectFrom('mc_tokenization_decisions')
+      .select(['token_unique_reference', 'decision', 'decided_by', 'reason_code'])
+      .orderBy('decided_at')
+      .execute();
+
+  it('Authorize Service timing out: MDES stands in with the configured decision, and the issuer heard nothing', async () => {
+    await faults([{ operation: 'authorizeService', fault: 'timeout', times: 1 }]);
+    const { merchant } = await pushAndRedeem();
+    expect(await injected()).toEqual([1]);
+    expect(merchant.page).toContain('Card saved');
+    const [decided] = await decisions();
+    expect(decided).toMatchObject({
+      decision: 'APPROVED',
+      decided_by: 'STAND_IN',
+      reason_code: 'ISSUER_TIMEOUT',
+    });
+    const asked = await db
+      .selectFrom('mdes_notifications')
+      .select('notification_id')
+      .where('message_type', '=', 'authorizeService')
+      .where('token_unique_reference', '=', decided?.token_unique_reference ?? '')
+      .execute();
+    expect(asked).toEqual([]);
+    await fetch(`${stack.simulator}/_faults`, { method: 'DELETE' });
+  });
+
+  it('Notify Service Activated failing first: MDES sends it again and the push completes once', async () => {
+    await faults([{ operation: 'notifyServiceActivated', fault: 'error', status: 503, times: 1 }]);
+    const { id, merchant } = await pushAndRedeem();
+    expect(merchant.page).toContain('Card saved');
+    const provisioning = await eventually(
+      async () => (await alice.call('GET', `/v1/provisionings/${id}`)).body,
+      (p) => p.state === 'completed',
+      // MDES's first retry comes after its base backoff (5 s).
+      { timeout: 20_000, interval: 200 },
+    );
+    // Completed by MDES's notification alone: the cardholder has not come back to the bank.
+    expect(provisioning.cards).toMatchObject([{ state: 'completed', reportedResult: null }]);
+    expect(await injected()).toEqual([1]);
+    const heard = await db
+      .selectFrom('mdes_notifications')
+      .select(['message_type', 'outcome'])
+      .where('provisioning_id', '=', id)
+      .orderBy('received_at')
+      .execute();
+    expect(heard).toEqual([
+      { message_type: 'authorizeService', outcome: 'APPROVED' },
+      { message_type: 'notifyServiceActivated', outcome: 'matched' },
+    ]);
+    const delivery = await db
+      .selectFrom('mc_notifications')
+      .select(['attempts', 'state'])
+      .where('message_type', '=', 'NOTIFY_SERVICE_ACTIVATED')
+      .where('token_unique_reference', '=', (await decisions()).at(-1)?.token_unique_reference ?? '')
+      .execute();
+    expect(delivery).toEqual([{ attempts: 2, state: 'delivered' }]);
+    const created = await db
+      .selectFrom('audit_log')
+      .select('subject')
+      .where('action', '=', 'provisioning.token_created')
+      .where('subject', '=', id)
+      .execute();
+    expect(created).toHaveLength(1);
+    await fetch(`${stack.simulator}/_faults`, { method: 'DELETE' });
   });
 });

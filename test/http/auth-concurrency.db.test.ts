@@ -60,20 +60,18 @@ describe('lockouts under concurrent requests', () => {
       interval: 5,
     });
 
-  beforeAll(async () => {
-    database = await testDatabase();
-    db = await prepareIssuerStore(database.db);
-    auth = createAuth({
+  /** The issuer's sign-in and step-up routes on a free port, behind the starting gate. */
+  const startIssuer = async (maxConcurrentSignIns: number | undefined) => {
+    const auth = createAuth({
       db,
       clock,
       sealer,
       issuerPublicUrl: 'http://127.0.0.1',
       opsKeys: OpsKeys.from([]),
       attempts: { maxFailures: LIMIT, lockMs: 15 * 60_000 },
-      // The lockouts alone: the busy refusal would turn most of the burst away first.
-      maxConcurrentSignIns: 1000,
+      ...(maxConcurrentSignIns !== undefined && { maxConcurrentSignIns }),
     });
-    app = await createIssuerApp({
+    const app = await createIssuerApp({
       db: database.db,
       clock,
       publicUrl: 'http://127.0.0.1',
@@ -93,7 +91,14 @@ describe('lockouts under concurrent requests', () => {
     });
     await app.register(authRoutes(auth, authGuards(auth)));
     await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return { app, auth, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+  };
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    db = await prepareIssuerStore(database.db);
+    // The lockouts alone: the busy refusal would turn most of the burst away first.
+    ({ app, auth, base } = await startIssuer(1000));
   });
   afterAll(async () => {
     await app.close();
@@ -116,8 +121,8 @@ describe('lockouts under concurrent requests', () => {
     return { id, username };
   };
 
-  const post = async (path: string, body?: unknown, token?: string) => {
-    const response = await fetch(base + path, {
+  const post = async (path: string, body?: unknown, token?: string, at = base) => {
+    const response = await fetch(at + path, {
       method: 'POST',
       headers: {
         ...(body !== undefined && { 'content-type': 'application/json' }),
@@ -212,5 +217,33 @@ describe('lockouts under concurrent requests', () => {
       '201': 1,
       '401 WEBAUTHN_CHALLENGE_INVALID': 9,
     });
+  });
+  it('sign-in is a bounded CPU queue: of 12 sign-ins at once, 8 are checked and the rest refused SIGN_IN_BUSY at once, not counted', {
+    timeout: 120_000,
+  }, async () => {
+    // The issuer as configured by default: 8 password checks at once.
+    const busy = await startIssuer(undefined);
+    try {
+      const people = await Promise.all(Array.from({ length: 12 }, () => cardholder()));
+      holdRequests(12);
+      const answers = await Promise.all(
+        people.map(({ username }) =>
+          post('/v1/session', { username, password: PASSWORD }, undefined, busy.base),
+        ),
+      );
+      expect(tally(answers)).toEqual({ '201': 8, '503 SIGN_IN_BUSY': 4 });
+      expect(answers.find((a) => a.code === 'SIGN_IN_BUSY')?.json).toMatchObject({
+        error: { details: { retryAfterSeconds: 1 } },
+      });
+      // A refusal for being busy is no attempt: everyone turned away signs in at once afterwards.
+      const refused = people.filter((_, i) => answers[i]?.code === 'SIGN_IN_BUSY');
+      for (const { username } of refused) {
+        expect(
+          (await post('/v1/session', { username, password: PASSWORD }, undefined, busy.base)).status,
+        ).toBe(201);
+      }
+    } finally {
+      await busy.app.close();
+    }
   });
 });

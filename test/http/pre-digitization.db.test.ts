@@ -15,7 +15,11 @@ import type { PushMultipleAccountsInput } from '../../src/mastercard/token-conne
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import type { TokenRequestor } from '../../src/mastercard/token-connect/types.js';
 import { CardService } from '../../src/service/cards/cards.js';
-import { TokenizationQuestions, type UnmatchedPolicy } from '../../src/service/mdes/authorize.js';
+import {
+  TokenizationQuestions,
+  type UnmatchedPolicy,
+  type WalletRiskPolicy,
+} from '../../src/service/mdes/authorize.js';
 import { MdesNotifications } from '../../src/service/mdes/notifications.js';
 import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
@@ -79,6 +83,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
   let aliceId: string;
   let cardId: string;
   let unmatched: UnmatchedPolicy = 'decline';
+  let walletRisk: WalletRiskPolicy = 'follow';
   const sent: ActivationCodeMessage[] = [];
   const customerService: string[] = [];
   /** MDES's side of the payload encryption: to the issuer's certificate, as Mastercard's MDES presets say. */
@@ -186,6 +191,9 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
             get unmatched() {
               return unmatched;
             },
+            get walletRisk() {
+              return walletRisk;
+            },
             issuerApp: 'Test Bank app',
           }),
           notifications: new MdesNotifications({
@@ -249,6 +257,8 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     source?: string;
     tokenUniqueReference?: string;
     expiry?: [string, string];
+    tokenType?: string;
+    wallet?: Record<string, unknown>;
   }) {
     const [expiryMonth, expiryYear] = over.expiry ?? ['12', '30'];
     return {
@@ -265,8 +275,9 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
       },
       correlationId: next('c'),
       tokenRequestorId: over.tokenRequestorId ?? SHOP,
-      tokenType: 'CLOUD',
+      tokenType: over.tokenType ?? 'CLOUD',
       consumerFacingEntityName: 'Demo Shop',
+      ...(over.wallet && { walletProviderDecisioningInfo: over.wallet }),
     };
   }
 
@@ -383,6 +394,73 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     expect(late.json.decision).toBe('DECLINED');
   });
 
+  it("weighs the token type and the wallet's risk data, even for its own push, as PUSHPROV_WALLET_RISK says", async () => {
+    const cases: [string, string, Parameters<typeof authorizeService>[0]][] = [
+      [
+        'DECLINED',
+        'WALLET_RECOMMENDS_DECLINE',
+        { wallet: { recommendedDecision: 'DECLINED', deviceScore: '4' } },
+      ],
+      [
+        'REQUIRE_ADDITIONAL_AUTHENTICATION',
+        'WALLET_RECOMMENDS_AUTHENTICATION',
+        { wallet: { recommendedDecision: 'REQUIRE_ADDITIONAL_AUTHENTICATION' } },
+      ],
+      [
+        'REQUIRE_ADDITIONAL_AUTHENTICATION',
+        'WALLET_LOW_SCORE',
+        { wallet: { recommendedDecision: 'APPROVED', deviceScore: '5', accountScore: '1' } },
+      ],
+      // A device wallet's token is not what the push's token requestor asks for (tokenize: "Must be CLOUD").
+      ['DECLINED', 'TOKEN_TYPE_NOT_PUSHED', { tokenType: 'EMBEDDED_SE' }],
+      ['APPROVED', 'ISSUER_PUSH', { wallet: { recommendedDecision: 'APPROVED', deviceScore: '2' } }],
+    ];
+    for (const [decision, reasonCode, over] of cases) {
+      const id = await pushTo(SHOP);
+      const body = authorizeService(over);
+      const answer = await mdes('authorizeService', body);
+      expect(answer.json.decision, reasonCode).toBe(decision);
+      if (decision === 'REQUIRE_ADDITIONAL_AUTHENTICATION') {
+        expect((answer.json.activationMethods as { type: string }[])[0]?.type).toBe(
+          'CARDHOLDER_TO_USE_MOBILE_APP',
+        );
+      }
+      const row = await db
+        .selectFrom('mdes_notifications')
+        .select(['outcome', 'reason_code', 'provisioning_id'])
+        .where('notification_id', '=', body.requestId)
+        .executeTakeFirstOrThrow();
+      expect(row.reason_code, reasonCode).toBe(reasonCode);
+      expect(row.outcome).toBe(decision);
+      // The wallet's data is audited with the decision; it names no person.
+      const audited = (
+        await audit.history([row.provisioning_id ?? body.fundingAccountInfo.tokenUniqueReference])
+      )
+        .filter((e) => e.action === 'tokenization.decided')
+        .at(-1);
+      expect(audited?.details).toMatchObject({
+        reasonCode,
+        tokenType: body.tokenType,
+        ...(over.wallet && { walletProviderDecisioningInfo: over.wallet }),
+      });
+      if (reasonCode !== 'TOKEN_TYPE_NOT_PUSHED' && reasonCode !== 'WALLET_RECOMMENDS_DECLINE') {
+        expect(row.provisioning_id).toBe(id);
+      }
+      // The push stays open for the next case's receipt redemption: withdraw this one's.
+      clock.advance(16 * 60_000);
+    }
+
+    walletRisk = 'ignore';
+    try {
+      await pushTo(SHOP);
+      const body = authorizeService({ wallet: { recommendedDecision: 'DECLINED', deviceScore: '1' } });
+      const answer = await mdes('authorizeService', body);
+      expect(answer.json.decision).toBe('APPROVED');
+    } finally {
+      walletRisk = 'follow';
+    }
+  });
+
   it('asks for more authentication under that policy, and the cardholder confirms with the code MDES had the bank deliver', async () => {
     unmatched = 'additional-authentication';
     try {
@@ -455,12 +533,45 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
       reasonCode,
       tokens: [{ tokenUniqueReference, ...token }],
     });
+    // Notify Service Activated gave the token's expiry with its (encrypted) tokenData.
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({ tokenExpiry: '1129' });
+    expect((await tokens.byReference(tokenUniqueReference))?.suspendedBy).toBeUndefined();
     const suspended = update('STATUS_UPDATE', { status: 'SUSPENDED', suspendedBy: ['TOKEN_REQUESTOR'] });
     expect((await mdes('notifyTokenUpdated', suspended)).json).toEqual({ responseId: suspended.requestId });
-    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('SUSPENDED');
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({
+      status: 'SUSPENDED',
+      suspendedBy: ['TOKEN_REQUESTOR'],
+    });
+    // Still suspended, now by the issuer too: the news is who holds it.
+    await mdes(
+      'notifyTokenUpdated',
+      update('STATUS_UPDATE', { status: 'SUSPENDED', suspendedBy: ['TOKEN_REQUESTOR', 'ISSUER'] }),
+    );
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({
+      status: 'SUSPENDED',
+      suspendedBy: ['TOKEN_REQUESTOR', 'ISSUER'],
+    });
     const resumed = update('STATUS_UPDATE', { status: 'ACTIVE' });
     await mdes('notifyTokenUpdated', resumed);
-    expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('ACTIVE');
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({ status: 'ACTIVE' });
+    expect((await tokens.byReference(tokenUniqueReference))?.suspendedBy).toBeUndefined();
+    // Redigitized (a token expiry): the new expiry from `tokenExpiry`, the new last four from the encrypted tokenData.
+    await mdes(
+      'notifyTokenUpdated',
+      update('REDIGITIZATION_COMPLETE', {
+        tokenExpiry: '0731',
+        fundingAccountInfo: {
+          encryptedPayload: sealed({
+            tokenData: { token: '5399990000005678', expiryMonth: '07', expiryYear: '31' },
+          }),
+        },
+      }),
+    );
+    expect(await tokens.byReference(tokenUniqueReference)).toMatchObject({
+      status: 'ACTIVE',
+      tokenExpiry: '0731',
+      tokenPanSuffix: '5678',
+    });
     // The same request again (a redelivery) changes nothing, even after a later change.
     await mdes('notifyTokenUpdated', update('STATUS_UPDATE', { status: 'DEACTIVATED' }));
     expect((await tokens.byReference(tokenUniqueReference))?.status).toBe('DELETED');

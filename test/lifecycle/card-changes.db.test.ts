@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reimportDemoCard } from '../support/card-import.js';
 import { eventually } from '../support/eventually.js';
 import { atTokenRequestor, CardholderClient, DEMO, type Stack, startStack } from '../support/stack.js';
 
@@ -14,11 +14,6 @@ interface DemoHolder {
   externalRef: string;
   cards: { externalRef: string; pan: string; expiryMonth: number; expiryYear: number; status: string }[];
 }
-const fixture = JSON.parse(
-  readFileSync(new URL('../../fixtures/demo-cards.json', import.meta.url), 'utf8'),
-) as {
-  cardholders: DemoHolder[];
-};
 
 /**
  * A card replaced, blocked or closed in the issuer's card system, imported:
@@ -36,16 +31,8 @@ describe('card replacement, blocking and closure reach the tokens', { timeout: 1
   const merchantPage = async () =>
     (await fetch(`${stack.merchant}/`, { headers: { cookie: shopper } })).text();
 
-  const importAlice = async (card: Partial<DemoHolder['cards'][number]>) => {
-    const holder = structuredClone(fixture.cardholders.find((c) => c.externalRef === 'demo-alice')!);
-    holder.cards[0] = { ...holder.cards[0]!, ...card };
-    const response = await fetch(`${stack.issuer}/v1/ops/cards/import`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.opsKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ cardholders: [holder] }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const importAlice = (card: Partial<DemoHolder['cards'][number]>) =>
+    reimportDemoCard(stack, 'demo-alice', card);
   const savedCards = async () =>
     (await alice.call('GET', `/v1/cards/${cardId}/tokens`)).body.tokens as {
       tokenRequestorId: string;

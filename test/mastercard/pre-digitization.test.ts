@@ -626,8 +626,10 @@ describe('refusals, by field', () => {
     );
   });
 
-  it('a body that is not JSON, or holds U+0000, is INVALID_JSON', () => {
-    for (const text of ['{', '', 'not json', JSON.stringify({ requestId: 'a\u0000b' })]) {
+  it('a body that is not JSON, holds U+0000 or nests past 32 levels is INVALID_JSON', () => {
+    // Deep but small: a member of the right name holding nested arrays, refused before it is parsed.
+    const deep = `{"requestId":${'['.repeat(40)}${']'.repeat(40)}}`;
+    for (const text of ['{', '', 'not json', JSON.stringify({ requestId: 'a\u0000b' }), deep]) {
       let code: string | undefined;
       try {
         parseRequestBody(text);

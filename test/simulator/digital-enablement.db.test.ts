@@ -16,6 +16,7 @@ import {
   NotifyTokenUpdatedRequestSchema,
   SearchTokensResponseSchema,
   TokenDetailDataSchema,
+  TokenizeResponseSchema,
   TransactDataSchema,
   TransactResponseSchema,
 } from '../../src/mastercard/digital-enablement/schemas.js';
@@ -658,7 +659,27 @@ describe('the wire toward a token requestor', () => {
     const receipt =
       (push.json() as PushMultipleAccountsResponse).pushAccountReceipts?.[0]?.pushAccountReceipt ?? '';
     const tokenizeRequest = tokenizeBody(receipt);
-    const token = await asShop(PATHS.tokenize, tokenizeRequest);
+    const token = await asShop(PATHS.tokenize, tokenizeRequest, TokenizeResponseSchema);
+    // An approved token comes with everything TokenizeResults gives it, typed as the spec types it.
+    expect(token).toMatchObject({
+      decision: 'APPROVED',
+      tokenInfo: { dsrpCapable: expect.stringMatching(/^(true|false)$/) },
+      supportsAuthentication: false,
+    });
+    expect(Object.keys(token).sort()).toEqual(
+      [
+        'decision',
+        'panUniqueReference',
+        'productConfig',
+        'responseId',
+        'supportsAuthentication',
+        'tokenDetail',
+        'tokenInfo',
+        'tokenUniqueReference',
+      ]
+        .concat('responseHost' in token ? ['responseHost'] : [])
+        .sort(),
+    );
     const reference = String(token.tokenUniqueReference);
     const detail = openForTokenRequestor<{ tokenNumber: string; accountHolderData: Record<string, string> }>(
       token.tokenDetail,

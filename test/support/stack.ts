@@ -45,6 +45,8 @@ export async function startStack(
   env: Record<string, string> = {},
   /** Where the stack logs (tests that read the lines pass a capture logger); see `defaultLogger`. */
   logger: Logger = defaultLogger(),
+  /** Takes what the stack shows only on a terminal (the ops key, development activation codes). */
+  reveal?: (line: string) => void,
 ): Promise<Stack> {
   const [issuerPort, simulatorPort, merchantPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-stack-')));
@@ -57,7 +59,7 @@ export async function startStack(
     PUSHPROV_MDES_PORT: '0',
     ...env,
   });
-  const running = await start(config, logger, undefined, await testDatabase());
+  const running = await start(config, logger, undefined, await testDatabase(), reveal);
   return {
     running,
     issuer: config.issuerPublicUrl,

@@ -111,6 +111,28 @@ export const TokenDetailSchema = Type.Composite([
   FieldLevelEnvelopeSchema,
 ]);
 
+// ---- tokenize ----------------------------------------------------------
+
+/**
+ * `TokenizeResults`, the answer to a tokenize: the token's members only
+ * "if the decision was APPROVED or REQUIRE_ADDITIONAL_AUTHENTICATION";
+ * `supportsAuthentication` a JSON boolean the spec calls "(required)".
+ * `authenticationMethods` is "not currently used for MDES for Merchants".
+ */
+export const TokenizeResponseSchema = Type.Object({
+  responseHost: opt(str(6, 64)),
+  responseId: requestId,
+  decision: Type.Union(
+    ['APPROVED', 'DECLINED', 'REQUIRE_ADDITIONAL_AUTHENTICATION'].map((d) => Type.Literal(d)),
+  ),
+  tokenUniqueReference: opt(tokenUniqueReference),
+  panUniqueReference: opt(str(1, 64)),
+  productConfig: opt(ProductConfigSchema),
+  tokenInfo: opt(TokenInfoSchema),
+  tokenDetail: opt(TokenDetailSchema),
+  supportsAuthentication: opt(Type.Boolean()),
+});
+
 // ---- getToken ----------------------------------------------------------
 
 export const GetTokenRequestSchema = Type.Object({

@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import { jsonTooDeep } from '../../core/json-depth.js';
 import { holdsNul } from '../../core/nul.js';
 import { firstInvalidField } from '../field-errors.js';
 import { fieldRefusal, PreDigitizationError } from './errors.js';
@@ -51,6 +52,8 @@ export interface OpenedRequests {
 
 /** A request body as text: INVALID_JSON unless it parses, or when it holds U+0000. */
 export function parseRequestBody(text: string): unknown {
+  // Mastercard's codes are a closed list: a body nesting past the bound is JSON MDES would not send, INVALID_JSON.
+  if (jsonTooDeep(text)) throw new PreDigitizationError('INVALID_JSON');
   let value: unknown;
   try {
     value = JSON.parse(text);

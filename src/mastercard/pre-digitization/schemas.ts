@@ -267,6 +267,7 @@ export const WalletProviderDecisioningInfoSchema = Type.Object({
   accountLifeTime: opt(str(1, 2)),
   recommendationReasons: opt(strings()),
 });
+export type WalletProviderDecisioningInfo = Static<typeof WalletProviderDecisioningInfoSchema>;
 
 /** `chipDataValidationResult`: Mastercard's on-behalf validation of chip data (Tap to Add Card). */
 const ChipDataValidationResultSchema = Type.Object({

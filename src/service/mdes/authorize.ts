@@ -4,10 +4,12 @@ import type { ProvisioningState } from '../../domain/provisioning.js';
 import type { OpenedRequests } from '../../mastercard/pre-digitization/requests.js';
 import type {
   ActivationMethod,
+  AuthorizeServiceRequest,
   AuthorizeServiceResponse,
   Decision,
   FundingAccountData,
   RequestActivationMethodsResponse,
+  WalletProviderDecisioningInfo,
 } from '../../mastercard/pre-digitization/schemas.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { Card } from '../../store/cards/cards.js';
@@ -18,6 +20,23 @@ import type { CardSource } from '../ports.js';
 /** What the issuer answers for a tokenization it cannot match to one of its pushes. */
 export const UNMATCHED_POLICIES = ['decline', 'additional-authentication'] as const;
 export type UnmatchedPolicy = (typeof UNMATCHED_POLICIES)[number];
+
+/**
+ * What the issuer makes of the wallet's risk data (`walletProviderDecisioningInfo`):
+ * `follow` its recommendation and scores, or `ignore` them.
+ */
+export const WALLET_RISK_POLICIES = ['follow', 'ignore'] as const;
+export type WalletRiskPolicy = (typeof WALLET_RISK_POLICIES)[number];
+
+/**
+ * The only token type a token requestor redeeming a push asks for: the
+ * Digital Enablement tokenize's `tokenType` "Must be CLOUD" (DE 1.3.3); a
+ * device wallet's EMBEDDED_SE or a STATIC token is not the push's.
+ */
+const PUSHED_TOKEN_TYPE = 'CLOUD';
+
+/** The wallet's scores are "Value between 1 and 5"; pushprov takes the lowest as a risk (Assumption 21). */
+const LOWEST_WALLET_SCORE = '1';
 
 /** The `source` MDES gives a card that the issuer's app or website pushed (Issuer Outbound API 2.0.21, `fundingAccountDataSchema.source`). */
 const PUSHED_SOURCE = 'ACCOUNT_ADDED_VIA_APPLICATION';
@@ -42,6 +61,8 @@ export interface TokenizationQuestionsOptions {
   audit: Pick<AuditLog, 'append'>;
   clock: Clock;
   unmatched: UnmatchedPolicy;
+  /** Default `follow`. */
+  walletRisk?: WalletRiskPolicy;
   /**
    * The bank's app as MDES shows it for CARDHOLDER_TO_USE_MOBILE_APP (the spec:
    * the value "will be replaced by a formatted string"): its name or identifier.
@@ -85,9 +106,7 @@ export class TokenizationQuestions {
   }: OpenedRequests['authorizeService']): Promise<AuthorizeServiceResponse> {
     const { log, clock, audit } = this.#options;
     const seen = await log.seen(request.requestId, AUTHORIZE_SERVICE);
-    const verdict = seen
-      ? await this.#replay(seen)
-      : await this.#verdict(request.tokenRequestorId, fundingAccount);
+    const verdict = seen ? await this.#replay(seen) : await this.#verdict(request, fundingAccount);
     if (!seen) {
       const tokenUniqueReference = request.fundingAccountInfo.tokenUniqueReference ?? '';
       const recorded = await log.record({
@@ -114,6 +133,10 @@ export class TokenizationQuestions {
           ...(request.tokenRequestorId && { tokenRequestorId: request.tokenRequestorId }),
           ...(tokenUniqueReference && { tokenUniqueReference }),
           ...(fundingAccount.source && { source: fundingAccount.source }),
+          tokenType: request.tokenType,
+          ...(request.walletProviderDecisioningInfo && {
+            walletProviderDecisioningInfo: riskData(request.walletProviderDecisioningInfo),
+          }),
           ...(request.consumerFacingEntityName && {
             consumerFacingEntityName: request.consumerFacingEntityName,
           }),
@@ -164,11 +187,18 @@ export class TokenizationQuestions {
     return { responseId: request.requestId, activationMethods: methods };
   }
 
-  async #verdict(tokenRequestorId: string | undefined, fundingAccount: FundingAccountData): Promise<Verdict> {
+  async #verdict(request: AuthorizeServiceRequest, fundingAccount: FundingAccountData): Promise<Verdict> {
     const { unmatched, pushes, clock } = this.#options;
+    const { tokenRequestorId } = request;
     const card = await this.#verifiedCard(fundingAccount);
     if (!card) return { decision: 'DECLINED', reasonCode: 'CARD_UNKNOWN' };
     if (card.status !== 'active') return { decision: 'DECLINED', reasonCode: 'CARD_NOT_ACTIVE', card };
+    const risk =
+      (this.#options.walletRisk ?? 'follow') === 'follow'
+        ? walletRisk(request.walletProviderDecisioningInfo)
+        : undefined;
+    // The wallet saw something the bank cannot (its device, its account): its "no" stands whoever pushed.
+    if (risk === 'WALLET_RECOMMENDS_DECLINE') return { decision: 'DECLINED', reasonCode: risk, card };
     const otherwise = (reasonCode: string): Verdict =>
       unmatched === 'additional-authentication'
         ? { decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION', reasonCode, card }
@@ -176,9 +206,14 @@ export class TokenizationQuestions {
     if (fundingAccount.source !== PUSHED_SOURCE || tokenRequestorId === undefined) {
       return otherwise('NOT_PUSHED_BY_ISSUER');
     }
+    if (request.tokenType !== PUSHED_TOKEN_TYPE) return otherwise('TOKEN_TYPE_NOT_PUSHED');
     const push = await pushes.findOpenPush(card.id, tokenRequestorId, TOKEN_MAY_COME, clock.now());
     if (!push) return otherwise('PUSH_NOT_FOUND');
-    return { decision: 'APPROVED', reasonCode: 'ISSUER_PUSH', card, provisioningId: push.provisioning.id };
+    const provisioningId = push.provisioning.id;
+    // The bank's own push, but the wallet doubts the device or the account: the cardholder confirms it was them.
+    if (risk)
+      return { decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION', reasonCode: risk, card, provisioningId };
+    return { decision: 'APPROVED', reasonCode: 'ISSUER_PUSH', card, provisioningId };
   }
 
   async #replay(seen: ReceivedNotification): Promise<Verdict> {
@@ -210,4 +245,28 @@ export class TokenizationQuestions {
       ...(profile.email ? [{ type: 'EMAIL_TO_CARDHOLDER_ADDRESS', value: maskEmail(profile.email) }] : []),
     ];
   }
+}
+
+type WalletRisk = 'WALLET_RECOMMENDS_DECLINE' | 'WALLET_RECOMMENDS_AUTHENTICATION' | 'WALLET_LOW_SCORE';
+
+/** What the wallet's recommendation and scores say against approving outright; undefined: nothing. */
+function walletRisk(info: WalletProviderDecisioningInfo | undefined): WalletRisk | undefined {
+  if (!info) return undefined;
+  if (info.recommendedDecision === 'DECLINED') return 'WALLET_RECOMMENDS_DECLINE';
+  if (info.recommendedDecision === 'REQUIRE_ADDITIONAL_AUTHENTICATION')
+    return 'WALLET_RECOMMENDS_AUTHENTICATION';
+  const scores = [info.deviceScore, info.accountScore, info.phoneNumberScore];
+  return scores.includes(LOWEST_WALLET_SCORE) ? 'WALLET_LOW_SCORE' : undefined;
+}
+
+/** The wallet's risk data for the audit: its recommendation, scores and reasons (no personal data among them). */
+function riskData(info: WalletProviderDecisioningInfo): Record<string, unknown> {
+  const { recommendedDecision, deviceScore, accountScore, phoneNumberScore, recommendationReasons } = info;
+  return {
+    ...(recommendedDecision && { recommendedDecision }),
+    ...(deviceScore && { deviceScore }),
+    ...(accountScore && { accountScore }),
+    ...(phoneNumberScore && { phoneNumberScore }),
+    ...(recommendationReasons && { recommendationReasons }),
+  };
 }

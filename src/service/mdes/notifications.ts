@@ -17,6 +17,8 @@ export interface ActivatedToken {
   /** `consumerFacingEntityName`, when MDES sent it. */
   tokenRequestorName: string | undefined;
   tokenPanSuffix: string;
+  /** MMYY, from the decrypted `tokenData`, when MDES sent its expiry. */
+  tokenExpiry?: string;
   /** `decisionMadeBy`: who decided the tokenization, as MDES reports it. */
   decisionMadeBy: string | undefined;
   activatedAt: Date;
@@ -35,6 +37,10 @@ export interface TokenUpdate {
   causedBy: string;
   /** After a redigitization: the new token's last four digits. */
   tokenPanSuffix?: string;
+  /** The token's expiry (MMYY) when MDES gave it; undefined: unchanged. */
+  tokenExpiry?: string;
+  /** Who holds the token suspended now (the spec's `suspendedBy`), empty once it is not; undefined: unchanged. */
+  suspendedBy?: string[];
   at: Date;
 }
 
@@ -91,6 +97,7 @@ export class MdesNotifications {
     const decision = await log.decisionFor(tokenUniqueReference, AUTHORIZE_SERVICE);
     const cardId =
       decision?.cardId ?? (await cards.findByPan(fundingAccount.cardAccountData.accountNumber))?.id;
+    const tokenExpiry = expiryOf(fundingAccount.tokenData);
     const matched =
       cardId !== undefined &&
       (await tokens.tokenActivated({
@@ -101,6 +108,7 @@ export class MdesNotifications {
         tokenRequestorId: request.tokenRequestorId,
         tokenRequestorName: request.consumerFacingEntityName,
         tokenPanSuffix: lastFour(fundingAccount.tokenData.token),
+        ...(tokenExpiry && { tokenExpiry }),
         decisionMadeBy: request.decisionMadeBy,
         activatedAt: new Date(request.tokenActivatedDateTime),
       }));
@@ -134,7 +142,13 @@ export class MdesNotifications {
       const update = tokenUpdate(requestId, reasonCode, token, now);
       if (!update) continue;
       const tokenPanSuffix = fundingAccount && lastFour(fundingAccount.tokenData.token);
-      const known = await tokens.tokenUpdated({ ...update, ...(tokenPanSuffix && { tokenPanSuffix }) });
+      // `tokenExpiry` is the spec's field; the encrypted `tokenData` carries the same expiry when it is absent.
+      const tokenExpiry = token.tokenExpiry ?? (fundingAccount && expiryOf(fundingAccount.tokenData));
+      const known = await tokens.tokenUpdated({
+        ...update,
+        ...(tokenPanSuffix && { tokenPanSuffix }),
+        ...(tokenExpiry && { tokenExpiry }),
+      });
       matched ||= known;
     }
     const outcome: NotificationOutcome = matched ? 'matched' : 'unmatched';
@@ -186,9 +200,22 @@ function tokenUpdate(
       if (status === undefined) return undefined;
       const eventType: TokenEventType =
         status === 'DELETED' ? 'DELETED' : status === 'SUSPENDED' ? 'SUSPENDED' : 'RESUMED';
-      return { ...base, eventType, status };
+      // A status update names every suspender that still holds the token; none once it is not suspended.
+      return {
+        ...base,
+        eventType,
+        status,
+        suspendedBy: status === 'SUSPENDED' ? (token.suspendedBy ?? []) : [],
+      };
     }
   }
+}
+
+/** `tokenData`'s expiry as the MMYY of `tokenExpiry`. */
+function expiryOf(tokenData: { expiryMonth?: string; expiryYear?: string } | undefined): string | undefined {
+  return tokenData?.expiryMonth && tokenData.expiryYear
+    ? `${tokenData.expiryMonth}${tokenData.expiryYear}`
+    : undefined;
 }
 
 /** An INACTIVE token is not yet one the issuer records; other values the spec may add change nothing. */

@@ -69,6 +69,7 @@ export class TokenSync implements TokenNotifications {
             push?.provisioning.tokenRequestorName ?? token.tokenRequestorName ?? token.tokenRequestorId,
           destination,
           tokenPanSuffix: token.tokenPanSuffix,
+          ...(token.tokenExpiry && { tokenExpiry: token.tokenExpiry }),
           createdAt: clock.now(),
         },
         tx,
@@ -103,10 +104,14 @@ export class TokenSync implements TokenNotifications {
       if (record.status === 'DELETED') return true;
       const status = update.status ?? record.status;
       const suffix = update.tokenPanSuffix ?? record.tokenPanSuffix;
+      const expiry = update.tokenExpiry ?? record.tokenExpiry;
+      const suspenders = (update.suspendedBy ?? record.suspendedBy ?? []).join(',');
       // The same update again (a redelivery under another requestId) is a repeat; an account update is news.
       if (
         status === record.status &&
         suffix === record.tokenPanSuffix &&
+        expiry === record.tokenExpiry &&
+        suspenders === (record.suspendedBy ?? []).join(',') &&
         update.eventType !== 'ACCOUNT_UPDATED'
       ) {
         return true;
@@ -116,6 +121,8 @@ export class TokenSync implements TokenNotifications {
         {
           status,
           tokenPanSuffix: suffix,
+          ...(update.tokenExpiry && { tokenExpiry: update.tokenExpiry }),
+          ...(update.suspendedBy && { suspendedBy: update.suspendedBy }),
           lastEvent: update.eventType,
           lastEventAt: update.at,
           now: clock.now(),
@@ -133,6 +140,8 @@ export class TokenSync implements TokenNotifications {
             tokenRequestorId: record.tokenRequestorId,
             causedBy: update.causedBy,
             requestId: update.requestId,
+            ...(update.suspendedBy && { suspendedBy: update.suspendedBy }),
+            ...(update.tokenExpiry && { tokenExpiry: update.tokenExpiry }),
           },
         },
         tx,

@@ -1,8 +1,8 @@
-import type { Static } from '@sinclair/typebox';
 import { firstInvalidField } from '../../mastercard/field-errors.js';
 import {
   AccountHolderDataSchema,
   type FundingAccountData,
+  type WalletProviderDecisioningInfo,
   WalletProviderDecisioningInfoSchema,
 } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
@@ -19,7 +19,6 @@ import type { TokenizeRequest } from '../token-connect/tokenize.js';
 export type FundingSource = 'ACCOUNT_ADDED_VIA_APPLICATION' | 'ACCOUNT_ADDED_MANUALLY';
 
 type AccountHolderData = NonNullable<FundingAccountData['accountHolderData']>;
-type WalletProviderDecisioningInfo = Static<typeof WalletProviderDecisioningInfoSchema>;
 
 export function fundingAccountData(
   account: FundingAccount,

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { wireCode } from '../../core/error-codes.js';
 import { PushprovError } from '../../core/errors.js';
+import { jsonTooDeep } from '../../core/json-depth.js';
 import { holdsNul } from '../../core/nul.js';
 import { firstInvalidField } from '../../mastercard/field-errors.js';
 import {
@@ -118,8 +119,9 @@ export const errorWrapper = (errors: MdesError[], responseId?: string): ErrorWra
   errors,
 });
 
-/** Parses a JSON body; anything else, or text holding U+0000 (which PostgreSQL cannot store), is INVALID_JSON. */
+/** Parses a JSON body; anything else, text nesting past the bound, or text holding U+0000 (which PostgreSQL cannot store), is INVALID_JSON. */
 export function parseJson(text: string): unknown {
+  if (jsonTooDeep(text)) throw new TokenConnectFailure('INVALID_JSON');
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -22,6 +22,10 @@ export interface Token {
   /** pushprov's reasons to keep it suspended at MDES: the cardholder paused it, its card is blocked. */
   pausedByCardholder: boolean;
   suspendedForCardBlock: boolean;
+  /** The token's expiry (MMYY) as MDES last reported it; absent until it does. */
+  tokenExpiry?: string;
+  /** Who holds the token suspended at MDES (Notify Token Updated `suspendedBy`); absent when no one. */
+  suspendedBy?: string[];
 }
 
 /** Why pushprov keeps a token suspended at MDES; MDES itself only knows that the issuer suspended it. */
@@ -40,6 +44,7 @@ export type NewToken = Pick<
   | 'destination'
   | 'tokenPanSuffix'
   | 'createdAt'
+  | 'tokenExpiry'
 >;
 
 export interface TokenCount {
@@ -65,6 +70,7 @@ export class TokenRepository extends IssuerRepository {
         token_requestor_name: token.tokenRequestorName,
         destination: token.destination,
         token_pan_suffix: token.tokenPanSuffix,
+        token_expiry: token.tokenExpiry ?? null,
         status: 'ACTIVE',
         last_event: 'CREATED',
         last_event_at: token.createdAt,
@@ -131,7 +137,15 @@ export class TokenRepository extends IssuerRepository {
 
   async update(
     id: string,
-    patch: { status?: TokenStatus; tokenPanSuffix?: string; lastEvent: string; lastEventAt: Date; now: Date },
+    patch: {
+      status?: TokenStatus;
+      tokenPanSuffix?: string;
+      tokenExpiry?: string;
+      suspendedBy?: readonly string[];
+      lastEvent: string;
+      lastEventAt: Date;
+      now: Date;
+    },
     tx: Db = this.db,
   ): Promise<void> {
     await tx
@@ -139,6 +153,8 @@ export class TokenRepository extends IssuerRepository {
       .set({
         ...(patch.status && { status: patch.status }),
         ...(patch.tokenPanSuffix && { token_pan_suffix: patch.tokenPanSuffix }),
+        ...(patch.tokenExpiry && { token_expiry: patch.tokenExpiry }),
+        ...(patch.suspendedBy && { mdes_suspended_by: patch.suspendedBy.join(',') }),
         last_event: patch.lastEvent,
         last_event_at: patch.lastEventAt,
         updated_at: patch.now,
@@ -205,5 +221,7 @@ function record(row: Selectable<TokensTable>): Token {
     updatedAt: row.updated_at,
     pausedByCardholder: row.paused_by_cardholder,
     suspendedForCardBlock: row.suspended_for_card_block,
+    ...(row.token_expiry !== null && { tokenExpiry: row.token_expiry }),
+    ...(row.mdes_suspended_by !== '' && { suspendedBy: row.mdes_suspended_by.split(',') }),
   };
 }
