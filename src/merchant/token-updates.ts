@@ -2,6 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { AuthError } from '../core/errors.js';
+import { jsonTooDeep } from '../core/json-depth.js';
 import {
   DIGITAL_ENABLEMENT_PATHS,
   type NotifyTokenUpdatedData,
@@ -64,7 +65,9 @@ export function tokenUpdateRoutes(options: TokenUpdatesOptions): FastifyPluginAs
       }
       let update: unknown;
       try {
-        update = JSON.parse(body.toString('utf8'));
+        const text = body.toString('utf8');
+        if (jsonTooDeep(text)) return refuse(reply, 400, 'INVALID_JSON');
+        update = JSON.parse(text);
       } catch {
         return refuse(reply, 400, 'INVALID_JSON');
       }

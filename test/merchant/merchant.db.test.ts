@@ -325,6 +325,9 @@ describe("demo merchant hearing MDES's Notify Token Updated", () => {
       401,
     );
     expect((await send({ requestId: 'x', tokens: [] })).statusCode).toBe(400);
+    // Nested deeper than any message of the spec: refused before it is parsed.
+    const deep = await send(Array.from({ length: 40 }).reduce<unknown>((inner) => ({ a: inner }), {}));
+    expect(deep.json()).toMatchObject({ errors: [{ reasonCode: 'INVALID_JSON' }] });
     // A payload in clear is no Notify Token Updated: the spec's encryptedPayload is required.
     const clear = await send({ responseHost: 'mdes.pushprov.test', requestId: 'y', tokens: [] });
     expect(clear.json()).toMatchObject({ errors: [{ reasonCode: 'INVALID_FIELD_VALUE' }] });
