@@ -81,7 +81,7 @@ interface Snapshot {
   statements: Map<string, number>;
 }
 
-interface Phase {
+export interface Phase {
   tree: string;
   concurrency: number;
   seconds: number;

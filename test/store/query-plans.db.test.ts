@@ -1,18 +1,7 @@
-import { CompiledQuery, type Kysely, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
-import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
-import { IdempotencyStore } from '../../src/store/idempotency.js';
-import { OpsReads } from '../../src/store/ops.js';
-import { ProvisioningRepository } from '../../src/store/provisionings.js';
-import type { IssuerSchema } from '../../src/store/schema.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
-import { TokenRepository } from '../../src/store/tokens/tokens.js';
-import { Keyring } from '../../src/store/vault/keyring.js';
-import { Vault } from '../../src/store/vault/vault.js';
 import { type TestDatabase, testDatabase } from '../support/database.js';
-import { testSealer } from '../support/sealer.js';
+import { fullScansIn, KEY_QUERIES, queriesOf } from '../support/query-plans.js';
 import { seedGrowingTables } from '../support/seed.js';
 
 /**
@@ -21,17 +10,6 @@ import { seedGrowingTables } from '../support/seed.js';
  * captured as the store compiles it (with its parameters) and EXPLAINed, so
  * the test follows the code, not a copy of its SQL.
  */
-const GROWING = [
-  'provisionings',
-  'provisioning_cards',
-  'tokens',
-  'audit_log',
-  'audit_seals',
-  'mdes_notifications',
-  'idempotency_keys',
-  'cards',
-  'cardholders',
-];
 const SEED = 20_000;
 
 let database: TestDatabase;
@@ -44,116 +22,28 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => database?.close());
 
-/** Runs `work` against a handle that records every query it compiles; failures after compiling are expected. */
-async function queriesOf(work: (db: IssuerDb) => Promise<unknown>): Promise<CompiledQuery[]> {
-  const captured: CompiledQuery[] = [];
-  const recorder: KyselyPlugin = {
-    transformQuery: ({ node, queryId }) => {
-      captured.push(db.getExecutor().compileQuery(node, queryId));
-      return node;
-    },
-    transformResult: async ({ result }) => result,
-  };
-  await work(db.withPlugin(recorder) as Kysely<IssuerSchema>).catch(() => {});
-  return captured;
-}
-
-async function fullScans(queries: readonly CompiledQuery[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const q of queries) {
-    const { rows } = await db.executeQuery<{ 'QUERY PLAN': string }>(
-      CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]),
-    );
-    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    for (const m of plan.matchAll(/Seq Scan on (\w+)/g)) {
-      if (GROWING.includes(m[1] ?? '')) out.push(`${m[1]} in: ${q.sql.slice(0, 120)}`);
-    }
-  }
-  return out;
-}
-
-const now = new Date();
-const week = new Date(now.getTime() - 7 * 86_400_000);
-const SOME_CARD = 'crd_seed42';
-const SOME_HOLDER = 'chd_seed42';
-
 describe(`query plans on ${SEED.toLocaleString('en')} seeded provisionings`, () => {
   it('the push path reads and writes by index only', async () => {
-    const queries = await queriesOf(async (db) => {
-      const vault = new Vault(Keyring.generate(now));
-      const repository = new ProvisioningRepository(db, vault);
-      const cards = new CardStore(db, vault);
-      const audit = new AuditLog(db, systemClock);
-      const idempotency = new IdempotencyStore(db, systemClock);
-      await cards.forPush(SOME_HOLDER, [SOME_CARD]).catch(() => {});
-      await new TokenRepository(db).liveTokenRequestors(SOME_CARD);
-      await repository.get('prv_seed42');
-      await repository.callbackToken('prv_seed42').catch(() => {});
-      await repository.settleCards('prv_seed42', 'pending', 'receipt_issued', now, {}, [
-        { cardId: SOME_CARD, state: 'failed', errorCode: 'X' },
-      ]);
-      await repository.findOpenPush(SOME_CARD, '50182375119', ['pending', 'receipt_issued'], now);
-      await repository.findByPushAccountId('seed-pa-42');
-      await repository.listByCardholder(SOME_HOLDER, 5);
-      // The writes, planned but rolled back.
-      await repository
-        .transaction(async (tx) => {
-          await idempotency.bind(SOME_HOLDER, 'plan-key-0001', 'h', { status: 201, body: {} }, tx);
-          await repository.create(
-            {
-              id: 'prv_planned',
-              cardholderId: SOME_HOLDER,
-              destination: 'merchant',
-              tokenRequestorId: '50182375119',
-              tokenRequestorName: 'Shop',
-              requestId: 'planned',
-              receiptValidityMinutes: 15,
-              callbackToken: 'x',
-              cards: [{ cardId: SOME_CARD, pushAccountId: 'planned-pa' }],
-              now,
-            },
-            tx,
-          );
-          await audit.append({ actor: SOME_HOLDER, action: 'plan', outcome: 'ok' }, tx);
-          throw new Error('roll back');
-        })
-        .catch(() => {});
-    });
+    const queries = await queriesOf(db, KEY_QUERIES['push path']);
     expect(queries.length).toBeGreaterThanOrEqual(10);
-    expect(await fullScans(queries)).toEqual([]);
+    expect(await fullScansIn(db, queries)).toEqual([]);
   });
 
   it('the background jobs find their work by index', async () => {
-    const queries = await queriesOf(async (db) => {
-      const repository = new ProvisioningRepository(db, testSealer());
-      await repository.idsInState('pending', now);
-      await repository.idsWithReceiptsExpiredBy(now);
-      await new IdempotencyStore(db, systemClock).purgeExpired();
-    });
-    expect(await fullScans(queries)).toEqual([]);
+    const queries = await queriesOf(db, KEY_QUERIES.jobs);
+    expect(await fullScansIn(db, queries)).toEqual([]);
   });
 
   it('the ops dashboard and the cardholder search read the window or the match only', async () => {
-    const queries = await queriesOf(async (db) => {
-      const ops = new OpsReads(db);
-      await ops.pushCounts(week);
-      await ops.settleTimes(week);
-      await ops.recentFailures(week, 20, 'AUTHORIZE');
-      await ops.cardholdersWithLastFour('0042');
-      await ops.cardsOf(SOME_HOLDER);
-      await ops.newestCardholders(20);
-      const audit = new AuditLog(db, systemClock);
-      await audit.history(['prv_seed42']);
-      await audit.history([], 50, [SOME_HOLDER]);
-    });
+    const queries = await queriesOf(db, KEY_QUERIES.ops);
     expect(queries.length).toBeGreaterThanOrEqual(8);
-    expect(await fullScans(queries)).toEqual([]);
+    expect(await fullScansIn(db, queries)).toEqual([]);
   });
 
   it('the check itself sees a full scan (it can fail)', async () => {
-    const queries = await queriesOf((db) =>
+    const queries = await queriesOf(db, (db) =>
       db.selectFrom('provisionings').select('id').where('attempts', '>', 3).execute(),
     );
-    expect(await fullScans(queries)).toEqual([expect.stringContaining('provisionings in: select')]);
+    expect(await fullScansIn(db, queries)).toEqual([expect.stringContaining('provisionings in: select')]);
   });
 });
