@@ -128,55 +128,33 @@ export class ProvisioningRepository extends IssuerRepository {
       reported_result: null,
       reported_token_unique_reference: null,
     }));
+    const row: Selectable<ProvisioningsTable> = {
+      id: p.id,
+      cardholder_id: p.cardholderId,
+      destination: p.destination,
+      token_requestor_id: p.tokenRequestorId,
+      token_requestor_name: p.tokenRequestorName,
+      state: 'pending',
+      request_id: p.requestId,
+      receipt_validity_minutes: p.receiptValidityMinutes,
+      receipts_expire_at: null,
+      callback_token_sealed: this.sealer.seal(p.callbackToken, `provisioning:${p.id}:callback`),
+      push_links_sealed: null,
+      error_code: null,
+      error_message: null,
+      attempts: p.attempts ?? 0,
+      created_at: p.now,
+      updated_at: p.now,
+      completed_at: null,
+    };
     // The cards' foreign key is checked at the end of the statement, once the push row is in.
     await tx
-      .with('provisioning', (db) =>
-        db
-          .insertInto('provisionings')
-          .values({
-            id: p.id,
-            cardholder_id: p.cardholderId,
-            destination: p.destination,
-            token_requestor_id: p.tokenRequestorId,
-            token_requestor_name: p.tokenRequestorName,
-            state: 'pending',
-            request_id: p.requestId,
-            receipt_validity_minutes: p.receiptValidityMinutes,
-            receipts_expire_at: null,
-            callback_token_sealed: this.sealer.seal(p.callbackToken, `provisioning:${p.id}:callback`),
-            push_links_sealed: null,
-            error_code: null,
-            error_message: null,
-            attempts: p.attempts ?? 0,
-            created_at: p.now,
-            updated_at: p.now,
-            completed_at: null,
-          })
-          .returning('id'),
-      )
+      .with('provisioning', (db) => db.insertInto('provisionings').values(row).returning('id'))
       .insertInto('provisioning_cards')
       .values(cards)
       .execute();
     return toProvisioning(
-      {
-        id: p.id,
-        cardholder_id: p.cardholderId,
-        destination: p.destination,
-        token_requestor_id: p.tokenRequestorId,
-        token_requestor_name: p.tokenRequestorName,
-        state: 'pending',
-        request_id: p.requestId,
-        receipt_validity_minutes: p.receiptValidityMinutes,
-        receipts_expire_at: null,
-        callback_token_sealed: new Uint8Array(),
-        push_links_sealed: null,
-        error_code: null,
-        error_message: null,
-        attempts: p.attempts ?? 0,
-        created_at: p.now,
-        updated_at: p.now,
-        completed_at: null,
-      },
+      row,
       cards.map(toCard).sort((a, b) => (a.pushAccountId < b.pushAccountId ? -1 : 1)),
     );
   }

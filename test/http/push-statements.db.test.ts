@@ -57,26 +57,18 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 describe('statements per push, as /metrics counts them', () => {
-  it(`a merchant push: ${BUDGET['push.merchant'].statements} statements in ${BUDGET['push.merchant'].transactions} transactions`, async () => {
+  it.each([
+    ['push.merchant', DEMO_SHOP],
+    ['push.click_to_pay', CLICK_TO_PAY],
+  ] as const)('%s: as many statements and transactions as its budget', async (useCase, destination) => {
     let state: unknown;
-    const cost = await costOf('push.merchant', async () => {
-      const r = await client.push([cardId], DEMO_SHOP);
+    const cost = await costOf(useCase, async () => {
+      const r = await client.push([cardId], destination);
       expect(r.status).toBe(201);
       state = r.body.state;
     });
     expect(state).toBe('receipt_issued');
-    expect(cost).toEqual(BUDGET['push.merchant']);
-  });
-
-  it(`a Click to Pay push: ${BUDGET['push.click_to_pay'].statements} statements in ${BUDGET['push.click_to_pay'].transactions} transactions`, async () => {
-    let state: unknown;
-    const cost = await costOf('push.click_to_pay', async () => {
-      const r = await client.push([cardId], CLICK_TO_PAY);
-      expect(r.status).toBe(201);
-      state = r.body.state;
-    });
-    expect(state).toBe('receipt_issued');
-    expect(cost).toEqual(BUDGET['push.click_to_pay']);
+    expect(cost).toEqual(BUDGET[useCase]);
   });
 
   it('a replay of the same key runs no transaction and writes nothing', async () => {
