@@ -54,10 +54,11 @@ export async function runGrowthBench(): Promise<void> {
   if (!adminUrl) throw new Error('bench:growth needs PUSHPROV_LOAD_DATABASE_URL (PostgreSQL)');
   const floor = await cryptoFloor();
   const results: { size: number; phase: Phase }[] = [];
-  for (const [index, size] of sizes.entries()) {
+  for (const size of sizes) {
+    // One deployment at a time, each on the same ports (slot 0).
     const d = await deploy(
       { name: `${size.toLocaleString('en')} seeded`, root: resolve(import.meta.dirname, '..') },
-      index,
+      0,
       1,
       adminUrl,
       concurrency * seconds * 12,

@@ -16,6 +16,7 @@
  * - PUSHPROV_LOAD_SECONDS (default 10), PUSHPROV_LOAD_CONCURRENCY (default "8,32");
  * - PUSHPROV_LOAD_DATABASE_URL=postgres://…/name: PostgreSQL (a fresh database
  *   name_load_<tree>_<n> on that server, dropped at the end); PGlite otherwise;
+ * - PUSHPROV_LOAD_MIX=merchant: merchant pushes only;
  * - PUSHPROV_LOAD_INSTANCES (default 1): issuer processes (PostgreSQL only), load spread;
  * - PUSHPROV_LOAD_COMPARE=/path/to/other/tree: the same bench on that tree
  *   (`npm ci` done there), phase by phase interleaved with this one, ratios printed.
@@ -39,9 +40,11 @@ const ALICE = {
   totpSecret: 'YHFTOQKKZRG4NAWCIFR6WIRYXMJXIPON',
 };
 const HERE = resolve(import.meta.dirname, '..');
-// Ports 18480–18499: a tree takes ten from its base.
-const PORT_BASE = 18480;
+// A deployment's ports: eight from PORT_BASE + 8 × its slot (PUSHPROV_LOAD_PORT_BASE, default 18480).
+const PORT_BASE = Number(process.env.PUSHPROV_LOAD_PORT_BASE ?? 18480);
 const TICKS_PER_SECOND = 100;
+// PUSHPROV_LOAD_MIX=merchant: merchant pushes only (the issuer's own path, without Click to Pay's enrolment).
+const MIX = process.env.PUSHPROV_LOAD_MIX ?? 'both';
 
 export interface LoadResult {
   pushes: number;
@@ -168,7 +171,7 @@ export async function deploy(
   adminUrl: string | undefined,
   cards: number,
 ) {
-  const base = PORT_BASE + index * 10;
+  const base = PORT_BASE + index * 8;
   const port = { simulator: base, merchant: base + 1, issuer: (i: number) => base + 2 + 2 * i };
   const mdes = (i: number) => base + 3 + 2 * i;
   const dirs: string[] = [];
@@ -373,7 +376,7 @@ export async function runPhase(d: Deployment, concurrency: number, seconds: numb
       while (performance.now() < deadline) {
         const n = sent++;
         const issuer = d.issuers[n % d.issuers.length] as string;
-        const fresh = n % 2 === 1 ? d.freshCards.pop() : undefined;
+        const fresh = n % 2 === 1 && MIX !== 'merchant' ? d.freshCards.pop() : undefined;
         const useCase = fresh ? 'click_to_pay' : 'merchant';
         const t0 = performance.now();
         const response = await call(issuer, 'POST', '/v1/provisionings', {
@@ -535,7 +538,7 @@ export async function runLoadBench({
     ...(compare ? [{ name: `tree at ${compare}`, root: resolve(compare) }] : []),
   ];
   // Enough fresh cards for every Click to Pay push of every phase, generously.
-  const cards = Math.ceil(concurrencies.reduce((a, c) => a + c, 0) * seconds * 12);
+  const cards = MIX === 'merchant' ? 0 : Math.ceil(concurrencies.reduce((a, c) => a + c, 0) * seconds * 12);
   const floorBefore = await cryptoFloor();
   const deployments: Deployment[] = [];
   try {
