@@ -85,7 +85,8 @@ export async function runGrowthBench(): Promise<void> {
           `  tables (rows, with indexes): ${rows.map((r) => `${r.name} ${Number(r.rows).toLocaleString('en')} ${r.bytes}`).join('; ')}`,
         );
         const issuerDb = database.db as IssuerDb;
-        for (const [where, work] of Object.entries(KEY_QUERIES)) {
+        // On a nearly empty table a sequential scan is the planner's right choice: plans matter at volume.
+        for (const [where, work] of size >= 10_000 ? Object.entries(KEY_QUERIES) : []) {
           const scans = await fullScansIn(issuerDb, await queriesOf(issuerDb, work));
           console.log(
             `  plans, ${where}: ${scans.length === 0 ? 'no sequential scan of a growing table' : scans.join('; ')}`,

@@ -456,8 +456,10 @@ export async function runPhase(d: Deployment, concurrency: number, seconds: numb
   if (after.statements.size > 0) {
     for (const kind of ['statements', 'transactions']) {
       perPush.set(`${kind} (all issuer work)`, delta(`${kind} all`) / pushes);
-      perPush.set(`${kind} merchant POST`, delta(`${kind} push.merchant`) / byUseCase.merchant);
-      perPush.set(`${kind} Click to Pay POST`, delta(`${kind} push.click_to_pay`) / byUseCase.click_to_pay);
+      if (byUseCase.merchant > 0)
+        perPush.set(`${kind} merchant POST`, delta(`${kind} push.merchant`) / byUseCase.merchant);
+      if (byUseCase.click_to_pay > 0)
+        perPush.set(`${kind} Click to Pay POST`, delta(`${kind} push.click_to_pay`) / byUseCase.click_to_pay);
     }
   }
   return {
@@ -546,7 +548,7 @@ export async function runLoadBench({
       deployments.push(await deploy(tree, i, instances, adminUrl, cards));
     const engine = adminUrl ? 'PostgreSQL' : 'PGlite';
     console.log(
-      `load: ${instances} issuer process${instances > 1 ? 'es' : ''}, simulator, merchant and this load client each in its own process, on ${engine}; ${seconds} s per phase; merchant and Click to Pay pushes alternately`,
+      `load: ${instances} issuer process${instances > 1 ? 'es' : ''}, simulator, merchant and this load client each in its own process, on ${engine}; ${seconds} s per phase; ${MIX === 'merchant' ? 'merchant pushes only' : 'merchant and Click to Pay pushes alternately'}`,
     );
     const phases: Phase[] = [];
     for (const concurrency of concurrencies) {
