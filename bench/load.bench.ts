@@ -137,7 +137,7 @@ async function call(
 }
 
 async function waitReady(url: string, child: ChildProcess, name: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1800; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before it was ready`);
     const ok = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
@@ -146,7 +146,7 @@ async function waitReady(url: string, child: ChildProcess, name: string): Promis
     if (ok) return;
     await sleep(100);
   }
-  throw new Error(`${name} not ready after 60 s`);
+  throw new Error(`${name} not ready after 180 s`);
 }
 
 /** A Luhn-valid PAN on the demo cards' account range, distinct per `n`. */
