@@ -16,6 +16,7 @@ import {
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { PushprovError } from './errors.js';
+import { registerStatementCounter, StatementCounter } from './statements.js';
 
 /**
  * One way to open the database, whichever engine is behind it: PostgreSQL
@@ -31,6 +32,8 @@ export type DatabaseTarget =
 export interface Database<T> {
   readonly db: KyselyType<T>;
   readonly engine: 'postgres' | 'pglite';
+  /** Every statement and transaction run through `db` (also found by `statementCounterOf(db)`). */
+  readonly statements: StatementCounter;
   close(): Promise<void>;
 }
 
@@ -47,8 +50,10 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
     // An idle connection the server drops (restart, administrator) is only
     // discarded by the pool; without a listener it would crash the process.
     pool.on('error', () => {});
-    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', close: () => db.destroy() };
+    const statements = new StatementCounter();
+    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool: new CountingPool(pool, statements) }) });
+    registerStatementCounter(db, statements);
+    return { db, engine: 'postgres', statements, close: () => db.destroy() };
   }
   let lock: { release(): void } | undefined;
   if ('dataDir' in target) {
@@ -67,16 +72,47 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
     lock?.release();
     throw error;
   }
-  const db = new Kysely<T>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }) });
+  const statements = new StatementCounter();
+  const db = new Kysely<T>({
+    dialect: new PostgresDialect({ pool: new CountingPool(new PGlitePool(pglite), statements) }),
+  });
+  registerStatementCounter(db, statements);
   return {
     db,
     engine: 'pglite',
+    statements,
     close: async () => {
       await db.destroy();
       await pglite.close();
       lock?.release();
     },
   };
+}
+
+/** Hands out connections that report each statement to the counter before running it. */
+class CountingPool implements PostgresPool {
+  constructor(
+    readonly pool: PostgresPool,
+    readonly counter: StatementCounter,
+  ) {}
+
+  async connect(): Promise<PostgresPoolClient> {
+    const client = await this.pool.connect();
+    const counter = this.counter;
+    return {
+      query: ((sqlOrCursor: string | PostgresCursor<unknown>, parameters?: ReadonlyArray<unknown>) => {
+        counter.observe(typeof sqlOrCursor === 'string' ? sqlOrCursor : 'cursor');
+        return typeof sqlOrCursor === 'string'
+          ? client.query(sqlOrCursor, parameters ?? [])
+          : client.query(sqlOrCursor);
+      }) as PostgresPoolClient['query'],
+      release: (destroy?: boolean) => client.release(destroy),
+    };
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
 }
 
 /**

@@ -210,7 +210,6 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'A push cannot move from its state to the one asked.',
   },
-  PROVISIONING_LOST: { status: 500, meaning: 'A push record disappeared while it was being written.' },
   CALLBACK_RESULTS_INVALID: {
     status: 400,
     meaning: 'The results a token requestor sent back with the cardholder cannot be read.',

@@ -13,6 +13,14 @@ import type { ErrorCode, WireCode } from './error-codes.js';
 import { PushprovError, ValidationError } from './errors.js';
 import { jsonTooDeep, MAX_JSON_DEPTH } from './json-depth.js';
 import { holdsNul } from './nul.js';
+import { emptyTally, type StatementScope, withStatementScope } from './statements.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The statements this request ran on the database (src/core/statements.ts). */
+    statements?: StatementScope;
+  }
+}
 
 /**
  * What every pushprov HTTP server shares: request ids, the two probes, the
@@ -93,6 +101,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     ...(options.https && { serverFactory: httpsFactory(options.https) }),
   });
 
+  // First of all hooks, and callback-style, so that every later hook and the handler run inside the
+  // request's scope: what a request costs the database is counted against it, whichever part serves it.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const scope: StatementScope = emptyTally();
+    request.statements = scope;
+    withStatementScope(scope, done);
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
+import { statementCounterOf } from '../core/statements.js';
 import { issuerReadiness } from '../store/store.js';
 import { registerMetrics } from './metrics.js';
 import { harden, type RateLimits } from './security/index.js';
@@ -40,7 +41,11 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Fastif
     clock: options.clock,
     ...(options.rateLimits && { rateLimits: options.rateLimits }),
   });
-  registerMetrics(app, { ...(options.metricsGuard && { guard: options.metricsGuard }) });
+  const statements = statementCounterOf(options.db);
+  registerMetrics(app, {
+    ...(options.metricsGuard && { guard: options.metricsGuard }),
+    ...(statements && { statements }),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

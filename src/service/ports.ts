@@ -23,4 +23,9 @@ export interface CardSource {
   listCards(cardholderId: string): Promise<OwnedCard[]>;
   revealCardData(cardId: string): Promise<{ pan: string }>;
   profile(cardholderId: string): Promise<CardholderProfile>;
+  /** Everything a push reads at once: the cardholder's cards among `cardIds` with their PANs, and the profile. */
+  forPush(
+    cardholderId: string,
+    cardIds: readonly string[],
+  ): Promise<{ cards: (OwnedCard & { pan: string })[]; profile: CardholderProfile | undefined }>;
 }

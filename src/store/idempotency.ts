@@ -31,6 +31,16 @@ export const requestFingerprint = (body: unknown): string =>
     .update(JSON.stringify(body ?? null))
     .digest('hex');
 
+function assertKey(key: string): void {
+  if (!/^[\w.:-]{8,128}$/.test(key)) {
+    throw new PushprovError(
+      'IDEMPOTENCY_KEY_INVALID',
+      'Idempotency-Key must be 8–128 characters of letters, digits, _ . : -',
+      { status: 400 },
+    );
+  }
+}
+
 export class IdempotencyStore {
   constructor(
     private readonly db: Kysely<IssuerSchema>,
@@ -39,15 +49,7 @@ export class IdempotencyStore {
   ) {}
 
   async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
-    if (!/^[\w.:-]{8,128}$/.test(key)) {
-      throw new PushprovError(
-        'IDEMPOTENCY_KEY_INVALID',
-        'Idempotency-Key must be 8–128 characters of letters, digits, _ . : -',
-        {
-          status: 400,
-        },
-      );
-    }
+    assertKey(key);
     const now = this.clock.now();
     const inserted = await this.db
       .insertInto('idempotency_keys')
@@ -106,6 +108,54 @@ export class IdempotencyStore {
       );
     }
     return { kind: 'run', claimedAt: now };
+  }
+
+  /**
+   * Claims the key and records the run's answer at once, in `tx`, the
+   * transaction that writes the run's work: the key is bound exactly when
+   * that work commits, and a crash before the commit leaves nothing behind.
+   * A run of the same key in another transaction waits here until that one
+   * ends. False when the key is taken (answered, or claimed by a run that
+   * may still be going): `claim` then says whether to replay or refuse. A
+   * key abandoned by a crashed `claim` is taken over, as `claim` would.
+   */
+  async bind(
+    scope: string,
+    key: string,
+    requestHash: string,
+    response: StoredResponse,
+    tx: Transaction<IssuerSchema>,
+  ): Promise<boolean> {
+    assertKey(key);
+    const now = this.clock.now();
+    const staleBefore = new Date(now.getTime() - (this.options.staleAfterMs ?? 30_000));
+    const bound = await tx
+      .insertInto('idempotency_keys')
+      .values({
+        scope,
+        key,
+        request_hash: requestHash,
+        response_status: response.status,
+        response_body: JSON.stringify(response.body),
+        created_at: now,
+        expires_at: new Date(now.getTime() + (this.options.ttlMs ?? DAY)),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['scope', 'key'])
+          .doUpdateSet((eb) => ({
+            response_status: eb.ref('excluded.response_status'),
+            response_body: eb.ref('excluded.response_body'),
+            created_at: eb.ref('excluded.created_at'),
+            expires_at: eb.ref('excluded.expires_at'),
+          }))
+          .where('idempotency_keys.response_status', 'is', null)
+          .where('idempotency_keys.created_at', '<', staleBefore)
+          .whereRef('idempotency_keys.request_hash', '=', 'excluded.request_hash'),
+      )
+      .returning('key')
+      .executeTakeFirst();
+    return bound !== undefined;
   }
 
   /**

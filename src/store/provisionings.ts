@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type QueryCreator, type Selectable, sql } from 'kysely';
 import type { CardState, DestinationKind, ProvisioningState } from '../domain/provisioning.js';
 import type { PushMethodType } from '../mastercard/token-connect/types.js';
 import type { IssuerSchema, ProvisioningCardsTable, ProvisioningsTable } from './schema.js';
@@ -56,7 +56,14 @@ export interface NewProvisioning {
   callbackToken: string;
   cards: { cardId: string; pushAccountId: string }[];
   now: Date;
+  /** Sends to Token Connect already counted: a push is created just before its first send. */
+  attempts?: number;
 }
+
+/** What Token Connect's answer did to one card of a push. */
+export type CardOutcome =
+  | { cardId: string; state: 'receipt_issued'; receipt: string }
+  | { cardId: string; state: 'failed'; errorCode: string };
 
 export interface StatePatch {
   receiptsExpireAt?: Date;
@@ -108,44 +115,48 @@ export class ProvisioningRepository extends IssuerRepository {
     super(db);
   }
 
-  async create(p: NewProvisioning, tx: Db = this.db): Promise<void> {
+  /** Writes a new `pending` push and its cards (one statement) and returns it as `get` would read it. */
+  async create(p: NewProvisioning, tx: Db = this.db): Promise<Provisioning> {
+    const cards = p.cards.map((c) => ({
+      provisioning_id: p.id,
+      card_id: c.cardId,
+      push_account_id: c.pushAccountId,
+      state: 'pending',
+      receipt_sealed: null,
+      token_unique_reference: null,
+      error_code: null,
+      reported_result: null,
+      reported_token_unique_reference: null,
+    }));
+    const row: Selectable<ProvisioningsTable> = {
+      id: p.id,
+      cardholder_id: p.cardholderId,
+      destination: p.destination,
+      token_requestor_id: p.tokenRequestorId,
+      token_requestor_name: p.tokenRequestorName,
+      state: 'pending',
+      request_id: p.requestId,
+      receipt_validity_minutes: p.receiptValidityMinutes,
+      receipts_expire_at: null,
+      callback_token_sealed: this.sealer.seal(p.callbackToken, `provisioning:${p.id}:callback`),
+      push_links_sealed: null,
+      error_code: null,
+      error_message: null,
+      attempts: p.attempts ?? 0,
+      created_at: p.now,
+      updated_at: p.now,
+      completed_at: null,
+    };
+    // The cards' foreign key is checked at the end of the statement, once the push row is in.
     await tx
-      .insertInto('provisionings')
-      .values({
-        id: p.id,
-        cardholder_id: p.cardholderId,
-        destination: p.destination,
-        token_requestor_id: p.tokenRequestorId,
-        token_requestor_name: p.tokenRequestorName,
-        state: 'pending',
-        request_id: p.requestId,
-        receipt_validity_minutes: p.receiptValidityMinutes,
-        receipts_expire_at: null,
-        callback_token_sealed: this.sealer.seal(p.callbackToken, `provisioning:${p.id}:callback`),
-        push_links_sealed: null,
-        error_code: null,
-        error_message: null,
-        created_at: p.now,
-        updated_at: p.now,
-        completed_at: null,
-      })
-      .execute();
-    await tx
+      .with('provisioning', (db) => db.insertInto('provisionings').values(row).returning('id'))
       .insertInto('provisioning_cards')
-      .values(
-        p.cards.map((c) => ({
-          provisioning_id: p.id,
-          card_id: c.cardId,
-          push_account_id: c.pushAccountId,
-          state: 'pending',
-          receipt_sealed: null,
-          token_unique_reference: null,
-          error_code: null,
-          reported_result: null,
-          reported_token_unique_reference: null,
-        })),
-      )
+      .values(cards)
       .execute();
+    return toProvisioning(
+      row,
+      cards.map(toCard).sort((a, b) => (a.pushAccountId < b.pushAccountId ? -1 : 1)),
+    );
   }
 
   async get(id: string, tx: Db = this.db): Promise<Provisioning | undefined> {
@@ -225,7 +236,72 @@ export class ProvisioningRepository extends IssuerRepository {
     patch: StatePatch = {},
     tx: Db = this.db,
   ): Promise<boolean> {
+    const result = await this.#transition(tx, id, from, to, now, patch).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * `transition` and the cards' outcomes in one statement: the cards change
+   * only if the push moved. False when it was no longer in `from`.
+   */
+  async settleCards(
+    id: string,
+    from: ProvisioningState,
+    to: ProvisioningState,
+    now: Date,
+    patch: StatePatch,
+    outcomes: readonly CardOutcome[],
+    tx: Db = this.db,
+  ): Promise<boolean> {
+    if (outcomes.length === 0) return this.transition(id, from, to, now, patch, tx);
+    // One CASE per column keyed on the card; a card without a value for it keeps its own.
+    const cases = <T>(column: 'state' | 'receipt_sealed' | 'error_code', values: [string, unknown][]) =>
+      values.length === 0
+        ? sql<T>`${sql.ref(column)}`
+        : sql<T>`case card_id ${sql.join(
+            values.map(([cardId, value]) => sql`when ${cardId} then ${value}`),
+            sql` `,
+          )} else ${sql.ref(column)} end`;
     const result = await tx
+      .with('moved', (db) => this.#transition(db, id, from, to, now, patch).returning('id'))
+      .updateTable('provisioning_cards')
+      .set({
+        state: cases<string>(
+          'state',
+          outcomes.map((o) => [o.cardId, o.state]),
+        ),
+        receipt_sealed: cases<Uint8Array | null>(
+          'receipt_sealed',
+          outcomes.flatMap((o) =>
+            o.state === 'receipt_issued'
+              ? [[o.cardId, this.sealer.seal(o.receipt, `provisioning:${id}:${o.cardId}:receipt`)]]
+              : [],
+          ),
+        ),
+        error_code: cases<string | null>(
+          'error_code',
+          outcomes.flatMap((o) => (o.state === 'failed' ? [[o.cardId, o.errorCode]] : [])),
+        ),
+      })
+      .where('provisioning_id', 'in', (eb) => eb.selectFrom('moved').select('id'))
+      .where(
+        'card_id',
+        'in',
+        outcomes.map((o) => o.cardId),
+      )
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  #transition(
+    db: QueryCreator<IssuerSchema>,
+    id: string,
+    from: ProvisioningState,
+    to: ProvisioningState,
+    now: Date,
+    patch: StatePatch,
+  ) {
+    return db
       .updateTable('provisionings')
       .set({
         state: to,
@@ -242,9 +318,7 @@ export class ProvisioningRepository extends IssuerRepository {
         }),
       })
       .where('id', '=', id)
-      .where('state', '=', from)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+      .where('state', '=', from);
   }
 
   async countAttempt(id: string, now: Date, tx: Db = this.db): Promise<void> {

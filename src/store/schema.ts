@@ -238,9 +238,9 @@ export interface TokensTable {
   paused_by_cardholder: Generated<boolean>;
   /** …and/or its card is blocked. */
   suspended_for_card_block: Generated<boolean>;
-  /** The token's expiry as MDES last reported it, MMYY (migration 0018); null until it does. */
+  /** The token's expiry as MDES last reported it, MMYY (migration 0019); null until it does. */
   token_expiry: string | null;
-  /** MDES's `suspendedBy` of the token, comma-joined; empty when not suspended (migration 0018). */
+  /** MDES's `suspendedBy` of the token, comma-joined; empty when not suspended (migration 0019). */
   mdes_suspended_by: Generated<string>;
 }
 

@@ -29,6 +29,7 @@ import {
   MASTERCARD_ENCRYPTION,
   SIMULATOR_KEYS,
 } from '../simulator/token-connect-harness.js';
+import { fakeCardSource } from '../support/card-source.js';
 import { testDatabase } from '../support/database.js';
 import { testSealer } from '../support/sealer.js';
 
@@ -125,7 +126,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     repository,
     audit: new AuditLog(db, clock),
     idempotency: options.idempotency?.(db, clock) ?? new IdempotencyStore(db, clock),
-    cards: {
+    cards: fakeCardSource({
       ownedCard: async (holder, id) => (id === CARD.id && holder === CARD.cardholderId ? CARD : undefined),
       listCards: async (holder) => (holder === CARD.cardholderId ? [CARD] : []),
       revealCardData: async () => ({ pan: PAN }),
@@ -136,7 +137,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         billingAddress: { line1: '1 Rabbit Hole', city: 'Oxford', postalCode: 'OX1 1AA', country: 'GB' },
         locale: 'en-GB',
       }),
-    },
+    }),
     directory: new TokenRequestorDirectory({
       client,
       accountRanges,

@@ -26,13 +26,14 @@ class DyingIdempotency extends IdempotencyStore {
   dead = false;
   crashAtComplete = false;
 
-  override async complete(...args: Parameters<IdempotencyStore['complete']>): Promise<void> {
+  // The push binds its key in the transaction that writes the provisioning.
+  override async bind(...args: Parameters<IdempotencyStore['bind']>): Promise<boolean> {
     if (this.crashAtComplete) {
       this.crashAtComplete = false;
       this.dead = true;
       throw new Crash('recording the idempotency key');
     }
-    return super.complete(...args);
+    return super.bind(...args);
   }
 
   override async release(...args: Parameters<IdempotencyStore['release']>): Promise<void> {
@@ -41,23 +42,25 @@ class DyingIdempotency extends IdempotencyStore {
   }
 }
 
-/** Dies at the first read of a provisioning once the push's record is written (it is read back right after). */
+/** Dies as soon as the transaction that wrote the push's record commits, before Token Connect is called. */
 class DyingRepository extends ProvisioningRepository {
   crashAfterCreate = false;
   #created = false;
 
-  override async create(...args: Parameters<ProvisioningRepository['create']>): Promise<void> {
-    await super.create(...args);
+  override async create(...args: Parameters<ProvisioningRepository['create']>) {
+    const created = await super.create(...args);
     this.#created = this.crashAfterCreate;
+    return created;
   }
 
-  override async get(...args: Parameters<ProvisioningRepository['get']>) {
+  override async transaction<T>(...args: Parameters<ProvisioningRepository['transaction']>): Promise<T> {
+    const result = (await super.transaction(...args)) as T;
     if (this.#created) {
       this.#created = false;
       this.crashAfterCreate = false;
       throw new Crash('after the provisioning was written');
     }
-    return super.get(...args);
+    return result;
   }
 }
 

@@ -16,6 +16,7 @@ import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
+import { fakeCardSource } from '../support/card-source.js';
 import { testDatabase } from '../support/database.js';
 import { testSealer } from '../support/sealer.js';
 
@@ -130,12 +131,12 @@ describe('provisioning service', () => {
       repository: new ProvisioningRepository(db, testSealer()),
       audit,
       idempotency: new IdempotencyStore(db, clock),
-      cards: {
+      cards: fakeCardSource({
         ownedCard: async (holder, id) => cards.find((c) => c.id === id && c.cardholderId === holder),
         listCards: async (holder) => cards.filter((c) => c.cardholderId === holder),
         revealCardData: async (id) => ({ pan: PANS[id] ?? '' }),
         profile: async () => profile,
-      },
+      }),
       directory,
       client: { pushMultipleAccounts: push },
       clock,

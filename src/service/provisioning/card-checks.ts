@@ -30,7 +30,13 @@ export class CardChecks {
   }
 
   async assertEligible(card: OwnedCard, tr: TokenRequestor): Promise<void> {
-    const accountRange = await this.accountRange(card.id);
+    const { pan } = await this.#options.cards.revealCardData(card.id);
+    this.assertEligibleWith(card, pan, tr);
+  }
+
+  /** `assertEligible` for a card whose number is already in hand. */
+  assertEligibleWith(card: OwnedCard, pan: string, tr: TokenRequestor): void {
+    const accountRange = accountRangeOf(pan, this.#options.accountRanges);
     const result = eligibility({ ...card, accountRange }, tr, this.#options.clock.now());
     if (!result.eligible) {
       throw new PushprovError(result.code, result.message, { status: 422, details: { cardId: card.id } });

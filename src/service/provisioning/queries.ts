@@ -3,7 +3,7 @@ import { consentPreview } from '../../domain/account-holder.js';
 import { cardEligibility } from '../../domain/eligibility.js';
 import type { CardState, DestinationKind } from '../../domain/provisioning.js';
 import type { PushMethodType, TokenRequestor } from '../../mastercard/token-connect/types.js';
-import type { Provisioning } from '../../store/provisionings.js';
+import type { Provisioning, PushLinks } from '../../store/provisionings.js';
 import { maskedCard } from '../cards/cards.js';
 import { type CardChecks, sharedElements } from './card-checks.js';
 import type { ProvisioningServiceOptions } from './options.js';
@@ -115,14 +115,15 @@ export class ProvisioningQueries {
   }
 
   async view(cardholderId: string, id: string): Promise<ProvisioningView> {
-    const { repository, clock } = this.#options;
+    const { repository } = this.#options;
     const p = await repository.getOwned(cardholderId, id);
     if (!p) throw new NotFoundError('PROVISIONING_NOT_FOUND', 'no such provisioning');
-    const open =
-      p.state === 'receipt_issued' &&
-      (p.receiptsExpireAt?.getTime() ?? 0) > clock.now().getTime() &&
-      p.cards.every((c) => c.reportedResult === null);
-    const links = open ? await repository.pushLinks(p.id) : {};
+    return this.viewOf(p, this.#linksShown(p) ? await repository.pushLinks(p.id) : {});
+  }
+
+  /** The view of a record already in hand, with its push links (shown only while they can be used). */
+  viewOf(p: Provisioning, pushLinksOfRecord: PushLinks): ProvisioningView {
+    const links = this.#linksShown(p) ? pushLinksOfRecord : {};
     const pushLinks = PUSH_METHOD_ORDER.flatMap((type) => {
       const url = links[type];
       return url ? [{ type, url }] : [];
@@ -145,6 +146,15 @@ export class ProvisioningQueries {
       createdAt: p.createdAt.toISOString(),
       updatedAt: p.updatedAt.toISOString(),
     };
+  }
+
+  // Only while the receipts are valid and the token requestor has not answered yet.
+  #linksShown(p: Provisioning): boolean {
+    return (
+      p.state === 'receipt_issued' &&
+      (p.receiptsExpireAt?.getTime() ?? 0) > this.#options.clock.now().getTime() &&
+      p.cards.every((c) => c.reportedResult === null)
+    );
   }
 
   async list(cardholderId: string): Promise<ProvisioningView[]> {

@@ -115,9 +115,12 @@ export class CardholderRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw notFound();
-    return JSON.parse(
-      this.vault.open(row.profile_sealed, profileContext(id)).toString('utf8'),
-    ) as CardholderProfile;
+    return this.openProfile(id, row.profile_sealed);
+  }
+
+  /** The profile from its sealed column, read along with other rows (a push reads it with the cards). */
+  openProfile(id: string, sealed: Uint8Array): CardholderProfile {
+    return JSON.parse(this.vault.open(sealed, profileContext(id)).toString('utf8')) as CardholderProfile;
   }
 
   #sealedProfile(id: string, profile: CardholderProfile) {

@@ -76,7 +76,10 @@ const MASKED = [
   'updated_at',
 ] as const;
 
-const toCard = (row: Pick<Selectable<CardsTable>, (typeof MASKED)[number]>): Card => ({
+/** The masked columns, for a query that joins cards to other tables. */
+export const MASKED_CARD_COLUMNS = MASKED;
+
+export const toCard = (row: Pick<Selectable<CardsTable>, (typeof MASKED)[number]>): Card => ({
   id: row.id,
   cardholderId: row.cardholder_id,
   externalRef: row.external_ref,
@@ -214,7 +217,12 @@ export class CardRepository {
   async revealCardData(cardId: string, tx: Db = this.db): Promise<{ pan: string }> {
     const row = await tx.selectFrom('cards').select('pan_sealed').where('id', '=', cardId).executeTakeFirst();
     if (!row) throw notFound();
-    return { pan: this.vault.open(row.pan_sealed, panContext(cardId)).toString('utf8') };
+    return this.openCardData(cardId, row.pan_sealed);
+  }
+
+  /** The PAN from its sealed column, read along with other rows (a push reads it with the card). */
+  openCardData(cardId: string, sealed: Uint8Array): { pan: string } {
+    return { pan: this.vault.open(sealed, panContext(cardId)).toString('utf8') };
   }
 }
 
