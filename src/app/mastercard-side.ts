@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import { WorkLoop } from '../core/jobs/loop.js';
 import type { Logger } from '../core/logger.js';
 import { EnvelopeDecrypter } from '../mastercard/encryption/envelope-decrypter.js';
 import type { EncryptionIdentity } from '../mastercard/keys/dev-encryption-identity.js';
@@ -24,7 +25,6 @@ import {
 import { createMerchantApp, prepareMerchantStore } from '../simulator/merchant/app.js';
 import { MdesTokenClient } from '../simulator/merchant/token-client.js';
 import { MERCHANT_NTU_PATH } from '../simulator/merchant/token-updates.js';
-import { WorkLoop } from '../simulator/notifications/work-loop.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../simulator/token-connect/catalogue.js';
 import { deriveSealingKey, SimulatorSealer } from '../simulator/token-connect/sealing.js';
 import { simulatorSigningKey } from '../simulator/token-connect/signature.js';

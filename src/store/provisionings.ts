@@ -182,31 +182,6 @@ export class ProvisioningRepository extends IssuerRepository {
     return out;
   }
 
-  /** Ids of records in a state, last changed before a time (for the expiry and reconciliation jobs). */
-  async idsInState(state: ProvisioningState, changedBefore: Date, limit = 100): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('provisionings')
-      .select('id')
-      .where('state', '=', state)
-      .where('updated_at', '<', changedBefore)
-      .orderBy('updated_at')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.id);
-  }
-
-  /** Pushes still waiting for the token requestor whose receipts ran out by `by`. */
-  async idsWithReceiptsExpiredBy(by: Date, limit = 100): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('provisionings')
-      .select('id')
-      .where('state', '=', 'receipt_issued')
-      .where('receipts_expire_at', '<=', by)
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.id);
-  }
-
   /**
    * Locks the record for the rest of the transaction. Every change that
    * touches a provisioning and its cards takes this first, so concurrent

@@ -20,6 +20,7 @@ import {
 import { MDES_ACCOUNT_RANGES } from '../../src/simulator/token-connect/catalogue.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
+import { ProvisioningClaims } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import type { Sealer } from '../../src/store/vault/sealer.js';
@@ -123,6 +124,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   const repository = options.repository?.(db, testSealer()) ?? new ProvisioningRepository(db, testSealer());
   const service = new ProvisioningService({
     repository,
+    claims: new ProvisioningClaims(db, 60_000),
     audit: new AuditLog(db, clock),
     idempotency: options.idempotency?.(db, clock) ?? new IdempotencyStore(db, clock),
     cards: {
@@ -170,8 +172,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     async reconcileAll(rounds = 6) {
       for (let i = 0; i < rounds; i++) {
         await service.reconcile(0);
-        const open = await repository.idsInState('pending', new Date(Date.now() + 60_000));
-        if (open.length === 0) return;
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from provisionings
+          where state = 'pending'`.execute(db);
+        if (rows[0]?.n === 0) return;
       }
     },
     async ledger() {

@@ -14,6 +14,7 @@ import { ProvisioningService, type ProvisioningView } from '../../src/service/pr
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
+import { ProvisioningClaims } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { testDatabase } from '../support/database.js';
@@ -128,6 +129,7 @@ describe('provisioning service', () => {
     });
     service = new ProvisioningService({
       repository: new ProvisioningRepository(db, testSealer()),
+      claims: new ProvisioningClaims(db, 60_000),
       audit,
       idempotency: new IdempotencyStore(db, clock),
       cards: {
