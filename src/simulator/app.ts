@@ -252,13 +252,20 @@ async function registerTokenConnect(
     tokenRequestorName: nameOf,
     sealer,
   });
+  // Enrolments a cardholder's request left unfinished (a failure, a worker that died), tried again.
+  const enrolments = new WorkLoop({
+    step: () => clickToPay.step(),
+    pollMs: 5_000,
+    onError: (error) => app.log.error({ err: error }, 'Click to Pay enrolment failed'),
+  });
   app.addHook('onReady', async () => {
     await issuerNotifier.recover();
     if (options.background === false) return;
     deliveries.start();
+    enrolments.start();
   });
   app.addHook('onClose', async () => {
-    await deliveries.stop();
+    await Promise.all([deliveries.stop(), enrolments.stop()]);
     issuers.close();
   });
   const gateway = new Gateway({ db, clock });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Kysely, type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
 
 /**
  * Exactly-once background work for any number of instances on one
@@ -78,20 +78,21 @@ export class LeasedTable<Row> {
    * Writes a claimed row's outcome and ends the claim, only if the claim is
    * still `lease`'s: false when the lease ran out and another instance took
    * the row (nothing is written then). `retryAt` keeps the row from being
-   * due again before then.
+   * due again before then. Pass a transaction to settle together with other
+   * changes (they roll back with it when the claim was lost).
    */
   async settle(
     id: string,
     lease: Lease,
     set: Record<string, unknown> = {},
-    options: { retryAt?: Date } = {},
+    options: { retryAt?: Date; executor?: QueryExecutorProvider } = {},
   ): Promise<boolean> {
     const { table, key } = this.#options;
     const result = await sql`update ${sql.table(table)}
       set ${sql.join([
         ...assignments({ ...set, claimed_by: null, lease_until: options.retryAt ?? null }),
       ])}
-      where ${sql.ref(key)} = ${id} and claimed_by = ${lease.token}`.execute(this.#db);
+      where ${sql.ref(key)} = ${id} and claimed_by = ${lease.token}`.execute(options.executor ?? this.#db);
     return (result.numAffectedRows ?? 0n) > 0n;
   }
 }
