@@ -17,12 +17,21 @@ export class ProvisioningClaims {
   readonly #rows: LeasedTable<{ id: string }>;
 
   constructor(db: Kysely<IssuerSchema>, leaseMs: number) {
-    this.#rows = new LeasedTable(db as unknown as Kysely<unknown>, { table: 'provisionings', key: 'id', leaseMs });
+    this.#rows = new LeasedTable(db as unknown as Kysely<unknown>, {
+      table: 'provisionings',
+      key: 'id',
+      leaseMs,
+    });
   }
 
   /** Pushes still `pending` whose last change is older than `changedBefore`, oldest first. */
   async claimPending(changedBefore: Date, now: Date, limit: number): Promise<ClaimedPushes> {
-    return this.#claim(now, limit, sql`t.state = 'pending' and t.updated_at < ${changedBefore}`, sql`t.updated_at`);
+    return this.#claim(
+      now,
+      limit,
+      sql`t.state = 'pending' and t.updated_at < ${changedBefore}`,
+      sql`t.updated_at`,
+    );
   }
 
   /** Pushes still waiting for the token requestor whose receipts ran out by `now`. */

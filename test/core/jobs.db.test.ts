@@ -67,7 +67,9 @@ describe('claims with a lease (src/core/jobs/lease.ts)', () => {
     const [a, b] = instances();
     const first = await a.claim({ now: t0, due: sql`t.id = 'job-0001'`, limit: 1 });
     expect(first.rows.map((r) => r.id)).toEqual(['job-0001']);
-    expect((await b.claim({ now: at(LEASE_MS - 1), due: sql`t.id = 'job-0001'`, limit: 1 })).rows).toEqual([]);
+    expect((await b.claim({ now: at(LEASE_MS - 1), due: sql`t.id = 'job-0001'`, limit: 1 })).rows).toEqual(
+      [],
+    );
     const second = await b.claim({ now: at(LEASE_MS), due: sql`t.id = 'job-0001'`, limit: 1 });
     expect(second.rows.map((r) => r.id)).toEqual(['job-0001']);
     expect((await row('job-0001'))?.claimed_by).toBe(second.lease.token);

@@ -45,7 +45,9 @@ describe('push jobs across instances', () => {
   let mdesAway = true;
   let key = 0;
 
-  const pushMultipleAccounts = async (input: PushMultipleAccountsInput): Promise<PushMultipleAccountsResponse> => {
+  const pushMultipleAccounts = async (
+    input: PushMultipleAccountsInput,
+  ): Promise<PushMultipleAccountsResponse> => {
     const requestId = input.requestId ?? '';
     calls.set(requestId, (calls.get(requestId) ?? 0) + 1);
     // An answer takes a while, as Mastercard's does: long enough for another instance to look meanwhile.
@@ -223,7 +225,10 @@ describe('push jobs across instances', () => {
     clock.advance(16 * 60_000);
     const handled = await Promise.all([a.service.expireReceipts(), b.service.expireReceipts()]);
     expect(handled[0] + handled[1]).toBe(8);
-    const { rows } = await sql<{ subject: string; n: number }>`select subject, count(*)::int as n from audit_log
+    const { rows } = await sql<{
+      subject: string;
+      n: number;
+    }>`select subject, count(*)::int as n from audit_log
       where action = 'provisioning.expired' and subject in (${sql.join(ids)}) group by subject`.execute(db);
     expect(rows.map((r) => r.n)).toEqual(ids.map(() => 1));
     expect(await Promise.all([a.service.expireReceipts(), b.service.expireReceipts()])).toEqual([0, 0]);

@@ -61,7 +61,10 @@ export class LeasedTable<Row> {
   /** Claims up to `limit` due rows for this instance; resolves the claim and the rows as they now are. */
   async claim(options: ClaimOptions): Promise<{ lease: Lease; rows: Row[] }> {
     const { table, key, leaseMs } = this.#options;
-    const lease = { token: `${INSTANCE_ID}:${randomUUID()}`, until: new Date(options.now.getTime() + leaseMs) };
+    const lease = {
+      token: `${INSTANCE_ID}:${randomUUID()}`,
+      until: new Date(options.now.getTime() + leaseMs),
+    };
     const { rows } = await sql<Row>`update ${sql.table(table)}
       set claimed_by = ${lease.token}, lease_until = ${lease.until}${options.also ? sql`, ${options.also}` : sql``}
       where ${sql.ref(key)} in (
@@ -89,9 +92,7 @@ export class LeasedTable<Row> {
   ): Promise<boolean> {
     const { table, key } = this.#options;
     const result = await sql`update ${sql.table(table)}
-      set ${sql.join([
-        ...assignments({ ...set, claimed_by: null, lease_until: options.retryAt ?? null }),
-      ])}
+      set ${sql.join([...assignments({ ...set, claimed_by: null, lease_until: options.retryAt ?? null })])}
       where ${sql.ref(key)} = ${id} and claimed_by = ${lease.token}`.execute(options.executor ?? this.#db);
     return (result.numAffectedRows ?? 0n) > 0n;
   }

@@ -1,8 +1,8 @@
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
-import { eachBounded } from '../../core/jobs/loop.js';
-import type { Lease } from '../../core/jobs/lease.js';
 import { ConflictError, NotFoundError, PushprovError } from '../../core/errors.js';
+import type { Lease } from '../../core/jobs/lease.js';
+import { eachBounded } from '../../core/jobs/loop.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import type { SavedCards } from './saved-cards.js';

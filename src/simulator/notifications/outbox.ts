@@ -333,17 +333,13 @@ export class NotificationOutbox {
       this.#options.retryCapMs ?? 3_600_000,
     );
     // A worker whose lease ran out (and whose row another worker took) changes nothing.
-    await this.#leased.settle(
-      row.notification_id,
-      lease,
-      {
-        updated_at: now,
-        last_error: error ?? null,
-        ...(outcome === 'delivered' && { state: 'delivered', delivered_at: now }),
-        ...(outcome === 'rejected' && { state: 'rejected' }),
-        ...(outcome === 'retry' && { next_attempt_at: new Date(now.getTime() + delay) }),
-      },
-    );
+    await this.#leased.settle(row.notification_id, lease, {
+      updated_at: now,
+      last_error: error ?? null,
+      ...(outcome === 'delivered' && { state: 'delivered', delivered_at: now }),
+      ...(outcome === 'rejected' && { state: 'rejected' }),
+      ...(outcome === 'retry' && { next_attempt_at: new Date(now.getTime() + delay) }),
+    });
     this.#options.onAttempt?.({
       notificationId: row.notification_id,
       messageType: row.message_type,

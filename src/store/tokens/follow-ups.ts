@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
-import { type Lease, LeasedTable } from '../../core/jobs/lease.js';
 import { newId } from '../../core/ids.js';
+import { type Lease, LeasedTable } from '../../core/jobs/lease.js';
 import type { IssuerSchema, TokenFollowUpKind, TokenFollowUpsTable } from '../schema.js';
 
 export interface TokenFollowUp {
