@@ -24,7 +24,7 @@ export interface Lease {
 }
 
 /** The instance's name in claim tokens: host, process, and a nonce against a reused pid. */
-export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+const INSTANCE_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 export interface LeasedTableOptions {
   table: string;
