@@ -31,6 +31,7 @@ import {
   SIMULATOR_KEYS,
 } from '../simulator/token-connect-harness.js';
 import { testDatabase } from '../support/database.js';
+import { ALICE_PROFILE } from '../support/provisioning-fixtures.js';
 import { testSealer } from '../support/sealer.js';
 
 export const CLICK_TO_PAY = '50123197928';
@@ -131,13 +132,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       ownedCard: async (holder, id) => (id === CARD.id && holder === CARD.cardholderId ? CARD : undefined),
       listCards: async (holder) => (holder === CARD.cardholderId ? [CARD] : []),
       revealCardData: async () => ({ pan: PAN }),
-      profile: async () => ({
-        name: 'Alice Liddell',
-        email: 'alice@example.com',
-        phone: '+447700900123',
-        billingAddress: { line1: '1 Rabbit Hole', city: 'Oxford', postalCode: 'OX1 1AA', country: 'GB' },
-        locale: 'en-GB',
-      }),
+      profile: async () => ALICE_PROFILE,
     },
     directory: new TokenRequestorDirectory({
       client,

@@ -4,10 +4,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { type Database, openDatabase } from '../../src/core/db.js';
 import type { PushMultipleAccountsInput } from '../../src/mastercard/token-connect/client.js';
 import { TokenConnectError } from '../../src/mastercard/token-connect/errors.js';
-import type {
-  PushMultipleAccountsResponse,
-  TokenRequestor,
-} from '../../src/mastercard/token-connect/types.js';
+import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
 import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { AuditLog } from '../../src/store/audit.js';
@@ -16,21 +13,13 @@ import { ProvisioningClaims } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { testDatabase } from '../support/database.js';
+import { ALICE_PROFILE, demoShop } from '../support/provisioning-fixtures.js';
 import { testSealer } from '../support/sealer.js';
 
 const RANGE = '555555555';
 const SHOP = '50000000001';
 const LEASE_MS = 60_000;
-const shop: TokenRequestor = {
-  tokenRequestorId: SHOP,
-  name: 'Demo Shop Ltd',
-  consumerFacingEntityName: 'Demo Shop',
-  tokenRequestorType: 'MERCHANT',
-  enabledAccountRanges: [RANGE.padEnd(19, '0')],
-  supportsMultiplePushedCards: false,
-  supportedAccountHolderData: ['EMAIL_ADDRESS'],
-  availablePushMethods: [{ type: 'WEB', uri: 'http://merchant.test/push' }],
-};
+const shop = demoShop(SHOP, RANGE);
 
 /**
  * The push jobs with several instances on one database: each instance is a
@@ -103,13 +92,7 @@ describe('push jobs across instances', () => {
             : undefined,
         listCards: async () => [],
         revealCardData: async () => ({ pan: '5555555555554444' }),
-        profile: async () => ({
-          name: 'Alice Liddell',
-          email: 'alice@example.com',
-          phone: '+447700900123',
-          billingAddress: { line1: '1 Rabbit Hole', city: 'Oxford', postalCode: 'OX1 1AA', country: 'GB' },
-          locale: 'en-GB',
-        }),
+        profile: async () => ALICE_PROFILE,
       },
       directory,
       client: { pushMultipleAccounts },
@@ -123,19 +106,22 @@ describe('push jobs across instances', () => {
   let b: ReturnType<typeof instance>;
   let db: IssuerDb;
 
-  /** Pushes that Mastercard did not answer: left pending for reconciliation. */
-  const pendingPushes = async (n: number): Promise<{ id: string; requestId: string }[]> => {
-    mdesAway = true;
-    const ids: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const { view } = await a.service.push({
+  const newPush = async () =>
+    (
+      await a.service.push({
         cardholderId: 'chd_alice',
         cardIds: ['crd_gb'],
         tokenRequestorId: SHOP,
         consent: true,
         idempotencyKey: `jobs-key-${String(++key).padStart(6, '0')}`,
-      });
-      ids.push(view.id);
+      })
+    ).view.id;
+  /** Pushes that Mastercard did not answer: left pending for reconciliation. */
+  const pendingPushes = async (n: number): Promise<{ id: string; requestId: string }[]> => {
+    mdesAway = true;
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      ids.push(await newPush());
     }
     const { rows } = await sql<{ id: string; request_id: string }>`select id, request_id from provisionings
       where id in (${sql.join(ids)})`.execute(db);
@@ -213,14 +199,7 @@ describe('push jobs across instances', () => {
     mdesAway = false;
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
-      const { view } = await a.service.push({
-        cardholderId: 'chd_alice',
-        cardIds: ['crd_gb'],
-        tokenRequestorId: SHOP,
-        consent: true,
-        idempotencyKey: `jobs-key-${String(++key).padStart(6, '0')}`,
-      });
-      ids.push(view.id);
+      ids.push(await newPush());
     }
     clock.advance(16 * 60_000);
     const handled = await Promise.all([a.service.expireReceipts(), b.service.expireReceipts()]);
