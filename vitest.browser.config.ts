@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: false,
+    // Each stack's log, read by .ci/run when a browser test fails.
+    env: { PUSHPROV_TEST_STACK_LOG_DIR: 'test-results/browser/logs' },
   },
 });

@@ -35,15 +35,15 @@ import { ProvisioningService } from '../service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../service/token-requestors.js';
 import { Activations } from '../service/tokens/activations.js';
 import { TokenFollowUps } from '../service/tokens/follow-ups.js';
-import { TokenRecords } from '../service/tokens/records.js';
-import { SavedCards } from '../service/tokens/saved-cards.js';
+import { TokenManagement } from '../service/tokens/management.js';
+import { TokenSync } from '../service/tokens/sync.js';
 import { MDES_ACCOUNT_RANGES } from '../simulator/token-connect/catalogue.js';
 import { AuditLog } from '../store/audit.js';
-import { CardStore } from '../store/cards/card-store.js';
+import { CardholderCardRepository } from '../store/cards/cardholder-cards.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { ActivationCodeStore } from '../store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../store/mdes/notifications.js';
-import { OpsReads } from '../store/ops.js';
+import { OpsRepository } from '../store/ops.js';
 import { ProvisioningClaims } from '../store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../store/provisionings.js';
 import { prepareIssuerStore } from '../store/store.js';
@@ -190,7 +190,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   const vault = openVault(config, say);
   const db = await prepareIssuerStore(context.db);
   const audit = new AuditLog(db, clock);
-  const store = new CardStore(db, vault);
+  const store = new CardholderCardRepository(db, vault);
   // Card changes reach their tokens through a job, kicked at once after an import that queued some.
   let takeFollowUps = () => {};
   const cardService = new CardService({ db, store, audit, clock, onFollowUps: () => takeFollowUps() });
@@ -255,7 +255,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   });
 
   // The tokens of the issuer's cards, kept from MDES's notifications, and the cardholder's control over them.
-  const tokenRecords = new TokenRecords({
+  const tokenSync = new TokenSync({
     provisioning,
     pushes: new ProvisioningRepository(db, vault),
     tokens: tokenRepository,
@@ -281,7 +281,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     audit,
     clock,
   });
-  const savedCards = new SavedCards({
+  const tokenManagement = new TokenManagement({
     tokens: tokenRepository,
     cards: {
       ownedCard: (cardholderId, cardId) => store.ownedCard(cardholderId, cardId),
@@ -296,7 +296,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   });
   const followUps = new TokenFollowUps({
     repository: new TokenFollowUpRepository(db),
-    savedCards,
+    tokenManagement,
     clock,
     audit,
     onRequeued: () => takeFollowUps(),
@@ -339,7 +339,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
         }),
         notifications: new MdesNotifications({
           log: mdesLog,
-          tokens: tokenRecords,
+          tokens: tokenSync,
           cards: cardLookup,
           clock,
         }),
@@ -354,10 +354,10 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     opsRoutes(
       new OpsStats(db, clock),
       guards,
-      new CardholderSearch(new OpsReads(db), store.cardholders, audit),
+      new CardholderSearch(new OpsRepository(db), store.cardholders, audit),
     ),
     assetRoutes(directory),
-    tokenRoutes({ savedCards, followUps, guards }),
+    tokenRoutes({ tokenManagement, followUps, guards }),
     activationRoutes({ activations, guards }),
   ];
   const app = await createIssuerApp({
@@ -382,7 +382,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   await app.register(
     webPages({
       provisioning,
-      savedCards,
+      tokenManagement,
       guards,
       factors: auth.factors,
       passkeys: auth.passkeys,
@@ -405,7 +405,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
       auth,
       guards,
       provisioning,
-      savedCards,
+      tokenManagement,
       activations,
       ...(identityProvider && { idpStepUp: identityProvider.stepUp }),
     }),

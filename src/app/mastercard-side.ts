@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
+import { DerivedKeySealer, deriveSealingKey } from '../core/derived-key-sealer.js';
 import { WorkLoop } from '../core/jobs/loop.js';
 import type { Logger } from '../core/logger.js';
 import { EnvelopeDecrypter } from '../mastercard/encryption/envelope-decrypter.js';
@@ -15,6 +16,9 @@ import { OAuthSigner } from '../mastercard/oauth/signer.js';
 import { OAuthVerifier } from '../mastercard/oauth/verifier.js';
 import type { PreDigitizationTls } from '../mastercard/pre-digitization/caller.js';
 import { PushSignatureKeys } from '../mastercard/token-connect/push-signature.js';
+import { createMerchantApp, prepareMerchantStore } from '../merchant/app.js';
+import { MdesTokenClient } from '../merchant/token-client.js';
+import { MERCHANT_NTU_PATH } from '../merchant/token-updates.js';
 import {
   createSimulatorApp,
   MDES_NOTIFICATION_CONSUMER_KEY,
@@ -22,11 +26,7 @@ import {
   prepareSimulatorStore,
   registerClient,
 } from '../simulator/app.js';
-import { createMerchantApp, prepareMerchantStore } from '../simulator/merchant/app.js';
-import { MdesTokenClient } from '../simulator/merchant/token-client.js';
-import { MERCHANT_NTU_PATH } from '../simulator/merchant/token-updates.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../simulator/token-connect/catalogue.js';
-import { deriveSealingKey, SimulatorSealer } from '../simulator/token-connect/sealing.js';
 import { simulatorSigningKey } from '../simulator/token-connect/signature.js';
 import { registerTokenManagement } from '../simulator/token-management/register.js';
 import type { Config } from './config.js';
@@ -196,7 +196,7 @@ export async function buildMerchant({
     clock,
     signatures,
     tokens,
-    sealer: new SimulatorSealer(
+    sealer: new DerivedKeySealer(
       deriveSealingKey(keys.merchantEncryption.privateKey, {
         salt: 'pushprov-demo-merchant',
         info: 'saved token sealing v1',

@@ -6,7 +6,7 @@ import { ValidationError } from '../core/errors.js';
 import { CardService, type Counts, type ImportSummary } from '../service/cards/cards.js';
 import type { ImportProblem } from '../service/cards/validate.js';
 import { AuditLog } from '../store/audit.js';
-import { CardStore } from '../store/cards/card-store.js';
+import { CardholderCardRepository } from '../store/cards/cardholder-cards.js';
 import type { IssuerDb } from '../store/store.js';
 import type { Vault } from '../store/vault/vault.js';
 import { withIssuerStore } from './vault.js';
@@ -15,7 +15,7 @@ import { withIssuerStore } from './vault.js';
 const cardService = (db: IssuerDb, vault: Vault): CardService =>
   new CardService({
     db,
-    store: new CardStore(db, vault),
+    store: new CardholderCardRepository(db, vault),
     audit: new AuditLog(db, systemClock),
     clock: systemClock,
   });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
+import { DerivedKeySealer, deriveSealingKey } from '../core/derived-key-sealer.js';
 import { WorkLoop } from '../core/jobs/loop.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
@@ -33,7 +34,6 @@ import { FieldLevelDecrypter } from './token-connect/decrypt.js';
 import { tokenRequestorPages } from './token-connect/pages.js';
 import { PushService } from './token-connect/push.js';
 import { mdesRoutes } from './token-connect/routes.js';
-import { deriveSealingKey, SimulatorSealer } from './token-connect/sealing.js';
 import { simulatorSigningKey } from './token-connect/signature.js';
 import { type TokenCreatedEvent, TokenizeService } from './token-connect/tokenize.js';
 
@@ -105,7 +105,7 @@ export interface SimulatorWorkers {
   /** A token requestor's consumer-facing name. */
   tokenRequestorName: (tokenRequestorId: string) => string | undefined;
   /** Seals the funding accounts of tokens; Customer Service opens and reseals them. */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
 }
 
 const workers = new WeakMap<FastifyInstance, SimulatorWorkers>();
@@ -153,7 +153,7 @@ async function registerTokenConnect(
     simulatorUrl: options.publicUrl ?? 'http://localhost:8081',
   });
   const sealingKey = options.sealingKey ?? deriveSealingKey(keys.mastercardEncryption.privateKey);
-  const sealer = new SimulatorSealer(sealingKey);
+  const sealer = new DerivedKeySealer(sealingKey);
   const signer = new PushSigner([
     simulatorSigningKey(keys.mastercardSigning.privateKey, keys.mastercardSigning.publicKey),
   ]);
@@ -215,8 +215,11 @@ async function registerTokenConnect(
       sealer,
       ...(options.authorizationStandIn && { standIn: options.authorizationStandIn }),
       // Ids and outcomes only: never card data.
+      // A stand-in is a warning: the issuer did not answer as it should have.
       onDecision: ({ activationMethods: _methods, ...decision }) =>
-        app.log.info({ decision }, 'tokenization decision'),
+        decision.decidedBy === 'STAND_IN'
+          ? app.log.warn({ decision }, 'tokenization decided in stand-in: the issuer did not answer')
+          : app.log.info({ decision }, 'tokenization decision'),
     }),
     tokenRequestorName: nameOf,
     onTokenCreated: async (event) => {

@@ -20,7 +20,7 @@ const nearestRank = (p: number) =>
  * what a support agent looks a cardholder up by (all but the sealed profile,
  * which CardholderRepository opens).
  */
-export class OpsReads {
+export class OpsRepository {
   constructor(private readonly db: Kysely<IssuerSchema>) {}
 
   /** Pushes created since `since` by UTC day, destination and outcome (a cancel is `cancelled`), counted. */

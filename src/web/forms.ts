@@ -8,7 +8,7 @@ import { type AuthGuards, assertSameOrigin, cardholderOf } from '../http/auth/gu
 import type { Principal } from '../service/auth/identity.js';
 import type { Auth } from '../service/auth/index.js';
 import type { ProvisioningService } from '../service/provisioning/index.js';
-import type { SavedCardAction, SavedCards } from '../service/tokens/saved-cards.js';
+import type { TokenAction, TokenManagement } from '../service/tokens/management.js';
 import { type ActivationFormsOptions, activationForms } from './activations.js';
 import { safeNext } from './next.js';
 import { pageErrorHandler, resultPage } from './pages.js';
@@ -18,7 +18,7 @@ export interface WebFormsOptions {
   auth: Pick<Auth, 'authenticator' | 'sessions' | 'totp' | 'grants' | 'passkeys' | 'issuerPublicUrl'>;
   guards: Pick<AuthGuards, 'requireCardholder' | 'cookie'>;
   provisioning: Pick<ProvisioningService, 'push'>;
-  savedCards: Pick<SavedCards, 'change' | 'list'>;
+  tokenManagement: Pick<TokenManagement, 'change' | 'list'>;
   /** How long a saved-card change waits for Mastercard's confirmation before the page says it is asked. */
   confirmWaitMs?: number;
   /** "Was this you?" answers (src/web/activations.ts), under the same form parser. */
@@ -66,7 +66,7 @@ export const consentPage = (cardId: string, tokenRequestorId: string): string =>
 
 /** The status Mastercard's notification brings once a change is done. */
 const WANTED = { suspend: 'SUSPENDED', resume: 'ACTIVE', delete: 'DELETED' } as const;
-const SAVED_ACTIONS: Record<string, SavedCardAction> = {
+const SAVED_ACTIONS: Record<string, TokenAction> = {
   suspend: 'suspend',
   resume: 'resume',
   remove: 'delete',
@@ -84,7 +84,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * page as `?problem=<CODE>`, worded there.
  */
 export function webForms(options: WebFormsOptions): FastifyPluginAsync {
-  const { auth, guards, provisioning, savedCards } = options;
+  const { auth, guards, provisioning, tokenManagement } = options;
   const confirmWaitMs = options.confirmWaitMs ?? 10_000;
   const origin = new URL(auth.issuerPublicUrl).origin;
   return async (app) => {
@@ -210,7 +210,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
         const principal = cardholderOf(request);
         try {
           if (action === 'resume') await stepUp(request, principal);
-          await savedCards.change(principal.cardholderId, cardId, tokenId, action);
+          await tokenManagement.change(principal.cardholderId, cardId, tokenId, action);
         } catch (error) {
           // A refused resume comes back with its step-up open, to try the next code.
           return back(
@@ -221,7 +221,7 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
         }
         const deadline = Date.now() + confirmWaitMs;
         for (let delay = 100; ; delay = Math.min(delay * 1.5, 1000)) {
-          const tokens = await savedCards.list(principal.cardholderId, cardId);
+          const tokens = await tokenManagement.list(principal.cardholderId, cardId);
           if (tokens.find((t) => t.id === tokenId)?.status === WANTED[action]) {
             return reply.redirect(`${page}?changed=${encodeURIComponent(tokenId)}`, 303);
           }

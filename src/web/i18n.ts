@@ -47,17 +47,20 @@ export function chooseLanguage(acceptLanguage: string | undefined, cardholderLoc
 
 /**
  * A page's words in its language, as HTML: the text is escaped, each
- * `{name}` is replaced by its value as HTML (text escaped, SafeHtml as it is).
+ * `{name}` is replaced by its value as HTML (text escaped, SafeHtml as it is,
+ * a number formatted for the language).
  */
 export type Translate = (text: string, values?: Record<string, HtmlValue>) => SafeHtml;
 
-export const translator =
-  (lang: Lang): Translate =>
-  (text, values = {}) =>
+export const translator = (lang: Lang): Translate => {
+  const numbers = new Intl.NumberFormat(LOCALES[lang]);
+  return (text, values = {}) =>
     rawHtml(
-      html`${TEXTS[lang][text] ?? text}`
-        .toString()
-        .replace(/\{(\w+)\}/g, (whole, key: string) =>
-          values[key] === undefined ? whole : toHtml(values[key]),
-        ),
+      html`${TEXTS[lang][text] ?? text}`.toString().replace(/\{(\w+)\}/g, (whole, key: string) => {
+        const value = values[key];
+        if (value === undefined) return whole;
+        // A number reads as the language writes it (1,234 / 1.234).
+        return toHtml(typeof value === 'number' ? numbers.format(value) : value);
+      }),
     );
+};

@@ -11,7 +11,7 @@ import { DEMO_FIXTURE_PATH, type DemoCredential, type DemoFixture } from '../ser
 import type { PasskeyService } from '../service/auth/passkeys.js';
 import type { ProvisioningService } from '../service/provisioning/index.js';
 import type { PendingActivation } from '../service/tokens/activations.js';
-import type { SavedCards } from '../service/tokens/saved-cards.js';
+import type { TokenManagement } from '../service/tokens/management.js';
 import { pendingActivationsSection } from './activations.js';
 import { staticAssets } from './assets.js';
 import { chooseLanguage, type Lang, LOCALES, type Translate, translator } from './i18n.js';
@@ -32,7 +32,7 @@ import { timeTag } from './time.js';
  */
 export interface WebPagesOptions {
   provisioning: ProvisioningService;
-  savedCards: Pick<SavedCards, 'list'>;
+  tokenManagement: Pick<TokenManagement, 'list'>;
   /** Requests to save a card that wait for the cardholder to confirm it was them; none shown without it. */
   activations?: {
     pending(cardholderId: string, cardId: string): Promise<PendingActivation[]>;
@@ -134,15 +134,15 @@ function passkeyItem(p: PasskeyListing, n: number, lang: Lang): SafeHtml {
   const id = `passkey-${n}`;
   const at = (date: Date) => timeTag(date, 'datetime', LOCALES[lang]);
   return html`<li class="passkey" id="${id}">
-<p><strong>${t('Passkey {n}', { n: String(n) })}</strong> · ${passkeyKind(p, t)}<br>
+<p><strong>${t('Passkey {n}', { n })}</strong> · ${passkeyKind(p, t)}<br>
 <span class="muted">${t('Added {when}', { when: at(p.createdAt) })} · ${p.lastUsedAt ? t('last used {when}', { when: at(p.lastUsedAt) }) : t('not used yet')}</span></p>
-<details><summary>${t('Remove')}<span class="sr-only"> ${t('passkey {n}', { n: String(n) })}</span></summary>
+<details><summary>${t('Remove')}<span class="sr-only"> ${t('passkey {n}', { n })}</span></summary>
 <form class="panel" method="post" action="/app/security/passkeys/remove" novalidate>
 <input type="hidden" name="passkey" value="${p.id}">
 <p>${t('Lost this device? Removing the passkey stops it confirming it is you. Confirm with a one-time code first.')}</p>
 <label for="${id}-code">${t('One-time code')}</label>
 <input id="${id}-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
-<div class="button-row"><button type="submit" class="btn danger">${t('Remove passkey {n}', { n: String(n) })}</button></div>
+<div class="button-row"><button type="submit" class="btn danger">${t('Remove passkey {n}', { n })}</button></div>
 </form></details></li>`;
 }
 
@@ -530,7 +530,7 @@ ${nextSteps(
       async (request, reply) => {
         const { cardholderId } = cardholderOf(request);
         const card = await provisioning.card(cardholderId, request.params.cardId);
-        const tokens = await options.savedCards.list(cardholderId, card.id);
+        const tokens = await options.tokenManagement.list(cardholderId, card.id);
         const { changed, asked, confirm, resume, activation, problem } = request.query;
         const opened = resume ?? confirm;
         const lang = await languageOf(request);

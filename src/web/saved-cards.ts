@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../core/html.js';
-import type { SavedCard } from '../service/tokens/saved-cards.js';
+import type { ListedToken } from '../service/tokens/management.js';
 import { type Lang, LOCALES, translator } from './i18n.js';
 import { problemBox } from './layout.js';
 import { messageFor } from './messages.js';
@@ -13,13 +13,13 @@ import { timeTag } from './time.js';
  */
 
 /** Each token status as the cardholder reads it. */
-const TOKEN_STATUS_LABELS: Record<SavedCard['status'], string> = {
+const TOKEN_STATUS_LABELS: Record<ListedToken['status'], string> = {
   ACTIVE: 'Active',
   SUSPENDED: 'Paused: it cannot be used here until you resume it',
   DELETED: 'Removed',
 };
 
-const CONFIRMED: Record<SavedCard['status'], string> = {
+const CONFIRMED: Record<ListedToken['status'], string> = {
   ACTIVE: 'Your card at {where} can be used again.',
   SUSPENDED: 'Your card at {where} is paused.',
   DELETED: 'Your card at {where} was removed.',
@@ -28,13 +28,13 @@ const CONFIRMED: Record<SavedCard['status'], string> = {
 /** What the page shows open and says, from its query (a no-script form's redirect brings them back). */
 export interface SavedCardsView {
   /** The token whose change Mastercard just confirmed. */
-  changed?: SavedCard | undefined;
+  changed?: ListedToken | undefined;
   /** Something else to say in the flash: an answer to "was this you?". */
   said?: SafeHtml | undefined;
   /** Requests waiting for the cardholder to confirm it was them (src/web/activations.ts). */
   pending?: SafeHtml;
   /** A change asked of Mastercard and not yet confirmed when the page was drawn. */
-  asked?: SavedCard | undefined;
+  asked?: ListedToken | undefined;
   /** A panel opened without script: the removal's confirmation or the resume's step-up. */
   open?: { tokenId: string; panel: 'confirm' | 'resume' } | undefined;
   /** A refusal brought back by a no-script form, worded in the error box. */
@@ -50,7 +50,7 @@ const savedCardActionPath = (cardId: string, tokenId: string, action: string): s
   `${savedCardsPath(cardId)}/${tokenId}/${action}`;
 
 function item(
-  token: SavedCard,
+  token: ListedToken,
   card: { id: string; name: SafeHtml; active: boolean },
   view: SavedCardsView,
 ): SafeHtml {
@@ -117,7 +117,7 @@ ${confirm}${resume}</div></li>`;
 /** The page body: the card, where it is saved, what was just confirmed or asked, and any panel opened. */
 export function savedCardsBody(
   card: { id: string; productName: string; lastFour: string; status: string },
-  tokens: SavedCard[],
+  tokens: ListedToken[],
   view: SavedCardsView = {},
 ): SafeHtml {
   const { changed, asked } = view;

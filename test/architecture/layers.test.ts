@@ -12,13 +12,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   mastercard: ['core'],
   simulator: ['core', 'mastercard'],
+  // The demo merchant is another actor than Mastercard: it reaches MDES only over the wire.
+  merchant: ['core', 'mastercard'],
   domain: ['core', 'mastercard'],
   store: ['core', 'mastercard', 'domain'],
   service: ['core', 'mastercard', 'domain', 'store'],
   http: ['core', 'mastercard', 'domain', 'store', 'service'],
   web: ['core', 'mastercard', 'domain', 'store', 'service', 'http'],
-  app: ['core', 'mastercard', 'simulator', 'domain', 'store', 'service', 'http', 'web'],
-  cli: ['core', 'mastercard', 'simulator', 'domain', 'store', 'service', 'http', 'web', 'app'],
+  app: ['core', 'mastercard', 'simulator', 'merchant', 'domain', 'store', 'service', 'http', 'web'],
+  cli: ['core', 'mastercard', 'simulator', 'merchant', 'domain', 'store', 'service', 'http', 'web', 'app'],
 };
 
 const SRC = resolve(import.meta.dirname, '../../src');
@@ -68,6 +70,15 @@ describe('layering', () => {
     const fake = join(SRC, 'app', 'issuer.ts');
     expect(violations([fake], () => "import { start } from '../cli/start.js';")).toEqual([
       "app/issuer.ts imports ../cli/start.js: 'app' may not import 'cli'",
+    ]);
+  });
+
+  it('catches the demo merchant reaching into the simulated MDES', () => {
+    const fake = join(SRC, 'merchant', 'app.ts');
+    expect(
+      violations([fake], () => "import { Payments } from '../simulator/digital-enablement/payments.js';"),
+    ).toEqual([
+      "merchant/app.ts imports ../simulator/digital-enablement/payments.js: 'merchant' may not import 'simulator'",
     ]);
   });
 

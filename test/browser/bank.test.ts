@@ -9,6 +9,7 @@ import {
   launchChromium,
   openPage,
   screenshot,
+  shopAnswer,
 } from './chromium.js';
 
 /** The reference web experience in a real browser, from sign-in to result, against the whole stack. */
@@ -42,6 +43,12 @@ describe('bank pages in Chromium', () => {
     // The sign-in page marks the demo cardholders as such (simulator mode only).
     await page.goto(`${stack.issuer}/app/signin`);
     await expect(page.locator('#demo-title .tag').textContent()).resolves.toBe('demo');
+    // Empty fields are worded per field, never in the validator's words.
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Enter your username.' }).waitFor();
+    await page.getByLabel('Username').fill(DEMO.bob.username);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Enter your password.' }).waitFor();
     await signIn(page, DEMO.bob, '01-sign-in');
     await screenshot(page, '02-cards');
     expect(await accessibilityProblems(page)).toEqual([]);
@@ -225,7 +232,7 @@ describe('bank pages in Chromium', () => {
     await page.waitForURL(`${stack.merchant}/**`);
     await screenshot(page, '08-merchant');
     await page.getByRole('button', { name: /Save card/ }).click();
-    await page.getByRole('heading', { name: 'Card saved' }).waitFor();
+    expect(await shopAnswer(page)).toContain('Card saved');
     await expect(page.getByRole('img', { name: /ending in 4444/ }).count()).resolves.toBe(1);
     await screenshot(page, '09-merchant-saved');
     await page.getByRole('link', { name: 'Continue to your bank' }).click();
@@ -432,6 +439,13 @@ describe('bank pages in Chromium', () => {
       expect((await canvas.boundingBox())?.width).toBeGreaterThan(400);
       await expect(page.locator(`#${id}`).getAttribute('aria-hidden')).resolves.toBe('true');
     }
+    // The failures chart draws what the failures table lists, and says so when there is nothing.
+    // (An empty table holds one row saying "Nothing yet.".)
+    const failures = await page.locator('#ops-failures tbody tr', { hasNotText: 'Nothing yet.' }).count();
+    await expect(page.locator('#chart-failures canvas').count()).resolves.toBe(failures > 0 ? 1 : 0);
+    if (failures === 0)
+      await expect(page.locator('#chart-failures').textContent()).resolves.toBe('Nothing yet.');
+    await expect(page.locator('#chart-failures').getAttribute('aria-hidden')).resolves.toBe('true');
     expect(loaded.every((url) => url.startsWith(stack.issuer))).toBe(true);
     expect(loaded).toContain(`${stack.issuer}/assets/uplot.js`);
 
@@ -535,6 +549,38 @@ describe('bank pages in Chromium', () => {
     await screenshot(page, '25-german-security');
     expect(await accessibilityProblems(page)).toEqual([]);
     expect(problems).toEqual([]);
+    await context.close();
+  });
+  it('lets the cardholder change their mind at the Demo Shop: a cancel said once and neutrally, and Back', async () => {
+    const { context, page, problems } = await openPage(browser, 'phone');
+    await signIn(page, DEMO.alice);
+    await page.getByRole('link', { name: /^Add to a merchant or wallet\W.* ending in 8210$/ }).click();
+    await page.getByRole('link', { name: /Demo Shop/ }).click();
+    await page.waitForURL(/\/consent$/);
+    await page.getByLabel(/I agree to share this card/).check();
+    await page
+      .getByLabel('One-time code', { exact: true })
+      .fill(await generate({ secret: DEMO.alice.totpSecret }));
+    await page.getByRole('button', { name: 'Add to Demo Shop' }).click();
+    await page.waitForURL(`${stack.merchant}/**`);
+    await page.getByRole('button', { name: /^Not now/ }).click();
+
+    // Back at the bank: the cardholder's choice, once, without a failure's alarm, and a way to try again.
+    await page.waitForURL(/\/app\/provisionings\/prv_/);
+    const result = page.locator('.result.cancelled');
+    await result.waitFor({ timeout: 60_000 });
+    await expect(page.getByText('You chose not to add it this time.').count()).resolves.toBe(1);
+    await expect(result.locator('.refusal').count()).resolves.toBe(0);
+    await expect(page.getByRole('link', { name: /Try again/ }).count()).resolves.toBeGreaterThan(0);
+    await screenshot(page, '26-cancelled-at-shop');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // Back to the shop: the answered handover shows its result there, nothing is saved and nothing resubmitted.
+    await page.goBack();
+    await page.waitForURL(`${stack.merchant}/push/result**`);
+    expect(await shopAnswer(page)).toContain('You chose not to save the card.');
+    await screenshot(page, '27-shop-after-cancel');
+    expect(problems.filter((p) => !p.includes('status of 4'))).toEqual([]);
     await context.close();
   });
 });

@@ -163,3 +163,17 @@ export async function accessibilityProblems(page: Page, tabStops = 15): Promise<
   await page.evaluate(toStart);
   return problems;
 }
+
+/**
+ * Waits for the Demo Shop's answer to "Save card" and gives back the page's
+ * words: a refusal then fails the test with its reason, not with a timeout.
+ */
+export async function shopAnswer(page: Page): Promise<string> {
+  await page
+    .getByRole('heading', { name: /^(Card saved|\d+ cards saved|Your card was not saved)$/ })
+    .waitFor();
+  return page
+    .locator('body')
+    .textContent()
+    .then((text) => text ?? '');
+}

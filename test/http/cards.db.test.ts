@@ -10,7 +10,7 @@ import { cardRoutes } from '../../src/http/routes/cards.js';
 import { CardService } from '../../src/service/cards/cards.js';
 import { DEMO_CARDS_FILE } from '../../src/service/cards/seed.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
@@ -41,14 +41,14 @@ describe(`ops card API on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
   let database: Database<unknown>;
   let db: IssuerDb;
   let app: FastifyInstance;
-  let store: CardStore;
+  let store: CardholderCardRepository;
   const logs = captureStream();
 
   beforeAll(async () => {
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
     const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
-    store = new CardStore(db, new Vault(Keyring.generate(clock.now())));
+    store = new CardholderCardRepository(db, new Vault(Keyring.generate(clock.now())));
     const service = new CardService({ db, store, audit: new AuditLog(db, clock), clock });
     app = await createIssuerApp({
       db: database.db,

@@ -20,9 +20,9 @@ import { MdesNotifications } from '../../src/service/mdes/notifications.js';
 import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { type ActivationCodeMessage, Activations } from '../../src/service/tokens/activations.js';
-import { TokenRecords } from '../../src/service/tokens/records.js';
+import { TokenSync } from '../../src/service/tokens/sync.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ActivationCodeStore } from '../../src/store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
@@ -93,7 +93,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     db = await prepareIssuerStore(database.db);
     audit = new AuditLog(db, clock);
     const vault = new Vault(Keyring.generate(clock.now()));
-    const store = new CardStore(db, vault);
+    const store = new CardholderCardRepository(db, vault);
     await new CardService({ db, store, audit, clock }).importCards({
       cardholders: [
         importHolder({
@@ -194,7 +194,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
             log,
             cards,
             clock,
-            tokens: new TokenRecords({
+            tokens: new TokenSync({
               provisioning,
               pushes: repository,
               tokens: new TokenRepository(db),
@@ -446,7 +446,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     }
   });
 
-  it('keeps the token record current from Notify Token Updated, and records an unknown token with no change', async () => {
+  it('keeps the token current from Notify Token Updated, and records an unknown token with no change', async () => {
     await pushTo(C2P);
     const tokenUniqueReference = tokenReference();
     await mdes('authorizeService', authorizeService({ tokenRequestorId: C2P, tokenUniqueReference }));

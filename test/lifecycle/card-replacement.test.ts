@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { type CardChange, SavedCards } from '../../src/service/tokens/saved-cards.js';
+import { type CardChange, TokenManagement } from '../../src/service/tokens/management.js';
 import type { AuditEntry } from '../../src/store/audit.js';
-import type { SuspensionReasons, TokenRecord, TokenStatus } from '../../src/store/tokens/tokens.js';
+import type { SuspensionReasons, Token, TokenStatus } from '../../src/store/tokens/tokens.js';
 
 const at = new Date('2026-01-01T00:00:00Z');
 const CARD = 'crd_aaaaaaaaaa';
 const NEW_PAN = '5555555555554444';
-const token = (n: number, status: TokenStatus = 'ACTIVE', reasons: SuspensionReasons = {}): TokenRecord => ({
+const token = (n: number, status: TokenStatus = 'ACTIVE', reasons: SuspensionReasons = {}): Token => ({
   id: `tok_${String(n).padStart(10, '0')}`,
   tokenUniqueReference: `DWSPMC${String(n).padStart(10, '0')}`,
   cardId: CARD,
@@ -24,8 +24,8 @@ const token = (n: number, status: TokenStatus = 'ACTIVE', reasons: SuspensionRea
   suspendedForCardBlock: reasons.suspendedForCardBlock ?? false,
 });
 
-/** SavedCards with its stores and MDES Customer Service replaced by recorders. */
-function setUp(tokens: TokenRecord[], withMdes = true) {
+/** TokenManagement with its stores and MDES Customer Service replaced by recorders. */
+function setUp(tokens: Token[], withMdes = true) {
   const calls: { operation: string; request: Record<string, unknown> }[] = [];
   const audit: AuditEntry[] = [];
   const reasons: { id: string; reasons: SuspensionReasons }[] = [];
@@ -35,7 +35,7 @@ function setUp(tokens: TokenRecord[], withMdes = true) {
       calls.push({ operation, request: request as Record<string, unknown> });
       return { TokenUniqueReference: 'x' } as never;
     };
-  const saved = new SavedCards({
+  const saved = new TokenManagement({
     tokens: {
       listByCard: async () => tokens,
       ofCard: async (_cardId, id) => tokens.find((t) => t.id === id),

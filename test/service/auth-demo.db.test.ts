@@ -8,7 +8,7 @@ import { OpsKeys } from '../../src/service/auth/ops-keys.js';
 import { CardService } from '../../src/service/cards/cards.js';
 import { seedDemoData } from '../../src/service/cards/seed.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
 import { Vault } from '../../src/store/vault/vault.js';
@@ -25,7 +25,12 @@ describe('demo sign-ins from fixtures/demo-cards.json', () => {
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
     await seedDemoData(
-      new CardService({ db, store: new CardStore(db, vault), audit: new AuditLog(db, clock), clock }),
+      new CardService({
+        db,
+        store: new CardholderCardRepository(db, vault),
+        audit: new AuditLog(db, clock),
+        clock,
+      }),
     );
   });
   afterAll(async () => database.close());

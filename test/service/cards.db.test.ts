@@ -9,7 +9,7 @@ import { CardService } from '../../src/service/cards/cards.js';
 import { seedDemoData } from '../../src/service/cards/seed.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
@@ -40,13 +40,13 @@ async function refusal(promise: Promise<unknown>): Promise<{ path: string; code:
 describe(`card import on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
   let database: Database<unknown>;
   let db: Kysely<IssuerSchema>;
-  let store: CardStore;
+  let store: CardholderCardRepository;
   let service: CardService;
 
   beforeAll(async () => {
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
-    store = new CardStore(db, new Vault(Keyring.generate(clock.now())));
+    store = new CardholderCardRepository(db, new Vault(Keyring.generate(clock.now())));
     service = new CardService({ db, store, audit: new AuditLog(db, clock), clock });
   });
   afterAll(async () => {

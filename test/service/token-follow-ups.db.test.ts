@@ -6,7 +6,7 @@ import { PushprovError } from '../../src/core/errors.js';
 import { CardService } from '../../src/service/cards/cards.js';
 import { TokenFollowUps } from '../../src/service/tokens/follow-ups.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { TokenFollowUpRepository } from '../../src/store/tokens/follow-ups.js';
@@ -33,7 +33,7 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
   beforeAll(async () => {
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
-    const store = new CardStore(db, new Vault(Keyring.generate(clock.now())));
+    const store = new CardholderCardRepository(db, new Vault(Keyring.generate(clock.now())));
     cards = new CardService({ db, store, audit: new AuditLog(db, clock), clock });
     // MDES as the job sees it, one call per token: away for the next `mdesDown` calls, then taking each.
     const mdes = (request: string) => {
@@ -47,7 +47,7 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
       audit: new AuditLog(db, clock),
       onRequeued: () => requeued++,
       maxAttempts: 4,
-      savedCards: {
+      tokenManagement: {
         followCardChange: async ({ kind, cardId, account }, tokenId) =>
           mdes(
             `${kind} ${cardId} ${tokenId}${kind === 'replaced' ? ` ${account.accountPanSuffix ?? '-'} ${account.accountExpiry ?? '-'}` : ''}`,
@@ -136,7 +136,7 @@ describe(`card changes taken to MDES on ${onPostgres() ? 'PostgreSQL' : 'PGlite'
       repository: new TokenFollowUpRepository(db),
       clock,
       audit: new AuditLog(db, clock),
-      savedCards: {
+      tokenManagement: {
         followCardChange: async ({ kind }, tokenId) => {
           if (++calls > 1 && calls <= 3) throw new PushprovError('TOKEN_MANAGEMENT_UNAVAILABLE', 'down');
           asked.push(`${kind} ${tokenId}`);

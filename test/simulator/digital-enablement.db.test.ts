@@ -3,8 +3,10 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DerivedKeySealer } from '../../src/core/derived-key-sealer.js';
 import { createLogger } from '../../src/core/logger.js';
 import { CUSTOMER_SERVICE_PATHS } from '../../src/mastercard/customer-service/endpoints.js';
+import { NETWORK_AUTHORIZATION_PATH } from '../../src/mastercard/digital-enablement/network-authorization.js';
 import {
   DIGITAL_ENABLEMENT_PATHS as DE,
   GetTaskStatusResponseSchema,
@@ -23,15 +25,13 @@ import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
 import { PushSignatureKeys } from '../../src/mastercard/token-connect/push-signature.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
+import { createMerchantApp, prepareMerchantStore } from '../../src/merchant/app.js';
+import { MdesCallError } from '../../src/merchant/payments.js';
+import { MERCHANT_NTU_PATH } from '../../src/merchant/token-updates.js';
 import { MDES_NOTIFICATION_CONSUMER_KEY, registerClient } from '../../src/simulator/app.js';
-import { NETWORK_AUTHORIZATION_PATH } from '../../src/simulator/digital-enablement/payments.js';
-import { createMerchantApp, prepareMerchantStore } from '../../src/simulator/merchant/app.js';
-import { MdesCallError } from '../../src/simulator/merchant/payments.js';
-import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js';
 import { NotificationOutbox } from '../../src/simulator/notifications/outbox.js';
 import { ISSUER_MESSAGE_TYPES } from '../../src/simulator/notifications/tables.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
-import { SimulatorSealer } from '../../src/simulator/token-connect/sealing.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { registerTokenManagement } from '../../src/simulator/token-management/register.js';
 import { CUSTOMER_SERVICE_PREFIX } from '../../src/simulator/token-management/routes.js';
@@ -488,7 +488,7 @@ describe('Notify Token Updated to the token requestor', () => {
     const outbox = new NotificationOutbox({
       db: h.database.db,
       clock: h.clock,
-      sealer: new SimulatorSealer(randomBytes(32)),
+      sealer: new DerivedKeySealer(randomBytes(32)),
       issuers: { of: async () => undefined },
       signer: new OAuthSigner({
         consumerKey: 'mastercard-mdes',
@@ -533,7 +533,7 @@ describe('Notify Token Updated to the token requestor', () => {
         logger: createLogger({ level: 'silent' }),
         clock: h.clock,
         signatures: new PushSignatureKeys(async () => []),
-        sealer: new SimulatorSealer(randomBytes(32)),
+        sealer: new DerivedKeySealer(randomBytes(32)),
         tokens: { createToken: unused, deleteToken: unused, transact: unused, authorize: unused },
         tokenUpdates: {
           verifier: new OAuthVerifier({
@@ -562,7 +562,7 @@ describe('Notify Token Updated to the token requestor', () => {
       const outbox = new NotificationOutbox({
         db: h.database.db,
         clock: h.clock,
-        sealer: new SimulatorSealer(randomBytes(32)),
+        sealer: new DerivedKeySealer(randomBytes(32)),
         issuers: { of: async () => undefined },
         signer: new OAuthSigner({
           consumerKey: MDES_NOTIFICATION_CONSUMER_KEY,

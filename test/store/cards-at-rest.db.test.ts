@@ -9,7 +9,7 @@ import type { Database } from '../../src/core/db.js';
 import { CardService } from '../../src/service/cards/cards.js';
 import { DEMO_CARDS_FILE, seedDemoData } from '../../src/service/cards/seed.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { Keyring } from '../../src/store/vault/keyring.js';
@@ -85,7 +85,7 @@ describe(`card data at rest on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =>
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
     vault = new Vault(Keyring.generate(clock.now()));
-    const store = new CardStore(db, vault);
+    const store = new CardholderCardRepository(db, vault);
     const service = new CardService({ db, store, audit: new AuditLog(db, clock), clock });
     await seedDemoData(service);
   });

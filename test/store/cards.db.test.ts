@@ -5,7 +5,7 @@ import type { Database } from '../../src/core/db.js';
 import { CryptoError, NotFoundError } from '../../src/core/errors.js';
 import type { CardholderProfile } from '../../src/domain/account-holder.js';
 import type { CardSource } from '../../src/service/ports.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import { panPrefixOf } from '../../src/store/cards/cards.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
@@ -25,12 +25,12 @@ const profile: CardholderProfile = {
 describe(`card store on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () => {
   let database: Database<unknown>;
   let db: Kysely<IssuerSchema>;
-  let store: CardStore;
+  let store: CardholderCardRepository;
 
   beforeAll(async () => {
     database = await testDatabase();
     db = await prepareIssuerStore(database.db);
-    store = new CardStore(db, new Vault(Keyring.generate(clock.now())));
+    store = new CardholderCardRepository(db, new Vault(Keyring.generate(clock.now())));
   });
   afterAll(async () => {
     await database.close();

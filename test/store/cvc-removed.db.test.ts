@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, migrate } from '../../src/core/db.js';
+import { prepareMerchantStore } from '../../src/merchant/app.js';
 import { prepareSimulatorStore } from '../../src/simulator/app.js';
-import { prepareMerchantStore } from '../../src/simulator/merchant/app.js';
 import { ISSUER_MIGRATION_TABLE, issuerMigrations } from '../../src/store/migrations/index.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { emptyTestDatabase, onPostgres } from '../support/database.js';

@@ -1,10 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationReadiness } from '../../src/core/db.js';
-import {
-  MERCHANT_MIGRATION_TABLE,
-  merchantMigrations,
-} from '../../src/simulator/merchant/migrations/index.js';
+import { MERCHANT_MIGRATION_TABLE, merchantMigrations } from '../../src/merchant/migrations/index.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from '../../src/simulator/migrations/index.js';
 import { ISSUER_MIGRATION_TABLE, issuerMigrations } from '../../src/store/migrations/index.js';
 import { emptyTestDatabase, onPostgres, type TestDatabase, testDatabase } from '../support/database.js';

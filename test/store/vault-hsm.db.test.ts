@@ -11,7 +11,7 @@ import { parsePkcs11Uri } from '../../src/core/hsm/uri.js';
 import { CardService } from '../../src/service/cards/cards.js';
 import { seedDemoData } from '../../src/service/cards/seed.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { hsmKek, Keyring, loadKeyring, writeKeyringFile } from '../../src/store/vault/keyring.js';
@@ -54,7 +54,7 @@ describe.skipIf(softHsmMissing)(
       const keyringPath = join(mkdtempSync(join(tmpdir(), 'pushprov-hsm-')), 'vault-keyring.json');
       writeKeyringFile(keyringPath, Keyring.generate(clock.now()));
       const vault = new Vault(loadKeyring({ path: keyringPath }));
-      const store = new CardStore(db, vault);
+      const store = new CardholderCardRepository(db, vault);
       await seedDemoData(new CardService({ db, store, audit: new AuditLog(db, clock), clock }));
       const firstCard = (await db.selectFrom('cards').select('id').orderBy('id').executeTakeFirstOrThrow())
         .id;
@@ -81,7 +81,7 @@ describe.skipIf(softHsmMissing)(
       // A new process: the keyring file opens the HSM key by its URI; the file KEKs can go.
       const reloaded = loadKeyring({ path: keyringPath, hsm: open });
       const hsmOnly = new Vault(reloaded.without(reloaded.ids.filter((id) => id !== kek.id)));
-      expect(await new CardStore(db, hsmOnly).revealCardData(firstCard)).toEqual(before);
+      expect(await new CardholderCardRepository(db, hsmOnly).revealCardData(firstCard)).toEqual(before);
       // Without an HSM configured, the keyring refuses to load, saying what is missing.
       expect(() => loadKeyring({ path: keyringPath })).toThrow(/PUSHPROV_PKCS11_MODULE/);
     });
@@ -116,7 +116,7 @@ describe.skipIf(softHsmMissing)(
       };
       const cards = new CardService({
         db,
-        store: new CardStore(db, failing),
+        store: new CardholderCardRepository(db, failing),
         audit: new AuditLog(db, clock),
         clock,
       });

@@ -8,7 +8,7 @@ import type { Database } from '../../src/core/db.js';
 import { CardService } from '../../src/service/cards/cards.js';
 import { seedDemoData } from '../../src/service/cards/seed.js';
 import { AuditLog } from '../../src/store/audit.js';
-import { CardStore } from '../../src/store/cards/card-store.js';
+import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
@@ -30,12 +30,12 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
   let database: Database<unknown>;
   let db: Kysely<IssuerSchema>;
   let vault: Vault;
-  let store: CardStore;
+  let store: CardholderCardRepository;
   let keyringPath: string;
   /** Every card's data and every cardholder's name as imported, to check after each step. */
   let expected: Map<string, string>;
 
-  const readAll = async (s: CardStore = store): Promise<Map<string, string>> => {
+  const readAll = async (s: CardholderCardRepository = store): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
     for (const { id } of await db.selectFrom('cards').select('id').orderBy('id').execute()) {
       out.set(id, JSON.stringify(await s.revealCardData(id)));
@@ -52,7 +52,7 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     keyringPath = join(mkdtempSync(join(tmpdir(), 'pushprov-rotation-')), 'vault-keyring.json');
     writeKeyringFile(keyringPath, Keyring.generate(clock.now()));
     vault = new Vault(loadKeyring({ path: keyringPath }));
-    store = new CardStore(db, vault);
+    store = new CardholderCardRepository(db, vault);
     await seedDemoData(new CardService({ db, store, audit: new AuditLog(db, clock), clock }));
     await new ProvisioningRepository(db, vault).create({
       id: 'prv_1',
@@ -116,7 +116,7 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     expect(await readAll()).toEqual(expected);
     // The old KEK is no longer needed to read anything.
     const withoutOld = new Vault(vault.keyring.without([old]));
-    expect(await readAll(new CardStore(db, withoutOld))).toEqual(expected);
+    expect(await readAll(new CardholderCardRepository(db, withoutOld))).toEqual(expected);
     // The other owner's blob still names the old key.
     const { rows } = await sql<{ thing_sealed: Uint8Array }>`select thing_sealed from mc_probe`.execute(db);
     expect(vault.kekIdOf(rows[0]!.thing_sealed)).toBe(old);
@@ -222,6 +222,6 @@ describe(`vault key rotation on ${onPostgres() ? 'PostgreSQL' : 'PGlite'}`, () =
     expect(Object.fromEntries(kept)).toEqual({ [vault.keyring.activeId]: 13 });
     const reloaded = loadKeyring({ path: keyringPath });
     expect(reloaded.ids).toEqual([vault.keyring.activeId]);
-    expect(await readAll(new CardStore(db, new Vault(reloaded)))).toEqual(expected);
+    expect(await readAll(new CardholderCardRepository(db, new Vault(reloaded)))).toEqual(expected);
   });
 });

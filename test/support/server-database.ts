@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/core/db.js';
+import { prepareMerchantStore } from '../../src/merchant/app.js';
 import { prepareSimulatorStore } from '../../src/simulator/app.js';
-import { prepareMerchantStore } from '../../src/simulator/merchant/app.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 
 // Nothing here may import `vitest`: the global set-up, which runs outside any test, uses it too.

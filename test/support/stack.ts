@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
+import { pino } from 'pino';
 import { loadConfig } from '../../src/app/config.js';
 import { type Running, start } from '../../src/cli/start.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
@@ -42,8 +43,8 @@ export interface Stack {
  */
 export async function startStack(
   env: Record<string, string> = {},
-  /** Where the stack logs (tests that read the lines pass a capture logger); silent by default. */
-  logger: Logger = createLogger({ level: 'silent' }),
+  /** Where the stack logs (tests that read the lines pass a capture logger); see `defaultLogger`. */
+  logger: Logger = defaultLogger(),
 ): Promise<Stack> {
   const [issuerPort, simulatorPort, merchantPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = withDevKeys(mkdtempSync(join(tmpdir(), 'pushprov-stack-')));
@@ -66,6 +67,23 @@ export async function startStack(
     keysDir: join(dataDir, 'keys'),
     stop: () => running.stop(),
   };
+}
+
+/**
+ * Silent, unless `PUSHPROV_TEST_STACK_LOG_DIR` names a folder (the browser
+ * tests' configuration does): then each stack writes its JSON lines to a file
+ * of its own there, so a failure that only shows in CI can be read after.
+ */
+function defaultLogger(): Logger {
+  const dir = process.env.PUSHPROV_TEST_STACK_LOG_DIR;
+  if (!dir) return createLogger({ level: 'silent' });
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `stack-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
+  return createLogger({
+    level: 'info',
+    format: 'json',
+    destination: pino.destination({ dest: file, sync: true }),
+  });
 }
 
 /** A signed-in cardholder talking to the issuer API as the bank's app does. */

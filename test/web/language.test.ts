@@ -50,6 +50,11 @@ describe('the pages in German', () => {
     expect(String(translator('en')('Unknown text & more'))).toBe('Unknown text &amp; more');
   });
 
+  it('formats numbers for the language', () => {
+    expect(String(translator('de')('Passkey {n}', { n: 1234 }))).toBe('Passkey 1.234');
+    expect(String(translator('en')('Passkey {n}', { n: 1234 }))).toBe('Passkey 1,234');
+  });
+
   it('formats dates for the language', () => {
     const at = new Date('2026-12-06T14:51:00Z');
     expect(formatUtc(at, 'datetime', 'de-DE')).toBe('06.12.2026, 14:51 UTC');

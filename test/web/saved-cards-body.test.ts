@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { SavedCard } from '../../src/service/tokens/saved-cards.js';
+import type { ListedToken } from '../../src/service/tokens/management.js';
 import { savedCardsBody } from '../../src/web/saved-cards.js';
 
 const at = new Date('2026-11-01T00:00:00Z');
-const paused: SavedCard = {
+const paused: ListedToken = {
   id: 'tok_aaaaaaaaaa',
   tokenUniqueReference: 'DWSPMC0000000001',
   cardId: 'crd_aaaaaaaaaa',

@@ -1,9 +1,9 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TokenFollowUps } from '../../service/tokens/follow-ups.js';
-import type { SavedCard, SavedCardAction, SavedCards } from '../../service/tokens/saved-cards.js';
+import type { ListedToken, TokenAction, TokenManagement } from '../../service/tokens/management.js';
 import type { TokenFollowUp } from '../../store/tokens/follow-ups.js';
-import type { TokenRecord } from '../../store/tokens/tokens.js';
+import type { Token } from '../../store/tokens/tokens.js';
 import { type AuthGuards, cardholderOf, opsActor } from '../auth/guards.js';
 import { errorResponses } from '../auth/schemas.js';
 
@@ -19,7 +19,7 @@ import { errorResponses } from '../auth/schemas.js';
  * Paths carry their `/v1`: register without a prefix.
  */
 export interface TokenRoutesOptions {
-  savedCards: SavedCards;
+  tokenManagement: TokenManagement;
   followUps: Pick<TokenFollowUps, 'unfinished' | 'retry'>;
   guards: Pick<AuthGuards, 'requireCardholder' | 'requireGrant' | 'requireOps'>;
 }
@@ -49,7 +49,7 @@ const ChangeAnswer = Type.Object({
   requested: Type.Union([Type.Literal('suspend'), Type.Literal('resume'), Type.Literal('delete')]),
 });
 
-const view = (token: TokenRecord & Partial<Pick<SavedCard, 'logoAssetId'>>) => ({
+const view = (token: Token & Partial<Pick<ListedToken, 'logoAssetId'>>) => ({
   id: token.id,
   destination: token.destination,
   tokenRequestorId: token.tokenRequestorId,
@@ -102,7 +102,7 @@ const followUpView = (f: TokenFollowUp) => ({
   updatedAt: f.updatedAt.toISOString(),
 });
 
-export function tokenRoutes({ savedCards, followUps, guards }: TokenRoutesOptions): FastifyPluginAsync {
+export function tokenRoutes({ tokenManagement, followUps, guards }: TokenRoutesOptions): FastifyPluginAsync {
   return async (instance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -118,7 +118,7 @@ export function tokenRoutes({ savedCards, followUps, guards }: TokenRoutesOption
         },
       },
       async (request) => {
-        const tokens = await savedCards.list(cardholderOf(request).cardholderId, request.params.cardId);
+        const tokens = await tokenManagement.list(cardholderOf(request).cardholderId, request.params.cardId);
         return { tokens: tokens.map(view) };
       },
     );
@@ -127,7 +127,7 @@ export function tokenRoutes({ savedCards, followUps, guards }: TokenRoutesOption
       ['POST', '/v1/cards/:cardId/tokens/:tokenId/suspend', 'suspend'],
       ['POST', '/v1/cards/:cardId/tokens/:tokenId/resume', 'resume'],
       ['DELETE', '/v1/cards/:cardId/tokens/:tokenId', 'delete'],
-    ] as const satisfies readonly (readonly [string, string, SavedCardAction])[];
+    ] as const satisfies readonly (readonly [string, string, TokenAction])[];
     for (const [method, url, action] of changes) {
       app.route({
         method,
@@ -140,7 +140,7 @@ export function tokenRoutes({ savedCards, followUps, guards }: TokenRoutesOption
           response: { 202: ChangeAnswer, ...errors },
         },
         handler: async (request, reply) => {
-          const token = await savedCards.change(
+          const token = await tokenManagement.change(
             cardholderOf(request).cardholderId,
             request.params.cardId,
             request.params.tokenId,
@@ -173,7 +173,7 @@ export function tokenRoutes({ savedCards, followUps, guards }: TokenRoutesOption
           },
         },
       },
-      async () => ({ counts: await savedCards.counts() }),
+      async () => ({ counts: await tokenManagement.counts() }),
     );
 
     app.get(
@@ -201,7 +201,7 @@ export function tokenRoutes({ savedCards, followUps, guards }: TokenRoutesOption
         },
       },
       async (request) => ({
-        history: (await savedCards.history(request.params.tokenId)).map((entry) => ({
+        history: (await tokenManagement.history(request.params.tokenId)).map((entry) => ({
           at: entry.at.toISOString(),
           actor: entry.actor,
           action: entry.action,

@@ -60,7 +60,7 @@ export interface TokenChange<R extends string> {
 }
 
 /** A card replaced: the token's new account mapping; any of the three. */
-export interface TokenUpdate {
+export interface FundingAccountUpdate {
   tokenUniqueReference: string;
   /** The full new card number, in the same account range. */
   newAccountPan?: string;
@@ -160,7 +160,7 @@ export class CustomerServiceClient {
   }
 
   /** After a card replacement; MDES updates ACTIVE and SUSPENDED tokens only. */
-  async update(update: TokenUpdate, options: CallOptions = {}): Promise<SimpleToken[]> {
+  async update(update: FundingAccountUpdate, options: CallOptions = {}): Promise<SimpleToken[]> {
     const request = {
       TokenUpdateRequest: {
         TokenUniqueReference: update.tokenUniqueReference,

@@ -15,7 +15,7 @@ import type { MediaContent } from './types.js';
 const JWK_ASSET_TYPE = 'application/jwk+json';
 
 /** One of MDES's signing keys; `assetId` is its `kid`. */
-export interface SigningKey {
+export interface PushSigningKey {
   assetId: string;
   privateKey: KeyObject;
   publicKey: KeyObject;
@@ -23,11 +23,11 @@ export interface SigningKey {
 
 /** MDES's side: signs with the active key, serves every key it still announces as an asset. */
 export class PushSigner {
-  readonly #active: SigningKey;
+  readonly #active: PushSigningKey;
   readonly #assets: Map<string, Promise<MediaContent[]>>;
 
   /** `keys[0]` signs; the others stay downloadable (a key announced for rotation, or one retiring). */
-  constructor(keys: readonly SigningKey[]) {
+  constructor(keys: readonly PushSigningKey[]) {
     const [active] = keys;
     if (!active) throw new Error('MDES needs a signing key');
     this.#active = active;
@@ -50,7 +50,7 @@ export class PushSigner {
   }
 }
 
-async function jwkAssetOf(key: SigningKey): Promise<MediaContent[]> {
+async function jwkAssetOf(key: PushSigningKey): Promise<MediaContent[]> {
   const jwk = {
     ...(await exportJWK(key.publicKey)),
     kid: key.assetId,

@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.js';
 import { lastFour } from '../../core/luhn.js';
 import type { CardholderProfile } from '../../domain/account-holder.js';
 import type { AuditLog } from '../../store/audit.js';
-import type { CardStore } from '../../store/cards/card-store.js';
+import type { CardholderCardRepository } from '../../store/cards/cardholder-cards.js';
 import type { Card, CardPatch } from '../../store/cards/cards.js';
 import type { IssuerSchema, TokenFollowUpKind } from '../../store/schema.js';
 import { type TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
@@ -67,7 +67,7 @@ export const maskedCard = (card: MaskedCard): MaskedCard => ({
 
 export interface CardServiceOptions {
   db: Kysely<IssuerSchema>;
-  store: CardStore;
+  store: CardholderCardRepository;
   audit: AuditLog;
   clock: Clock;
   /** Where a card's change to its tokens is queued, in the import's transaction; `token_follow_ups` by default. */

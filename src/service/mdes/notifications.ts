@@ -38,7 +38,7 @@ export interface TokenUpdate {
   at: Date;
 }
 
-/** Where MDES's notifications land: the issuer's token records (src/service/tokens/records.ts). */
+/** Where MDES's notifications land: the issuer's tokens (src/service/tokens/sync.ts). */
 export interface TokenNotifications {
   /** Resolves false when the token cannot be tied to one of the issuer's cards: nothing changed. */
   tokenActivated(token: ActivatedToken): Promise<boolean>;

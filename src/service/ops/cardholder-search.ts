@@ -2,7 +2,7 @@ import { ValidationError } from '../../core/errors.js';
 import { maskEmail } from '../../domain/account-holder.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { CardholderRepository } from '../../store/cards/cardholders.js';
-import type { OpsReads } from '../../store/ops.js';
+import type { OpsRepository } from '../../store/ops.js';
 
 /**
  * Ops look a cardholder up the way a support agent hears them: a name, a
@@ -40,7 +40,7 @@ const fold = (text: string): string =>
 
 export class CardholderSearch {
   constructor(
-    private readonly reads: OpsReads,
+    private readonly reads: OpsRepository,
     private readonly cardholders: Pick<CardholderRepository, 'findByEmail' | 'profile'>,
     private readonly audit: Pick<AuditLog, 'append'>,
   ) {}

@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
-import { OpsReads } from '../../store/ops.js';
+import { OpsRepository } from '../../store/ops.js';
 import type { IssuerDb } from '../../store/store.js';
 import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 
@@ -39,13 +39,13 @@ export interface ProvisioningStats {
 const RECENT_FAILURES = 20;
 
 export class OpsStats {
-  readonly #reads: OpsReads;
+  readonly #reads: OpsRepository;
 
   constructor(
     db: IssuerDb,
     private readonly clock: Clock,
   ) {
-    this.#reads = new OpsReads(db);
+    this.#reads = new OpsRepository(db);
   }
 
   async provisioning(days = 7): Promise<ProvisioningStats> {

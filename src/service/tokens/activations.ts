@@ -12,7 +12,7 @@ import type { MdesNotificationLog } from '../../store/mdes/notifications.js';
 import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 import type { CardSource } from '../ports.js';
 import { auditInfoOf } from './audit-info.js';
-import { customerServiceCall } from './saved-cards.js';
+import { customerServiceCall } from './management.js';
 
 /** How an activation code reaches the cardholder: a text to their phone, or an e-mail. */
 export interface ActivationCodeMessage {

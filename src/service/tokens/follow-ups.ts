@@ -5,14 +5,14 @@ import type { Lease } from '../../core/jobs/lease.js';
 import { eachBounded } from '../../core/jobs/loop.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
-import type { SavedCards } from './saved-cards.js';
+import type { TokenManagement } from './management.js';
 
 export interface TokenFollowUpsOptions {
   repository: Pick<
     TokenFollowUpRepository,
     'claim' | 'settle' | 'unfinished' | 'retry' | 'outstandingTokens' | 'tokenSettled'
   >;
-  savedCards: Pick<SavedCards, 'followCardChange'>;
+  tokenManagement: Pick<TokenManagement, 'followCardChange'>;
   clock: Clock;
   /** Attempts before a follow-up is left `failed` for ops; default 10. */
   maxAttempts?: number;
@@ -102,7 +102,7 @@ export class TokenFollowUps {
     const failures: unknown[] = [];
     for (const tokenId of await repository.outstandingTokens(followUp, this.#options.clock.now())) {
       try {
-        await this.#options.savedCards.followCardChange(followUp, tokenId);
+        await this.#options.tokenManagement.followCardChange(followUp, tokenId);
         await repository.tokenSettled(followUp.id, tokenId, undefined, this.#options.clock.now());
       } catch (error) {
         failures.push(error);

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { wireCode } from '../../core/error-codes.js';
 import { CryptoError, PushprovError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -14,7 +15,6 @@ import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
 import { CLICK_TO_PAY_TOKEN_REQUESTOR_ID } from '../token-connect/catalogue.js';
 import { TokenConnectFailure } from '../token-connect/failure.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { TokenizeService } from '../token-connect/tokenize.js';
 import { IdentityIndex } from './identity.js';
 import { type ProfileCard, ProfileStore } from './profiles.js';
@@ -24,7 +24,7 @@ export interface ClickToPayOptions {
   db: Kysely<unknown>;
   clock: Clock;
   /** Seals the consumer's details (the same sealer as the pushed card data). */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** At least 32 bytes keying the email and mobile number indexes. */
   identityKey: Uint8Array;
   tokenize: Pick<TokenizeService, 'tokenize'>;

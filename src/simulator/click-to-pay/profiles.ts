@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { newId } from '../../core/ids.js';
 import type { AccountHolder } from '../../mastercard/token-connect/types.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { ConsumerIdentity } from './identity.js';
 import { type MaskedConsumer, maskConsumer } from './mask.js';
 import type { ClickToPaySchema, McC2pProfilesTable } from './tables.js';
@@ -35,7 +35,7 @@ export class ProfileStore {
 
   constructor(
     db: Kysely<unknown>,
-    private readonly sealer: SimulatorSealer,
+    private readonly sealer: DerivedKeySealer,
   ) {
     this.#db = db as Kysely<ClickToPaySchema>;
   }

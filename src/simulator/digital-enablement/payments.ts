@@ -1,23 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Static, Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { newId } from '../../core/ids.js';
+import {
+  type AuthorizationCardData,
+  AuthorizationCardDataSchema,
+  type AuthorizationRequest,
+  AuthorizationRequestSchema,
+  type AuthorizationResponse,
+  type DeclineReason,
+} from '../../mastercard/digital-enablement/network-authorization.js';
 import {
   type TransactData,
   type TransactRequest,
   TransactRequestSchema,
   type TransactResponse,
 } from '../../mastercard/digital-enablement/schemas.js';
-import { EncryptedPayloadSchema } from '../../mastercard/token-connect/schemas.js';
 import type { Client } from '../gateway/clients.js';
 import { assertValid, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
 import type { TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
-import { read } from './service.js';
+import { readTokenRequestorRequest } from './service.js';
 import { suspendersOf } from './token-view.js';
 
 /**
@@ -34,44 +40,6 @@ import { suspendersOf } from './token-view.js';
 
 /** How long a cryptogram may be presented. **Assumption**: MDES's own limit is not documented. */
 const CRYPTOGRAM_VALIDITY_MS = 15 * 60_000;
-
-export const NETWORK_AUTHORIZATION_PATH = '/network/dsrp/authorize';
-
-/** The simulated network's authorisation request (pushprov's own; see the module's comment). */
-const AuthorizationRequestSchema = Type.Object({
-  requestId: Type.String({ minLength: 1, maxLength: 64 }),
-  /** Decimal, at most two fractional digits. */
-  amount: Type.String({ pattern: '^[0-9]{1,9}(\\.[0-9]{1,2})?$' }),
-  currency: Type.String({ pattern: '^[A-Z]{3}$' }),
-  /** `AuthorizationCardData`, field-level encrypted to Mastercard's key. */
-  encryptedPayload: EncryptedPayloadSchema,
-});
-export type AuthorizationRequest = Static<typeof AuthorizationRequestSchema>;
-
-/** What the authorisation's encrypted payload holds: the token's number and the cryptogram from Transact. */
-const AuthorizationCardDataSchema = Type.Object({
-  accountNumber: Type.String({ minLength: 9, maxLength: 19, pattern: '^[0-9]+$' }),
-  de48se43Data: Type.String({ minLength: 1, maxLength: 32 }),
-});
-export type AuthorizationCardData = Static<typeof AuthorizationCardDataSchema>;
-
-/** Why a payment is declined; the shop turns these into words. */
-export const DECLINE_REASONS = [
-  'TOKEN_SUSPENDED_BY_ISSUER',
-  'TOKEN_SUSPENDED',
-  'TOKEN_DEACTIVATED',
-  'INVALID_CRYPTOGRAM',
-  'INVALID_ACCOUNT',
-] as const;
-type DeclineReason = (typeof DECLINE_REASONS)[number];
-
-export interface AuthorizationResponse {
-  responseId: string;
-  decision: 'APPROVED' | 'DECLINED';
-  reasonCode?: DeclineReason;
-  /** The funding card's last four digits the payment went to (the new card after a replacement). */
-  accountPanSuffix?: string;
-}
 
 interface McDsrpCryptogramsTable {
   cryptogram_hash: string;
@@ -104,7 +72,7 @@ type Schema = TokenManagementSchema & {
 export interface PaymentsOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** Opens the authorisation's card data, encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
 }
@@ -127,7 +95,7 @@ export class Payments {
    * Only the cryptogram's hash is kept, to check it once at authorisation.
    */
   async transact(client: Client, raw: Buffer): Promise<TransactResponse> {
-    const request = read<TransactRequest>(TransactRequestSchema, raw);
+    const request = readTokenRequestorRequest<TransactRequest>(TransactRequestSchema, raw);
     const row = await this.#db
       .selectFrom('mc_tokens')
       .selectAll()
@@ -175,7 +143,7 @@ export class Payments {
    * requestor gets the same answer again.
    */
   async authorize(client: Client, raw: Buffer): Promise<AuthorizationResponse> {
-    const request = read<AuthorizationRequest>(AuthorizationRequestSchema, raw);
+    const request = readTokenRequestorRequest<AuthorizationRequest>(AuthorizationRequestSchema, raw);
     const trid = client.tokenRequestorId ?? '';
     const earlier = await this.#answered(trid, request.requestId);
     if (earlier) return earlier;

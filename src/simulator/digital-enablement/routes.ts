@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { NETWORK_AUTHORIZATION_PATH } from '../../mastercard/digital-enablement/network-authorization.js';
 import { DIGITAL_ENABLEMENT_PATHS as PATHS } from '../../mastercard/digital-enablement/schemas.js';
 import type { Gateway, GatewayHandler } from '../gateway/gateway.js';
 import { mdesErrorHandler } from '../token-connect/routes.js';
-import { NETWORK_AUTHORIZATION_PATH, type Payments } from './payments.js';
+import type { Payments } from './payments.js';
 import type { TokenRequestorService } from './service.js';
 
 export interface DigitalEnablementRoutesOptions {

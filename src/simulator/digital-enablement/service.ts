@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import {
   DeleteRequestSchema,
   type FieldLevelEnvelope,
@@ -21,7 +22,6 @@ import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { Client } from '../gateway/clients.js';
 import { assertValid, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
 import type { McTokenStatus, TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
@@ -69,7 +69,7 @@ const STATUS_CODE = { ACTIVE: 'A', SUSPENDED: 'S', DELETED: 'D' } as const;
 export interface TokenRequestorServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** Opens a card number a token requestor searches by, encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
   /**
@@ -97,7 +97,7 @@ export class TokenRequestorService {
 
   /** getToken: one token's state; with `includeTokenDetail: "true"` its number too, encrypted to the caller. */
   async getToken(client: Client, raw: Buffer): Promise<GetTokenResponse> {
-    const request = read<GetTokenRequest>(GetTokenRequestSchema, raw);
+    const request = readTokenRequestorRequest<GetTokenRequest>(GetTokenRequestSchema, raw);
     const [row] = await this.#own(this.#db, client, [request.tokenUniqueReference]);
     if (!row) throw new TokenConnectFailure('INVALID_TOKEN_UNIQUE_REFERENCE');
     const account = this.#account(row);
@@ -128,7 +128,7 @@ export class TokenRequestorService {
    * Mastercard's key).
    */
   async searchTokens(client: Client, raw: Buffer): Promise<SearchTokensResponse> {
-    const request = read<SearchTokensRequest>(SearchTokensRequestSchema, raw);
+    const request = readTokenRequestorRequest<SearchTokensRequest>(SearchTokensRequestSchema, raw);
     if (request.tokenRequestorId !== undefined && request.tokenRequestorId !== client.tokenRequestorId) {
       throw new TokenConnectFailure('AUTHORIZATION_FAILED');
     }
@@ -169,7 +169,7 @@ export class TokenRequestorService {
 
   /** getTaskStatus: what became of one of the caller's tokenize tasks. */
   async getTaskStatus(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
-    const request = read<GetTaskStatusRequest>(GetTaskStatusRequestSchema, raw);
+    const request = readTokenRequestorRequest<GetTaskStatusRequest>(GetTaskStatusRequestSchema, raw);
     if (request.tokenRequestorId !== client.tokenRequestorId)
       throw new TokenConnectFailure('AUTHORIZATION_FAILED');
     const status = await taskStatus(this.#db as unknown as Kysely<unknown>, request);
@@ -184,7 +184,7 @@ export class TokenRequestorService {
    * what is already so changes nothing and notifies no one.
    */
   async change(client: Client, change: LifecycleChange, raw: Buffer): Promise<LifecycleResponse> {
-    const request = read<LifecycleRequest>(SCHEMAS[change], raw);
+    const request = readTokenRequestorRequest<LifecycleRequest>(SCHEMAS[change], raw);
     const references = [...new Set(request.tokenUniqueReferences)];
     const suspender = SUSPENDER_OF_CAUSE[request.causedBy];
     const now = this.#options.clock.now();
@@ -288,7 +288,7 @@ export class TokenRequestorService {
 }
 
 /** Parses and checks a request body; the first field in error is MDES's reason code, naming the field. */
-export function read<T>(schema: TSchema, raw: Buffer): T {
+export function readTokenRequestorRequest<T>(schema: TSchema, raw: Buffer): T {
   const body = parseJson(raw.toString('utf8'));
   assertValid(schema, body);
   return body as T;

@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { type Lease, LeasedTable } from '../../core/jobs/lease.js';
 import { eachBounded } from '../../core/jobs/loop.js';
 import type { NotifyTokenUpdatedRequest } from '../../mastercard/digital-enablement/schemas.js';
@@ -19,7 +20,6 @@ import type {
 import { NTU_MESSAGE_TYPE, type TokenUpdatedNotice } from '../../mastercard/token-requestor-notifications.js';
 import { encrypterOfRow } from '../digital-enablement/encryption.js';
 import type { IssuerServices } from '../pre-digitization/issuers.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { ISSUER_MESSAGE_TYPES, type McNotificationsTable, type NotificationsSchema } from './tables.js';
 
 export interface OutboxOptions {
@@ -28,7 +28,7 @@ export interface OutboxOptions {
   /** Signs each attempt to a token requestor as MDES (OAuth 1.0a with Mastercard's signing key), with a fresh nonce. */
   signer: Pick<OAuthSigner, 'authorizationHeader'>;
   /** Seals the card data of a notification to an issuer until an attempt encrypts it to the issuer's key. */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** The issuers' Pre-Digitization web services, which notifications to issuers are delivered to. */
   issuers: Pick<IssuerServices, 'of'>;
   /** Told about every attempt; facts only (ids, status), never the body. */

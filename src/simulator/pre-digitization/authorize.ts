@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { newId } from '../../core/ids.js';
 import type { PreDigitizationFailure } from '../../mastercard/pre-digitization/caller.js';
 import type {
@@ -8,7 +9,6 @@ import type {
   Decision as PreDigitizationDecision,
 } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import type { TokenizeRequest } from '../token-connect/tokenize.js';
 import { type FundingSource, fundingAccountData, walletProviderDecisioningInfo } from './funding.js';
 import type { IssuerServices } from './issuers.js';
@@ -19,11 +19,11 @@ export interface TokenizationAuthorizerOptions {
   clock: Clock;
   issuers: Pick<IssuerServices, 'of'>;
   /** Opens the funding accounts of existing tokens, to count the card's active tokens. */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** MDES's decision when the issuer does not answer in time, cannot be reached or answers nonsense; default DECLINED. */
   standIn?: 'APPROVED' | 'DECLINED';
   /** Told about every decision; ids and outcomes only. */
-  onDecision?: (decision: Decision) => void;
+  onDecision?: (decision: TokenizationDecision) => void;
 }
 
 /** What MDES knows of a tokenization when it asks the issuer. */
@@ -43,7 +43,7 @@ export interface TokenizationQuestion {
   decisioningData: TokenizeRequest['decisioningData'];
 }
 
-export interface Decision {
+export interface TokenizationDecision {
   requestId: string;
   correlationId: string;
   decision: PreDigitizationDecision;
@@ -72,7 +72,7 @@ export class TokenizationAuthorizer {
     this.#options = options;
   }
 
-  async authorize(question: TokenizationQuestion): Promise<Decision> {
+  async authorize(question: TokenizationQuestion): Promise<TokenizationDecision> {
     const requestId = newId('as');
     // "Value linking pre-digitization messages generated during provisioning", 1–14 characters.
     const correlationId = randomBytes(7).toString('hex');
@@ -111,13 +111,24 @@ export class TokenizationAuthorizer {
     return decision;
   }
 
-  async #ask(question: TokenizationQuestion, requestId: string, correlationId: string): Promise<Decision> {
+  async #ask(
+    question: TokenizationQuestion,
+    requestId: string,
+    correlationId: string,
+  ): Promise<TokenizationDecision> {
     const decided = (
       decision: PreDigitizationDecision,
       decidedBy: DecidedBy,
       reasonCode: string,
       activationMethods: ActivationMethod[] = [],
-    ): Decision => ({ requestId, correlationId, decision, decidedBy, reasonCode, activationMethods });
+    ): TokenizationDecision => ({
+      requestId,
+      correlationId,
+      decision,
+      decidedBy,
+      reasonCode,
+      activationMethods,
+    });
     const issuer = await this.#options.issuers.of(question.issuerConsumerKey);
     if (!issuer) return decided('APPROVED', 'MDES', 'ON_BEHALF_OF_ISSUER');
     const data = fundingAccountData(question.account, question.source, question.decisioningData);

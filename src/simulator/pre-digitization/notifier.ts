@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { newId } from '../../core/ids.js';
 import type {
   ClearNotifyServiceActivatedRequest,
@@ -8,7 +9,6 @@ import type {
 import type { ActivatedFundingAccountData } from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
 import { fundingAccountData } from './funding.js';
 import type { McPreDigitizedTokensTable, PreDigitizationSchema } from './tables.js';
 
@@ -32,7 +32,7 @@ const STATUS: Record<McPreDigitizedTokensTable['status'], string> = {
 export interface IssuerNotifierOptions {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   outbox: Pick<NotificationOutbox, 'toIssuer'>;
   /** The token requestor's consumer-facing name. */
   nameOf: (tokenRequestorId: string) => string | undefined;

@@ -99,7 +99,7 @@ export const CLICK_TO_PAY_PUSH_PATH = '/click-to-pay/provision';
 
 /** Mastercard's Click to Pay, as issuers find it among their eligible token requestors. */
 export const CLICK_TO_PAY_TOKEN_REQUESTOR_ID = '50123197928';
-/** The demo merchant (src/simulator/merchant), a Secure Card on File integrator. */
+/** The demo merchant (src/merchant), a Secure Card on File integrator. */
 export const DEMO_MERCHANT_TOKEN_REQUESTOR_ID = '50182375119';
 
 const ALL_HOLDER_DATA = ['NAME', 'ADDRESS', 'EMAIL_ADDRESS', 'MOBILE_PHONE_NUMBER'] as const;

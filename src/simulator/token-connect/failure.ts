@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { wireCode } from '../../core/error-codes.js';
 import { PushprovError } from '../../core/errors.js';
 import { holdsNul } from '../../core/nul.js';
-import { firstInvalidField as firstFieldError } from '../../mastercard/field-errors.js';
+import { firstInvalidField } from '../../mastercard/field-errors.js';
 import {
   describeReasonCode,
   isReasonCode,
@@ -136,15 +136,15 @@ export function parseJson(text: string): unknown {
  * pattern (format), a length outside its bounds, or a value outside its set.
  */
 export function assertValid<T extends TSchema>(schema: T, value: unknown): void {
-  const first = firstInvalidField(schema, value);
+  const first = invalidFieldReason(schema, value);
   if (first) throw new TokenConnectFailure(first.reasonCode, first.field);
 }
 
 /** The first field in error and MDES's reason code for it; `path` is its JSON pointer (arrays folded). */
-export function firstInvalidField<T extends TSchema>(
+export function invalidFieldReason<T extends TSchema>(
   schema: T,
   value: unknown,
 ): { reasonCode: ReasonCode; field: string; path: string } | undefined {
-  const found = firstFieldError(schema, value);
+  const found = firstInvalidField(schema, value);
   return found && { reasonCode: found.code, field: found.field, path: found.path };
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { lastFour } from '../../core/luhn.js';
 import type { PushSigner } from '../../mastercard/token-connect/push-signature.js';
 import {
@@ -26,7 +27,6 @@ import type { Client } from '../gateway/clients.js';
 import { type Catalogue, type CatalogueEntry, type MdesAccountRange, RECEIPT_PREFIX } from './catalogue.js';
 import { assertValid, mdesError, parseJson, TokenConnectFailure } from './failure.js';
 import { acceptedHolderData, assertUsable, eligibleRange } from './funding-account.js';
-import type { SimulatorSealer } from './sealing.js';
 import { signatureClaims } from './signature.js';
 import type { McReceiptsTable, SimulatorSchema } from './tables.js';
 
@@ -40,7 +40,7 @@ export interface PushDeps {
   clock: Clock;
   catalogue: Catalogue;
   decrypter: PayloadDecrypter;
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   signer: PushSigner;
 }
 

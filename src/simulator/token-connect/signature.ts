@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { publicKeyFingerprint } from '../../mastercard/keys/fingerprint.js';
-import type { SigningKey } from '../../mastercard/token-connect/push-signature.js';
+import type { PushSigningKey } from '../../mastercard/token-connect/push-signature.js';
 import type {
   PushAccountSignatureData,
   PushAccountSignaturePayload,
@@ -12,7 +12,7 @@ import type {
  * simulator's id is derived from the key, so it stays the same across
  * restarts and changes when the key does.
  */
-export function simulatorSigningKey(privateKey: KeyObject, publicKey: KeyObject): SigningKey {
+export function simulatorSigningKey(privateKey: KeyObject, publicKey: KeyObject): PushSigningKey {
   return {
     assetId: `${publicKeyFingerprint(publicKey).slice(0, 14)}-MDES-token-connect-simulator`,
     privateKey,

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { lastFour, luhnValid } from '../../core/luhn.js';
 import { PUSHED_CARD_SOURCE } from '../../mastercard/digital-enablement/tokenize.js';
 import {
@@ -14,12 +15,11 @@ import { encrypterFor } from '../digital-enablement/encryption.js';
 import { recordTask, type TaskOutcome } from '../digital-enablement/tasks.js';
 import { DSRP_CAPABLE, productConfigOf } from '../digital-enablement/token-view.js';
 import type { Client } from '../gateway/clients.js';
-import type { Decision, TokenizationAuthorizer } from '../pre-digitization/authorize.js';
+import type { TokenizationAuthorizer, TokenizationDecision } from '../pre-digitization/authorize.js';
 import { enrolledRangeOf, type Product } from './catalogue.js';
 import { assertValid, parseJson, TokenConnectFailure } from './failure.js';
 import { assertUsable } from './funding-account.js';
 import type { PayloadDecrypter } from './push.js';
-import type { SimulatorSealer } from './sealing.js';
 import type { McReceiptsTable, SimulatorSchema } from './tables.js';
 
 /**
@@ -86,7 +86,7 @@ export interface TokenCreatedEvent {
 export interface TokenizeDeps {
   db: Kysely<unknown>;
   clock: Clock;
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** Opens card details a token requestor encrypted to Mastercard's key. */
   decrypter: PayloadDecrypter;
   /** Asks the card's issuer before a token is created. */
@@ -358,7 +358,7 @@ interface Funding {
 }
 
 /** The answer when the issuer (or MDES standing in) declined: no token. */
-function notApproved(requestId: string, decision: Decision): Record<string, unknown> {
+function notApproved(requestId: string, decision: TokenizationDecision): Record<string, unknown> {
   return { responseId: requestId, decision: decision.decision };
 }
 

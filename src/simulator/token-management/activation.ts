@@ -13,7 +13,7 @@ import type { Client } from '../gateway/clients.js';
 import type { IssuerServices } from '../pre-digitization/issuers.js';
 import type { PreDigitizationSchema } from '../pre-digitization/tables.js';
 import { CustomerServiceFailure } from './failure.js';
-import { read, unknownToken } from './service.js';
+import { readCustomerServiceRequest, unknownToken } from './service.js';
 
 /** The Pre-Digitization activation method types as Customer Service codes them (`ActivationMethodType`). */
 const CODES: Readonly<Record<ActivationMethodType, (typeof ACTIVATION_METHOD_CODES)[number]>> = {
@@ -61,10 +61,9 @@ export class TokenActivation {
   }
 
   async methods(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
-    const request = read<{ TokenActivationMethodsRequest: { TokenUniqueReference: string } }>(
-      TokenActivationMethodsRequestSchema,
-      raw,
-    ).TokenActivationMethodsRequest;
+    const request = readCustomerServiceRequest<{
+      TokenActivationMethodsRequest: { TokenUniqueReference: string };
+    }>(TokenActivationMethodsRequestSchema, raw).TokenActivationMethodsRequest;
     const token = await this.#token(client, request.TokenUniqueReference, 'TokenActivationMethodsRequest');
     return {
       TokenActivationMethodsResponse: {
@@ -77,7 +76,7 @@ export class TokenActivation {
 
   async resend(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
     const wrapper = 'TokenResendActivationCodeRequest';
-    const request = read<{
+    const request = readCustomerServiceRequest<{
       TokenResendActivationCodeRequest: { TokenUniqueReference: string; ActivationMethodId: string };
     }>(TokenResendActivationCodeRequestSchema, raw)[wrapper];
     const token = await this.#token(client, request.TokenUniqueReference, wrapper);

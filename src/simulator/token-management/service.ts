@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { newId } from '../../core/ids.js';
 import { luhnValid } from '../../core/luhn.js';
 import {
@@ -24,8 +25,7 @@ import type { Client } from '../gateway/clients.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import type { IssuerNotifier } from '../pre-digitization/notifier.js';
 import { enrolledRangeOf } from '../token-connect/catalogue.js';
-import { firstInvalidField, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
+import { invalidFieldReason, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import { CustomerServiceFailure } from './failure.js';
 import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from './tables.js';
 
@@ -71,7 +71,7 @@ export interface CustomerServiceOptions {
   db: Kysely<unknown>;
   clock: Clock;
   /** Seals the funding account, as tokenize does. */
-  sealer: SimulatorSealer;
+  sealer: DerivedKeySealer;
   /** Notify Token Updated to the token requestor. */
   outbox: Pick<NotificationOutbox, 'notifyTokenUpdated'>;
   /** Notify Service Activated and Notify Token Updated to the issuer. */
@@ -119,7 +119,10 @@ export class CustomerService {
    * been replaced, the system will not retrieve any data").
    */
   async search(client: Client, raw: Buffer): Promise<SearchResponse> {
-    const { SearchRequest: request } = read<{ SearchRequest: SearchRequest }>(SearchRequestSchema, raw);
+    const { SearchRequest: request } = readCustomerServiceRequest<{ SearchRequest: SearchRequest }>(
+      SearchRequestSchema,
+      raw,
+    );
     const given = SEARCH_CRITERIA.filter((criterion) => request[criterion] !== undefined);
     if (given.length !== 1) throw new CustomerServiceFailure('INVALID_FIELD_VALUE', 'SearchRequest');
     let rows = await this.#issuerTokens(this.#db, client).then((query) =>
@@ -163,7 +166,9 @@ export class CustomerService {
    */
   async change(client: Client, change: Change, raw: Buffer): Promise<Record<string, unknown>> {
     const [wrapper, schema] = WRAPPERS[change];
-    const request = read<Record<string, ChangeRequest>>(schema, raw)[wrapper] as ChangeRequest;
+    const request = readCustomerServiceRequest<Record<string, ChangeRequest>>(schema, raw)[
+      wrapper
+    ] as ChangeRequest;
     const commentId = request.CommentText === undefined ? undefined : newId('cmt');
     await this.#apply(client, request.TokenUniqueReference, wrapper, async (tx, row, now) => {
       if (row.status === 'DELETED')
@@ -204,7 +209,7 @@ export class CustomerService {
    * them. Only ACTIVE and SUSPENDED tokens are updated.
    */
   async update(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
-    const request = read<{
+    const request = readCustomerServiceRequest<{
       TokenUpdateRequest: {
         TokenUniqueReference: string;
         NewAccountPan?: string;
@@ -284,10 +289,9 @@ export class CustomerService {
 
   /** The token's statuses, oldest first: its creation (by the token requestor), then each change. */
   async statusHistory(client: Client, raw: Buffer): Promise<Record<string, unknown>> {
-    const request = read<{ TokenStatusHistoryRequest: { TokenUniqueReference: string } }>(
-      TokenStatusHistoryRequestSchema,
-      raw,
-    ).TokenStatusHistoryRequest;
+    const request = readCustomerServiceRequest<{
+      TokenStatusHistoryRequest: { TokenUniqueReference: string };
+    }>(TokenStatusHistoryRequestSchema, raw).TokenStatusHistoryRequest;
     const [row] = await (await this.#issuerTokens(this.#db, client))
       .where('t.token_unique_reference', '=', request.TokenUniqueReference)
       .execute();
@@ -421,7 +425,7 @@ const expiryOf = (account: SealedAccount): string | undefined => {
 };
 
 /** Parses a body and checks it against the operation's schema; the first problem is MDES's error with its path. */
-export function read<T>(schema: TSchema, raw: Buffer): T {
+export function readCustomerServiceRequest<T>(schema: TSchema, raw: Buffer): T {
   let body: unknown;
   try {
     body = parseJson(raw.toString('utf8'));
@@ -429,7 +433,7 @@ export function read<T>(schema: TSchema, raw: Buffer): T {
     if (error instanceof TokenConnectFailure) throw new CustomerServiceFailure('INVALID_JSON', 'System');
     throw error;
   }
-  const problem = firstInvalidField(schema, body);
+  const problem = invalidFieldReason(schema, body);
   if (problem) {
     const source = problem.path
       .split('/')

@@ -6,7 +6,7 @@ import { IssuerRepository } from '../transaction.js';
 export type { TokenStatus };
 
 /** One token of one of the issuer's cards. */
-export interface TokenRecord {
+export interface Token {
   id: string;
   tokenUniqueReference: string;
   cardId: string;
@@ -32,7 +32,7 @@ export interface SuspensionReasons {
 
 /** A token as MDES first reports it; it starts ACTIVE. */
 export type NewToken = Pick<
-  TokenRecord,
+  Token,
   | 'tokenUniqueReference'
   | 'cardId'
   | 'tokenRequestorId'
@@ -54,7 +54,7 @@ type Db = Kysely<IssuerSchema> | Transaction<IssuerSchema>;
 /** The `tokens` table: one row per MDES token of the issuer's cards. */
 export class TokenRepository extends IssuerRepository {
   /** Records a new token as ACTIVE; undefined when MDES's reference was recorded before. */
-  async recordCreated(token: NewToken, tx: Db = this.db): Promise<TokenRecord | undefined> {
+  async recordCreated(token: NewToken, tx: Db = this.db): Promise<Token | undefined> {
     const row = await tx
       .insertInto('tokens')
       .values({
@@ -81,7 +81,7 @@ export class TokenRepository extends IssuerRepository {
   async byReference(
     tokenUniqueReference: string,
     tx?: Transaction<IssuerSchema>,
-  ): Promise<TokenRecord | undefined> {
+  ): Promise<Token | undefined> {
     let query = (tx ?? this.db)
       .selectFrom('tokens')
       .selectAll()
@@ -91,12 +91,12 @@ export class TokenRepository extends IssuerRepository {
     return row && record(row);
   }
 
-  async byId(id: string): Promise<TokenRecord | undefined> {
+  async byId(id: string): Promise<Token | undefined> {
     const row = await this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
     return row && record(row);
   }
 
-  async ofCard(cardId: string, tokenId: string): Promise<TokenRecord | undefined> {
+  async ofCard(cardId: string, tokenId: string): Promise<Token | undefined> {
     const row = await this.db
       .selectFrom('tokens')
       .selectAll()
@@ -118,7 +118,7 @@ export class TokenRepository extends IssuerRepository {
     return rows.map((row) => row.token_requestor_id);
   }
 
-  async listByCard(cardId: string): Promise<TokenRecord[]> {
+  async listByCard(cardId: string): Promise<Token[]> {
     const rows = await this.db
       .selectFrom('tokens')
       .selectAll()
@@ -189,7 +189,7 @@ export class TokenRepository extends IssuerRepository {
   }
 }
 
-function record(row: Selectable<TokensTable>): TokenRecord {
+function record(row: Selectable<TokensTable>): Token {
   return {
     id: row.id,
     tokenUniqueReference: row.token_unique_reference,

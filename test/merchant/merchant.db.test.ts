@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
+import { DerivedKeySealer } from '../../src/core/derived-key-sealer.js';
 import { createLogger } from '../../src/core/logger.js';
 import { EnvelopeDecrypter } from '../../src/mastercard/encryption/envelope-decrypter.js';
 import { MemoryNonceStore } from '../../src/mastercard/oauth/nonce-store.js';
@@ -11,24 +12,23 @@ import { OAuthVerifier } from '../../src/mastercard/oauth/verifier.js';
 import { FieldLevelPayloadEncrypter } from '../../src/mastercard/token-connect/encrypter.js';
 import { pushUrl } from '../../src/mastercard/token-connect/handover.js';
 import { PushSignatureKeys, PushSigner } from '../../src/mastercard/token-connect/push-signature.js';
-import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
 import {
   type CreatedToken,
   createMerchantApp,
   prepareMerchantStore,
   type ShopMdes,
   TokenCreationError,
-} from '../../src/simulator/merchant/app.js';
-import { MdesCallError } from '../../src/simulator/merchant/payments.js';
-import { MERCHANT_NTU_PATH } from '../../src/simulator/merchant/token-updates.js';
-import { SimulatorSealer } from '../../src/simulator/token-connect/sealing.js';
+} from '../../src/merchant/app.js';
+import { MdesCallError } from '../../src/merchant/payments.js';
+import { MERCHANT_NTU_PATH } from '../../src/merchant/token-updates.js';
+import { MDES_NOTIFICATION_CONSUMER_KEY } from '../../src/simulator/app.js';
 import { testDatabase } from '../support/database.js';
 
 const CALLBACK = 'https://bank.test/v1/provisionings/prv_1/callback?state=abc';
 const receipt = (n: number) => `MCC-STL-${String(n).padStart(8, '0')}-64B2-4930-A2D1-3D778894B02B`;
 const tur = (n: number) => `DWSPMC00000000${String(n).padStart(34, '0')}`;
 const TOKEN = { tokenNumber: '5399990000000018', expiryMonth: '12', expiryYear: '29' };
-const sealer = () => new SimulatorSealer(randomBytes(32));
+const sealer = () => new DerivedKeySealer(randomBytes(32));
 /** The shop's other calls to MDES, for tests about its pages only: none of them is expected. */
 const noOtherCalls: Omit<ShopMdes, 'createToken'> = {
   deleteToken: async () => {
@@ -69,6 +69,7 @@ describe('demo merchant', () => {
         async createToken(r: string, device?: { ipAddress?: string }): Promise<CreatedToken> {
           if (r === receipt(99)) throw new TokenCreationError('PUSH_ACCOUNT_RECEIPT_EXPIRED', 'ERROR');
           if (r === receipt(98)) throw new TokenCreationError('DECISION_DECLINED', 'DECLINED');
+          if (r === receipt(97)) throw new TokenCreationError('PUSH_ACCOUNT_RECEIPT_ALREADY_USED', 'ERROR');
           redeemed.push({ receipt: r, ipAddress: device?.ipAddress });
           return { tokenUniqueReference: tur(redeemed.length), lastFour: '4444', token: TOKEN };
         },
@@ -156,6 +157,14 @@ describe('demo merchant', () => {
     expect(back.statusCode).toBe(303);
     expect(back.headers.location).toBe(`/push/result?receipts=${receipt(3)}`);
     expect(redeemed.length).toBe(before);
+  });
+
+  it('says the card was already saved when MDES finds the link used (another browser, an old tab)', async () => {
+    const v = await visit(clear([receipt(97)]));
+    const result = await resultOf(await v.post(), v.cookies);
+    expect(result.body).toContain('This card has already been saved from this link.');
+    expect(result.body).not.toContain('Contact your bank');
+    expect(returnLink(result.body)).toBe(`${CALLBACK}&results[${receipt(97)}]=ERROR`);
   });
 
   it('answers an expired receipt with a clear page and ERROR for the bank', async () => {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
-import { CryptoError } from '../../core/errors.js';
+import { CryptoError } from './errors.js';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -11,7 +11,7 @@ const TAG_BYTES = 16;
  * its context (the receipt or token reference) as AAD, so a sealed value
  * moved to another row does not open. Layout: version, IV, tag, ciphertext.
  */
-export class SimulatorSealer {
+export class DerivedKeySealer {
   readonly #key: Buffer;
 
   constructor(key: Uint8Array) {

@@ -12,7 +12,7 @@ interface PushCompletion {
   completeCard(found: LockedPushCard, event: TokenCreated, tx: StoreTransaction): Promise<boolean>;
 }
 
-export interface TokenRecordsOptions {
+export interface TokenSyncOptions {
   provisioning: PushCompletion;
   /** The push records: a token's record is written in the transaction that completes its push. */
   pushes: Pick<ProvisioningRepository, 'lockCard' | 'transaction'>;
@@ -31,10 +31,10 @@ export interface TokenRecordsOptions {
  * its state), and a deleted token stays deleted. Every change is audited
  * with the token's id as subject, which is the token's history.
  */
-export class TokenRecords implements TokenNotifications {
-  readonly #options: TokenRecordsOptions;
+export class TokenSync implements TokenNotifications {
+  readonly #options: TokenSyncOptions;
 
-  constructor(options: TokenRecordsOptions) {
+  constructor(options: TokenSyncOptions) {
     this.#options = options;
   }
 

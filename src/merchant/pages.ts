@@ -3,7 +3,7 @@
  * (card art and last four digits, never more) and sends the shopper back to
  * the bank. Server-rendered, no scripts, no external assets.
  */
-import { html, type SafeHtml } from '../../core/html.js';
+import { html, type SafeHtml } from '../core/html.js';
 
 export interface SavedCardView {
   /** Present on the shopper's own list, where the card can be used or removed. */

@@ -1,16 +1,16 @@
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
-import { AuthError } from '../../core/errors.js';
+import { AuthError } from '../core/errors.js';
 import {
   DIGITAL_ENABLEMENT_PATHS,
   type NotifyTokenUpdatedData,
   NotifyTokenUpdatedDataSchema,
   NotifyTokenUpdatedRequestSchema,
   type NotifyTokenUpdatedResponse,
-} from '../../mastercard/digital-enablement/schemas.js';
-import type { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
-import type { OAuthVerifier } from '../../mastercard/oauth/verifier.js';
+} from '../mastercard/digital-enablement/schemas.js';
+import type { EnvelopeDecrypter } from '../mastercard/encryption/envelope-decrypter.js';
+import type { OAuthVerifier } from '../mastercard/oauth/verifier.js';
 import type { MerchantSchema } from './app.js';
 
 /**

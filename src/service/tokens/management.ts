@@ -4,13 +4,13 @@ import type { CustomerServiceClient } from '../../mastercard/customer-service/cl
 import { CustomerServiceError } from '../../mastercard/customer-service/errors.js';
 import type { AuditLog, AuditRecord } from '../../store/audit.js';
 import type { TokenFollowUpKind } from '../../store/schema.js';
-import type { TokenCount, TokenRecord, TokenRepository } from '../../store/tokens/tokens.js';
+import type { Token, TokenCount, TokenRepository } from '../../store/tokens/tokens.js';
 import { auditInfoOf } from './audit-info.js';
 
-export interface SavedCardsOptions {
+export interface TokenManagementOptions {
   tokens: Pick<TokenRepository, 'listByCard' | 'ofCard' | 'byId' | 'counts' | 'setSuspensionReasons'>;
   cards: {
-    /** The card, when it is the cardholder's (CardStore.ownedCard). */
+    /** The card, when it is the cardholder's (CardholderCardRepository.ownedCard). */
     ownedCard(cardholderId: string, cardId: string): Promise<{ status: string } | undefined>;
     /** The card as it is now: its expiry, and its full number from the vault (a card replacement). */
     get(cardId: string): Promise<{ expiryMonth: number; expiryYear: number } | undefined>;
@@ -26,11 +26,11 @@ export interface SavedCardsOptions {
   logoOf?: (tokenRequestorId: string) => Promise<string | undefined>;
 }
 
-export interface SavedCard extends TokenRecord {
+export interface ListedToken extends Token {
   logoAssetId: string | undefined;
 }
 
-export type SavedCardAction = 'suspend' | 'resume' | 'delete';
+export type TokenAction = 'suspend' | 'resume' | 'delete';
 
 /** A card change, as the follow-up job takes it to each of the card's tokens. */
 export interface CardChange {
@@ -42,7 +42,7 @@ export interface CardChange {
   requestedBy: string | undefined;
 }
 
-type Mdes = NonNullable<SavedCardsOptions['mdes']>;
+type Mdes = NonNullable<TokenManagementOptions['mdes']>;
 
 /**
  * Where a cardholder's card is saved (Click to Pay, each merchant) and the
@@ -55,14 +55,14 @@ type Mdes = NonNullable<SavedCardsOptions['mdes']>;
  * resumed at MDES only when neither holds. A card or token that is not the
  * cardholder's is as unknown as one that does not exist.
  */
-export class SavedCards {
-  readonly #options: SavedCardsOptions;
+export class TokenManagement {
+  readonly #options: TokenManagementOptions;
 
-  constructor(options: SavedCardsOptions) {
+  constructor(options: TokenManagementOptions) {
     this.#options = options;
   }
 
-  async list(cardholderId: string, cardId: string): Promise<SavedCard[]> {
+  async list(cardholderId: string, cardId: string): Promise<ListedToken[]> {
     await this.#ownCard(cardholderId, cardId);
     const tokens = await this.#options.tokens.listByCard(cardId);
     return Promise.all(
@@ -79,12 +79,7 @@ export class SavedCards {
    * asking MDES; a resume is refused while the card is blocked. Resolves the
    * token as it is until MDES's notification lands.
    */
-  async change(
-    cardholderId: string,
-    cardId: string,
-    tokenId: string,
-    action: SavedCardAction,
-  ): Promise<TokenRecord> {
+  async change(cardholderId: string, cardId: string, tokenId: string, action: TokenAction): Promise<Token> {
     const card = await this.#ownCard(cardholderId, cardId);
     const token = await this.#options.tokens.ofCard(cardId, tokenId);
     if (!token) throw new NotFoundError('TOKEN_NOT_FOUND', 'no such saved card');
@@ -182,7 +177,7 @@ export class SavedCards {
     return { newAccountPan: pan, expirationDate };
   }
 
-  async #reasons(token: TokenRecord, reasons: Parameters<TokenRepository['setSuspensionReasons']>[1]) {
+  async #reasons(token: Token, reasons: Parameters<TokenRepository['setSuspensionReasons']>[1]) {
     await this.#options.tokens.setSuspensionReasons(token.id, reasons, this.#options.clock.now());
   }
 

@@ -3,12 +3,13 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/clock.js';
-import { migrate, migrationReadiness } from '../../core/db.js';
-import type { SafeHtml } from '../../core/html.js';
-import { newId } from '../../core/ids.js';
-import type { Logger } from '../../core/logger.js';
-import { createServer } from '../../core/server.js';
+import type { Clock } from '../core/clock.js';
+import { migrate, migrationReadiness } from '../core/db.js';
+import type { DerivedKeySealer } from '../core/derived-key-sealer.js';
+import type { SafeHtml } from '../core/html.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { createServer } from '../core/server.js';
 import {
   callbackWithResults,
   type Handover,
@@ -16,9 +17,8 @@ import {
   type ReceiptResult,
   readHandover,
   type TokenizationResult,
-} from '../../mastercard/token-connect/handover.js';
-import type { PushSignatureKeys } from '../../mastercard/token-connect/push-signature.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
+} from '../mastercard/token-connect/handover.js';
+import type { PushSignatureKeys } from '../mastercard/token-connect/push-signature.js';
 import { MERCHANT_MIGRATION_TABLE, merchantMigrations } from './migrations/index.js';
 import { confirmPage, failedPage, homePage, resultPage } from './pages.js';
 import { type ShopPaymentsDeps, shopPaymentRoutes } from './payments.js';
@@ -64,7 +64,7 @@ export interface MerchantOptions {
   signatures: Pick<PushSignatureKeys, 'verify'>;
   tokens: ShopMdes;
   /** Seals each saved card's token number at rest (AES-256-GCM, the card's id as associated data). */
-  sealer: Pick<SimulatorSealer, 'seal' | 'open'>;
+  sealer: Pick<DerivedKeySealer, 'seal' | 'open'>;
   /** Mark cookies Secure (when served over https). */
   secureCookies?: boolean;
   /** MDES's Notify Token Updated: verified with Mastercard's key, at the merchant's public URL. */

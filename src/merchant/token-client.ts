@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
+  type AuthorizationResponse,
+  DECLINE_REASONS,
+  NETWORK_AUTHORIZATION_PATH,
+} from '../mastercard/digital-enablement/network-authorization.js';
+import {
   DIGITAL_ENABLEMENT_PATHS,
   type LifecycleResponse,
   LifecycleResponseSchema,
@@ -11,19 +16,14 @@ import {
   type TransactData,
   TransactDataSchema,
   TransactResponseSchema,
-} from '../../mastercard/digital-enablement/schemas.js';
-import { pushedCardTokenizeRequest, TOKENIZE_PATH } from '../../mastercard/digital-enablement/tokenize.js';
-import type { EnvelopeDecrypter } from '../../mastercard/encryption/envelope-decrypter.js';
-import { signedGet, signedPost } from '../../mastercard/oauth/signed-post.js';
-import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
-import type { PayloadEncrypter } from '../../mastercard/token-connect/client.js';
-import type { TokenizationResult } from '../../mastercard/token-connect/handover.js';
-import type { MediaContent } from '../../mastercard/token-connect/types.js';
-import {
-  type AuthorizationResponse,
-  DECLINE_REASONS,
-  NETWORK_AUTHORIZATION_PATH,
-} from '../digital-enablement/payments.js';
+} from '../mastercard/digital-enablement/schemas.js';
+import { pushedCardTokenizeRequest, TOKENIZE_PATH } from '../mastercard/digital-enablement/tokenize.js';
+import type { EnvelopeDecrypter } from '../mastercard/encryption/envelope-decrypter.js';
+import { signedGet, signedPost } from '../mastercard/oauth/signed-post.js';
+import type { OAuthSigner } from '../mastercard/oauth/signer.js';
+import type { PayloadEncrypter } from '../mastercard/token-connect/client.js';
+import type { TokenizationResult } from '../mastercard/token-connect/handover.js';
+import type { MediaContent } from '../mastercard/token-connect/types.js';
 import type { CreatedToken, TokenCreator } from './app.js';
 import { TokenCreationError } from './app.js';
 import { MdesCallError } from './payments.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
 import { ProvisioningService } from '../../src/service/provisioning/index.js';
-import { TokenRecords } from '../../src/service/tokens/records.js';
+import { TokenSync } from '../../src/service/tokens/sync.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ProvisioningClaims } from '../../src/store/provisioning-jobs.js';
@@ -30,7 +30,7 @@ class FailingTokens extends TokenRepository {
 describe("a token's record and the push it completes", () => {
   let database: Database<unknown>;
   let repository: ProvisioningRepository;
-  let records: TokenRecords;
+  let records: TokenSync;
   let audit: AuditLog;
 
   beforeAll(async () => {
@@ -70,7 +70,7 @@ describe("a token's record and the push it completes", () => {
       issuerUrl: 'https://bank.test',
       accountRanges: [],
     });
-    records = new TokenRecords({
+    records = new TokenSync({
       provisioning,
       pushes: repository,
       tokens: new FailingTokens(db),

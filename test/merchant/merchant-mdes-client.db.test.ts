@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvelopeDecrypter } from '../../src/mastercard/encryption/envelope-decrypter.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
+import { TokenCreationError } from '../../src/merchant/app.js';
+import { MdesCallError } from '../../src/merchant/payments.js';
+import { MdesTokenClient } from '../../src/merchant/token-client.js';
 import { mastercardEncrypter, registerClient } from '../../src/simulator/app.js';
-import { TokenCreationError } from '../../src/simulator/merchant/app.js';
-import { MdesCallError } from '../../src/simulator/merchant/payments.js';
-import { MdesTokenClient } from '../../src/simulator/merchant/token-client.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-connect/catalogue.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import {
@@ -19,7 +19,7 @@ import {
   pushBody,
   SIMULATOR_KEYS,
   startSimulator,
-} from './token-connect-harness.js';
+} from '../simulator/token-connect-harness.js';
 
 /**
  * The demo shop's own MDES client against the simulator over HTTP: it opens

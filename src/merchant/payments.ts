@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/clock.js';
-import type { SafeHtml } from '../../core/html.js';
-import { newId } from '../../core/ids.js';
-import type { LifecycleToken, TransactData } from '../../mastercard/digital-enablement/schemas.js';
-import type { AuthorizationResponse } from '../digital-enablement/payments.js';
-import type { SimulatorSealer } from '../token-connect/sealing.js';
+import type { Clock } from '../core/clock.js';
+import type { DerivedKeySealer } from '../core/derived-key-sealer.js';
+import type { SafeHtml } from '../core/html.js';
+import { newId } from '../core/ids.js';
+import type { AuthorizationResponse } from '../mastercard/digital-enablement/network-authorization.js';
+import type { LifecycleToken, TransactData } from '../mastercard/digital-enablement/schemas.js';
 import type { MerchantSchema, TokenCredentials } from './app.js';
 import { failedPage, paymentPage } from './pages.js';
 
@@ -33,7 +33,7 @@ export interface ShopPaymentsDeps {
       de48se43Data: string;
     }): Promise<AuthorizationResponse>;
   };
-  sealer: Pick<SimulatorSealer, 'open'>;
+  sealer: Pick<DerivedKeySealer, 'open'>;
   shopper: (request: FastifyRequest, reply: FastifyReply) => string;
   csrfOk: (request: FastifyRequest) => boolean;
   html: (reply: FastifyReply, status: number, body: SafeHtml) => FastifyReply;

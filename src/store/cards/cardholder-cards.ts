@@ -10,7 +10,7 @@ import { type Card, CardRepository } from './cards.js';
  * Cardholders and cards together: what the use cases read card data through
  * (it satisfies the service layer's `CardSource`).
  */
-export class CardStore extends IssuerRepository {
+export class CardholderCardRepository extends IssuerRepository {
   readonly cardholders: CardholderRepository;
   readonly cards: CardRepository;
 
