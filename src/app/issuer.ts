@@ -44,7 +44,7 @@ import { IdempotencyStore } from '../store/idempotency.js';
 import { ActivationCodeStore } from '../store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../store/mdes/notifications.js';
 import { OpsRepository } from '../store/ops.js';
-import { ProvisioningClaims } from '../store/provisioning-jobs.js';
+import { ProvisioningJobRepository } from '../store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../store/provisionings.js';
 import { prepareIssuerStore } from '../store/store.js';
 import { TokenFollowUpRepository } from '../store/tokens/follow-ups.js';
@@ -241,7 +241,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   const provisioning = new ProvisioningService({
     repository: new ProvisioningRepository(db, vault),
     // Longer than a push's Token Connect call with its retries ever takes.
-    claims: new ProvisioningClaims(db, 5 * 60_000),
+    claims: new ProvisioningJobRepository(db, 5 * 60_000),
     audit,
     idempotency,
     cards: store,

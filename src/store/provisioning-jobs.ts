@@ -13,7 +13,7 @@ export interface ClaimedPushes {
  * pushes left `pending`, expiry takes pushes whose receipts ran out. Each
  * claimed push is one instance's until it is released or its lease ends.
  */
-export class ProvisioningClaims {
+export class ProvisioningJobRepository {
   readonly #rows: LeasedTable<{ id: string }>;
 
   constructor(db: Kysely<IssuerSchema>, leaseMs: number) {

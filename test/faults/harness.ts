@@ -20,7 +20,7 @@ import {
 import { MDES_ACCOUNT_RANGES } from '../../src/simulator/token-connect/catalogue.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
-import { ProvisioningClaims } from '../../src/store/provisioning-jobs.js';
+import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import type { Sealer } from '../../src/store/vault/sealer.js';
@@ -125,7 +125,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   const repository = options.repository?.(db, testSealer()) ?? new ProvisioningRepository(db, testSealer());
   const service = new ProvisioningService({
     repository,
-    claims: new ProvisioningClaims(db, 60_000),
+    claims: new ProvisioningJobRepository(db, 60_000),
     audit: new AuditLog(db, clock),
     idempotency: options.idempotency?.(db, clock) ?? new IdempotencyStore(db, clock),
     cards: {

@@ -9,7 +9,7 @@ import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
-import { ProvisioningClaims } from '../../src/store/provisioning-jobs.js';
+import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { testDatabase } from '../support/database.js';
@@ -70,7 +70,7 @@ describe('push jobs across instances', () => {
       clickToPayTokenRequestorId: '50123197928',
       clock,
     });
-    const claims = new ProvisioningClaims(db, LEASE_MS);
+    const claims = new ProvisioningJobRepository(db, LEASE_MS);
     const service = new ProvisioningService({
       repository: new ProvisioningRepository(db, sealer),
       claims,

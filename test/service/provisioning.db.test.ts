@@ -13,7 +13,7 @@ import { ProvisioningService, type ProvisioningView } from '../../src/service/pr
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
-import { ProvisioningClaims } from '../../src/store/provisioning-jobs.js';
+import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { testDatabase } from '../support/database.js';
@@ -114,7 +114,7 @@ describe('provisioning service', () => {
     });
     service = new ProvisioningService({
       repository: new ProvisioningRepository(db, testSealer()),
-      claims: new ProvisioningClaims(db, 60_000),
+      claims: new ProvisioningJobRepository(db, 60_000),
       audit,
       idempotency: new IdempotencyStore(db, clock),
       cards: {
