@@ -13,7 +13,7 @@ import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js'
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { testDatabase } from '../support/database.js';
-import { ALICE_PROFILE, demoShop } from '../support/provisioning-fixtures.js';
+import { ALICE_CARD, ALICE_PROFILE, demoShop } from '../support/provisioning-fixtures.js';
 import { testSealer } from '../support/sealer.js';
 
 const RANGE = '555555555';
@@ -78,18 +78,7 @@ describe('push jobs across instances', () => {
       idempotency: new IdempotencyStore(db, clock),
       cards: {
         ownedCard: async (holder, id) =>
-          holder === 'chd_alice' && id === 'crd_gb'
-            ? {
-                id,
-                cardholderId: holder,
-                lastFour: '4444',
-                expiryMonth: 12,
-                expiryYear: 2029,
-                country: 'GB',
-                status: 'active',
-                productName: 'World',
-              }
-            : undefined,
+          holder === ALICE_CARD.cardholderId && id === ALICE_CARD.id ? ALICE_CARD : undefined,
         listCards: async () => [],
         revealCardData: async () => ({ pan: '5555555555554444' }),
         profile: async () => ALICE_PROFILE,

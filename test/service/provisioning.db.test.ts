@@ -17,7 +17,7 @@ import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js'
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { testDatabase } from '../support/database.js';
-import { ALICE_PROFILE, demoShop } from '../support/provisioning-fixtures.js';
+import { ALICE_CARD, ALICE_PROFILE, demoShop } from '../support/provisioning-fixtures.js';
 import { testSealer } from '../support/sealer.js';
 
 // Mastercard test numbers only.
@@ -31,16 +31,7 @@ const C2P = '50123197928';
 const SHOP = '50000000001';
 
 const cards: OwnedCard[] = [
-  {
-    id: 'crd_gb',
-    cardholderId: 'chd_alice',
-    lastFour: '4444',
-    expiryMonth: 12,
-    expiryYear: 2029,
-    country: 'GB',
-    status: 'active',
-    productName: 'World',
-  },
+  ALICE_CARD,
   {
     id: 'crd_blocked',
     cardholderId: 'chd_alice',

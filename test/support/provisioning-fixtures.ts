@@ -1,5 +1,6 @@
 import type { CardholderProfile } from '../../src/domain/account-holder.js';
 import type { TokenRequestor } from '../../src/mastercard/token-connect/types.js';
+import type { OwnedCard } from '../../src/service/ports.js';
 
 /** The push tests' cardholder, as the bank knows her. */
 export const ALICE_PROFILE: CardholderProfile = {
@@ -21,3 +22,15 @@ export const demoShop = (tokenRequestorId: string, range: string): TokenRequesto
   supportedAccountHolderData: ['EMAIL_ADDRESS'],
   availablePushMethods: [{ type: 'WEB', uri: 'http://merchant.test/push' }],
 });
+
+/** Her eligible card (a Mastercard test number's last four). */
+export const ALICE_CARD: OwnedCard = {
+  id: 'crd_gb',
+  cardholderId: 'chd_alice',
+  lastFour: '4444',
+  expiryMonth: 12,
+  expiryYear: 2029,
+  country: 'GB',
+  status: 'active',
+  productName: 'World',
+};
