@@ -6,6 +6,7 @@ import { DEFAULT_RATE_LIMITS } from '../http/security/index.js';
 import type { BucketLimit as RateLimit } from '../http/security/token-bucket.js';
 import { type DevPkiRole, devPkiFiles } from '../mastercard/keys/dev-pki.js';
 import { DEFAULT_CONTEXT_ROOT, parseContextRoot } from '../mastercard/pre-digitization/paths.js';
+import { isAccessTokenType } from '../service/auth/oidc/options.js';
 import { UNMATCHED_POLICIES, type UnmatchedPolicy } from '../service/mdes/authorize.js';
 import { decodeKey } from '../store/vault/keyring.js';
 
@@ -157,6 +158,7 @@ export interface Config {
   oidcIssuer: string | undefined;
   oidcAudience: string;
   oidcAlgorithms: string[];
+  oidcAccessTokenTypes: string[];
   oidcCardholderClaim: string;
   oidcClockToleranceSeconds: number;
   oidcClientId: string | undefined;
@@ -279,6 +281,11 @@ const scopes: Parser<string[]> = (raw) => {
     ? { problem: 'expected openid among the scopes' }
     : parsed;
 };
+// Media types as JOSE writes them in `typ` (RFC 7515 §4.1.9: the `application/` prefix may be left out).
+const tokenTypes = list(
+  'token types such as at+jwt or JWT',
+  /^(application\/)?[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$/,
+);
 const claimName: Parser<string> = (raw) =>
   /^[A-Za-z0-9_:.\-/]{1,128}$/.test(raw) ? raw : { problem: 'expected a claim name' };
 const showList = (items: string[] | undefined) => (items ?? []).join(',');
@@ -374,7 +381,7 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   mastercardSigningKeyPath: {
     env: 'MASTERCARD_SIGNING_KEY_PATH',
     description:
-      'PKCS#12 or PEM signing key, or a pkcs11: URI (RFC 7512) of the key in an HSM (required outside the simulator)',
+      'PKCS#12 or PEM signing key, or a pkcs11: URI (RFC 7512) of the key in an HSM (required outside the simulator; in the simulator only a pkcs11: URI is used, whose token holds the development issuer key)',
     parse: orPkcs11Uri(text),
     show: withoutPin,
   },
@@ -629,6 +636,14 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     parse: algorithms,
     show: showList,
   },
+  oidcAccessTokenTypes: {
+    env: 'PUSHPROV_OIDC_ACCESS_TOKEN_TYPES',
+    description:
+      "The `typ` header values accepted on the provider's access tokens, comma-separated: at+jwt (RFC 9068), and JWT for providers that mark theirs so (Keycloak's default)",
+    default: ['at+jwt'],
+    parse: tokenTypes,
+    show: showList,
+  },
   oidcCardholderClaim: {
     env: 'PUSHPROV_OIDC_CARDHOLDER_CLAIM',
     description:
@@ -684,11 +699,12 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
 };
 
 /** The settings that may name a key in an HSM. */
-const HSM_KEY_SETTINGS = ['mastercardSigningKeyPath', 'mdesEncryptionKeyPath', 'vaultKek'] as const;
+export const HSM_KEY_SETTINGS = ['mastercardSigningKeyPath', 'mdesEncryptionKeyPath', 'vaultKek'] as const;
 
 const OIDC_SETTINGS = [
   'oidcAudience',
   'oidcAlgorithms',
+  'oidcAccessTokenTypes',
   'oidcCardholderClaim',
   'oidcClockToleranceSeconds',
   'oidcClientId',
@@ -713,6 +729,16 @@ function oidcProblems(config: Config, given: ReadonlySet<keyof Config>): string[
   if (config.oidcScaAcr === undefined && config.oidcScaAmr === undefined) {
     problems.push(
       `${SETTINGS.oidcScaAcr.env} or ${SETTINGS.oidcScaAmr.env}: required with ${issuer} (which of the provider's authentications count as strong)`,
+    );
+  }
+  // An ID token is addressed to the client: with pushprov's client id as the audience and typ no longer
+  // telling the two apart, an ID token of pushprov's sign-in would pass as an access token.
+  if (
+    config.oidcAudience === config.oidcClientId &&
+    config.oidcAccessTokenTypes.some((t) => !isAccessTokenType(t))
+  ) {
+    problems.push(
+      `${SETTINGS.oidcAudience.env}: must differ from ${SETTINGS.oidcClientId.env} when ${SETTINGS.oidcAccessTokenTypes.env} accepts more than at+jwt (an ID token would pass as an access token)`,
     );
   }
   return problems;

@@ -1,10 +1,11 @@
 import { HsmError } from '../core/hsm/errors.js';
 import { hsmDecryptionKey, hsmSigningKey, hsmWrappingKey } from '../core/hsm/keys.js';
-import { parsePkcs11Uri } from '../core/hsm/uri.js';
+import { heldKeysProblems } from '../core/hsm/token.js';
+import { isPkcs11Uri, parsePkcs11Uri } from '../core/hsm/uri.js';
 import type { RsaDecryptionKey } from '../core/keys/decryption-key.js';
 import type { SigningKey } from '../core/keys/signing-key.js';
 import type { WrappingKey } from '../core/keys/wrapping-key.js';
-import { type Config, SETTINGS } from './config.js';
+import { type Config, HSM_KEY_SETTINGS, SETTINGS } from './config.js';
 
 /**
  * The keys the configuration names by `pkcs11:` URI, opened in the HSM at
@@ -47,3 +48,11 @@ export const hsmKekFor =
   (config: Config) =>
   (uri: string): WrappingKey =>
     open(config, 'vaultKek', uri, hsmWrappingKey);
+
+/**
+ * The readiness probe of the HSM keys, when the configuration names any: a
+ * server that cannot sign, decrypt or open the vault is not ready, and says
+ * which key's token is gone.
+ */
+export const hsmReadiness = (config: Config): (() => string[]) | undefined =>
+  HSM_KEY_SETTINGS.some((key) => isPkcs11Uri(config[key] ?? '')) ? heldKeysProblems : undefined;

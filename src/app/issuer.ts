@@ -54,7 +54,7 @@ import { webOidc } from '../web/oidc.js';
 import { resultPage, webPages } from '../web/pages.js';
 import { activationCodeSender } from './activation-codes.js';
 import type { Config } from './config.js';
-import { hsmSigningKeyFor } from './hsm.js';
+import { hsmReadiness, hsmSigningKeyFor } from './hsm.js';
 import { buildMdesListener, mdesDecryptionKey } from './mdes-listener.js';
 import { openVault } from './vault.js';
 
@@ -84,20 +84,22 @@ export interface IssuerContext {
 /**
  * The issuer's OAuth signer at Mastercard: the development key with the
  * simulator, else the configured one, under `consumerKey` (default the Token
- * Connect project's).
+ * Connect project's). A key in an HSM signs in the simulator too: a rehearsal
+ * of production's HSM, whose token then holds the development key, the one
+ * the simulator checks signatures with.
  */
 async function issuerSigner(
   { config, keys, clock }: IssuerContext,
   consumerKey = config.mastercardConsumerKey,
 ): Promise<OAuthSigner> {
+  const path = config.mastercardSigningKeyPath ?? '';
   if (config.mastercardEnv === 'simulator') {
     return new OAuthSigner({
       consumerKey: keys.consumerKey,
-      signingKey: keys.issuerSigning.privateKey,
+      signingKey: isPkcs11Uri(path) ? hsmSigningKeyFor(config, path) : keys.issuerSigning.privateKey,
       clock,
     });
   }
-  const path = config.mastercardSigningKeyPath ?? '';
   const signingKey = isPkcs11Uri(path)
     ? hsmSigningKeyFor(config, path)
     : await loadPrivateKey(
@@ -155,6 +157,7 @@ function oidcOptions(config: Config, issuer: string): OidcOptions {
     issuer,
     audience: config.oidcAudience,
     algorithms: config.oidcAlgorithms,
+    accessTokenTypes: config.oidcAccessTokenTypes,
     cardholderClaim: config.oidcCardholderClaim,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     clientId: config.oidcClientId ?? '',
@@ -360,6 +363,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     tokenRoutes({ tokenManagement, followUps, guards }),
     activationRoutes({ activations, guards }),
   ];
+  const hsmProbes = hsmReadiness(config);
   const app = await createIssuerApp({
     db: context.db,
     logger,
@@ -374,11 +378,12 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
     trustProxy: config.trustProxy,
     // Process and traffic figures are the operators', not the cardholders'.
     metricsGuard: guards.requireOps,
+    ...(hsmProbes && { probes: hsmProbes }),
   });
   // With the bank's identity provider, the pages sign in and step up there.
   const { oidc, sessions } = auth;
   const identityProvider =
-    oidc && sessions && webOidc({ auth: { ...auth, oidc, sessions }, guards, provisioning });
+    oidc && sessions && webOidc({ auth: { ...auth, oidc, sessions }, guards, provisioning, tokenManagement });
   await app.register(
     webPages({
       provisioning,

@@ -11,7 +11,7 @@ import type { DecryptionKey } from '../mastercard/encryption/envelope-decrypter.
 import type { DevKeys } from '../mastercard/keys/generate.js';
 import { loadPrivateKey, loadPublicKey } from '../mastercard/keys/load.js';
 import { type Config, SETTINGS } from './config.js';
-import { hsmDecryptionKeyFor } from './hsm.js';
+import { hsmDecryptionKeyFor, hsmReadiness } from './hsm.js';
 
 /**
  * The issuer's MDES listener as configured: off when no TLS files are
@@ -30,6 +30,7 @@ export async function buildMdesListener(context: {
   const { config } = context;
   if (!config.mdesTlsCa || !config.mdesTlsCert || !config.mdesTlsKey) return undefined;
   const tls = mdesTls(config, context.clock);
+  const probes = hsmReadiness(config);
   return createMdesListener({
     db: context.db,
     logger: context.logger,
@@ -37,6 +38,7 @@ export async function buildMdesListener(context: {
     tls,
     ...(config.mdesClientFingerprints && { pinnedClients: config.mdesClientFingerprints }),
     plugins: [await context.routes()],
+    ...(probes && { probes }),
   });
 }
 

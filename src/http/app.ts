@@ -22,6 +22,8 @@ export interface IssuerAppOptions {
   trustProxy?: false | number | string[];
   /** Who may read `/metrics` (the ops guard); open when not given. */
   metricsGuard?: onRequestHookHandler;
+  /** Readiness beyond the database's (the HSM's): a problem each, none when ready. */
+  probes?: () => string[];
 }
 
 /** The issuer API: cardholder, MDES-facing and ops routes under /v1, OpenAPI at /docs, metrics. */
@@ -29,7 +31,7 @@ export async function createIssuerApp(options: IssuerAppOptions): Promise<Fastif
   const app = createServer({
     name: 'issuer',
     logger: options.logger,
-    readiness: () => issuerReadiness(options.db),
+    readiness: () => issuerReadiness(options.db, options.probes),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
   });
   // First, so the headers cover every response and the limits wrap every route.

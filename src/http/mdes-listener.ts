@@ -39,6 +39,8 @@ export interface MdesListenerOptions {
   pinnedClients?: readonly string[];
   /** Route plugins, registered under the context root. */
   plugins?: readonly FastifyPluginAsync[];
+  /** Readiness beyond the database's (the HSM's): a problem each, none when ready. */
+  probes?: () => string[];
 }
 
 /**
@@ -52,7 +54,7 @@ export async function createMdesListener(options: MdesListenerOptions): Promise<
   const app = createServer({
     name: 'mdes',
     logger: options.logger,
-    readiness: () => issuerReadiness(options.db),
+    readiness: () => issuerReadiness(options.db, options.probes),
     bodyLimit: BODY_LIMIT,
     https: {
       ...options.tls,

@@ -42,7 +42,7 @@ export interface ProvisioningsTable {
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
-  /** The background job's claim on the push (migration 0018), and until when it holds. */
+  /** The background job's claim on the push (migration 0019), and until when it holds. */
   claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
   lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
@@ -139,7 +139,8 @@ export interface AuthChallengesTable {
   challenge: string;
   cardholder_id: string;
   session_id: string;
-  purpose: 'webauthn.registration' | 'webauthn.authentication';
+  /** webauthn.*: a passkey ceremony's challenge; oidc.step-up: a step-up at the bank's provider, pending. */
+  purpose: 'webauthn.registration' | 'webauthn.authentication' | 'oidc.step-up';
   created_at: Date;
   expires_at: Date;
 }
@@ -220,7 +221,7 @@ export interface TokenFollowUpsTable {
   updated_at: Date;
   /** Who asked for the change: an ops user (`ops:<key id>`), `cli`, `seed` (migration 0012). */
   requested_by: string | null;
-  /** The job's claim on the follow-up (migration 0018), and until when it holds. */
+  /** The job's claim on the follow-up (migration 0019), and until when it holds. */
   claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
   lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }

@@ -14,5 +14,7 @@ export async function prepareIssuerStore(db: Kysely<unknown>): Promise<IssuerDb>
   return db as unknown as IssuerDb;
 }
 
-export const issuerReadiness = (db: Kysely<unknown>): Promise<string[]> =>
-  migrationReadiness(db, issuerMigrations, ISSUER_MIGRATION_TABLE);
+export const issuerReadiness = async (db: Kysely<unknown>, probes?: () => string[]): Promise<string[]> => [
+  ...(await migrationReadiness(db, issuerMigrations, ISSUER_MIGRATION_TABLE)),
+  ...(probes?.() ?? []),
+];

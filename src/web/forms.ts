@@ -24,16 +24,23 @@ export interface WebFormsOptions {
   /** "Was this you?" answers (src/web/activations.ts), under the same form parser. */
   activations?: ActivationFormsOptions['activations'];
   /**
-   * The consent's step-up at the bank's identity provider instead of a code
-   * here: sends the browser there, the push made on its return (src/web/oidc.ts).
+   * Every step-up at the bank's identity provider instead of a code here (a
+   * consent, a resume, a passkey's removal): sends the browser there, the
+   * action done on its return (src/web/oidc.ts).
    */
   idpStepUp?: (
     request: FastifyRequest,
     reply: FastifyReply,
     principal: Principal,
-    push: FormPush,
+    action: StepUpAction,
   ) => Promise<FastifyReply>;
 }
+
+/** What a step-up at the bank's identity provider is for: done once it comes back strong enough. */
+export type StepUpAction =
+  | ({ action: 'push' } & FormPush)
+  | { action: 'resume'; cardId: string; tokenId: string }
+  | { action: 'remove-passkey'; passkeyId: string };
 
 /** A consent form's push, once its step-up is done. */
 export interface FormPush {
@@ -63,6 +70,49 @@ export async function pushFromForm(
 /** The consent form's page, where a refusal comes back to. */
 export const consentPage = (cardId: string, tokenRequestorId: string): string =>
   `/app/cards/${encodeURIComponent(cardId)}/destinations/${encodeURIComponent(tokenRequestorId)}/consent`;
+
+/**
+ * A form's refusal, back to its page as `?problem=<CODE>` (`path` may end in
+ * `&` to keep its own query). What is not the cardholder's (or not at all) is
+ * not found, not a problem on their form: thrown on to the page error handler.
+ */
+export function backWithProblem(reply: FastifyReply, path: string, error: unknown): FastifyReply {
+  if (!(error instanceof PushprovError) || error.status === 404) throw error;
+  const seconds = error.details?.retryAfterSeconds;
+  if (typeof seconds === 'number') reply.header('retry-after', String(seconds));
+  const joiner = path.endsWith('&') ? '' : '?';
+  return reply.redirect(`${path}${joiner}problem=${encodeURIComponent(error.code)}`, 303);
+}
+
+/** Where a refused resume comes back to: its page with the step-up open, to try again. */
+export const resumePanel = (cardId: string, tokenId: string): string =>
+  `${savedCardsPath(encodeURIComponent(cardId))}?resume=${encodeURIComponent(tokenId)}&`;
+
+/**
+ * Asks Mastercard for a saved card's change, then waits a little for its
+ * confirming notification, as the script does, so the page it leads to says
+ * what is so: `?changed=` once confirmed, `?asked=` while not yet, never done.
+ */
+export async function changeSavedCard(
+  tokenManagement: Pick<TokenManagement, 'change' | 'list'>,
+  principal: Principal,
+  change: { cardId: string; tokenId: string; action: TokenAction },
+  confirmWaitMs: number,
+): Promise<string> {
+  const { cardId, tokenId, action } = change;
+  const page = savedCardsPath(encodeURIComponent(cardId));
+  await tokenManagement.change(principal.cardholderId, cardId, tokenId, action);
+  const deadline = Date.now() + confirmWaitMs;
+  for (let delay = 100; ; delay = Math.min(delay * 1.5, 1000)) {
+    const tokens = await tokenManagement.list(principal.cardholderId, cardId);
+    if (tokens.find((t) => t.id === tokenId)?.status === WANTED[action]) {
+      return `${page}?changed=${encodeURIComponent(tokenId)}`;
+    }
+    if (Date.now() + delay > deadline) break;
+    await sleep(delay);
+  }
+  return `${page}?asked=${encodeURIComponent(tokenId)}`;
+}
 
 /** The status Mastercard's notification brings once a change is done. */
 const WANTED = { suspend: 'SUSPENDED', resume: 'ACTIVE', delete: 'DELETED' } as const;
@@ -99,14 +149,6 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
       const value = (request.body as Record<string, unknown> | undefined)?.[name];
       return typeof value === 'string' ? value : '';
     };
-    const back = (reply: FastifyReply, path: string, error: unknown) => {
-      // What is not the cardholder's (or not at all) is not found, not a problem on their form.
-      if (!(error instanceof PushprovError) || error.status === 404) throw error;
-      const seconds = error.details?.retryAfterSeconds;
-      if (typeof seconds === 'number') reply.header('retry-after', String(seconds));
-      const joiner = path.endsWith('&') ? '' : '?';
-      return reply.redirect(`${path}${joiner}problem=${encodeURIComponent(error.code)}`, 303);
-    };
 
     // Step-up with the form's one-time code; a passkey is the browser's, so it needs the script.
     const stepUp = async (request: FastifyRequest, principal: Principal): Promise<string> => {
@@ -132,7 +174,11 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
           request.log.info({ cardholderId, sessionId: started.principal.sessionId }, 'cardholder signed in');
           return reply.redirect(next ?? '/app/cards', 303);
         } catch (error) {
-          return back(reply, next ? `/app/signin?next=${encodeURIComponent(next)}&` : '/app/signin', error);
+          return backWithProblem(
+            reply,
+            next ? `/app/signin?next=${encodeURIComponent(next)}&` : '/app/signin',
+            error,
+          );
         }
       });
     }
@@ -177,11 +223,12 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
             tokenRequestorId,
             idempotencyKey: /^[A-Za-z0-9_.:-]{8,128}$/.test(key) ? key : randomUUID(),
           };
-          if (options.idpStepUp) return await options.idpStepUp(request, reply, principal, push);
+          if (options.idpStepUp)
+            return await options.idpStepUp(request, reply, principal, { action: 'push', ...push });
           await stepUp(request, principal);
           return reply.redirect(await pushFromForm(provisioning, principal, push), 303);
         } catch (error) {
-          return back(reply, page, error);
+          return backWithProblem(reply, page, error);
         }
       },
     );
@@ -208,27 +255,25 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
         const action = SAVED_ACTIONS[request.params.action] ?? 'suspend';
         const page = savedCardsPath(encodeURIComponent(cardId));
         const principal = cardholderOf(request);
+        // A refused resume comes back with its step-up open, to try again.
+        const refusedTo = action === 'resume' ? resumePanel(cardId, tokenId) : page;
         try {
-          if (action === 'resume') await stepUp(request, principal);
-          await tokenManagement.change(principal.cardholderId, cardId, tokenId, action);
-        } catch (error) {
-          // A refused resume comes back with its step-up open, to try the next code.
-          return back(
-            reply,
-            action === 'resume' ? `${page}?resume=${encodeURIComponent(tokenId)}&` : page,
-            error,
-          );
-        }
-        const deadline = Date.now() + confirmWaitMs;
-        for (let delay = 100; ; delay = Math.min(delay * 1.5, 1000)) {
-          const tokens = await tokenManagement.list(principal.cardholderId, cardId);
-          if (tokens.find((t) => t.id === tokenId)?.status === WANTED[action]) {
-            return reply.redirect(`${page}?changed=${encodeURIComponent(tokenId)}`, 303);
+          if (action === 'resume' && options.idpStepUp) {
+            // Only a saved card of theirs is worth the trip to the bank's sign-in: else not found, here.
+            const tokens = await tokenManagement.list(principal.cardholderId, cardId);
+            if (!tokens.some((t) => t.id === tokenId)) {
+              throw new PushprovError('TOKEN_NOT_FOUND', 'no such saved card', { status: 404 });
+            }
+            return await options.idpStepUp(request, reply, principal, { action: 'resume', cardId, tokenId });
           }
-          if (Date.now() + delay > deadline) break;
-          await sleep(delay);
+          if (action === 'resume') await stepUp(request, principal);
+          return reply.redirect(
+            await changeSavedCard(tokenManagement, principal, { cardId, tokenId, action }, confirmWaitMs),
+            303,
+          );
+        } catch (error) {
+          return backWithProblem(reply, refusedTo, error);
         }
-        return reply.redirect(`${page}?asked=${encodeURIComponent(tokenId)}`, 303);
       },
     );
 
@@ -236,26 +281,39 @@ export function webForms(options: WebFormsOptions): FastifyPluginAsync {
     app.post('/ops', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/ops', 303));
 
     // Security: a passkey is made by the browser, so adding one needs the script; removing one is a form.
-    app.post(
-      '/app/security/passkeys',
-      { onRequest: guards.requireCardholder, schema: { hide: true } },
-      async (request, reply) => {
-        assertSameOrigin(request, origin);
-        return back(reply, '/app/security', needsScript());
-      },
-    );
+    // With the bank's provider none is added here: it confirms the cardholder its own way.
+    if (!options.idpStepUp) {
+      app.post(
+        '/app/security/passkeys',
+        { onRequest: guards.requireCardholder, schema: { hide: true } },
+        async (request, reply) => {
+          assertSameOrigin(request, origin);
+          return backWithProblem(reply, '/app/security', needsScript());
+        },
+      );
+    }
     app.post(
       '/app/security/passkeys/remove',
       { onRequest: guards.requireCardholder, schema: { hide: true } },
       async (request, reply) => {
         assertSameOrigin(request, origin);
         const principal = cardholderOf(request);
+        const passkeyId = field(request, 'passkey');
         try {
+          if (options.idpStepUp) {
+            if (!(await auth.passkeys.list(principal)).some((p) => p.id === passkeyId)) {
+              throw new PushprovError('PASSKEY_NOT_FOUND', 'no such passkey', { status: 404 });
+            }
+            return await options.idpStepUp(request, reply, principal, {
+              action: 'remove-passkey',
+              passkeyId,
+            });
+          }
           const grant = await stepUp(request, principal);
-          await auth.passkeys.remove(principal, grant, field(request, 'passkey'));
+          await auth.passkeys.remove(principal, grant, passkeyId);
           return reply.redirect('/app/security?done=removed', 303);
         } catch (error) {
-          return back(reply, '/app/security', error);
+          return backWithProblem(reply, '/app/security', error);
         }
       },
     );

@@ -76,6 +76,16 @@ export const DE_TEXT: Record<string, string> = {
   'You confirm it is you at the bank’s sign-in; then the card is added.':
     'Sie bestätigen bei der Anmeldung der Bank, dass Sie es sind; dann wird die Karte hinzugefügt.',
   'Continue to the bank’s sign-in': 'Weiter zur Anmeldung der Bank',
+  'You confirm it is you at the bank’s sign-in; then your card can be used there again.':
+    'Sie bestätigen bei der Anmeldung der Bank, dass Sie es sind; dann kann Ihre Karte dort wieder verwendet werden.',
+  'You confirm it is you at the bank’s sign-in; then the passkey is removed.':
+    'Sie bestätigen bei der Anmeldung der Bank, dass Sie es sind; dann wird der Passkey entfernt.',
+  'How you confirm it is you': 'Wie Sie bestätigen, dass Sie es sind',
+  'You confirm it is you at your bank’s sign-in, as when you sign in. Your bank manages how you do that (a code, a passkey, its app): change it there.':
+    'Sie bestätigen bei der Anmeldung Ihrer Bank, dass Sie es sind, wie beim Anmelden. Wie Sie das tun (ein Code, ein Passkey, die App der Bank), verwaltet Ihre Bank: Ändern Sie es dort.',
+  'Passkeys from before': 'Frühere Passkeys',
+  'These passkeys were set up here before you signed in with your bank. They no longer confirm anything; you can remove them.':
+    'Diese Passkeys wurden hier eingerichtet, bevor Sie sich bei Ihrer Bank angemeldet haben. Sie bestätigen nichts mehr; Sie können sie entfernen.',
   'One-time code from my authenticator app': 'Einmalcode aus meiner Authenticator-App',
   'Passkey on this device': 'Passkey auf diesem Gerät',
   'No passkey yet: {link} to confirm with this device next time.':

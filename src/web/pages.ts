@@ -128,8 +128,11 @@ function passkeyKind(p: PasskeyListing, t: Translate): SafeHtml {
   return t('On one device');
 }
 
-/** One passkey with its removal: a disclosure holding a POST form (a fresh one-time code), no script needed. */
-function passkeyItem(p: PasskeyListing, n: number, lang: Lang): SafeHtml {
+/**
+ * One passkey with its removal: a disclosure holding a POST form, no script needed. The form confirms
+ * with a fresh one-time code, or, with the bank's provider (`idp`), at the bank's sign-in after it.
+ */
+function passkeyItem(p: PasskeyListing, n: number, lang: Lang, idp: boolean): SafeHtml {
   const t = translator(lang);
   const id = `passkey-${n}`;
   const at = (date: Date) => timeTag(date, 'datetime', LOCALES[lang]);
@@ -139,9 +142,13 @@ function passkeyItem(p: PasskeyListing, n: number, lang: Lang): SafeHtml {
 <details><summary>${t('Remove')}<span class="sr-only"> ${t('passkey {n}', { n })}</span></summary>
 <form class="panel" method="post" action="/app/security/passkeys/remove" novalidate>
 <input type="hidden" name="passkey" value="${p.id}">
-<p>${t('Lost this device? Removing the passkey stops it confirming it is you. Confirm with a one-time code first.')}</p>
+${
+  idp
+    ? html`<p data-step-up="idp">${t('You confirm it is you at the bank’s sign-in; then the passkey is removed.')}</p>`
+    : html`<p>${t('Lost this device? Removing the passkey stops it confirming it is you. Confirm with a one-time code first.')}</p>
 <label for="${id}-code">${t('One-time code')}</label>
-<input id="${id}-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<input id="${id}-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>`
+}
 <div class="button-row"><button type="submit" class="btn danger">${t('Remove passkey {n}', { n })}</button></div>
 </form></details></li>`;
 }
@@ -567,6 +574,7 @@ ${nextSteps(
             open: opened ? { tokenId: opened, panel: resume ? 'resume' : 'confirm' } : undefined,
             problem,
             hasPasskey: await hasPasskey(cardholderId),
+            identityProvider: options.identityProvider === true,
             lang,
           }),
         );
@@ -590,17 +598,30 @@ ${nextSteps(
         const { done, problem } = request.query;
         const lang = await languageOf(request);
         const t = translator(lang);
+        const flash = html`<p id="flash" class="flash" role="status" tabindex="-1"${done ? '' : html` hidden`}>${done === 'added' ? t('Passkey added. You can now confirm with it.') : done === 'removed' ? t('Passkey removed. It can no longer confirm it is you.') : ''}</p>`;
         return sendPage(
           reply,
           { title: 'Security', page: 'security', signedIn: true, lang },
           html`<h1>${t('Security')}</h1>
-<p id="flash" class="flash" role="status" tabindex="-1"${done ? '' : html` hidden`}>${done === 'added' ? t('Passkey added. You can now confirm with it.') : done === 'removed' ? t('Passkey removed. It can no longer confirm it is you.') : ''}</p>
-${problemBox(problem, lang)}
-<section class="panel" aria-labelledby="passkeys-title"><h2 id="passkeys-title">${t('Your passkeys')}</h2>
+${flash}
+${problemBox(problem, lang, options.identityProvider ? 'idp' : undefined)}
+${
+  options.identityProvider
+    ? html`<section class="panel" aria-labelledby="confirm-title"><h2 id="confirm-title">${t('How you confirm it is you')}</h2>
+<p>${t('You confirm it is you at your bank’s sign-in, as when you sign in. Your bank manages how you do that (a code, a passkey, its app): change it there.')}</p></section>
+${
+  // Passkeys registered here before the bank's sign-in took over confirm nothing now; they can still go.
+  passkeys.length === 0
+    ? ''
+    : html`<section class="panel" aria-labelledby="passkeys-title"><h2 id="passkeys-title">${t('Passkeys from before')}</h2>
+<p>${t('These passkeys were set up here before you signed in with your bank. They no longer confirm anything; you can remove them.')}</p>
+<ul class="passkeys plain">${passkeys.map((p, i) => passkeyItem(p, i + 1, lang, true))}</ul></section>`
+}`
+    : html`<section class="panel" aria-labelledby="passkeys-title"><h2 id="passkeys-title">${t('Your passkeys')}</h2>
 ${
   passkeys.length === 0
     ? html`<p>${t('You have no passkey yet.')}</p>`
-    : html`<ul class="passkeys plain">${passkeys.map((p, i) => passkeyItem(p, i + 1, lang))}</ul>`
+    : html`<ul class="passkeys plain">${passkeys.map((p, i) => passkeyItem(p, i + 1, lang, false))}</ul>`
 }
 </section>
 <form id="passkey-register" class="panel" method="post" action="/app/security/passkeys" novalidate>
@@ -610,7 +631,8 @@ ${
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 <button type="submit" class="btn">${t('Add a passkey')}</button>
-</form>`,
+</form>`
+}`,
         );
       },
     );

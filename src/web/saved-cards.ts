@@ -41,6 +41,8 @@ export interface SavedCardsView {
   problem?: string | undefined;
   /** Whether the cardholder has a passkey to confirm with (one is offered only then). */
   hasPasskey?: boolean;
+  /** The bank's identity provider confirms it is them: no code or passkey of ours is offered. */
+  identityProvider?: boolean;
   lang?: Lang;
 }
 
@@ -81,10 +83,11 @@ function item(
   const back = (label: string) =>
     html`<button type="submit" class="secondary" data-action="cancel" formmethod="get" formaction="${page}" formnovalidate>${t(label)}</button>`;
   // Resuming needs a fresh confirmation that it is the cardholder; pausing and removing only protect them.
-  const resume =
-    token.status === 'SUSPENDED' && card.active
-      ? html`<form class="resume panel" data-role="resume" method="post" action="${action('resume')}"${opened === 'resume' ? '' : html` hidden`} novalidate>
-<fieldset><legend>${t('Confirm it is you to resume')}</legend>
+  // With the bank's provider that is its sign-in: the form posts, and the browser goes there.
+  const confirmation = view.identityProvider
+    ? html`<fieldset data-step-up="idp"><legend>${t('Confirm it is you to resume')}</legend>
+<p>${t('You confirm it is you at the bank’s sign-in; then your card can be used there again.')}</p></fieldset>`
+    : html`<fieldset><legend>${t('Confirm it is you to resume')}</legend>
 <div class="check"><input type="radio" id="resume-code-${id}" name="method" value="code" checked><label for="resume-code-${id}">${t('One-time code from my authenticator app')}</label></div>
 ${
   view.hasPasskey === false
@@ -93,8 +96,12 @@ ${
 }
 <div class="code-field"><label for="code-${id}">${t('One-time code')}</label>
 <input id="code-${id}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6"${opened === 'resume' ? html` autofocus` : ''}></div>
-</fieldset>
-<div class="button-row"><button type="submit" class="btn">${t('Confirm and resume')}</button>
+</fieldset>`;
+  const resume =
+    token.status === 'SUSPENDED' && card.active
+      ? html`<form class="resume panel" data-role="resume" method="post" action="${action('resume')}"${opened === 'resume' ? '' : html` hidden`} novalidate>
+${confirmation}
+<div class="button-row"><button type="submit" class="btn"${opened === 'resume' && view.identityProvider ? html` autofocus` : ''}>${t('Confirm and resume')}</button>
 ${back('Cancel')}</div>
 </form>`
       : '';
@@ -135,7 +142,7 @@ export function savedCardsBody(
       : (view.said ?? '');
   return html`<h1>${t('Where your {card} is saved', { card: `${card.productName} •••• ${card.lastFour}` })}</h1>
 <p id="flash" class="flash" role="status" tabindex="-1"${flash ? '' : html` hidden`}>${flash}</p>
-${problemBox(view.problem, lang)}
+${problemBox(view.problem, lang, view.identityProvider ? 'idp' : undefined)}
 <div id="progress" class="progress" role="status" aria-live="polite"></div>
 ${view.pending ?? ''}
 ${

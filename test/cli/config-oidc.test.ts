@@ -24,6 +24,7 @@ describe('the bank’s OpenID provider’s configuration', () => {
       oidcIssuer: GOOD.PUSHPROV_OIDC_ISSUER,
       oidcAudience: 'https://bank.example',
       oidcAlgorithms: ['RS256', 'PS256', 'ES256'],
+      oidcAccessTokenTypes: ['at+jwt'],
       oidcCardholderClaim: 'sub',
       oidcClockToleranceSeconds: 30,
       oidcClientId: 'pushprov',
@@ -73,6 +74,23 @@ describe('the bank’s OpenID provider’s configuration', () => {
     expect(problemsOf({ PUSHPROV_OIDC_CLIENT_ID: 'pushprov', PUSHPROV_OIDC_SCA_AMR: 'mfa' })).toEqual([
       'PUSHPROV_OIDC_CLIENT_ID: only used with PUSHPROV_OIDC_ISSUER',
       'PUSHPROV_OIDC_SCA_AMR: only used with PUSHPROV_OIDC_ISSUER',
+    ]);
+  });
+
+  it('accepts other access token types as a list, and not with pushprov’s client id as the audience', () => {
+    expect(
+      loadConfig({ ...GOOD, PUSHPROV_OIDC_ACCESS_TOKEN_TYPES: 'at+jwt, JWT' }).oidcAccessTokenTypes,
+    ).toEqual(['at+jwt', 'JWT']);
+    expect(problemsOf({ ...GOOD, PUSHPROV_OIDC_ACCESS_TOKEN_TYPES: 'at+jwt,"JWT"' })).toEqual([
+      'PUSHPROV_OIDC_ACCESS_TOKEN_TYPES="at+jwt,\\"JWT\\"": expected token types such as at+jwt or JWT, separated by commas or spaces',
+    ]);
+    const sameAudience = { ...GOOD, PUSHPROV_OIDC_AUDIENCE: GOOD.PUSHPROV_OIDC_CLIENT_ID };
+    expect(problemsOf(sameAudience)).toEqual([]);
+    expect(problemsOf({ ...sameAudience, PUSHPROV_OIDC_ACCESS_TOKEN_TYPES: 'application/at+jwt' })).toEqual(
+      [],
+    );
+    expect(problemsOf({ ...sameAudience, PUSHPROV_OIDC_ACCESS_TOKEN_TYPES: 'at+jwt,JWT' })).toEqual([
+      'PUSHPROV_OIDC_AUDIENCE: must differ from PUSHPROV_OIDC_CLIENT_ID when PUSHPROV_OIDC_ACCESS_TOKEN_TYPES accepts more than at+jwt (an ID token would pass as an access token)',
     ]);
   });
 

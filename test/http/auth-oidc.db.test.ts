@@ -228,6 +228,40 @@ describe('the bank’s OpenID provider, for the API', () => {
     expect((await whoAmI(app, ours)).statusCode).toBe(200);
   });
 
+  it('accepts access tokens typed JWT only when so configured, and never an ID token as one', async () => {
+    const alice = await cardholder();
+    const { idToken } = await idp.bankAppTokens({ accountId: alice.ref, ...WEAK });
+    tokensSeen.push(idToken);
+    idp.accessTokenTyp = 'JWT';
+    let typedJwt: string;
+    try {
+      typedJwt = await tokenFor(idp, { accountId: alice.ref, ...WEAK });
+    } finally {
+      idp.accessTokenTyp = undefined;
+    }
+    expect(JSON.parse(Buffer.from(typedJwt.split('.')[0] ?? '', 'base64url').toString()).typ).toBe('JWT');
+
+    const strict = await issuerApp();
+    const lenient = await issuerApp({ accessTokenTypes: ['at+jwt', 'JWT'] });
+    const refused = async (app: FastifyInstance, token: string) => {
+      const res = await whoAmI(app, token);
+      expect([res.statusCode, res.json().error?.code]).toEqual([401, 'SESSION_INVALID']);
+    };
+    await refused(strict.app, typedJwt);
+    const accepted = await whoAmI(lenient.app, typedJwt);
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json().cardholderId).toBe(alice.id);
+    // RFC 9068's own type still passes.
+    expect(
+      (await whoAmI(lenient.app, await tokenFor(idp, { accountId: alice.ref, ...WEAK }))).statusCode,
+    ).toBe(200);
+
+    // An ID token is the client's, not pushprov's: its audience (and its typ) keep it out either way.
+    expect(idToken).toMatch(/^eyJ/);
+    await refused(strict.app, idToken);
+    await refused(lenient.app, idToken);
+  });
+
   it('answers 503 while the provider cannot be reached, rather than calling the cardholder signed out', async () => {
     const { app } = await issuerApp({ issuer: 'http://127.0.0.1:9' });
     const res = await whoAmI(app, 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln');

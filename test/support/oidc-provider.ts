@@ -31,10 +31,15 @@ export const PUSHPROV_CLIENT = { clientId: 'pushprov', clientSecret: 'pushprov-c
 export interface TestIdp {
   issuer: string;
   nextLogin: Login;
+  /** The `typ` header of the access tokens it issues: RFC 9068's `at+jwt` unless set (Keycloak's is `JWT`). */
+  accessTokenTyp: string | undefined;
   /** A new signing key; `keep` also keeps publishing the old one (a rotation's overlap). */
   rotateKeys(options?: { keep?: boolean }): Promise<void>;
   /** Tokens for the bank app, as its own sign-in (or step-up, with `parameters`) would get them. */
-  bankAppTokens(login: Login, parameters?: Record<string, string>): Promise<{ accessToken: string }>;
+  bankAppTokens(
+    login: Login,
+    parameters?: Record<string, string>,
+  ): Promise<{ accessToken: string; idToken: string }>;
   /** Follows the provider's redirects from an authorization URL, cookies kept, to the client's redirect URI. */
   authorize(url: string, login: Login): Promise<URL>;
   close(): Promise<void>;
@@ -62,7 +67,10 @@ export async function startTestIdp(options: {
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let keys = [await signingKey('key-1')];
   let redirectUri = options.pushprovRedirectUri ?? `${options.audience}/app/oidc/callback`;
-  const idp: { nextLogin: Login } = { nextLogin: { accountId: 'nobody', ...WEAK } };
+  const idp: { nextLogin: Login; accessTokenTyp: string | undefined } = {
+    nextLogin: { accountId: 'nobody', ...WEAK },
+    accessTokenTyp: undefined,
+  };
   const accounts = new Map<string, Record<string, string>>();
 
   async function finishInteraction(
@@ -137,6 +145,13 @@ export async function startTestIdp(options: {
           }),
         },
       },
+      formats: {
+        customizers: {
+          jwt: (_ctx, _token, jwt) => {
+            if (idp.accessTokenTyp !== undefined) jwt.header = { typ: idp.accessTokenTyp };
+          },
+        },
+      },
       // What the bank's provider is configured to put in pushprov's access tokens (docs/oidc.md).
       extraTokenClaims: (ctx: KoaContextWithOIDC) => {
         const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
@@ -193,6 +208,12 @@ export async function startTestIdp(options: {
     set nextLogin(login: Login) {
       idp.nextLogin = login;
     },
+    get accessTokenTyp() {
+      return idp.accessTokenTyp;
+    },
+    set accessTokenTyp(typ: string | undefined) {
+      idp.accessTokenTyp = typ;
+    },
     authorize,
     async bankAppTokens(login, parameters = {}) {
       const config = await client.discovery(new URL(issuer), BANK_APP.clientId, undefined, client.None(), {
@@ -216,7 +237,7 @@ export async function startTestIdp(options: {
         { pkceCodeVerifier: verifier, expectedState: state },
         { resource: options.audience },
       );
-      return { accessToken: tokens.access_token };
+      return { accessToken: tokens.access_token, idToken: tokens.id_token ?? '' };
     },
     async rotateKeys({ keep = false } = {}) {
       keys = [await signingKey(`key-${keys.length + 1}`), ...(keep ? keys : [])];

@@ -20,7 +20,7 @@ export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 export const PIN = '246810';
 const SO_PIN = '13579111';
 /** The shared token, and spares each test that removes a token takes for itself. */
-const TOKENS = ['pushprov', 'spare-1', 'spare-2', 'spare-3', 'spare-4'] as const;
+const TOKENS = ['pushprov', 'spare-1', 'spare-2', 'spare-3', 'spare-4', 'spare-5', 'spare-6'] as const;
 export type TokenLabel = (typeof TOKENS)[number];
 
 function missing(): string | false {

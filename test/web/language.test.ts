@@ -10,7 +10,14 @@ import { formatUtc, timeTag } from '../../src/web/time.js';
 /** Every English text a page passes to t('…') (its first argument, when a literal). */
 function keysUsed(): string[] {
   const keys = new Set<string>();
-  for (const file of ['pages.ts', 'saved-cards.ts', 'next-steps.ts', 'layout.ts', 'activations.ts']) {
+  for (const file of [
+    'pages.ts',
+    'saved-cards.ts',
+    'next-steps.ts',
+    'layout.ts',
+    'activations.ts',
+    'oidc.ts',
+  ]) {
     const source = readFileSync(new URL(`../../src/web/${file}`, import.meta.url), 'utf8');
     for (const m of source.matchAll(/\bt\(\s*'((?:[^'\\]|\\.)*)'/g)) keys.add(m[1] ?? '');
     // t(condition ? 'a' : 'b'): each branch.

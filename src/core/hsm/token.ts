@@ -81,6 +81,25 @@ const LOST = new Set([
   'CKR_SLOT_ID_INVALID',
 ]);
 
+/** The keys this process holds open, for the readiness probe. */
+const held = new Set<TokenKey>();
+
+/**
+ * Why the HSM keys this process holds cannot be used now, one line each;
+ * empty when every one's token answers. A session query per key, no
+ * signature: cheap enough for every `/readyz`. A key whose session was lost
+ * is reconnected here, so the probe turns ready again once the HSM is back.
+ */
+export function heldKeysProblems(): string[] {
+  // One key may be held twice (two clients signing with it): said once.
+  const problems = new Set<string>();
+  for (const key of held) {
+    const problem = key.probe();
+    if (problem !== undefined) problems.add(problem);
+  }
+  return [...problems];
+}
+
 export class TokenKey {
   readonly #location: KeyLocation;
   readonly #lib: Pkcs11;
@@ -96,6 +115,7 @@ export class TokenKey {
     } catch (error) {
       throw this.#failed(error);
     }
+    held.add(this);
   }
 
   get name(): string {
@@ -143,8 +163,24 @@ export class TokenKey {
     }
   }
 
-  /** Ends the session (the module stays initialised for other keys). */
+  /** Whether the token still answers for this key, without using the key; the reason when not. */
+  probe(): string | undefined {
+    try {
+      // The token's own state through the key's session: a removed token or a closed session fails here.
+      this.run((lib, session) => lib.C_GetTokenInfo(lib.C_GetSessionInfo(session).slotID));
+      return undefined;
+    } catch (error) {
+      return error instanceof HsmError ? `${error.code}: ${error.message}` : String(error);
+    }
+  }
+
+  /** Ends the session and stops probing the key (the module stays initialised for other keys). */
   close(): void {
+    held.delete(this);
+    this.#endSession();
+  }
+
+  #endSession(): void {
     if (this.#session === undefined) return;
     try {
       this.#lib.C_CloseSession(this.#session);
@@ -168,7 +204,7 @@ export class TokenKey {
   }
 
   #reconnect(): void {
-    this.close();
+    this.#endSession();
     try {
       this.#lib.C_GetSlotList(true);
     } catch (error) {

@@ -27,7 +27,8 @@ import {
  * carry their `/v1`: register without a prefix.
  *
  * When an issuer's own identity provider replaces pushprov's sessions,
- * signing in and out happen there, so only `GET /v1/session` is offered.
+ * signing in and out happen there, so only `GET /v1/session` is offered;
+ * with the bank's OpenID provider, so does every step-up (`/v1/sca/oidc`).
  */
 const errors = errorResponses(400, 401, 403, 409, 429);
 const grantHeader = Type.Object({
@@ -131,98 +132,101 @@ export function authRoutes(auth: Auth, guards: AuthGuards): FastifyPluginAsync {
       },
     );
 
-    app.post(
-      '/v1/sca/totp/enroll',
-      {
-        onRequest: guards.requireCardholder,
-        schema: {
-          tags: ['strong authentication'],
-          summary: 'Start a one-time code enrolment; the secret is shown once',
-          headers: grantHeader,
-          response: { 201: TotpEnrolment, ...errors },
+    // With the bank's provider, every step-up is done there: pushprov's own code and passkeys give no grant.
+    if (!auth.oidc) {
+      app.post(
+        '/v1/sca/totp/enroll',
+        {
+          onRequest: guards.requireCardholder,
+          schema: {
+            tags: ['strong authentication'],
+            summary: 'Start a one-time code enrolment; the secret is shown once',
+            headers: grantHeader,
+            response: { 201: TotpEnrolment, ...errors },
+          },
         },
-      },
-      async (request, reply) =>
-        reply.code(201).send(await auth.totp.enrol(cardholderOf(request), scaGrantOf(request))),
-    );
+        async (request, reply) =>
+          reply.code(201).send(await auth.totp.enrol(cardholderOf(request), scaGrantOf(request))),
+      );
 
-    app.post(
-      '/v1/sca/totp/verify',
-      {
-        onRequest: guards.requireCardholder,
-        schema: {
-          tags: ['strong authentication'],
-          summary: 'Step up with a one-time code; returns an SCA grant',
-          body: TotpVerifyBody,
-          response: { 201: GrantIssued, ...errors },
+      app.post(
+        '/v1/sca/totp/verify',
+        {
+          onRequest: guards.requireCardholder,
+          schema: {
+            tags: ['strong authentication'],
+            summary: 'Step up with a one-time code; returns an SCA grant',
+            body: TotpVerifyBody,
+            response: { 201: GrantIssued, ...errors },
+          },
         },
-      },
-      async (request, reply) => {
-        const grant = await withRetryAfter(reply, () =>
-          auth.totp.verify(cardholderOf(request), request.body.code),
-        );
-        return reply.code(201).send(grantBody(grant));
-      },
-    );
+        async (request, reply) => {
+          const grant = await withRetryAfter(reply, () =>
+            auth.totp.verify(cardholderOf(request), request.body.code),
+          );
+          return reply.code(201).send(grantBody(grant));
+        },
+      );
 
-    app.post(
-      '/v1/sca/webauthn/registration/options',
-      {
-        onRequest: guards.requireCardholder,
-        schema: {
-          tags: ['strong authentication'],
-          summary: 'Options for navigator.credentials.create() to register a passkey',
-          headers: grantHeader,
-          response: { 200: CreationOptions, ...errors },
+      app.post(
+        '/v1/sca/webauthn/registration/options',
+        {
+          onRequest: guards.requireCardholder,
+          schema: {
+            tags: ['strong authentication'],
+            summary: 'Options for navigator.credentials.create() to register a passkey',
+            headers: grantHeader,
+            response: { 200: CreationOptions, ...errors },
+          },
         },
-      },
-      async (request) => auth.passkeys.registrationOptions(cardholderOf(request), scaGrantOf(request)),
-    );
+        async (request) => auth.passkeys.registrationOptions(cardholderOf(request), scaGrantOf(request)),
+      );
 
-    app.post(
-      '/v1/sca/webauthn/registration/verify',
-      {
-        onRequest: guards.requireCardholder,
-        schema: {
-          tags: ['strong authentication'],
-          summary: 'Register the passkey created with the options',
-          body: RegistrationResponse,
-          response: { 201: PasskeyRegistered, ...errors },
+      app.post(
+        '/v1/sca/webauthn/registration/verify',
+        {
+          onRequest: guards.requireCardholder,
+          schema: {
+            tags: ['strong authentication'],
+            summary: 'Register the passkey created with the options',
+            body: RegistrationResponse,
+            response: { 201: PasskeyRegistered, ...errors },
+          },
         },
-      },
-      async (request, reply) =>
-        reply.code(201).send(await auth.passkeys.verifyRegistration(cardholderOf(request), request.body)),
-    );
+        async (request, reply) =>
+          reply.code(201).send(await auth.passkeys.verifyRegistration(cardholderOf(request), request.body)),
+      );
 
-    app.post(
-      '/v1/sca/webauthn/authentication/options',
-      {
-        onRequest: guards.requireCardholder,
-        schema: {
-          tags: ['strong authentication'],
-          summary: 'Options for navigator.credentials.get() to step up with a passkey',
-          response: { 200: RequestOptions, ...errors },
+      app.post(
+        '/v1/sca/webauthn/authentication/options',
+        {
+          onRequest: guards.requireCardholder,
+          schema: {
+            tags: ['strong authentication'],
+            summary: 'Options for navigator.credentials.get() to step up with a passkey',
+            response: { 200: RequestOptions, ...errors },
+          },
         },
-      },
-      async (request) => auth.passkeys.authenticationOptions(cardholderOf(request)),
-    );
+        async (request) => auth.passkeys.authenticationOptions(cardholderOf(request)),
+      );
 
-    app.post(
-      '/v1/sca/webauthn/authentication/verify',
-      {
-        onRequest: guards.requireCardholder,
-        schema: {
-          tags: ['strong authentication'],
-          summary: 'Step up with a passkey assertion; returns an SCA grant',
-          body: AuthenticationResponse,
-          response: { 201: GrantIssued, ...errors },
+      app.post(
+        '/v1/sca/webauthn/authentication/verify',
+        {
+          onRequest: guards.requireCardholder,
+          schema: {
+            tags: ['strong authentication'],
+            summary: 'Step up with a passkey assertion; returns an SCA grant',
+            body: AuthenticationResponse,
+            response: { 201: GrantIssued, ...errors },
+          },
         },
-      },
-      async (request, reply) =>
-        reply
-          .code(201)
-          .send(grantBody(await auth.passkeys.verifyAuthentication(cardholderOf(request), request.body))),
-    );
+        async (request, reply) =>
+          reply
+            .code(201)
+            .send(grantBody(await auth.passkeys.verifyAuthentication(cardholderOf(request), request.body))),
+      );
+    }
 
     const { oidc } = auth;
     if (oidc) {

@@ -103,7 +103,7 @@ export function createAuth(options: AuthOptions): Auth {
         ...DEFAULT_SESSION_POLICY,
         ...options.session,
       });
-  const oidc = options.oidc && oidcAuth(options, options.oidc, grants);
+  const oidc = options.oidc && oidcAuth(options, options.oidc, grants, challenges);
   return {
     identity: options.identity ?? (oidc && sessions ? either(sessions, oidc.accessTokens) : sessions!),
     sessions,
@@ -125,6 +125,7 @@ export function createAuth(options: AuthOptions): Auth {
       audit,
       clock,
       relyingPartyFor(options.issuerPublicUrl, displayName),
+      !oidc,
     ),
     opsKeys: options.opsKeys,
     issuerPublicUrl: options.issuerPublicUrl,
@@ -138,7 +139,12 @@ export function createAuth(options: AuthOptions): Auth {
   };
 }
 
-function oidcAuth(options: AuthOptions, settings: OidcOptions, grants: GrantService): OidcAuth {
+function oidcAuth(
+  options: AuthOptions,
+  settings: OidcOptions,
+  grants: GrantService,
+  challenges: ChallengeStore,
+): OidcAuth {
   const provider = new OidcProvider(settings);
   const cardholders = new CardholderOfClaims(options.db, settings.cardholderClaim);
   return {
@@ -148,6 +154,7 @@ function oidcAuth(options: AuthOptions, settings: OidcOptions, grants: GrantServ
       cardholders,
       grants,
       options.sealer,
+      challenges,
       options.clock,
       settings,
       `${options.issuerPublicUrl.replace(/\/$/, '')}/app/oidc/callback`,

@@ -80,6 +80,12 @@ export class PasskeyService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly relyingParty: RelyingParty,
+    /**
+     * Whether the last step-up method must stay. Not so when the bank's
+     * identity provider does every step-up: no factor can be enrolled here
+     * then, and a passkey left from before confirms nothing.
+     */
+    private readonly keepLastFactor = true,
   ) {}
 
   async registrationOptions(
@@ -238,12 +244,13 @@ export class PasskeyService {
    * Removes one of the cardholder's passkeys (a lost phone, say), with a
    * fresh step-up: else a stolen session could strip the owner's factors. The
    * last step-up method is never removed, since without one anyone signed in
-   * could enrol their own (Factors.assertMayEnrol).
+   * could enrol their own (Factors.assertMayEnrol), unless the bank's
+   * provider does the step-ups (`keepLastFactor`).
    */
   async remove(principal: Principal, grantToken: string | undefined, id: string): Promise<void> {
     await this.grants.check(grantToken, principal);
     const { totp, passkeys } = await this.factors.status(principal.cardholderId);
-    if (!totp && passkeys <= 1) {
+    if (this.keepLastFactor && !totp && passkeys <= 1) {
       throw new ConflictError('PASSKEY_LAST_FACTOR', 'the only step-up method left cannot be removed');
     }
     if (!(await this.passkeys.remove(principal.cardholderId, id))) {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AuthChallengesTable, IssuerSchema } from '../schema.js';
 
 /**
- * WebAuthn challenges, kept server-side: each is bound to the cardholder and
+ * WebAuthn challenges, and step-ups pending at the bank's identity provider, kept server-side: each is bound to the cardholder and
  * session it was issued to and to one purpose, expires, and is consumed by
  * deleting it, so it verifies at most once even under concurrent requests.
  */

@@ -16,7 +16,8 @@ import * as m0014 from './0014_pre_digitization.js';
 import * as m0015 from './0015_provisionings_created.js';
 import * as m0016 from './0016_audit_seals.js';
 import * as m0017 from './0017_sca_method_oidc.js';
-import * as m0018 from './0018_job_leases.js';
+import * as m0018 from './0018_oidc_step_up_challenges.js';
+import * as m0019 from './0019_job_leases.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -37,7 +38,8 @@ export const issuerMigrations: Record<string, Migration> = {
   '0015_provisionings_created': m0015,
   '0016_audit_seals': m0016,
   '0017_sca_method_oidc': m0017,
-  '0018_job_leases': m0018,
+  '0018_oidc_step_up_challenges': m0018,
+  '0019_job_leases': m0019,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';

@@ -365,7 +365,8 @@ function wireSaved() {
         );
     });
     const form = panel(item, 'resume');
-    if (!form) continue;
+    // A step-up at the bank's identity provider is a redirect there: the form posts as it is.
+    if (!form || form.querySelector('[data-step-up="idp"]')) continue;
     const codeField = form.querySelector('.code-field');
     const syncMethod = () => {
       codeField.hidden = form.method.value !== 'code';
@@ -395,6 +396,8 @@ function wireSecurity() {
   const flash = $('#flash');
   if (!flash.hidden) flash.focus();
   const form = $('#passkey-register');
+  // With the bank's identity provider no passkey is added here.
+  if (!form) return;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearError();

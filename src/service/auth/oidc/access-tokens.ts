@@ -5,13 +5,14 @@ import { AuthError } from '../../../core/errors.js';
 import type { GrantService, IssuedGrant } from '../grants.js';
 import type { CardholderIdentity, Principal } from '../identity.js';
 import type { CardholderOfClaims } from './cardholders.js';
-import type { OidcOptions } from './options.js';
+import { normalizedTokenType, type OidcOptions } from './options.js';
 import { type OidcProvider, unavailable } from './provider.js';
 import { assertStrongAuthentication } from './strong-authentication.js';
 
 /**
  * pushprov as a resource server of the bank's provider: the bank's app sends
- * the provider's access token (RFC 9068 JWT: `typ` at+jwt) as
+ * the provider's access token (RFC 9068 JWT: `typ` at+jwt, or another
+ * `typ` the bank configured) as
  * `Authorization: Bearer`, checked against the provider's keys, issuer,
  * audience, accepted algorithms and expiry. A token that is not one is
  * refused like a session that is not one (SESSION_INVALID, SESSION_EXPIRED).
@@ -33,13 +34,17 @@ function idpSessionId(issuer: string, claims: JWTPayload, token: string): string
 }
 
 export class OidcAccessTokens implements CardholderIdentity {
+  readonly #types: ReadonlySet<string>;
+
   constructor(
     private readonly provider: OidcProvider,
     private readonly cardholders: CardholderOfClaims,
     private readonly grants: GrantService,
     private readonly clock: Clock,
     private readonly options: OidcOptions,
-  ) {}
+  ) {
+    this.#types = new Set((options.accessTokenTypes ?? ['at+jwt']).map(normalizedTokenType));
+  }
 
   async identify(token: string): Promise<Principal> {
     return (await this.verify(token)).principal;
@@ -50,15 +55,22 @@ export class OidcAccessTokens implements CardholderIdentity {
     const { options } = this;
     let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(token, keys, {
+      let typ: unknown;
+      ({
+        payload: claims,
+        protectedHeader: { typ },
+      } = await jwtVerify(token, keys, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: options.algorithms,
-        typ: 'at+jwt',
         clockTolerance: options.clockToleranceSeconds,
         currentDate: this.clock.now(),
         requiredClaims: ['sub', 'exp', 'iat'],
       }));
+      // jose checks one `typ` only; a bank's provider may mark its access tokens `JWT` (Keycloak does).
+      if (typeof typ !== 'string' || !this.#types.has(normalizedTokenType(typ))) {
+        throw new errors.JWTClaimValidationFailed('unexpected "typ" JWT header value', claims, 'typ');
+      }
     } catch (error) {
       if (error instanceof errors.JWTExpired) {
         throw new AuthError('SESSION_EXPIRED', 'the access token has expired; sign in again');

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import * as client from 'openid-client';
 import type { Clock } from '../../../core/clock.js';
 import { ForbiddenError, PushprovError } from '../../../core/errors.js';
+import type { ChallengeBinding, ChallengeStore } from '../../../store/auth/challenges.js';
 import type { Sealer } from '../../../store/vault/sealer.js';
 import type { GrantService, IssuedGrant } from '../grants.js';
 import type { Principal } from '../identity.js';
@@ -23,14 +25,18 @@ import { assertStrongAuthentication } from './strong-authentication.js';
  * (`acr_values`, `max_age`, `prompt=login`); it yields the SCA grant only
  * for the same cardholder, in the same pushprov session, when the returned
  * ID token reports an accepted acr/amr no older than the policy allows.
+ * What it is for (`pending`: a push, a resume, a passkey's removal) rides
+ * sealed with the flow, and a record of it is kept server-side until the
+ * callback consumes it: the action is done once, even when the provider's
+ * answer and the flow cookie are both replayed.
  */
 export const FLOW_TTL_MS = 10 * 60 * 1000;
 const SEAL_CONTEXT = 'oidc:flow';
 
 export type FlowIntent =
   | { kind: 'sign-in'; next?: string }
-  /** `resume`: what the page does once the grant is issued; the web layer's, kept as given. */
-  | { kind: 'step-up'; principal: Principal; resume: Record<string, string> };
+  /** `pending`: what the page does once the grant is issued; the web layer's, kept as given. */
+  | { kind: 'step-up'; principal: Principal; pending: Record<string, string> };
 
 interface FlowState {
   state: string;
@@ -39,7 +45,7 @@ interface FlowState {
   expiresAt: number;
   intent:
     | { kind: 'sign-in'; next?: string }
-    | { kind: 'step-up'; sessionId: string; cardholderId: string; resume: Record<string, string> };
+    | { kind: 'step-up'; sessionId: string; cardholderId: string; pending: Record<string, string> };
 }
 
 export interface StartedFlow {
@@ -56,8 +62,16 @@ export type CompletedFlow =
       claims: JWTPayload;
       cardholderId: string;
       sessionId: string;
-      resume: Record<string, string>;
+      pending: Record<string, string>;
     };
+
+// The step-up's server-side record is named by a digest of its state: the state itself travels in URLs.
+const pendingKey = (state: string) => `oidc:${createHash('sha256').update(state).digest('base64url')}`;
+const pendingBinding = (intent: { cardholderId: string; sessionId: string }): ChallengeBinding => ({
+  cardholderId: intent.cardholderId,
+  sessionId: intent.sessionId,
+  purpose: 'oidc.step-up',
+});
 
 const refused = (message: string, cause?: unknown) =>
   new ForbiddenError('SIGN_IN_REFUSED', message, cause === undefined ? {} : { cause });
@@ -68,6 +82,7 @@ export class OidcCodeFlow {
     private readonly cardholders: CardholderOfClaims,
     private readonly grants: GrantService,
     private readonly sealer: Sealer,
+    private readonly pendingStepUps: ChallengeStore,
     private readonly clock: Clock,
     private readonly options: OidcOptions,
     /** `<issuer URL>/app/oidc/callback`, as registered at the provider. */
@@ -89,7 +104,7 @@ export class OidcCodeFlow {
               kind: 'step-up',
               sessionId: intent.principal.sessionId,
               cardholderId: intent.principal.cardholderId,
-              resume: intent.resume,
+              pending: intent.pending,
             },
     };
     const { sca, scopes } = this.options;
@@ -106,6 +121,14 @@ export class OidcCodeFlow {
         ...(sca.acr.length > 0 && { acr_values: sca.acr.join(' ') }),
       }),
     });
+    if (flow.intent.kind === 'step-up') {
+      await this.pendingStepUps.create(
+        pendingKey(flow.state),
+        pendingBinding(flow.intent),
+        this.clock.now(),
+        new Date(flow.expiresAt),
+      );
+    }
     const sealed = this.sealer.seal(JSON.stringify(flow), SEAL_CONTEXT).toString('base64url');
     return { url: url.href, sealed };
   }
@@ -113,6 +136,17 @@ export class OidcCodeFlow {
   /** Finishes the flow the browser's cookie holds with the provider's answer at `callbackUrl`. */
   async complete(callbackUrl: URL, sealed: string | undefined): Promise<CompletedFlow> {
     const flow = this.#open(sealed);
+    // Spent before the provider is asked, so two callbacks at once cannot both do the action.
+    if (
+      flow.intent.kind === 'step-up' &&
+      !(await this.pendingStepUps.consume(
+        pendingKey(flow.state),
+        pendingBinding(flow.intent),
+        this.clock.now(),
+      ))
+    ) {
+      throw refused('this step-up was already finished, or has expired; start again');
+    }
     const { configuration } = await this.provider.get();
     let claims: JWTPayload | undefined;
     try {
@@ -133,7 +167,7 @@ export class OidcCodeFlow {
     const { intent } = flow;
     return intent.kind === 'sign-in'
       ? { kind: 'sign-in', cardholderId, ...(intent.next !== undefined && { next: intent.next }) }
-      : { kind: 'step-up', claims, cardholderId, sessionId: intent.sessionId, resume: intent.resume };
+      : { kind: 'step-up', claims, cardholderId, sessionId: intent.sessionId, pending: intent.pending };
   }
 
   /**

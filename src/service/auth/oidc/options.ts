@@ -8,6 +8,11 @@ export interface OidcOptions {
   /** The `aud` access tokens carry for pushprov. */
   audience: string;
   algorithms: string[];
+  /**
+   * The `typ` header values accepted on access tokens; default at+jwt alone
+   * (RFC 9068), whose point is that an ID token cannot pass for one.
+   */
+  accessTokenTypes?: string[];
   /** The claim holding the cardholder's external reference of the card import. */
   cardholderClaim: string;
   clockToleranceSeconds: number;
@@ -36,3 +41,9 @@ export interface ScaPolicy {
 export function isLoopback(url: URL): boolean {
   return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
+
+/** A JOSE `typ` as compared: media types are case-insensitive, and `application/` may be left out (RFC 7515 §4.1.9). */
+export const normalizedTokenType = (typ: string): string => typ.toLowerCase().replace(/^application\//, '');
+
+/** Whether `typ` is RFC 9068's own, which only an access token carries. */
+export const isAccessTokenType = (typ: string): boolean => normalizedTokenType(typ) === 'at+jwt';
