@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { isPkcs11Uri } from '../core/hsm/uri.js';
+import { Schedule } from '../core/jobs/lease.js';
+import { WorkLoop } from '../core/jobs/loop.js';
 import type { Logger } from '../core/logger.js';
 import { createIssuerApp } from '../http/app.js';
 import { authGuards } from '../http/auth/guards.js';
@@ -42,6 +44,7 @@ import { IdempotencyStore } from '../store/idempotency.js';
 import { ActivationCodeStore } from '../store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../store/mdes/notifications.js';
 import { OpsRepository } from '../store/ops.js';
+import { ProvisioningJobRepository } from '../store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../store/provisionings.js';
 import { prepareIssuerStore } from '../store/store.js';
 import { TokenFollowUpRepository } from '../store/tokens/follow-ups.js';
@@ -62,8 +65,8 @@ export interface IssuerPart {
    * its own port; undefined when not configured (outside the simulator only).
    */
   mdes: FastifyInstance | undefined;
-  /** Stops the background jobs. */
-  stop(): void;
+  /** Stops the background jobs, waiting for the work they are doing (settled) before the database closes. */
+  stop(): Promise<void>;
 }
 
 export interface IssuerContext {
@@ -240,6 +243,8 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
   const tokenRepository = new TokenRepository(db);
   const provisioning = new ProvisioningService({
     repository: new ProvisioningRepository(db, vault),
+    // Longer than a push's Token Connect call with its retries ever takes.
+    claims: new ProvisioningJobRepository(db, 5 * 60_000),
     audit,
     idempotency,
     cards: store,
@@ -415,51 +420,39 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
 
   // Background work that must not wait for a request: finishing pushes whose
   // answer was lost, expiring receipts, taking card changes to their tokens,
-  // forgetting what has expired.
-  const followUpJob = every(config.reconcileSeconds * 1000, 'token follow-ups', () => followUps.run());
-  takeFollowUps = followUpJob.run;
+  // sealing the audit trail, forgetting what has expired. Each job claims its
+  // rows (or its turn) for this instance, so N instances on one database do
+  // each piece of work once (src/core/jobs).
+  const loop = (name: string, pollMs: number, step: () => Promise<number>) =>
+    new WorkLoop({
+      step,
+      pollMs,
+      onError: (error) => logger.error({ err: error, job: name }, 'background job failed'),
+    });
+  const reconcileMs = config.reconcileSeconds * 1000;
+  const schedule = new Schedule(db as unknown as Kysely<unknown>, 10 * 60_000);
+  const followUpJob = loop('token follow-ups', reconcileMs, () => followUps.step());
+  takeFollowUps = () => followUpJob.wake();
   const jobs = [
     followUpJob,
-    every(config.reconcileSeconds * 1000, 'reconcile', () =>
-      provisioning.reconcile(config.reconcileSeconds * 2000),
-    ),
-    every(30_000, 'expire receipts', () => provisioning.expireReceipts()),
+    loop('reconcile', reconcileMs, () => provisioning.reconcile(reconcileMs * 2)),
+    loop('expire receipts', 30_000, () => provisioning.expireReceipts()),
     // Appends take no lock; this chains them, about a second behind (one sealer across instances).
-    every(1000, 'seal audit entries', () => audit.seal()),
-    every(10 * 60_000, 'purge expired', async () => {
-      await auth.purgeExpired();
-      await idempotency.purgeExpired();
+    loop('seal audit entries', 1000, () => audit.seal()),
+    loop('purge expired', 60_000, async () => {
+      await schedule.runIfDue('purge expired', 10 * 60_000, clock.now(), async () => {
+        await auth.purgeExpired();
+        await idempotency.purgeExpired();
+      });
+      return 0;
     }),
   ];
-  /** A job run every `ms`, never twice at once; `run()` asks for a run now (or right after the current one). */
-  function every(ms: number, name: string, work: () => Promise<unknown>) {
-    let running = false;
-    let again = false;
-    const run = (): void => {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = true;
-      work()
-        .catch((error: unknown) => logger.error({ err: error, job: name }, 'background job failed'))
-        .finally(() => {
-          running = false;
-          if (again) {
-            again = false;
-            run();
-          }
-        });
-    };
-    const timer = setInterval(run, ms);
-    timer.unref();
-    return { timer, run };
-  }
+  for (const job of jobs) job.start();
   return {
     app,
     mdes,
-    stop: () => {
-      for (const job of jobs) clearInterval(job.timer);
+    stop: async () => {
+      await Promise.all(jobs.map((job) => job.stop()));
     },
   };
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { DerivedKeySealer, deriveSealingKey } from '../core/derived-key-sealer.js';
+import { WorkLoop } from '../core/jobs/loop.js';
 import type { Logger } from '../core/logger.js';
 import { EnvelopeDecrypter } from '../mastercard/encryption/envelope-decrypter.js';
 import type { EncryptionIdentity } from '../mastercard/keys/dev-encryption-identity.js';
@@ -26,7 +27,6 @@ import {
   prepareSimulatorStore,
   registerClient,
 } from '../simulator/app.js';
-import { WorkLoop } from '../simulator/notifications/work-loop.js';
 import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../simulator/token-connect/catalogue.js';
 import { simulatorSigningKey } from '../simulator/token-connect/signature.js';
 import { registerTokenManagement } from '../simulator/token-management/register.js';

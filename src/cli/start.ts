@@ -53,7 +53,7 @@ export async function start(
   const { db } = database;
   const clock = systemClock;
   const servers: [Part, FastifyInstance, number][] = [];
-  const stops: (() => void)[] = [];
+  const stops: (() => Promise<void>)[] = [];
   let mdes: FastifyInstance | undefined;
   try {
     const keys = await ensureDevKeys(config, (line) => logger.info(line));
@@ -97,8 +97,8 @@ export async function start(
       ...(mdesUrl && { mdesUrl }),
       database,
       stop: async () => {
-        for (const stop of stops) stop();
-        const closing = Promise.all(all.map((app) => app.close()));
+        // The jobs finish (and settle) what they claimed while the servers drain; the database closes after both.
+        const closing = Promise.all([...stops.map((stop) => stop()), ...all.map((app) => app.close())]);
         const timeout = new Promise<'timeout'>((r) =>
           setTimeout(r, config.shutdownTimeoutMs, 'timeout').unref(),
         );
@@ -109,8 +109,11 @@ export async function start(
       },
     };
   } catch (error) {
-    for (const stop of stops) stop();
-    await Promise.allSettled([...servers.map(([, app]) => app.close()), mdes?.close()]);
+    await Promise.allSettled([
+      ...stops.map((stop) => stop()),
+      ...servers.map(([, app]) => app.close()),
+      mdes?.close(),
+    ]);
     await database.close();
     throw error;
   }

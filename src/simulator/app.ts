@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import { migrate, migrationReadiness } from '../core/db.js';
 import { DerivedKeySealer, deriveSealingKey } from '../core/derived-key-sealer.js';
+import { WorkLoop } from '../core/jobs/loop.js';
 import type { Logger } from '../core/logger.js';
 import { createServer } from '../core/server.js';
 import { OAuthSigner } from '../mastercard/oauth/signer.js';
@@ -24,7 +25,6 @@ import { installFaults } from './faults/plugin.js';
 import { Gateway } from './gateway/gateway.js';
 import { SIMULATOR_MIGRATION_TABLE, simulatorMigrations } from './migrations/index.js';
 import { NotificationOutbox } from './notifications/outbox.js';
-import { WorkLoop } from './notifications/work-loop.js';
 import { TokenizationAuthorizer } from './pre-digitization/authorize.js';
 import { IssuerServices } from './pre-digitization/issuers.js';
 import { IssuerNotifier } from './pre-digitization/notifier.js';
@@ -255,13 +255,20 @@ async function registerTokenConnect(
     tokenRequestorName: nameOf,
     sealer,
   });
+  // Enrolments a cardholder's request left unfinished (a failure, a worker that died), tried again.
+  const enrolments = new WorkLoop({
+    step: () => clickToPay.step(),
+    pollMs: 5_000,
+    onError: (error) => app.log.error({ err: error }, 'Click to Pay enrolment failed'),
+  });
   app.addHook('onReady', async () => {
     await issuerNotifier.recover();
     if (options.background === false) return;
     deliveries.start();
+    enrolments.start();
   });
   app.addHook('onClose', async () => {
-    await deliveries.stop();
+    await Promise.all([deliveries.stop(), enrolments.stop()]);
     issuers.close();
   });
   const gateway = new Gateway({ db, clock });

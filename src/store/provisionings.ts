@@ -146,6 +146,8 @@ export class ProvisioningRepository extends IssuerRepository {
       created_at: p.now,
       updated_at: p.now,
       completed_at: null,
+      claimed_by: null,
+      lease_until: null,
     };
     // The cards' foreign key is checked at the end of the statement, once the push row is in.
     await tx
@@ -191,31 +193,6 @@ export class ProvisioningRepository extends IssuerRepository {
       if (p) out.push(p);
     }
     return out;
-  }
-
-  /** Ids of records in a state, last changed before a time (for the expiry and reconciliation jobs). */
-  async idsInState(state: ProvisioningState, changedBefore: Date, limit = 100): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('provisionings')
-      .select('id')
-      .where('state', '=', state)
-      .where('updated_at', '<', changedBefore)
-      .orderBy('updated_at')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.id);
-  }
-
-  /** Pushes still waiting for the token requestor whose receipts ran out by `by`. */
-  async idsWithReceiptsExpiredBy(by: Date, limit = 100): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('provisionings')
-      .select('id')
-      .where('state', '=', 'receipt_issued')
-      .where('receipts_expire_at', '<=', by)
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.id);
   }
 
   /**

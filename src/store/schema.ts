@@ -42,6 +42,9 @@ export interface ProvisioningsTable {
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
+  /** The background job's claim on the push (migration 0021), and until when it holds. */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface ProvisioningCardsTable {
@@ -218,6 +221,9 @@ export interface TokenFollowUpsTable {
   updated_at: Date;
   /** Who asked for the change: an ops user (`ops:<key id>`), `cli`, `seed` (migration 0012). */
   requested_by: string | null;
+  /** The job's claim on the follow-up (migration 0021), and until when it holds. */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** The tokens of the issuer's cards, as MDES's notifications report them (migration 0007). */

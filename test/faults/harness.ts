@@ -20,6 +20,7 @@ import {
 import { MDES_ACCOUNT_RANGES } from '../../src/simulator/token-connect/catalogue.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
+import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import type { Sealer } from '../../src/store/vault/sealer.js';
@@ -31,6 +32,7 @@ import {
 } from '../simulator/token-connect-harness.js';
 import { fakeCardSource } from '../support/card-source.js';
 import { testDatabase } from '../support/database.js';
+import { ALICE_PROFILE } from '../support/provisioning-fixtures.js';
 import { testSealer } from '../support/sealer.js';
 
 export const CLICK_TO_PAY = '50123197928';
@@ -124,19 +126,14 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
   const repository = options.repository?.(db, testSealer()) ?? new ProvisioningRepository(db, testSealer());
   const service = new ProvisioningService({
     repository,
+    claims: new ProvisioningJobRepository(db, 60_000),
     audit: new AuditLog(db, clock),
     idempotency: options.idempotency?.(db, clock) ?? new IdempotencyStore(db, clock),
     cards: fakeCardSource({
       ownedCard: async (holder, id) => (id === CARD.id && holder === CARD.cardholderId ? CARD : undefined),
       listCards: async (holder) => (holder === CARD.cardholderId ? [CARD] : []),
       revealCardData: async () => ({ pan: PAN }),
-      profile: async () => ({
-        name: 'Alice Liddell',
-        email: 'alice@example.com',
-        phone: '+447700900123',
-        billingAddress: { line1: '1 Rabbit Hole', city: 'Oxford', postalCode: 'OX1 1AA', country: 'GB' },
-        locale: 'en-GB',
-      }),
+      profile: async () => ALICE_PROFILE,
     }),
     directory: new TokenRequestorDirectory({
       client,
@@ -171,8 +168,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     async reconcileAll(rounds = 6) {
       for (let i = 0; i < rounds; i++) {
         await service.reconcile(0);
-        const open = await repository.idsInState('pending', new Date(Date.now() + 60_000));
-        if (open.length === 0) return;
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from provisionings
+          where state = 'pending'`.execute(db);
+        if (rows[0]?.n === 0) return;
       }
     },
     async ledger() {

@@ -45,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  issuer?.stop();
+  await issuer?.stop();
   await issuer?.app.close();
   await issuer?.mdes?.close();
   await database?.close();

@@ -30,6 +30,7 @@ import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ActivationCodeStore } from '../../src/store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
+import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
@@ -115,6 +116,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     const repository = new ProvisioningRepository(db, vault);
     provisioning = new ProvisioningService({
       repository,
+      claims: new ProvisioningJobRepository(db, 60_000),
       audit,
       idempotency: new IdempotencyStore(db, clock),
       cards: store,

@@ -64,7 +64,7 @@ export async function buildTestIssuer(): Promise<TestIssuer> {
     keys,
     publicUrl: config.issuerPublicUrl,
     close: async () => {
-      issuer.stop();
+      await issuer.stop();
       await mdes.close();
       await issuer.app.close();
       await database.close();

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/core/db.js';
-import type { CardholderProfile } from '../../src/domain/account-holder.js';
 import type { PushMultipleAccountsInput } from '../../src/mastercard/token-connect/client.js';
 import { callbackWithResults, type ReceiptResult } from '../../src/mastercard/token-connect/handover.js';
 import type {
@@ -14,10 +13,12 @@ import { ProvisioningService, type ProvisioningView } from '../../src/service/pr
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
+import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { type IssuerDb, prepareIssuerStore } from '../../src/store/store.js';
 import { fakeCardSource } from '../support/card-source.js';
 import { testDatabase } from '../support/database.js';
+import { ALICE_CARD, ALICE_PROFILE, demoShop } from '../support/provisioning-fixtures.js';
 import { testSealer } from '../support/sealer.js';
 
 // Mastercard test numbers only.
@@ -31,16 +32,7 @@ const C2P = '50123197928';
 const SHOP = '50000000001';
 
 const cards: OwnedCard[] = [
-  {
-    id: 'crd_gb',
-    cardholderId: 'chd_alice',
-    lastFour: '4444',
-    expiryMonth: 12,
-    expiryYear: 2029,
-    country: 'GB',
-    status: 'active',
-    productName: 'World',
-  },
+  ALICE_CARD,
   {
     id: 'crd_blocked',
     cardholderId: 'chd_alice',
@@ -62,24 +54,9 @@ const cards: OwnedCard[] = [
     productName: 'Gold',
   },
 ];
-const profile: CardholderProfile = {
-  name: 'Alice Liddell',
-  email: 'alice@example.com',
-  phone: '+447700900123',
-  billingAddress: { line1: '1 Rabbit Hole', city: 'Oxford', postalCode: 'OX1 1AA', country: 'GB' },
-  locale: 'en-GB',
-};
+const profile = ALICE_PROFILE;
 const tokenRequestors: TokenRequestor[] = [
-  {
-    tokenRequestorId: SHOP,
-    name: 'Demo Shop Ltd',
-    consumerFacingEntityName: 'Demo Shop',
-    tokenRequestorType: 'MERCHANT',
-    enabledAccountRanges: [RANGE.padEnd(19, '0')],
-    supportsMultiplePushedCards: false,
-    supportedAccountHolderData: ['EMAIL_ADDRESS'],
-    availablePushMethods: [{ type: 'WEB', uri: 'http://merchant.test/push' }],
-  },
+  demoShop(SHOP, RANGE),
   {
     tokenRequestorId: C2P,
     name: 'Mastercard Click to Pay',
@@ -129,6 +106,7 @@ describe('provisioning service', () => {
     });
     service = new ProvisioningService({
       repository: new ProvisioningRepository(db, testSealer()),
+      claims: new ProvisioningJobRepository(db, 60_000),
       audit,
       idempotency: new IdempotencyStore(db, clock),
       cards: fakeCardSource({

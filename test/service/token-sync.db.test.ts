@@ -5,6 +5,7 @@ import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenSync } from '../../src/service/tokens/sync.js';
 import { AuditLog } from '../../src/store/audit.js';
 import { IdempotencyStore } from '../../src/store/idempotency.js';
+import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import { prepareIssuerStore } from '../../src/store/store.js';
 import { TokenRepository } from '../../src/store/tokens/tokens.js';
@@ -59,6 +60,7 @@ describe("a token's record and the push it completes", () => {
     const unused = {} as never;
     const provisioning = new ProvisioningService({
       repository,
+      claims: new ProvisioningJobRepository(db, 60_000),
       audit,
       idempotency: new IdempotencyStore(db, clock),
       cards: unused,

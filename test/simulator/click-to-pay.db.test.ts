@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import type { PushMultipleAccountsResponse } from '../../src/mastercard/token-connect/types.js';
 import { registerClient, simulatorWorkers } from '../../src/simulator/app.js';
@@ -12,6 +12,7 @@ import type { ClickToPaySchema } from '../../src/simulator/click-to-pay/tables.j
 import type { NotificationsSchema } from '../../src/simulator/notifications/tables.js';
 import { CLICK_TO_PAY_TOKEN_REQUESTOR_ID as C2P } from '../../src/simulator/token-connect/catalogue.js';
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
+import { TokenizeService } from '../../src/simulator/token-connect/tokenize.js';
 import {
   account,
   type Harness,
@@ -390,6 +391,94 @@ describe('Click to Pay enrolment from a Token Connect push', () => {
     const { profiles } = list.json() as { profiles: { id: string }[] };
     expect(profiles.length).toBeGreaterThanOrEqual(5);
     for (const p of profiles) expect(p.id).toMatch(/^c2p_[0-9a-z]{20}$/);
+  });
+});
+
+describe('Click to Pay enrolments with several workers', () => {
+  /** Tokenize as MDES does, but slower, counting how many run at once. */
+  const slowTokenize = () => {
+    const seen = { running: 0, most: 0, calls: 0 };
+    const original = TokenizeService.prototype.tokenize;
+    const spy = vi.spyOn(TokenizeService.prototype, 'tokenize').mockImplementation(async function (
+      this: TokenizeService,
+      ...args: Parameters<TokenizeService['tokenize']>
+    ) {
+      seen.calls++;
+      seen.running++;
+      seen.most = Math.max(seen.most, seen.running);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return await original.apply(this, args);
+      } finally {
+        seen.running--;
+      }
+    });
+    return { seen, restore: () => spy.mockRestore() };
+  };
+
+  it('enrols the receipts of a push several at once, each once', async () => {
+    const receipts = [];
+    for (let i = 0; i < 5; i++) {
+      receipts.push(
+        (await pushToClickToPay(TEST_CARDS.credit.pan, consumer(`many${i}@example.com`, undefined))).receipt,
+      );
+    }
+    const { seen, restore } = slowTokenize();
+    try {
+      const results = await clickToPay().enrolAll(receipts);
+      expect(results.map((r) => [r.receipt, r.result])).toEqual(receipts.map((r) => [r, 'APPROVED']));
+      expect(seen.calls).toBe(5);
+      expect(seen.most).toBeGreaterThan(1);
+    } finally {
+      restore();
+    }
+  });
+
+  it('a receipt another worker is enrolling is waited for, never enrolled twice', async () => {
+    const { receipt } = await pushToClickToPay(
+      TEST_CARDS.credit.pan,
+      consumer('twice@example.com', undefined),
+    );
+    const { seen, restore } = slowTokenize();
+    try {
+      const [first, second] = await Promise.all([clickToPay().enrol(receipt), clickToPay().enrol(receipt)]);
+      expect(first).toMatchObject({ receipt, result: 'APPROVED' });
+      expect(second).toEqual(first);
+      expect(seen.calls).toBe(1);
+      expect(await enrolmentOf(receipt)).toMatchObject({ state: 'enrolled', attempts: 1, claimed_by: null });
+    } finally {
+      restore();
+    }
+  });
+
+  it('the background job finishes an enrolment whose worker died, once its lease ran out', async () => {
+    const { receipt } = await pushToClickToPay(
+      TEST_CARDS.credit.pan,
+      consumer('orphan@example.com', undefined),
+    );
+    const now = h.clock.now();
+    // As if a worker had claimed it and died before any work.
+    await db()
+      .insertInto('mc_c2p_enrolments')
+      .values({
+        receipt,
+        state: 'pending',
+        attempts: 1,
+        next_attempt_at: now,
+        last_error: null,
+        profile_id: null,
+        token_unique_reference: null,
+        created_at: now,
+        updated_at: now,
+        claimed_by: 'dead-instance:1',
+        lease_until: new Date(now.getTime() + 60_000),
+      })
+      .execute();
+    expect(await clickToPay().step()).toBe(0);
+    h.clock.advance(60_000);
+    expect(await clickToPay().step()).toBe(1);
+    expect(await enrolmentOf(receipt)).toMatchObject({ state: 'enrolled', attempts: 2, claimed_by: null });
+    expect(await clickToPay().step()).toBe(0);
   });
 });
 

@@ -1,6 +1,8 @@
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError, PushprovError } from '../../core/errors.js';
+import type { Lease } from '../../core/jobs/lease.js';
+import { eachBounded } from '../../core/jobs/loop.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { TokenFollowUp, TokenFollowUpRepository } from '../../store/tokens/follow-ups.js';
 import type { TokenManagement } from './management.js';
@@ -24,8 +26,9 @@ export interface TokenFollowUpsOptions {
   onSettled?: (followUp: TokenFollowUp, outcome: 'done' | 'retry' | 'failed', error?: string) => void;
 }
 
-// Long enough for one call per token of a card (10 s per request).
-const LEASE_MS = 120_000;
+// Follow-ups claimed per step, and taken to MDES at once (one per card at most).
+const BATCH = 10;
+const CONCURRENCY = 4;
 
 /**
  * Takes card changes to the card's tokens at MDES, one Customer Service call
@@ -47,12 +50,21 @@ export class TokenFollowUps {
   /** Works on every due follow-up; resolves how many were taken to MDES. */
   async run(): Promise<number> {
     let done = 0;
-    for (;;) {
-      const now = this.#options.clock.now();
-      const followUp = await this.#options.repository.claim(now, new Date(now.getTime() + LEASE_MS));
-      if (!followUp) return done;
-      if (await this.#work(followUp)) done++;
-    }
+    while ((await this.step((taken) => (done += taken ? 1 : 0))) > 0);
+    return done;
+  }
+
+  /**
+   * Claims a batch of due follow-ups for this instance and works on them;
+   * resolves how many it claimed (0: none was due).
+   */
+  async step(onWorked?: (takenToMdes: boolean) => void): Promise<number> {
+    const { lease, followUps } = await this.#options.repository.claim(this.#options.clock.now(), BATCH);
+    await eachBounded(followUps, CONCURRENCY, async (followUp) => {
+      const taken = await this.#work(followUp, lease);
+      onWorked?.(taken);
+    });
+    return followUps.length;
   }
 
   /** Ops: what has not reached MDES yet, newest first: pending (with its next attempt) and failed. */
@@ -101,19 +113,20 @@ export class TokenFollowUps {
     if (failures.length > 0) throw failures[0];
   }
 
-  async #work(followUp: TokenFollowUp): Promise<boolean> {
+  async #work(followUp: TokenFollowUp, lease: Lease): Promise<boolean> {
     try {
       await this.#take(followUp);
     } catch (error) {
       const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
       const now = this.#options.clock.now();
       if (followUp.attempts >= (this.#options.maxAttempts ?? 10)) {
-        await this.#options.repository.settle(followUp.id, { state: 'failed', error: code }, now);
+        await this.#options.repository.settle(followUp.id, lease, { state: 'failed', error: code }, now);
         this.#options.onSettled?.(followUp, 'failed', code);
       } else {
         const delay = retryDelay(followUp.attempts, this.#options.retryBaseMs ?? 5_000, 3_600_000);
         await this.#options.repository.settle(
           followUp.id,
+          lease,
           { state: 'pending', retryAt: new Date(now.getTime() + delay), error: code },
           now,
         );
@@ -121,7 +134,7 @@ export class TokenFollowUps {
       }
       return false;
     }
-    await this.#options.repository.settle(followUp.id, { state: 'done' }, this.#options.clock.now());
+    await this.#options.repository.settle(followUp.id, lease, { state: 'done' }, this.#options.clock.now());
     this.#options.onSettled?.(followUp, 'done');
     return true;
   }

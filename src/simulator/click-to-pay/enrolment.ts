@@ -1,10 +1,13 @@
 import type { KeyObject } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { wireCode } from '../../core/error-codes.js';
 import { CryptoError, PushprovError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { type Lease, LeasedTable } from '../../core/jobs/lease.js';
+import { eachBounded } from '../../core/jobs/loop.js';
 import { pushedCardTokenizeRequest } from '../../mastercard/digital-enablement/tokenize.js';
 import type { PayloadEncrypter } from '../../mastercard/token-connect/client.js';
 import type { ReceiptResult } from '../../mastercard/token-connect/handover.js';
@@ -31,7 +34,19 @@ export interface ClickToPayOptions {
   mastercardKey: PayloadEncrypter;
   /** Told how each attempt ended: ids and reason codes only. */
   onOutcome?: (outcome: EnrolmentOutcome) => void;
+  /** Delay before the background job tries a pending enrolment again, doubling; default 5 s. */
+  retryBaseMs?: number;
+  /** How long a claimed enrolment is left to its worker; default 60 s (tokenize waits up to 5 s for the issuer). */
+  leaseMs?: number;
 }
+
+// Receipts enrolled at once, by a request or the background job.
+const ENROL_CONCURRENCY = 4;
+const ENROL_BATCH = 16;
+// Attempts before an enrolment that keeps failing unexpectedly is given up (`failed`).
+const MAX_ATTEMPTS = 5;
+// How long a request waits for another worker's enrolment of the same receipt.
+const ENROL_WAIT_MS = 10_000;
 
 export interface EnrolmentOutcome {
   state: McC2pEnrolmentsTable['state'];
@@ -77,10 +92,16 @@ export class ClickToPay {
   readonly #index: IdentityIndex;
   readonly #client: Client;
   readonly #options: ClickToPayOptions;
+  readonly #leased: LeasedTable<Enrolment>;
 
   constructor(options: ClickToPayOptions) {
     this.#options = options;
     this.#db = options.db as Kysely<ClickToPaySchema>;
+    this.#leased = new LeasedTable(options.db, {
+      table: 'mc_c2p_enrolments',
+      key: 'receipt',
+      leaseMs: options.leaseMs ?? 60_000,
+    });
     this.#index = new IdentityIndex(options.identityKey);
     this.profiles = new ProfileStore(options.db, options.sealer);
     this.#client = {
@@ -96,47 +117,111 @@ export class ClickToPay {
 
   /** Enrols one receipt pushed to Click to Pay, or gives again the result of an earlier enrolment of it. */
   async enrol(receipt: string): Promise<ReceiptResult> {
+    const [result] = await this.enrolAll([receipt]);
+    return result ?? { receipt, result: 'ERROR' };
+  }
+
+  /**
+   * Enrols the receipts of one push, several at once, or gives again the
+   * result of an earlier enrolment of each. Each is recorded `pending` and
+   * claimed by this worker first: a receipt another worker is enrolling (a
+   * second tab, the background job) is waited for, never enrolled twice.
+   */
+  async enrolAll(receipts: readonly string[]): Promise<ReceiptResult[]> {
+    if (receipts.length === 0) return [];
     const now = this.#options.clock.now();
     await this.#db
       .insertInto('mc_c2p_enrolments')
-      .values({
-        receipt,
-        state: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        last_error: null,
-        profile_id: null,
-        token_unique_reference: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(
+        receipts.map((receipt) => ({
+          receipt,
+          state: 'pending' as const,
+          attempts: 0,
+          // The background job takes it only if this request does not finish it.
+          next_attempt_at: new Date(now.getTime() + this.#retryBaseMs()),
+          last_error: null,
+          profile_id: null,
+          token_unique_reference: null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
       .onConflict((oc) => oc.column('receipt').doNothing())
       .execute();
-    const enrolment = await this.#db
-      .updateTable('mc_c2p_enrolments')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), updated_at: now }))
-      .where('receipt', '=', receipt)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    if (enrolment.state === 'pending') {
-      let outcome: EnrolmentOutcome;
-      try {
-        outcome = await this.#enrol(enrolment);
-      } catch (error) {
-        outcome = await this.#failed(enrolment, error);
-      }
-      this.#options.onOutcome?.(outcome);
-      return resultOf(receipt, outcome.state, outcome.tokenUniqueReference, outcome.error);
-    }
-    return resultOf(
-      receipt,
-      enrolment.state,
-      enrolment.token_unique_reference ?? undefined,
-      enrolment.last_error ?? undefined,
+    const { lease, rows } = await this.#leased.claim({
+      now,
+      due: sql`t.state = 'pending' and t.receipt in (${sql.join([...receipts])})`,
+      limit: receipts.length,
+      also: sql`attempts = attempts + 1, updated_at = ${now}`,
+    });
+    const outcomes = new Map<string, EnrolmentOutcome>();
+    await eachBounded(rows, ENROL_CONCURRENCY, async (row) => {
+      const outcome = await this.#attempt(row, lease);
+      if (outcome) outcomes.set(row.receipt, outcome);
+    });
+    return Promise.all(
+      receipts.map(async (receipt) => {
+        const outcome = outcomes.get(receipt);
+        if (outcome) return resultOf(receipt, outcome.state, outcome.tokenUniqueReference, outcome.error);
+        const row = await this.#settled(receipt);
+        return resultOf(
+          receipt,
+          row?.state ?? 'pending',
+          row?.token_unique_reference ?? undefined,
+          row?.last_error ?? undefined,
+        );
+      }),
     );
   }
 
-  async #enrol(enrolment: Enrolment): Promise<EnrolmentOutcome> {
+  /**
+   * The background job: enrolments left pending (an unexpected failure, a
+   * worker that died) claimed and tried again, several at once, with backoff,
+   * until they end; resolves how many it claimed.
+   */
+  async step(): Promise<number> {
+    const now = this.#options.clock.now();
+    const { lease, rows } = await this.#leased.claim({
+      now,
+      due: sql`t.state = 'pending' and t.next_attempt_at <= ${now}`,
+      order: sql`t.next_attempt_at`,
+      limit: ENROL_BATCH,
+      also: sql`attempts = attempts + 1, updated_at = ${now}`,
+    });
+    await eachBounded(rows, ENROL_CONCURRENCY, async (row) => {
+      await this.#attempt(row, lease);
+    });
+    return rows.length;
+  }
+
+  /** One claimed enrolment tried; undefined when the claim was lost to another worker meanwhile. */
+  async #attempt(enrolment: Enrolment, lease: Lease): Promise<EnrolmentOutcome | undefined> {
+    let outcome: EnrolmentOutcome | undefined;
+    try {
+      outcome = await this.#enrol(enrolment, lease);
+    } catch (error) {
+      outcome = await this.#failed(enrolment, lease, error);
+    }
+    if (outcome) this.#options.onOutcome?.(outcome);
+    return outcome;
+  }
+
+  /** The enrolment as it is once no worker holds it (or after a while, still held). */
+  async #settled(receipt: string): Promise<Enrolment | undefined> {
+    const deadline = Date.now() + ENROL_WAIT_MS;
+    for (;;) {
+      const row = await this.#db
+        .selectFrom('mc_c2p_enrolments')
+        .selectAll()
+        .where('receipt', '=', receipt)
+        .executeTakeFirst();
+      const held = row?.state === 'pending' && row.claimed_by !== null;
+      if (!held || Date.now() > deadline) return row;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async #enrol(enrolment: Enrolment, lease: Lease): Promise<EnrolmentOutcome | undefined> {
     const receipt = await this.#db
       .selectFrom('mc_receipts')
       .select('account_sealed')
@@ -156,22 +241,31 @@ export class ClickToPay {
     }
     const card = await this.#token(enrolment.receipt);
     const now = this.#options.clock.now();
-    const profileId = await this.#db.transaction().execute(async (trx) => {
-      const id = await this.profiles.enrol(trx, holder, identity, card, now);
-      await trx
-        .updateTable('mc_c2p_enrolments')
-        .set({
-          state: 'enrolled',
-          profile_id: id,
-          token_unique_reference: card.tokenUniqueReference,
-          last_error: null,
-          updated_at: now,
-        })
-        .where('receipt', '=', enrolment.receipt)
-        .where('state', '=', 'pending')
-        .execute();
-      return id;
-    });
+    const profileId = await this.#db
+      .transaction()
+      .execute(async (trx) => {
+        const id = await this.profiles.enrol(trx, holder, identity, card, now);
+        const settled = await this.#leased.settle(
+          enrolment.receipt,
+          lease,
+          {
+            state: 'enrolled',
+            profile_id: id,
+            token_unique_reference: card.tokenUniqueReference,
+            last_error: null,
+            updated_at: now,
+          },
+          { executor: trx },
+        );
+        // Another worker took the enrolment over: the profile change rolls back, the token is its to use.
+        if (!settled) throw new ClaimLost();
+        return id;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ClaimLost) return undefined;
+        throw error;
+      });
+    if (profileId === undefined) return undefined;
     return {
       state: 'enrolled',
       attempt: enrolment.attempts,
@@ -224,21 +318,32 @@ export class ClickToPay {
     );
   }
 
-  /** A refusal is final; anything unexpected leaves the enrolment pending, for the cardholder's retry. */
-  async #failed(enrolment: Enrolment, error: unknown): Promise<EnrolmentOutcome> {
+  /**
+   * A refusal is final; anything unexpected leaves the enrolment pending, to
+   * be tried again by the background job (with backoff, a bounded number of
+   * times) or on the cardholder's retry.
+   */
+  async #failed(enrolment: Enrolment, lease: Lease, error: unknown): Promise<EnrolmentOutcome | undefined> {
     // MDES refusing the receipt (expired, unknown) and sealed data that does not open are final.
     const final =
       error instanceof EnrolmentRefused ||
       error instanceof TokenConnectFailure ||
-      error instanceof CryptoError;
+      error instanceof CryptoError ||
+      enrolment.attempts >= MAX_ATTEMPTS;
     const code = error instanceof PushprovError ? error.code : 'UNEXPECTED_ERROR';
     const now = this.#options.clock.now();
-    await this.#db
-      .updateTable('mc_c2p_enrolments')
-      .set({ last_error: code, updated_at: now, ...(final ? { state: 'failed' } : {}) })
-      .where('receipt', '=', enrolment.receipt)
-      .where('state', '=', 'pending')
-      .execute();
+    const settled = await this.#leased.settle(enrolment.receipt, lease, {
+      last_error: code,
+      updated_at: now,
+      ...(final
+        ? { state: 'failed' }
+        : {
+            next_attempt_at: new Date(
+              now.getTime() + retryDelay(enrolment.attempts, this.#retryBaseMs(), 3_600_000),
+            ),
+          }),
+    });
+    if (!settled) return undefined;
     return {
       state: final ? 'failed' : 'pending',
       attempt: enrolment.attempts,
@@ -247,7 +352,14 @@ export class ClickToPay {
       error: code,
     };
   }
+
+  #retryBaseMs(): number {
+    return this.#options.retryBaseMs ?? 5_000;
+  }
 }
+
+/** Thrown inside the enrolment's transaction to roll it back when its claim was lost. */
+class ClaimLost extends Error {}
 
 function resultOf(
   receipt: string,

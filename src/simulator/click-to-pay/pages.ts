@@ -15,7 +15,7 @@ import { CLICK_TO_PAY_PUSH_PATH } from '../token-connect/catalogue.js';
 import type { ClickToPay } from './enrolment.js';
 
 export interface ClickToPayPagesOptions {
-  clickToPay: Pick<ClickToPay, 'enrol'>;
+  clickToPay: Pick<ClickToPay, 'enrolAll'>;
   /** MDES's own signing key: Click to Pay runs inside Mastercard and holds it already. */
   signatures: Pick<PushSignatureKeys, 'verify'>;
   secureCookies?: boolean;
@@ -106,10 +106,7 @@ export function clickToPayPages(options: ClickToPayPagesOptions): FastifyPluginA
       } catch (error) {
         return refused(request, reply, error);
       }
-      const results: ReceiptResult[] = [];
-      for (const receipt of handover.pushAccountReceipts)
-        results.push(await options.clickToPay.enrol(receipt));
-      return back(reply, handover, results);
+      return back(reply, handover, await options.clickToPay.enrolAll(handover.pushAccountReceipts));
     });
 
     app.post(`${CLICK_TO_PAY_PUSH_PATH}/cancel`, async (request, reply) => {

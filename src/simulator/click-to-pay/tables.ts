@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { SimulatorSchema } from '../token-connect/tables.js';
 
 /** Kysely's view of Click to Pay's tables (migration 0003). */
@@ -36,6 +37,9 @@ export interface McC2pEnrolmentsTable {
   token_unique_reference: string | null;
   created_at: Date;
   updated_at: Date;
+  /** The enrolling worker's claim (migration 0009), and until when it holds. */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface ClickToPaySchema extends SimulatorSchema {

@@ -7,6 +7,7 @@ import * as m0005 from './0005_tokenization_decisions.js';
 import * as m0006 from './0006_customer_service.js';
 import * as m0007 from './0007_pre_digitization.js';
 import * as m0008 from './0008_digital_enablement.js';
+import * as m0009 from './0009_job_leases.js';
 
 /** Mastercard's side of the world; its tables are prefixed `mc_`. */
 export const simulatorMigrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const simulatorMigrations: Record<string, Migration> = {
   '0006_customer_service': m0006,
   '0007_pre_digitization': m0007,
   '0008_digital_enablement': m0008,
+  '0009_job_leases': m0009,
 };
 
 export const SIMULATOR_MIGRATION_TABLE = 'mc_migrations';

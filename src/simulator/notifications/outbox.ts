@@ -1,7 +1,9 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { retryDelay } from '../../core/backoff.js';
 import type { Clock } from '../../core/clock.js';
 import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
+import { type Lease, LeasedTable } from '../../core/jobs/lease.js';
+import { eachBounded } from '../../core/jobs/loop.js';
 import type { NotifyTokenUpdatedRequest } from '../../mastercard/digital-enablement/schemas.js';
 import { signedPost } from '../../mastercard/oauth/signed-post.js';
 import type { OAuthSigner } from '../../mastercard/oauth/signer.js';
@@ -56,6 +58,9 @@ type Row = Selectable<McNotificationsTable>;
 
 // How long a claimed notification is left to its worker before another may take it.
 const LEASE_MARGIN_MS = 5_000;
+// Notifications claimed per step, and delivered at once.
+const DELIVERY_BATCH = 16;
+const DELIVERY_CONCURRENCY = 8;
 // 4xx answers that say "not now" rather than "never".
 const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 
@@ -71,10 +76,16 @@ const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 export class NotificationOutbox {
   readonly #db: Kysely<NotificationsSchema>;
   readonly #options: OutboxOptions;
+  readonly #leased: LeasedTable<Row>;
 
   constructor(options: OutboxOptions) {
     this.#db = options.db as Kysely<NotificationsSchema>;
     this.#options = options;
+    this.#leased = new LeasedTable(options.db, {
+      table: 'mc_notifications',
+      key: 'notification_id',
+      leaseMs: this.#timeoutMs() + LEASE_MARGIN_MS,
+    });
   }
 
   /**
@@ -157,12 +168,14 @@ export class NotificationOutbox {
     );
   }
 
-  /** Delivers the next due notification, if any; resolves 1 when one was attempted, 0 otherwise. */
+  /**
+   * Claims a batch of due notifications for this instance and delivers them
+   * at once (they are about different tokens); resolves how many were attempted.
+   */
   async step(): Promise<number> {
-    const row = await this.#claim();
-    if (!row) return 0;
-    await this.#deliver(row);
-    return 1;
+    const { lease, rows } = await this.#claim();
+    await eachBounded(rows, DELIVERY_CONCURRENCY, (row) => this.#deliver(row, lease));
+    return rows.length;
   }
 
   /** Attempts every notification due now, in order; for tests and tools. */
@@ -202,53 +215,36 @@ export class NotificationOutbox {
   }
 
   /**
-   * Takes the oldest due notification whose token has no earlier one still
-   * pending for the same recipient, and leases it: until the lease ends, no
-   * other worker takes it, and the later notifications of its token to that
-   * recipient keep waiting (a merchant that is down does not hold up the issuer).
+   * Claims the oldest due notifications whose token has no earlier one still
+   * pending for the same recipient, counting an attempt of each: until the
+   * lease ends no other worker takes them, and the later notifications of
+   * their tokens to those recipients keep waiting (a merchant that is down
+   * does not hold up the issuer).
    */
-  async #claim(): Promise<Row | undefined> {
+  #claim(): Promise<{ lease: Lease; rows: Row[] }> {
     const now = this.#options.clock.now();
-    const leaseUntil = new Date(now.getTime() + this.#timeoutMs() + LEASE_MARGIN_MS);
-    return this.#db
-      .updateTable('mc_notifications')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: leaseUntil, updated_at: now }))
-      .where('notification_id', '=', (eb) =>
-        eb
-          .selectFrom('mc_notifications as n')
-          .select('n.notification_id')
-          .where('n.state', '=', 'pending')
-          .where('n.next_attempt_at', '<=', now)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('mc_notifications as e')
-                  .select('e.seq')
-                  .whereRef('e.token_unique_reference', '=', 'n.token_unique_reference')
-                  .whereRef('e.issuer_consumer_key', '=', 'n.issuer_consumer_key')
-                  .where('e.state', '=', 'pending')
-                  .whereRef('e.seq', '<', 'n.seq'),
-              ),
-            ),
-          )
-          .orderBy('n.seq')
-          .limit(1)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    return this.#leased.claim({
+      now,
+      due: sql`t.state = 'pending' and t.next_attempt_at <= ${now} and not exists (
+        select 1 from mc_notifications as e
+        where e.token_unique_reference = t.token_unique_reference
+          and e.issuer_consumer_key = t.issuer_consumer_key
+          and e.state = 'pending' and e.seq < t.seq)`,
+      order: sql`t.seq`,
+      limit: DELIVERY_BATCH,
+      also: sql`attempts = attempts + 1, updated_at = ${now}`,
+    });
   }
 
-  async #deliver(row: Row): Promise<void> {
-    if (row.message_type !== NTU_MESSAGE_TYPE) return this.#deliverToIssuer(row);
+  async #deliver(row: Row, lease: Lease): Promise<void> {
+    if (row.message_type !== NTU_MESSAGE_TYPE) return this.#deliverToIssuer(row, lease);
     const endpoint = await this.#db
       .selectFrom('mc_clients')
       .select('notification_url')
       .where('consumer_key', '=', row.issuer_consumer_key)
       .executeTakeFirst();
     const url = endpoint?.notification_url;
-    if (!url) return this.#settle(row, undefined, 'retry', 'NO_NOTIFICATION_URL');
+    if (!url) return this.#settle(row, lease, undefined, 'retry', 'NO_NOTIFICATION_URL');
 
     let response: Response;
     try {
@@ -259,14 +255,14 @@ export class NotificationOutbox {
       });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      return this.#settle(row, undefined, 'retry', timedOut ? 'TIMEOUT' : 'NETWORK_ERROR');
+      return this.#settle(row, lease, undefined, 'retry', timedOut ? 'TIMEOUT' : 'NETWORK_ERROR');
     }
     const { status } = response;
     const code = await errorCodeOf(response);
-    if (status >= 200 && status < 300) return this.#settle(row, status, 'delivered', undefined);
+    if (status >= 200 && status < 300) return this.#settle(row, lease, status, 'delivered', undefined);
     const error = `HTTP_${status}${code ? ` ${code}` : ''}`;
     const retry = status >= 500 || RETRYABLE_STATUSES.has(status);
-    return this.#settle(row, status, retry ? 'retry' : 'rejected', error);
+    return this.#settle(row, lease, status, retry ? 'retry' : 'rejected', error);
   }
 
   /**
@@ -275,9 +271,9 @@ export class NotificationOutbox {
    * any 4xx but 408/425/429) is final; a timeout, a 5xx, no connection or an
    * answer MDES cannot read is tried again.
    */
-  async #deliverToIssuer(row: Row): Promise<void> {
+  async #deliverToIssuer(row: Row, lease: Lease): Promise<void> {
     const issuer = await this.#options.issuers.of(row.issuer_consumer_key);
-    if (!issuer) return this.#settle(row, undefined, 'retry', 'NO_PRE_DIGITIZATION_URL');
+    if (!issuer) return this.#settle(row, lease, undefined, 'retry', 'NO_PRE_DIGITIZATION_URL');
     const data =
       row.payload_sealed === null
         ? undefined
@@ -300,18 +296,19 @@ export class NotificationOutbox {
         }),
       });
     }
-    if (result.ok) return this.#settle(row, result.status, 'delivered', undefined);
+    if (result.ok) return this.#settle(row, lease, result.status, 'delivered', undefined);
     const { failure } = result;
     const status = failure.kind === 'http' ? failure.status : undefined;
     const outcome =
       failure.kind === 'http' && failure.status < 500 && !RETRYABLE_STATUSES.has(failure.status)
         ? 'rejected'
         : 'retry';
-    return this.#settle(row, status, outcome, failureCode(failure));
+    return this.#settle(row, lease, status, outcome, failureCode(failure));
   }
 
   async #settle(
     row: Row,
+    lease: Lease,
     status: number | undefined,
     outcomeAsked: DeliveryAttempt['outcome'],
     errorAsked: string | undefined,
@@ -335,20 +332,14 @@ export class NotificationOutbox {
       this.#options.retryBaseMs ?? 5_000,
       this.#options.retryCapMs ?? 3_600_000,
     );
-    await this.#db
-      .updateTable('mc_notifications')
-      .set({
-        updated_at: now,
-        last_error: error ?? null,
-        ...(outcome === 'delivered' && { state: 'delivered', delivered_at: now }),
-        ...(outcome === 'rejected' && { state: 'rejected' }),
-        ...(outcome === 'retry' && { next_attempt_at: new Date(now.getTime() + delay) }),
-      })
-      .where('notification_id', '=', row.notification_id)
-      // A worker whose lease ran out (and whose row another worker took) changes nothing.
-      .where('state', '=', 'pending')
-      .where('attempts', '=', row.attempts)
-      .execute();
+    // A worker whose lease ran out (and whose row another worker took) changes nothing.
+    await this.#leased.settle(row.notification_id, lease, {
+      updated_at: now,
+      last_error: error ?? null,
+      ...(outcome === 'delivered' && { state: 'delivered', delivered_at: now }),
+      ...(outcome === 'rejected' && { state: 'rejected' }),
+      ...(outcome === 'retry' && { next_attempt_at: new Date(now.getTime() + delay) }),
+    });
     this.#options.onAttempt?.({
       notificationId: row.notification_id,
       messageType: row.message_type,

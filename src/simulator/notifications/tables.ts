@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { NTU_MESSAGE_TYPE } from '../../mastercard/token-requestor-notifications.js';
 import type { SimulatorSchema } from '../token-connect/tables.js';
 
@@ -27,6 +27,9 @@ export interface McNotificationsTable {
   created_at: Date;
   updated_at: Date;
   delivered_at: Date | null;
+  /** The delivering worker's claim (migration 0009), and until when it holds. */
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  lease_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Only the column of mc_clients the outbox reads: where the issuer wants its notifications. */

@@ -1,5 +1,6 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { newId } from '../../core/ids.js';
+import { type Lease, LeasedTable } from '../../core/jobs/lease.js';
 import type { IssuerSchema, TokenFollowUpKind, TokenFollowUpsTable } from '../schema.js';
 
 export interface TokenFollowUp {
@@ -42,7 +43,19 @@ const toFollowUp = (row: Selectable<TokenFollowUpsTable>): TokenFollowUp => ({
 
 /** The `token_follow_ups` table: card changes still to reach MDES, worked on by a job. */
 export class TokenFollowUpRepository {
-  constructor(readonly db: Kysely<IssuerSchema>) {}
+  readonly #leased: LeasedTable<Selectable<TokenFollowUpsTable>>;
+
+  constructor(
+    readonly db: Kysely<IssuerSchema>,
+    /** How long a claimed follow-up is left to its worker: one call per token of a card (10 s per request). */
+    leaseMs = 120_000,
+  ) {
+    this.#leased = new LeasedTable(db as unknown as Kysely<unknown>, {
+      table: 'token_follow_ups',
+      key: 'id',
+      leaseMs,
+    });
+  }
 
   async add(
     followUp: Pick<TokenFollowUp, 'cardId' | 'kind' | 'account'> & { requestedBy?: string },
@@ -71,59 +84,41 @@ export class TokenFollowUpRepository {
   }
 
   /**
-   * Takes the next due follow-up and leases it until `leaseUntil`, counting
-   * the attempt: another worker leaves it alone meanwhile, and a worker that
-   * dies with it only delays it. Follow-ups of one card go in order.
+   * Claims a batch of due follow-ups for this instance, counting an attempt
+   * of each: no other instance takes them until they are settled or the
+   * lease ends (an instance that dies with them only delays them). Follow-ups
+   * of one card go in order: one is due only once every earlier one is done,
+   * so a batch holds at most one per card.
    */
-  async claim(now: Date, leaseUntil: Date): Promise<TokenFollowUp | undefined> {
-    const row = await this.db
-      .updateTable('token_follow_ups')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: leaseUntil, updated_at: now }))
-      .where('id', '=', (eb) =>
-        eb
-          .selectFrom('token_follow_ups as f')
-          .select('f.id')
-          .where('f.state', '=', 'pending')
-          .where('f.next_attempt_at', '<=', now)
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('token_follow_ups as e')
-                  .select('e.id')
-                  .whereRef('e.card_id', '=', 'f.card_id')
-                  .where('e.state', '=', 'pending')
-                  .whereRef('e.seq', '<', 'f.seq'),
-              ),
-            ),
-          )
-          .orderBy('f.seq')
-          .limit(1)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    return row && toFollowUp(row);
+  async claim(now: Date, limit: number): Promise<{ lease: Lease; followUps: TokenFollowUp[] }> {
+    const { lease, rows } = await this.#leased.claim({
+      now,
+      due: sql`t.state = 'pending' and t.next_attempt_at <= ${now} and not exists (
+        select 1 from token_follow_ups as e
+        where e.card_id = t.card_id and e.state = 'pending' and e.seq < t.seq)`,
+      order: sql`t.seq`,
+      limit,
+      also: sql`attempts = attempts + 1, updated_at = ${now}`,
+    });
+    return { lease, followUps: rows.map(toFollowUp) };
   }
 
+  /** Writes a claimed follow-up's outcome; false (nothing written) when the claim was lost to another instance. */
   async settle(
     id: string,
+    lease: Lease,
     outcome:
       | { state: 'done' }
       | { state: 'pending'; retryAt: Date; error: string }
       | { state: 'failed'; error: string },
     now: Date,
-  ): Promise<void> {
-    await this.db
-      .updateTable('token_follow_ups')
-      .set({
-        state: outcome.state,
-        updated_at: now,
-        last_error: outcome.state === 'done' ? null : outcome.error,
-        ...(outcome.state === 'pending' && { next_attempt_at: outcome.retryAt }),
-      })
-      .where('id', '=', id)
-      .execute();
+  ): Promise<boolean> {
+    return this.#leased.settle(id, lease, {
+      state: outcome.state,
+      updated_at: now,
+      last_error: outcome.state === 'done' ? null : outcome.error,
+      ...(outcome.state === 'pending' && { next_attempt_at: outcome.retryAt }),
+    });
   }
 
   /** Ops: the follow-ups not done yet (pending or failed), newest first. */
