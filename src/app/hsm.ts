@@ -1,7 +1,7 @@
 import { HsmError } from '../core/hsm/errors.js';
 import { hsmDecryptionKey, hsmSigningKey, hsmWrappingKey } from '../core/hsm/keys.js';
 import { heldKeysProblems } from '../core/hsm/token.js';
-import { isPkcs11Uri, parsePkcs11Uri } from '../core/hsm/uri.js';
+import { describePkcs11Uri, isPkcs11Uri, parsePkcs11Uri } from '../core/hsm/uri.js';
 import type { RsaDecryptionKey } from '../core/keys/decryption-key.js';
 import type { SigningKey } from '../core/keys/signing-key.js';
 import type { WrappingKey } from '../core/keys/wrapping-key.js';
@@ -54,5 +54,11 @@ export const hsmKekFor =
  * server that cannot sign, decrypt or open the vault is not ready, and says
  * which key's token is gone.
  */
-export const hsmReadiness = (config: Config): (() => string[]) | undefined =>
-  HSM_KEY_SETTINGS.some((key) => isPkcs11Uri(config[key] ?? '')) ? heldKeysProblems : undefined;
+export function hsmReadiness(config: Config): (() => string[]) | undefined {
+  const names = new Set(
+    HSM_KEY_SETTINGS.map((key) => config[key] ?? '')
+      .filter(isPkcs11Uri)
+      .map((uri) => describePkcs11Uri(parsePkcs11Uri(uri))),
+  );
+  return names.size > 0 ? () => heldKeysProblems(names) : undefined;
+}

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeConfig, loadConfig } from '../../src/app/config.js';
-import { hsmDecryptionKeyFor, hsmSigningKeyFor } from '../../src/app/hsm.js';
+import { hsmDecryptionKeyFor, hsmReadiness, hsmSigningKeyFor } from '../../src/app/hsm.js';
 import { OAuthSigner } from '../../src/mastercard/oauth/signer.js';
 import { PreDigitizationPayloads } from '../../src/mastercard/pre-digitization/payload.js';
 import { CardAccountDataSchema } from '../../src/mastercard/pre-digitization/schemas.js';
@@ -81,6 +81,7 @@ describe.skipIf(softHsmMissing)(
   () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const label = uniqueLabel('issuer');
+    const spare4Key = uniqueLabel('issuer');
     const config = (over: Record<string, string> = {}) =>
       loadConfig({ PUSHPROV_PKCS11_MODULE: SOFTHSM_MODULE, PUSHPROV_PKCS11_PIN: PIN, ...over });
     beforeAll(() => {
@@ -122,7 +123,7 @@ describe.skipIf(softHsmMissing)(
     });
 
     it("an HSM gone while MDES's payload is opened is HSM_UNAVAILABLE, not the payload's CRYPTOGRAPHY_ERROR", () => {
-      const spare = uniqueLabel('issuer');
+      const spare = spare4Key;
       importRsaKey('spare-4', spare, privateKey);
       const payloads = new PreDigitizationPayloads({
         decryptionKeys: [{ privateKey: hsmDecryptionKeyFor(config(), keyUri('spare-4', spare)) }],
@@ -134,6 +135,20 @@ describe.skipIf(softHsmMissing)(
       expect(() => payloads.open(envelope, CardAccountDataSchema, '/cardInfo')).toThrow(
         expect.objectContaining({ code: 'HSM_UNAVAILABLE', status: 503 }),
       );
+    });
+
+    // After the test above: this process still holds its key on spare-4, whose token is gone.
+    it('is ready by its own keys alone: a key the process holds for something else, token gone, is not its problem', () => {
+      const settings = config({ MASTERCARD_SIGNING_KEY_PATH: keyUri('pushprov', label, '') });
+      // Held open, as the issuer holds its signing key.
+      hsmSigningKeyFor(settings, settings.mastercardSigningKeyPath ?? '');
+      expect(hsmReadiness(settings)?.()).toEqual([]);
+      // A configuration naming the gone key is not ready, and says which.
+      expect(
+        hsmReadiness(config({ MASTERCARD_SIGNING_KEY_PATH: keyUri('spare-4', spare4Key, '') }))?.(),
+      ).toEqual([
+        `HSM_UNAVAILABLE: the HSM holding pkcs11:token=spare-4;object=${spare4Key} is not reachable`,
+      ]);
     });
 
     it('refuses to start with one message naming the variable: wrong PIN, missing key', () => {

@@ -85,15 +85,18 @@ const LOST = new Set([
 const held = new Set<TokenKey>();
 
 /**
- * Why the HSM keys this process holds cannot be used now, one line each;
- * empty when every one's token answers. A session query per key, no
- * signature: cheap enough for every `/readyz`. A key whose session was lost
- * is reconnected here, so the probe turns ready again once the HSM is back.
+ * Why the held HSM keys named in `names` (as `TokenKey.name` gives them)
+ * cannot be used now, one line each; empty when every one's token answers.
+ * A session query per key, no signature: cheap enough for every `/readyz`.
+ * A key whose session was lost is reconnected here, so the probe turns ready
+ * again once the HSM is back. Only the named keys: a process may hold others
+ * that are not this server's (a second server, a test run in one process).
  */
-export function heldKeysProblems(): string[] {
+export function heldKeysProblems(names: ReadonlySet<string>): string[] {
   // One key may be held twice (two clients signing with it): said once.
   const problems = new Set<string>();
   for (const key of held) {
+    if (!names.has(key.name)) continue;
     const problem = key.probe();
     if (problem !== undefined) problems.add(problem);
   }
