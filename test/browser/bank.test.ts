@@ -34,6 +34,15 @@ describe('bank pages in Chromium', () => {
     await page.waitForURL(`${stack.issuer}/app/cards`);
   }
 
+  /**
+   * A one-time code of a time step that begins after this call: an earlier
+   * test may have spent the current step's code, and a code is single use.
+   */
+  async function codeOfNextStep(secret: string): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 250));
+    return generate({ secret });
+  }
+
   const waitForState = (page: Page, state: string) =>
     page.locator(`#state[data-state="${state}"]`).waitFor({ timeout: 60_000 });
 
@@ -558,9 +567,7 @@ describe('bank pages in Chromium', () => {
     await page.getByRole('link', { name: /Demo Shop/ }).click();
     await page.waitForURL(/\/consent$/);
     await page.getByLabel(/I agree to share this card/).check();
-    await page
-      .getByLabel('One-time code', { exact: true })
-      .fill(await generate({ secret: DEMO.alice.totpSecret }));
+    await page.getByLabel('One-time code', { exact: true }).fill(await codeOfNextStep(DEMO.alice.totpSecret));
     await page.getByRole('button', { name: 'Add to Demo Shop' }).click();
     await page.waitForURL(`${stack.merchant}/**`);
     await page.getByRole('button', { name: /^Not now/ }).click();
