@@ -129,6 +129,9 @@ it('round-trips arbitrary JSON both ways (fast-check)', () => {
       fc.pre(Boolean(value) && typeof value === 'object');
       const text = JSON.stringify(value);
       fc.pre(/^[\x20-\x7e]*$/.test(text));
+      // The library rebuilds the decrypted object by assignment, so a "__proto__" key becomes
+      // its prototype instead of a member (seed -175807264 found {"__proto__":[]}).
+      fc.pre(!text.includes('"__proto__"'));
       const normal = JSON.parse(text);
       expect(theirDecrypt(text, 'SHA512', 'certificate')).toEqual(normal);
       expect(JSON.parse(decrypter.decrypt(theirEnvelope(value, 'hex', 'SHA512', 'certificate')))).toEqual(
