@@ -309,12 +309,14 @@ describe('the bank’s OpenID provider, asked whether a token is still active', 
   });
   afterAll(async () => {
     const text = logs.text();
-    for (const token of [...tokensSeen, PUSHPROV_CLIENT.clientSecret]) expect(text).not.toContain(token);
+    for (const secret of [...tokensSeen, PUSHPROV_CLIENT.clientSecret, WRONG_SECRET])
+      expect(text).not.toContain(secret);
     await idp.close();
     await withoutIntrospection.close();
     await database.close();
   });
 
+  const WRONG_SECRET = 'not-the-client-secret-0123456789';
   const introspecting = (cacheSeconds: number, clientSecret = PUSHPROV_CLIENT.clientSecret) => ({
     introspection: { clientId: PUSHPROV_CLIENT.clientId, clientSecret, cacheSeconds },
   });
@@ -408,7 +410,7 @@ describe('the bank’s OpenID provider, asked whether a token is still active', 
     expect(await answer(app, alice.token)).toEqual([200, alice.id]);
 
     // An endpoint that refuses pushprov's client is no answer either: closed, not open.
-    const wrongSecret = await issuerApp(introspecting(30, 'not-the-client-secret-0123456789'));
+    const wrongSecret = await issuerApp(introspecting(30, WRONG_SECRET));
     expect(await answer(wrongSecret.app, alice.token)).toEqual([503, 'IDENTITY_PROVIDER_UNAVAILABLE']);
   });
 
@@ -416,6 +418,8 @@ describe('the bank’s OpenID provider, asked whether a token is still active', 
     const { app } = await issuerApp(introspecting(30), withoutIntrospection);
     const alice = await signedIn(withoutIntrospection);
     expect(await answer(app, alice.token)).toEqual([503, 'IDENTITY_PROVIDER_UNAVAILABLE']);
+    // The log says why, for whoever configured it.
+    expect(logs.text()).toContain('the discovery document names no introspection_endpoint');
     // The same provider with introspection off: today's behaviour.
     expect(await answer((await issuerApp({}, withoutIntrospection)).app, alice.token)).toEqual([
       200,
