@@ -33,7 +33,7 @@ export interface OidcOptions {
 }
 
 /** RFC 7662 introspection of each access token at the provider, so that a revoked one is refused. */
-export interface IntrospectionOptions {
+interface IntrospectionOptions {
   /** The client pushprov authenticates as (client_secret_basic). */
   clientId: string;
   clientSecret: string;
