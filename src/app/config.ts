@@ -174,6 +174,10 @@ export interface Config {
   oidcScaAcr: string[] | undefined;
   oidcScaAmr: string[] | undefined;
   oidcScaMaxAgeSeconds: number;
+  oidcIntrospection: boolean;
+  oidcIntrospectionClientId: string | undefined;
+  oidcIntrospectionClientSecret: string | undefined;
+  oidcIntrospectionCacheSeconds: number;
 }
 
 const accountRanges: Parser<string[]> = (raw) => {
@@ -296,6 +300,12 @@ const tokenTypes = list(
 const claimName: Parser<string> = (raw) =>
   /^[A-Za-z0-9_:.\-/]{1,128}$/.test(raw) ? raw : { problem: 'expected a claim name' };
 const showList = (items: string[] | undefined) => (items ?? []).join(',');
+// The longest a revoked access token may still be accepted for: beyond a few minutes introspection is pointless.
+const MAX_INTROSPECTION_CACHE_SECONDS = 300;
+const introspectionCacheSeconds: Parser<number> = (raw) =>
+  /^\d+$/.test(raw) && Number(raw) <= MAX_INTROSPECTION_CACHE_SECONDS
+    ? Number(raw)
+    : { problem: `expected whole seconds from 0 to ${MAX_INTROSPECTION_CACHE_SECONDS}` };
 
 const publicUrl = (portKey: 'issuerPort' | 'simulatorPort' | 'merchantPort') => (c: Partial<Config>) =>
   `http://localhost:${c[portKey] ?? 0}`;
@@ -717,10 +727,44 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     default: 300,
     parse: positiveInt,
   },
+  oidcIntrospection: {
+    env: 'PUSHPROV_OIDC_INTROSPECTION',
+    description:
+      "on: each access token, once valid as a JWT, is also asked about at the provider's introspection endpoint (RFC 7662, from its discovery document), so a token revoked there is refused within PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS; the endpoint unreachable: 503 IDENTITY_PROVIDER_UNAVAILABLE. off: a token is good until it expires",
+    default: false,
+    parse: bool,
+    show: (on) => (on ? 'on' : 'off'),
+  },
+  oidcIntrospectionClientId: {
+    env: 'PUSHPROV_OIDC_INTROSPECTION_CLIENT_ID',
+    description:
+      'The client pushprov authenticates as at the introspection endpoint (client_secret_basic); default PUSHPROV_OIDC_CLIENT_ID',
+    parse: text,
+  },
+  oidcIntrospectionClientSecret: {
+    env: 'PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET',
+    description:
+      'Its secret; default PUSHPROV_OIDC_CLIENT_SECRET when the client is pushprov’s own; one of the two is required with PUSHPROV_OIDC_INTROSPECTION=on',
+    parse: text,
+    secret: true,
+  },
+  oidcIntrospectionCacheSeconds: {
+    env: 'PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS',
+    description:
+      "How long the provider's answer that a token is active is kept (never past the token's exp; an inactive answer or a failure is never kept): the window in which a revocation at the provider is not yet seen; 0 asks on every request",
+    default: 30,
+    parse: introspectionCacheSeconds,
+  },
 };
 
 /** The settings that may name a key in an HSM. */
 export const HSM_KEY_SETTINGS = ['mastercardSigningKeyPath', 'mdesEncryptionKeyPath', 'vaultKek'] as const;
+
+const INTROSPECTION_SETTINGS = [
+  'oidcIntrospectionClientId',
+  'oidcIntrospectionClientSecret',
+  'oidcIntrospectionCacheSeconds',
+] as const;
 
 const OIDC_SETTINGS = [
   'oidcAudience',
@@ -734,6 +778,8 @@ const OIDC_SETTINGS = [
   'oidcScaAcr',
   'oidcScaAmr',
   'oidcScaMaxAgeSeconds',
+  'oidcIntrospection',
+  ...INTROSPECTION_SETTINGS,
 ] as const;
 
 /** OIDC settings go with an issuer, and an issuer needs a client and a rule for what counts as strong. */
@@ -762,7 +808,27 @@ function oidcProblems(config: Config, given: ReadonlySet<keyof Config>): string[
       `${SETTINGS.oidcAudience.env}: must differ from ${SETTINGS.oidcClientId.env} when ${SETTINGS.oidcAccessTokenTypes.env} accepts more than at+jwt (an ID token would pass as an access token)`,
     );
   }
+  problems.push(...introspectionProblems(config, given));
   return problems;
+}
+
+/** Introspection settings go with introspection on, and introspection needs a client that can authenticate. */
+function introspectionProblems(config: Config, given: ReadonlySet<keyof Config>): string[] {
+  const on = `${SETTINGS.oidcIntrospection.env}=on`;
+  if (!config.oidcIntrospection) {
+    return INTROSPECTION_SETTINGS.filter((k) => given.has(k)).map(
+      (k) => `${SETTINGS[k].env}: only used with ${on}`,
+    );
+  }
+  const secret = SETTINGS.oidcIntrospectionClientSecret.env;
+  // Another client's id with pushprov's own secret would never authenticate.
+  if (config.oidcIntrospectionClientId !== undefined && config.oidcIntrospectionClientSecret === undefined)
+    return [`${secret}: required with ${SETTINGS.oidcIntrospectionClientId.env}`];
+  if (config.oidcIntrospectionClientSecret === undefined && config.oidcClientSecret === undefined)
+    return [
+      `${secret}: required with ${on} (the introspection endpoint authenticates its caller), unless ${SETTINGS.oidcClientSecret.env} is set`,
+    ];
+  return [];
 }
 
 type Source = Record<string, string | undefined>;

@@ -168,6 +168,13 @@ function oidcOptions(config: Config, issuer: string): OidcOptions {
       amr: config.oidcScaAmr ?? [],
       maxAgeSeconds: config.oidcScaMaxAgeSeconds,
     },
+    ...(config.oidcIntrospection && {
+      introspection: {
+        clientId: config.oidcIntrospectionClientId ?? config.oidcClientId ?? '',
+        clientSecret: config.oidcIntrospectionClientSecret ?? config.oidcClientSecret ?? '',
+        cacheSeconds: config.oidcIntrospectionCacheSeconds,
+      },
+    }),
   };
 }
 

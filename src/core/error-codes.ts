@@ -414,6 +414,8 @@ export const ERROR_CODES = {
   HSM_UNAVAILABLE: {
     status: 503,
     meaning: 'The HSM is gone (session, token or library) and did not come back on retry.',
+    // A push whose signing key is gone answers it; the push stays pending and is sent once the HSM is back.
+    cardholder: true,
   },
   HSM_OPERATION_FAILED: { status: 500, meaning: 'The HSM refused an operation for another reason.' },
   VAULT_BLOB_MALFORMED: { status: 500, meaning: 'A sealed value cannot be read.' },

@@ -272,6 +272,8 @@ export const DE_MESSAGES: Record<RefusalCode | `ui.${string}`, string> = {
   SIGN_IN_REFUSED: 'Die Anmeldung bei Ihrer Bank wurde nicht abgeschlossen. Bitte beginnen Sie erneut.',
   IDENTITY_PROVIDER_UNAVAILABLE:
     'Die Anmeldung Ihrer Bank ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
+  HSM_UNAVAILABLE:
+    'Ein technisches Problem bei Ihrer Bank hat dies aufgehalten. Ihre Anfrage bleibt erhalten und wird in Kürze ausgeführt; sehen Sie gleich noch einmal nach.',
   RECEIPT_EXPIRED: 'Die Zeit zum Abschließen ist abgelaufen. Beginnen Sie erneut bei Ihren Karten.',
   PUSH_UNCONFIRMED: 'Mastercard hat die Anfrage nicht rechtzeitig bestätigt. Es wurde nichts hinzugefügt.',
   PROVISIONING_NOT_FOUND: 'Diese Anfrage haben wir nicht gefunden.',

@@ -90,6 +90,8 @@ export const REFUSALS: Record<RefusalCode, string> = {
   SIGN_IN_REFUSED: 'Signing in at your bank did not complete. Please start again.',
   IDENTITY_PROVIDER_UNAVAILABLE:
     'Your bank’s sign-in cannot be reached right now. Please try again in a moment.',
+  HSM_UNAVAILABLE:
+    'A technical problem at your bank held this up. Your request is kept and will go through shortly; check back in a moment.',
   RECEIPT_EXPIRED: 'The time to finish there ran out. Start again from your cards.',
   PUSH_UNCONFIRMED: 'Mastercard did not confirm the request in time. Nothing was added.',
   PROVISIONING_NOT_FOUND: 'We could not find this request.',

@@ -94,6 +94,86 @@ describe('the bank’s OpenID provider’s configuration', () => {
     ]);
   });
 
+  it('asks the provider about each token only when introspection is on, with pushprov’s client by default', () => {
+    expect(loadConfig({ ...GOOD, PUSHPROV_OIDC_CLIENT_SECRET: 's3cret' })).toMatchObject({
+      oidcIntrospection: false,
+      oidcIntrospectionCacheSeconds: 30,
+    });
+    const on = { ...GOOD, PUSHPROV_OIDC_CLIENT_SECRET: 's3cret', PUSHPROV_OIDC_INTROSPECTION: 'on' };
+    expect(loadConfig(on)).toMatchObject({
+      oidcIntrospection: true,
+      oidcIntrospectionClientId: undefined,
+      oidcIntrospectionClientSecret: undefined,
+    });
+    expect(
+      loadConfig({
+        ...on,
+        PUSHPROV_OIDC_INTROSPECTION_CLIENT_ID: 'pushprov-rs',
+        PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET: 'rs-secret',
+        PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS: '0',
+      }),
+    ).toMatchObject({
+      oidcIntrospectionClientId: 'pushprov-rs',
+      oidcIntrospectionClientSecret: 'rs-secret',
+      oidcIntrospectionCacheSeconds: 0,
+    });
+  });
+
+  it('names each bad introspection setting once, the secret hidden', () => {
+    const on = { ...GOOD, PUSHPROV_OIDC_INTROSPECTION: 'on' };
+    expect(problemsOf({ ...GOOD, PUSHPROV_OIDC_INTROSPECTION: 'sometimes' })).toEqual([
+      'PUSHPROV_OIDC_INTROSPECTION="sometimes": expected true or false',
+    ]);
+    expect(problemsOf(on)).toEqual([
+      'PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET: required with PUSHPROV_OIDC_INTROSPECTION=on (the introspection endpoint authenticates its caller), unless PUSHPROV_OIDC_CLIENT_SECRET is set',
+    ]);
+    expect(problemsOf({ ...on, PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET: 'rs-secret' })).toEqual([]);
+    expect(
+      problemsOf({
+        ...on,
+        PUSHPROV_OIDC_CLIENT_SECRET: 's3cret',
+        PUSHPROV_OIDC_INTROSPECTION_CLIENT_ID: 'rs',
+      }),
+    ).toEqual([
+      'PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET: required with PUSHPROV_OIDC_INTROSPECTION_CLIENT_ID',
+    ]);
+    expect(
+      problemsOf({
+        ...on,
+        PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET: ' ',
+        PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS: '301',
+      }),
+    ).toEqual([
+      'PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET=(hidden): expected a non-empty value',
+      'PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS="301": expected whole seconds from 0 to 300',
+      'PUSHPROV_OIDC_INTROSPECTION_CLIENT_SECRET: required with PUSHPROV_OIDC_INTROSPECTION=on (the introspection endpoint authenticates its caller), unless PUSHPROV_OIDC_CLIENT_SECRET is set',
+    ]);
+    expect(
+      problemsOf({
+        ...on,
+        PUSHPROV_OIDC_CLIENT_SECRET: 's',
+        PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS: '-1',
+      }),
+    ).toEqual(['PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS="-1": expected whole seconds from 0 to 300']);
+  });
+
+  it('refuses introspection settings without introspection on, or without a provider', () => {
+    expect(
+      problemsOf({
+        ...GOOD,
+        PUSHPROV_OIDC_INTROSPECTION: 'off',
+        PUSHPROV_OIDC_INTROSPECTION_CLIENT_ID: 'rs',
+        PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS: '5',
+      }),
+    ).toEqual([
+      'PUSHPROV_OIDC_INTROSPECTION_CLIENT_ID: only used with PUSHPROV_OIDC_INTROSPECTION=on',
+      'PUSHPROV_OIDC_INTROSPECTION_CACHE_SECONDS: only used with PUSHPROV_OIDC_INTROSPECTION=on',
+    ]);
+    expect(problemsOf({ PUSHPROV_OIDC_INTROSPECTION: 'on' })).toEqual([
+      'PUSHPROV_OIDC_INTROSPECTION: only used with PUSHPROV_OIDC_ISSUER',
+    ]);
+  });
+
   it('hides the client secret when it reports a bad value', () => {
     const problems = problemsOf({ ...GOOD, PUSHPROV_OIDC_CLIENT_SECRET: '   ' });
     expect(problems).toEqual(['PUSHPROV_OIDC_CLIENT_SECRET=(hidden): expected a non-empty value']);

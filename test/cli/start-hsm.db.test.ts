@@ -8,6 +8,7 @@ import {
   importRsaKey,
   keyUri,
   PIN,
+  recreateToken,
   removeToken,
   SOFTHSM_MODULE,
   softHsm,
@@ -49,6 +50,8 @@ describe.skipIf(softHsmMissing)(
           'vault-keyring.json',
         ),
         MASTERCARD_SIGNING_KEY_PATH: keyUri('spare-6', signing, ''),
+        // A push left pending while the signing HSM was gone is sent again within seconds of its return.
+        PUSHPROV_RECONCILE_SECONDS: '1',
       });
     }, 120_000);
     afterAll(async () => {
@@ -94,15 +97,45 @@ describe.skipIf(softHsmMissing)(
       const noSigning = await readyz();
       expect([noSigning.status, noSigning.body.status]).toEqual([503, 'not ready']);
       expect(noSigning.body.problems).toEqual([gone('spare-6', signing)]);
-      // The calls to Mastercard were signed there: none goes out now.
+    });
+
+    it('a push while the signing key’s token is gone: 503 HSM_UNAVAILABLE, left pending, and sent once the key is back', async () => {
+      // The calls to Mastercard are signed there: none goes out now, and the answer names the HSM.
       const bob = new CardholderClient(stack.issuer);
       await bob.signIn(DEMO.bob);
       const cards = (await bob.call('GET', '/v1/cards')).body.cards as { id: string; eligible: boolean }[];
       await bob.stepUp(DEMO.bob.totpSecret);
-      const refused = await bob.push([cards.find((c) => c.eligible)?.id ?? ''], CLICK_TO_PAY);
-      // (Said as Mastercard unreachable: the Token Connect client does not yet tell the HSM's outage apart.)
-      expect(refused.body).toMatchObject({ state: 'failed', cards: [{ state: 'failed' }] });
+      const card = cards.find((c) => c.eligible)?.id ?? '';
+      const key = 'hsm-gone-push';
+      const refused = await bob.push([card], CLICK_TO_PAY, key);
+      expect([refused.status, (refused.body.error as { code: string }).code]).toEqual([
+        503,
+        'HSM_UNAVAILABLE',
+      ]);
+      expect(JSON.stringify(refused.body)).not.toContain('TOKEN_CONNECT');
+      // Nothing half-written: the push is recorded pending (its key answers with it), its card not failed, no receipt.
+      const replay = await bob.push([card], CLICK_TO_PAY, key);
+      expect(replay.status).toBe(200);
+      expect(replay.body).toMatchObject({ state: 'pending', cards: [{ state: 'pending' }] });
+      const id = replay.body.id as string;
 
+      // The HSM is back with the key: reconciliation sends the same push, and the receipt comes.
+      recreateToken('spare-6');
+      importRsaKey(
+        'spare-6',
+        signing,
+        createPrivateKey(readFileSync(join(inject('devKeysDir'), 'issuer-signing.key.pem'), 'utf8')),
+      );
+      await vi.waitFor(
+        async () =>
+          expect((await bob.call('GET', `/v1/provisionings/${id}`)).body.state).toBe('receipt_issued'),
+        { timeout: 20_000, interval: 200 },
+      );
+      expect((await readyz()).status).toBe(200);
+    });
+
+    it('is not ready, naming both keys, once both tokens are gone', async () => {
+      removeToken('spare-6');
       removeToken('spare-5');
       const neither = await readyz();
       expect(neither.status).toBe(503);

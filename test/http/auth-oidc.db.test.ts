@@ -286,3 +286,154 @@ describe('the bank’s OpenID provider, for the API', () => {
     expect(retired.json().error.code).toBe('SESSION_INVALID');
   });
 });
+
+/**
+ * Token introspection (RFC 7662) at the same real provider: a token revoked
+ * there is refused once the cache window has passed, the endpoint out of
+ * reach refuses every token with 503, and with introspection off nothing is
+ * asked (a token is good until it expires).
+ */
+describe('the bank’s OpenID provider, asked whether a token is still active', () => {
+  let database: Database<unknown>;
+  let db: IssuerDb;
+  let idp: TestIdp;
+  let withoutIntrospection: TestIdp;
+  const logs = captureStream();
+  const tokensSeen: string[] = [];
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    db = await prepareIssuerStore(database.db);
+    idp = await startTestIdp({ audience: ISSUER });
+    withoutIntrospection = await startTestIdp({ audience: ISSUER, introspection: false });
+  });
+  afterAll(async () => {
+    const text = logs.text();
+    for (const secret of [...tokensSeen, PUSHPROV_CLIENT.clientSecret, WRONG_SECRET])
+      expect(text).not.toContain(secret);
+    await idp.close();
+    await withoutIntrospection.close();
+    await database.close();
+  });
+
+  const WRONG_SECRET = 'not-the-client-secret-0123456789';
+  const introspecting = (cacheSeconds: number, clientSecret = PUSHPROV_CLIENT.clientSecret) => ({
+    introspection: { clientId: PUSHPROV_CLIENT.clientId, clientSecret, cacheSeconds },
+  });
+
+  const issuerApp = async (oidc: Partial<OidcOptions> = {}, provider = idp) => {
+    const clock = new ManualClock(new Date());
+    const auth = createAuth({
+      db,
+      clock,
+      sealer,
+      issuerPublicUrl: ISSUER,
+      opsKeys: OpsKeys.from([OPS_KEY]),
+      oidc: {
+        issuer: provider.issuer,
+        audience: ISSUER,
+        algorithms: ['RS256'],
+        cardholderClaim: 'sub',
+        clockToleranceSeconds: TOLERANCE_S,
+        clientId: PUSHPROV_CLIENT.clientId,
+        clientSecret: PUSHPROV_CLIENT.clientSecret,
+        scopes: ['openid'],
+        sca: { acr: [STRONG.acr], amr: [], maxAgeSeconds: SCA_MAX_AGE_S },
+        ...oidc,
+      },
+    });
+    const app = await authProbeApp({ database, auth, clock, publicUrl: ISSUER, logs: logs.stream });
+    return { app, clock };
+  };
+
+  const signedIn = async (provider = idp) => {
+    const id = await insertCardholder(db);
+    const { accessToken } = await provider.bankAppTokens({ accountId: `test-${id}`, ...WEAK });
+    tokensSeen.push(accessToken);
+    return { id, token: accessToken };
+  };
+
+  const whoAmI = (app: FastifyInstance, token: string) =>
+    app.inject({ method: 'GET', url: '/v1/session', headers: { authorization: `Bearer ${token}` } });
+  const answer = async (app: FastifyInstance, token: string) => {
+    const res = await whoAmI(app, token);
+    return [res.statusCode, res.json().error?.code ?? res.json().cardholderId];
+  };
+
+  it('accepts a token until it is revoked at the provider, and refuses it once the cache window has passed', async () => {
+    const { app, clock } = await issuerApp(introspecting(1));
+    const alice = await signedIn();
+    const before = idp.introspections;
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+    expect(idp.introspections).toBe(before + 1);
+    // Within the window the provider's answer is kept: not asked again.
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+    expect(idp.introspections).toBe(before + 1);
+
+    await idp.revoke(alice.token);
+    // The documented window: a revocation is not seen before the kept answer runs out.
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+    clock.advance(1_001);
+    expect(await answer(app, alice.token)).toEqual([401, 'SESSION_INVALID']);
+    // An inactive answer is not kept: asked again, refused again.
+    expect(await answer(app, alice.token)).toEqual([401, 'SESSION_INVALID']);
+    expect(idp.introspections).toBe(before + 3);
+  });
+
+  it('with no cache, asks on every request and refuses a revoked token at once; the step-up too', async () => {
+    const { app } = await issuerApp(introspecting(0));
+    const alice = await signedIn();
+    const before = idp.introspections;
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+    expect(idp.introspections).toBe(before + 2);
+    await idp.revoke(alice.token);
+    expect(await answer(app, alice.token)).toEqual([401, 'SESSION_INVALID']);
+    const stepUp = await app.inject({
+      method: 'POST',
+      url: '/v1/sca/oidc',
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect([stepUp.statusCode, stepUp.json().error.code]).toEqual([401, 'SESSION_INVALID']);
+  });
+
+  it('refuses every token with 503 while the introspection endpoint cannot be reached, and keeps no failure', async () => {
+    const { app } = await issuerApp(introspecting(30));
+    const alice = await signedIn();
+    idp.introspectionDown = true;
+    try {
+      expect(await answer(app, alice.token)).toEqual([503, 'IDENTITY_PROVIDER_UNAVAILABLE']);
+    } finally {
+      idp.introspectionDown = false;
+    }
+    // Back: the very next request is asked about and accepted.
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+
+    // An endpoint that refuses pushprov's client is no answer either: closed, not open.
+    const wrongSecret = await issuerApp(introspecting(30, WRONG_SECRET));
+    expect(await answer(wrongSecret.app, alice.token)).toEqual([503, 'IDENTITY_PROVIDER_UNAVAILABLE']);
+  });
+
+  it('refuses every token with 503 while the discovery document names no introspection endpoint', async () => {
+    const { app } = await issuerApp(introspecting(30), withoutIntrospection);
+    const alice = await signedIn(withoutIntrospection);
+    expect(await answer(app, alice.token)).toEqual([503, 'IDENTITY_PROVIDER_UNAVAILABLE']);
+    // The log says why, for whoever configured it.
+    expect(logs.text()).toContain('the discovery document names no introspection_endpoint');
+    // The same provider with introspection off: today's behaviour.
+    expect(await answer((await issuerApp({}, withoutIntrospection)).app, alice.token)).toEqual([
+      200,
+      alice.id,
+    ]);
+  });
+
+  it('with introspection off, asks nothing: a revoked token is accepted until it expires', async () => {
+    const { app } = await issuerApp();
+    const alice = await signedIn();
+    const before = idp.introspections;
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+    await idp.revoke(alice.token);
+    expect(await answer(app, alice.token)).toEqual([200, alice.id]);
+    expect(idp.introspections).toBe(before);
+  });
+});

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
+import { HsmError } from '../../src/core/hsm/errors.js';
 import { decryptFieldLevel } from '../../src/mastercard/encryption/field-level.js';
 import { backoffDelay, parseRetryAfter } from '../../src/mastercard/http/retry.js';
 import { selfSignedCertificate } from '../../src/mastercard/keys/certificate.js';
@@ -466,6 +467,26 @@ describe('TokenConnectClient: retries', () => {
     controller.abort(new Error('cardholder left'));
     await expect(call).rejects.toThrow('cardholder left');
     expect(received).toHaveLength(1);
+  });
+
+  it('passes a signer’s own failure (its HSM gone) through as it is: nothing sent, not called unreachable', async () => {
+    const { baseUrl, received } = await serve(ok);
+    const gone = new HsmError('HSM_UNAVAILABLE', 'the HSM holding pkcs11:token=t;object=k is not reachable');
+    const started: AttemptStarted[] = [];
+    const error = await client(baseUrl, {
+      signer: {
+        authorizationHeader: () => {
+          throw gone;
+        },
+      },
+      hooks: { onRequest: (e) => started.push(e) },
+    })
+      .pushMultipleAccounts({ tokenRequestorId: '50123197928', accounts })
+      .catch((e: unknown) => e);
+    expect(error).toBe(gone);
+    expect(error).not.toBeInstanceOf(TokenConnectError);
+    expect(received).toHaveLength(0);
+    expect(started).toHaveLength(0);
   });
 
   it('uses an injected fetch, and ignores a hook that throws', async () => {

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider, { type AccessToken, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 import * as client from 'openid-client';
 
 /**
@@ -11,7 +11,9 @@ import * as client from 'openid-client';
  * provider's session id. Who signs in, and how strongly, is the test's to
  * say (`nextLogin`): the interaction finishes at once, without a page.
  * `rotateKeys()` puts a provider with a new signing key behind the same
- * issuer URL, as a bank's key rotation does.
+ * issuer URL, as a bank's key rotation does. Its introspection (RFC 7662)
+ * and revocation (RFC 7009) endpoints take its JWT access tokens, as a
+ * bank's provider's do (Keycloak's).
  */
 interface Login {
   accountId: string;
@@ -27,6 +29,9 @@ export const WEAK = { acr: 'urn:bank:password', amr: ['pwd'] };
 /** The bank app's client (public, PKCE) and pushprov's (confidential), both registered. */
 const BANK_APP = { clientId: 'bank-app', redirectUri: 'com.bank.app:/callback' };
 export const PUSHPROV_CLIENT = { clientId: 'pushprov', clientSecret: 'pushprov-client-secret-0123456789' };
+/** oidc-provider's default routes of the two endpoints. */
+const INTROSPECTION_PATH = '/token/introspection';
+const REVOCATION_PATH = '/token/revocation';
 
 export interface TestIdp {
   issuer: string;
@@ -40,6 +45,12 @@ export interface TestIdp {
     login: Login,
     parameters?: Record<string, string>,
   ): Promise<{ accessToken: string; idToken: string }>;
+  /** Revokes an access token at the provider's revocation endpoint, as the bank app's sign-out does. */
+  revoke(accessToken: string): Promise<void>;
+  /** How many introspection requests reached the provider. */
+  readonly introspections: number;
+  /** While set, the introspection endpoint drops every connection (the endpoint unreachable). */
+  introspectionDown: boolean;
   /** Follows the provider's redirects from an authorization URL, cookies kept, to the client's redirect URI. */
   authorize(url: string, login: Login): Promise<URL>;
   close(): Promise<void>;
@@ -56,20 +67,35 @@ export async function startTestIdp(options: {
   /** Where pushprov's client is sent back (`<issuer URL>/app/oidc/callback`); may be set later. */
   pushprovRedirectUri?: string;
   accessTokenTtlSeconds?: number;
+  /** false: a provider without introspection (its discovery document names no endpoint). */
+  introspection?: boolean;
 }): Promise<TestIdp & { setPushprovRedirectUri(uri: string): Promise<void> }> {
   let provider: Provider | undefined;
   const server: Server = createServer((req, res) => {
     if (!provider) return void res.writeHead(503).end();
     if (req.url?.startsWith('/interaction/')) return void finishInteraction(provider, req, res);
+    if (req.method === 'POST' && req.url === INTROSPECTION_PATH) {
+      idp.introspections++;
+      if (idp.introspectionDown) return void req.socket.destroy();
+    }
+    if (req.method === 'POST' && (req.url === INTROSPECTION_PATH || req.url === REVOCATION_PATH))
+      return void byTokenId(provider, req, res);
     provider.callback()(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let keys = [await signingKey('key-1')];
   let redirectUri = options.pushprovRedirectUri ?? `${options.audience}/app/oidc/callback`;
-  const idp: { nextLogin: Login; accessTokenTyp: string | undefined } = {
+  const idp: {
+    nextLogin: Login;
+    accessTokenTyp: string | undefined;
+    introspections: number;
+    introspectionDown: boolean;
+  } = {
     nextLogin: { accountId: 'nobody', ...WEAK },
     accessTokenTyp: undefined,
+    introspections: 0,
+    introspectionDown: false,
   };
   const accounts = new Map<string, Record<string, string>>();
 
@@ -108,8 +134,38 @@ export async function startTestIdp(options: {
     }
   }
 
-  const build = () =>
-    new Provider(issuer, {
+  /*
+   * oidc-provider keeps no record of a JWT access token, so its introspection and revocation endpoints
+   * refuse one; a bank's provider does both. So each JWT access token is also recorded as an opaque one
+   * would be, under its jti, and those two endpoints are given the jti in its place: the provider's own
+   * client authentication, introspection and revocation do the rest.
+   */
+  const recordAccessToken = async (token: AccessToken) => {
+    const fields = (token.constructor as typeof AccessToken).IN_PAYLOAD;
+    const record = token as unknown as Record<string, unknown>;
+    const payload = Object.fromEntries(
+      fields.flatMap((f) => (record[f] === undefined ? [] : [[f, record[f]]])),
+    );
+    await token.adapter.upsert(token.jti, payload as AdapterPayload, token.remainingTTL);
+  };
+
+  async function byTokenId(p: Provider, req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+    try {
+      const { jti } = decodeJwt(params.token ?? '');
+      if (jti !== undefined) params.token = jti;
+    } catch {
+      // Not a JWT: the provider judges it as it is.
+    }
+    // Read already: oidc-provider takes a parsed body from `req.body`.
+    Object.assign(req, { body: params });
+    p.callback()(req, res);
+  }
+
+  const build = () => {
+    const built = new Provider(issuer, {
       clients: [
         {
           client_id: BANK_APP.clientId,
@@ -133,6 +189,8 @@ export async function startTestIdp(options: {
       }),
       features: {
         devInteractions: { enabled: false },
+        introspection: { enabled: options.introspection ?? true },
+        revocation: { enabled: true },
         resourceIndicators: {
           enabled: true,
           defaultResource: () => options.audience,
@@ -174,7 +232,15 @@ export async function startTestIdp(options: {
         return grant;
       },
     });
+    built.on('access_token.issued', (token) => void recordAccessToken(token));
+    return built;
+  };
   provider = build();
+
+  const bankApp = () =>
+    client.discovery(new URL(issuer), BANK_APP.clientId, undefined, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
 
   // Each sign-in in a browser of its own: the provider ends a session when another account signs in.
   async function authorize(url: string, login: Login): Promise<URL> {
@@ -214,11 +280,21 @@ export async function startTestIdp(options: {
     set accessTokenTyp(typ: string | undefined) {
       idp.accessTokenTyp = typ;
     },
+    get introspections() {
+      return idp.introspections;
+    },
+    get introspectionDown() {
+      return idp.introspectionDown;
+    },
+    set introspectionDown(down: boolean) {
+      idp.introspectionDown = down;
+    },
     authorize,
+    async revoke(accessToken) {
+      await client.tokenRevocation(await bankApp(), accessToken, { token_type_hint: 'access_token' });
+    },
     async bankAppTokens(login, parameters = {}) {
-      const config = await client.discovery(new URL(issuer), BANK_APP.clientId, undefined, client.None(), {
-        execute: [client.allowInsecureRequests],
-      });
+      const config = await bankApp();
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const url = client.buildAuthorizationUrl(config, {

@@ -167,6 +167,19 @@ export function finalise(): void {
   softHsm().lib.C_Finalize();
 }
 
+/** An empty token of that label is made again (an HSM replaced, its keys to be put back); the module rescans its tokens. */
+export function recreateToken(token: TokenLabel): void {
+  finalise();
+  execFileSync(
+    'softhsm2-util',
+    ['--init-token', '--free', '--label', token, '--pin', PIN, '--so-pin', SO_PIN],
+    {
+      stdio: 'ignore',
+    },
+  );
+  softHsm();
+}
+
 /** The token goes away for good: the module is finalised and the token deleted. */
 export function removeToken(token: TokenLabel): void {
   finalise();

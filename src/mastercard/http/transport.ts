@@ -13,7 +13,8 @@ import {
  * Signs a request with OAuth 1.0a (RSA-SHA256 with a body hash), returning the
  * Authorization header. pushprov's OAuthSigner satisfies it; so would any
  * other signer, which is why the clients ask for this shape and not a class.
- * GET requests are signed with an empty body.
+ * GET requests are signed with an empty body. What a signer throws (an HSM
+ * gone: HSM_UNAVAILABLE) reaches the caller as it is, never as a network failure.
  */
 export interface RequestSigner {
   authorizationHeader(method: string, url: string, body: string): string;
@@ -125,11 +126,14 @@ export class SignedJsonTransport {
     const { signal } = request;
     for (let attempt = 1; ; attempt++) {
       const started = { operation: request.operation, requestId: request.requestId, attempt };
+      // Signed before the attempt and outside its try: a signer that fails (its HSM gone) is no
+      // failure of Mastercard's and nothing was sent, so its own error goes to the caller as it is.
+      const authorization = this.#signer.authorizationHeader(request.method, request.url, request.body ?? '');
       this.#emit('onRequest', started);
       const t0 = performance.now();
       let outcome: Outcome;
       try {
-        outcome = await this.#attempt(request);
+        outcome = await this.#attempt(request, authorization);
       } catch (error) {
         // The caller cancelled: stop without retrying, with the caller's reason.
         if (signal?.aborted) throw signal.reason;
@@ -153,13 +157,10 @@ export class SignedJsonTransport {
     }
   }
 
-  async #attempt(request: SignedRequest): Promise<Outcome> {
+  async #attempt(request: SignedRequest, authorization: string): Promise<Outcome> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      authorization: this.#signer.authorizationHeader(request.method, request.url, request.body ?? ''),
-    };
+    const headers: Record<string, string> = { accept: 'application/json', authorization };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     const response = await this.#fetch(request.url, {
       method: request.method,

@@ -263,7 +263,8 @@ export class PushCommand {
         );
         return undefined;
       }
-      // Unknown outcome: stays pending for reconcile, which asks again with the same requestId.
+      // Unknown outcome, or not sent at all (the signing HSM gone, HSM_UNAVAILABLE rethrown for the
+      // caller's 503): stays pending for reconcile, which sends again with the same requestId.
       await audit.append({
         actor: 'system',
         action: 'provisioning.push_uncertain',

@@ -5,6 +5,7 @@ import { AuthError } from '../../../core/errors.js';
 import type { GrantService, IssuedGrant } from '../grants.js';
 import type { CardholderIdentity, Principal } from '../identity.js';
 import type { CardholderOfClaims } from './cardholders.js';
+import { TokenIntrospection } from './introspection.js';
 import { normalizedTokenType, type OidcOptions } from './options.js';
 import { type OidcProvider, unavailable } from './provider.js';
 import { assertStrongAuthentication } from './strong-authentication.js';
@@ -16,6 +17,8 @@ import { assertStrongAuthentication } from './strong-authentication.js';
  * `Authorization: Bearer`, checked against the provider's keys, issuer,
  * audience, accepted algorithms and expiry. A token that is not one is
  * refused like a session that is not one (SESSION_INVALID, SESSION_EXPIRED).
+ * With introspection on, the provider is also asked whether the token is
+ * still active: one it revoked is SESSION_INVALID too.
  *
  * The SCA grant is bound to a session: here the provider's session (`sid`),
  * or the token itself when the provider names none, so a grant earned with
@@ -35,6 +38,7 @@ function idpSessionId(issuer: string, claims: JWTPayload, token: string): string
 
 export class OidcAccessTokens implements CardholderIdentity {
   readonly #types: ReadonlySet<string>;
+  readonly #introspection: TokenIntrospection;
 
   constructor(
     private readonly provider: OidcProvider,
@@ -44,6 +48,7 @@ export class OidcAccessTokens implements CardholderIdentity {
     private readonly options: OidcOptions,
   ) {
     this.#types = new Set((options.accessTokenTypes ?? ['at+jwt']).map(normalizedTokenType));
+    this.#introspection = new TokenIntrospection(options.introspection?.cacheSeconds ?? 0, clock);
   }
 
   async identify(token: string): Promise<Principal> {
@@ -51,7 +56,7 @@ export class OidcAccessTokens implements CardholderIdentity {
   }
 
   async verify(token: string): Promise<VerifiedAccessToken> {
-    const { keys } = await this.provider.get();
+    const { keys, introspection } = await this.provider.get();
     const { options } = this;
     let claims: JWTPayload;
     try {
@@ -79,6 +84,8 @@ export class OidcAccessTokens implements CardholderIdentity {
         throw unavailable(error);
       throw new AuthError('SESSION_INVALID', 'not signed in; sign in again');
     }
+    // Only a token that passed every local check is sent to the provider: a forged one costs it nothing.
+    if (introspection) await this.#introspection.assertActive(introspection, token, claims.exp);
     const cardholderId = await this.cardholders.cardholderId(claims);
     return {
       claims,

@@ -28,6 +28,17 @@ export interface OidcOptions {
    * followed, a flood of made-up key ids is not a flood of fetches.
    */
   jwksCooldownMs?: number;
+  /** Absent: a token valid as a JWT is accepted until it expires, revoked or not. */
+  introspection?: IntrospectionOptions;
+}
+
+/** RFC 7662 introspection of each access token at the provider, so that a revoked one is refused. */
+interface IntrospectionOptions {
+  /** The client pushprov authenticates as (client_secret_basic). */
+  clientId: string;
+  clientSecret: string;
+  /** How long an active answer is kept: the window in which a revocation is not yet seen. 0: none. */
+  cacheSeconds: number;
 }
 
 /** Which authentications count as strong: any accepted acr or amr value, no older than `maxAgeSeconds`. */

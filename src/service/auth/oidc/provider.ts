@@ -14,7 +14,12 @@ import { isLoopback, type OidcOptions } from './options.js';
 export interface DiscoveredProvider {
   configuration: client.Configuration;
   keys: JWTVerifyGetKey;
+  /** The provider as its introspection endpoint's client sees it, when introspection is on. */
+  introspection?: client.Configuration;
 }
+
+// Seconds: a cardholder's request waits on discovery and on introspection.
+const TIMEOUT_S = 10;
 
 export const unavailable = (cause: unknown) =>
   new PushprovError('IDENTITY_PROVIDER_UNAVAILABLE', "the bank's identity provider cannot be reached", {
@@ -46,13 +51,29 @@ export class OidcProvider {
         [client.clockTolerance]: options.clockToleranceSeconds,
       },
       options.clientSecret === undefined ? client.None() : client.ClientSecretBasic(options.clientSecret),
-      { timeout: 10, ...(isLoopback(issuer) && { execute: [client.allowInsecureRequests] }) },
+      { timeout: TIMEOUT_S, ...(isLoopback(issuer) && { execute: [client.allowInsecureRequests] }) },
     );
-    const jwksUri = configuration.serverMetadata().jwks_uri;
-    if (jwksUri === undefined) throw new Error('the discovery document names no jwks_uri');
-    const keys = createRemoteJWKSet(new URL(jwksUri), {
+    const metadata = configuration.serverMetadata();
+    if (metadata.jwks_uri === undefined) throw new Error('the discovery document names no jwks_uri');
+    const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), {
       ...(options.jwksCooldownMs !== undefined && { cooldownDuration: options.jwksCooldownMs }),
     });
-    return { configuration, keys };
+    if (!options.introspection) return { configuration, keys };
+    // Checked here, not at start-up: discovery waits for first use so that pushprov starts while the
+    // provider is down. Until the provider publishes the endpoint every token is refused (fail closed).
+    if (metadata.introspection_endpoint === undefined)
+      throw new Error(
+        'introspection is configured, but the discovery document names no introspection_endpoint',
+      );
+    const { clientId, clientSecret } = options.introspection;
+    const introspection = new client.Configuration(
+      metadata,
+      clientId,
+      undefined,
+      client.ClientSecretBasic(clientSecret),
+    );
+    introspection.timeout = TIMEOUT_S;
+    if (isLoopback(issuer)) client.allowInsecureRequests(introspection);
+    return { configuration, keys, introspection };
   }
 }
