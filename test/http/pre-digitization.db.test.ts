@@ -21,6 +21,7 @@ import {
   type WalletRiskPolicy,
 } from '../../src/service/mdes/authorize.js';
 import { MdesNotifications } from '../../src/service/mdes/notifications.js';
+import { SuspiciousEvents } from '../../src/service/mdes/suspicious-events.js';
 import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { type ActivationCodeMessage, Activations } from '../../src/service/tokens/activations.js';
@@ -30,6 +31,7 @@ import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ActivationCodeStore } from '../../src/store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
+import { SuspiciousEventStore } from '../../src/store/mdes/suspicious-events.js';
 import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
@@ -212,6 +214,13 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
             }),
           }),
           activations,
+          suspiciousEvents: new SuspiciousEvents({
+            log,
+            events: new SuspiciousEventStore(db),
+            tokens: new TokenRepository(db),
+            audit,
+            clock,
+          }),
         }),
       ],
     });
