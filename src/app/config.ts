@@ -481,7 +481,7 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   simulatorFaults: {
     env: 'PUSHPROV_SIMULATOR_FAULTS',
     description:
-      "Serve the simulated MDES's fault injector at /_faults (its own routes and its calls to the issuer's Pre-Digitization services); development and tests only, never on a shared deployment",
+      "Serve the simulated MDES's fault injector at /_faults (its own routes and its calls to the issuer's Pre-Digitization services) and its drills at /_ops (an activation code typed in the wallet, suspicious events on a token); development and tests only, never on a shared deployment",
     default: false,
     parse: bool,
   },

@@ -43,7 +43,7 @@ import { AuditLog } from '../store/audit.js';
 import { CardholderCardRepository } from '../store/cards/cardholder-cards.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { ActivationCodeStore } from '../store/mdes/activation-codes.js';
-import { SuspiciousEventStore } from '../store/mdes/suspicious-events.js';
+import { SuspiciousEventLog } from '../store/mdes/suspicious-events.js';
 import { MdesNotificationLog } from '../store/mdes/notifications.js';
 import { OpsRepository } from '../store/ops.js';
 import { ProvisioningJobRepository } from '../store/provisioning-jobs.js';
@@ -352,7 +352,7 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
         activations,
         suspiciousEvents: new SuspiciousEvents({
           log: mdesLog,
-          events: new SuspiciousEventStore(db),
+          events: new SuspiciousEventLog(db),
           tokens: tokenRepository,
           audit,
           clock,

@@ -113,7 +113,8 @@ export async function buildSimulator({
     mdesTls: await mdesClientIdentity(config),
     ...(config.simulatorFaults && { faults: new FaultInjector(), faultAdmin: true }),
   });
-  await registerTokenManagement(app, { db, clock });
+  // The drills' `/_ops` go with the fault injector's `/_faults`: development and tests only.
+  await registerTokenManagement(app, { db, clock, ops: config.simulatorFaults });
   return app;
 }
 

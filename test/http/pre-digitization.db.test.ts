@@ -31,7 +31,7 @@ import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ActivationCodeStore } from '../../src/store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
-import { SuspiciousEventStore } from '../../src/store/mdes/suspicious-events.js';
+import { SuspiciousEventLog } from '../../src/store/mdes/suspicious-events.js';
 import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
@@ -216,7 +216,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
           activations,
           suspiciousEvents: new SuspiciousEvents({
             log,
-            events: new SuspiciousEventStore(db),
+            events: new SuspiciousEventLog(db),
             tokens: new TokenRepository(db),
             audit,
             clock,
@@ -777,7 +777,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     ...over,
   });
   const suspiciousRows = (tokenUniqueReference: string) =>
-    new SuspiciousEventStore(db).ofToken(tokenUniqueReference);
+    new SuspiciousEventLog(db).ofToken(tokenUniqueReference);
 
   it('Notify Suspicious Events: records and audits the event for a known token, changing nothing of it; a repeat is acknowledged once', async () => {
     await pushTo(C2P);

@@ -509,7 +509,7 @@ const SystemAtcStatusSchema = Type.Object({
 });
 
 /** `SuspiciousEvent`. Both ATC statuses are required with REPLENISH (checked in requests.ts). */
-const SuspiciousEventSchema = Type.Object({
+export const SuspiciousEventSchema = Type.Object({
   /** REPLENISH ("suspicious ATC values reporting during Replenish"), the one value 2.0.21 lists. */
   eventName: str(1, 32),
   walletAtcStatus: opt(WalletAtcStatusSchema),

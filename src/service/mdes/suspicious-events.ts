@@ -3,13 +3,13 @@ import type { OpenedRequests } from '../../mastercard/pre-digitization/requests.
 import type { NotifySuspiciousEventsResponse } from '../../mastercard/pre-digitization/schemas.js';
 import type { AuditLog } from '../../store/audit.js';
 import type { MdesNotificationLog } from '../../store/mdes/notifications.js';
-import type { SuspiciousEventStore } from '../../store/mdes/suspicious-events.js';
+import type { SuspiciousEventLog } from '../../store/mdes/suspicious-events.js';
 import { AUTHORIZE_SERVICE } from './authorize.js';
 import type { NotificationOutcome } from './notifications.js';
 
 export interface SuspiciousEventsOptions {
   log: Pick<MdesNotificationLog, 'seen' | 'record' | 'decisionFor'>;
-  events: Pick<SuspiciousEventStore, 'record'>;
+  events: Pick<SuspiciousEventLog, 'record'>;
   tokens: {
     byReference(
       tokenUniqueReference: string,

@@ -22,7 +22,7 @@ export interface SuspiciousEventRecord {
 }
 
 /** The suspicious events MDES reported, one per request (its requestId), newest last. */
-export class SuspiciousEventStore {
+export class SuspiciousEventLog {
   constructor(private readonly db: Kysely<IssuerSchema>) {}
 
   /** False when this request was recorded before (MDES sending it again): the first record stands. */
