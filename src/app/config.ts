@@ -138,6 +138,7 @@ export interface Config {
   unmatchedTokenization: UnmatchedPolicy;
   walletRisk: WalletRiskPolicy;
   simulatorAuthorizationStandIn: 'APPROVED' | 'DECLINED';
+  simulatorActivationCodes: 'mdes' | 'issuer';
   simulatorFaults: boolean;
   reconcileSeconds: number;
   opsApiKeys: string[] | undefined;
@@ -477,6 +478,13 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
       "The simulated MDES's decision when the issuer does not answer its authorization request in time",
     default: 'DECLINED',
     parse: oneOf('APPROVED', 'DECLINED'),
+  },
+  simulatorActivationCodes: {
+    env: 'PUSHPROV_SIMULATOR_ACTIVATION_CODES',
+    description:
+      "Who makes and checks activation codes at the simulated MDES: mdes (Deliver Activation Code carries MDES's code) or issuer (the issuer makes the code, and MDES asks it with Validate Activation Code)",
+    default: 'mdes',
+    parse: oneOf('mdes', 'issuer'),
   },
   simulatorFaults: {
     env: 'PUSHPROV_SIMULATOR_FAULTS',

@@ -114,7 +114,12 @@ export async function buildSimulator({
     ...(config.simulatorFaults && { faults: new FaultInjector(), faultAdmin: true }),
   });
   // The drills' `/_ops` go with the fault injector's `/_faults`: development and tests only.
-  await registerTokenManagement(app, { db, clock, ops: config.simulatorFaults });
+  await registerTokenManagement(app, {
+    db,
+    clock,
+    activationCodesBy: config.simulatorActivationCodes,
+    ops: config.simulatorFaults,
+  });
   return app;
 }
 
