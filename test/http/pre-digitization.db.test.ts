@@ -604,7 +604,9 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
   });
 
   /** A token MDES keeps inactive (the issuer asked for more authentication) whose code the bank delivered by text. */
-  async function tokenAwaitingCode(mdesCode?: string): Promise<{ tokenUniqueReference: string; code: string }> {
+  async function tokenAwaitingCode(
+    mdesCode?: string,
+  ): Promise<{ tokenUniqueReference: string; code: string }> {
     unmatched = 'additional-authentication';
     try {
       const tokenUniqueReference = tokenReference();
