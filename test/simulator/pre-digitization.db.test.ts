@@ -882,7 +882,16 @@ describe('a code typed in the wallet, and suspicious events: the drills at /_ops
       paymentAppInstanceId: 'pai-0001',
     });
     expect(reported.status).toBe(202);
-    h.clock.advance(60_000);
+    const attempt = () =>
+      db()
+        .selectFrom('mc_notifications')
+        .select(['state', 'attempts', 'last_error'])
+        .where('notification_id', '=', String(reported.json.requestId))
+        .executeTakeFirst();
+    await eventually(async () => {
+      expect(await attempt()).toEqual({ state: 'pending', attempts: 1, last_error: 'HTTP_503' });
+    });
+    h.clock.advance(5_000);
     await eventually(async () => {
       expect(callsTo('notifySuspiciousEvents').map((r) => r.body)).toEqual([
         {
@@ -894,12 +903,7 @@ describe('a code typed in the wallet, and suspicious events: the drills at /_ops
         },
       ]);
     });
-    const [row] = await db()
-      .selectFrom('mc_notifications')
-      .select(['state', 'attempts'])
-      .where('notification_id', '=', String(reported.json.requestId))
-      .execute();
-    expect(row).toEqual({ state: 'delivered', attempts: 2 });
+    expect(await attempt()).toMatchObject({ state: 'delivered', attempts: 2 });
 
     // What the spec would not let MDES send is refused, and nothing is written.
     const incomplete = await ops(`/tokens/${tur}/suspicious-events`, {
