@@ -481,7 +481,7 @@ export const ValidateActivationCodeRequestSchema = Type.Object({
 });
 export type ValidateActivationCodeRequest = Static<typeof ValidateActivationCodeRequestSchema>;
 
-export const ValidateActivationCodeResponseSchema = Type.Object({
+const ValidateActivationCodeResponseSchema = Type.Object({
   responseId: responseId(),
   /** VALIDATION_RESULTS (described as required, not in `required`); pushprov sends one of them. */
   result: opt(Type.Union(VALIDATION_RESULTS.map((r) => Type.Literal(r)))),
@@ -529,7 +529,7 @@ export const NotifySuspiciousEventsRequestSchema = Type.Object({
 });
 export type NotifySuspiciousEventsRequest = Static<typeof NotifySuspiciousEventsRequestSchema>;
 
-export const NotifySuspiciousEventsResponseSchema = acknowledgement();
+const NotifySuspiciousEventsResponseSchema = acknowledgement();
 export type NotifySuspiciousEventsResponse = Static<typeof NotifySuspiciousEventsResponseSchema>;
 
 // ---------------------------------------------------------------------------

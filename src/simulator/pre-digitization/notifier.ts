@@ -3,11 +3,11 @@ import type { Clock } from '../../core/clock.js';
 import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
 import { ValidationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { firstInvalidField } from '../../mastercard/field-errors.js';
 import type {
   ClearNotifyServiceActivatedRequest,
   ClearNotifyTokenUpdatedRequest,
 } from '../../mastercard/pre-digitization/caller.js';
-import { firstInvalidField } from '../../mastercard/field-errors.js';
 import {
   type ActivatedFundingAccountData,
   type NotifySuspiciousEventsRequest,
