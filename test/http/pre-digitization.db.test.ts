@@ -892,6 +892,17 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     expect(await suspiciousRows(tokenUniqueReference)).toEqual([]);
   });
 
+  it('does not serve Get Account Information, a transit operator’s service', async () => {
+    const before = await recorded();
+    const answer = await mdes('getAccountInformation', {
+      requestId: next('gai'),
+      fundingAccountInfo: authorizeService({}).fundingAccountInfo,
+    });
+    expect(answer.status).toBe(404);
+    expect(answer.json).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(await recorded()).toBe(before);
+  });
+
   it('refuses what is not a valid request with the spec’s ErrorsResponse, recording nothing', async () => {
     const before = await recorded();
     const valid = authorizeService({});
