@@ -138,6 +138,7 @@ export interface Config {
   unmatchedTokenization: UnmatchedPolicy;
   walletRisk: WalletRiskPolicy;
   simulatorAuthorizationStandIn: 'APPROVED' | 'DECLINED';
+  simulatorActivationCodes: 'mdes' | 'issuer';
   simulatorFaults: boolean;
   reconcileSeconds: number;
   opsApiKeys: string[] | undefined;
@@ -488,10 +489,17 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     default: 'DECLINED',
     parse: oneOf('APPROVED', 'DECLINED'),
   },
+  simulatorActivationCodes: {
+    env: 'PUSHPROV_SIMULATOR_ACTIVATION_CODES',
+    description:
+      "Who makes and checks activation codes at the simulated MDES: mdes (Deliver Activation Code carries MDES's code) or issuer (the issuer makes the code, and MDES asks it with Validate Activation Code)",
+    default: 'mdes',
+    parse: oneOf('mdes', 'issuer'),
+  },
   simulatorFaults: {
     env: 'PUSHPROV_SIMULATOR_FAULTS',
     description:
-      "Serve the simulated MDES's fault injector at /_faults (its own routes and its calls to the issuer's Pre-Digitization services); development and tests only, never on a shared deployment",
+      "Serve the simulated MDES's fault injector at /_faults (its own routes and its calls to the issuer's Pre-Digitization services) and its drills at /_ops (an activation code typed in the wallet, suspicious events on a token); development and tests only, never on a shared deployment",
     default: false,
     parse: bool,
   },

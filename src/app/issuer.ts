@@ -29,6 +29,7 @@ import { CardService } from '../service/cards/cards.js';
 import { seedDemoData } from '../service/cards/seed.js';
 import { TokenizationQuestions } from '../service/mdes/authorize.js';
 import { MdesNotifications } from '../service/mdes/notifications.js';
+import { SuspiciousEvents } from '../service/mdes/suspicious-events.js';
 import { CardholderSearch } from '../service/ops/cardholder-search.js';
 import { OpsStats } from '../service/ops/stats.js';
 import { ProvisioningService } from '../service/provisioning/index.js';
@@ -43,6 +44,7 @@ import { CardholderCardRepository } from '../store/cards/cardholder-cards.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { ActivationCodeStore } from '../store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../store/mdes/notifications.js';
+import { SuspiciousEventLog } from '../store/mdes/suspicious-events.js';
 import { OpsRepository } from '../store/ops.js';
 import { ProvisioningJobRepository } from '../store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../store/provisionings.js';
@@ -355,6 +357,13 @@ export async function buildIssuer(context: IssuerContext): Promise<IssuerPart> {
           clock,
         }),
         activations,
+        suspiciousEvents: new SuspiciousEvents({
+          log: mdesLog,
+          events: new SuspiciousEventLog(db),
+          tokens: tokenRepository,
+          audit,
+          clock,
+        }),
       }),
   });
 

@@ -113,7 +113,13 @@ export async function buildSimulator({
     mdesTls: await mdesClientIdentity(config),
     ...(config.simulatorFaults && { faults: new FaultInjector(), faultAdmin: true }),
   });
-  await registerTokenManagement(app, { db, clock });
+  // The drills' `/_ops` go with the fault injector's `/_faults`: development and tests only.
+  await registerTokenManagement(app, {
+    db,
+    clock,
+    activationCodesBy: config.simulatorActivationCodes,
+    ops: config.simulatorFaults,
+  });
   return app;
 }
 

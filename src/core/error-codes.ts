@@ -334,6 +334,19 @@ export const ERROR_CODES = {
     meaning: 'No key to encrypt a Pre-Digitization payload to.',
   },
   PRE_DIGITIZATION_URL_INVALID: { status: 500, meaning: 'The issuer’s Pre-Digitization URL is not https.' },
+  SIMULATED_TOKEN_NOT_FOUND: { status: 404, meaning: 'The simulated MDES holds no such token.' },
+  SIMULATED_TOKEN_NOT_INACTIVE: {
+    status: 409,
+    meaning: 'The simulated MDES’s token does not wait for an activation code.',
+  },
+  ACTIVATION_CODE_VALIDATION_UNAVAILABLE: {
+    status: 502,
+    meaning: 'The issuer gave no usable answer to Validate Activation Code.',
+  },
+  SUSPICIOUS_EVENT_INVALID: {
+    status: 400,
+    meaning: 'A suspicious event the simulated MDES was asked to report breaks the Pre-Digitization spec.',
+  },
   OAUTH_MISSING: { status: 401, meaning: 'The request carries no OAuth 1.0a Authorization header.' },
   OAUTH_MALFORMED: { status: 401, meaning: 'The OAuth Authorization header cannot be read.' },
   OAUTH_UNSUPPORTED_SIGNATURE_METHOD: {

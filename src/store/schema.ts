@@ -167,6 +167,23 @@ export interface AuthWebauthnCredentialsTable {
 }
 
 /** An activation code MDES asked the issuer to deliver (migration 0014): never the code itself. */
+/** What MDES reported with Notify Suspicious Events, one row per request. */
+export interface MdesSuspiciousEventsTable {
+  request_id: string;
+  token_unique_reference: string;
+  /** The issuer's token and card, when it has a record of the token. */
+  token_id: string | null;
+  card_id: string | null;
+  payment_app_instance_id: string | null;
+  /** The token's status as MDES gave it (INACTIVE, ACTIVE, SUSPENDED, DEACTIVATED, …). */
+  token_status: string;
+  event_name: string;
+  /** JSON of `walletAtcStatus` / `systemAtcStatus`, as MDES sent them. */
+  wallet_atc_status: string | null;
+  system_atc_status: string | null;
+  received_at: Date;
+}
+
 interface ActivationCodesTable {
   token_unique_reference: string;
   card_id: string;
@@ -278,6 +295,7 @@ export interface IssuerSchema {
   auth_webauthn_credentials: AuthWebauthnCredentialsTable;
   activation_codes: ActivationCodesTable;
   mdes_notifications: MdesNotificationsTable;
+  mdes_suspicious_events: MdesSuspiciousEventsTable;
   tokens: TokensTable;
   token_follow_ups: TokenFollowUpsTable;
   token_follow_up_tokens: TokenFollowUpTokensTable;

@@ -21,6 +21,7 @@ import {
   type WalletRiskPolicy,
 } from '../../src/service/mdes/authorize.js';
 import { MdesNotifications } from '../../src/service/mdes/notifications.js';
+import { SuspiciousEvents } from '../../src/service/mdes/suspicious-events.js';
 import { ProvisioningService } from '../../src/service/provisioning/index.js';
 import { TokenRequestorDirectory } from '../../src/service/token-requestors.js';
 import { type ActivationCodeMessage, Activations } from '../../src/service/tokens/activations.js';
@@ -30,6 +31,7 @@ import { CardholderCardRepository } from '../../src/store/cards/cardholder-cards
 import { IdempotencyStore } from '../../src/store/idempotency.js';
 import { ActivationCodeStore } from '../../src/store/mdes/activation-codes.js';
 import { MdesNotificationLog } from '../../src/store/mdes/notifications.js';
+import { SuspiciousEventLog } from '../../src/store/mdes/suspicious-events.js';
 import { ProvisioningJobRepository } from '../../src/store/provisioning-jobs.js';
 import { ProvisioningRepository } from '../../src/store/provisionings.js';
 import type { IssuerSchema } from '../../src/store/schema.js';
@@ -212,6 +214,13 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
             }),
           }),
           activations,
+          suspiciousEvents: new SuspiciousEvents({
+            log,
+            events: new SuspiciousEventLog(db),
+            tokens: new TokenRepository(db),
+            audit,
+            clock,
+          }),
         }),
       ],
     });
@@ -592,6 +601,306 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
       .where('notification_id', '=', unknown.requestId)
       .executeTakeFirstOrThrow();
     expect(row.outcome).toBe('unmatched');
+  });
+
+  /** A token MDES keeps inactive (the issuer asked for more authentication) whose code the bank delivered by text. */
+  async function tokenAwaitingCode(
+    mdesCode?: string,
+  ): Promise<{ tokenUniqueReference: string; code: string }> {
+    unmatched = 'additional-authentication';
+    try {
+      const tokenUniqueReference = tokenReference();
+      const decided = await mdes(
+        'authorizeService',
+        authorizeService({ source: 'ACCOUNT_ADDED_MANUALLY', tokenUniqueReference }),
+      );
+      expect(decided.json.decision).toBe('REQUIRE_ADDITIONAL_AUTHENTICATION');
+      const text = (decided.json.activationMethods as { type: string; value: string }[]).find(
+        (m) => m.type === 'TEXT_TO_CARDHOLDER_NUMBER',
+      );
+      const delivered = await mdes('deliverActivationCode', {
+        requestId: next('dac'),
+        tokenUniqueReference,
+        correlationId: next('c'),
+        activationMethod: text,
+        // Without a code, the issuer makes one ("only present if Mastercard generates the activationCode").
+        ...(mdesCode && {
+          activationCode: mdesCode,
+          expirationDateTime: new Date(clock.now().getTime() + 30 * 60_000).toISOString(),
+        }),
+      });
+      expect(delivered.status).toBe(200);
+      return { tokenUniqueReference, code: sent.at(-1)!.code };
+    } finally {
+      unmatched = 'decline';
+    }
+  }
+
+  const validate = (tokenUniqueReference: string, activationCode: string) => ({
+    requestId: next('vac'),
+    tokenUniqueReference,
+    correlationId: next('c'),
+    activationCode,
+  });
+  const failedAttempts = async (tokenUniqueReference: string) =>
+    (
+      await db
+        .selectFrom('activation_codes')
+        .select('failed_attempts')
+        .where('token_unique_reference', '=', tokenUniqueReference)
+        .executeTakeFirst()
+    )?.failed_attempts;
+  const wrongCode = (code: string) => (code === '000000' ? '111111' : '000000');
+
+  it('Validate Activation Code: a wrong code is INCORRECT_CODE and counts, the right one is SUCCESS and is spent; a repeat hears the first answer', async () => {
+    const { tokenUniqueReference, code } = await tokenAwaitingCode();
+    expect(code).toMatch(/^\d{6}$/);
+
+    const wrong = validate(tokenUniqueReference, wrongCode(code));
+    expect(await mdes('validateActivationCode', wrong)).toEqual({
+      status: 200,
+      json: { responseId: wrong.requestId, result: 'INCORRECT_CODE' },
+    });
+    expect(await failedAttempts(tokenUniqueReference)).toBe(1);
+    // MDES asking again (its answer lost): the same answer, no second try counted.
+    expect((await mdes('validateActivationCode', wrong)).json.result).toBe('INCORRECT_CODE');
+    expect(await failedAttempts(tokenUniqueReference)).toBe(1);
+
+    const right = validate(tokenUniqueReference, code);
+    expect(await mdes('validateActivationCode', right)).toEqual({
+      status: 200,
+      json: { responseId: right.requestId, result: 'SUCCESS' },
+    });
+    // Spent: MDES activates the token itself; the bank calls no Customer Service for it.
+    expect(await failedAttempts(tokenUniqueReference)).toBeUndefined();
+    expect(customerService).not.toContain(`activate ${tokenUniqueReference}`);
+    expect((await mdes('validateActivationCode', right)).json.result).toBe('SUCCESS');
+    const again = validate(tokenUniqueReference, code);
+    expect((await mdes('validateActivationCode', again)).json.result).toBe('EXPIRED_CODE');
+
+    const audited = (await audit.history([tokenUniqueReference])).filter(
+      (e) => e.action === 'activation_code.validated',
+    );
+    expect(audited.map((e) => e.outcome)).toEqual(['INCORRECT_CODE', 'SUCCESS', 'EXPIRED_CODE']);
+    expect(audited[0]).toMatchObject({ actor: 'mdes', details: { cardId, failedAttempts: 1 } });
+    // The code is in no audit entry and no record.
+    expect(JSON.stringify(audited)).not.toContain(code);
+    const rows = await db
+      .selectFrom('mdes_notifications')
+      .select(['outcome', 'reason_code', 'card_id'])
+      .where('notification_id', 'in', [wrong.requestId, right.requestId])
+      .orderBy('received_at')
+      .execute();
+    expect(rows).toEqual([
+      { outcome: 'INCORRECT_CODE', reason_code: 'wrong', card_id: cardId },
+      { outcome: 'SUCCESS', reason_code: 'valid', card_id: cardId },
+    ]);
+  });
+
+  it('Validate Activation Code: the fifth wrong code exceeds the retries, and then even the right one is refused', async () => {
+    const { tokenUniqueReference, code } = await tokenAwaitingCode();
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const answer = await mdes('validateActivationCode', validate(tokenUniqueReference, wrongCode(code)));
+      expect(answer.json.result, `attempt ${attempt}`).toBe('INCORRECT_CODE');
+    }
+    const fifth = await mdes('validateActivationCode', validate(tokenUniqueReference, wrongCode(code)));
+    expect(fifth.json.result).toBe('INCORRECT_CODE_RETRIES_EXCEEDED');
+    const right = await mdes('validateActivationCode', validate(tokenUniqueReference, code));
+    expect(right.json.result).toBe('INCORRECT_CODE_RETRIES_EXCEEDED');
+    expect(await failedAttempts(tokenUniqueReference)).toBe(5);
+    // The bank's page shares the count: locked there too.
+    await expect(
+      activationsService.confirm(aliceId, cardId, tokenUniqueReference, { kind: 'code', code }),
+    ).rejects.toMatchObject({ code: 'ACTIVATION_CODE_UNUSABLE' });
+  });
+
+  it('Validate Activation Code: a code past its expiry is EXPIRED_CODE, and counts nothing', async () => {
+    const { tokenUniqueReference, code } = await tokenAwaitingCode('735102');
+    expect(code).toBe('735102');
+    clock.advance(31 * 60_000);
+    const answer = await mdes('validateActivationCode', validate(tokenUniqueReference, code));
+    expect(answer.json.result).toBe('EXPIRED_CODE');
+    expect(await failedAttempts(tokenUniqueReference)).toBe(0);
+  });
+
+  it('Validate Activation Code: refuses an unknown token and a malformed body with the spec’s errors, changing nothing', async () => {
+    const { tokenUniqueReference, code } = await tokenAwaitingCode();
+    const before = await recorded();
+    const auditBefore = (await audit.history([tokenUniqueReference])).length;
+    const valid = validate(tokenUniqueReference, code);
+    const { correlationId: _dropped, ...withoutCorrelation } = valid;
+    const cases: [string, unknown, Record<string, unknown>][] = [
+      [
+        'a token the issuer never decided',
+        validate(tokenReference(), code),
+        { errorCode: 'INVALID_FIELD_VALUE', errorDescription: 'Invalid Field Value - tokenUniqueReference' },
+      ],
+      ['not JSON', '{"requestId":"x",', { errorCode: 'INVALID_JSON' }],
+      [
+        'a number for the code',
+        { ...valid, activationCode: Number(code) },
+        { errorCode: 'INVALID_FIELD_FORMAT', errorDescription: 'Invalid Field Format - activationCode' },
+      ],
+      [
+        'no correlationId',
+        withoutCorrelation,
+        { errorCode: 'MISSING_REQUIRED_FIELD', errorDescription: 'Missing Required Field - correlationId' },
+      ],
+      [
+        'a code longer than 32',
+        { ...valid, activationCode: '1'.repeat(33) },
+        { errorCode: 'INVALID_FIELD_LENGTH' },
+      ],
+      ['an empty code', { ...valid, activationCode: '' }, { errorCode: 'INVALID_FIELD_LENGTH' }],
+    ];
+    for (const [name, body, error] of cases) {
+      const answer = await mdes('validateActivationCode', body);
+      expect(answer.status, name).toBe(400);
+      expect(answer.json, name).toMatchObject(error);
+      expect(JSON.stringify(answer.json), name).not.toContain(code);
+    }
+    expect(await recorded()).toBe(before);
+    expect(await failedAttempts(tokenUniqueReference)).toBe(0);
+    expect((await audit.history([tokenUniqueReference])).length).toBe(auditBefore);
+    // The code still works afterwards.
+    expect((await mdes('validateActivationCode', valid)).json.result).toBe('SUCCESS');
+  });
+
+  const suspicious = (tokenUniqueReference: string, over: Record<string, unknown> = {}) => ({
+    requestId: next('nse'),
+    tokenUniqueReference,
+    paymentAppInstanceId: '1b24f24a24ba98e27d43e345b532a245e4723d7a9c4f624e',
+    status: 'ACTIVE',
+    events: {
+      eventName: 'REPLENISH',
+      walletAtcStatus: { unusedDiscarded: ['0012'], usedForContactless: ['0013', '0014'] },
+      systemAtcStatus: { atcNotFound: ['0014'], atcAlreadyProcessed: [] },
+    },
+    ...over,
+  });
+  const suspiciousRows = (tokenUniqueReference: string) =>
+    new SuspiciousEventLog(db).ofToken(tokenUniqueReference);
+
+  it('Notify Suspicious Events: records and audits the event for a known token, changing nothing of it; a repeat is acknowledged once', async () => {
+    await pushTo(C2P);
+    const tokenUniqueReference = tokenReference();
+    await mdes('authorizeService', authorizeService({ tokenRequestorId: C2P, tokenUniqueReference }));
+    await mdes('notifyServiceActivated', notifyServiceActivated(tokenUniqueReference, C2P));
+    const tokens = new TokenRepository(db);
+    const token = (await tokens.byReference(tokenUniqueReference))!;
+    expect(token.status).toBe('ACTIVE');
+
+    const body = suspicious(tokenUniqueReference);
+    expect(await mdes('notifySuspiciousEvents', body)).toEqual({
+      status: 200,
+      json: { responseId: body.requestId },
+    });
+    expect(await mdes('notifySuspiciousEvents', body)).toEqual({
+      status: 200,
+      json: { responseId: body.requestId },
+    });
+    expect(await suspiciousRows(tokenUniqueReference)).toEqual([
+      {
+        requestId: body.requestId,
+        tokenUniqueReference,
+        tokenId: token.id,
+        cardId,
+        paymentAppInstanceId: body.paymentAppInstanceId,
+        tokenStatus: 'ACTIVE',
+        eventName: 'REPLENISH',
+        walletAtcStatus: body.events.walletAtcStatus,
+        systemAtcStatus: body.events.systemAtcStatus,
+        receivedAt: clock.now(),
+      },
+    ]);
+    // Informative: the token is as it was.
+    expect(await tokens.byReference(tokenUniqueReference)).toEqual(token);
+    const audited = (await audit.history([token.id])).filter(
+      (e) => e.action === 'token.suspicious_events_reported',
+    );
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({
+      actor: 'mdes',
+      outcome: 'matched',
+      details: {
+        tokenUniqueReference,
+        eventName: 'REPLENISH',
+        tokenStatus: 'ACTIVE',
+        cardId,
+        tokenRequestorId: C2P,
+        walletAtcStatus: { unusedDiscarded: 1, usedForContactless: 2 },
+        systemAtcStatus: { atcNotFound: 1, atcAlreadyProcessed: 0 },
+      },
+    });
+  });
+
+  it('Notify Suspicious Events: records a token the issuer does not know, tied to no card', async () => {
+    const tokenUniqueReference = tokenReference();
+    const body = suspicious(tokenUniqueReference, { status: 'SUSPENDED', paymentAppInstanceId: undefined });
+    expect((await mdes('notifySuspiciousEvents', body)).json).toEqual({ responseId: body.requestId });
+    const [row, ...more] = await suspiciousRows(tokenUniqueReference);
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ tokenStatus: 'SUSPENDED', eventName: 'REPLENISH' });
+    expect(row?.cardId).toBeUndefined();
+    expect(row?.tokenId).toBeUndefined();
+    const logged = await db
+      .selectFrom('mdes_notifications')
+      .select(['outcome', 'message_type'])
+      .where('notification_id', '=', body.requestId)
+      .executeTakeFirstOrThrow();
+    expect(logged).toEqual({ outcome: 'unmatched', message_type: 'notifySuspiciousEvents' });
+  });
+
+  it('Notify Suspicious Events: refuses a malformed body with the spec’s errors, recording nothing', async () => {
+    const tokenUniqueReference = tokenReference();
+    const valid = suspicious(tokenUniqueReference);
+    const { status: _status, ...withoutStatus } = valid;
+    const cases: [string, unknown, Record<string, unknown>][] = [
+      [
+        'REPLENISH without the system ATC status',
+        { ...valid, events: { eventName: 'REPLENISH', walletAtcStatus: {} } },
+        { errorCode: 'MISSING_REQUIRED_FIELD', errorDescription: 'Missing Required Field - systemAtcStatus' },
+      ],
+      [
+        'no status',
+        withoutStatus,
+        { errorCode: 'MISSING_REQUIRED_FIELD', errorDescription: 'Missing Required Field - status' },
+      ],
+      [
+        'events as an array (the spec has one object)',
+        { ...valid, events: [valid.events] },
+        { errorCode: 'INVALID_FIELD_FORMAT', errorDescription: 'Invalid Field Format - events' },
+      ],
+      [
+        'an ATC as a number',
+        { ...valid, events: { ...valid.events, systemAtcStatus: { atcNotFound: [14] } } },
+        { errorCode: 'INVALID_FIELD_FORMAT' },
+      ],
+      [
+        'a paymentAppInstanceId over 48',
+        { ...valid, paymentAppInstanceId: 'a'.repeat(49) },
+        { errorCode: 'INVALID_FIELD_LENGTH' },
+      ],
+    ];
+    const before = await recorded();
+    for (const [name, body, error] of cases) {
+      const answer = await mdes('notifySuspiciousEvents', body);
+      expect(answer.status, name).toBe(400);
+      expect(answer.json, name).toMatchObject(error);
+    }
+    expect(await recorded()).toBe(before);
+    expect(await suspiciousRows(tokenUniqueReference)).toEqual([]);
+  });
+
+  it('does not serve Get Account Information, a transit operator’s service', async () => {
+    const before = await recorded();
+    const answer = await mdes('getAccountInformation', {
+      requestId: next('gai'),
+      fundingAccountInfo: authorizeService({}).fundingAccountInfo,
+    });
+    expect(answer.status).toBe(404);
+    expect(answer.json).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(await recorded()).toBe(before);
   });
 
   it('refuses what is not a valid request with the spec’s ErrorsResponse, recording nothing', async () => {

@@ -256,6 +256,8 @@ describe('hostile input to the issuer', { timeout: 120_000 }, () => {
             'notifyServiceActivated',
             'notifyTokenUpdated',
             'deliverActivationCode',
+            'validateActivationCode',
+            'notifySuspiciousEvents',
           ),
           invalidBody(valid),
           async (operation, payload) => {

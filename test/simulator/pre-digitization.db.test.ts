@@ -724,3 +724,197 @@ describe('notifications to the issuer through the outbox', () => {
     expect(callsTo('notifyServiceActivated')).toEqual([]);
   });
 });
+
+describe('a code typed in the wallet, and suspicious events: the drills at /_ops', () => {
+  const SMS = { type: 'TEXT_TO_CARDHOLDER_NUMBER', value: '+44••••••123' };
+  /** The simulator again, serving `/_ops`, with codes made by `codesBy`. */
+  const restartWith = async (codesBy: 'mdes' | 'issuer') => {
+    await h.restart();
+    await registerTokenManagement(h.app, {
+      db: h.database.db,
+      clock: h.clock,
+      activationCodesBy: codesBy,
+      ops: true,
+    });
+    await h.app.ready();
+  };
+  const ops = async (path: string, body: unknown) => {
+    const answer = await h.app.inject({ method: 'POST', url: `/_ops${path}`, payload: body as object });
+    return { status: answer.statusCode, json: answer.json() as Record<string, unknown> };
+  };
+  const statusOf = async (tur: string) =>
+    (
+      await db()
+        .selectFrom('mc_tokens')
+        .select('status')
+        .where('token_unique_reference', '=', tur)
+        .executeTakeFirstOrThrow()
+    ).status;
+  /** A token held for activation whose code went out by text (Customer Service resend). */
+  async function heldWithCode(): Promise<string> {
+    issuer.answer = (operation, body) =>
+      operation === 'authorizeService'
+        ? {
+            status: 200,
+            body: {
+              responseId: body.requestId,
+              decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+              activationMethods: [SMS],
+            },
+          }
+        : operation === 'validateActivationCode'
+          ? {
+              status: 200,
+              body: {
+                responseId: body.requestId,
+                result: body.activationCode === '246810' ? 'SUCCESS' : 'INCORRECT_CODE',
+              },
+            }
+          : defaultAnswer(operation, body);
+    const { answer } = await pushAndTokenize(TEST_CARDS.debit.pan);
+    const tur = answer.tokenUniqueReference as string;
+    const resent = await h.call('POST', cs('resendActivationCode'), {
+      TokenResendActivationCodeRequest: {
+        TokenUniqueReference: tur,
+        ActivationMethodId: '1',
+        AuditInfo: AUDIT,
+      },
+    });
+    expect(resent.statusCode).toBe(200);
+    return tur;
+  }
+
+  afterAll(async () => {
+    await restartWith('mdes');
+  });
+
+  it('an issuer-made code: Deliver Activation Code carries none, the typed code goes to Validate Activation Code; SUCCESS activates the token', async () => {
+    await restartWith('issuer');
+    const tur = await heldWithCode();
+    const [dac] = callsTo('deliverActivationCode');
+    expect(dac?.body).not.toHaveProperty('activationCode');
+    expect(dac?.body).not.toHaveProperty('expirationDateTime');
+
+    expect(await ops(`/tokens/${tur}/activation-code`, { activationCode: '135790' })).toEqual({
+      status: 200,
+      json: { result: 'INCORRECT_CODE', checkedBy: 'ISSUER' },
+    });
+    expect(await statusOf(tur)).toBe('INACTIVE');
+    expect(await ops(`/tokens/${tur}/activation-code`, { activationCode: '246810' })).toEqual({
+      status: 200,
+      json: { result: 'SUCCESS', checkedBy: 'ISSUER' },
+    });
+    const vac = callsTo('validateActivationCode');
+    expect(vac.map((r) => r.body)).toEqual([
+      {
+        requestId: expect.stringMatching(/^vac/),
+        tokenUniqueReference: tur,
+        correlationId: dac?.body.correlationId,
+        activationCode: '135790',
+      },
+      expect.objectContaining({ activationCode: '246810' }),
+    ]);
+    expect(vac.every((r) => r.clientAuthorized)).toBe(true);
+    expect(await statusOf(tur)).toBe('ACTIVE');
+    await eventually(async () => {
+      expect(callsTo('notifyServiceActivated')[0]?.body).toMatchObject({
+        decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
+        fundingAccountInfo: { tokenUniqueReference: tur },
+      });
+    });
+    // Active now: nothing waits for a code.
+    expect((await ops(`/tokens/${tur}/activation-code`, { activationCode: '246810' })).json).toMatchObject({
+      error: { code: 'SIMULATED_TOKEN_NOT_INACTIVE' },
+    });
+  });
+
+  it('faults reach Validate Activation Code: an issuer that does not answer activates nothing', async () => {
+    await restartWith('issuer');
+    const tur = await heldWithCode();
+    faults.configure({ rules: [{ operation: 'validateActivationCode', fault: 'timeout', times: 1 }] });
+    const timedOut = await ops(`/tokens/${tur}/activation-code`, { activationCode: '246810' });
+    expect(timedOut.status).toBe(502);
+    expect(timedOut.json).toMatchObject({ error: { code: 'ACTIVATION_CODE_VALIDATION_UNAVAILABLE' } });
+    expect(callsTo('validateActivationCode')).toEqual([]);
+    expect(await statusOf(tur)).toBe('INACTIVE');
+    // The fault spent, the issuer is asked.
+    expect((await ops(`/tokens/${tur}/activation-code`, { activationCode: '246810' })).json.result).toBe(
+      'SUCCESS',
+    );
+  });
+
+  it('an MDES-made code is checked by MDES, the issuer not asked', async () => {
+    await restartWith('mdes');
+    const tur = await heldWithCode();
+    const code = String(callsTo('deliverActivationCode')[0]?.body.activationCode);
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect((await ops(`/tokens/${tur}/activation-code`, { activationCode: wrong })).json).toEqual({
+      result: 'INCORRECT_CODE',
+      checkedBy: 'MDES',
+    });
+    expect((await ops(`/tokens/${tur}/activation-code`, { activationCode: code })).json).toEqual({
+      result: 'SUCCESS',
+      checkedBy: 'MDES',
+    });
+    expect(callsTo('validateActivationCode')).toEqual([]);
+    expect(await statusOf(tur)).toBe('ACTIVE');
+    // A strict body: a number is not a code.
+    const other = await heldWithCode();
+    const numeric = await ops(`/tokens/${other}/activation-code`, { activationCode: 123456 });
+    expect(numeric.status).toBe(400);
+    expect(await statusOf(other)).toBe('INACTIVE');
+  });
+
+  it('suspicious events go to the issuer through the outbox, tried again after a 503, with the token’s status', async () => {
+    await restartWith('mdes');
+    const { answer } = await pushAndTokenize(TEST_CARDS.credit.pan);
+    const tur = answer.tokenUniqueReference as string;
+    await outbox().drain();
+    issuer.received.length = 0;
+    faults.configure({ rules: [{ operation: 'notifySuspiciousEvents', fault: 'error', times: 1 }] });
+    const events = {
+      eventName: 'REPLENISH',
+      walletAtcStatus: { unusedActive: ['0021'] },
+      systemAtcStatus: { atcNotFound: ['0021'] },
+    };
+    const reported = await ops(`/tokens/${tur}/suspicious-events`, {
+      events,
+      paymentAppInstanceId: 'pai-0001',
+    });
+    expect(reported.status).toBe(202);
+    const attempt = () =>
+      db()
+        .selectFrom('mc_notifications')
+        .select(['state', 'attempts', 'last_error'])
+        .where('notification_id', '=', String(reported.json.requestId))
+        .executeTakeFirst();
+    await eventually(async () => {
+      expect(await attempt()).toEqual({ state: 'pending', attempts: 1, last_error: 'HTTP_503' });
+    });
+    h.clock.advance(5_000);
+    await eventually(async () => {
+      expect(callsTo('notifySuspiciousEvents').map((r) => r.body)).toEqual([
+        {
+          requestId: reported.json.requestId,
+          tokenUniqueReference: tur,
+          paymentAppInstanceId: 'pai-0001',
+          status: 'ACTIVE',
+          events,
+        },
+      ]);
+    });
+    expect(await attempt()).toMatchObject({ state: 'delivered', attempts: 2 });
+
+    // What the spec would not let MDES send is refused, and nothing is written.
+    const incomplete = await ops(`/tokens/${tur}/suspicious-events`, {
+      events: { eventName: 'REPLENISH', walletAtcStatus: {} },
+    });
+    expect(incomplete.status).toBe(400);
+    expect(incomplete.json).toMatchObject({ error: { code: 'SUSPICIOUS_EVENT_INVALID' } });
+    const unknown = await ops('/tokens/DWSPMC000000000000000000000000000000000000000000/suspicious-events', {
+      events,
+    });
+    expect(unknown.status).toBe(404);
+    expect(await outbox().drain()).toBe(0);
+  });
+});

@@ -12,6 +12,7 @@ import {
 import type { ErrorsResponse, ImplementedOperation } from '../../mastercard/pre-digitization/schemas.js';
 import type { TokenizationQuestions } from '../../service/mdes/authorize.js';
 import type { MdesNotifications } from '../../service/mdes/notifications.js';
+import type { SuspiciousEvents } from '../../service/mdes/suspicious-events.js';
 import type { Activations } from '../../service/tokens/activations.js';
 
 /**
@@ -27,7 +28,8 @@ export interface PreDigitizationRoutesOptions {
   payloads: PreDigitizationPayloads;
   questions: Pick<TokenizationQuestions, 'authorizeService' | 'requestActivationMethods'>;
   notifications: Pick<MdesNotifications, 'notifyServiceActivated' | 'notifyTokenUpdated'>;
-  activations: Pick<Activations, 'deliverActivationCode'>;
+  activations: Pick<Activations, 'deliverActivationCode' | 'validateActivationCode'>;
+  suspiciousEvents: Pick<SuspiciousEvents, 'notifySuspiciousEvents'>;
 }
 
 type Handlers = {
@@ -35,7 +37,7 @@ type Handlers = {
 };
 
 export function preDigitizationRoutes(options: PreDigitizationRoutesOptions): FastifyPluginAsync {
-  const { questions, notifications, activations } = options;
+  const { questions, notifications, activations, suspiciousEvents } = options;
   const handlers: Handlers = {
     authorizeService: (opened) => questions.authorizeService(opened),
     requestActivationMethods: (opened) => questions.requestActivationMethods(opened),
@@ -46,6 +48,11 @@ export function preDigitizationRoutes(options: PreDigitizationRoutesOptions): Fa
     },
     notifyTokenUpdated: async (opened) => {
       const { responseId } = await notifications.notifyTokenUpdated(opened);
+      return { responseId };
+    },
+    validateActivationCode: (opened) => activations.validateActivationCode(opened),
+    notifySuspiciousEvents: async (opened) => {
+      const { responseId } = await suspiciousEvents.notifySuspiciousEvents(opened);
       return { responseId };
     },
   };

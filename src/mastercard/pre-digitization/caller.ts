@@ -25,6 +25,8 @@ import {
   type ImplementedOperation,
   type NotifyServiceActivatedRequest,
   type NotifyServiceActivatedResponse,
+  type NotifySuspiciousEventsRequest,
+  type NotifySuspiciousEventsResponse,
   type NotifyTokenUpdatedRequest,
   type NotifyTokenUpdatedResponse,
   OPERATION_SCHEMAS,
@@ -33,6 +35,8 @@ import {
   type UpdatedFundingAccountData,
   UpdatedFundingAccountDataSchema,
   type UpdatedToken,
+  type ValidateActivationCodeRequest,
+  type ValidateActivationCodeResponse,
 } from './schemas.js';
 
 /**
@@ -233,6 +237,20 @@ export class PreDigitizationCaller {
       })),
     };
     return this.#call('notifyTokenUpdated', message);
+  }
+
+  /** Validate Activation Code: is the code the cardholder entered the one the issuer sent? */
+  async validateActivationCode(
+    request: ValidateActivationCodeRequest,
+  ): Promise<PreDigitizationResult<ValidateActivationCodeResponse>> {
+    return this.#call('validateActivationCode', request);
+  }
+
+  /** Notify Suspicious Events: what MDES saw go wrong with a token's replenishment. */
+  async notifySuspiciousEvents(
+    request: NotifySuspiciousEventsRequest,
+  ): Promise<PreDigitizationResult<NotifySuspiciousEventsResponse>> {
+    return this.#call('notifySuspiciousEvents', request);
   }
 
   /** Closes the kept-alive connections. */

@@ -16,6 +16,8 @@ import {
   type ImplementedOperation,
   type NotifyServiceActivatedRequest,
   NotifyServiceActivatedRequestSchema,
+  type NotifySuspiciousEventsRequest,
+  NotifySuspiciousEventsRequestSchema,
   type NotifyTokenUpdatedRequest,
   NotifyTokenUpdatedRequestSchema,
   type RequestActivationMethodsRequest,
@@ -23,6 +25,8 @@ import {
   type UpdatedFundingAccountData,
   UpdatedFundingAccountDataSchema,
   type UpdatedToken,
+  type ValidateActivationCodeRequest,
+  ValidateActivationCodeRequestSchema,
 } from './schemas.js';
 
 /**
@@ -48,6 +52,8 @@ export interface OpenedRequests {
     /** In the request's order; `fundingAccount` where the token carried an encrypted payload. */
     tokens: { token: UpdatedToken; fundingAccount?: UpdatedFundingAccountData }[];
   };
+  validateActivationCode: { request: ValidateActivationCodeRequest };
+  notifySuspiciousEvents: { request: NotifySuspiciousEventsRequest };
 }
 
 /** A request body as text: INVALID_JSON unless it parses, or when it holds U+0000. */
@@ -111,6 +117,21 @@ const READERS: {
       return { token, fundingAccount: payloads.open(envelope, UpdatedFundingAccountDataSchema, at) };
     });
     return { request, tokens };
+  },
+  validateActivationCode(body) {
+    return { request: checked(ValidateActivationCodeRequestSchema, body) };
+  },
+  notifySuspiciousEvents(body) {
+    const request = checked(NotifySuspiciousEventsRequestSchema, body);
+    // "Conditional – required if EventName is REPLENISH", of both ATC statuses.
+    if (request.events.eventName === 'REPLENISH') {
+      for (const field of ['walletAtcStatus', 'systemAtcStatus'] as const) {
+        if (request.events[field] === undefined) {
+          throw new PreDigitizationError('MISSING_REQUIRED_FIELD', { field, path: `/events/${field}` });
+        }
+      }
+    }
+    return { request };
   },
 };
 

@@ -456,6 +456,83 @@ export const NotifyTokenUpdatedResponseSchema = acknowledgement();
 export type NotifyTokenUpdatedResponse = Static<typeof NotifyTokenUpdatedResponseSchema>;
 
 // ---------------------------------------------------------------------------
+// validateActivationCode — POST <context root>/validateActivationCode
+// ---------------------------------------------------------------------------
+
+/** ValidateActivationCodeResponse `result`. */
+const VALIDATION_RESULTS = [
+  /** MDES completes the provisioning and tells the token requestor. */
+  'SUCCESS',
+  /** Wrong; the cardholder may try again. */
+  'INCORRECT_CODE',
+  /** Wrong, and the maximum number of retries is now exceeded. */
+  'INCORRECT_CODE_RETRIES_EXCEEDED',
+  /** Expired, or invalidated. */
+  'EXPIRED_CODE',
+] as const;
+export type ValidationResult = (typeof VALIDATION_RESULTS)[number];
+
+export const ValidateActivationCodeRequestSchema = Type.Object({
+  requestId: requestId(),
+  tokenUniqueReference: tokenUniqueReference(),
+  correlationId: correlationId(),
+  /** As the consumer entered it. */
+  activationCode: str(1, 32),
+});
+export type ValidateActivationCodeRequest = Static<typeof ValidateActivationCodeRequestSchema>;
+
+const ValidateActivationCodeResponseSchema = Type.Object({
+  responseId: responseId(),
+  /** VALIDATION_RESULTS (described as required, not in `required`); pushprov sends one of them. */
+  result: opt(Type.Union(VALIDATION_RESULTS.map((r) => Type.Literal(r)))),
+});
+export type ValidateActivationCodeResponse = Static<typeof ValidateActivationCodeResponseSchema>;
+
+// ---------------------------------------------------------------------------
+// notifySuspiciousEvents — POST <context root>/notifySuspiciousEvents
+// ---------------------------------------------------------------------------
+
+/** `WalletAtcStatus`: the ATCs as the wallet reported them. */
+const WalletAtcStatusSchema = Type.Object({
+  unusedDiscarded: opt(strings()),
+  usedForContactless: opt(strings()),
+  usedForDsrp: opt(strings()),
+  unusedActive: opt(strings()),
+});
+
+/** `SystemAtcStatus`: the ATCs as the authorization network reported them. */
+const SystemAtcStatusSchema = Type.Object({
+  atcNotFound: opt(strings()),
+  atcAlreadyProcessed: opt(strings()),
+  atcReportedUsedByWallet: opt(strings()),
+  unusedActive: opt(strings()),
+});
+
+/** `SuspiciousEvent`. Both ATC statuses are required with REPLENISH (checked in requests.ts). */
+export const SuspiciousEventSchema = Type.Object({
+  /** REPLENISH ("suspicious ATC values reporting during Replenish"), the one value 2.0.21 lists. */
+  eventName: str(1, 32),
+  walletAtcStatus: opt(WalletAtcStatusSchema),
+  systemAtcStatus: opt(SystemAtcStatusSchema),
+});
+export type SuspiciousEvent = Static<typeof SuspiciousEventSchema>;
+
+export const NotifySuspiciousEventsRequestSchema = Type.Object({
+  requestId: requestId(),
+  tokenUniqueReference: tokenUniqueReference(),
+  /** Only when the wallet provider supplied it. */
+  paymentAppInstanceId: opt(str(1, 48)),
+  /** TOKEN_STATUSES: the token's status now. */
+  status: str(1, 32),
+  /** One event object, despite the plural (the spec's `events` is a `SuspiciousEvent`, not an array). */
+  events: SuspiciousEventSchema,
+});
+export type NotifySuspiciousEventsRequest = Static<typeof NotifySuspiciousEventsRequestSchema>;
+
+const NotifySuspiciousEventsResponseSchema = acknowledgement();
+export type NotifySuspiciousEventsResponse = Static<typeof NotifySuspiciousEventsResponseSchema>;
+
+// ---------------------------------------------------------------------------
 // Refusals (the `default` response of every operation)
 // ---------------------------------------------------------------------------
 
@@ -485,6 +562,14 @@ export const OPERATION_SCHEMAS = {
   notifyTokenUpdated: {
     request: NotifyTokenUpdatedRequestSchema,
     response: NotifyTokenUpdatedResponseSchema,
+  },
+  validateActivationCode: {
+    request: ValidateActivationCodeRequestSchema,
+    response: ValidateActivationCodeResponseSchema,
+  },
+  notifySuspiciousEvents: {
+    request: NotifySuspiciousEventsRequestSchema,
+    response: NotifySuspiciousEventsResponseSchema,
   },
 } as const satisfies Record<string, { request: TSchema; response: TSchema }>;
 

@@ -5,9 +5,13 @@ import { maskEmail, maskPhone } from '../../domain/account-holder.js';
 import type { CustomerServiceClient } from '../../mastercard/customer-service/client.js';
 import { PreDigitizationError } from '../../mastercard/pre-digitization/errors.js';
 import type { OpenedRequests } from '../../mastercard/pre-digitization/requests.js';
-import type { DeliverActivationCodeResponse } from '../../mastercard/pre-digitization/schemas.js';
+import type {
+  DeliverActivationCodeResponse,
+  ValidateActivationCodeResponse,
+  ValidationResult,
+} from '../../mastercard/pre-digitization/schemas.js';
 import type { AuditLog } from '../../store/audit.js';
-import type { ActivationCodeStore } from '../../store/mdes/activation-codes.js';
+import type { ActivationCodeStore, CodeCheck } from '../../store/mdes/activation-codes.js';
 import type { MdesNotificationLog } from '../../store/mdes/notifications.js';
 import { AUTHORIZE_SERVICE } from '../mdes/authorize.js';
 import type { CardSource } from '../ports.js';
@@ -44,7 +48,7 @@ export interface PendingActivation {
 
 export interface ActivationsOptions {
   log: Pick<MdesNotificationLog, 'seen' | 'record' | 'decisionFor' | 'awaitingActivation'>;
-  codes: Pick<ActivationCodeStore, 'record' | 'delivered' | 'check' | 'forget'>;
+  codes: Pick<ActivationCodeStore, 'record' | 'delivered' | 'check' | 'attempt' | 'forget'>;
   cards: Pick<CardSource, 'ownedCard' | 'profile'> & {
     get(cardId: string): Promise<{ id: string; cardholderId: string } | undefined>;
   };
@@ -54,11 +58,24 @@ export interface ActivationsOptions {
   organization: string;
   audit: Pick<AuditLog, 'append' | 'history'>;
   clock: Clock;
-  /** Wrong codes before a code is refused for good; default 5. */
+  /** Wrong codes before a code is refused for good, in the bank's pages and through MDES alike; default 5. */
   maxCodeFailures?: number;
 }
 
 const DELIVER_ACTIVATION_CODE = 'deliverActivationCode';
+const VALIDATE_ACTIVATION_CODE = 'validateActivationCode';
+/**
+ * Validate Activation Code's `result` for what checking the code found. A
+ * code locked by earlier wrong tries is refused even when right, as retries
+ * exceeded; no code on record (never delivered, already used, or dropped when
+ * the cardholder answered in the bank's pages) is one "invalidated".
+ */
+const RESULTS: Readonly<Record<Exclude<CodeCheck, 'wrong'>, ValidationResult>> = {
+  valid: 'SUCCESS',
+  locked: 'INCORRECT_CODE_RETRIES_EXCEEDED',
+  expired: 'EXPIRED_CODE',
+  none: 'EXPIRED_CODE',
+};
 const REJECTED = 'token.rejected_by_cardholder';
 /** How long a token waits for its cardholder: MDES resends codes up to 30 days after creation (Customer Service API, /token/resendactivationcode). */
 const ACTIVATION_WINDOW_MS = 30 * 86_400_000;
@@ -148,6 +165,69 @@ export class Activations {
       details: { cardId: card.id, method: activationMethod.type, sentTo: channel.maskedTo },
     });
     return { responseId: requestId };
+  }
+
+  /**
+   * MDES asks whether the code the cardholder entered at the token requestor
+   * is the one the issuer delivered (Validate Activation Code). Each wrong
+   * code counts against the same limit as in the bank's pages; on SUCCESS,
+   * MDES activates the token itself and reports it with Notify Service
+   * Activated. Answered once per requestId: a repeat hears the first result.
+   */
+  async validateActivationCode({
+    request,
+  }: OpenedRequests['validateActivationCode']): Promise<ValidateActivationCodeResponse> {
+    const { log, codes, audit, clock } = this.#options;
+    const { requestId, tokenUniqueReference } = request;
+    const seen = await log.seen(requestId, VALIDATE_ACTIVATION_CODE);
+    if (seen) return { responseId: requestId, result: seen.outcome as ValidationResult };
+    const decision = await log.decisionFor(tokenUniqueReference, AUTHORIZE_SERVICE);
+    if (!decision?.cardId) {
+      throw new PreDigitizationError('INVALID_FIELD_VALUE', {
+        field: 'tokenUniqueReference',
+        path: '/tokenUniqueReference',
+      });
+    }
+    const now = clock.now();
+    const maxFailures = this.#options.maxCodeFailures ?? 5;
+    const { check, failedAttempts } = await codes.attempt(
+      tokenUniqueReference,
+      request.activationCode,
+      now,
+      maxFailures,
+    );
+    const result: ValidationResult =
+      check === 'wrong'
+        ? failedAttempts >= maxFailures
+          ? 'INCORRECT_CODE_RETRIES_EXCEEDED'
+          : 'INCORRECT_CODE'
+        : RESULTS[check];
+    const recorded = await log.record({
+      notificationId: requestId,
+      messageType: VALIDATE_ACTIVATION_CODE,
+      tokenUniqueReference,
+      tokenRequestorId: decision.tokenRequestorId,
+      outcome: result,
+      reasonCode: check,
+      cardId: decision.cardId,
+      occurredAt: now,
+      receivedAt: now,
+    });
+    // A concurrent copy of this request was recorded first: answer as it was.
+    if (!recorded) return this.validateActivationCode({ request });
+    await audit.append({
+      actor: 'mdes',
+      action: 'activation_code.validated',
+      subject: tokenUniqueReference,
+      outcome: result,
+      details: {
+        cardId: decision.cardId,
+        tokenRequestorId: decision.tokenRequestorId,
+        correlationId: request.correlationId,
+        failedAttempts,
+      },
+    });
+    return { responseId: requestId, result };
   }
 
   /** The cardholder's card's tokens waiting for them, newest first. */

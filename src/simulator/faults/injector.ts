@@ -28,6 +28,8 @@ const OUTGOING_OPERATIONS = [
   'deliverActivationCode',
   'notifyServiceActivated',
   'notifyTokenUpdated',
+  'validateActivationCode',
+  'notifySuspiciousEvents',
 ] as const;
 export type OutgoingOperation = (typeof OUTGOING_OPERATIONS)[number];
 

@@ -44,6 +44,8 @@ export function withFaults(calls: IssuerCalls, injector: FaultInjector): IssuerC
     deliverActivationCode: wrap('deliverActivationCode', (r) => calls.deliverActivationCode(r)),
     notifyServiceActivated: wrap('notifyServiceActivated', (r, d) => calls.notifyServiceActivated(r, d)),
     notifyTokenUpdated: wrap('notifyTokenUpdated', (r) => calls.notifyTokenUpdated(r)),
+    validateActivationCode: wrap('validateActivationCode', (r) => calls.validateActivationCode(r)),
+    notifySuspiciousEvents: wrap('notifySuspiciousEvents', (r) => calls.notifySuspiciousEvents(r)),
   };
 }
 

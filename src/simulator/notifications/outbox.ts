@@ -15,6 +15,7 @@ import type {
 } from '../../mastercard/pre-digitization/caller.js';
 import type {
   ActivatedFundingAccountData,
+  NotifySuspiciousEventsRequest,
   UpdatedFundingAccountData,
 } from '../../mastercard/pre-digitization/schemas.js';
 import { NTU_MESSAGE_TYPE, type TokenUpdatedNotice } from '../../mastercard/token-requestor-notifications.js';
@@ -90,7 +91,8 @@ export class NotificationOutbox {
 
   /**
    * Records a notification to an issuer's Pre-Digitization web services
-   * (Notify Service Activated, Notify Token Updated), unless the issuer
+   * (Notify Service Activated, Notify Token Updated, Notify Suspicious
+   * Events), unless the issuer
    * registered none. Card and token numbers are sealed apart from the body,
    * to be encrypted to the issuer's key at each attempt. Pass the
    * transaction that changed the token, so the change and its
@@ -112,10 +114,7 @@ export class NotificationOutbox {
       message.issuerConsumerKey,
       {
         notificationId,
-        messageType:
-          message.operation === 'notifyServiceActivated'
-            ? ISSUER_MESSAGE_TYPES.notifyServiceActivated
-            : ISSUER_MESSAGE_TYPES.notifyTokenUpdated,
+        messageType: ISSUER_MESSAGE_TYPES[message.operation],
         tokenUniqueReference: message.tokenUniqueReference,
         body,
         payloadSealed: data === undefined ? null : this.#options.sealer.seal(data, notificationId),
@@ -285,6 +284,8 @@ export class NotificationOutbox {
         request,
         JSON.parse(data ?? '{}') as ActivatedFundingAccountData,
       );
+    } else if (row.message_type === ISSUER_MESSAGE_TYPES.notifySuspiciousEvents) {
+      result = await issuer.notifySuspiciousEvents(JSON.parse(row.body) as NotifySuspiciousEventsRequest);
     } else {
       const request = JSON.parse(row.body) as ClearNotifyTokenUpdatedRequest;
       const byToken = JSON.parse(data ?? '{}') as Record<string, UpdatedFundingAccountData>;
@@ -377,12 +378,17 @@ export type IssuerMessage = {
       data: ActivatedFundingAccountData;
     }
   | { operation: 'notifyTokenUpdated'; request: ClearNotifyTokenUpdatedRequest }
+  /** No card data: the token's reference, its status and ATC counters. */
+  | { operation: 'notifySuspiciousEvents'; request: NotifySuspiciousEventsRequest }
 );
 
 /** The body to keep as it is, and the card data (JSON) to seal. */
 function splitCardData(message: IssuerMessage): { body: string; data: string | undefined } {
   if (message.operation === 'notifyServiceActivated') {
     return { body: JSON.stringify(message.request), data: JSON.stringify(message.data) };
+  }
+  if (message.operation === 'notifySuspiciousEvents') {
+    return { body: JSON.stringify(message.request), data: undefined };
   }
   const byToken: Record<string, UpdatedFundingAccountData> = {};
   const tokens = message.request.tokens.map(({ fundingAccountData, ...token }) => {

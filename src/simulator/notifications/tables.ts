@@ -6,6 +6,7 @@ import type { SimulatorSchema } from '../token-connect/tables.js';
 export const ISSUER_MESSAGE_TYPES = {
   notifyServiceActivated: 'NOTIFY_SERVICE_ACTIVATED',
   notifyTokenUpdated: 'ISSUER_NOTIFY_TOKEN_UPDATED',
+  notifySuspiciousEvents: 'NOTIFY_SUSPICIOUS_EVENTS',
 } as const;
 
 /** Kysely's view of the notification outbox (migrations 0003 and 0007). */

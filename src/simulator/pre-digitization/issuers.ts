@@ -19,6 +19,8 @@ export type IssuerCalls = Pick<
   | 'deliverActivationCode'
   | 'notifyServiceActivated'
   | 'notifyTokenUpdated'
+  | 'validateActivationCode'
+  | 'notifySuspiciousEvents'
 >;
 
 export interface IssuerServicesOptions {
@@ -104,4 +106,6 @@ const unreachable: IssuerCalls = {
   deliverActivationCode: noCertificate,
   notifyServiceActivated: noCertificate,
   notifyTokenUpdated: noCertificate,
+  validateActivationCode: noCertificate,
+  notifySuspiciousEvents: noCertificate,
 };

@@ -1,12 +1,19 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { DerivedKeySealer } from '../../core/derived-key-sealer.js';
+import { ValidationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import { firstInvalidField } from '../../mastercard/field-errors.js';
 import type {
   ClearNotifyServiceActivatedRequest,
   ClearNotifyTokenUpdatedRequest,
 } from '../../mastercard/pre-digitization/caller.js';
-import type { ActivatedFundingAccountData } from '../../mastercard/pre-digitization/schemas.js';
+import {
+  type ActivatedFundingAccountData,
+  type NotifySuspiciousEventsRequest,
+  NotifySuspiciousEventsRequestSchema,
+  type SuspiciousEvent,
+} from '../../mastercard/pre-digitization/schemas.js';
 import type { FundingAccount } from '../../mastercard/token-connect/types.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import { fundingAccountData } from './funding.js';
@@ -157,6 +164,55 @@ export class IssuerNotifier {
         },
       ],
     });
+  }
+
+  /**
+   * Notify Suspicious Events about a token: what MDES saw while replenishing
+   * its keys (2.0.21 names one event, REPLENISH, with the ATCs the wallet
+   * and the authorization network reported), with the token's status now.
+   * The simulated MDES replenishes no keys, so whoever drives it says what
+   * was seen. Resolves the request's id; undefined for a token MDES does not
+   * hold; throws on an event the spec would not let MDES send.
+   */
+  async suspiciousEvents(
+    tokenUniqueReference: string,
+    events: SuspiciousEvent,
+    paymentAppInstanceId?: string,
+  ): Promise<string | undefined> {
+    const db = this.#options.db as Db;
+    const token = await db
+      .selectFrom('mc_tokens')
+      .selectAll()
+      .where('token_unique_reference', '=', tokenUniqueReference)
+      .executeTakeFirst();
+    if (!token) return undefined;
+    const request: NotifySuspiciousEventsRequest = {
+      requestId: newId('nse'),
+      tokenUniqueReference,
+      ...(paymentAppInstanceId && { paymentAppInstanceId }),
+      status: STATUS[token.status],
+      events,
+    };
+    // "Conditional – required if EventName is REPLENISH", both ATC statuses.
+    const problem =
+      firstInvalidField(NotifySuspiciousEventsRequestSchema, request) ??
+      (events.eventName === 'REPLENISH' && (!events.walletAtcStatus || !events.systemAtcStatus)
+        ? { code: 'MISSING_REQUIRED_FIELD', path: '/events' }
+        : undefined);
+    if (problem) {
+      throw new ValidationError(
+        'SUSPICIOUS_EVENT_INVALID',
+        `the suspicious event breaks the spec: ${problem.code} ${problem.path}`,
+      );
+    }
+    await this.#options.outbox.toIssuer({
+      issuerConsumerKey: token.issuer_consumer_key,
+      operation: 'notifySuspiciousEvents',
+      tokenUniqueReference,
+      eventKey: `NOTIFY_SUSPICIOUS_EVENTS:${request.requestId}`,
+      request,
+    });
+    return request.requestId;
   }
 
   /**

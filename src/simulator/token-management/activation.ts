@@ -1,6 +1,7 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
+import { ConflictError, NotFoundError, PushprovError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import {
   type ACTIVATION_METHOD_CODES,
@@ -8,7 +9,11 @@ import {
   TokenActivationMethodsRequestSchema,
   TokenResendActivationCodeRequestSchema,
 } from '../../mastercard/customer-service/schemas.js';
-import type { ActivationMethod, ActivationMethodType } from '../../mastercard/pre-digitization/schemas.js';
+import type {
+  ActivationMethod,
+  ActivationMethodType,
+  ValidationResult,
+} from '../../mastercard/pre-digitization/schemas.js';
 import type { Client } from '../gateway/clients.js';
 import type { IssuerServices } from '../pre-digitization/issuers.js';
 import type { PreDigitizationSchema } from '../pre-digitization/tables.js';
@@ -39,6 +44,20 @@ export interface TokenActivationOptions {
   issuers: Pick<IssuerServices, 'of'>;
   /** The token requestor's consumer-facing name, for the issuer. */
   nameOf: (tokenRequestorId: string) => string | undefined;
+  /**
+   * Who makes and checks activation codes: MDES (default; Deliver Activation
+   * Code carries the code), or the issuer (Deliver Activation Code without a
+   * code, and the code the cardholder enters goes to Validate Activation Code).
+   */
+  codesBy?: 'mdes' | 'issuer';
+  /** Makes a token awaiting activation ACTIVE once its code was right (Customer Service's activateWithCode). */
+  activate: (issuerConsumerKey: string, tokenUniqueReference: string) => Promise<void>;
+}
+
+/** What entering an activation code came to, and who checked it. */
+export interface EnteredCode {
+  result: ValidationResult;
+  checkedBy: 'MDES' | 'ISSUER';
 }
 
 type Db = Kysely<PreDigitizationSchema>;
@@ -93,14 +112,16 @@ export class TokenActivation {
     const issuer = await this.#options.issuers.of(token.issuer_consumer_key);
     if (!issuer) throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
 
+    // An issuer that makes its own codes gets none ("only present if Mastercard generates the activationCode").
+    const byMdes = this.#options.codesBy !== 'issuer';
     const code = String(randomInt(10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
     const expires = new Date(now.getTime() + CODE_VALIDITY_MS);
     // The new code replaces the last one before anyone hears of it.
     await this.#db
       .updateTable('mc_tokens')
       .set({
-        activation_code_hash: codeHash(token.token_unique_reference, code),
-        activation_code_expires_at: expires,
+        activation_code_hash: byMdes ? codeHash(token.token_unique_reference, code) : null,
+        activation_code_expires_at: byMdes ? expires : null,
       })
       .where('token_unique_reference', '=', token.token_unique_reference)
       .execute();
@@ -108,10 +129,9 @@ export class TokenActivation {
     const delivered = await issuer.deliverActivationCode({
       requestId: newId('dac'),
       tokenUniqueReference: token.token_unique_reference,
-      correlationId: token.correlation_id ?? token.token_unique_reference.slice(-14),
+      correlationId: correlationOf(token),
       activationMethod: method,
-      activationCode: code,
-      expirationDateTime: expires.toISOString(),
+      ...(byMdes && { activationCode: code, expirationDateTime: expires.toISOString() }),
       ...(name && { consumerFacingEntityName: name }),
     });
     // Assumption: an issuer that does not take the code makes the resend fail, recoverably.
@@ -119,6 +139,66 @@ export class TokenActivation {
     return {
       TokenResendActivationCodeResponse: { Token: { TokenUniqueReference: token.token_unique_reference } },
     };
+  }
+
+  /**
+   * The cardholder typed the activation code into the token requestor's app.
+   * MDES checks a code it made itself; a code the issuer made goes to the
+   * issuer's Validate Activation Code ("when activation is requested with
+   * activationCode and Issuer have chosen the option to validate the code
+   * self"). A right code activates the token (Notify Service Activated
+   * follows). MDES's own check counts no tries (the issuer's does).
+   */
+  async enterCode(tokenUniqueReference: string, code: string): Promise<EnteredCode> {
+    const token = await this.#db
+      .selectFrom('mc_tokens')
+      .selectAll()
+      .where('token_unique_reference', '=', tokenUniqueReference)
+      .executeTakeFirst();
+    if (!token) throw new NotFoundError('SIMULATED_TOKEN_NOT_FOUND', 'MDES holds no such token');
+    if (token.status !== 'INACTIVE') {
+      throw new ConflictError('SIMULATED_TOKEN_NOT_INACTIVE', 'the token does not wait for activation');
+    }
+    let entered: EnteredCode;
+    if (this.#options.codesBy === 'issuer') {
+      const issuer = await this.#options.issuers.of(token.issuer_consumer_key);
+      const answer = await issuer?.validateActivationCode({
+        requestId: newId('vac'),
+        tokenUniqueReference,
+        correlationId: correlationOf(token),
+        activationCode: code,
+      });
+      if (!answer?.ok || answer.answer.result === undefined) {
+        throw new PushprovError(
+          'ACTIVATION_CODE_VALIDATION_UNAVAILABLE',
+          'the issuer did not answer Validate Activation Code',
+          { status: 502, ...(answer && !answer.ok && { details: { failure: answer.failure.kind } }) },
+        );
+      }
+      entered = { result: answer.answer.result, checkedBy: 'ISSUER' };
+    } else {
+      entered = { result: this.#mdesCheck(token, code), checkedBy: 'MDES' };
+    }
+    if (entered.result === 'SUCCESS')
+      await this.#options.activate(token.issuer_consumer_key, tokenUniqueReference);
+    return entered;
+  }
+
+  #mdesCheck(
+    token: {
+      token_unique_reference: string;
+      activation_code_hash: string | null;
+      activation_code_expires_at: Date | null;
+    },
+    code: string,
+  ): ValidationResult {
+    const kept = token.activation_code_hash;
+    const expires = token.activation_code_expires_at;
+    if (kept === null || expires === null || expires.getTime() <= this.#options.clock.now().getTime()) {
+      return 'EXPIRED_CODE';
+    }
+    const given = Buffer.from(codeHash(token.token_unique_reference, code), 'hex');
+    return timingSafeEqual(given, Buffer.from(kept, 'hex')) ? 'SUCCESS' : 'INCORRECT_CODE';
   }
 
   async #token(client: Client, reference: string, wrapper: string) {
@@ -150,6 +230,10 @@ function customerServiceMethods(methods: ActivationMethod[]): CustomerServiceAct
     ResendIndicator: DISTRIBUTES_A_CODE.has(codeOf(method)) ? 'TRUE' : 'FALSE',
   }));
 }
+
+/** The token's correlationId ("linking pre-digitization messages"), the same in every message about it. */
+const correlationOf = (token: { correlation_id: string | null; token_unique_reference: string }) =>
+  token.correlation_id ?? token.token_unique_reference.slice(-14);
 
 /** The code is kept only as SHA-256 over the token reference and the code. */
 function codeHash(tokenUniqueReference: string, code: string): string {

@@ -204,6 +204,43 @@ export class CustomerService {
   }
 
   /**
+   * The cardholder entered the right activation code in the token
+   * requestor's app (checked by MDES, or by the issuer through Validate
+   * Activation Code: "If activation code validation is successful, MDES will
+   * complete the provisioning process"): a token awaiting activation becomes
+   * ACTIVE and is announced as any activation. The cardholder is its
+   * initiator (`C`); Customer Service's reason codes are the issuer's, so none.
+   */
+  async activateWithCode(issuerConsumerKey: string, reference: string): Promise<void> {
+    await this.#apply(
+      { consumerKey: issuerConsumerKey },
+      reference,
+      'TokenActivateRequest',
+      async (tx, row, now) => {
+        if (row.status !== 'INACTIVE') return [];
+        await tx
+          .updateTable('mc_tokens')
+          .set({ status: 'ACTIVE', suspenders: '', status_updated_at: now })
+          .where('token_unique_reference', '=', row.token_unique_reference)
+          .execute();
+        await tx
+          .insertInto('mc_token_statuses')
+          .values({
+            token_unique_reference: row.token_unique_reference,
+            status_code: STATUS_CODE.ACTIVE,
+            initiator: 'C',
+            reason_code: null,
+            comment_id: null,
+            audit_info: null,
+            at: now,
+          })
+          .execute();
+        return [{ eventType: 'ACTIVATED' }];
+      },
+    );
+  }
+
+  /**
    * A card replaced: the token follows the new card number (in the same
    * account range, as the spec requires), expiry and sequence number, any of
    * them. Only ACTIVE and SUSPENDED tokens are updated.
@@ -334,7 +371,7 @@ export class CustomerService {
    * sent are read after the change, so a PAN update announces the new last four.
    */
   async #apply(
-    client: Client,
+    client: Pick<Client, 'consumerKey'>,
     reference: string,
     wrapper: string,
     apply: (tx: Tx, row: Row, now: Date) => Promise<TokenEvent[]>,
@@ -398,7 +435,7 @@ export class CustomerService {
   }
 
   /** The client's tokens. */
-  async #issuerTokens(db: Db | Tx, client: Client) {
+  async #issuerTokens(db: Db | Tx, client: Pick<Client, 'consumerKey'>) {
     return db
       .selectFrom('mc_tokens as t')
       .selectAll('t')

@@ -79,6 +79,20 @@ export class ActivationCodeStore {
     now: Date,
     maxFailures: number,
   ): Promise<CodeCheck> {
+    return (await this.attempt(tokenUniqueReference, code, now, maxFailures)).check;
+  }
+
+  /**
+   * The same, also saying how many wrong tries the code has had, counted in
+   * the same transaction: whether this wrong try was the last one allowed
+   * (Validate Activation Code tells MDES so).
+   */
+  async attempt(
+    tokenUniqueReference: string,
+    code: string,
+    now: Date,
+    maxFailures: number,
+  ): Promise<{ check: CodeCheck; failedAttempts: number }> {
     return this.db.transaction().execute(async (tx) => {
       const row = await tx
         .selectFrom('activation_codes')
@@ -86,9 +100,10 @@ export class ActivationCodeStore {
         .where('token_unique_reference', '=', tokenUniqueReference)
         .forUpdate()
         .executeTakeFirst();
-      if (!row) return 'none';
-      if (row.failed_attempts >= maxFailures) return 'locked';
-      if (row.expires_at.getTime() <= now.getTime()) return 'expired';
+      if (!row) return { check: 'none', failedAttempts: 0 };
+      const failedAttempts = row.failed_attempts;
+      if (failedAttempts >= maxFailures) return { check: 'locked', failedAttempts };
+      if (row.expires_at.getTime() <= now.getTime()) return { check: 'expired', failedAttempts };
       const given = this.#fingerprint(tokenUniqueReference, code);
       const kept = Buffer.from(row.code_fingerprint);
       if (given.length === kept.length && timingSafeEqual(given, kept)) {
@@ -96,14 +111,14 @@ export class ActivationCodeStore {
           .deleteFrom('activation_codes')
           .where('token_unique_reference', '=', tokenUniqueReference)
           .execute();
-        return 'valid';
+        return { check: 'valid', failedAttempts };
       }
       await tx
         .updateTable('activation_codes')
         .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
         .where('token_unique_reference', '=', tokenUniqueReference)
         .execute();
-      return 'wrong';
+      return { check: 'wrong', failedAttempts: failedAttempts + 1 };
     });
   }
 

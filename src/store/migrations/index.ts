@@ -20,6 +20,7 @@ import * as m0018 from './0018_oidc_step_up_challenges.js';
 import * as m0019 from './0019_token_expiry_suspenders.js';
 import * as m0020 from './0020_growth_indexes.js';
 import * as m0021 from './0021_job_leases.js';
+import * as m0022 from './0022_mdes_suspicious_events.js';
 
 /** The issuer's schema, in order. Names sort lexically; never rename one that shipped. */
 export const issuerMigrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ export const issuerMigrations: Record<string, Migration> = {
   '0019_token_expiry_suspenders': m0019,
   '0020_growth_indexes': m0020,
   '0021_job_leases': m0021,
+  '0022_mdes_suspicious_events': m0022,
 };
 
 export const ISSUER_MIGRATION_TABLE = 'pushprov_migrations';
