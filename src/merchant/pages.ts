@@ -27,7 +27,8 @@ main{max-width:36rem;margin:1.5rem auto;padding:0 1rem}
 .error{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:1rem;border-radius:.4rem}
 .note{background:#fffbeb;color:#78350f;border:1px solid #fde68a;padding:1rem;border-radius:.4rem}
 form{display:inline-block;margin:.5rem .5rem 0 0}
-a:focus,button:focus{outline:3px solid #f59e0b;outline-offset:2px}
+a:focus,button:focus{outline:3px solid #134e4a;outline-offset:2px}
+header a:focus{outline-color:#fff}
 `;
 
 function page(title: string, body: SafeHtml): SafeHtml {

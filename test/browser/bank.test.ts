@@ -43,6 +43,12 @@ describe('bank pages in Chromium', () => {
     return generate({ secret });
   }
 
+  /** A one-time code of the step after the next (allowed by the one-step tolerance), once the next step begins. */
+  async function codeOfStepAfterNext(secret: string): Promise<string> {
+    await codeOfNextStep(secret);
+    return generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+  }
+
   const waitForState = (page: Page, state: string) =>
     page.locator(`#state[data-state="${state}"]`).waitFor({ timeout: 60_000 });
 
@@ -505,7 +511,7 @@ describe('bank pages in Chromium', () => {
   });
 
   // With Élodie: no test spends her one-time codes, so this step's and the next are both unspent.
-  it('says a passkey is already registered when the same device is registered twice', async () => {
+  it('says a passkey is already registered when the same device is registered twice, and removes it with a one-time code', async () => {
     const { context, page, problems } = await openPage(browser, 'phone');
     await addVirtualAuthenticator(context, page);
     await signIn(page, DEMO.elodie);
@@ -526,7 +532,78 @@ describe('bank pages in Chromium', () => {
     );
     await expect(page.locator('.passkey').count()).resolves.toBe(1);
     await screenshot(page, '06b-passkey-already-registered');
-    expect(problems).toEqual([]);
+
+    // She removes the passkey from the Security page, confirming with a one-time code: one of the
+    // step after the next, since this step's and the next one's codes are spent above.
+    await page.goto(`${stack.issuer}/app/security`);
+    await page.locator('.passkey summary').click();
+    await screenshot(page, '30-passkey-remove-confirm');
+    await page
+      .locator('.passkey')
+      .getByLabel('One-time code', { exact: true })
+      .fill(await codeOfStepAfterNext(DEMO.elodie.totpSecret));
+    await page.getByRole('button', { name: 'Remove passkey 1' }).click();
+    await page.getByText('Passkey removed').waitFor();
+    await expect(page.locator('.passkey').count()).resolves.toBe(0);
+    await screenshot(page, '31-passkey-removed');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(problems.filter((p) => !p.includes('status of 4'))).toEqual([]);
+    await context.close();
+  });
+
+  // Bob's pushes are confirmed with a passkey, registered with a code no earlier test of his spent.
+  it('shows a Click to Pay decline and the Demo Shop’s expired link', async () => {
+    const { context, page, problems } = await openPage(browser, 'desktop');
+    await addVirtualAuthenticator(context, page);
+    await signIn(page, DEMO.bob);
+    await page.goto(`${stack.issuer}/app/security`);
+    await page
+      .locator('#passkey-register')
+      .getByLabel('One-time code', { exact: true })
+      .fill(await codeOfStepAfterNext(DEMO.bob.totpSecret));
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText('Passkey added').waitFor();
+
+    // Click to Pay declines: the card is blocked while he is at Click to Pay, so the bank declines
+    // MDES's question and Click to Pay sends him back with DECLINED.
+    const db = stack.running.database.db;
+    await page.getByRole('link', { name: 'Your cards' }).click();
+    await page.getByRole('link', { name: /^Add to Click to Pay\W.* ending in 3222$/ }).click();
+    await page.waitForURL(/\/consent$/);
+    const cardId = /\/app\/cards\/([^/]+)\//.exec(page.url())?.[1] ?? '';
+    await page.getByLabel(/I agree to share this card/).check();
+    await page.getByLabel('Passkey on this device').check();
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    await page.waitForURL(`${stack.simulator}/click-to-pay/provision?pushAccountData=*`);
+    await sql`update cards set status = 'blocked' where id = ${cardId}`.execute(db);
+    await page.getByRole('button', { name: 'Add to Click to Pay' }).click();
+    await page.waitForURL(/\/app\/provisionings\/prv_/);
+    await waitForState(page, 'failed');
+    await expect(
+      page.locator('[data-code="TOKENIZATION_DECLINED"]').first().textContent(),
+    ).resolves.toContain('could not be added there');
+    await screenshot(page, '28-click-to-pay-declined');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await sql`update cards set status = 'active' where id = ${cardId}`.execute(db);
+
+    // The Demo Shop's link from the bank has expired by the time he saves the card there.
+    await page.goto(`${stack.issuer}/app/cards`);
+    await page.getByRole('link', { name: /^Add to a merchant or wallet\W.* ending in 5100$/ }).click();
+    await page.getByRole('link', { name: /Demo Shop/ }).click();
+    await page.waitForURL(/\/consent$/);
+    await page.getByLabel(/I agree to share this card/).check();
+    await page.getByLabel('Passkey on this device').check();
+    await page.getByRole('button', { name: 'Add to Demo Shop' }).click();
+    await page.waitForURL(`${stack.merchant}/**`);
+    await sql`update mc_receipts set expires_at = now() - interval '1 second' where redeemed_at is null`.execute(
+      db,
+    );
+    await page.getByRole('button', { name: /Save card/ }).click();
+    expect(await shopAnswer(page)).toContain('The link from your bank has expired');
+    await screenshot(page, '29-shop-link-expired');
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    expect(problems.filter((p) => !p.includes('status of 4'))).toEqual([]);
     await context.close();
   });
 
