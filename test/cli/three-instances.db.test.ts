@@ -109,11 +109,8 @@ describe.skipIf(!onPostgres())(
         PUSHPROV_SCA_GRANT_SECONDS: '600',
         LOG_LEVEL: 'warn',
       };
-      // Built once before five processes would each find dist/ stale.
-      expect(await runCli(['--help'], {}, { compiled: true }).exited).toBe(0);
-      mark('built');
       const start = (part: string, env: Record<string, string>) => {
-        const cli = runCli(['start', '--only', part], { ...common, ...env }, { compiled: true });
+        const cli = runCli(['start', '--only', part], { ...common, ...env });
         running.push(cli);
         return cli;
       };
@@ -298,7 +295,7 @@ describe.skipIf(!onPostgres())(
 
       mark('all settled');
       // The survivors sealed the dead instance's audit entries too: the chain verifies.
-      const verify = runCli(['audit', 'verify'], common, { compiled: true });
+      const verify = runCli(['audit', 'verify'], common);
       expect(await verify.exited, verify.stdout() + verify.stderr()).toBe(0);
       expect(verify.stdout()).toMatch(/audit trail intact: \d+ entries verified/);
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from '../../scripts/build.mjs';
 import { loadConfig } from '../../src/app/config.js';
 import { devKeysDir, ensureDevKeys } from '../../src/cli/keys.js';
 import { openDatabase } from '../../src/core/db.js';
@@ -21,9 +22,13 @@ declare module 'vitest' {
 /**
  * Once per run, what nearly every test file would otherwise make again:
  * the migrated database (initdb and three migration sets, seconds per file
- * on PGlite) and the development key set (about a second of RSA keys).
+ * on PGlite), the development key set (about a second of RSA keys) and an
+ * up-to-date dist/ for the CLI's child processes.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The CLI tests run the compiled bin (test/support/process.ts); built here, once, so that
+  // files running side by side never each start a build of a stale dist/.
+  ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'pushprov-test-run-'));
   const config = loadConfig({ PUSHPROV_DATA_DIR: dir });
   // The keys are made on libuv's threads while PGlite works on this one.

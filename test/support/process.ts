@@ -40,12 +40,12 @@ const dataDirOfThisFile = (): string => {
 
 /**
  * Runs `pushprov …` (the real CLI, as a child process) with an environment of
- * the test's choosing: the TypeScript sources through tsx, or with `compiled`
- * the built bin (starts in a fraction of the time; dist/ is rebuilt first if stale).
+ * the test's choosing: the built bin, as `npm start` runs it (the global set-up
+ * brings dist/ up to date; it starts in a fraction of tsx's time and CPU).
  */
-export function runCli(args: string[], env: Record<string, string> = {}, { compiled = false } = {}): Cli {
-  // Node itself (with tsx's loader), not the tsx wrapper, so signals reach pushprov directly.
-  const entry = compiled ? ['bin/pushprov.js'] : ['--import', 'tsx', 'src/cli.ts'];
+export function runCli(args: string[], env: Record<string, string> = {}): Cli {
+  // Node itself, not a wrapper, so signals reach pushprov directly.
+  const entry = ['bin/pushprov.js'];
   const child = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: {
