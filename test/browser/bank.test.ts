@@ -49,6 +49,12 @@ describe('bank pages in Chromium', () => {
     return generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
   }
 
+  /** Adds the page's (virtual) authenticator as a passkey on the Security page, confirmed with `code`. */
+  async function addPasskey(page: Page, code: string): Promise<void> {
+    await page.locator('#passkey-register').getByLabel('One-time code', { exact: true }).fill(code);
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+  }
+
   const waitForState = (page: Page, state: string) =>
     page.locator(`#state[data-state="${state}"]`).waitFor({ timeout: 60_000 });
 
@@ -216,11 +222,7 @@ describe('bank pages in Chromium', () => {
     await signIn(page, DEMO.alice);
 
     await page.getByRole('link', { name: 'Security' }).click();
-    await page
-      .locator('#passkey-register')
-      .getByLabel('One-time code', { exact: true })
-      .fill(await generate({ secret: DEMO.alice.totpSecret }));
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await addPasskey(page, await generate({ secret: DEMO.alice.totpSecret }));
     await page.getByText('Passkey added').waitFor();
     // The Security page lists it, with its removal.
     await expect(page.locator('.passkey strong').textContent()).resolves.toBe('Passkey 1');
@@ -516,13 +518,8 @@ describe('bank pages in Chromium', () => {
     await addVirtualAuthenticator(context, page);
     await signIn(page, DEMO.elodie);
     await page.goto(`${stack.issuer}/app/security`);
-    const register = async (epoch: number) => {
-      await page
-        .locator('#passkey-register')
-        .getByLabel('One-time code', { exact: true })
-        .fill(await generate({ secret: DEMO.elodie.totpSecret, epoch }));
-      await page.getByRole('button', { name: 'Add a passkey' }).click();
-    };
+    const register = async (epoch: number) =>
+      addPasskey(page, await generate({ secret: DEMO.elodie.totpSecret, epoch }));
     await register(Math.floor(Date.now() / 1000));
     await page.getByText('Passkey added').waitFor();
     // The same device again: the authenticator already holds it, and the page says so (not "cancelled").
@@ -557,11 +554,7 @@ describe('bank pages in Chromium', () => {
     await addVirtualAuthenticator(context, page);
     await signIn(page, DEMO.bob);
     await page.goto(`${stack.issuer}/app/security`);
-    await page
-      .locator('#passkey-register')
-      .getByLabel('One-time code', { exact: true })
-      .fill(await codeOfStepAfterNext(DEMO.bob.totpSecret));
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await addPasskey(page, await codeOfStepAfterNext(DEMO.bob.totpSecret));
     await page.getByText('Passkey added').waitFor();
 
     // Click to Pay declines: the card is blocked while he is at Click to Pay, so the bank declines

@@ -26,6 +26,40 @@ const TOLERANCE_S = 5;
 const SCA_MAX_AGE_S = 120;
 const sealer = new Vault(Keyring.generate(new Date()));
 
+/** The auth routes of an issuer app that accepts `provider`'s access tokens, `oidc` over these defaults. */
+async function oidcIssuerApp(
+  {
+    database,
+    db,
+    logs,
+  }: { database: Database<unknown>; db: IssuerDb; logs: ReturnType<typeof captureStream> },
+  provider: TestIdp,
+  oidc: Partial<OidcOptions>,
+) {
+  const clock = new ManualClock(new Date());
+  const auth = createAuth({
+    db,
+    clock,
+    sealer,
+    issuerPublicUrl: ISSUER,
+    opsKeys: OpsKeys.from([OPS_KEY]),
+    oidc: {
+      issuer: provider.issuer,
+      audience: ISSUER,
+      algorithms: ['RS256'],
+      cardholderClaim: 'sub',
+      clockToleranceSeconds: TOLERANCE_S,
+      clientId: PUSHPROV_CLIENT.clientId,
+      clientSecret: PUSHPROV_CLIENT.clientSecret,
+      scopes: ['openid'],
+      sca: { acr: [STRONG.acr], amr: [], maxAgeSeconds: SCA_MAX_AGE_S },
+      ...oidc,
+    },
+  });
+  const app = await authProbeApp({ database, auth, clock, publicUrl: ISSUER, logs: logs.stream });
+  return { app, clock };
+}
+
 describe('the bank’s OpenID provider, for the API', () => {
   let database: Database<unknown>;
   let db: IssuerDb;
@@ -49,32 +83,9 @@ describe('the bank’s OpenID provider, for the API', () => {
     await database.close();
   });
 
-  const issuerApp = async (oidc: Partial<OidcOptions> = {}) => {
-    const clock = new ManualClock(new Date());
-    const auth = createAuth({
-      db,
-      clock,
-      sealer,
-      issuerPublicUrl: ISSUER,
-      opsKeys: OpsKeys.from([OPS_KEY]),
-      oidc: {
-        issuer: idp.issuer,
-        audience: ISSUER,
-        algorithms: ['RS256'],
-        cardholderClaim: 'sub',
-        clockToleranceSeconds: TOLERANCE_S,
-        clientId: PUSHPROV_CLIENT.clientId,
-        clientSecret: PUSHPROV_CLIENT.clientSecret,
-        scopes: ['openid'],
-        sca: { acr: [STRONG.acr], amr: [], maxAgeSeconds: SCA_MAX_AGE_S },
-        // Every unknown key id fetches the key set again: the rotation below happens within seconds.
-        jwksCooldownMs: 0,
-        ...oidc,
-      },
-    });
-    const app = await authProbeApp({ database, auth, clock, publicUrl: ISSUER, logs: logs.stream });
-    return { app, clock };
-  };
+  const issuerApp = (oidc: Partial<OidcOptions> = {}) =>
+    // Every unknown key id fetches the key set again: the rotation below happens within seconds.
+    oidcIssuerApp({ database, db, logs }, idp, { jwksCooldownMs: 0, ...oidc });
 
   /** A cardholder whose card import gave them an external reference, and that reference. */
   const cardholder = async () => {
@@ -321,30 +332,8 @@ describe('the bank’s OpenID provider, asked whether a token is still active', 
     introspection: { clientId: PUSHPROV_CLIENT.clientId, clientSecret, cacheSeconds },
   });
 
-  const issuerApp = async (oidc: Partial<OidcOptions> = {}, provider = idp) => {
-    const clock = new ManualClock(new Date());
-    const auth = createAuth({
-      db,
-      clock,
-      sealer,
-      issuerPublicUrl: ISSUER,
-      opsKeys: OpsKeys.from([OPS_KEY]),
-      oidc: {
-        issuer: provider.issuer,
-        audience: ISSUER,
-        algorithms: ['RS256'],
-        cardholderClaim: 'sub',
-        clockToleranceSeconds: TOLERANCE_S,
-        clientId: PUSHPROV_CLIENT.clientId,
-        clientSecret: PUSHPROV_CLIENT.clientSecret,
-        scopes: ['openid'],
-        sca: { acr: [STRONG.acr], amr: [], maxAgeSeconds: SCA_MAX_AGE_S },
-        ...oidc,
-      },
-    });
-    const app = await authProbeApp({ database, auth, clock, publicUrl: ISSUER, logs: logs.stream });
-    return { app, clock };
-  };
+  const issuerApp = (oidc: Partial<OidcOptions> = {}, provider = idp) =>
+    oidcIssuerApp({ database, db, logs }, provider, oidc);
 
   const signedIn = async (provider = idp) => {
     const id = await insertCardholder(db);

@@ -23,6 +23,7 @@ import type { Client } from '../gateway/clients.js';
 import { assertValid, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import type { PayloadDecrypter } from '../token-connect/push.js';
 import { RESPONSE_HOST } from '../token-management/service.js';
+import { changeTokenStatus } from '../token-management/status-history.js';
 import type { McTokenStatus, TokenManagementSchema } from '../token-management/tables.js';
 import { encrypterFor } from './encryption.js';
 import { taskStatus } from './tasks.js';
@@ -63,8 +64,6 @@ const SCHEMAS: Record<LifecycleChange, TSchema> = {
   unsuspend: UnsuspendRequestSchema,
   delete: DeleteRequestSchema,
 };
-
-const STATUS_CODE = { ACTIVE: 'A', SUSPENDED: 'S', DELETED: 'D' } as const;
 
 export interface TokenRequestorServiceOptions {
   db: Kysely<unknown>;
@@ -213,23 +212,14 @@ export class TokenRequestorService {
           after.push(row);
           continue;
         }
-        await tx
-          .updateTable('mc_tokens')
-          .set({ status, suspenders: next, status_updated_at: now })
-          .where('token_unique_reference', '=', row.token_unique_reference)
-          .execute();
-        await tx
-          .insertInto('mc_token_statuses')
-          .values({
-            token_unique_reference: row.token_unique_reference,
-            status_code: STATUS_CODE[status],
-            initiator: suspender,
-            reason_code: request.reasonCode,
-            comment_id: null,
-            audit_info: null,
-            at: now,
-          })
-          .execute();
+        await changeTokenStatus(tx, {
+          reference: row.token_unique_reference,
+          status,
+          suspenders: next,
+          at: now,
+          initiator: suspender,
+          reasonCode: request.reasonCode,
+        });
         const updated: Row = { ...row, status, suspenders: next, status_updated_at: now };
         if (status !== row.status) {
           await this.#options.announceToIssuer(

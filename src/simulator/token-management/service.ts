@@ -27,6 +27,7 @@ import type { IssuerNotifier } from '../pre-digitization/notifier.js';
 import { enrolledRangeOf } from '../token-connect/catalogue.js';
 import { invalidFieldReason, parseJson, TokenConnectFailure } from '../token-connect/failure.js';
 import { CustomerServiceFailure } from './failure.js';
+import { changeTokenStatus, STATUS_CODE } from './status-history.js';
 import type { McManagedTokensTable, McTokenStatus, TokenManagementSchema } from './tables.js';
 
 /**
@@ -53,13 +54,6 @@ type Tx = Transaction<TokenManagementSchema>;
 /** An issuer's change as Customer Service records it: the issuer is suspender and initiator `I`. */
 const ISSUER: Suspender = 'I';
 
-// Assumption: a token awaiting activation is "Unmapped" (U), Customer Service's status for one not yet in use.
-const STATUS_CODE: Record<McTokenStatus, StatusCode> = {
-  INACTIVE: 'U',
-  ACTIVE: 'A',
-  SUSPENDED: 'S',
-  DELETED: 'D',
-};
 const STATUS_DESCRIPTION: Record<StatusCode, string> = {
   U: 'Unmapped',
   A: 'Active',
@@ -184,12 +178,16 @@ export class CustomerService {
         change === 'delete' ? 'DELETED' : suspenders.size > 0 ? 'SUSPENDED' : 'ACTIVE';
       const next = status === 'DELETED' ? '' : [...suspenders].sort().join(',');
       if (status === row.status && next === row.suspenders) return [];
-      await tx
-        .updateTable('mc_tokens')
-        .set({ status, suspenders: next, status_updated_at: now })
-        .where('token_unique_reference', '=', row.token_unique_reference)
-        .execute();
-      await this.#history(tx, row.token_unique_reference, status, request, commentId, now);
+      await changeTokenStatus(tx, {
+        reference: row.token_unique_reference,
+        status,
+        suspenders: next,
+        at: now,
+        initiator: ISSUER,
+        reasonCode: request.ReasonCode,
+        ...(commentId !== undefined && { commentId }),
+        auditInfo: request.AuditInfo,
+      });
       if (status === row.status) return [];
       return [{ eventType: row.status === 'INACTIVE' && status === 'ACTIVE' ? 'ACTIVATED' : EVENTS[status] }];
     });
@@ -218,23 +216,14 @@ export class CustomerService {
       'TokenActivateRequest',
       async (tx, row, now) => {
         if (row.status !== 'INACTIVE') return [];
-        await tx
-          .updateTable('mc_tokens')
-          .set({ status: 'ACTIVE', suspenders: '', status_updated_at: now })
-          .where('token_unique_reference', '=', row.token_unique_reference)
-          .execute();
-        await tx
-          .insertInto('mc_token_statuses')
-          .values({
-            token_unique_reference: row.token_unique_reference,
-            status_code: STATUS_CODE.ACTIVE,
-            initiator: 'C',
-            reason_code: null,
-            comment_id: null,
-            audit_info: null,
-            at: now,
-          })
-          .execute();
+        await changeTokenStatus(tx, {
+          reference: row.token_unique_reference,
+          status: 'ACTIVE',
+          suspenders: '',
+          at: now,
+          initiator: 'C',
+          reasonCode: null,
+        });
         return [{ eventType: 'ACTIVATED' }];
       },
     );
@@ -410,28 +399,6 @@ export class CustomerService {
       return true;
     });
     if (changed) this.#options.onChange?.();
-  }
-
-  async #history(
-    tx: Tx,
-    reference: string,
-    status: McTokenStatus,
-    request: ChangeRequest,
-    commentId: string | undefined,
-    now: Date,
-  ): Promise<void> {
-    await tx
-      .insertInto('mc_token_statuses')
-      .values({
-        token_unique_reference: reference,
-        status_code: STATUS_CODE[status],
-        initiator: ISSUER,
-        reason_code: request.ReasonCode,
-        comment_id: commentId ?? null,
-        audit_info: JSON.stringify(request.AuditInfo),
-        at: now,
-      })
-      .execute();
   }
 
   /** The client's tokens. */
