@@ -68,6 +68,12 @@ export const defaultAnswer = (operation: string, body: Record<string, unknown>):
   },
 });
 
+/** Authorize Service answered "hold the token until activated", with these activation methods. */
+export const holdForActivation = (body: Record<string, unknown>, activationMethods: unknown[]): Answer => ({
+  status: 200,
+  body: { responseId: body.requestId, decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION', activationMethods },
+});
+
 export async function startFakeIssuer(clock: Clock): Promise<FakeIssuer> {
   const dir = mkdtempSync(join(tmpdir(), 'pushprov-fake-issuer-'));
   await generateDevPki(dir);

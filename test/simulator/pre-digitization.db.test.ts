@@ -14,7 +14,13 @@ import { DEMO_MERCHANT_TOKEN_REQUESTOR_ID } from '../../src/simulator/token-conn
 import { TEST_CARDS } from '../../src/simulator/token-connect/test-cards.js';
 import { registerTokenManagement } from '../../src/simulator/token-management/register.js';
 import { CUSTOMER_SERVICE_PREFIX } from '../../src/simulator/token-management/routes.js';
-import { defaultAnswer, type FakeIssuer, ISSUER_ENCRYPTION, startFakeIssuer } from './fake-issuer.js';
+import {
+  defaultAnswer,
+  type FakeIssuer,
+  holdForActivation,
+  ISSUER_ENCRYPTION,
+  startFakeIssuer,
+} from './fake-issuer.js';
 import {
   account,
   type Harness,
@@ -567,16 +573,7 @@ describe('REQUIRE_ADDITIONAL_AUTHENTICATION: a token kept INACTIVE until activat
 
   it('methods in the answer are kept as they are: no Request Activation Methods', async () => {
     issuer.answer = (operation, body) =>
-      operation === 'authorizeService'
-        ? {
-            status: 200,
-            body: {
-              responseId: body.requestId,
-              decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
-              activationMethods: [APP],
-            },
-          }
-        : defaultAnswer(operation, body);
+      operation === 'authorizeService' ? holdForActivation(body, [APP]) : defaultAnswer(operation, body);
     const { answer } = await pushAndTokenize(TEST_CARDS.debit.pan);
     expect(answer.decision).toBe('REQUIRE_ADDITIONAL_AUTHENTICATION');
     expect(callsTo('requestActivationMethods')).toEqual([]);
@@ -754,14 +751,7 @@ describe('a code typed in the wallet, and suspicious events: the drills at /_ops
   async function heldWithCode(): Promise<string> {
     issuer.answer = (operation, body) =>
       operation === 'authorizeService'
-        ? {
-            status: 200,
-            body: {
-              responseId: body.requestId,
-              decision: 'REQUIRE_ADDITIONAL_AUTHENTICATION',
-              activationMethods: [SMS],
-            },
-          }
+        ? holdForActivation(body, [SMS])
         : operation === 'validateActivationCode'
           ? {
               status: 200,
