@@ -697,6 +697,21 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
     ]);
   });
 
+  // The copies overlap on PostgreSQL (two tries counted before the fix); PGlite's one connection mostly runs them in turn.
+  it('Validate Activation Code: copies of one request sent at once try the code once, and all hear the same answer', async () => {
+    const { tokenUniqueReference, code } = await tokenAwaitingCode();
+    const wrong = validate(tokenUniqueReference, wrongCode(code));
+    const answers = await Promise.all(Array.from({ length: 6 }, () => mdes('validateActivationCode', wrong)));
+    expect(answers.map((a) => a.json)).toEqual(
+      answers.map(() => ({ responseId: wrong.requestId, result: 'INCORRECT_CODE' })),
+    );
+    expect(await failedAttempts(tokenUniqueReference)).toBe(1);
+    const audited = (await audit.history([tokenUniqueReference])).filter(
+      (e) => e.action === 'activation_code.validated',
+    );
+    expect(audited).toHaveLength(1);
+  });
+
   it('Validate Activation Code: the fifth wrong code exceeds the retries, and then even the right one is refused', async () => {
     const { tokenUniqueReference, code } = await tokenAwaitingCode();
     for (let attempt = 1; attempt <= 4; attempt++) {

@@ -47,7 +47,7 @@ export interface PendingActivation {
 }
 
 export interface ActivationsOptions {
-  log: Pick<MdesNotificationLog, 'seen' | 'record' | 'decisionFor' | 'awaitingActivation'>;
+  log: Pick<MdesNotificationLog, 'seen' | 'record' | 'decisionFor' | 'awaitingActivation' | 'transaction'>;
   codes: Pick<ActivationCodeStore, 'record' | 'delivered' | 'check' | 'attempt' | 'forget'>;
   cards: Pick<CardSource, 'ownedCard' | 'profile'> & {
     get(cardId: string): Promise<{ id: string; cardholderId: string } | undefined>;
@@ -77,6 +77,8 @@ const RESULTS: Readonly<Record<Exclude<CodeCheck, 'wrong'>, ValidationResult>> =
   none: 'EXPIRED_CODE',
 };
 const REJECTED = 'token.rejected_by_cardholder';
+/** Thrown to roll back a try whose request a concurrent copy recorded first. */
+const REPEATED = new Error('validateActivationCode: request recorded by a concurrent copy');
 /** How long a token waits for its cardholder: MDES resends codes up to 30 days after creation (Customer Service API, /token/resendactivationcode). */
 const ACTIVATION_WINDOW_MS = 30 * 86_400_000;
 /** A code the issuer makes itself (when MDES sends none) lasts as long as pushprov's other one-time codes. */
@@ -190,43 +192,62 @@ export class Activations {
     }
     const now = clock.now();
     const maxFailures = this.#options.maxCodeFailures ?? 5;
-    const { check, failedAttempts } = await codes.attempt(
-      tokenUniqueReference,
-      request.activationCode,
-      now,
-      maxFailures,
-    );
-    const result: ValidationResult =
-      check === 'wrong'
-        ? failedAttempts >= maxFailures
-          ? 'INCORRECT_CODE_RETRIES_EXCEEDED'
-          : 'INCORRECT_CODE'
-        : RESULTS[check];
-    const recorded = await log.record({
-      notificationId: requestId,
-      messageType: VALIDATE_ACTIVATION_CODE,
-      tokenUniqueReference,
-      tokenRequestorId: decision.tokenRequestorId,
-      outcome: result,
-      reasonCode: check,
-      cardId: decision.cardId,
-      occurredAt: now,
-      receivedAt: now,
-    });
-    // A concurrent copy of this request was recorded first: answer as it was.
-    if (!recorded) return this.validateActivationCode({ request });
-    await audit.append({
-      actor: 'mdes',
-      action: 'activation_code.validated',
-      subject: tokenUniqueReference,
-      outcome: result,
-      details: {
-        cardId: decision.cardId,
-        tokenRequestorId: decision.tokenRequestorId,
-        correlationId: request.correlationId,
-        failedAttempts,
-      },
-    });
+    // The try, its record and its audit entry commit together. A concurrent copy of this request
+    // waits on the code's row lock, then finds its requestId taken and rolls its own try back: a
+    // request is tried once, however often MDES sends it.
+    const result = await log
+      .transaction(async (tx) => {
+        const { check, failedAttempts } = await codes.attempt(
+          tokenUniqueReference,
+          request.activationCode,
+          now,
+          maxFailures,
+          tx,
+        );
+        const result: ValidationResult =
+          check === 'wrong'
+            ? failedAttempts >= maxFailures
+              ? 'INCORRECT_CODE_RETRIES_EXCEEDED'
+              : 'INCORRECT_CODE'
+            : RESULTS[check];
+        const recorded = await log.record(
+          {
+            notificationId: requestId,
+            messageType: VALIDATE_ACTIVATION_CODE,
+            tokenUniqueReference,
+            tokenRequestorId: decision.tokenRequestorId,
+            outcome: result,
+            reasonCode: check,
+            cardId: decision.cardId,
+            occurredAt: now,
+            receivedAt: now,
+          },
+          tx,
+        );
+        if (!recorded) throw REPEATED;
+        await audit.append(
+          {
+            actor: 'mdes',
+            action: 'activation_code.validated',
+            subject: tokenUniqueReference,
+            outcome: result,
+            details: {
+              cardId: decision.cardId,
+              tokenRequestorId: decision.tokenRequestorId,
+              correlationId: request.correlationId,
+              failedAttempts,
+            },
+          },
+          tx,
+        );
+        return result;
+      })
+      .catch((error: unknown) => {
+        if (error === REPEATED) return undefined;
+        throw error;
+      });
+    // Recorded first by a concurrent copy: answer as it was answered.
+    if (result === undefined) return this.validateActivationCode({ request });
     return { responseId: requestId, result };
   }
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { BlindIndexer } from '../cards/blind-index.js';
 import type { IssuerSchema } from '../schema.js';
+import type { StoreTransaction } from '../transaction.js';
 
 /** Keyed fingerprints of activation codes: one purpose of the vault's blind index. */
 const CODE_INDEX = 'mdes.activation-code';
@@ -92,8 +93,10 @@ export class ActivationCodeStore {
     code: string,
     now: Date,
     maxFailures: number,
+    /** The caller's transaction, which then holds the code's row lock until it ends. */
+    transaction?: StoreTransaction,
   ): Promise<{ check: CodeCheck; failedAttempts: number }> {
-    return this.db.transaction().execute(async (tx) => {
+    const work = async (tx: StoreTransaction): Promise<{ check: CodeCheck; failedAttempts: number }> => {
       const row = await tx
         .selectFrom('activation_codes')
         .select(['code_fingerprint', 'expires_at', 'failed_attempts'])
@@ -119,7 +122,8 @@ export class ActivationCodeStore {
         .where('token_unique_reference', '=', tokenUniqueReference)
         .execute();
       return { check: 'wrong', failedAttempts: failedAttempts + 1 };
-    });
+    };
+    return transaction ? work(transaction) : this.db.transaction().execute(work);
   }
 
   async forget(tokenUniqueReference: string): Promise<void> {

@@ -1,6 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { ConflictError } from '../../core/errors.js';
-import type { IssuerSchema, MdesNotificationsTable } from '../schema.js';
+import type { MdesNotificationsTable } from '../schema.js';
+import { IssuerRepository, type StoreTransaction } from '../transaction.js';
 
 /** One notification from MDES as the issuer recorded it. */
 export interface ReceivedNotification {
@@ -22,9 +23,7 @@ export interface ReceivedNotification {
  * The requests MDES sent to the issuer's Pre-Digitization services, each
  * once by its requestId (the column keeps its first name, notification_id).
  */
-export class MdesNotificationLog {
-  constructor(private readonly db: Kysely<IssuerSchema>) {}
-
+export class MdesNotificationLog extends IssuerRepository {
   /**
    * The message recorded under this id, when it is of `messageType`; an id MDES
    * already used for another kind of message is a conflict (MDES_MESSAGE_ID_REUSED).
@@ -103,8 +102,8 @@ export class MdesNotificationLog {
   }
 
   /** Records a notification; false when one with its id was recorded first (a concurrent redelivery). */
-  async record(notification: ReceivedNotification): Promise<boolean> {
-    const row = await this.db
+  async record(notification: ReceivedNotification, tx?: StoreTransaction): Promise<boolean> {
+    const row = await (tx ?? this.db)
       .insertInto('mdes_notifications')
       .values({
         notification_id: notification.notificationId,
