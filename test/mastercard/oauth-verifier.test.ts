@@ -394,10 +394,14 @@ describe('properties', () => {
 
   // Distinct names, values without "&" or "=": the library counts a
   // repeated name=value pair once, so a flip that makes one pair equal to
-  // another would sign the same (see oauth-base-string.test.ts).
+  // another would sign the same (see oauth-base-string.test.ts). No value
+  // ends in a space: the URL's trailing spaces and control characters are
+  // trimmed (url.parse), so a trailing space flipped into a control
+  // character is the same URL (seed -944192769 found "?-= " → "?-\x1d ",
+  // both "?-" once trimmed, and "-" is "-=" to the library).
   const printable = fc
     .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 })
-    .map((s) => s.replace(/[&=#?]/g, '_'));
+    .map((s) => s.replace(/[&=#?]/g, '_').replace(/ $/, '_'));
   const flippableUrl = fc
     .record({
       path: fc.array(printable, { minLength: 1, maxLength: 3 }),
