@@ -606,7 +606,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
   /** A token MDES keeps inactive (the issuer asked for more authentication) whose code the bank delivered by text. */
   async function tokenAwaitingCode(
     mdesCode?: string,
-  ): Promise<{ tokenUniqueReference: string; code: string }> {
+  ): Promise<{ tokenUniqueReference: string; code: string; text: unknown }> {
     unmatched = 'additional-authentication';
     try {
       const tokenUniqueReference = tokenReference();
@@ -630,7 +630,7 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
         }),
       });
       expect(delivered.status).toBe(200);
-      return { tokenUniqueReference, code: sent.at(-1)!.code };
+      return { tokenUniqueReference, code: sent.at(-1)!.code, text };
     } finally {
       unmatched = 'decline';
     }
@@ -695,6 +695,31 @@ describe(`the Pre-Digitization web services over mutual TLS on ${onPostgres() ? 
       { outcome: 'INCORRECT_CODE', reason_code: 'wrong', card_id: cardId },
       { outcome: 'SUCCESS', reason_code: 'valid', card_id: cardId },
     ]);
+  });
+
+  it('Deliver Activation Code without MDES’s code: copies of one request send one code, a new request a new one', async () => {
+    const { tokenUniqueReference, text } = await tokenAwaitingCode();
+    const deliver = () => ({
+      requestId: next('dac'),
+      tokenUniqueReference,
+      correlationId: next('c'),
+      activationMethod: text,
+    });
+    const request = deliver();
+    const before = sent.length;
+    const answers = await Promise.all([1, 2, 3].map(() => mdes('deliverActivationCode', request)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    // However many copies got through before the first was recorded, they all carried one code.
+    const codes = new Set(sent.slice(before).map((m) => m.code));
+    expect(codes.size).toBe(1);
+    const [code] = [...codes];
+    expect(code).toMatch(/^\d{6}$/);
+    await mdes('deliverActivationCode', deliver());
+    const fresh = sent.at(-1)!.code;
+    expect(fresh).not.toBe(code);
+    // The latest request's code is the one that stands.
+    const valid = validate(tokenUniqueReference, fresh);
+    expect((await mdes('validateActivationCode', valid)).json.result).toBe('SUCCESS');
   });
 
   // The copies overlap on PostgreSQL (two tries counted before the fix); PGlite's one connection mostly runs them in turn.

@@ -101,3 +101,17 @@ describe(`activation-code checks under concurrency on ${onPostgres() ? 'PostgreS
     expect(await codes.check(token, RIGHT, clock.now(), MAX_FAILURES)).toBe('locked');
   });
 });
+
+describe('the codes the issuer makes', () => {
+  it('are six digits, one per request, and another vault key makes others', () => {
+    const vault = new Vault(Keyring.generate(clock.now()));
+    // No database is reached: making a code is a digest.
+    const codes = new ActivationCodeStore(undefined as never, vault);
+    const made = Array.from({ length: 200 }, (_, i) => codes.issuerCode(`dac-${i}`));
+    for (const code of made) expect(code).toMatch(/^\d{6}$/);
+    expect(codes.issuerCode('dac-7')).toBe(made[7]);
+    expect(new Set(made).size).toBeGreaterThan(190);
+    const other = new ActivationCodeStore(undefined as never, new Vault(Keyring.generate(clock.now())));
+    expect(made.filter((code, i) => other.issuerCode(`dac-${i}`) === code).length).toBeLessThan(3);
+  });
+});

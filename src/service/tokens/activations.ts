@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError, PushprovError, ValidationError } from '../../core/errors.js';
 import { maskEmail, maskPhone } from '../../domain/account-holder.js';
@@ -48,7 +47,7 @@ export interface PendingActivation {
 
 export interface ActivationsOptions {
   log: Pick<MdesNotificationLog, 'seen' | 'record' | 'decisionFor' | 'awaitingActivation' | 'transaction'>;
-  codes: Pick<ActivationCodeStore, 'record' | 'delivered' | 'check' | 'attempt' | 'forget'>;
+  codes: Pick<ActivationCodeStore, 'record' | 'delivered' | 'check' | 'attempt' | 'forget' | 'issuerCode'>;
   cards: Pick<CardSource, 'ownedCard' | 'profile'> & {
     get(cardId: string): Promise<{ id: string; cardholderId: string } | undefined>;
   };
@@ -132,8 +131,9 @@ export class Activations {
       });
     }
     const now = clock.now();
-    // "activationCode … only present if Mastercard generates the activationCode": else the issuer makes one.
-    const code = request.activationCode ?? String(randomInt(1_000_000)).padStart(6, '0');
+    // "activationCode … only present if Mastercard generates the activationCode": else the issuer makes one,
+    // the same for every copy of this request (the code is sent before the request is recorded).
+    const code = request.activationCode ?? codes.issuerCode(requestId);
     const expiresAt = request.expirationDateTime
       ? new Date(request.expirationDateTime)
       : new Date(now.getTime() + ISSUER_CODE_TTL_MS);

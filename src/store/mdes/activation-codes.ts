@@ -6,6 +6,8 @@ import type { StoreTransaction } from '../transaction.js';
 
 /** Keyed fingerprints of activation codes: one purpose of the vault's blind index. */
 const CODE_INDEX = 'mdes.activation-code';
+/** The codes the issuer makes, from their request: another purpose, so no fingerprint is ever a code. */
+const ISSUED_CODE_INDEX = 'mdes.activation-code.issued';
 
 export interface DeliveredCode {
   tokenUniqueReference: string;
@@ -131,6 +133,19 @@ export class ActivationCodeStore {
       .deleteFrom('activation_codes')
       .where('token_unique_reference', '=', tokenUniqueReference)
       .execute();
+  }
+
+  /**
+   * The 6-digit code the issuer makes for a Deliver Activation Code request
+   * that brings none: a keyed digest of its requestId, so copies of one
+   * request (MDES asking again, or twice at once) deliver the same code and
+   * none replaces another, while each new request gets a new code. Without
+   * the vault's key it cannot be told from the requestId.
+   */
+  issuerCode(requestId: string): string {
+    // 64 bits reduced to 6 digits: a bias of 10⁶/2⁶⁴, none to speak of.
+    const digest = this.vault.blindIndex(ISSUED_CODE_INDEX, requestId);
+    return String(digest.readBigUInt64BE(0) % 1_000_000n).padStart(6, '0');
   }
 
   // Bound to its token, so the same code for two tokens gives two fingerprints.
