@@ -14,6 +14,7 @@ import {
   type FundingAccountData,
   FundingAccountDataSchema,
   type ImplementedOperation,
+  missingAtcStatus,
   type NotifyServiceActivatedRequest,
   NotifyServiceActivatedRequestSchema,
   type NotifySuspiciousEventsRequest,
@@ -123,13 +124,12 @@ const READERS: {
   },
   notifySuspiciousEvents(body) {
     const request = checked(NotifySuspiciousEventsRequestSchema, body);
-    // "Conditional – required if EventName is REPLENISH", of both ATC statuses.
-    if (request.events.eventName === 'REPLENISH') {
-      for (const field of ['walletAtcStatus', 'systemAtcStatus'] as const) {
-        if (request.events[field] === undefined) {
-          throw new PreDigitizationError('MISSING_REQUIRED_FIELD', { field, path: `/events/${field}` });
-        }
-      }
+    const missing = missingAtcStatus(request.events);
+    if (missing) {
+      throw new PreDigitizationError('MISSING_REQUIRED_FIELD', {
+        field: missing,
+        path: `/events/${missing}`,
+      });
     }
     return { request };
   },

@@ -508,7 +508,7 @@ const SystemAtcStatusSchema = Type.Object({
   unusedActive: opt(strings()),
 });
 
-/** `SuspiciousEvent`. Both ATC statuses are required with REPLENISH (checked in requests.ts). */
+/** `SuspiciousEvent`. Both ATC statuses are required with REPLENISH (`missingAtcStatus`). */
 export const SuspiciousEventSchema = Type.Object({
   /** REPLENISH ("suspicious ATC values reporting during Replenish"), the one value 2.0.21 lists. */
   eventName: str(1, 32),
@@ -516,6 +516,16 @@ export const SuspiciousEventSchema = Type.Object({
   systemAtcStatus: opt(SystemAtcStatusSchema),
 });
 export type SuspiciousEvent = Static<typeof SuspiciousEventSchema>;
+
+/**
+ * The ATC status a REPLENISH event lacks ("Conditional – required if
+ * EventName is REPLENISH", of both), which a schema cannot say; undefined
+ * when none is missing.
+ */
+export function missingAtcStatus(event: SuspiciousEvent): 'walletAtcStatus' | 'systemAtcStatus' | undefined {
+  if (event.eventName !== 'REPLENISH') return undefined;
+  return (['walletAtcStatus', 'systemAtcStatus'] as const).find((field) => event[field] === undefined);
+}
 
 export const NotifySuspiciousEventsRequestSchema = Type.Object({
   requestId: requestId(),

@@ -10,6 +10,7 @@ import type {
 } from '../../mastercard/pre-digitization/caller.js';
 import {
   type ActivatedFundingAccountData,
+  missingAtcStatus,
   type NotifySuspiciousEventsRequest,
   NotifySuspiciousEventsRequestSchema,
   type SuspiciousEvent,
@@ -193,12 +194,10 @@ export class IssuerNotifier {
       status: STATUS[token.status],
       events,
     };
-    // "Conditional – required if EventName is REPLENISH", both ATC statuses.
+    const missing = missingAtcStatus(events);
     const problem =
       firstInvalidField(NotifySuspiciousEventsRequestSchema, request) ??
-      (events.eventName === 'REPLENISH' && (!events.walletAtcStatus || !events.systemAtcStatus)
-        ? { code: 'MISSING_REQUIRED_FIELD', path: '/events' }
-        : undefined);
+      (missing && { code: 'MISSING_REQUIRED_FIELD', path: `/events/${missing}` });
     if (problem) {
       throw new ValidationError(
         'SUSPICIOUS_EVENT_INVALID',

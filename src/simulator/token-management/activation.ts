@@ -112,16 +112,20 @@ export class TokenActivation {
     const issuer = await this.#options.issuers.of(token.issuer_consumer_key);
     if (!issuer) throw new CustomerServiceFailure('INVALID_FIELD_VALUE', `${wrapper}.TokenUniqueReference`);
 
-    // An issuer that makes its own codes gets none ("only present if Mastercard generates the activationCode").
-    const byMdes = this.#options.codesBy !== 'issuer';
-    const code = String(randomInt(10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
-    const expires = new Date(now.getTime() + CODE_VALIDITY_MS);
+    // MDES's own code, unless the issuer makes its codes ("only present if Mastercard generates the activationCode").
+    const mdesCode =
+      this.#options.codesBy === 'issuer'
+        ? undefined
+        : {
+            code: String(randomInt(10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0'),
+            expires: new Date(now.getTime() + CODE_VALIDITY_MS),
+          };
     // The new code replaces the last one before anyone hears of it.
     await this.#db
       .updateTable('mc_tokens')
       .set({
-        activation_code_hash: byMdes ? codeHash(token.token_unique_reference, code) : null,
-        activation_code_expires_at: byMdes ? expires : null,
+        activation_code_hash: mdesCode ? codeHash(token.token_unique_reference, mdesCode.code) : null,
+        activation_code_expires_at: mdesCode?.expires ?? null,
       })
       .where('token_unique_reference', '=', token.token_unique_reference)
       .execute();
@@ -131,7 +135,7 @@ export class TokenActivation {
       tokenUniqueReference: token.token_unique_reference,
       correlationId: correlationOf(token),
       activationMethod: method,
-      ...(byMdes && { activationCode: code, expirationDateTime: expires.toISOString() }),
+      ...(mdesCode && { activationCode: mdesCode.code, expirationDateTime: mdesCode.expires.toISOString() }),
       ...(name && { consumerFacingEntityName: name }),
     });
     // Assumption: an issuer that does not take the code makes the resend fail, recoverably.
