@@ -512,6 +512,8 @@ describe('Click to Pay consumer identity', () => {
   it('masks every part of a name and the mailbox and domain of an email', () => {
     fc.assert(
       fc.property(email, fc.stringMatching(/^[A-Za-z]{2,12}( [A-Za-z]{2,12}){0,2}$/), (address, name) => {
+        // A mailbox holding the mask's own "*" could show "a*" inside "a***" (seed -764550151 found "a*@a.aa").
+        fc.pre(!address.includes('*'));
         const masked = maskConsumer({ accountHolderEmailAddress: address, accountHolderName: name });
         const [mailbox, domain] = [
           address.slice(0, address.lastIndexOf('@')),
